@@ -1,0 +1,76 @@
+package panface.tensor;
+
+/**
+ * A block of memory holding {@code numel} elements of one dtype on one device. Every storage has
+ * an owner: the {@link Scope} that was current on the allocating thread (or none, for host memory
+ * allocated outside any scope, which the garbage collector reclaims). Closing the owner frees it;
+ * a freed storage refuses all further access with a clear error.
+ */
+public abstract class Storage implements AutoCloseable {
+    private final Device device;
+    private final DType dtype;
+    private final int numel;
+    private volatile boolean closed;
+    volatile Scope owner;
+
+    protected Storage(Device device, DType dtype, int numel) {
+        this.device = device;
+        this.dtype = dtype;
+        this.numel = numel;
+        Scope.adoptNew(this);
+    }
+
+    public final Device device() {
+        return device;
+    }
+
+    public final DType dtype() {
+        return dtype;
+    }
+
+    /** Number of elements. */
+    public final int numel() {
+        return numel;
+    }
+
+    /** Size in bytes. */
+    public final long byteSize() {
+        return (long) numel * dtype.byteSize();
+    }
+
+    public final boolean isClosed() {
+        return closed;
+    }
+
+    /** The scope that owns this storage, or null for unowned host memory. */
+    public final Scope owner() {
+        return owner;
+    }
+
+    /** Throws when the storage has been freed. */
+    public final void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("this tensor's memory (" + dtype + "[" + numel + "] on " + device
+                    + ") was freed when its scope closed; keep results you need with Scope.keep(...) or copy them out before closing the scope");
+        }
+    }
+
+    /** Frees the memory now. Idempotent. */
+    @Override
+    public final void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        Scope s = owner;
+        if (s != null) {
+            s.forget(this);
+        }
+        free();
+    }
+
+    /** Releases the underlying memory; called once. */
+    protected abstract void free();
+}

@@ -1,0 +1,117 @@
+package panface.tensor.autograd;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import panface.tensor.Tensor;
+
+/**
+ * Runs the backward pass: walks the graph from a root in reverse topological order, calls each
+ * node's backward once with the sum of the gradients that reached it, and accumulates (+=) into
+ * the {@code grad} of every leaf that requires one. Knows no op.
+ */
+public final class Engine {
+    private Engine() {
+    }
+
+    /**
+     * Backpropagates {@code grad} (of root's shape; null means 1 for a one-element root).
+     * Unless {@code retainGraph}, each node releases its saved tensors after it runs.
+     */
+    public static void backward(Tensor root, Tensor grad, boolean retainGraph) {
+        if (!root.requiresGrad()) {
+            throw new IllegalStateException("backward() on a tensor that does not require a gradient: no input of it had requiresGrad(true)"
+                    + " (or it was computed under GradMode.noGrad())");
+        }
+        try (var g = GradMode.noGrad()) {
+            Tensor seed = grad;
+            if (seed == null) {
+                if (root.numel() != 1) {
+                    throw new IllegalArgumentException("backward() without a gradient needs a one-element output, got shape "
+                            + Arrays.toString(root.shape()) + "; pass the gradient of the output");
+                }
+                seed = Tensor.onesLike(root);
+            } else if (!Arrays.equals(seed.shape(), root.shape())) {
+                throw new IllegalArgumentException("gradient shape " + Arrays.toString(seed.shape()) + " does not match output shape "
+                        + Arrays.toString(root.shape()));
+            }
+            Node rootNode = root.gradFn();
+            if (rootNode == null) {
+                root.accumulateGrad(seed);
+                return;
+            }
+            List<Node> order = topologicalOrder(rootNode);
+            Map<Node, Tensor> pending = new IdentityHashMap<>();
+            pending.put(rootNode, seed);
+            for (Node node : order) {
+                Tensor gOut = pending.remove(node);
+                if (gOut == null) {
+                    if (!retainGraph) {
+                        node.release();
+                    }
+                    continue;
+                }
+                Tensor[] ins = node.inputs();
+                Tensor[] gIns = node.backward(gOut);
+                if (gIns.length != ins.length) {
+                    throw new IllegalStateException("backward of '" + node.name() + "' returned " + gIns.length
+                            + " gradients for " + ins.length + " inputs");
+                }
+                for (int i = 0; i < ins.length; i++) {
+                    Tensor in = ins[i];
+                    Tensor gi = gIns[i];
+                    if (in == null || gi == null || !in.requiresGrad()) {
+                        continue;
+                    }
+                    if (!Arrays.equals(gi.shape(), in.shape())) {
+                        throw new IllegalStateException("backward of '" + node.name() + "' produced a gradient of shape "
+                                + Arrays.toString(gi.shape()) + " for input " + i + " of shape " + Arrays.toString(in.shape()));
+                    }
+                    Node next = in.gradFn();
+                    if (next == null) {
+                        in.accumulateGrad(gi);
+                    } else {
+                        pending.merge(next, gi, Tensor::add);
+                    }
+                }
+                if (!retainGraph) {
+                    node.release();
+                }
+            }
+        }
+    }
+
+    /** Nodes reachable from root, each after every node that consumes its output. */
+    static List<Node> topologicalOrder(Node root) {
+        List<Node> post = new ArrayList<>();
+        Set<Node> visited = Collections.newSetFromMap(new IdentityHashMap<>());
+        ArrayDeque<Object[]> stack = new ArrayDeque<>();
+        visited.add(root);
+        stack.push(new Object[] {root, 0});
+        while (!stack.isEmpty()) {
+            Object[] top = stack.peek();
+            Node n = (Node) top[0];
+            int i = (Integer) top[1];
+            Tensor[] ins = n.inputs();
+            if (i < ins.length) {
+                top[1] = i + 1;
+                Tensor in = ins[i];
+                Node child = in == null ? null : in.gradFn();
+                if (child != null && in.requiresGrad() && visited.add(child)) {
+                    stack.push(new Object[] {child, 0});
+                }
+            } else {
+                stack.pop();
+                post.add(n);
+            }
+        }
+        Collections.reverse(post);
+        return post;
+    }
+}

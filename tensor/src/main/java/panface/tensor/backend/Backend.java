@@ -1,0 +1,170 @@
+package panface.tensor.backend;
+
+import panface.tensor.DType;
+import panface.tensor.Device;
+import panface.tensor.Storage;
+import panface.tensor.Tensor;
+
+/**
+ * The primitives a device must provide. Ops (with their gradients) are written once on top of
+ * this contract and never branch on the device; {@code CpuBackend} and {@code CudaBackend}
+ * implement it.
+ *
+ * <p>Conventions, unless a method says otherwise: every tensor argument lives on this backend's
+ * device; outputs are freshly allocated and contiguous; inputs may be arbitrary strided views
+ * (stride 0 for broadcast dimensions, negative strides for flips); floating operands of one call
+ * share a dtype; index tensors are I64 or I32; indices are checked and an out-of-range index is an
+ * {@link IndexOutOfBoundsException} naming the value and the bound.
+ */
+public interface Backend {
+
+    /** The device this backend serves. */
+    Device device();
+
+    // ---- memory -----------------------------------------------------------------------------
+
+    /** Allocates zero-filled storage in the current scope. */
+    Storage allocate(DType dtype, int numel);
+
+    /**
+     * Copies {@code count} elements from a host array (float[], double[], short[] for BF16/F16,
+     * int[], long[] or byte[] for BOOL, matching the storage dtype) into storage.
+     */
+    void write(Storage dst, int dstOffset, Object src, int srcOffset, int count);
+
+    /** Copies {@code count} elements of storage into a host array of the storage's element type. */
+    void read(Storage src, int srcOffset, Object dst, int dstOffset, int count);
+
+    /** dst = src elementwise over the same shape, converting dtypes; dst may be a strided view. */
+    void copy(Tensor src, Tensor dst);
+
+    /** Sets every element of dst (a possibly strided view) to value. */
+    void fill(Tensor dst, double value);
+
+    /**
+     * Fills a contiguous tensor from a Philox4x32-10 stream: element i uses counter block
+     * {@code offset + i / 4}, word {@code i % 4}, under the key given by seed. Equal arguments give
+     * equal values on every backend.
+     */
+    void randomFill(Tensor dst, Distribution dist, long seed, long offset, double a, double b);
+
+    // ---- elementwise ------------------------------------------------------------------------
+
+    /** out = op(x); out has x's shape (BOOL for NONZERO and NOT). */
+    void unary(UnaryOp op, Tensor x, Tensor out, double a, double b);
+
+    /** gx = gy * op'(x), given the forward input x and output y. */
+    void unaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor gy, Tensor gx, double a, double b);
+
+    /** out = a op b; a and b are views broadcast to out's shape. */
+    void binary(BinaryOp op, Tensor a, Tensor b, Tensor out);
+
+    /** out = cond ? a : b; all three broadcast to out's shape, cond BOOL. */
+    void where(Tensor cond, Tensor a, Tensor b, Tensor out);
+
+    // ---- reductions -------------------------------------------------------------------------
+
+    /**
+     * Reduces x over {@code dims} (sorted, distinct) into out, which has x's rank with size 1 in
+     * the reduced dimensions. ARGMAX/ARGMIN take exactly one dimension and write I64 (the first
+     * index of the extreme value).
+     */
+    void reduce(ReduceOp op, Tensor x, int[] dims, Tensor out);
+
+    /**
+     * Sorts along the last dimension (stable), writing values and I64 indices of x's shape.
+     */
+    void sort(Tensor x, boolean descending, Tensor values, Tensor indices);
+
+    /** The k largest (or smallest) along the last dimension, in sorted order, with I64 indices. */
+    void topk(Tensor x, int k, boolean largest, Tensor values, Tensor indices);
+
+    /**
+     * For each value, the insertion index into the sorted last dimension of {@code sorted}
+     * (leftmost, or rightmost when {@code right}); sorted is 1-D or has values' leading dims.
+     */
+    void searchsorted(Tensor sorted, Tensor values, boolean right, Tensor out);
+
+    // ---- linear algebra ---------------------------------------------------------------------
+
+    /**
+     * Batched GEMM: out[..] = alpha * a[..] @ b[..] + beta * out[..] with a (..., M, K),
+     * b (..., K, N) and out (..., M, N), batch dimensions already broadcast to out's. a and b may
+     * be transposed views (unit stride in either of their last two dimensions).
+     */
+    void matmul(Tensor a, Tensor b, Tensor out, double alpha, double beta);
+
+    // ---- fused row kernels --------------------------------------------------------------------
+
+    /** Softmax (or log-softmax) over the last dimension of a contiguous x. */
+    void softmax(Tensor x, Tensor out, boolean log);
+
+    /** Gradient of softmax (or log-softmax) given its output y. */
+    void softmaxBackward(Tensor y, Tensor gy, Tensor gx, boolean log);
+
+    /**
+     * Layer normalisation over the last dimension of a contiguous x (rows = all leading
+     * dimensions); weight and bias may be null. Writes y, and the F32/F64 per-row mean and
+     * 1/sqrt(var + eps) used by the backward.
+     */
+    void layerNorm(Tensor x, Tensor weight, Tensor bias, double eps, Tensor y, Tensor mean, Tensor rstd);
+
+    /** Gradients of layer normalisation; gw and gb may be null (and are overwritten, not accumulated). */
+    void layerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor gy, Tensor gx, Tensor gw, Tensor gb);
+
+    /**
+     * Scaled dot-product attention over q, k, v (B, H, T, D) contiguous: out = softmax(q k^T *
+     * scale) v, and lse (B, H, T) F32/F64, the log-sum-exp of each row of scaled scores.
+     */
+    void attention(Tensor q, Tensor k, Tensor v, double scale, Tensor out, Tensor lse);
+
+    /** Gradients of {@link #attention} given its output, lse and the upstream gradient. */
+    void attentionBackward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor gy, double scale,
+                           Tensor gq, Tensor gk, Tensor gv);
+
+    // ---- indexing ---------------------------------------------------------------------------
+
+    /** out = x selected along dim at index (1-D); out's dim has index's length. */
+    void indexSelect(Tensor x, int dim, Tensor index, Tensor out);
+
+    /** out[..., index[i], ...] += src[..., i, ...] along dim (duplicates accumulate). */
+    void indexAdd(Tensor out, int dim, Tensor index, Tensor src);
+
+    /** out = x.gather(dim, index) (PyTorch semantics; index has out's shape). */
+    void gather(Tensor x, int dim, Tensor index, Tensor out);
+
+    /** out.scatter_add_(dim, index, src) (PyTorch semantics). */
+    void scatterAdd(Tensor out, int dim, Tensor index, Tensor src);
+
+    // ---- images -----------------------------------------------------------------------------
+
+    /** Unfolds x (N, C, H, W) into cols (N, C*kh*kw, Ho*Wo), zeros where the window is padding. */
+    void im2col(Tensor x, Conv2dParams p, Tensor cols);
+
+    /** Folds cols (N, C*kh*kw, Ho*Wo) back, accumulating into x (N, C, H, W). */
+    void col2im(Tensor cols, Conv2dParams p, Tensor x);
+
+    /** Max pooling; argmax receives the I64 flat index (h*W+w) of each maximum in its plane. */
+    void maxPool2d(Tensor x, Pool2dParams p, Tensor out, Tensor argmax);
+
+    /** Routes gy to the recorded maxima, accumulating into gx. */
+    void maxPool2dBackward(Tensor gy, Tensor argmax, Tensor gx);
+
+    /** Average pooling with PyTorch's count_include_pad and ceil_mode semantics. */
+    void avgPool2d(Tensor x, Pool2dParams p, Tensor out);
+
+    /** Gradient of average pooling, written into gx. */
+    void avgPool2dBackward(Tensor gy, Pool2dParams p, Tensor gx);
+
+    /** Adaptive average pooling of x (N, C, H, W) to out (N, C, Ho, Wo), PyTorch's windows. */
+    void adaptiveAvgPool2d(Tensor x, Tensor out);
+
+    /** Gradient of adaptive average pooling, written into gx. */
+    void adaptiveAvgPool2dBackward(Tensor gy, Tensor gx);
+
+    /** Bilinear grid sampling with zero padding; grid (N, Ho, Wo, 2) holds (x, y) in [-1, 1]. */
+    void gridSample(Tensor x, Tensor grid, boolean alignCorners, Tensor out);
+
+    /** Gradients of grid sampling with respect to x and grid (either may be null). */
+    void gridSampleBackward(Tensor x, Tensor grid, boolean alignCorners, Tensor gy, Tensor gx, Tensor ggrid);
+}

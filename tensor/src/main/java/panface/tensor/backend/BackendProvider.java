@@ -1,0 +1,16 @@
+package panface.tensor.backend;
+
+import panface.tensor.Device;
+
+/** Creates the backend of a device kind (registered with ServiceLoader). */
+public interface BackendProvider {
+
+    /** The device kind served. */
+    Device.Kind kind();
+
+    /** Null when the device can be used; otherwise what was looked for and what went wrong. */
+    String unavailableReason(Device device);
+
+    /** The backend of an available device. */
+    Backend create(Device device);
+}

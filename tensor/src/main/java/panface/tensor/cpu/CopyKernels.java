@@ -1,0 +1,81 @@
+package panface.tensor.cpu;
+
+import java.util.Arrays;
+
+import panface.tensor.DType;
+import panface.tensor.Tensor;
+
+/** Copy with dtype conversion, and fill, over arbitrary strides. */
+final class CopyKernels {
+    private CopyKernels() {
+    }
+
+    static void copy(Tensor src, Tensor dst) {
+        if (!Arrays.equals(src.shape(), dst.shape())) {
+            throw new IllegalArgumentException("copy: shapes differ, " + src.describe() + " -> " + dst.describe());
+        }
+        int n = dst.numel();
+        if (n == 0) {
+            return;
+        }
+        CpuStorage s = Ref.storage(src);
+        CpuStorage d = Ref.storage(dst);
+        if (src.dtype() == dst.dtype() && src.isContiguous() && dst.isContiguous()) {
+            System.arraycopy(s.array(), src.offset(), d.array(), dst.offset(), n);
+            return;
+        }
+        if (src.dtype() == DType.F32 && dst.dtype() == DType.F32) {
+            float[] a = s.floats();
+            float[] b = d.floats();
+            Rows.forEach(dst.shape(), src.strides(), src.offset(), dst.strides(), dst.offset(), (so, dOff, len, ss, ds) -> {
+                for (int j = 0; j < len; j++) {
+                    b[dOff + j * ds] = a[so + j * ss];
+                }
+            });
+            return;
+        }
+        if (src.dtype() == DType.F64 && dst.dtype() == DType.F64) {
+            double[] a = s.doubles();
+            double[] b = d.doubles();
+            Rows.forEach(dst.shape(), src.strides(), src.offset(), dst.strides(), dst.offset(), (so, dOff, len, ss, ds) -> {
+                for (int j = 0; j < len; j++) {
+                    b[dOff + j * ds] = a[so + j * ss];
+                }
+            });
+            return;
+        }
+        boolean exactInts = !src.dtype().isFloating() && !dst.dtype().isFloating();
+        Rows.forEach(dst.shape(), src.strides(), src.offset(), dst.strides(), dst.offset(), (so, dOff, len, ss, ds) -> {
+            for (int j = 0; j < len; j++) {
+                if (exactInts) {
+                    d.setLong(dOff + j * ds, s.getLong(so + j * ss));
+                } else {
+                    d.setDouble(dOff + j * ds, s.getDouble(so + j * ss));
+                }
+            }
+        });
+    }
+
+    static void fill(Tensor dst, double value) {
+        CpuStorage d = Ref.storage(dst);
+        if (dst.isContiguous()) {
+            int from = dst.offset();
+            int to = from + dst.numel();
+            switch (dst.dtype()) {
+                case F32 -> Arrays.fill(d.floats(), from, to, (float) value);
+                case F64 -> Arrays.fill(d.doubles(), from, to, value);
+                case I64 -> Arrays.fill(d.longs(), from, to, (long) value);
+                case I32 -> Arrays.fill(d.ints(), from, to, (int) value);
+                default -> {
+                    for (int i = from; i < to; i++) {
+                        d.setDouble(i, value);
+                    }
+                }
+            }
+            return;
+        }
+        for (int o : Strided.offsets(dst)) {
+            d.setDouble(o, value);
+        }
+    }
+}

@@ -1,0 +1,234 @@
+package panface.tensor.cpu;
+
+import panface.tensor.DType;
+import panface.tensor.Device;
+import panface.tensor.Storage;
+import panface.tensor.Tensor;
+import panface.tensor.backend.Backend;
+import panface.tensor.backend.BinaryOp;
+import panface.tensor.backend.Conv2dParams;
+import panface.tensor.backend.Distribution;
+import panface.tensor.backend.Pool2dParams;
+import panface.tensor.backend.ReduceOp;
+import panface.tensor.backend.UnaryOp;
+
+/**
+ * The CPU backend. Every primitive has a plain reference implementation in double ({@link
+ * RefKernels} and friends) that defines its semantics; float32 work on contiguous data takes the
+ * fast paths (Vector API, OpenBLAS, threads), which the tests check against the reference.
+ */
+public final class CpuBackend implements Backend {
+    /** The single instance. */
+    public static final CpuBackend INSTANCE = new CpuBackend();
+
+    private CpuBackend() {
+    }
+
+    @Override
+    public Device device() {
+        return Device.CPU;
+    }
+
+    // ---- memory -------------------------------------------------------------------------------
+
+    @Override
+    public Storage allocate(DType dtype, int numel) {
+        return new CpuStorage(dtype, numel);
+    }
+
+    @Override
+    public void write(Storage dst, int dstOffset, Object src, int srcOffset, int count) {
+        CpuStorage s = (CpuStorage) dst;
+        Object a = s.array();
+        checkArrayType(a, src);
+        System.arraycopy(src, srcOffset, a, dstOffset, count);
+    }
+
+    @Override
+    public void read(Storage src, int srcOffset, Object dst, int dstOffset, int count) {
+        CpuStorage s = (CpuStorage) src;
+        Object a = s.array();
+        checkArrayType(a, dst);
+        System.arraycopy(a, srcOffset, dst, dstOffset, count);
+    }
+
+    private static void checkArrayType(Object storageArray, Object host) {
+        if (storageArray.getClass() != host.getClass()) {
+            throw new IllegalArgumentException("host array " + host.getClass().getSimpleName() + " does not match storage element type "
+                    + storageArray.getClass().getSimpleName());
+        }
+    }
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        CopyKernels.copy(src, dst);
+    }
+
+    @Override
+    public void fill(Tensor dst, double value) {
+        CopyKernels.fill(dst, value);
+    }
+
+    @Override
+    public void randomFill(Tensor dst, Distribution dist, long seed, long offset, double a, double b) {
+        RandomKernels.fill(dst, dist, seed, offset, a, b);
+    }
+
+    // ---- elementwise --------------------------------------------------------------------------
+
+    @Override
+    public void unary(UnaryOp op, Tensor x, Tensor out, double a, double b) {
+        RefKernels.unary(op, x, out, a, b);
+    }
+
+    @Override
+    public void unaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor gy, Tensor gx, double a, double b) {
+        RefKernels.unaryBackward(op, x, y, gy, gx, a, b);
+    }
+
+    @Override
+    public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        RefKernels.binary(op, a, b, out);
+    }
+
+    @Override
+    public void where(Tensor cond, Tensor a, Tensor b, Tensor out) {
+        RefKernels.where(cond, a, b, out);
+    }
+
+    // ---- reductions ---------------------------------------------------------------------------
+
+    @Override
+    public void reduce(ReduceOp op, Tensor x, int[] dims, Tensor out) {
+        RefKernels.reduce(op, x, dims, out);
+    }
+
+    @Override
+    public void sort(Tensor x, boolean descending, Tensor values, Tensor indices) {
+        throw new UnsupportedOperationException("sort: not implemented yet on the CPU backend");
+    }
+
+    @Override
+    public void topk(Tensor x, int k, boolean largest, Tensor values, Tensor indices) {
+        throw new UnsupportedOperationException("topk: not implemented yet on the CPU backend");
+    }
+
+    @Override
+    public void searchsorted(Tensor sorted, Tensor values, boolean right, Tensor out) {
+        throw new UnsupportedOperationException("searchsorted: not implemented yet on the CPU backend");
+    }
+
+    // ---- linear algebra -----------------------------------------------------------------------
+
+    @Override
+    public void matmul(Tensor a, Tensor b, Tensor out, double alpha, double beta) {
+        RefKernels.matmul(a, b, out, alpha, beta);
+    }
+
+    // ---- fused row kernels ----------------------------------------------------------------------
+
+    @Override
+    public void softmax(Tensor x, Tensor out, boolean log) {
+        RefKernels.softmax(x, out, log);
+    }
+
+    @Override
+    public void softmaxBackward(Tensor y, Tensor gy, Tensor gx, boolean log) {
+        RefKernels.softmaxBackward(y, gy, gx, log);
+    }
+
+    @Override
+    public void layerNorm(Tensor x, Tensor weight, Tensor bias, double eps, Tensor y, Tensor mean, Tensor rstd) {
+        RefKernels.layerNorm(x, weight, bias, eps, y, mean, rstd);
+    }
+
+    @Override
+    public void layerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor gy, Tensor gx, Tensor gw, Tensor gb) {
+        RefKernels.layerNormBackward(x, weight, mean, rstd, gy, gx, gw, gb);
+    }
+
+    @Override
+    public void attention(Tensor q, Tensor k, Tensor v, double scale, Tensor out, Tensor lse) {
+        throw new UnsupportedOperationException("attention: not implemented yet on the CPU backend");
+    }
+
+    @Override
+    public void attentionBackward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor gy, double scale,
+                                  Tensor gq, Tensor gk, Tensor gv) {
+        throw new UnsupportedOperationException("attention: not implemented yet on the CPU backend");
+    }
+
+    // ---- indexing -----------------------------------------------------------------------------
+
+    @Override
+    public void indexSelect(Tensor x, int dim, Tensor index, Tensor out) {
+        throw new UnsupportedOperationException("indexSelect: not implemented yet on the CPU backend");
+    }
+
+    @Override
+    public void indexAdd(Tensor out, int dim, Tensor index, Tensor src) {
+        throw new UnsupportedOperationException("indexAdd: not implemented yet on the CPU backend");
+    }
+
+    @Override
+    public void gather(Tensor x, int dim, Tensor index, Tensor out) {
+        throw new UnsupportedOperationException("gather: not implemented yet on the CPU backend");
+    }
+
+    @Override
+    public void scatterAdd(Tensor out, int dim, Tensor index, Tensor src) {
+        throw new UnsupportedOperationException("scatterAdd: not implemented yet on the CPU backend");
+    }
+
+    // ---- images -------------------------------------------------------------------------------
+
+    @Override
+    public void im2col(Tensor x, Conv2dParams p, Tensor cols) {
+        throw new UnsupportedOperationException("im2col: not implemented yet on the CPU backend");
+    }
+
+    @Override
+    public void col2im(Tensor cols, Conv2dParams p, Tensor x) {
+        throw new UnsupportedOperationException("col2im: not implemented yet on the CPU backend");
+    }
+
+    @Override
+    public void maxPool2d(Tensor x, Pool2dParams p, Tensor out, Tensor argmax) {
+        throw new UnsupportedOperationException("maxPool2d: not implemented yet on the CPU backend");
+    }
+
+    @Override
+    public void maxPool2dBackward(Tensor gy, Tensor argmax, Tensor gx) {
+        throw new UnsupportedOperationException("maxPool2d: not implemented yet on the CPU backend");
+    }
+
+    @Override
+    public void avgPool2d(Tensor x, Pool2dParams p, Tensor out) {
+        throw new UnsupportedOperationException("avgPool2d: not implemented yet on the CPU backend");
+    }
+
+    @Override
+    public void avgPool2dBackward(Tensor gy, Pool2dParams p, Tensor gx) {
+        throw new UnsupportedOperationException("avgPool2d: not implemented yet on the CPU backend");
+    }
+
+    @Override
+    public void adaptiveAvgPool2d(Tensor x, Tensor out) {
+        throw new UnsupportedOperationException("adaptiveAvgPool2d: not implemented yet on the CPU backend");
+    }
+
+    @Override
+    public void adaptiveAvgPool2dBackward(Tensor gy, Tensor gx) {
+        throw new UnsupportedOperationException("adaptiveAvgPool2d: not implemented yet on the CPU backend");
+    }
+
+    @Override
+    public void gridSample(Tensor x, Tensor grid, boolean alignCorners, Tensor out) {
+        throw new UnsupportedOperationException("gridSample: not implemented yet on the CPU backend");
+    }
+
+    @Override
+    public void gridSampleBackward(Tensor x, Tensor grid, boolean alignCorners, Tensor gy, Tensor gx, Tensor ggrid) {
+        throw new UnsupportedOperationException("gridSample: not implemented yet on the CPU backend");
+    }
+}

@@ -1,0 +1,122 @@
+package panface.tensor.cpu;
+
+import panface.tensor.DType;
+import panface.tensor.Device;
+import panface.tensor.Storage;
+import panface.tensor.internal.Floats;
+
+/**
+ * Host storage: a Java array of the dtype's element type (float[], double[], short[] for BF16 and
+ * F16, int[], long[], byte[] for BOOL). Heap arrays keep the Vector API loops fast and go to
+ * OpenBLAS through critical downcalls without copies.
+ */
+public final class CpuStorage extends Storage {
+    private Object data;
+
+    CpuStorage(DType dtype, int numel) {
+        Object array = switch (dtype) {
+            case F32 -> new float[numel];
+            case F64 -> new double[numel];
+            case BF16, F16 -> new short[numel];
+            case I32 -> new int[numel];
+            case I64 -> new long[numel];
+            case BOOL -> new byte[numel];
+        };
+        super(Device.CPU, dtype, numel);
+        this.data = array;
+    }
+
+    /** The backing array (its type depends on the dtype). */
+    public Object array() {
+        checkOpen();
+        return data;
+    }
+
+    public float[] floats() {
+        return (float[]) typed(DType.F32);
+    }
+
+    public double[] doubles() {
+        return (double[]) typed(DType.F64);
+    }
+
+    public long[] longs() {
+        return (long[]) typed(DType.I64);
+    }
+
+    public int[] ints() {
+        return (int[]) typed(DType.I32);
+    }
+
+    public byte[] bools() {
+        return (byte[]) typed(DType.BOOL);
+    }
+
+    /** The raw 16-bit words of a BF16 or F16 storage. */
+    public short[] shorts() {
+        checkOpen();
+        if (dtype() != DType.BF16 && dtype() != DType.F16) {
+            throw new IllegalStateException("storage is " + dtype() + ", not a 16-bit float type");
+        }
+        return (short[]) data;
+    }
+
+    private Object typed(DType want) {
+        checkOpen();
+        if (dtype() != want) {
+            throw new IllegalStateException("storage is " + dtype() + ", not " + want);
+        }
+        return data;
+    }
+
+    /** Element i as double (integers beyond 2^53 lose precision; use {@link #getLong}). */
+    public double getDouble(int i) {
+        return switch (dtype()) {
+            case F32 -> ((float[]) data)[i];
+            case F64 -> ((double[]) data)[i];
+            case BF16 -> Floats.bf16ToFloat(((short[]) data)[i]);
+            case F16 -> Floats.f16ToFloat(((short[]) data)[i]);
+            case I32 -> ((int[]) data)[i];
+            case I64 -> ((long[]) data)[i];
+            case BOOL -> ((byte[]) data)[i];
+        };
+    }
+
+    /** Stores v at i, converting to the dtype (rounding for 16-bit floats, truncation toward zero for integers, v != 0 for BOOL). */
+    public void setDouble(int i, double v) {
+        switch (dtype()) {
+            case F32 -> ((float[]) data)[i] = (float) v;
+            case F64 -> ((double[]) data)[i] = v;
+            case BF16 -> ((short[]) data)[i] = Floats.floatToBf16((float) v);
+            case F16 -> ((short[]) data)[i] = Floats.floatToF16((float) v);
+            case I32 -> ((int[]) data)[i] = (int) v;
+            case I64 -> ((long[]) data)[i] = (long) v;
+            case BOOL -> ((byte[]) data)[i] = (byte) (v != 0 ? 1 : 0);
+        }
+    }
+
+    /** Element i as long (floats truncated toward zero). */
+    public long getLong(int i) {
+        return switch (dtype()) {
+            case I32 -> ((int[]) data)[i];
+            case I64 -> ((long[]) data)[i];
+            case BOOL -> ((byte[]) data)[i];
+            default -> (long) getDouble(i);
+        };
+    }
+
+    /** Stores an integer value at i. */
+    public void setLong(int i, long v) {
+        switch (dtype()) {
+            case I32 -> ((int[]) data)[i] = (int) v;
+            case I64 -> ((long[]) data)[i] = v;
+            case BOOL -> ((byte[]) data)[i] = (byte) (v != 0 ? 1 : 0);
+            default -> setDouble(i, v);
+        }
+    }
+
+    @Override
+    protected void free() {
+        data = null;
+    }
+}

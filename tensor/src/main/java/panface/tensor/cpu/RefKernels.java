@@ -1,0 +1,332 @@
+package panface.tensor.cpu;
+
+import panface.tensor.DType;
+import panface.tensor.Shape;
+import panface.tensor.Tensor;
+import panface.tensor.backend.BinaryOp;
+import panface.tensor.backend.ReduceOp;
+import panface.tensor.backend.UnaryOp;
+
+/**
+ * Reference kernels: load the operands as row-major double arrays, compute plainly, store. They
+ * define the semantics of the primitives; the fast kernels are tested against them.
+ */
+public final class RefKernels {
+    private RefKernels() {
+    }
+
+    // ---- elementwise --------------------------------------------------------------------------
+
+    static void unary(UnaryOp op, Tensor x, Tensor out, double a, double b) {
+        double[] v = Ref.load(x);
+        for (int i = 0; i < v.length; i++) {
+            v[i] = ScalarMath.apply(op, v[i], a, b);
+        }
+        Ref.store(v, out);
+    }
+
+    static void unaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor gy, Tensor gx, double a, double b) {
+        double[] xv = x == null ? null : Ref.load(x);
+        double[] yv = y == null ? null : Ref.load(y);
+        double[] g = Ref.load(gy);
+        for (int i = 0; i < g.length; i++) {
+            double d = ScalarMath.derivative(op, xv == null ? Double.NaN : xv[i], yv == null ? Double.NaN : yv[i], a, b);
+            g[i] = g[i] * d;
+        }
+        Ref.store(g, gx);
+    }
+
+    static void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        if (!a.dtype().isFloating() && !b.dtype().isFloating()) {
+            long[] x = Ref.loadLong(a);
+            long[] y = Ref.loadLong(b);
+            for (int i = 0; i < x.length; i++) {
+                x[i] = ScalarMath.apply(op, x[i], y[i]);
+            }
+            Ref.storeLong(x, out);
+            return;
+        }
+        double[] x = Ref.load(a);
+        double[] y = Ref.load(b);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = ScalarMath.apply(op, x[i], y[i]);
+        }
+        Ref.store(x, out);
+    }
+
+    static void where(Tensor cond, Tensor a, Tensor b, Tensor out) {
+        long[] c = Ref.loadLong(cond);
+        if (!out.dtype().isFloating()) {
+            long[] x = Ref.loadLong(a);
+            long[] y = Ref.loadLong(b);
+            for (int i = 0; i < c.length; i++) {
+                x[i] = c[i] != 0 ? x[i] : y[i];
+            }
+            Ref.storeLong(x, out);
+            return;
+        }
+        double[] x = Ref.load(a);
+        double[] y = Ref.load(b);
+        for (int i = 0; i < c.length; i++) {
+            x[i] = c[i] != 0 ? x[i] : y[i];
+        }
+        Ref.store(x, out);
+    }
+
+    // ---- reductions -----------------------------------------------------------------------------
+
+    static void reduce(ReduceOp op, Tensor x, int[] dims, Tensor out) {
+        int[] xs = x.shape();
+        int[] outIndexStrides = Shape.contiguousStrides(out.shape());
+        for (int d : dims) {
+            outIndexStrides[d] = 0;
+        }
+        int[] target = Strided.offsets(xs, outIndexStrides, 0);
+        int m = out.numel();
+        if (op == ReduceOp.ARGMAX || op == ReduceOp.ARGMIN) {
+            if (dims.length != 1) {
+                throw new IllegalArgumentException(op + " reduces exactly one dimension");
+            }
+            int d = dims[0];
+            int inner = Shape.prod(xs, d + 1, xs.length);
+            int size = xs[d];
+            double[] v = Ref.load(x);
+            double[] best = new double[m];
+            long[] arg = new long[m];
+            boolean[] seen = new boolean[m];
+            for (int i = 0; i < v.length; i++) {
+                int t = target[i];
+                double val = v[i];
+                boolean better;
+                if (!seen[t]) {
+                    better = true;
+                } else if (Double.isNaN(best[t])) {
+                    better = false;
+                } else if (Double.isNaN(val)) {
+                    better = true;
+                } else {
+                    better = op == ReduceOp.ARGMAX ? val > best[t] : val < best[t];
+                }
+                if (better) {
+                    seen[t] = true;
+                    best[t] = val;
+                    arg[t] = (i / inner) % size;
+                }
+            }
+            Ref.storeLong(arg, out);
+            return;
+        }
+        if (!x.dtype().isFloating()) {
+            long[] v = Ref.loadLong(x);
+            long[] acc = new long[m];
+            boolean[] seen = new boolean[m];
+            for (int i = 0; i < v.length; i++) {
+                int t = target[i];
+                long val = v[i];
+                if (!seen[t]) {
+                    acc[t] = val;
+                    seen[t] = true;
+                    continue;
+                }
+                acc[t] = switch (op) {
+                    case SUM -> acc[t] + val;
+                    case PROD -> acc[t] * val;
+                    case MAX -> Math.max(acc[t], val);
+                    case MIN -> Math.min(acc[t], val);
+                    default -> throw new IllegalStateException();
+                };
+            }
+            Ref.storeLong(acc, out);
+            return;
+        }
+        double[] v = Ref.load(x);
+        double[] acc = new double[m];
+        boolean[] seen = new boolean[m];
+        for (int i = 0; i < v.length; i++) {
+            int t = target[i];
+            double val = v[i];
+            if (!seen[t]) {
+                acc[t] = val;
+                seen[t] = true;
+                continue;
+            }
+            acc[t] = switch (op) {
+                case SUM -> acc[t] + val;
+                case PROD -> acc[t] * val;
+                case MAX -> Double.isNaN(acc[t]) || Double.isNaN(val) ? Double.NaN : Math.max(acc[t], val);
+                case MIN -> Double.isNaN(acc[t]) || Double.isNaN(val) ? Double.NaN : Math.min(acc[t], val);
+                default -> throw new IllegalStateException();
+            };
+        }
+        if (v.length == 0 && (op == ReduceOp.MAX || op == ReduceOp.MIN)) {
+            throw new IllegalArgumentException(op + " of an empty tensor");
+        }
+        if (op == ReduceOp.PROD) {
+            for (int t = 0; t < m; t++) {
+                if (!seen[t]) {
+                    acc[t] = 1.0;
+                }
+            }
+        }
+        Ref.store(acc, out);
+    }
+
+    // ---- matmul ---------------------------------------------------------------------------------
+
+    static void matmul(Tensor a, Tensor b, Tensor out, double alpha, double beta) {
+        int r = out.dim();
+        int m = out.size(-2);
+        int n = out.size(-1);
+        int k = a.size(-1);
+        int[] batch = java.util.Arrays.copyOf(out.shape(), r - 2);
+        int[] aOff = Strided.offsets(batch, java.util.Arrays.copyOf(a.strides(), r - 2), a.offset());
+        int[] bOff = Strided.offsets(batch, java.util.Arrays.copyOf(b.strides(), r - 2), b.offset());
+        int[] oOff = Strided.offsets(batch, java.util.Arrays.copyOf(out.strides(), r - 2), out.offset());
+        CpuStorage as = Ref.storage(a);
+        CpuStorage bs = Ref.storage(b);
+        CpuStorage os = Ref.storage(out);
+        int am = a.stride(-2);
+        int ak = a.stride(-1);
+        int bk = b.stride(-2);
+        int bn = b.stride(-1);
+        int om = out.stride(-2);
+        int on = out.stride(-1);
+        for (int t = 0; t < aOff.length; t++) {
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double s = 0;
+                    for (int p = 0; p < k; p++) {
+                        s += as.getDouble(aOff[t] + i * am + p * ak) * bs.getDouble(bOff[t] + p * bk + j * bn);
+                    }
+                    int o = oOff[t] + i * om + j * on;
+                    double prev = beta == 0 ? 0 : beta * os.getDouble(o);
+                    os.setDouble(o, alpha * s + prev);
+                }
+            }
+        }
+    }
+
+    // ---- softmax ----------------------------------------------------------------------------------
+
+    static void softmax(Tensor x, Tensor out, boolean log) {
+        double[] v = Ref.load(x);
+        int cols = x.size(-1);
+        int rows = cols == 0 ? 0 : v.length / cols;
+        for (int r = 0; r < rows; r++) {
+            int o = r * cols;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < cols; j++) {
+                max = Math.max(max, v[o + j]);
+            }
+            double sum = 0;
+            for (int j = 0; j < cols; j++) {
+                sum += Math.exp(v[o + j] - max);
+            }
+            double logSum = Math.log(sum);
+            for (int j = 0; j < cols; j++) {
+                v[o + j] = log ? v[o + j] - max - logSum : Math.exp(v[o + j] - max) / sum;
+            }
+        }
+        Ref.store(v, out);
+    }
+
+    static void softmaxBackward(Tensor y, Tensor gy, Tensor gx, boolean log) {
+        double[] yv = Ref.load(y);
+        double[] g = Ref.load(gy);
+        int cols = y.size(-1);
+        int rows = cols == 0 ? 0 : yv.length / cols;
+        for (int r = 0; r < rows; r++) {
+            int o = r * cols;
+            double s = 0;
+            for (int j = 0; j < cols; j++) {
+                s += log ? g[o + j] : g[o + j] * yv[o + j];
+            }
+            for (int j = 0; j < cols; j++) {
+                g[o + j] = log ? g[o + j] - Math.exp(yv[o + j]) * s : yv[o + j] * (g[o + j] - s);
+            }
+        }
+        Ref.store(g, gx);
+    }
+
+    // ---- layer norm -------------------------------------------------------------------------------
+
+    static void layerNorm(Tensor x, Tensor weight, Tensor bias, double eps, Tensor y, Tensor mean, Tensor rstd) {
+        double[] v = Ref.load(x);
+        double[] w = weight == null ? null : Ref.load(weight);
+        double[] b = bias == null ? null : Ref.load(bias);
+        int cols = x.size(-1);
+        int rows = cols == 0 ? 0 : v.length / cols;
+        double[] mu = new double[rows];
+        double[] rs = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            int o = r * cols;
+            double s = 0;
+            for (int j = 0; j < cols; j++) {
+                s += v[o + j];
+            }
+            double m = s / cols;
+            double q = 0;
+            for (int j = 0; j < cols; j++) {
+                double d = v[o + j] - m;
+                q += d * d;
+            }
+            double inv = 1.0 / Math.sqrt(q / cols + eps);
+            mu[r] = m;
+            rs[r] = inv;
+            for (int j = 0; j < cols; j++) {
+                double h = (v[o + j] - m) * inv;
+                v[o + j] = h * (w == null ? 1.0 : w[j]) + (b == null ? 0.0 : b[j]);
+            }
+        }
+        Ref.store(v, y);
+        Ref.store(mu, mean);
+        Ref.store(rs, rstd);
+    }
+
+    static void layerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor gy, Tensor gx, Tensor gw, Tensor gb) {
+        double[] v = Ref.load(x);
+        double[] g = Ref.load(gy);
+        double[] w = weight == null ? null : Ref.load(weight);
+        double[] mu = Ref.load(mean);
+        double[] rs = Ref.load(rstd);
+        int cols = x.size(-1);
+        int rows = cols == 0 ? 0 : v.length / cols;
+        double[] dx = new double[v.length];
+        double[] dw = new double[cols];
+        double[] db = new double[cols];
+        for (int r = 0; r < rows; r++) {
+            int o = r * cols;
+            double sumG = 0;
+            double sumGH = 0;
+            for (int j = 0; j < cols; j++) {
+                double h = (v[o + j] - mu[r]) * rs[r];
+                double gh = g[o + j] * (w == null ? 1.0 : w[j]);
+                sumG += gh;
+                sumGH += gh * h;
+                dw[j] += g[o + j] * h;
+                db[j] += g[o + j];
+            }
+            double mg = sumG / cols;
+            double mgh = sumGH / cols;
+            for (int j = 0; j < cols; j++) {
+                double h = (v[o + j] - mu[r]) * rs[r];
+                double gh = g[o + j] * (w == null ? 1.0 : w[j]);
+                dx[o + j] = rs[r] * (gh - mg - h * mgh);
+            }
+        }
+        if (gx != null) {
+            Ref.store(dx, gx);
+        }
+        if (gw != null) {
+            Ref.store(dw, gw);
+        }
+        if (gb != null) {
+            Ref.store(db, gb);
+        }
+    }
+
+    /** The compute dtype of a floating tensor for per-row statistics. */
+    static DType statType(Tensor x) {
+        return x.dtype() == DType.F64 ? DType.F64 : DType.F32;
+    }
+}

@@ -1,0 +1,97 @@
+package panface.tensor.ops;
+
+import java.util.Arrays;
+
+import panface.tensor.Shape;
+import panface.tensor.Tensor;
+import panface.tensor.autograd.GradMode;
+import panface.tensor.autograd.Node;
+
+/** Matrix products with their gradients. */
+public final class LinearAlgebra {
+    private LinearAlgebra() {
+    }
+
+    /**
+     * PyTorch's matmul: 1-D operands are promoted (and the added dimension removed), batch
+     * dimensions broadcast. A (..., M, K) @ (K, N) product is folded into one (rows, K) GEMM.
+     */
+    public static Tensor matmul(Tensor a, Tensor b) {
+        Elementwise.sameDevice("matmul", a, b);
+        if (a.dim() == 0 || b.dim() == 0) {
+            throw new IllegalArgumentException("matmul needs at least 1-D operands, got " + a.describe() + " and " + b.describe());
+        }
+        if (a.dtype() != b.dtype()) {
+            throw new IllegalArgumentException("matmul operands differ in dtype: " + a.describe() + " and " + b.describe());
+        }
+        if (a.dim() == 1 && b.dim() == 1) {
+            return mm(a.unsqueeze(0), b.unsqueeze(1)).reshape();
+        }
+        if (a.dim() == 1) {
+            return matmul(a.unsqueeze(0), b).squeeze(-2);
+        }
+        if (b.dim() == 1) {
+            return matmul(a, b.unsqueeze(1)).squeeze(-1);
+        }
+        int k = a.size(-1);
+        if (b.size(-2) != k) {
+            throw new IllegalArgumentException("matmul: inner dimensions differ, " + a.describe() + " @ " + b.describe());
+        }
+        if (b.dim() == 2 && a.dim() > 2) {
+            int[] as = a.shape();
+            int rows = Shape.prod(as, 0, as.length - 1);
+            Tensor y = mm(a.reshape(rows, k), b);
+            int[] os = as.clone();
+            os[os.length - 1] = b.size(-1);
+            return y.reshape(os);
+        }
+        return mm(a, b);
+    }
+
+    /** Batched product of operands with rank &gt;= 2, broadcasting batch dimensions. */
+    static Tensor mm(Tensor a, Tensor b) {
+        int[] as = a.shape();
+        int[] bs = b.shape();
+        int[] batch = Shape.broadcast(Arrays.copyOf(as, as.length - 2), Arrays.copyOf(bs, bs.length - 2));
+        int m = as[as.length - 2];
+        int k = as[as.length - 1];
+        int n = bs[bs.length - 1];
+        int[] outShape = concat(batch, m, n);
+        Tensor ae = Views.broadcastTo(a.detach(), concat(batch, m, k));
+        Tensor be = Views.broadcastTo(b.detach(), concat(batch, k, n));
+        Tensor out = a.newZeros(a.dtype(), outShape);
+        a.backend().matmul(ae, be, out, 1.0, 0.0);
+        if (!GradMode.needsGrad(a, b)) {
+            return out;
+        }
+        return out.withGradFn(new Node("matmul", a, b) {
+            @Override
+            public Tensor[] backward(Tensor g) {
+                Tensor x = input(0);
+                Tensor y = input(1);
+                Tensor gx = needs(0) ? Reductions.sumTo(mm(g, y.mT()), x.shape()) : null;
+                Tensor gy = needs(1) ? Reductions.sumTo(mm(x.mT(), g), y.shape()) : null;
+                return new Tensor[] {gx, gy};
+            }
+        });
+    }
+
+    /** y = x @ weight^T + bias, with weight (OUT, IN) and bias (OUT) or null. */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        if (weight.dim() != 2) {
+            throw new IllegalArgumentException("linear: weight must be (out, in), got " + weight.describe());
+        }
+        if (x.size(-1) != weight.size(1)) {
+            throw new IllegalArgumentException("linear: input " + x.describe() + " does not match weight " + weight.describe());
+        }
+        Tensor y = matmul(x, weight.mT());
+        return bias == null ? y : y.add(bias);
+    }
+
+    private static int[] concat(int[] batch, int r, int c) {
+        int[] s = Arrays.copyOf(batch, batch.length + 2);
+        s[batch.length] = r;
+        s[batch.length + 1] = c;
+        return s;
+    }
+}
