@@ -1,0 +1,2 @@
+/** The command-line recipes: train, evaluate, embed, golden cases. */
+package panface.examples;
