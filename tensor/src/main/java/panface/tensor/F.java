@@ -57,6 +57,11 @@ public final class F {
         return Elementwise.unary(UnaryOp.HARDSIGMOID, x, 0, 0);
     }
 
+    /** PReLU: x for x &gt; 0, weight * x otherwise; weight has 1 or C (= x.size(1)) elements. */
+    public static Tensor prelu(Tensor x, Tensor weight) {
+        throw new UnsupportedOperationException("not implemented yet");
+    }
+
     /** cond ? a : b with broadcasting. */
     public static Tensor where(Tensor cond, Tensor a, Tensor b) {
         return Elementwise.where(cond, a, b);
