@@ -1,8 +1,18 @@
 package panface.tensor;
 
+import panface.tensor.backend.Pool2dParams;
 import panface.tensor.backend.UnaryOp;
+import panface.tensor.ops.Attention;
+import panface.tensor.ops.Convolution;
 import panface.tensor.ops.Elementwise;
+import panface.tensor.ops.Indexing;
+import panface.tensor.ops.Joining;
+import panface.tensor.ops.Pooling;
+import panface.tensor.ops.Sorting;
 import panface.tensor.ops.LinearAlgebra;
+import panface.tensor.ops.Normalization;
+import panface.tensor.ops.Regularization;
+import panface.tensor.ops.SoftmaxOps;
 
 /**
  * Functions on tensors, named as in PyTorch's {@code torch.nn.functional}: activations, linear
@@ -59,7 +69,7 @@ public final class F {
 
     /** PReLU: x for x &gt; 0, weight * x otherwise; weight has 1 or C (= x.size(1)) elements. */
     public static Tensor prelu(Tensor x, Tensor weight) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return Normalization.prelu(x, weight);
     }
 
     /** cond ? a : b with broadcasting. */
@@ -83,17 +93,17 @@ public final class F {
 
     /** Softmax along dim, computed stably (row max subtracted). */
     public static Tensor softmax(Tensor x, int dim) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return SoftmaxOps.softmax(x, dim, false);
     }
 
     /** Log-softmax along dim, computed stably. */
     public static Tensor logSoftmax(Tensor x, int dim) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return SoftmaxOps.softmax(x, dim, true);
     }
 
     /** Mean cross-entropy of logits (B, C) against I64 class targets (B). */
     public static Tensor crossEntropy(Tensor logits, Tensor target) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return SoftmaxOps.crossEntropy(logits, target, 0.0, Reduction.MEAN);
     }
 
     /**
@@ -101,24 +111,24 @@ public final class F {
      * (1 - eps) one-hot + eps / C) and a reduction.
      */
     public static Tensor crossEntropy(Tensor logits, Tensor target, double labelSmoothing, Reduction reduction) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return SoftmaxOps.crossEntropy(logits, target, labelSmoothing, reduction);
     }
 
     /** x / max(||x||_2, eps) along dim (PyTorch's F.normalize with p=2). */
     public static Tensor l2Normalize(Tensor x, int dim, double eps) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return SoftmaxOps.l2Normalize(x, dim, eps);
     }
 
     // ---- normalisation and regularisation -------------------------------------------------------
 
     /** Layer normalisation over the last dimension; weight and bias (of that size) may be null. */
     public static Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return Normalization.layerNorm(x, new int[] {x.size(-1)}, weight, bias, eps);
     }
 
     /** Layer normalisation over the trailing dimensions given by normalizedShape. */
     public static Tensor layerNorm(Tensor x, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return Normalization.layerNorm(x, normalizedShape, weight, bias, eps);
     }
 
     /**
@@ -129,100 +139,101 @@ public final class F {
      */
     public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, boolean training,
                                    double momentum, double eps) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return Normalization.batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps);
     }
 
     /** Inverted dropout: zeroes elements with probability p and scales the rest by 1/(1-p) in training. */
     public static Tensor dropout(Tensor x, double p, boolean training, panface.tensor.random.Generator gen) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return Regularization.dropout(x, p, training, gen);
     }
 
     /** Stochastic depth: drops whole samples (dim 0) with probability p, scaling the kept ones by 1/(1-p). */
     public static Tensor dropPath(Tensor x, double p, boolean training, panface.tensor.random.Generator gen) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return Regularization.dropPath(x, p, training, gen);
     }
 
     // ---- attention ------------------------------------------------------------------------------
 
     /** softmax(q k^T * scale) v for q, k, v (B, H, T, D); scale is usually 1/sqrt(D). */
     public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, double scale) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return Attention.scaledDotProduct(q, k, v, scale);
     }
 
     // ---- convolution and pooling ----------------------------------------------------------------
 
     /** 2-D convolution: x (N, C, H, W), weight (O, C/groups, kh, kw), bias (O) or null. */
     public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return Convolution.conv2d(x, weight, bias, stride, padding, dilation, groups);
     }
 
     /** 2-D max pooling. */
     public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, boolean ceilMode) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return Pooling.maxPool2d(x, new Pool2dParams(kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1], ceilMode, false));
     }
 
     /** 2-D average pooling. */
     public static Tensor avgPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, boolean ceilMode, boolean countIncludePad) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return Pooling.avgPool2d(x, new Pool2dParams(kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1], ceilMode,
+                countIncludePad));
     }
 
     /** Adaptive average pooling to (outH, outW). */
     public static Tensor adaptiveAvgPool2d(Tensor x, int outH, int outW) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return Pooling.adaptiveAvgPool2d(x, outH, outW);
     }
 
     /** Bilinear sampling of x (N, C, H, W) at grid (N, Ho, Wo, 2) in [-1, 1], zero padding. */
     public static Tensor gridSample(Tensor x, Tensor grid, boolean alignCorners) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return Pooling.gridSample(x, grid, alignCorners);
     }
 
     // ---- indexing -------------------------------------------------------------------------------
 
     /** PyTorch's gather. */
     public static Tensor gather(Tensor x, int dim, Tensor index) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return Indexing.gather(x, dim, index);
     }
 
     /** Rows (or slices along dim) of x at a 1-D index. */
     public static Tensor indexSelect(Tensor x, int dim, Tensor index) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return Indexing.indexSelect(x, dim, index);
     }
 
     /** x with src added at index along dim (out-of-place scatter_add). */
     public static Tensor scatterAdd(Tensor x, int dim, Tensor index, Tensor src) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return Indexing.scatterAdd(x, dim, index, src);
     }
 
     /** Rows of weight (V, E) at integer indices of any shape: result (..., E). */
     public static Tensor embedding(Tensor indices, Tensor weight) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return Indexing.embedding(indices, weight);
     }
 
     // ---- joining, splitting, reordering -----------------------------------------------------------
 
     /** Concatenation along an existing dimension. */
     public static Tensor cat(java.util.List<Tensor> tensors, int dim) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return Joining.cat(tensors, dim);
     }
 
     /** Stacking along a new dimension. */
     public static Tensor stack(java.util.List<Tensor> tensors, int dim) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return Joining.stack(tensors, dim);
     }
 
     /** Pieces of a given size along dim (the last may be smaller). */
     public static java.util.List<Tensor> split(Tensor x, int size, int dim) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return Joining.split(x, size, dim);
     }
 
     /** n nearly equal pieces along dim (as torch.chunk). */
     public static java.util.List<Tensor> chunk(Tensor x, int n, int dim) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return Joining.chunk(x, n, dim);
     }
 
     /** Reverses the order along the given dimensions. */
     public static Tensor flip(Tensor x, int... dims) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return Joining.flip(x, dims);
     }
 
     /**
@@ -230,28 +241,28 @@ public final class F {
      * PyTorch's F.pad.
      */
     public static Tensor pad(Tensor x, int[] pads, double value) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return Joining.pad(x, pads, value);
     }
 
     // ---- sorting and searching (no gradient) ------------------------------------------------------
 
     /** Sorted values and indices along dim (stable). */
     public static ValuesIndices sort(Tensor x, int dim, boolean descending) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return Sorting.sort(x, dim, descending);
     }
 
     /** Indices that sort x along dim (stable). */
     public static Tensor argsort(Tensor x, int dim, boolean descending) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return Sorting.sort(x, dim, descending).indices();
     }
 
     /** The k largest (or smallest) values along dim, sorted, with indices. */
     public static ValuesIndices topk(Tensor x, int k, int dim, boolean largest) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return Sorting.topk(x, k, dim, largest);
     }
 
     /** Insertion positions of values in the sorted last dimension of sorted (torch.searchsorted). */
     public static Tensor searchsorted(Tensor sorted, Tensor values, boolean right) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return Sorting.searchsorted(sorted, values, right);
     }
 }

@@ -105,17 +105,17 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void sort(Tensor x, boolean descending, Tensor values, Tensor indices) {
-        throw new UnsupportedOperationException("sort: not implemented yet on the CPU backend");
+        SortKernels.sort(x, descending, values, indices);
     }
 
     @Override
     public void topk(Tensor x, int k, boolean largest, Tensor values, Tensor indices) {
-        throw new UnsupportedOperationException("topk: not implemented yet on the CPU backend");
+        SortKernels.topk(x, k, largest, values, indices);
     }
 
     @Override
     public void searchsorted(Tensor sorted, Tensor values, boolean right, Tensor out) {
-        throw new UnsupportedOperationException("searchsorted: not implemented yet on the CPU backend");
+        SortKernels.searchsorted(sorted, values, right, out);
     }
 
     // ---- linear algebra -----------------------------------------------------------------------
@@ -149,86 +149,86 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void attention(Tensor q, Tensor k, Tensor v, double scale, Tensor out, Tensor lse) {
-        throw new UnsupportedOperationException("attention: not implemented yet on the CPU backend");
+        AttentionKernels.forward(q, k, v, scale, out, lse);
     }
 
     @Override
     public void attentionBackward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor gy, double scale,
                                   Tensor gq, Tensor gk, Tensor gv) {
-        throw new UnsupportedOperationException("attention: not implemented yet on the CPU backend");
+        AttentionKernels.backward(q, k, v, out, lse, gy, scale, gq, gk, gv);
     }
 
     // ---- indexing -----------------------------------------------------------------------------
 
     @Override
     public void indexSelect(Tensor x, int dim, Tensor index, Tensor out) {
-        throw new UnsupportedOperationException("indexSelect: not implemented yet on the CPU backend");
+        IndexKernels.indexSelect(x, dim, index, out);
     }
 
     @Override
     public void indexAdd(Tensor out, int dim, Tensor index, Tensor src) {
-        throw new UnsupportedOperationException("indexAdd: not implemented yet on the CPU backend");
+        IndexKernels.indexAdd(out, dim, index, src);
     }
 
     @Override
     public void gather(Tensor x, int dim, Tensor index, Tensor out) {
-        throw new UnsupportedOperationException("gather: not implemented yet on the CPU backend");
+        IndexKernels.gather(x, dim, index, out);
     }
 
     @Override
     public void scatterAdd(Tensor out, int dim, Tensor index, Tensor src) {
-        throw new UnsupportedOperationException("scatterAdd: not implemented yet on the CPU backend");
+        IndexKernels.scatterAdd(out, dim, index, src);
     }
 
     // ---- images -------------------------------------------------------------------------------
 
     @Override
     public void im2col(Tensor x, Conv2dParams p, Tensor cols) {
-        throw new UnsupportedOperationException("im2col: not implemented yet on the CPU backend");
+        ImageKernels.im2col(x, p, cols);
     }
 
     @Override
     public void col2im(Tensor cols, Conv2dParams p, Tensor x) {
-        throw new UnsupportedOperationException("col2im: not implemented yet on the CPU backend");
+        ImageKernels.col2im(cols, p, x);
     }
 
     @Override
     public void maxPool2d(Tensor x, Pool2dParams p, Tensor out, Tensor argmax) {
-        throw new UnsupportedOperationException("maxPool2d: not implemented yet on the CPU backend");
+        ImageKernels.maxPool2d(x, p, out, argmax);
     }
 
     @Override
     public void maxPool2dBackward(Tensor gy, Tensor argmax, Tensor gx) {
-        throw new UnsupportedOperationException("maxPool2d: not implemented yet on the CPU backend");
+        ImageKernels.maxPool2dBackward(gy, argmax, gx);
     }
 
     @Override
     public void avgPool2d(Tensor x, Pool2dParams p, Tensor out) {
-        throw new UnsupportedOperationException("avgPool2d: not implemented yet on the CPU backend");
+        ImageKernels.avgPool2d(x, p, out);
     }
 
     @Override
     public void avgPool2dBackward(Tensor gy, Pool2dParams p, Tensor gx) {
-        throw new UnsupportedOperationException("avgPool2d: not implemented yet on the CPU backend");
+        ImageKernels.avgPool2dBackward(gy, p, gx);
     }
 
     @Override
     public void adaptiveAvgPool2d(Tensor x, Tensor out) {
-        throw new UnsupportedOperationException("adaptiveAvgPool2d: not implemented yet on the CPU backend");
+        ImageKernels.adaptiveAvgPool2d(x, out, null, null);
     }
 
     @Override
     public void adaptiveAvgPool2dBackward(Tensor gy, Tensor gx) {
-        throw new UnsupportedOperationException("adaptiveAvgPool2d: not implemented yet on the CPU backend");
+        ImageKernels.adaptiveAvgPool2d(null, null, gy, gx);
     }
 
     @Override
     public void gridSample(Tensor x, Tensor grid, boolean alignCorners, Tensor out) {
-        throw new UnsupportedOperationException("gridSample: not implemented yet on the CPU backend");
+        ImageKernels.gridSample(x, grid, alignCorners, out, null, null, null);
     }
 
     @Override
     public void gridSampleBackward(Tensor x, Tensor grid, boolean alignCorners, Tensor gy, Tensor gx, Tensor ggrid) {
-        throw new UnsupportedOperationException("gridSample: not implemented yet on the CPU backend");
+        ImageKernels.gridSample(x, grid, alignCorners, null, gy, gx, ggrid);
     }
 }

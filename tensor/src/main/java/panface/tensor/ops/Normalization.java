@@ -1,0 +1,145 @@
+package panface.tensor.ops;
+
+import java.util.Arrays;
+
+import panface.tensor.DType;
+import panface.tensor.Shape;
+import panface.tensor.Tensor;
+import panface.tensor.autograd.GradMode;
+import panface.tensor.autograd.Node;
+
+/** Layer normalisation (fused backend kernel), batch normalisation and PReLU. */
+public final class Normalization {
+    private Normalization() {
+    }
+
+    /** Layer normalisation over the trailing dimensions normalizedShape; weight/bias of that shape or null. */
+    public static Tensor layerNorm(Tensor x, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
+        int k = normalizedShape.length;
+        int[] xs = x.shape();
+        if (k == 0 || k > xs.length
+                || !Arrays.equals(Arrays.copyOfRange(xs, xs.length - k, xs.length), normalizedShape)) {
+            throw new IllegalArgumentException("layerNorm: normalized shape " + Arrays.toString(normalizedShape)
+                    + " does not match the trailing dimensions of " + x.describe());
+        }
+        for (Tensor p : new Tensor[] {weight, bias}) {
+            if (p != null && !Arrays.equals(p.shape(), normalizedShape)) {
+                throw new IllegalArgumentException("layerNorm: weight/bias " + p.describe() + " must have shape "
+                        + Arrays.toString(normalizedShape));
+            }
+        }
+        if (!x.dtype().isFloating()) {
+            throw new IllegalArgumentException("layerNorm needs a floating-point tensor, got " + x.describe());
+        }
+        int cols = Shape.prod(normalizedShape, 0, k);
+        int rows = cols == 0 ? 0 : x.numel() / cols;
+        DType stat = x.dtype() == DType.F64 ? DType.F64 : DType.F32;
+        Tensor x2 = x.detach().contiguous().reshape(rows, cols);
+        Tensor w2 = weight == null ? null : weight.detach().contiguous().reshape(cols);
+        Tensor b2 = bias == null ? null : bias.detach().contiguous().reshape(cols);
+        Tensor y = x.newZeros(x.dtype(), rows, cols);
+        Tensor mean = x.newZeros(stat, rows);
+        Tensor rstd = x.newZeros(stat, rows);
+        x.backend().layerNorm(x2, w2, b2, eps, y, mean, rstd);
+        Tensor out = y.reshape(xs);
+        if (!GradMode.needsGrad(x, weight, bias)) {
+            return out;
+        }
+        Node node = new Node("layerNorm", x, weight, bias) {
+            @Override
+            public Tensor[] backward(Tensor g) {
+                Tensor xin = saved(0);
+                Tensor w = saved(1);
+                Tensor gx = needs(0) ? xin.newZeros(xin.dtype(), rows, cols) : null;
+                Tensor gw = needs(1) ? xin.newZeros(input(1).dtype(), cols) : null;
+                Tensor gb = needs(2) ? xin.newZeros(input(2).dtype(), cols) : null;
+                xin.backend().layerNormBackward(xin, w, saved(2), saved(3), g.contiguous().reshape(rows, cols), gx, gw, gb);
+                return new Tensor[] {
+                    gx == null ? null : gx.reshape(xs),
+                    gw == null ? null : gw.reshape(normalizedShape),
+                    gb == null ? null : gb.reshape(normalizedShape)
+                };
+            }
+        };
+        node.save(x2, w2, mean, rstd);
+        return out.withGradFn(node);
+    }
+
+    /**
+     * Batch normalisation over every dimension but 1. Training normalises with the batch's biased
+     * variance and updates the running statistics in place (unbiased variance), as PyTorch.
+     */
+    public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, boolean training,
+                                   double momentum, double eps) {
+        if (x.dim() < 2) {
+            throw new IllegalArgumentException("batchNorm expects (N, C, ...), got " + x.describe());
+        }
+        int c = x.size(1);
+        for (Tensor p : new Tensor[] {runningMean, runningVar, weight, bias}) {
+            if (p != null && (p.dim() != 1 || p.size(0) != c)) {
+                throw new IllegalArgumentException("batchNorm: per-channel tensor " + p.describe() + " must have " + c + " elements");
+            }
+        }
+        int[] bshape = new int[x.dim()];
+        Arrays.fill(bshape, 1);
+        bshape[1] = c;
+        int[] dims = new int[x.dim() - 1];
+        dims[0] = 0;
+        for (int i = 2; i < x.dim(); i++) {
+            dims[i - 1] = i;
+        }
+        Tensor mean;
+        Tensor var;
+        if (training) {
+            long n = (long) x.numel() / Math.max(c, 1);
+            if (n <= 1) {
+                throw new IllegalArgumentException("batchNorm in training needs more than one value per channel, got " + x.describe());
+            }
+            mean = x.mean(dims, true);
+            var = x.var(dims, 0, true);
+            if (runningMean != null || runningVar != null) {
+                try (var off = GradMode.noGrad()) {
+                    if (runningMean != null) {
+                        runningMean.copyFrom(runningMean.mul(1 - momentum).add(mean.detach().reshape(c).to(runningMean.dtype()).mul(momentum)));
+                    }
+                    if (runningVar != null) {
+                        Tensor unbiased = var.detach().reshape(c).mul((double) n / (n - 1)).to(runningVar.dtype());
+                        runningVar.copyFrom(runningVar.mul(1 - momentum).add(unbiased.mul(momentum)));
+                    }
+                }
+            }
+        } else {
+            if (runningMean == null || runningVar == null) {
+                throw new IllegalArgumentException("batchNorm in evaluation needs running mean and variance");
+            }
+            mean = runningMean.to(x.dtype()).reshape(bshape);
+            var = runningVar.to(x.dtype()).reshape(bshape);
+        }
+        Tensor y = x.sub(mean).mul(var.add(eps).rsqrt());
+        if (weight != null) {
+            y = y.mul(weight.reshape(bshape));
+        }
+        if (bias != null) {
+            y = y.add(bias.reshape(bshape));
+        }
+        return y;
+    }
+
+    /** PReLU with one weight or one per channel (dim 1). */
+    public static Tensor prelu(Tensor x, Tensor weight) {
+        int n = weight.numel();
+        Tensor w;
+        if (n == 1) {
+            w = weight.reshape();
+        } else {
+            if (x.dim() < 2 || x.size(1) != n) {
+                throw new IllegalArgumentException("prelu: " + n + " weights do not match the channels of " + x.describe());
+            }
+            int[] s = new int[x.dim()];
+            Arrays.fill(s, 1);
+            s[1] = n;
+            w = weight.reshape(s);
+        }
+        return Elementwise.where(x.gt(0.0), x, x.mul(w));
+    }
+}
