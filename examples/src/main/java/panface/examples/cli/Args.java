@@ -1,0 +1,93 @@
+package panface.examples.cli;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Parsed arguments: {@code --name value} options, {@code --flag} switches and positional words.
+ * Options a command did not read are reported as unknown by {@link #finish()}.
+ */
+public final class Args {
+    private final Map<String, String> options = new LinkedHashMap<>();
+    private final List<String> positional = new ArrayList<>();
+    private final Set<String> read = new HashSet<>();
+
+    /** Parses args; switches are names listed in {@code switches} (they take no value). */
+    public Args(String[] args, Set<String> switches) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.startsWith("--") && a.length() > 2) {
+                String name = a.substring(2);
+                int eq = name.indexOf('=');
+                if (eq >= 0) {
+                    options.put(name.substring(0, eq), name.substring(eq + 1));
+                } else if (switches.contains(name)) {
+                    options.put(name, "true");
+                } else {
+                    if (i + 1 >= args.length) {
+                        throw new UsageException("option --" + name + " needs a value");
+                    }
+                    options.put(name, args[++i]);
+                }
+            } else {
+                positional.add(a);
+            }
+        }
+    }
+
+    /** A string option, or the default. */
+    public String get(String name, String def) {
+        read.add(name);
+        return options.getOrDefault(name, def);
+    }
+
+    /** An int option, or the default. */
+    public int getInt(String name, int def) {
+        String v = get(name, null);
+        if (v == null) {
+            return def;
+        }
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new UsageException("--" + name + " expects an integer, got '" + v + "'");
+        }
+    }
+
+    /** A number option, or the default. */
+    public double getDouble(String name, double def) {
+        String v = get(name, null);
+        if (v == null) {
+            return def;
+        }
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new UsageException("--" + name + " expects a number, got '" + v + "'");
+        }
+    }
+
+    /** True when a switch was given. */
+    public boolean has(String name) {
+        read.add(name);
+        return options.containsKey(name);
+    }
+
+    /** Positional arguments. */
+    public List<String> positional() {
+        return positional;
+    }
+
+    /** Fails on options nobody read. */
+    public void finish() {
+        for (String k : options.keySet()) {
+            if (!read.contains(k)) {
+                throw new UsageException("unknown option --" + k);
+            }
+        }
+    }
+}
