@@ -8,6 +8,7 @@ import java.util.Set;
 import panface.examples.cli.Args;
 import panface.examples.cli.Command;
 import panface.examples.cli.GoldenCommand;
+import panface.examples.cli.InfoCommand;
 import panface.examples.cli.UsageException;
 
 /** The {@code panface} command-line app: one subcommand per recipe. */
@@ -20,6 +21,7 @@ public final class Main {
     /** Every command, in the order --help lists them. */
     static List<Command> commands() {
         return List.of(
+                new InfoCommand(),
                 new GoldenCommand());
     }
 

@@ -42,6 +42,24 @@ public final class Backends {
         return false;
     }
 
+    /** Why a device cannot be used, or null when it can. */
+    public static String unavailableReason(Device device) {
+        if (device.isCpu()) {
+            return null;
+        }
+        StringBuilder why = new StringBuilder();
+        for (BackendProvider p : ServiceLoader.load(BackendProvider.class)) {
+            if (p.kind() == device.kind()) {
+                String r = p.unavailableReason(device);
+                if (r == null) {
+                    return null;
+                }
+                why.append(r);
+            }
+        }
+        return why.isEmpty() ? "no backend for " + device.kind() + " is on the class path" : why.toString();
+    }
+
     private static Backend load(Device device) {
         StringBuilder why = new StringBuilder();
         for (BackendProvider p : ServiceLoader.load(BackendProvider.class)) {

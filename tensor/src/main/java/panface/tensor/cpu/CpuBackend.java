@@ -122,7 +122,9 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void matmul(Tensor a, Tensor b, Tensor out, double alpha, double beta) {
-        RefKernels.matmul(a, b, out, alpha, beta);
+        if (!Gemm.matmul(a, b, out, alpha, beta)) {
+            RefKernels.matmul(a, b, out, alpha, beta);
+        }
     }
 
     // ---- fused row kernels ----------------------------------------------------------------------

@@ -1,0 +1,154 @@
+package panface.tensor.cpu;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import panface.nativebindings.NativeLibraryException;
+import panface.nativebindings.openblas.OpenBlas;
+import panface.tensor.DType;
+import panface.tensor.Tensor;
+
+/**
+ * Batched GEMM on the CPU: OpenBLAS ({@code cblas_sgemm}/{@code cblas_dgemm} on the heap arrays,
+ * transposed views passed as transpose flags without copies), or {@link JavaGemm} when OpenBLAS
+ * cannot be loaded. OpenBLAS's own threads are pinned to this backend's thread count; many small
+ * products of one batch run in parallel on our pool with OpenBLAS single-threaded per call.
+ */
+final class Gemm {
+    private static final Logger LOG = LoggerFactory.getLogger(Gemm.class);
+    private static final OpenBlas BLAS = loadBlas();
+    private static final ThreadLocal<Boolean> SINGLE = ThreadLocal.withInitial(() -> false);
+
+    private Gemm() {
+    }
+
+    private static OpenBlas loadBlas() {
+        try {
+            OpenBlas b = OpenBlas.get();
+            b.setNumThreads(Parallel.threads());
+            return b;
+        } catch (NativeLibraryException e) {
+            LOG.info("OpenBLAS is not available, GEMM uses the pure-Java Vector API kernel ({})", e.getMessage().replace('\n', ' '));
+            return null;
+        }
+    }
+
+    /** "OpenBLAS ..." or the Java fallback and why. */
+    static String describe() {
+        if (BLAS != null) {
+            return "OpenBLAS (" + BLAS.config().trim() + ", " + BLAS.numThreads() + " threads)";
+        }
+        NativeLibraryException f = OpenBlas.failure();
+        return "Java Vector API kernel (OpenBLAS unavailable: " + (f == null ? "?" : f.getMessage().replace('\n', ' ')) + ")";
+    }
+
+    /** How an operand's last two dimensions map onto a row-major BLAS argument, or null when it needs a copy. */
+    private record Layout(boolean trans, int ld) {
+        static Layout of(int rows, int cols, int rowStride, int colStride) {
+            if (colStride == 1 && (rowStride >= Math.max(1, cols) || rows == 1)) {
+                return new Layout(false, Math.max(Math.max(1, cols), rowStride));
+            }
+            if (rowStride == 1 && (colStride >= Math.max(1, rows) || cols == 1)) {
+                return new Layout(true, Math.max(Math.max(1, rows), colStride));
+            }
+            return null;
+        }
+    }
+
+    /** Computes the product if this path handles the dtypes and layout; returns false otherwise. */
+    static boolean matmul(Tensor a, Tensor b, Tensor out, double alpha, double beta) {
+        DType t = out.dtype();
+        if (a.dtype() != t || b.dtype() != t || (t != DType.F32 && t != DType.F64)) {
+            return false;
+        }
+        if (BLAS == null && t != DType.F32) {
+            return false;
+        }
+        int r = out.dim();
+        int m = out.size(-2);
+        int n = out.size(-1);
+        int k = a.size(-1);
+        if (m == 0 || n == 0) {
+            return true;
+        }
+        Layout lo = Layout.of(m, n, out.stride(-2), out.stride(-1));
+        if (lo == null || lo.trans()) {
+            return false;
+        }
+        Layout la = Layout.of(m, k, a.stride(-2), a.stride(-1));
+        Layout lb = Layout.of(k, n, b.stride(-2), b.stride(-1));
+        if (la == null) {
+            return matmul(a.contiguous(), b, out, alpha, beta);
+        }
+        if (lb == null) {
+            return matmul(a, b.contiguous(), out, alpha, beta);
+        }
+        int[] batch = Arrays.copyOf(out.shape(), r - 2);
+        int[] aOff = Strided.offsets(batch, Arrays.copyOf(a.strides(), r - 2), a.offset());
+        int[] bOff = Strided.offsets(batch, Arrays.copyOf(b.strides(), r - 2), b.offset());
+        int[] oOff = Strided.offsets(batch, Arrays.copyOf(out.strides(), r - 2), out.offset());
+        Object aa = Ref.storage(a).array();
+        Object ba = Ref.storage(b).array();
+        Object oa = Ref.storage(out).array();
+        int count = oOff.length;
+        if (BLAS == null) {
+            for (int i = 0; i < count; i++) {
+                JavaGemm.sgemm(la.trans(), lb.trans(), m, n, k, (float) alpha, (float[]) aa, aOff[i], la.ld(), (float[]) ba, bOff[i], lb.ld(),
+                        (float) beta, (float[]) oa, oOff[i], lo.ld());
+            }
+            return true;
+        }
+        Call call = i -> blas(t, la, lb, m, n, k, alpha, aa, aOff[i], ba, bOff[i], beta, oa, oOff[i], lo.ld());
+        double flops = 2.0 * m * n * k;
+        if (count >= 2 && flops < 4e6 && Parallel.threads() > 1) {
+            Parallel.forRange(count, 1, (from, to) -> {
+                singleThreadedBlas();
+                for (int i = from; i < to; i++) {
+                    call.run(i);
+                }
+            });
+        } else {
+            for (int i = 0; i < count; i++) {
+                call.run(i);
+            }
+        }
+        return true;
+    }
+
+    @FunctionalInterface
+    private interface Call {
+        void run(int i);
+    }
+
+    /** On a pool thread, make this thread's OpenBLAS calls single-threaded (once). */
+    private static void singleThreadedBlas() {
+        if (Thread.currentThread() instanceof java.util.concurrent.ForkJoinWorkerThread && !SINGLE.get()) {
+            BLAS.setNumThreadsLocal(1);
+            SINGLE.set(true);
+        }
+    }
+
+    private static void blas(DType t, Layout la, Layout lb, int m, int n, int k, double alpha, Object a, int ao, Object b, int bo,
+                             double beta, Object c, int co, int ldc) {
+        int ta = la.trans() ? OpenBlas.TRANS : OpenBlas.NO_TRANS;
+        int tb = lb.trans() ? OpenBlas.TRANS : OpenBlas.NO_TRANS;
+        if (t == DType.F32) {
+            BLAS.sgemm(ta, tb, m, n, k, (float) alpha, slice((float[]) a, ao), la.ld(), slice((float[]) b, bo), lb.ld(), (float) beta,
+                    slice((float[]) c, co), ldc);
+        } else {
+            BLAS.dgemm(ta, tb, m, n, k, alpha, slice((double[]) a, ao), la.ld(), slice((double[]) b, bo), lb.ld(), beta,
+                    slice((double[]) c, co), ldc);
+        }
+    }
+
+    private static MemorySegment slice(float[] a, int offset) {
+        return MemorySegment.ofArray(a).asSlice(4L * offset);
+    }
+
+    private static MemorySegment slice(double[] a, int offset) {
+        return MemorySegment.ofArray(a).asSlice(8L * offset);
+    }
+}
