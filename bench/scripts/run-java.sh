@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Runs a main class of the bench module with the project's JVM flags, building the jars first if needed.
-# Usage: bench/scripts/run-java.sh panface.bench.SomeComparison [args...]
+# Usage: bench/scripts/run-java.sh [-Dprop=value ...] panface.bench.SomeComparison [args...]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-if [ ! -f bench/target/bench-0.1.0-SNAPSHOT.jar ]; then
-  ./mvnw -q -DskipTests -pl bench -am package >&2
+# shellcheck source=../../scripts/find-jdk25.sh
+source scripts/find-jdk25.sh
+JAVA_HOME=$(find_jdk25)
+export JAVA_HOME
+if [ ! -f bench/target/bench-0.1.0-SNAPSHOT.jar ] || [ ! -d bench/target/lib ]; then
+  ./mvnw -q -B -DskipTests -pl bench -am package >&2
 fi
-exec "${JAVA_HOME:-/usr}/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
-  -cp "bench/target/bench-0.1.0-SNAPSHOT.jar:bench/target/lib/*" "$@"
+exec "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC \
+  -cp "bench/target/bench-0.1.0-SNAPSHOT.jar:bench/target/lib/*" "$@" 2> >(grep -v "Using incubator modules" >&2)

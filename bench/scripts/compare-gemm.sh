@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# fp32 matmul at 1024^3 and 2048^3 on 2 threads: ours (OpenBLAS through FFM) against torch.mm in
+# one run, with the ratio and the share of the machine's fp32 peak (default 270 GFLOP/s: 2 Zen 4
+# cores x 32 fp32 flops per cycle (two 256-bit FMA pipes) x about 4.2 GHz; override with PEAK_GFLOPS).
+# Needs a Python with PyTorch (PYTHON, default /usr/bin/python3). Debian's python3-torch uses the
+# system libblas.so.3: install libopenblas0-pthread, or torch runs on the reference BLAS.
+# JAVA_OPTS='-Dpanface.openblas.disable=true' times the pure-Java fallback instead.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+PYTHON=${PYTHON:-/usr/bin/python3}
+threads=${THREADS:-2}
+peak=${PEAK_GFLOPS:-270}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$here/run-java.sh" ${JAVA_OPTS:-} -Dpanface.threads="$threads" panface.bench.GemmComparison > "$tmp/ours.jsonl"
+OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$threads" "$PYTHON" "$here/gemm_torch.py" "$threads" > "$tmp/torch.jsonl"
+python3 "$here/compare.py" "$tmp/ours.jsonl" "$tmp/torch.jsonl" torch --peak "$peak"

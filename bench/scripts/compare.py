@@ -1,0 +1,46 @@
+"""Joins two files of JSON result lines (ours, reference) by name and prints a table with ratios.
+
+ratio = reference seconds / our seconds: above 1.0 means we are faster.
+Optional: --peak GFLOPS adds our share of a machine peak for lines that report gflops.
+"""
+import json
+import sys
+
+
+def load(path):
+    out = {}
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("{"):
+                r = json.loads(line)
+                out[r["name"]] = r
+    return out
+
+
+def main():
+    args = sys.argv[1:]
+    peak = None
+    if "--peak" in args:
+        i = args.index("--peak")
+        peak = float(args[i + 1])
+        del args[i:i + 2]
+    ours, ref = load(args[0]), load(args[1])
+    label = args[2] if len(args) > 2 else "reference"
+    print("%-28s %12s %12s %8s %s" % ("case", "ours ms", label + " ms", "ratio", "notes"))
+    for name, r in ours.items():
+        o = r["seconds"] * 1e3
+        t = ref.get(name)
+        note = ""
+        if "gflops" in r:
+            note = "%.1f GFLOP/s" % r["gflops"]
+            if peak:
+                note += " (%.0f%% of %.0f peak)" % (100 * r["gflops"] / peak, peak)
+        if t is None:
+            print("%-28s %12.3f %12s %8s %s" % (name, o, "-", "-", note))
+        else:
+            print("%-28s %12.3f %12.3f %7.2fx %s" % (name, o, t["seconds"] * 1e3, t["seconds"] / r["seconds"], note))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+"""PyTorch side of compare-gemm.sh: float32 torch.mm at n^3, median of repeats, JSON lines."""
+import json
+import sys
+import time
+
+import torch
+
+torch.set_num_threads(int(sys.argv[1]) if len(sys.argv) > 1 else 2)
+for n in (1024, 2048):
+    a = torch.randn(n, n)
+    b = torch.randn(n, n)
+    for _ in range(3):
+        torch.mm(a, b)
+    times = []
+    for _ in range(7 if n >= 2048 else 15):
+        t = time.perf_counter()
+        torch.mm(a, b)
+        times.append(time.perf_counter() - t)
+    times.sort()
+    sec = times[len(times) // 2]
+    print(json.dumps({"name": "matmul_f32_%d" % n, "seconds": sec, "gflops": round(2 * n ** 3 / sec / 1e9, 1)}))
