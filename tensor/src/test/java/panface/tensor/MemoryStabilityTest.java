@@ -33,7 +33,8 @@ class MemoryStabilityTest {
             Tensor target = Tensor.randn(gen, 128, 8);
             long steadyBytes = -1;
             long steadyStorages = -1;
-            long rssAt200 = 0;
+            long earlyMin = Long.MAX_VALUE;
+            long lateMin = Long.MAX_VALUE;
             long directAt200 = 0;
             double firstLoss = 0;
             double lastLoss = 0;
@@ -62,15 +63,24 @@ class MemoryStabilityTest {
                     assertEquals(steadyBytes, live, "scope-owned bytes after step " + step);
                     assertEquals(steadyStorages, storages, "live storages after step " + step);
                 }
-                if (step == 200) {
+                if (step % 50 == 0 && step >= 100) {
+                    // The resident set also holds the Java heap, which grows and shrinks with the
+                    // collector: compare the lowest readings of an early and a late window, so a
+                    // steady native leak (tens of KiB per step) shows while heap noise does not.
                     System.gc();
-                    rssAt200 = residentBytes();
+                    long rss = residentBytes();
+                    if (step <= 400) {
+                        earlyMin = Math.min(earlyMin, rss);
+                    } else if (step >= 700) {
+                        lateMin = Math.min(lateMin, rss);
+                    }
+                }
+                if (step == 200) {
                     directAt200 = directBytes();
                 }
             }
-            System.gc();
-            long rssGrowth = residentBytes() - rssAt200;
-            assertTrue(rssGrowth < 64L << 20, "resident memory grew by " + (rssGrowth >> 20) + " MiB over 800 steps");
+            long rssGrowth = lateMin - earlyMin;
+            assertTrue(rssGrowth < 32L << 20, "resident memory grew by " + (rssGrowth >> 20) + " MiB between steps 100-400 and 700-1000");
             assertEquals(directAt200, directBytes(), "direct buffer memory changed");
             assertTrue(lastLoss < firstLoss * 0.5, "the model should learn: loss " + firstLoss + " -> " + lastLoss);
         }

@@ -78,17 +78,23 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void unary(UnaryOp op, Tensor x, Tensor out, double a, double b) {
-        RefKernels.unary(op, x, out, a, b);
+        if (!VecElementwise.unary(op, x, out, a, b)) {
+            RefKernels.unary(op, x, out, a, b);
+        }
     }
 
     @Override
     public void unaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor gy, Tensor gx, double a, double b) {
-        RefKernels.unaryBackward(op, x, y, gy, gx, a, b);
+        if (!VecElementwise.unaryBackward(op, x, y, gy, gx, a, b)) {
+            RefKernels.unaryBackward(op, x, y, gy, gx, a, b);
+        }
     }
 
     @Override
     public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
-        RefKernels.binary(op, a, b, out);
+        if (!VecElementwise.binary(op, a, b, out)) {
+            RefKernels.binary(op, a, b, out);
+        }
     }
 
     @Override
@@ -100,7 +106,9 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void reduce(ReduceOp op, Tensor x, int[] dims, Tensor out) {
-        RefKernels.reduce(op, x, dims, out);
+        if (!VecRows.reduce(op, x, dims, out)) {
+            RefKernels.reduce(op, x, dims, out);
+        }
     }
 
     @Override
@@ -131,22 +139,30 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void softmax(Tensor x, Tensor out, boolean log) {
-        RefKernels.softmax(x, out, log);
+        if (!VecRows.softmax(x, out, log)) {
+            RefKernels.softmax(x, out, log);
+        }
     }
 
     @Override
     public void softmaxBackward(Tensor y, Tensor gy, Tensor gx, boolean log) {
-        RefKernels.softmaxBackward(y, gy, gx, log);
+        if (!VecRows.softmaxBackward(y, gy, gx, log)) {
+            RefKernels.softmaxBackward(y, gy, gx, log);
+        }
     }
 
     @Override
     public void layerNorm(Tensor x, Tensor weight, Tensor bias, double eps, Tensor y, Tensor mean, Tensor rstd) {
-        RefKernels.layerNorm(x, weight, bias, eps, y, mean, rstd);
+        if (!VecRows.layerNorm(x, weight, bias, eps, y, mean, rstd)) {
+            RefKernels.layerNorm(x, weight, bias, eps, y, mean, rstd);
+        }
     }
 
     @Override
     public void layerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor gy, Tensor gx, Tensor gw, Tensor gb) {
-        RefKernels.layerNormBackward(x, weight, mean, rstd, gy, gx, gw, gb);
+        if (!VecRows.layerNormBackward(x, weight, mean, rstd, gy, gx, gw, gb)) {
+            RefKernels.layerNormBackward(x, weight, mean, rstd, gy, gx, gw, gb);
+        }
     }
 
     @Override

@@ -1,0 +1,158 @@
+package panface.tensor.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+import panface.tensor.DType;
+import panface.tensor.Tensor;
+import panface.tensor.backend.BinaryOp;
+import panface.tensor.backend.UnaryOp;
+
+/**
+ * Float32 elementwise kernels with the Vector API on the heap arrays, split across threads for
+ * large tensors. Each entry returns false when the operands do not fit (dtype, layout), and the
+ * caller falls back to the reference kernel.
+ */
+final class VecElementwise {
+    private static final VectorSpecies<Float> S = VecMath.S;
+    private static final int L = S.length();
+    /** Elements per task: small tensors stay on the calling thread. */
+    static final int GRAIN = 1 << 15;
+
+    private VecElementwise() {
+    }
+
+    static boolean f32Contiguous(Tensor... ts) {
+        for (Tensor t : ts) {
+            if (t != null && (t.dtype() != DType.F32 || !t.isContiguous())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static float[] data(Tensor t) {
+        return Ref.storage(t).floats();
+    }
+
+    static boolean unary(UnaryOp op, Tensor x, Tensor out, double a, double b) {
+        if (!VecMath.supports(op) || !f32Contiguous(x, out)) {
+            return false;
+        }
+        float[] xs = data(x);
+        float[] ys = data(out);
+        int xo = x.offset();
+        int yo = out.offset();
+        float fa = (float) a;
+        float fb = (float) b;
+        Parallel.forRange(x.numel(), GRAIN, (lo, hi) -> {
+            int i = lo;
+            for (; i + L <= hi; i += L) {
+                VecMath.apply(op, FloatVector.fromArray(S, xs, xo + i), fa, fb).intoArray(ys, yo + i);
+            }
+            if (i < hi) {
+                VectorMask<Float> m = S.indexInRange(i, hi);
+                VecMath.apply(op, FloatVector.fromArray(S, xs, xo + i, m), fa, fb).intoArray(ys, yo + i, m);
+            }
+        });
+        return true;
+    }
+
+    static boolean unaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor gy, Tensor gx, double a, double b) {
+        if (!VecMath.supports(op) || !f32Contiguous(x, y, gy, gx)) {
+            return false;
+        }
+        float[] xs = data(x);
+        float[] ys = data(y);
+        float[] gs = data(gy);
+        float[] out = data(gx);
+        int xo = x.offset();
+        int yo = y.offset();
+        int go = gy.offset();
+        int oo = gx.offset();
+        float fa = (float) a;
+        float fb = (float) b;
+        Parallel.forRange(x.numel(), GRAIN, (lo, hi) -> {
+            for (int i = lo; i < hi; i += L) {
+                VectorMask<Float> m = S.indexInRange(i, hi);
+                FloatVector xv = FloatVector.fromArray(S, xs, xo + i, m);
+                FloatVector yv = FloatVector.fromArray(S, ys, yo + i, m);
+                FloatVector g = FloatVector.fromArray(S, gs, go + i, m);
+                g.mul(VecMath.derivative(op, xv, yv, fa, fb)).intoArray(out, oo + i, m);
+            }
+        });
+        return true;
+    }
+
+    /**
+     * a op b for float arithmetic where every operand's last dimension is contiguous or broadcast
+     * (stride 0): rows of the output are produced with vector loops.
+     */
+    static boolean binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        if (op.isPredicate() || op == BinaryOp.POW || a.dtype() != DType.F32 || b.dtype() != DType.F32 || out.dtype() != DType.F32
+                || !out.isContiguous() || out.dim() == 0) {
+            return false;
+        }
+        int sa = a.stride(-1);
+        int sb = b.stride(-1);
+        if ((sa != 0 && sa != 1) || (sb != 0 && sb != 1)) {
+            return false;
+        }
+        float[] as = data(a);
+        float[] bs = data(b);
+        float[] os = data(out);
+        int cols = out.size(-1);
+        int rows = cols == 0 ? 0 : out.numel() / cols;
+        if (rows == 0) {
+            return true;
+        }
+        int[] aRow = rowOffsets(a, rows);
+        int[] bRow = rowOffsets(b, rows);
+        int oo = out.offset();
+        Parallel.forRange(rows, Math.max(1, GRAIN / Math.max(1, cols)), (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                row(op, as, aRow[r], sa, bs, bRow[r], sb, os, oo + r * cols, cols);
+            }
+        });
+        return true;
+    }
+
+    /** Storage offset of the first element of each row (all dims but the last). */
+    private static int[] rowOffsets(Tensor t, int rows) {
+        int r = t.dim();
+        int[] shape = java.util.Arrays.copyOf(t.shape(), r - 1);
+        int[] strides = java.util.Arrays.copyOf(t.strides(), r - 1);
+        return Strided.offsets(shape, strides, t.offset());
+    }
+
+    private static void row(BinaryOp op, float[] as, int ao, int sa, float[] bs, int bo, int sb, float[] os, int oo, int n) {
+        FloatVector av = sa == 0 ? FloatVector.broadcast(S, as[ao]) : null;
+        FloatVector bv = sb == 0 ? FloatVector.broadcast(S, bs[bo]) : null;
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector x = av != null ? av : FloatVector.fromArray(S, as, ao + i, m);
+            FloatVector y = bv != null ? bv : FloatVector.fromArray(S, bs, bo + i, m);
+            FloatVector r = switch (op) {
+                case ADD -> x.add(y);
+                case SUB -> x.sub(y);
+                case MUL -> x.mul(y);
+                case DIV -> x.div(y);
+                case MAX -> nanMax(x, y);
+                case MIN -> nanMin(x, y);
+                default -> throw new IllegalStateException(op.name());
+            };
+            r.intoArray(os, oo + i, m);
+        }
+    }
+
+    private static FloatVector nanMax(FloatVector x, FloatVector y) {
+        FloatVector r = x.max(y);
+        return r.blend(x, x.test(jdk.incubator.vector.VectorOperators.IS_NAN)).blend(y, y.test(jdk.incubator.vector.VectorOperators.IS_NAN));
+    }
+
+    private static FloatVector nanMin(FloatVector x, FloatVector y) {
+        FloatVector r = x.min(y);
+        return r.blend(x, x.test(jdk.incubator.vector.VectorOperators.IS_NAN)).blend(y, y.test(jdk.incubator.vector.VectorOperators.IS_NAN));
+    }
+}

@@ -1,0 +1,317 @@
+package panface.tensor.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import panface.tensor.Tensor;
+import panface.tensor.backend.ReduceOp;
+
+/**
+ * Float32 row kernels (a row = the contiguous last dimension): reductions, softmax and
+ * log-softmax with their backward, and layer normalisation with its backward. Rows are split
+ * across threads; statistics accumulate in float vectors with a final double sum per row.
+ */
+final class VecRows {
+    private static final VectorSpecies<Float> S = VecMath.S;
+    private static final int L = S.length();
+
+    private VecRows() {
+    }
+
+    private static int grain(int cols) {
+        return Math.max(1, VecElementwise.GRAIN / Math.max(1, cols));
+    }
+
+    private static float sum(float[] a, int o, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        for (int i = 0; i < n; i += L) {
+            acc = acc.add(FloatVector.fromArray(S, a, o + i, S.indexInRange(i, n)));
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float max(float[] a, int o, int n) {
+        FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        boolean nan = false;
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(S, a, o + i, m);
+            nan |= v.test(VectorOperators.IS_NAN, m).anyTrue();
+            acc = acc.blend(acc.max(v), m);
+        }
+        return nan ? Float.NaN : acc.reduceLanes(VectorOperators.MAX);
+    }
+
+    private static float min(float[] a, int o, int n) {
+        FloatVector acc = FloatVector.broadcast(S, Float.POSITIVE_INFINITY);
+        boolean nan = false;
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(S, a, o + i, m);
+            nan |= v.test(VectorOperators.IS_NAN, m).anyTrue();
+            acc = acc.blend(acc.min(v), m);
+        }
+        return nan ? Float.NaN : acc.reduceLanes(VectorOperators.MIN);
+    }
+
+    /**
+     * SUM/MAX/MIN of contiguous F32 over the last dimension, or over all leading dimensions
+     * (keeping the last, e.g. a bias gradient); false for other cases.
+     */
+    static boolean reduce(ReduceOp op, Tensor x, int[] dims, Tensor out) {
+        if (op != ReduceOp.SUM && op != ReduceOp.MAX && op != ReduceOp.MIN) {
+            return false;
+        }
+        if (!VecElementwise.f32Contiguous(x, out) || x.dim() == 0) {
+            return false;
+        }
+        float[] xs = VecElementwise.data(x);
+        float[] os = VecElementwise.data(out);
+        int xo = x.offset();
+        int oo = out.offset();
+        int r = x.dim();
+        int cols = x.size(-1);
+        int rows = cols == 0 ? 0 : x.numel() / cols;
+        if (dims.length == 1 && dims[0] == r - 1) {
+            Parallel.forRange(rows, grain(cols), (lo, hi) -> {
+                for (int i = lo; i < hi; i++) {
+                    int o = xo + i * cols;
+                    os[oo + i] = switch (op) {
+                        case SUM -> sum(xs, o, cols);
+                        case MAX -> max(xs, o, cols);
+                        default -> min(xs, o, cols);
+                    };
+                }
+            });
+            return true;
+        }
+        if (op == ReduceOp.SUM && dims.length == r - 1 && dims[dims.length - 1] == r - 2) {
+            // column sums: each thread owns a range of columns and walks all rows
+            Parallel.forRange(cols, Math.max(L, VecElementwise.GRAIN / Math.max(1, rows)), (lo, hi) -> {
+                for (int c0 = lo; c0 < hi; c0 += L) {
+                    VectorMask<Float> m = S.indexInRange(c0, hi);
+                    FloatVector acc = FloatVector.zero(S);
+                    for (int i = 0; i < rows; i++) {
+                        acc = acc.add(FloatVector.fromArray(S, xs, xo + i * cols + c0, m));
+                    }
+                    acc.intoArray(os, oo + c0, m);
+                }
+            });
+            return true;
+        }
+        return false;
+    }
+
+    static boolean softmax(Tensor x, Tensor out, boolean log) {
+        if (!VecElementwise.f32Contiguous(x, out) || x.dim() == 0) {
+            return false;
+        }
+        float[] xs = VecElementwise.data(x);
+        float[] ys = VecElementwise.data(out);
+        int xo = x.offset();
+        int yo = out.offset();
+        int cols = x.size(-1);
+        int rows = cols == 0 ? 0 : x.numel() / cols;
+        Parallel.forRange(rows, grain(cols), (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                int xr = xo + r * cols;
+                int yr = yo + r * cols;
+                float mx = max(xs, xr, cols);
+                FloatVector acc = FloatVector.zero(S);
+                for (int i = 0; i < cols; i += L) {
+                    VectorMask<Float> m = S.indexInRange(i, cols);
+                    FloatVector e = FloatVector.fromArray(S, xs, xr + i, m).sub(mx).lanewise(VectorOperators.EXP);
+                    if (!log) {
+                        e.intoArray(ys, yr + i, m);
+                    }
+                    acc = acc.add(e, m);
+                }
+                float s = acc.reduceLanes(VectorOperators.ADD);
+                if (log) {
+                    float shift = mx + (float) Math.log(s);
+                    for (int i = 0; i < cols; i += L) {
+                        VectorMask<Float> m = S.indexInRange(i, cols);
+                        FloatVector.fromArray(S, xs, xr + i, m).sub(shift).intoArray(ys, yr + i, m);
+                    }
+                } else {
+                    float inv = 1f / s;
+                    for (int i = 0; i < cols; i += L) {
+                        VectorMask<Float> m = S.indexInRange(i, cols);
+                        FloatVector.fromArray(S, ys, yr + i, m).mul(inv).intoArray(ys, yr + i, m);
+                    }
+                }
+            }
+        });
+        return true;
+    }
+
+    static boolean softmaxBackward(Tensor y, Tensor gy, Tensor gx, boolean log) {
+        if (!VecElementwise.f32Contiguous(y, gy, gx) || y.dim() == 0) {
+            return false;
+        }
+        float[] ys = VecElementwise.data(y);
+        float[] gs = VecElementwise.data(gy);
+        float[] os = VecElementwise.data(gx);
+        int yo = y.offset();
+        int go = gy.offset();
+        int oo = gx.offset();
+        int cols = y.size(-1);
+        int rows = cols == 0 ? 0 : y.numel() / cols;
+        Parallel.forRange(rows, grain(cols), (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                int yr = yo + r * cols;
+                int gr = go + r * cols;
+                int or = oo + r * cols;
+                FloatVector acc = FloatVector.zero(S);
+                for (int i = 0; i < cols; i += L) {
+                    VectorMask<Float> m = S.indexInRange(i, cols);
+                    FloatVector g = FloatVector.fromArray(S, gs, gr + i, m);
+                    acc = acc.add(log ? g : g.mul(FloatVector.fromArray(S, ys, yr + i, m)), m);
+                }
+                float s = acc.reduceLanes(VectorOperators.ADD);
+                for (int i = 0; i < cols; i += L) {
+                    VectorMask<Float> m = S.indexInRange(i, cols);
+                    FloatVector g = FloatVector.fromArray(S, gs, gr + i, m);
+                    FloatVector yv = FloatVector.fromArray(S, ys, yr + i, m);
+                    FloatVector res = log ? g.sub(yv.lanewise(VectorOperators.EXP).mul(s)) : yv.mul(g.sub(s));
+                    res.intoArray(os, or + i, m);
+                }
+            }
+        });
+        return true;
+    }
+
+    static boolean layerNorm(Tensor x, Tensor weight, Tensor bias, double eps, Tensor y, Tensor mean, Tensor rstd) {
+        if (!VecElementwise.f32Contiguous(x, weight, bias, y, mean, rstd)) {
+            return false;
+        }
+        float[] xs = VecElementwise.data(x);
+        float[] ys = VecElementwise.data(y);
+        float[] ws = weight == null ? null : VecElementwise.data(weight);
+        float[] bs = bias == null ? null : VecElementwise.data(bias);
+        float[] ms = VecElementwise.data(mean);
+        float[] rs = VecElementwise.data(rstd);
+        int xo = x.offset();
+        int yo = y.offset();
+        int wo = weight == null ? 0 : weight.offset();
+        int bo = bias == null ? 0 : bias.offset();
+        int mo = mean.offset();
+        int ro = rstd.offset();
+        int cols = x.size(-1);
+        int rows = cols == 0 ? 0 : x.numel() / cols;
+        Parallel.forRange(rows, grain(cols), (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                int xr = xo + r * cols;
+                int yr = yo + r * cols;
+                float mu = sum(xs, xr, cols) / cols;
+                FloatVector q = FloatVector.zero(S);
+                for (int i = 0; i < cols; i += L) {
+                    VectorMask<Float> m = S.indexInRange(i, cols);
+                    FloatVector d = FloatVector.fromArray(S, xs, xr + i, m).sub(mu);
+                    q = d.fma(d, q).blend(q, m.not());
+                }
+                float inv = (float) (1.0 / Math.sqrt(q.reduceLanes(VectorOperators.ADD) / cols + eps));
+                ms[mo + r] = mu;
+                rs[ro + r] = inv;
+                for (int i = 0; i < cols; i += L) {
+                    VectorMask<Float> m = S.indexInRange(i, cols);
+                    FloatVector h = FloatVector.fromArray(S, xs, xr + i, m).sub(mu).mul(inv);
+                    if (ws != null) {
+                        h = h.mul(FloatVector.fromArray(S, ws, wo + i, m));
+                    }
+                    if (bs != null) {
+                        h = h.add(FloatVector.fromArray(S, bs, bo + i, m));
+                    }
+                    h.intoArray(ys, yr + i, m);
+                }
+            }
+        });
+        return true;
+    }
+
+    static boolean layerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor gy, Tensor gx, Tensor gw, Tensor gb) {
+        if (!VecElementwise.f32Contiguous(x, weight, mean, rstd, gy, gx, gw, gb)) {
+            return false;
+        }
+        float[] xs = VecElementwise.data(x);
+        float[] gs = VecElementwise.data(gy);
+        float[] ws = weight == null ? null : VecElementwise.data(weight);
+        float[] ms = VecElementwise.data(mean);
+        float[] rs = VecElementwise.data(rstd);
+        float[] dx = gx == null ? null : VecElementwise.data(gx);
+        int xo = x.offset();
+        int go = gy.offset();
+        int wo = weight == null ? 0 : weight.offset();
+        int mo = mean.offset();
+        int ro = rstd.offset();
+        int dxo = gx == null ? 0 : gx.offset();
+        int cols = x.size(-1);
+        int rows = cols == 0 ? 0 : x.numel() / cols;
+        int chunks = Math.max(1, Math.min(Parallel.threads(), rows / Math.max(1, grain(cols))));
+        float[][] partW = new float[chunks][gw == null ? 0 : cols];
+        float[][] partB = new float[chunks][gb == null ? 0 : cols];
+        Parallel.forRange(chunks, 1, (clo, chi) -> {
+            for (int c = clo; c < chi; c++) {
+                int lo = (int) ((long) rows * c / chunks);
+                int hi = (int) ((long) rows * (c + 1) / chunks);
+                float[] pw = partW[c];
+                float[] pb = partB[c];
+                for (int r = lo; r < hi; r++) {
+                    int xr = xo + r * cols;
+                    int gr = go + r * cols;
+                    float mu = ms[mo + r];
+                    float inv = rs[ro + r];
+                    FloatVector sg = FloatVector.zero(S);
+                    FloatVector sgh = FloatVector.zero(S);
+                    for (int i = 0; i < cols; i += L) {
+                        VectorMask<Float> m = S.indexInRange(i, cols);
+                        FloatVector g = FloatVector.fromArray(S, gs, gr + i, m);
+                        FloatVector h = FloatVector.fromArray(S, xs, xr + i, m).sub(mu).mul(inv);
+                        if (pw.length > 0) {
+                            FloatVector.fromArray(S, pw, i, m).add(g.mul(h)).intoArray(pw, i, m);
+                        }
+                        if (pb.length > 0) {
+                            FloatVector.fromArray(S, pb, i, m).add(g).intoArray(pb, i, m);
+                        }
+                        FloatVector gh = ws == null ? g : g.mul(FloatVector.fromArray(S, ws, wo + i, m));
+                        sg = sg.add(gh, m);
+                        sgh = sgh.add(gh.mul(h), m);
+                    }
+                    if (dx == null) {
+                        continue;
+                    }
+                    float mg = sg.reduceLanes(VectorOperators.ADD) / cols;
+                    float mgh = sgh.reduceLanes(VectorOperators.ADD) / cols;
+                    int dr = dxo + r * cols;
+                    for (int i = 0; i < cols; i += L) {
+                        VectorMask<Float> m = S.indexInRange(i, cols);
+                        FloatVector g = FloatVector.fromArray(S, gs, gr + i, m);
+                        FloatVector h = FloatVector.fromArray(S, xs, xr + i, m).sub(mu).mul(inv);
+                        FloatVector gh = ws == null ? g : g.mul(FloatVector.fromArray(S, ws, wo + i, m));
+                        gh.sub(mg).sub(h.mul(mgh)).mul(inv).intoArray(dx, dr + i, m);
+                    }
+                }
+            }
+        });
+        store(partW, gw, cols);
+        store(partB, gb, cols);
+        return true;
+    }
+
+    private static void store(float[][] parts, Tensor dst, int cols) {
+        if (dst == null) {
+            return;
+        }
+        float[] d = VecElementwise.data(dst);
+        int o = dst.offset();
+        for (int j = 0; j < cols; j++) {
+            float s = 0;
+            for (float[] p : parts) {
+                s += p[j];
+            }
+            d[o + j] = s;
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package panface.tensor.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import org.junit.jupiter.api.Test;
+
+import panface.tensor.DType;
+import panface.tensor.Tensor;
+import panface.tensor.backend.BinaryOp;
+import panface.tensor.backend.ReduceOp;
+import panface.tensor.backend.UnaryOp;
+import panface.tensor.random.Generator;
+
+/**
+ * The float32 vector kernels against the double reference kernels: every unary op and its
+ * derivative (with NaN, infinities and kinks), broadcast binary ops, reductions, softmax and
+ * layer norm, at odd lengths, storage offsets and sizes large enough to run on several threads.
+ */
+class FastPathParityTest {
+    private final Generator gen = new Generator(2024);
+
+    private Tensor data(int n, double scale) {
+        Tensor t = Tensor.randn(gen, n + 5).mul(scale);
+        float[] v = t.toFloatArray();
+        float[] specials = {0f, -0f, 6f, -3f, 3f, Float.NaN, 1e-30f, -1e-30f, 40f, -40f};
+        for (int i = 0; i < specials.length && i < n; i++) {
+            v[i * 7 % n + 5] = specials[i];
+        }
+        return Tensor.of(v, n + 5).narrow(0, 5, n);
+    }
+
+    private static void close(String what, float[] want, float[] got, double atol, double rtol) {
+        for (int i = 0; i < want.length; i++) {
+            float w = want[i];
+            float g = got[i];
+            if (Float.isNaN(w) && Float.isNaN(g) || w == g) {
+                continue;
+            }
+            if (!(Math.abs(w - g) <= atol + rtol * Math.abs(w))) {
+                fail(what + " element " + i + ": fast " + g + ", reference " + w);
+            }
+        }
+    }
+
+    @Test
+    void unaryOpsAndTheirDerivatives() {
+        for (int n : new int[] {37, 70_001}) {
+            for (UnaryOp op : UnaryOp.values()) {
+                if (!VecMath.supports(op)) {
+                    continue;
+                }
+                double scale = op == UnaryOp.ACOS ? 0.5 : op == UnaryOp.EXP ? 10 : 3;
+                Tensor x = data(n, scale);
+                if (op == UnaryOp.LOG || op == UnaryOp.SQRT || op == UnaryOp.RSQRT || op == UnaryOp.POW || op == UnaryOp.RECIPROCAL) {
+                    // keep away from 0: there the float32 derivative overflows (as PyTorch's does) while the reference's does not
+                    x = x.abs().add(0.01);
+                }
+                double a = op == UnaryOp.POW ? 1.7 : op == UnaryOp.CLAMP ? -0.5 : 0.2;
+                double b = op == UnaryOp.CLAMP ? 2.0 : 0.3;
+                Tensor ref = Tensor.zerosLike(x);
+                Tensor fast = Tensor.zerosLike(x);
+                RefKernels.unary(op, x, ref, a, b);
+                assertTrue(VecElementwise.unary(op, x, fast, a, b));
+                double atol = op == UnaryOp.GELU || op == UnaryOp.ERF ? 3e-7 : 1e-6;
+                close(op + " forward n=" + n, ref.toFloatArray(), fast.toFloatArray(), atol, 2e-6);
+                Tensor gy = data(n, 1);
+                Tensor gRef = Tensor.zerosLike(x);
+                Tensor gFast = Tensor.zerosLike(x);
+                RefKernels.unaryBackward(op, x, ref, gy, gRef, a, b);
+                assertTrue(VecElementwise.unaryBackward(op, x, ref, gy, gFast, a, b));
+                close(op + " backward n=" + n, gRef.toFloatArray(), gFast.toFloatArray(), atol * 4, 1e-5);
+            }
+        }
+    }
+
+    @Test
+    void binaryOpsWithBroadcasting() {
+        int[][][] shapes = {{{7, 33}, {7, 33}}, {{7, 33}, {33}}, {{7, 33}, {7, 1}}, {{1}, {5, 9}}, {{3, 1, 40}, {5, 40}}, {{300, 257}, {257}}};
+        for (int[][] s : shapes) {
+            Tensor a = Tensor.randn(gen, s[0]);
+            Tensor b = Tensor.randn(gen, s[1]).add(3);
+            int[] out = panface.tensor.Shape.broadcast(s[0], s[1]);
+            for (BinaryOp op : new BinaryOp[] {BinaryOp.ADD, BinaryOp.SUB, BinaryOp.MUL, BinaryOp.DIV, BinaryOp.MAX, BinaryOp.MIN}) {
+                Tensor ae = panface.tensor.ops.Views.broadcastTo(a, out);
+                Tensor be = panface.tensor.ops.Views.broadcastTo(b, out);
+                Tensor ref = Tensor.zeros(out);
+                Tensor fast = Tensor.zeros(out);
+                RefKernels.binary(op, ae, be, ref);
+                assertTrue(VecElementwise.binary(op, ae, be, fast), op + " " + java.util.Arrays.deepToString(s));
+                close(op.name(), ref.toFloatArray(), fast.toFloatArray(), 0, 1e-7);
+            }
+        }
+    }
+
+    @Test
+    void reductionsSoftmaxAndLayerNorm() {
+        for (int[] shape : new int[][] {{5, 37}, {2000, 131}, {3, 4, 512}}) {
+            Tensor x = Tensor.randn(gen, shape).mul(4);
+            int last = shape.length - 1;
+            for (ReduceOp op : new ReduceOp[] {ReduceOp.SUM, ReduceOp.MAX, ReduceOp.MIN}) {
+                int[] ks = shape.clone();
+                ks[last] = 1;
+                Tensor ref = Tensor.zeros(ks);
+                Tensor fast = Tensor.zeros(ks);
+                RefKernels.reduce(op, x, new int[] {last}, ref);
+                assertTrue(VecRows.reduce(op, x, new int[] {last}, fast));
+                close(op + " rows", ref.toFloatArray(), fast.toFloatArray(), 1e-4, 1e-5);
+            }
+            int[] lead = new int[last];
+            for (int i = 0; i < last; i++) {
+                lead[i] = i;
+            }
+            int[] cs = shape.clone();
+            for (int i = 0; i < last; i++) {
+                cs[i] = 1;
+            }
+            Tensor ref = Tensor.zeros(cs);
+            Tensor fast = Tensor.zeros(cs);
+            RefKernels.reduce(ReduceOp.SUM, x, lead, ref);
+            assertTrue(VecRows.reduce(ReduceOp.SUM, x, lead, fast));
+            close("column sums", ref.toFloatArray(), fast.toFloatArray(), 1e-3, 1e-5);
+            for (boolean log : new boolean[] {false, true}) {
+                Tensor r = Tensor.zerosLike(x);
+                Tensor f = Tensor.zerosLike(x);
+                RefKernels.softmax(x, r, log);
+                assertTrue(VecRows.softmax(x, f, log));
+                // log-softmax subtracts numbers of the inputs' magnitude: float32 leaves ~1e-6 absolute
+                close("softmax log=" + log, r.toFloatArray(), f.toFloatArray(), 1e-5, 1e-5);
+                Tensor g = Tensor.randn(gen, shape);
+                Tensor gr = Tensor.zerosLike(x);
+                Tensor gf = Tensor.zerosLike(x);
+                RefKernels.softmaxBackward(r, g, gr, log);
+                assertTrue(VecRows.softmaxBackward(r, g, gf, log));
+                close("softmax backward log=" + log, gr.toFloatArray(), gf.toFloatArray(), 1e-5, 1e-4);
+            }
+            int cols = shape[last];
+            int rows = x.numel() / cols;
+            Tensor x2 = x.reshape(rows, cols).add(5);
+            Tensor w = Tensor.randn(gen, cols);
+            Tensor b = Tensor.randn(gen, cols);
+            Tensor[] r = {Tensor.zeros(rows, cols), Tensor.zeros(rows), Tensor.zeros(rows)};
+            Tensor[] f = {Tensor.zeros(rows, cols), Tensor.zeros(rows), Tensor.zeros(rows)};
+            RefKernels.layerNorm(x2, w, b, 1e-5, r[0], r[1], r[2]);
+            assertTrue(VecRows.layerNorm(x2, w, b, 1e-5, f[0], f[1], f[2]));
+            close("layerNorm", r[0].toFloatArray(), f[0].toFloatArray(), 1e-5, 1e-4);
+            Tensor g = Tensor.randn(gen, rows, cols);
+            Tensor[] gr = {Tensor.zeros(rows, cols), Tensor.zeros(cols), Tensor.zeros(cols)};
+            Tensor[] gf = {Tensor.zeros(rows, cols), Tensor.zeros(cols), Tensor.zeros(cols)};
+            RefKernels.layerNormBackward(x2, w, r[1], r[2], g, gr[0], gr[1], gr[2]);
+            assertTrue(VecRows.layerNormBackward(x2, w, r[1], r[2], g, gf[0], gf[1], gf[2]));
+            for (int i = 0; i < 3; i++) {
+                close("layerNorm backward " + i, gr[i].toFloatArray(), gf[i].toFloatArray(), 1e-3, 1e-4);
+            }
+        }
+    }
+
+    @Test
+    void fallsBackWhereTheLayoutDoesNotFit() {
+        Tensor x = Tensor.randn(gen, 4, 6).transpose(0, 1);
+        assertTrue(!VecElementwise.unary(UnaryOp.EXP, x, Tensor.zeros(6, 4), 0, 0));
+        assertTrue(!VecElementwise.unary(UnaryOp.EXP, x.to(DType.F64), Tensor.zeros(DType.F64, 6, 4), 0, 0));
+    }
+}
