@@ -78,27 +78,33 @@ public final class Tensor {
         return new Tensor(storage, offset, shape.clone(), strides.clone());
     }
 
-    /** A new contiguous tensor, zero-filled, on a device. */
+    /**
+     * A new contiguous tensor whose contents are unspecified (as PyTorch's empty): for outputs
+     * that are written in full. Use {@link #zeros} when the values matter.
+     */
     public static Tensor empty(Device device, DType dtype, int... shape) {
         int[] s = shape.clone();
         int n = Shape.numel(s);
-        Storage st = Backends.of(device).allocate(dtype, n);
+        Storage st = Backends.of(device).allocateUninitialized(dtype, n);
         return new Tensor(st, 0, s, Shape.contiguousStrides(s));
     }
 
     /** A zero-filled F32 tensor on the CPU. */
     public static Tensor zeros(int... shape) {
-        return empty(Device.CPU, DType.F32, shape);
+        return zeros(Device.CPU, DType.F32, shape);
     }
 
     /** A zero-filled tensor on the CPU. */
     public static Tensor zeros(DType dtype, int... shape) {
-        return empty(Device.CPU, dtype, shape);
+        return zeros(Device.CPU, dtype, shape);
     }
 
     /** A zero-filled tensor. */
     public static Tensor zeros(Device device, DType dtype, int... shape) {
-        return empty(device, dtype, shape);
+        int[] s = shape.clone();
+        int n = Shape.numel(s);
+        Storage st = Backends.of(device).allocate(dtype, n);
+        return new Tensor(st, 0, s, Shape.contiguousStrides(s));
     }
 
     /** An F32 tensor of ones on the CPU. */
@@ -113,16 +119,17 @@ public final class Tensor {
 
     /** A tensor filled with a value. */
     public static Tensor full(double value, Device device, DType dtype, int... shape) {
-        Tensor t = empty(device, dtype, shape);
-        if (value != 0.0) {
-            t.backend().fill(t, value);
+        if (value == 0.0) {
+            return zeros(device, dtype, shape);
         }
+        Tensor t = empty(device, dtype, shape);
+        t.backend().fill(t, value);
         return t;
     }
 
     /** A zero-filled tensor with another's device, dtype and shape. */
     public static Tensor zerosLike(Tensor t) {
-        return empty(t.device(), t.dtype(), t.shape);
+        return zeros(t.device(), t.dtype(), t.shape);
     }
 
     /** A tensor of ones with another's device, dtype and shape. */
@@ -137,6 +144,11 @@ public final class Tensor {
 
     /** A new zero-filled tensor on this tensor's device. */
     public Tensor newZeros(DType dtype, int... shape) {
+        return zeros(device(), dtype, shape);
+    }
+
+    /** A new tensor with unspecified contents on this tensor's device (for outputs written in full). */
+    public Tensor newEmpty(DType dtype, int... shape) {
         return empty(device(), dtype, shape);
     }
 

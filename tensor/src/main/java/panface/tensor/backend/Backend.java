@@ -26,6 +26,9 @@ public interface Backend {
     /** Allocates zero-filled storage in the current scope. */
     Storage allocate(DType dtype, int numel);
 
+    /** Allocates storage with unspecified contents (for outputs that are written in full). */
+    Storage allocateUninitialized(DType dtype, int numel);
+
     /**
      * Copies {@code count} elements from a host array (float[], double[], short[] for BF16/F16,
      * int[], long[] or byte[] for BOOL, matching the storage dtype) into storage.

@@ -33,7 +33,12 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Storage allocate(DType dtype, int numel) {
-        return new CpuStorage(dtype, numel);
+        return new CpuStorage(dtype, numel, true);
+    }
+
+    @Override
+    public Storage allocateUninitialized(DType dtype, int numel) {
+        return new CpuStorage(dtype, numel, false);
     }
 
     @Override

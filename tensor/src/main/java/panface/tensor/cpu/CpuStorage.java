@@ -13,17 +13,36 @@ import panface.tensor.internal.Floats;
 public final class CpuStorage extends Storage {
     private Object data;
 
-    CpuStorage(DType dtype, int numel) {
-        Object array = switch (dtype) {
-            case F32 -> new float[numel];
-            case F64 -> new double[numel];
-            case BF16, F16 -> new short[numel];
-            case I32 -> new int[numel];
-            case I64 -> new long[numel];
-            case BOOL -> new byte[numel];
+    CpuStorage(DType dtype, int numel, boolean zero) {
+        Class<?> type = switch (dtype) {
+            case F32 -> float[].class;
+            case F64 -> double[].class;
+            case BF16, F16 -> short[].class;
+            case I32 -> int[].class;
+            case I64 -> long[].class;
+            case BOOL -> byte[].class;
         };
+        long bytes = (long) numel * dtype.byteSize();
+        Object array = ArrayPool.take(type, numel, bytes);
+        if (array == null) {
+            array = java.lang.reflect.Array.newInstance(type.componentType(), numel);
+        } else if (zero) {
+            clear(array);
+        }
         super(Device.CPU, dtype, numel);
         this.data = array;
+    }
+
+    private static void clear(Object a) {
+        switch (a) {
+            case float[] f -> java.util.Arrays.fill(f, 0f);
+            case double[] d -> java.util.Arrays.fill(d, 0.0);
+            case short[] s -> java.util.Arrays.fill(s, (short) 0);
+            case int[] i -> java.util.Arrays.fill(i, 0);
+            case long[] l -> java.util.Arrays.fill(l, 0L);
+            case byte[] b -> java.util.Arrays.fill(b, (byte) 0);
+            default -> throw new IllegalStateException();
+        }
     }
 
     /** The backing array (its type depends on the dtype). */
@@ -117,6 +136,10 @@ public final class CpuStorage extends Storage {
 
     @Override
     protected void free() {
+        Object a = data;
         data = null;
+        if (a != null) {
+            ArrayPool.give(a, numel(), byteSize());
+        }
     }
 }

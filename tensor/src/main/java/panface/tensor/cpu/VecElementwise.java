@@ -46,16 +46,8 @@ final class VecElementwise {
         int yo = out.offset();
         float fa = (float) a;
         float fb = (float) b;
-        Parallel.forRange(x.numel(), GRAIN, (lo, hi) -> {
-            int i = lo;
-            for (; i + L <= hi; i += L) {
-                VecMath.apply(op, FloatVector.fromArray(S, xs, xo + i), fa, fb).intoArray(ys, yo + i);
-            }
-            if (i < hi) {
-                VectorMask<Float> m = S.indexInRange(i, hi);
-                VecMath.apply(op, FloatVector.fromArray(S, xs, xo + i, m), fa, fb).intoArray(ys, yo + i, m);
-            }
-        });
+        VecUnary.Loop loop = VecUnary.loop(op);
+        Parallel.forRange(x.numel(), GRAIN, (lo, hi) -> loop.run(xs, xo, ys, yo, lo, hi, fa, fb));
         return true;
     }
 
@@ -73,15 +65,8 @@ final class VecElementwise {
         int oo = gx.offset();
         float fa = (float) a;
         float fb = (float) b;
-        Parallel.forRange(x.numel(), GRAIN, (lo, hi) -> {
-            for (int i = lo; i < hi; i += L) {
-                VectorMask<Float> m = S.indexInRange(i, hi);
-                FloatVector xv = FloatVector.fromArray(S, xs, xo + i, m);
-                FloatVector yv = FloatVector.fromArray(S, ys, yo + i, m);
-                FloatVector g = FloatVector.fromArray(S, gs, go + i, m);
-                g.mul(VecMath.derivative(op, xv, yv, fa, fb)).intoArray(out, oo + i, m);
-            }
-        });
+        VecUnary.GradLoop loop = VecUnary.gradLoop(op);
+        Parallel.forRange(x.numel(), GRAIN, (lo, hi) -> loop.run(xs, xo, ys, yo, gs, go, out, oo, lo, hi, fa, fb));
         return true;
     }
 

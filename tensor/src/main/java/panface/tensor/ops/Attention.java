@@ -23,8 +23,8 @@ public final class Attention {
         Tensor qc = q.detach().contiguous();
         Tensor kc = k.detach().contiguous();
         Tensor vc = v.detach().contiguous();
-        Tensor out = q.newZeros(q.dtype(), q.size(0), q.size(1), q.size(2), v.size(3));
-        Tensor lse = q.newZeros(q.dtype() == DType.F64 ? DType.F64 : DType.F32, q.size(0), q.size(1), q.size(2));
+        Tensor out = q.newEmpty(q.dtype(), q.size(0), q.size(1), q.size(2), v.size(3));
+        Tensor lse = q.newEmpty(q.dtype() == DType.F64 ? DType.F64 : DType.F32, q.size(0), q.size(1), q.size(2));
         q.backend().attention(qc, kc, vc, scale, out, lse);
         if (!GradMode.needsGrad(q, k, v)) {
             return out;

@@ -22,7 +22,7 @@ public final class Convolution {
         if (ho <= 0 || wo <= 0) {
             throw new IllegalArgumentException("convolution window " + p + " does not fit input " + x.describe());
         }
-        Tensor cols = x.newZeros(x.dtype(), n, c * p.kh() * p.kw(), ho * wo);
+        Tensor cols = x.newEmpty(x.dtype(), n, c * p.kh() * p.kw(), ho * wo);
         x.backend().im2col(x.detach(), p, cols);
         if (!GradMode.needsGrad(x)) {
             return cols;

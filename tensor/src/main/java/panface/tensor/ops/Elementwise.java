@@ -20,7 +20,7 @@ public final class Elementwise {
     /** y = op(x) with parameters a, b (see {@link UnaryOp}). */
     public static Tensor unary(UnaryOp op, Tensor x, double a, double b) {
         boolean toBool = op == UnaryOp.NONZERO || op == UnaryOp.NOT;
-        Tensor y = x.newZeros(toBool ? DType.BOOL : x.dtype(), x.shape());
+        Tensor y = x.newEmpty(toBool ? DType.BOOL : x.dtype(), x.shape());
         x.backend().unary(op, x, y, a, b);
         if (toBool || op.isPiecewiseConstant() || !GradMode.needsGrad(x)) {
             return y;
@@ -35,7 +35,7 @@ public final class Elementwise {
                     return new Tensor[] {g.neg()};
                 }
                 Tensor in = input(0);
-                Tensor gx = Tensor.zerosLike(in);
+                Tensor gx = in.newEmpty(in.dtype(), in.shape());
                 in.backend().unaryBackward(op, in, saved(0), g, gx, a, b);
                 return new Tensor[] {gx};
             }
@@ -51,7 +51,7 @@ public final class Elementwise {
         Tensor ac = a.to(t);
         Tensor bc = b.to(t);
         int[] shape = Shape.broadcast(a.shape(), b.shape());
-        Tensor out = a.newZeros(op.isPredicate() ? DType.BOOL : t, shape);
+        Tensor out = a.newEmpty(op.isPredicate() ? DType.BOOL : t, shape);
         a.backend().binary(op, Views.broadcastTo(ac.detach(), shape), Views.broadcastTo(bc.detach(), shape), out);
         if (op.isPredicate() || !GradMode.needsGrad(ac, bc)) {
             return out;
@@ -125,7 +125,7 @@ public final class Elementwise {
         Tensor ac = a.to(t);
         Tensor bc = b.to(t);
         int[] shape = Shape.broadcast(Shape.broadcast(cond.shape(), a.shape()), b.shape());
-        Tensor out = a.newZeros(t, shape);
+        Tensor out = a.newEmpty(t, shape);
         a.backend().where(Views.broadcastTo(cond, shape), Views.broadcastTo(ac.detach(), shape), Views.broadcastTo(bc.detach(), shape), out);
         if (!GradMode.needsGrad(ac, bc)) {
             return out;
@@ -147,7 +147,7 @@ public final class Elementwise {
 
     /** x converted to another dtype; differentiable between floating types. */
     public static Tensor cast(Tensor x, DType target) {
-        Tensor y = x.newZeros(target, x.shape());
+        Tensor y = x.newEmpty(target, x.shape());
         x.backend().copy(x, y);
         if (target.isFloating() && x.dtype().isFloating() && GradMode.needsGrad(x)) {
             DType back = x.dtype();

@@ -25,7 +25,7 @@ public final class Indexing {
         int d = Shape.dim(dim, x.dim());
         int[] os = x.shape();
         os[d] = index.numel();
-        Tensor out = x.newZeros(x.dtype(), os);
+        Tensor out = x.newEmpty(x.dtype(), os);
         Tensor idx = index.reshape(index.numel());
         x.backend().indexSelect(x.detach().contiguous(), d, idx, out);
         if (!GradMode.needsGrad(x)) {
@@ -45,7 +45,7 @@ public final class Indexing {
     public static Tensor gather(Tensor x, int dim, Tensor index) {
         checkIndex("gather", index);
         int d = Shape.dim(dim, x.dim());
-        Tensor out = x.newZeros(x.dtype(), index.shape());
+        Tensor out = x.newEmpty(x.dtype(), index.shape());
         x.backend().gather(x.detach().contiguous(), d, index, out);
         if (!GradMode.needsGrad(x)) {
             return out;

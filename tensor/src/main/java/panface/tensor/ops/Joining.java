@@ -40,7 +40,7 @@ public final class Joining {
             total += s[d];
         }
         shape[d] = total;
-        Tensor out = first.newZeros(t, shape);
+        Tensor out = first.newEmpty(t, shape);
         int[] sizes = new int[tensors.size()];
         int off = 0;
         for (int i = 0; i < tensors.size(); i++) {
@@ -122,7 +122,7 @@ public final class Joining {
             strides[d] = -strides[d];
         }
         Tensor view = Tensor.wrap(x.storage(), off, shape, strides);
-        Tensor out = x.newZeros(x.dtype(), shape);
+        Tensor out = x.newEmpty(x.dtype(), shape);
         x.backend().copy(view, out);
         if (!GradMode.needsGrad(x)) {
             return out;

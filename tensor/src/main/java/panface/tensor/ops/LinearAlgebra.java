@@ -59,7 +59,7 @@ public final class LinearAlgebra {
         int[] outShape = concat(batch, m, n);
         Tensor ae = Views.broadcastTo(a.detach(), concat(batch, m, k));
         Tensor be = Views.broadcastTo(b.detach(), concat(batch, k, n));
-        Tensor out = a.newZeros(a.dtype(), outShape);
+        Tensor out = a.newEmpty(a.dtype(), outShape);
         a.backend().matmul(ae, be, out, 1.0, 0.0);
         if (!GradMode.needsGrad(a, b)) {
             return out;

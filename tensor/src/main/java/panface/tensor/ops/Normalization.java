@@ -37,9 +37,9 @@ public final class Normalization {
         Tensor x2 = x.detach().contiguous().reshape(rows, cols);
         Tensor w2 = weight == null ? null : weight.detach().contiguous().reshape(cols);
         Tensor b2 = bias == null ? null : bias.detach().contiguous().reshape(cols);
-        Tensor y = x.newZeros(x.dtype(), rows, cols);
-        Tensor mean = x.newZeros(stat, rows);
-        Tensor rstd = x.newZeros(stat, rows);
+        Tensor y = x.newEmpty(x.dtype(), rows, cols);
+        Tensor mean = x.newEmpty(stat, rows);
+        Tensor rstd = x.newEmpty(stat, rows);
         x.backend().layerNorm(x2, w2, b2, eps, y, mean, rstd);
         Tensor out = y.reshape(xs);
         if (!GradMode.needsGrad(x, weight, bias)) {
@@ -50,9 +50,9 @@ public final class Normalization {
             public Tensor[] backward(Tensor g) {
                 Tensor xin = saved(0);
                 Tensor w = saved(1);
-                Tensor gx = needs(0) ? xin.newZeros(xin.dtype(), rows, cols) : null;
-                Tensor gw = needs(1) ? xin.newZeros(input(1).dtype(), cols) : null;
-                Tensor gb = needs(2) ? xin.newZeros(input(2).dtype(), cols) : null;
+                Tensor gx = needs(0) ? xin.newEmpty(xin.dtype(), rows, cols) : null;
+                Tensor gw = needs(1) ? xin.newEmpty(input(1).dtype(), cols) : null;
+                Tensor gb = needs(2) ? xin.newEmpty(input(2).dtype(), cols) : null;
                 xin.backend().layerNormBackward(xin, w, saved(2), saved(3), g.contiguous().reshape(rows, cols), gx, gw, gb);
                 return new Tensor[] {
                     gx == null ? null : gx.reshape(xs),

@@ -23,13 +23,13 @@ public final class Pooling {
         if (ho <= 0 || wo <= 0) {
             throw new IllegalArgumentException(op + ": window " + p + " gives an empty output for " + x.describe());
         }
-        return x.newZeros(x.dtype(), x.size(0), x.size(1), ho, wo);
+        return x.newEmpty(x.dtype(), x.size(0), x.size(1), ho, wo);
     }
 
     public static Tensor maxPool2d(Tensor x, Pool2dParams p) {
         check4d("maxPool2d", x);
         Tensor out = output("maxPool2d", x, p);
-        Tensor arg = x.newZeros(DType.I64, out.shape());
+        Tensor arg = x.newEmpty(DType.I64, out.shape());
         x.backend().maxPool2d(x.detach(), p, out, arg);
         if (!GradMode.needsGrad(x)) {
             return out;
@@ -70,7 +70,7 @@ public final class Pooling {
         if (outH <= 0 || outW <= 0) {
             throw new IllegalArgumentException("adaptiveAvgPool2d: output size must be positive, got " + outH + "x" + outW);
         }
-        Tensor out = x.newZeros(x.dtype(), x.size(0), x.size(1), outH, outW);
+        Tensor out = x.newEmpty(x.dtype(), x.size(0), x.size(1), outH, outW);
         x.backend().adaptiveAvgPool2d(x.detach(), out);
         if (!GradMode.needsGrad(x)) {
             return out;
@@ -94,7 +94,7 @@ public final class Pooling {
         if (grid.dtype() != x.dtype()) {
             throw new IllegalArgumentException("gridSample: input and grid dtypes differ: " + x.describe() + ", " + grid.describe());
         }
-        Tensor out = x.newZeros(x.dtype(), x.size(0), x.size(1), grid.size(1), grid.size(2));
+        Tensor out = x.newEmpty(x.dtype(), x.size(0), x.size(1), grid.size(1), grid.size(2));
         x.backend().gridSample(x.detach(), grid.detach(), alignCorners, out);
         if (!GradMode.needsGrad(x, grid)) {
             return out;

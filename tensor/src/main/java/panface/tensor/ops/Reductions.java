@@ -60,7 +60,7 @@ public final class Reductions {
     }
 
     private static Tensor rawReduce(ReduceOp op, Tensor x, int[] dims, DType outType) {
-        Tensor out = x.newZeros(outType, keepDimShape(x.shape(), dims));
+        Tensor out = x.newEmpty(outType, keepDimShape(x.shape(), dims));
         if (x.dim() == 0) {
             x.backend().copy(x, out);
             return out;

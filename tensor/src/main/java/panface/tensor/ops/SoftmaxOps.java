@@ -26,7 +26,7 @@ public final class SoftmaxOps {
             return softmax(x.transpose(d, last), last, log).transpose(d, last);
         }
         Tensor xc = x.detach().contiguous();
-        Tensor y = x.newZeros(x.dtype(), x.shape());
+        Tensor y = x.newEmpty(x.dtype(), x.shape());
         x.backend().softmax(xc, y, log);
         if (!GradMode.needsGrad(x)) {
             return y;

@@ -24,8 +24,8 @@ public final class Sorting {
         }
         int d = Shape.dim(dim, x.dim());
         Tensor src = toLast(x, d);
-        Tensor values = src.newZeros(x.dtype(), src.shape());
-        Tensor indices = src.newZeros(DType.I64, src.shape());
+        Tensor values = src.newEmpty(x.dtype(), src.shape());
+        Tensor indices = src.newEmpty(DType.I64, src.shape());
         src.backend().sort(src, descending, values, indices);
         return new ValuesIndices(fromLast(values, d), fromLast(indices, d));
     }
@@ -38,8 +38,8 @@ public final class Sorting {
             throw new IllegalArgumentException("topk: k = " + k + " is out of range for dimension " + d + " of " + x.describe());
         }
         s[s.length - 1] = k;
-        Tensor values = src.newZeros(x.dtype(), s);
-        Tensor indices = src.newZeros(DType.I64, s);
+        Tensor values = src.newEmpty(x.dtype(), s);
+        Tensor indices = src.newEmpty(DType.I64, s);
         src.backend().topk(src, k, largest, values, indices);
         return new ValuesIndices(fromLast(values, d), fromLast(indices, d));
     }
@@ -57,7 +57,7 @@ public final class Sorting {
                         + " must match");
             }
         }
-        Tensor out = values.newZeros(DType.I64, values.shape());
+        Tensor out = values.newEmpty(DType.I64, values.shape());
         sorted.backend().searchsorted(sorted.detach().contiguous(), values.detach().contiguous(), right, out);
         return out;
     }
