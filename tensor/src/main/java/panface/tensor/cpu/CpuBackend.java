@@ -172,13 +172,17 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void attention(Tensor q, Tensor k, Tensor v, double scale, Tensor out, Tensor lse) {
-        AttentionKernels.forward(q, k, v, scale, out, lse);
+        if (!VecAttention.forward(q, k, v, scale, out, lse)) {
+            AttentionKernels.forward(q, k, v, scale, out, lse);
+        }
     }
 
     @Override
     public void attentionBackward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor gy, double scale,
                                   Tensor gq, Tensor gk, Tensor gv) {
-        AttentionKernels.backward(q, k, v, out, lse, gy, scale, gq, gk, gv);
+        if (!VecAttention.backward(q, k, v, out, lse, gy, scale, gq, gk, gv)) {
+            AttentionKernels.backward(q, k, v, out, lse, gy, scale, gq, gk, gv);
+        }
     }
 
     // ---- indexing -----------------------------------------------------------------------------
@@ -207,12 +211,16 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void im2col(Tensor x, Conv2dParams p, Tensor cols) {
-        ImageKernels.im2col(x, p, cols);
+        if (!FastImage.im2col(x, p, cols)) {
+            ImageKernels.im2col(x, p, cols);
+        }
     }
 
     @Override
     public void col2im(Tensor cols, Conv2dParams p, Tensor x) {
-        ImageKernels.col2im(cols, p, x);
+        if (!FastImage.col2im(cols, p, x)) {
+            ImageKernels.col2im(cols, p, x);
+        }
     }
 
     @Override

@@ -32,9 +32,9 @@ public final class Attention {
         Node node = new Node("attention", q, k, v) {
             @Override
             public Tensor[] backward(Tensor g) {
-                Tensor gq = Tensor.zerosLike(qc);
-                Tensor gk = Tensor.zerosLike(kc);
-                Tensor gv = Tensor.zerosLike(vc);
+                Tensor gq = qc.newEmpty(qc.dtype(), qc.shape());
+                Tensor gk = kc.newEmpty(kc.dtype(), kc.shape());
+                Tensor gv = vc.newEmpty(vc.dtype(), vc.shape());
                 qc.backend().attentionBackward(saved(0), saved(1), saved(2), saved(3), saved(4), g.contiguous(), scale, gq, gk, gv);
                 return new Tensor[] {needs(0) ? gq : null, needs(1) ? gk : null, needs(2) ? gv : null};
             }

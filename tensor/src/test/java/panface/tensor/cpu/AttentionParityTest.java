@@ -1,0 +1,44 @@
+package panface.tensor.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+import panface.tensor.Assertions2;
+import panface.tensor.DType;
+import panface.tensor.Tensor;
+import panface.tensor.random.Generator;
+
+/** The fused float32 attention kernel against the double reference, forward and backward. */
+class AttentionParityTest {
+
+    @Test
+    void matchesTheReference() {
+        Generator g = new Generator(8);
+        int[][] shapes = {{2, 3, 7, 5, 7, 4}, {1, 2, 144, 32, 144, 32}, {2, 1, 17, 40, 9, 33}};
+        for (int[] sh : shapes) {
+            Tensor q = Tensor.randn(g, sh[0], sh[1], sh[2], sh[3]);
+            Tensor k = Tensor.randn(g, sh[0], sh[1], sh[4], sh[3]);
+            Tensor v = Tensor.randn(g, sh[0], sh[1], sh[4], sh[5]);
+            double scale = 1 / Math.sqrt(sh[3]);
+            Tensor outRef = Tensor.zeros(sh[0], sh[1], sh[2], sh[5]);
+            Tensor lseRef = Tensor.zeros(sh[0], sh[1], sh[2]);
+            Tensor out = Tensor.zeros(sh[0], sh[1], sh[2], sh[5]);
+            Tensor lse = Tensor.zeros(sh[0], sh[1], sh[2]);
+            AttentionKernels.forward(q, k, v, scale, outRef, lseRef);
+            assertTrue(VecAttention.forward(q, k, v, scale, out, lse));
+            Assertions2.assertClose(outRef, out, 1e-5, 1e-4);
+            Assertions2.assertClose(lseRef, lse, 1e-5, 1e-5);
+            Tensor gy = Tensor.randn(g, out.shape());
+            Tensor[] ref = {Tensor.zerosLike(q), Tensor.zerosLike(k), Tensor.zerosLike(v)};
+            Tensor[] fast = {Tensor.zerosLike(q), Tensor.zerosLike(k), Tensor.zerosLike(v)};
+            AttentionKernels.backward(q, k, v, outRef, lseRef, gy, scale, ref[0], ref[1], ref[2]);
+            assertTrue(VecAttention.backward(q, k, v, outRef, lseRef, gy, scale, fast[0], fast[1], fast[2]));
+            for (int i = 0; i < 3; i++) {
+                Assertions2.assertClose(ref[i], fast[i], 1e-4, 1e-3);
+            }
+        }
+        assertTrue(!VecAttention.forward(Tensor.zeros(DType.F64, 1, 1, 2, 2), Tensor.zeros(DType.F64, 1, 1, 2, 2),
+                Tensor.zeros(DType.F64, 1, 1, 2, 2), 1, Tensor.zeros(DType.F64, 1, 1, 2, 2), Tensor.zeros(DType.F64, 1, 1, 2)));
+    }
+}
