@@ -7,6 +7,7 @@ import java.util.Set;
 
 import panface.examples.cli.Args;
 import panface.examples.cli.Command;
+import panface.examples.cli.DemoCommand;
 import panface.examples.cli.GoldenCommand;
 import panface.examples.cli.InfoCommand;
 import panface.examples.cli.UsageException;
@@ -21,6 +22,7 @@ public final class Main {
     /** Every command, in the order --help lists them. */
     static List<Command> commands() {
         return List.of(
+                new DemoCommand(),
                 new InfoCommand(),
                 new GoldenCommand());
     }

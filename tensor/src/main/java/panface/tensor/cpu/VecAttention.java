@@ -67,7 +67,7 @@ final class VecAttention {
                         VectorMask<Float> m = S.indexInRange(c, dv);
                         FloatVector acc = FloatVector.zero(S);
                         for (int j = 0; j < s; j++) {
-                            acc = FloatVector.fromArray(S, va, vo + (b * s + j) * dv + c, m).fma(p[j], acc);
+                            acc = FloatVector.fromArray(S, va, vo + (b * s + j) * dv + c, m).fma(FloatVector.broadcast(S, p[j]), acc);
                         }
                         acc.mul(inv).intoArray(oa, orow + c, m);
                     }
@@ -92,7 +92,7 @@ final class VecAttention {
             VectorMask<Float> m = S.indexInRange(j, s);
             FloatVector acc = FloatVector.zero(S);
             for (int c = 0; c < d; c++) {
-                acc = FloatVector.fromArray(S, bt, c * s + j, m).fma(a[ai + c], acc);
+                acc = FloatVector.fromArray(S, bt, c * s + j, m).fma(FloatVector.broadcast(S, a[ai + c]), acc);
             }
             acc.mul(scale).intoArray(p, j, m);
         }
@@ -165,7 +165,7 @@ final class VecAttention {
                         FloatVector acc = FloatVector.zero(S);
                         FloatVector qv = FloatVector.fromArray(S, qa, qi + c, m);
                         for (int j = 0; j < s; j++) {
-                            acc = FloatVector.fromArray(S, ka, ko + (b * s + j) * d + c, m).fma(dp[j], acc);
+                            acc = FloatVector.fromArray(S, ka, ko + (b * s + j) * d + c, m).fma(FloatVector.broadcast(S, dp[j]), acc);
                             int kj = kBase + j * d + c;
                             FloatVector.fromArray(S, dk, kj, m).add(qv.mul(dp[j])).intoArray(dk, kj, m);
                         }
