@@ -1,0 +1,52 @@
+package panface.nn.golden;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import panface.nn.models.FaceViT;
+import panface.nn.models.ViTConfig;
+import panface.tensor.Tensor;
+import panface.tensor.golden.GoldenCase;
+import panface.tensor.golden.GoldenOp;
+import panface.tensor.golden.GoldenOps;
+import panface.tensor.golden.GoldenRunner;
+
+/** Golden ops of the nn module: {@code vit_face}. */
+public final class NnGoldenOps implements GoldenOps {
+
+    @Override
+    public Map<String, GoldenOp> ops() {
+        Map<String, GoldenOp> m = new HashMap<>();
+        m.put("vit_face", NnGoldenOps::vitFace);
+        return m;
+    }
+
+    private static Map<String, Tensor> vitFace(GoldenCase c, Map<String, Tensor> leaves) {
+        if (!c.string("norm_layer", "ln").equals("ln") || c.flag("qkv_bias", false) || !c.string("act", "relu6").equals("relu6")) {
+            throw new GoldenRunner.UnsupportedGoldenCase("vit_face supports norm_layer=ln, qkv_bias=false, act=relu6");
+        }
+        double maskRatio = c.number("mask_ratio", 0);
+        double dropPath = c.number("drop_path_rate", 0);
+        boolean training = c.flag("training", false);
+        if (training && (maskRatio > 0 || dropPath > 0)) {
+            throw new GoldenRunner.UnsupportedGoldenCase("vit_face in training with masking or drop path draws random numbers PyTorch's way");
+        }
+        ViTConfig cfg = new ViTConfig(c.integer("img_size", 112), c.integer("patch_size", 9), c.integer("embed_dim", 768),
+                c.integer("depth", 12), c.integer("num_heads", 12), c.number("mlp_ratio", 4), c.integer("num_classes", 512), dropPath,
+                maskRatio, false, 0);
+        FaceViT model = new FaceViT(cfg);
+        Map<String, Tensor> bind = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : leaves.entrySet()) {
+            String k = e.getKey();
+            if (k.startsWith("param.") || k.startsWith("buffer.")) {
+                bind.put(k.substring(k.indexOf('.') + 1), e.getValue());
+            }
+        }
+        model.bind(bind);
+        model.train(training);
+        Map<String, Tensor> out = new HashMap<>();
+        out.put("output.embedding", model.forward(leaves.get("input.x")));
+        return out;
+    }
+}

@@ -1,0 +1,57 @@
+package panface.nn.layers;
+
+import panface.nn.Buffer;
+import panface.nn.Layer;
+import panface.nn.Module;
+import panface.nn.Parameter;
+import panface.tensor.DType;
+import panface.tensor.F;
+import panface.tensor.Tensor;
+import panface.tensor.autograd.GradMode;
+
+/**
+ * Batch normalisation over channel dimension 1 of (N, C) or (N, C, H, W), PyTorch's BatchNorm1d
+ * and BatchNorm2d. Keys: weight, bias (when affine), running_mean, running_var,
+ * num_batches_tracked.
+ */
+public final class BatchNorm extends Module implements Layer {
+    private final Parameter weight;
+    private final Parameter bias;
+    private final Buffer runningMean;
+    private final Buffer runningVar;
+    private final Buffer batches;
+    private final double eps;
+    private final double momentum;
+
+    public BatchNorm(int channels, double eps, double momentum, boolean affine) {
+        this.weight = affine ? parameter("weight", Tensor.ones(channels)) : null;
+        this.bias = affine ? parameter("bias", Tensor.zeros(channels)) : null;
+        this.runningMean = buffer("running_mean", Tensor.zeros(channels));
+        this.runningVar = buffer("running_var", Tensor.ones(channels));
+        this.batches = buffer("num_batches_tracked", Tensor.zeros(DType.I64));
+        this.eps = eps;
+        this.momentum = momentum;
+    }
+
+    /** PyTorch's defaults: eps 1e-5, momentum 0.1, affine. */
+    public BatchNorm(int channels) {
+        this(channels, 1e-5, 0.1, true);
+    }
+
+    /** The weight (null when not affine). */
+    public Parameter weight() {
+        return weight;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        boolean train = isTraining();
+        if (train) {
+            try (var g = GradMode.noGrad()) {
+                batches.data().copyFrom(batches.data().add(Tensor.scalar(1, DType.I64)));
+            }
+        }
+        return F.batchNorm(x, runningMean.data(), runningVar.data(), weight == null ? null : weight.data(),
+                bias == null ? null : bias.data(), train, momentum, eps);
+    }
+}

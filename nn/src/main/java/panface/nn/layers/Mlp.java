@@ -1,0 +1,51 @@
+package panface.nn.layers;
+
+import panface.nn.Layer;
+import panface.nn.Module;
+import panface.tensor.F;
+import panface.tensor.Tensor;
+import panface.tensor.random.Generator;
+
+/** fc1 -> activation -> dropout -> fc2 -> dropout (timm's Mlp). Keys: fc1.*, fc2.*. */
+public final class Mlp extends Module implements Layer {
+    /** The activations the face models use. */
+    public enum Activation { RELU6, GELU, RELU }
+
+    private final Linear fc1;
+    private final Linear fc2;
+    private final Dropout drop;
+    private final Activation act;
+
+    public Mlp(int in, int hidden, int out, Activation act, double drop, Generator gen) {
+        this.fc1 = child("fc1", new Linear(in, hidden, true, gen));
+        this.fc2 = child("fc2", new Linear(hidden, out, true, gen));
+        this.drop = new Dropout(drop, gen);
+        this.act = act;
+    }
+
+    public Linear fc1() {
+        return fc1;
+    }
+
+    public Linear fc2() {
+        return fc2;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        Tensor h = fc1.forward(x);
+        h = switch (act) {
+            case RELU6 -> F.relu6(h);
+            case GELU -> F.gelu(h);
+            case RELU -> F.relu(h);
+        };
+        h = drop.forward(h);
+        return drop.forward(fc2.forward(h));
+    }
+
+    @Override
+    public Module train(boolean on) {
+        drop.train(on);
+        return super.train(on);
+    }
+}

@@ -1,0 +1,54 @@
+package panface.nn.layers;
+
+import panface.nn.Layer;
+import panface.nn.Module;
+import panface.tensor.F;
+import panface.tensor.Tensor;
+import panface.tensor.random.Generator;
+
+/**
+ * Self-attention over tokens (B, L, D): a fused qkv projection, scaled dot-product attention per
+ * head with softmax in float32, and an output projection. Keys: qkv.*, proj.* (timm's Attention).
+ */
+public final class MultiHeadAttention extends Module implements Layer {
+    private final Linear qkv;
+    private final Linear proj;
+    private final int heads;
+    private final double scale;
+    private final Dropout projDrop;
+
+    public MultiHeadAttention(int dim, int heads, boolean qkvBias, double projDrop, Generator gen) {
+        if (dim % heads != 0) {
+            throw new IllegalArgumentException("attention: dim " + dim + " is not divisible by " + heads + " heads");
+        }
+        this.qkv = child("qkv", new Linear(dim, 3 * dim, qkvBias, gen));
+        this.proj = child("proj", new Linear(dim, dim, true, gen));
+        this.heads = heads;
+        this.scale = Math.pow(dim / heads, -0.5);
+        this.projDrop = new Dropout(projDrop, gen);
+    }
+
+    public Linear qkv() {
+        return qkv;
+    }
+
+    public Linear proj() {
+        return proj;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        int b = x.size(0);
+        int l = x.size(1);
+        int d = x.size(2);
+        Tensor t = qkv.forward(x).reshape(b, l, 3, heads, d / heads).permute(2, 0, 3, 1, 4);  // (3, B, H, L, Dh)
+        Tensor o = F.scaledDotProductAttention(t.select(0, 0), t.select(0, 1), t.select(0, 2), scale);  // (B, H, L, Dh)
+        return projDrop.forward(proj.forward(o.transpose(1, 2).reshape(b, l, d)));
+    }
+
+    @Override
+    public Module train(boolean on) {
+        projDrop.train(on);
+        return super.train(on);
+    }
+}

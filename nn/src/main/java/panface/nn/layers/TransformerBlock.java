@@ -1,0 +1,47 @@
+package panface.nn.layers;
+
+import panface.nn.Layer;
+import panface.nn.Module;
+import panface.tensor.Tensor;
+import panface.tensor.random.Generator;
+
+/**
+ * Pre-norm transformer block: x + dropPath(attn(norm1(x))), then x + dropPath(mlp(norm2(x))).
+ * Keys: norm1.*, attn.*, norm2.*, mlp.* (the face ViT's Block).
+ */
+public final class TransformerBlock extends Module implements Layer {
+    private final LayerNorm norm1;
+    private final MultiHeadAttention attn;
+    private final LayerNorm norm2;
+    private final Mlp mlp;
+    private final DropPath dropPath;
+
+    public TransformerBlock(int dim, int heads, double mlpRatio, boolean qkvBias, double drop, double dropPath, Mlp.Activation act,
+                            Generator gen) {
+        this.norm1 = child("norm1", new LayerNorm(dim));
+        this.attn = child("attn", new MultiHeadAttention(dim, heads, qkvBias, drop, gen));
+        this.norm2 = child("norm2", new LayerNorm(dim));
+        this.mlp = child("mlp", new Mlp(dim, (int) (dim * mlpRatio), dim, act, drop, gen));
+        this.dropPath = new DropPath(dropPath, gen);
+    }
+
+    public MultiHeadAttention attn() {
+        return attn;
+    }
+
+    public Mlp mlp() {
+        return mlp;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        Tensor y = x.add(dropPath.forward(attn.forward(norm1.forward(x))));
+        return y.add(dropPath.forward(mlp.forward(norm2.forward(y))));
+    }
+
+    @Override
+    public Module train(boolean on) {
+        dropPath.train(on);
+        return super.train(on);
+    }
+}
