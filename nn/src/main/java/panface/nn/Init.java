@@ -27,9 +27,14 @@ public final class Init {
     /**
      * timm's trunc_normal_: normal(mean, std) truncated to the absolute bounds [a, b] (default
      * [-2, 2], i.e. for std 0.02 effectively untruncated, as in the reference), drawn by inverse
-     * CDF from uniform values so that no sample is rejected.
+     * CDF from uniform values so that no sample is rejected (or, when the bounds lie beyond 8
+     * standard deviations, as a clamped normal).
      */
     public static Tensor truncNormal(Generator gen, double mean, double std, double a, double b, int... shape) {
+        if ((a - mean) / std <= -8 && (b - mean) / std >= 8) {
+            // bounds beyond 8 sigma truncate a mass below 1e-15: a clamped normal is the same distribution
+            return normal(gen, mean, std, shape).clamp(a, b);
+        }
         double lo = cdf((a - mean) / std);
         double hi = cdf((b - mean) / std);
         double[] u = uniform(gen, 0, 1, shape).toDoubleArray();

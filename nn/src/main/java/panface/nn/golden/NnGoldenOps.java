@@ -4,7 +4,11 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import panface.nn.Layer;
+import panface.nn.Module;
 import panface.nn.models.FaceViT;
+import panface.nn.models.IResNet;
+import panface.nn.models.MobileFaceNet;
 import panface.nn.models.ViTConfig;
 import panface.tensor.Tensor;
 import panface.tensor.golden.GoldenCase;
@@ -19,6 +23,11 @@ public final class NnGoldenOps implements GoldenOps {
     public Map<String, GoldenOp> ops() {
         Map<String, GoldenOp> m = new HashMap<>();
         m.put("vit_face", NnGoldenOps::vitFace);
+        m.put("iresnet", (c, t) -> run(new IResNet(c.ints("blocks", null), c.ints("widths", null), c.integer("input_size", 112),
+                c.integer("num_features", 512), 0.0, 0), c, t));
+        m.put("mobilefacenet", (c, t) -> run(new MobileFaceNet(new MobileFaceNet.Config(c.integer("num_features", 512), c.ints("blocks", null),
+                c.integer("stem", 128), c.integer("body", 256), c.ints("expansions", null), c.integer("first_groups", 64),
+                c.integer("head", 512), c.integer("input_size", 112)), 0), c, t));
         return m;
     }
 
@@ -35,7 +44,12 @@ public final class NnGoldenOps implements GoldenOps {
         ViTConfig cfg = new ViTConfig(c.integer("img_size", 112), c.integer("patch_size", 9), c.integer("embed_dim", 768),
                 c.integer("depth", 12), c.integer("num_heads", 12), c.number("mlp_ratio", 4), c.integer("num_classes", 512), dropPath,
                 maskRatio, false, 0);
-        FaceViT model = new FaceViT(cfg);
+        return run(new FaceViT(cfg), c, leaves);
+    }
+
+    /** Binds the case's params and buffers into the model, sets the mode and runs it on input.x. */
+    private static Map<String, Tensor> run(Module model, GoldenCase c, Map<String, Tensor> leaves) {
+        boolean training = c.flag("training", false);
         Map<String, Tensor> bind = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : leaves.entrySet()) {
             String k = e.getKey();
@@ -46,7 +60,7 @@ public final class NnGoldenOps implements GoldenOps {
         model.bind(bind);
         model.train(training);
         Map<String, Tensor> out = new HashMap<>();
-        out.put("output.embedding", model.forward(leaves.get("input.x")));
+        out.put("output.embedding", ((Layer) model).forward(leaves.get("input.x")));
         return out;
     }
 }

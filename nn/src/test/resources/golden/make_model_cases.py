@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Writes golden cases for the face backbones and the state-dict key manifest of the full models.
+
+Run with a Python that has PyTorch (1.13 wrote the committed files):
+    python3 make_model_cases.py [OUTPUT_DIR]
+Cases (float64, small widths of the same architectures so the files stay small):
+  op "vit_face": as the shared golden schema
+  op "iresnet": args blocks, widths, input_size, num_features, training
+  op "mobilefacenet": args num_features, blocks, stem, body, expansions, first_groups, head, input_size, training
+  each with input.x, every param./buffer. (state-dict keys), output.embedding, upstream.embedding and grad.*
+model_keys.json: for full-size iresnet18/50/100, mbf, mbf_large, vit_t/vit_s/vit_b: [key, shape] in state-dict order.
+"""
+import json
+import os
+import struct
+import sys
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "..", "..", "scripts", "python"))
+import face_models as fm  # noqa: E402
+
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "cases")
+DT = {torch.float64: "F64", torch.float32: "F32", torch.int64: "I64"}
+
+
+def save(path, op, args, tensors):
+    header = {"__metadata__": {"op": op, "args": json.dumps(args), "schema": "1"}}
+    blobs, off = [], 0
+    for k in sorted(tensors):
+        t = tensors[k].detach().contiguous()
+        b = t.numpy().tobytes()
+        header[k] = {"dtype": DT[t.dtype], "shape": list(t.shape), "data_offsets": [off, off + len(b)]}
+        blobs.append(b)
+        off += len(b)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+
+
+def case(name, op, args, model, x):
+    model = model.double()
+    training = args["training"]
+    model.train(training)
+    for m in model.modules():   # non-trivial running statistics for evaluation cases
+        if isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
+            m.running_mean.uniform_(-0.2, 0.2)
+            m.running_var.uniform_(0.5, 1.5)
+            if m.affine:
+                m.bias.data.uniform_(-0.2, 0.2)
+    tensors = {"input.x": x.clone()}
+    for k, v in model.state_dict().items():
+        tensors[("param." if k in dict(model.named_parameters()) else "buffer.") + k] = v.clone()
+    xg = x.clone().requires_grad_(True)
+    y = model(xg)
+    up = torch.randn_like(y)
+    (y * up).sum().backward()
+    tensors["output.embedding"] = y
+    tensors["upstream.embedding"] = up
+    tensors["grad.x"] = xg.grad
+    for k, p in model.named_parameters():
+        # gradients that are zero up to rounding (a bias followed by a training-mode BatchNorm)
+        # are left out: their max_rel would compare rounding noise with rounding noise
+        if p.requires_grad and p.grad is not None and p.grad.abs().max() > 1e-10:
+            tensors["grad." + k] = p.grad
+    save(os.path.join(OUT, name + ".safetensors"), op, args, tensors)
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    torch.manual_seed(11)
+    ir = {"blocks": [2, 1, 2, 1], "widths": [8, 8, 16, 16], "input_size": 32, "num_features": 12}
+    for training in (False, True):
+        args = dict(ir, training=training)
+        model = fm.IResNet(ir["blocks"], ir["num_features"], 0.0, ir["widths"], ir["input_size"])
+        case("iresnet_small_" + ("train" if training else "eval"), "iresnet", args, model, torch.randn(3, 3, 32, 32, dtype=torch.float64))
+    mb = {"num_features": 10, "blocks": [2, 1, 2, 1], "stem": 8, "body": 16, "expansions": [16, 24, 32], "first_groups": 8, "head": 24,
+          "input_size": 32}
+    for training in (False, True):
+        args = dict(mb, training=training)
+        model = fm.MobileFaceNet(mb["num_features"], mb["blocks"], mb["stem"], mb["body"], mb["expansions"], mb["first_groups"], mb["head"],
+                                 mb["input_size"])
+        case("mobilefacenet_small_" + ("train" if training else "eval"), "mobilefacenet", args, model,
+             torch.randn(3, 3, 32, 32, dtype=torch.float64))
+    vit = {"patch_size": 9, "num_classes": 16, "embed_dim": 24, "depth": 2, "num_heads": 3, "mlp_ratio": 4.0, "img_size": 112,
+           "mask_ratio": 0.0, "drop_path_rate": 0.0, "norm_layer": "ln", "qkv_bias": False, "act": "relu6"}
+    for training in (False, True):
+        model = fm.FaceViT(vit["embed_dim"], vit["depth"], vit["num_heads"], vit["mlp_ratio"], vit["num_classes"])
+        case("vit_face_small_" + ("train" if training else "eval"), "vit_face", dict(vit, training=training), model,
+             torch.randn(3, 3, 112, 112, dtype=torch.float64))
+    mb1 = dict(mb, blocks=[1, 1, 1, 1], training=False)
+    model = fm.MobileFaceNet(mb1["num_features"], mb1["blocks"], mb1["stem"], mb1["body"], mb1["expansions"], mb1["first_groups"],
+                             mb1["head"], mb1["input_size"])
+    case("mobilefacenet_small_single_first_block", "mobilefacenet", mb1, model, torch.randn(2, 3, 32, 32, dtype=torch.float64))
+
+    keys = {}
+    for d in (18, 50, 100):
+        keys["iresnet%d" % d] = fm.IResNet(fm.IRESNET_LAYERS[d])
+    keys["mbf"] = fm.MobileFaceNet()
+    keys["mbf_large"] = fm.MobileFaceNet(blocks=(2, 8, 12, 4), stem=256, body=512)
+    for n in ("vit_t", "vit_s", "vit_b"):
+        dim, depth = fm.VIT_CONFIGS[n]
+        keys[n] = fm.FaceViT(dim, depth)
+    manifest = {n: [[k, list(v.shape)] for k, v in m.state_dict().items()] for n, m in keys.items()}
+    with open(os.path.join(HERE, "model_keys.json"), "w") as f:
+        json.dump(manifest, f, separators=(",", ":"))
+
+
+if __name__ == "__main__":
+    main()
