@@ -125,6 +125,14 @@ public interface Backend {
     void attentionBackward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor gy, double scale,
                            Tensor gq, Tensor gk, Tensor gv);
 
+    /**
+     * One fused AdamW update of a contiguous parameter, in place (PyTorch's torch.optim.AdamW):
+     * p *= 1 - lr*wd; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
+     * p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps), for step t (1-based).
+     */
+    void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2, double eps, double weightDecay,
+               long step);
+
     // ---- indexing ---------------------------------------------------------------------------
 
     /** out = x selected along dim at index (1-D); out's dim has index's length. */

@@ -185,6 +185,14 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    @Override
+    public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2, double eps, double weightDecay,
+                      long step) {
+        if (!OptimizerKernels.adamwF32(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step)) {
+            OptimizerKernels.adamwReference(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step);
+        }
+    }
+
     // ---- indexing -----------------------------------------------------------------------------
 
     @Override

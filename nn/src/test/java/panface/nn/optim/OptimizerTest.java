@@ -1,0 +1,165 @@
+package panface.nn.optim;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+import org.junit.jupiter.api.Test;
+
+import panface.nn.Parameter;
+import panface.tensor.DType;
+import panface.tensor.Tensor;
+import panface.tensor.io.Json;
+
+/** SGD, AdamW and gradient clipping against trajectories recorded from PyTorch (optim_cases.json). */
+class OptimizerTest {
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> load(String name) throws Exception {
+        try (InputStream in = OptimizerTest.class.getResourceAsStream("/optim/optim_cases.json")) {
+            for (Object o : (List<Object>) Json.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8))) {
+                Map<String, Object> c = (Map<String, Object>) o;
+                if (c.get("name").equals(name)) {
+                    return c;
+                }
+            }
+        }
+        throw new IllegalArgumentException(name);
+    }
+
+    private static double[] doubles(Object list) {
+        List<?> l = (List<?>) list;
+        double[] d = new double[l.size()];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = ((Number) l.get(i)).doubleValue();
+        }
+        return d;
+    }
+
+    private static int[] ints(Object list) {
+        List<?> l = (List<?>) list;
+        int[] d = new int[l.size()];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = ((Number) l.get(i)).intValue();
+        }
+        return d;
+    }
+
+    /** The same deterministic gradient sequence as the script. */
+    private static Tensor grad(int step, int i, int[] shape) {
+        int n = 1;
+        for (int d : shape) {
+            n *= d;
+        }
+        double[] g = new double[n];
+        for (int k = 0; k < n; k++) {
+            g[k] = Math.sin(0.7 * step + 1.3 * i + 0.37 * k) * (1 + 0.1 * k);
+        }
+        return Tensor.of(g, shape);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void replay(String name, Function<List<ParamGroup>, Optimizer> make, double clip) throws Exception {
+        Map<String, Object> c = load(name);
+        List<Object> shapes = (List<Object>) c.get("shapes");
+        List<Object> init = (List<Object>) c.get("init");
+        List<Parameter> ps = new ArrayList<>();
+        for (int i = 0; i < shapes.size(); i++) {
+            ps.add(new Parameter(Tensor.of(doubles(init.get(i)), ints(shapes.get(i)))));
+        }
+        Optimizer opt = make.apply(List.of(ParamGroup.of(ps, name.startsWith("sgd") ? wd(name) : wdAdam(name))));
+        List<Object> after = (List<Object>) c.get("after");
+        List<Object> norms = (List<Object>) c.get("norms");
+        for (int t = 0; t < after.size(); t++) {
+            for (int i = 0; i < ps.size(); i++) {
+                ps.get(i).data().setGrad(grad(t, i, ints(shapes.get(i))));
+            }
+            if (clip > 0) {
+                assertEquals(((Number) norms.get(t)).doubleValue(), GradClip.clipNorm(ps, clip), 1e-12, name + " norm at step " + t);
+            }
+            opt.step();
+            List<Object> want = (List<Object>) after.get(t);
+            for (int i = 0; i < ps.size(); i++) {
+                assertArrayEquals(doubles(want.get(i)), ps.get(i).data().toDoubleArray(), 1e-12, name + " step " + t + " param " + i);
+            }
+        }
+    }
+
+    private static double wd(String name) {
+        return switch (name) {
+            case "sgd" -> 5e-4;
+            case "sgd_nesterov" -> 1e-3;
+            default -> 0;
+        };
+    }
+
+    private static double wdAdam(String name) {
+        return name.equals("adamw") ? 0.1 : 0.05;
+    }
+
+    @Test
+    void sgdMatchesPyTorch() throws Exception {
+        replay("sgd", g -> new SGD(g, 0.1, 0.9), 0);
+        replay("sgd_nesterov", g -> new SGD(g, 0.05, 0.8, 0, true), 0);
+        replay("sgd_dampening", g -> new SGD(g, 0.05, 0.5, 0.3, false), 0);
+        replay("sgd_plain", g -> new SGD(g, 0.2, 0), 0);
+        replay("sgd_clip", g -> new SGD(g, 0.1, 0.9), 1.5);
+    }
+
+    @Test
+    void adamwMatchesPyTorch() throws Exception {
+        replay("adamw", g -> new AdamW(g, 1e-3), 0);
+        replay("adamw_betas", g -> new AdamW(g, 0.01, 0.8, 0.95, 1e-6), 0);
+    }
+
+    @Test
+    void float32AdamWKernelMatchesTheDoublePath() {
+        Tensor w64 = Tensor.of(new double[] {0.5, -1.0, 2.0, 0.0, 3.0}, 5);
+        Parameter p64 = new Parameter(w64);
+        Parameter p32 = new Parameter(w64.to(DType.F32).detach());
+        AdamW a = new AdamW(List.of(ParamGroup.of(List.of(p64), 0.1)), 0.01);
+        AdamW b = new AdamW(List.of(ParamGroup.of(List.of(p32), 0.1)), 0.01);
+        for (int t = 0; t < 5; t++) {
+            Tensor g = grad(t, 0, new int[] {5});
+            p64.data().setGrad(g);
+            p32.data().setGrad(g.to(DType.F32));
+            a.step();
+            b.step();
+        }
+        assertArrayEquals(p64.data().toDoubleArray(), p32.data().toDoubleArray(), 1e-6);
+    }
+
+    @Test
+    void schedulesFollowTheirDefinitions() {
+        LrSchedule poly = LrSchedule.polynomialWarmup(0.1, 10, 110, 1.0, true);
+        assertEquals(0.1, poly.lr(0), 0, "the reference's first iteration runs at the base rate");
+        assertEquals(0.01, poly.lr(1), 1e-15);
+        assertEquals(0.1, poly.lr(10), 1e-15);
+        assertEquals(0.05, poly.lr(60), 1e-15);
+        assertEquals(0.0, poly.lr(110), 0);
+        assertEquals(0.0, LrSchedule.polynomialWarmup(0.1, 10, 110, 1.0, false).lr(0), 0);
+        // the reference's recursive form: lr_l = lr_{l-1} * ((1 - (l-w)/(t-w)) / (1 - (l-1-w)/(t-w)))^p
+        LrSchedule sq = LrSchedule.polynomialWarmup(1.0, 5, 50, 2.0, true);
+        double rec = sq.lr(5);
+        for (int l = 6; l < 50; l++) {
+            rec *= Math.pow((1 - (l - 5.0) / 45) / (1 - (l - 1 - 5.0) / 45), 2.0);
+            assertEquals(rec, sq.lr(l), 1e-12);
+        }
+        LrSchedule cos = LrSchedule.warmupCosine(1.0, 4, 104, 0.0);
+        assertEquals(0.25, cos.lr(0), 1e-15);
+        assertEquals(1.0, cos.lr(4), 1e-15);
+        assertEquals(0.5, cos.lr(54), 1e-12);
+        LrSchedule qud = LrSchedule.multiStep(0.1, 100, new int[] {7, 13, 19, 24}, 0.1);
+        assertEquals(0.1, qud.lr(699), 1e-15);
+        assertEquals(0.01, qud.lr(700), 1e-15);
+        assertEquals(1e-5, qud.lr(2400), 1e-18);
+        assertThrows(IllegalArgumentException.class, () -> LrSchedule.polynomialWarmup(1, 10, 10, 1, true));
+    }
+}
