@@ -58,6 +58,31 @@ public final class Scope implements AutoCloseable {
         return s;
     }
 
+    /**
+     * A new top-level scope that is not made current: for memory owned by a long-lived object
+     * (a loaded model) rather than by a block of code. Allocate into it with {@link #within}.
+     */
+    public static Scope detached() {
+        return new Scope(null);
+    }
+
+    /**
+     * Runs body with this scope as the calling thread's current scope (so what it allocates
+     * belongs here), then restores the previous current scope.
+     */
+    public <T> T within(java.util.function.Supplier<T> body) {
+        if (isClosed()) {
+            throw new IllegalStateException("cannot allocate in a closed scope");
+        }
+        Scope prev = CURRENT.get();
+        CURRENT.set(this);
+        try {
+            return body.get();
+        } finally {
+            CURRENT.set(prev);
+        }
+    }
+
     /** The current thread's innermost open scope, or null. */
     public static Scope current() {
         return CURRENT.get();

@@ -1,0 +1,186 @@
+package panface.nn.infer;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import panface.nn.Layer;
+import panface.nn.Module;
+import panface.nn.io.WeightFiles;
+import panface.nn.models.Models;
+import panface.tensor.F;
+import panface.tensor.Scope;
+import panface.tensor.Tensor;
+import panface.tensor.autograd.GradMode;
+
+/**
+ * Face embeddings in-process: load a backbone with its weights once, then embed aligned 112x112
+ * faces from any number of threads concurrently. Embeddings are L2-normalised; with flip
+ * test-time augmentation an image's embedding is normalize(f(x) + f(flip(x))), as insightface's
+ * evaluation. The model's memory belongs to the embedder: {@link #close()} frees it.
+ *
+ * <pre>{@code
+ * try (FaceEmbedder e = FaceEmbedder.load("r50", Path.of("backbone.pth"), 512)) {
+ *     float[] a = e.embed(imageA);
+ *     boolean same = FaceEmbedder.verify(a, e.embed(imageB), 0.3);
+ * }
+ * }</pre>
+ */
+public final class FaceEmbedder implements AutoCloseable {
+    /** Input side of the face models. */
+    public static final int SIZE = 112;
+
+    private final Scope scope;
+    private final Module model;
+    private final boolean flip;
+    private final int maxBatch;
+    private final int dim;
+
+    private FaceEmbedder(Scope scope, Module model, boolean flip, int maxBatch, int dim) {
+        this.scope = scope;
+        this.model = model;
+        this.flip = flip;
+        this.maxBatch = maxBatch;
+        this.dim = dim;
+    }
+
+    /** Loads a backbone (a name of {@link Models#NAMES}) with weights from a safetensors or PyTorch file. */
+    public static FaceEmbedder load(String arch, Path weights, int numFeatures) throws IOException {
+        return load(arch, weights, numFeatures, false, 32);
+    }
+
+    /** Loads with flip test-time augmentation on or off and a maximum batch per forward pass. */
+    public static FaceEmbedder load(String arch, Path weights, int numFeatures, boolean flip, int maxBatch) throws IOException {
+        Map<String, Tensor>[] state = new Map[1];
+        Scope scope = Scope.detached();
+        try {
+            Module m = scope.within(() -> {
+                try {
+                    state[0] = WeightFiles.stateDict(weights);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                Module model = Models.create(arch, numFeatures, 0);
+                model.loadStateDict(state[0], true);
+                return model;
+            });
+            return fromModel(scope, m, flip, maxBatch, numFeatures);
+        } catch (java.io.UncheckedIOException e) {
+            scope.close();
+            throw e.getCause();
+        } catch (RuntimeException e) {
+            scope.close();
+            throw e;
+        }
+    }
+
+    /** Wraps a model already in memory (owned by the caller's scope; closing the embedder does not free it). */
+    public static FaceEmbedder of(Module model, int numFeatures, boolean flip, int maxBatch) {
+        return fromModel(null, model, flip, maxBatch, numFeatures);
+    }
+
+    private static FaceEmbedder fromModel(Scope scope, Module m, boolean flip, int maxBatch, int dim) {
+        if (!(m instanceof Layer)) {
+            throw new IllegalArgumentException("the model must map images to embeddings");
+        }
+        if (maxBatch <= 0) {
+            throw new IllegalArgumentException("max batch must be positive, got " + maxBatch);
+        }
+        m.eval();
+        return new FaceEmbedder(scope, m, flip, maxBatch, dim);
+    }
+
+    /** Embedding size. */
+    public int dimension() {
+        return dim;
+    }
+
+    /** The embedding of one aligned face image. */
+    public float[] embed(BufferedImage image) {
+        return embedInputs(List.of(FaceImages.toInput(image, SIZE)))[0];
+    }
+
+    /** The embeddings of aligned face images, in batches. */
+    public float[][] embed(List<BufferedImage> images) {
+        List<float[]> in = new ArrayList<>(images.size());
+        for (BufferedImage img : images) {
+            in.add(FaceImages.toInput(img, SIZE));
+        }
+        return embedInputs(in);
+    }
+
+    /** The embedding of an encoded image (JPEG, PNG, ...). */
+    public float[] embed(byte[] encoded) throws IOException {
+        return embed(FaceImages.decode(encoded));
+    }
+
+    /** The embedding of raw RGB pixel values (0..255, CHW, 3 x 112 x 112). */
+    public float[] embedRgb(float[] chw) {
+        return embedInputs(List.of(FaceImages.normalizeRgb(chw.clone(), SIZE)))[0];
+    }
+
+    /** Embeddings of already normalised inputs (CHW, (x/255 - 0.5)/0.5). */
+    public float[][] embedInputs(List<float[]> inputs) {
+        if (scope != null && scope.isClosed()) {
+            throw new IllegalStateException("this FaceEmbedder was closed");
+        }
+        float[][] out = new float[inputs.size()][];
+        int per = 3 * SIZE * SIZE;
+        for (int start = 0; start < inputs.size(); start += maxBatch) {
+            int n = Math.min(maxBatch, inputs.size() - start);
+            float[] batch = new float[n * per];
+            for (int i = 0; i < n; i++) {
+                float[] x = inputs.get(start + i);
+                if (x.length != per) {
+                    throw new IllegalArgumentException("input " + (start + i) + " has " + x.length + " values, expected " + per);
+                }
+                System.arraycopy(x, 0, batch, i * per, per);
+            }
+            try (Scope s = Scope.open(); var g = GradMode.noGrad()) {
+                Tensor x = Tensor.of(batch, n, 3, SIZE, SIZE);
+                Tensor e = ((Layer) model).forward(x);
+                if (flip) {
+                    e = e.add(((Layer) model).forward(F.flip(x, 3)));
+                }
+                float[] flat = F.l2Normalize(e, 1, 1e-12).toFloatArray();
+                int d = flat.length / n;
+                for (int i = 0; i < n; i++) {
+                    out[start + i] = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Cosine similarity of two embeddings. */
+    public static double cosine(float[] a, float[] b) {
+        if (a.length != b.length) {
+            throw new IllegalArgumentException("embeddings differ in length: " + a.length + " and " + b.length);
+        }
+        double dot = 0;
+        double na = 0;
+        double nb = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += (double) a[i] * b[i];
+            na += (double) a[i] * a[i];
+            nb += (double) b[i] * b[i];
+        }
+        return dot / Math.max(Math.sqrt(na * nb), 1e-12);
+    }
+
+    /** True when the cosine similarity reaches the threshold (pick it on a verification set, e.g. at a target FAR). */
+    public static boolean verify(float[] a, float[] b, double threshold) {
+        return cosine(a, b) >= threshold;
+    }
+
+    /** Frees the model's memory (when it was loaded by this embedder). Idempotent. */
+    @Override
+    public void close() {
+        if (scope != null) {
+            scope.close();
+        }
+    }
+}
