@@ -7,7 +7,10 @@ import java.util.Set;
 
 import panface.examples.cli.Args;
 import panface.examples.cli.Command;
+import panface.examples.cli.CompareCommand;
 import panface.examples.cli.DemoCommand;
+import panface.examples.cli.EmbedCommand;
+import panface.examples.cli.InspectCommand;
 import panface.examples.cli.GoldenCommand;
 import panface.examples.cli.InfoCommand;
 import panface.examples.cli.UsageException;
@@ -24,7 +27,10 @@ public final class Main {
         return List.of(
                 new DemoCommand(),
                 new InfoCommand(),
-                new GoldenCommand());
+                new GoldenCommand(),
+                new InspectCommand(),
+                new EmbedCommand(),
+                new CompareCommand());
     }
 
     public static void main(String[] argv) {

@@ -14,7 +14,7 @@ public final class CpuInfo {
     public static List<String> describe() {
         List<String> out = new ArrayList<>();
         out.add("cpu threads " + Parallel.threads() + " (set with -Dpanface.threads=N)");
-        out.add("vector     " + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit float vectors ("
+        out.add("vector      " + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit float vectors ("
                 + FloatVector.SPECIES_PREFERRED.length() + " lanes)");
         out.add("gemm        " + Gemm.describe());
         return out;

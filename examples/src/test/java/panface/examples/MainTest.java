@@ -1,0 +1,91 @@
+package panface.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import panface.tensor.Tensor;
+import panface.tensor.io.Safetensors;
+
+/** The command-line app: help, usage errors, and the commands end to end. */
+class MainTest {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private PrintStream oldOut;
+    private PrintStream oldErr;
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void capture() {
+        oldOut = System.out;
+        oldErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setOut(oldOut);
+        System.setErr(oldErr);
+    }
+
+    private String stdout() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String stderr() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void helpListsEveryCommand() {
+        assertEquals(0, Main.run(new String[] {"--help"}));
+        for (String c : new String[] {"demo", "info", "golden", "inspect", "embed", "compare"}) {
+            assertTrue(stdout().contains("  " + c + " "), c + " in\n" + stdout());
+        }
+        assertEquals(0, Main.run(new String[] {"golden", "--help"}));
+        assertTrue(stdout().contains("usage: panface golden DIR"));
+    }
+
+    @Test
+    void usageErrorsExitWithTwo() {
+        assertEquals(2, Main.run(new String[] {"no-such-command"}));
+        assertTrue(stderr().contains("unknown command 'no-such-command'"));
+        assertEquals(2, Main.run(new String[] {"golden", "a", "--dtype", "I32"}));
+        assertTrue(stderr().contains("--dtype must be F32 or F64"));
+        assertEquals(2, Main.run(new String[] {"inspect", "x", "--bogus", "1"}));
+        assertTrue(stderr().contains("unknown option --bogus"));
+    }
+
+    @Test
+    void goldenAndInspectRunEndToEnd() throws Exception {
+        Safetensors.save(dir.resolve("relu.safetensors"), Map.of("input.x", Tensor.of(new double[] {-1, 2}), "output.y",
+                Tensor.of(new double[] {0, 2})), Map.of("op", "relu", "args", "{}", "schema", "1"));
+        assertEquals(0, Main.run(new String[] {"golden", dir.toString(), "--dtype", "F32"}));
+        assertTrue(stdout().contains("\"case\":\"relu\",\"op\":\"relu\",\"status\":\"ok\",\"dtype\":\"F32\""), stdout());
+        assertTrue(stdout().contains("{\"summary\":true,\"cases\":1,\"ok\":1,\"unsupported\":0,\"error\":0}"));
+        assertEquals(0, Main.run(new String[] {"inspect", dir.resolve("relu.safetensors").toString()}));
+        assertTrue(stdout().contains("2 tensors, 4 parameters in total"), stdout());
+        assertEquals(1, Main.run(new String[] {"inspect", dir.resolve("missing.pt").toString()}));
+        assertEquals(1, Main.run(new String[] {"golden", dir.resolve("nope").toString()}));
+    }
+
+    @Test
+    void demoTrainsAndReportsAccuracy() {
+        assertEquals(0, Main.run(new String[] {"demo", "--steps", "40", "--classes", "5", "--batch", "64"}));
+        String s = stdout();
+        assertTrue(s.contains("step    1  loss"), s);
+        assertTrue(s.contains("held-out accuracy"), s);
+    }
+}
