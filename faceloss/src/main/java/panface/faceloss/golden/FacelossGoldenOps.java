@@ -1,0 +1,63 @@
+package panface.faceloss.golden;
+
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+import panface.faceloss.CombinedMarginHead;
+import panface.faceloss.DinoLoss;
+import panface.faceloss.Margin;
+import panface.faceloss.PartialFC;
+import panface.faceloss.QueueInfoNce;
+import panface.tensor.Tensor;
+import panface.tensor.golden.GoldenCase;
+import panface.tensor.golden.GoldenOp;
+import panface.tensor.golden.GoldenOps;
+import panface.tensor.random.Generator;
+
+/** Golden ops of the faceloss module: combined_margin_loss, partial_fc, info_nce_queue, dino_loss. */
+public final class FacelossGoldenOps implements GoldenOps {
+
+    @Override
+    public Map<String, GoldenOp> ops() {
+        Map<String, GoldenOp> m = new HashMap<>();
+        m.put("combined_margin_loss", (c, t) -> out("output.loss",
+                CombinedMarginHead.loss(t.get("input.embeddings"), t.get("input.labels"), t.get("param.weight"), margin(c))));
+        m.put("partial_fc", (c, t) -> {
+            Tensor w = t.get("param.weight");
+            PartialFC pfc = new PartialFC(w.size(0), w.size(1), c.number("sample_rate", 1.0), margin(c), new Generator(0));
+            pfc.bind(Map.of("weight", w));
+            return out("output.loss", pfc.loss(t.get("input.embeddings"), t.get("input.labels"), t.get("input.sampled_index")));
+        });
+        m.put("info_nce_queue", (c, t) -> {
+            Tensor q = t.get("buffer.queue");
+            QueueInfoNce loss = new QueueInfoNce(q.size(0), q.size(1), c.number("tau", 0.07), c.flag("normalize", true), new Generator(0));
+            loss.setState(q, c.integer("queue_ptr", 0));
+            Map<String, Tensor> r = out("output.loss", loss.loss(t.get("input.student"), t.get("input.teacher")));
+            r.put("output.queue", loss.queue());
+            return r;
+        });
+        m.put("dino_loss", (c, t) -> {
+            Tensor center = t.get("buffer.center");
+            double temp = c.number("teacher_temp", 0.04);
+            DinoLoss loss = new DinoLoss(center.size(1), c.integer("n_student_views", 2), c.integer("n_teacher_views", 2),
+                    c.number("student_temp", 0.1), temp, temp, 0, c.number("center_momentum", 0.9));
+            loss.bind(Map.of("center", center));
+            Map<String, Tensor> r = out("output.loss", loss.loss(t.get("input.student"), t.get("input.teacher"), temp));
+            r.put("output.center", loss.center());
+            return r;
+        });
+        return m;
+    }
+
+    private static Margin margin(GoldenCase c) {
+        Margin.Gradient g = Margin.Gradient.valueOf(c.string("margin_grad", "straight_through").toUpperCase(Locale.ROOT));
+        return Margin.of(c.number("s", 64), c.number("m1", 1), c.number("m2", 0.5), c.number("m3", 0), g);
+    }
+
+    private static Map<String, Tensor> out(String name, Tensor t) {
+        Map<String, Tensor> r = new HashMap<>();
+        r.put(name, t);
+        return r;
+    }
+}
