@@ -28,8 +28,12 @@ final class CopyKernels {
             float[] a = s.floats();
             float[] b = d.floats();
             Rows.forEach(dst.shape(), src.strides(), src.offset(), dst.strides(), dst.offset(), (so, dOff, len, ss, ds) -> {
-                for (int j = 0; j < len; j++) {
-                    b[dOff + j * ds] = a[so + j * ss];
+                if (ss == 1 && ds == 1) {
+                    System.arraycopy(a, so, b, dOff, len);
+                } else {
+                    for (int j = 0; j < len; j++) {
+                        b[dOff + j * ds] = a[so + j * ss];
+                    }
                 }
             });
             return;

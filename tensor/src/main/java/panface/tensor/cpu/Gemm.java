@@ -123,6 +123,21 @@ final class Gemm {
         void run(int i);
     }
 
+    /**
+     * Row-major float GEMM on raw arrays (for fused kernels): C = alpha op(A) op(B) + beta C. From
+     * a pool thread the call is single-threaded (the caller parallelises).
+     */
+    static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int ao, int lda, float[] b, int bo, int ldb,
+                      float beta, float[] c, int co, int ldc) {
+        if (BLAS == null) {
+            JavaGemm.sgemm(transA, transB, m, n, k, alpha, a, ao, lda, b, bo, ldb, beta, c, co, ldc);
+            return;
+        }
+        singleThreadedBlas();
+        BLAS.sgemm(transA ? OpenBlas.TRANS : OpenBlas.NO_TRANS, transB ? OpenBlas.TRANS : OpenBlas.NO_TRANS, m, n, k, alpha, slice(a, ao), lda,
+                slice(b, bo), ldb, beta, slice(c, co), ldc);
+    }
+
     /** On a pool thread, make this thread's OpenBLAS calls single-threaded (once). */
     private static void singleThreadedBlas() {
         if (Thread.currentThread() instanceof java.util.concurrent.ForkJoinWorkerThread && !SINGLE.get()) {

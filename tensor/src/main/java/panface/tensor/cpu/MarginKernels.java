@@ -120,23 +120,27 @@ final class MarginKernels {
         float s = (float) m.s();
         double[] t = y >= 0 ? m.target(clamp(c[o + y])) : null;
         float zy = y >= 0 ? (float) (m.s() * t[0]) : 0f;
-        // pass 1: maximum of s*clamp(c) over the non-target entries, then with the target
+        // pass 1: maximum of s*clamp(c) over all entries (the target's margin value joins below)
+        int ub = k - k % L;
         FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        for (int j = 0; j < k; j += L) {
-            VectorMask<Float> mk = S.indexInRange(j, k);
-            FloatVector v = FloatVector.fromArray(S, c, o + j, mk).max(-1f).min(1f).mul(s);
-            vmax = vmax.blend(vmax.max(v), mk);
+        for (int j = 0; j < ub; j += L) {
+            vmax = vmax.max(FloatVector.fromArray(S, c, o + j).max(-1f).min(1f).mul(s));
         }
         float max = vmax.reduceLanes(VectorOperators.MAX);
+        for (int j = ub; j < k; j++) {
+            max = Math.max(max, s * (float) clamp(c[o + j]));
+        }
         if (y >= 0) {
             max = Math.max(max, zy);
         }
         // pass 2: sum of exponentials, correcting the target entry
-        double sum = 0;
-        for (int j = 0; j < k; j += L) {
-            VectorMask<Float> mk = S.indexInRange(j, k);
-            FloatVector e = FloatVector.fromArray(S, c, o + j, mk).max(-1f).min(1f).mul(s).sub(max).lanewise(VectorOperators.EXP);
-            sum += e.reduceLanes(VectorOperators.ADD, mk);
+        FloatVector vsum = FloatVector.zero(S);
+        for (int j = 0; j < ub; j += L) {
+            vsum = vsum.add(FloatVector.fromArray(S, c, o + j).max(-1f).min(1f).mul(s).sub(max).lanewise(VectorOperators.EXP));
+        }
+        double sum = vsum.reduceLanes(VectorOperators.ADD);
+        for (int j = ub; j < k; j++) {
+            sum += Math.exp(s * (float) clamp(c[o + j]) - max);
         }
         if (y >= 0) {
             sum += Math.exp(zy - max) - Math.exp(s * (float) clamp(c[o + y]) - max);
@@ -147,12 +151,15 @@ final class MarginKernels {
             float shift = (float) lse;
             float ss = (float) (s * scale);
             float rawY = y >= 0 ? c[o + y] : 0f;
-            for (int j = 0; j < k; j += L) {
-                VectorMask<Float> mk = S.indexInRange(j, k);
-                FloatVector raw = FloatVector.fromArray(S, c, o + j, mk);
+            for (int j = 0; j < ub; j += L) {
+                FloatVector raw = FloatVector.fromArray(S, c, o + j);
                 FloatVector p = raw.max(-1f).min(1f).mul(s).sub(shift).lanewise(VectorOperators.EXP).mul(ss);
                 VectorMask<Float> outside = raw.compare(VectorOperators.LT, -1f).or(raw.compare(VectorOperators.GT, 1f));
-                p.blend(0f, outside).intoArray(g, go + j, mk);
+                p.blend(0f, outside).intoArray(g, go + j);
+            }
+            for (int j = ub; j < k; j++) {
+                float raw = c[o + j];
+                g[go + j] = raw < -1 || raw > 1 ? 0f : (float) (Math.exp(s * (float) clamp(raw) - lse) * s * scale);
             }
             if (y >= 0) {
                 double p = Math.exp(zy - lse);

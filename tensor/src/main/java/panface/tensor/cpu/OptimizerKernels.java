@@ -1,7 +1,6 @@
 package panface.tensor.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import panface.tensor.Tensor;
@@ -68,16 +67,24 @@ final class OptimizerKernels {
         float invBc2 = (float) (1 / Math.sqrt(1 - Math.pow(b2, step)));
         float feps = (float) eps;
         Parallel.forRange(param.numel(), VecElementwise.GRAIN, (lo, hi) -> {
-            for (int i = lo; i < hi; i += L) {
-                VectorMask<Float> k = S.indexInRange(i, hi);
-                FloatVector gv = FloatVector.fromArray(S, g, go + i, k);
-                FloatVector mn = FloatVector.fromArray(S, ma, mo + i, k).mul(fb1).add(gv.mul(c1));
-                FloatVector vn = FloatVector.fromArray(S, va, vo + i, k).mul(fb2).add(gv.mul(gv).mul(c2));
+            int i = lo;
+            for (; i + L <= hi; i += L) {
+                FloatVector gv = FloatVector.fromArray(S, g, go + i);
+                FloatVector mn = FloatVector.fromArray(S, ma, mo + i).mul(fb1).add(gv.mul(c1));
+                FloatVector vn = FloatVector.fromArray(S, va, vo + i).mul(fb2).add(gv.mul(gv).mul(c2));
                 FloatVector denom = vn.sqrt().mul(invBc2).add(feps);
-                FloatVector pn = FloatVector.fromArray(S, p, po + i, k).mul(decay).sub(mn.div(denom).mul(stepSize));
-                mn.intoArray(ma, mo + i, k);
-                vn.intoArray(va, vo + i, k);
-                pn.intoArray(p, po + i, k);
+                FloatVector pn = FloatVector.fromArray(S, p, po + i).mul(decay).sub(mn.div(denom).mul(stepSize));
+                mn.intoArray(ma, mo + i);
+                vn.intoArray(va, vo + i);
+                pn.intoArray(p, po + i);
+            }
+            for (; i < hi; i++) {
+                float gv = g[go + i];
+                float mn = ma[mo + i] * fb1 + gv * c1;
+                float vn = va[vo + i] * fb2 + gv * gv * c2;
+                ma[mo + i] = mn;
+                va[vo + i] = vn;
+                p[po + i] = p[po + i] * decay - mn / ((float) Math.sqrt(vn) * invBc2 + feps) * stepSize;
             }
         });
         return true;

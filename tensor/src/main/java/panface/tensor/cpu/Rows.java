@@ -13,7 +13,11 @@ final class Rows {
         void row(int aBase, int bBase, int len, int aStride, int bStride);
     }
 
-    static void forEach(int[] shape, int[] aStrides, int aOff, int[] bStrides, int bOff, Body body) {
+    static void forEach(int[] shape0, int[] aStrides0, int aOff, int[] bStrides0, int bOff, Body body) {
+        int[][] c = coalesce(shape0, aStrides0, bStrides0);
+        int[] shape = c[0];
+        int[] aStrides = c[1];
+        int[] bStrides = c[2];
         int rank = shape.length;
         for (int d : shape) {
             if (d == 0) {
@@ -47,5 +51,35 @@ final class Rows {
                 return;
             }
         }
+    }
+
+    /**
+     * Merges adjacent dimensions that are laid out contiguously relative to each other in both
+     * tensors (and drops size-1 dimensions), so rows get as long as the layouts allow.
+     */
+    static int[][] coalesce(int[] shape, int[] a, int[] b) {
+        int[] s = new int[shape.length];
+        int[] sa = new int[shape.length];
+        int[] sb = new int[shape.length];
+        int n = 0;
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] == 1) {
+                continue;
+            }
+            if (n > 0 && sa[n - 1] == a[i] * shape[i] && sb[n - 1] == b[i] * shape[i]) {
+                s[n - 1] *= shape[i];
+                sa[n - 1] = a[i];
+                sb[n - 1] = b[i];
+                continue;
+            }
+            s[n] = shape[i];
+            sa[n] = a[i];
+            sb[n] = b[i];
+            n++;
+        }
+        if (n == 0) {
+            return new int[][] {{1}, {1}, {1}};
+        }
+        return new int[][] {java.util.Arrays.copyOf(s, n), java.util.Arrays.copyOf(sa, n), java.util.Arrays.copyOf(sb, n)};
     }
 }

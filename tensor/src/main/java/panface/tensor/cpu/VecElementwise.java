@@ -114,21 +114,30 @@ final class VecElementwise {
     private static void row(BinaryOp op, float[] as, int ao, int sa, float[] bs, int bo, int sb, float[] os, int oo, int n) {
         FloatVector av = sa == 0 ? FloatVector.broadcast(S, as[ao]) : null;
         FloatVector bv = sb == 0 ? FloatVector.broadcast(S, bs[bo]) : null;
-        for (int i = 0; i < n; i += L) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector x = av != null ? av : FloatVector.fromArray(S, as, ao + i);
+            FloatVector y = bv != null ? bv : FloatVector.fromArray(S, bs, bo + i);
+            apply(op, x, y).intoArray(os, oo + i);
+        }
+        if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
             FloatVector x = av != null ? av : FloatVector.fromArray(S, as, ao + i, m);
             FloatVector y = bv != null ? bv : FloatVector.fromArray(S, bs, bo + i, m);
-            FloatVector r = switch (op) {
-                case ADD -> x.add(y);
-                case SUB -> x.sub(y);
-                case MUL -> x.mul(y);
-                case DIV -> x.div(y);
-                case MAX -> nanMax(x, y);
-                case MIN -> nanMin(x, y);
-                default -> throw new IllegalStateException(op.name());
-            };
-            r.intoArray(os, oo + i, m);
+            apply(op, x, y).intoArray(os, oo + i, m);
         }
+    }
+
+    private static FloatVector apply(BinaryOp op, FloatVector x, FloatVector y) {
+        return switch (op) {
+            case ADD -> x.add(y);
+            case SUB -> x.sub(y);
+            case MUL -> x.mul(y);
+            case DIV -> x.div(y);
+            case MAX -> nanMax(x, y);
+            case MIN -> nanMin(x, y);
+            default -> throw new IllegalStateException(op.name());
+        };
     }
 
     private static FloatVector nanMax(FloatVector x, FloatVector y) {

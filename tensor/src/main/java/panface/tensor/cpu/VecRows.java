@@ -26,34 +26,51 @@ final class VecRows {
 
     private static float sum(float[] a, int o, int n) {
         FloatVector acc = FloatVector.zero(S);
-        for (int i = 0; i < n; i += L) {
-            acc = acc.add(FloatVector.fromArray(S, a, o + i, S.indexInRange(i, n)));
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            acc = acc.add(FloatVector.fromArray(S, a, o + i));
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        float r = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            r += a[o + i];
+        }
+        return r;
     }
 
     private static float max(float[] a, int o, int n) {
         FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         boolean nan = false;
-        for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(S, a, o + i, m);
-            nan |= v.test(VectorOperators.IS_NAN, m).anyTrue();
-            acc = acc.blend(acc.max(v), m);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector v = FloatVector.fromArray(S, a, o + i);
+            nan |= v.test(VectorOperators.IS_NAN).anyTrue();
+            acc = acc.max(v);
         }
-        return nan ? Float.NaN : acc.reduceLanes(VectorOperators.MAX);
+        float r = acc.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            float v = a[o + i];
+            nan |= Float.isNaN(v);
+            r = Math.max(r, v);
+        }
+        return nan ? Float.NaN : r;
     }
 
     private static float min(float[] a, int o, int n) {
         FloatVector acc = FloatVector.broadcast(S, Float.POSITIVE_INFINITY);
         boolean nan = false;
-        for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(S, a, o + i, m);
-            nan |= v.test(VectorOperators.IS_NAN, m).anyTrue();
-            acc = acc.blend(acc.min(v), m);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector v = FloatVector.fromArray(S, a, o + i);
+            nan |= v.test(VectorOperators.IS_NAN).anyTrue();
+            acc = acc.min(v);
         }
-        return nan ? Float.NaN : acc.reduceLanes(VectorOperators.MIN);
+        float r = acc.reduceLanes(VectorOperators.MIN);
+        for (; i < n; i++) {
+            float v = a[o + i];
+            nan |= Float.isNaN(v);
+            r = Math.min(r, v);
+        }
+        return nan ? Float.NaN : r;
     }
 
     /**
@@ -120,26 +137,39 @@ final class VecRows {
                 int yr = yo + r * cols;
                 float mx = max(xs, xr, cols);
                 FloatVector acc = FloatVector.zero(S);
-                for (int i = 0; i < cols; i += L) {
-                    VectorMask<Float> m = S.indexInRange(i, cols);
-                    FloatVector e = FloatVector.fromArray(S, xs, xr + i, m).sub(mx).lanewise(VectorOperators.EXP);
+                int i = 0;
+                for (; i + L <= cols; i += L) {
+                    FloatVector e = FloatVector.fromArray(S, xs, xr + i).sub(mx).lanewise(VectorOperators.EXP);
                     if (!log) {
-                        e.intoArray(ys, yr + i, m);
+                        e.intoArray(ys, yr + i);
                     }
-                    acc = acc.add(e, m);
+                    acc = acc.add(e);
                 }
                 float s = acc.reduceLanes(VectorOperators.ADD);
+                for (; i < cols; i++) {
+                    float e = (float) Math.exp(xs[xr + i] - mx);
+                    if (!log) {
+                        ys[yr + i] = e;
+                    }
+                    s += e;
+                }
                 if (log) {
                     float shift = mx + (float) Math.log(s);
-                    for (int i = 0; i < cols; i += L) {
-                        VectorMask<Float> m = S.indexInRange(i, cols);
-                        FloatVector.fromArray(S, xs, xr + i, m).sub(shift).intoArray(ys, yr + i, m);
+                    int j = 0;
+                    for (; j + L <= cols; j += L) {
+                        FloatVector.fromArray(S, xs, xr + j).sub(shift).intoArray(ys, yr + j);
+                    }
+                    for (; j < cols; j++) {
+                        ys[yr + j] = xs[xr + j] - shift;
                     }
                 } else {
                     float inv = 1f / s;
-                    for (int i = 0; i < cols; i += L) {
-                        VectorMask<Float> m = S.indexInRange(i, cols);
-                        FloatVector.fromArray(S, ys, yr + i, m).mul(inv).intoArray(ys, yr + i, m);
+                    int j = 0;
+                    for (; j + L <= cols; j += L) {
+                        FloatVector.fromArray(S, ys, yr + j).mul(inv).intoArray(ys, yr + j);
+                    }
+                    for (; j < cols; j++) {
+                        ys[yr + j] *= inv;
                     }
                 }
             }
@@ -165,18 +195,26 @@ final class VecRows {
                 int gr = go + r * cols;
                 int or = oo + r * cols;
                 FloatVector acc = FloatVector.zero(S);
-                for (int i = 0; i < cols; i += L) {
-                    VectorMask<Float> m = S.indexInRange(i, cols);
-                    FloatVector g = FloatVector.fromArray(S, gs, gr + i, m);
-                    acc = acc.add(log ? g : g.mul(FloatVector.fromArray(S, ys, yr + i, m)), m);
+                int i = 0;
+                for (; i + L <= cols; i += L) {
+                    FloatVector g = FloatVector.fromArray(S, gs, gr + i);
+                    acc = acc.add(log ? g : g.mul(FloatVector.fromArray(S, ys, yr + i)));
                 }
                 float s = acc.reduceLanes(VectorOperators.ADD);
-                for (int i = 0; i < cols; i += L) {
-                    VectorMask<Float> m = S.indexInRange(i, cols);
-                    FloatVector g = FloatVector.fromArray(S, gs, gr + i, m);
-                    FloatVector yv = FloatVector.fromArray(S, ys, yr + i, m);
+                for (; i < cols; i++) {
+                    s += log ? gs[gr + i] : gs[gr + i] * ys[yr + i];
+                }
+                int j = 0;
+                for (; j + L <= cols; j += L) {
+                    FloatVector g = FloatVector.fromArray(S, gs, gr + j);
+                    FloatVector yv = FloatVector.fromArray(S, ys, yr + j);
                     FloatVector res = log ? g.sub(yv.lanewise(VectorOperators.EXP).mul(s)) : yv.mul(g.sub(s));
-                    res.intoArray(os, or + i, m);
+                    res.intoArray(os, or + j);
+                }
+                for (; j < cols; j++) {
+                    float g = gs[gr + j];
+                    float yv = ys[yr + j];
+                    os[or + j] = log ? g - (float) Math.exp(yv) * s : yv * (g - s);
                 }
             }
         });
@@ -207,24 +245,33 @@ final class VecRows {
                 int yr = yo + r * cols;
                 float mu = sum(xs, xr, cols) / cols;
                 FloatVector q = FloatVector.zero(S);
-                for (int i = 0; i < cols; i += L) {
-                    VectorMask<Float> m = S.indexInRange(i, cols);
-                    FloatVector d = FloatVector.fromArray(S, xs, xr + i, m).sub(mu);
-                    q = d.fma(d, q).blend(q, m.not());
+                int i = 0;
+                for (; i + L <= cols; i += L) {
+                    FloatVector d = FloatVector.fromArray(S, xs, xr + i).sub(mu);
+                    q = d.fma(d, q);
                 }
-                float inv = (float) (1.0 / Math.sqrt(q.reduceLanes(VectorOperators.ADD) / cols + eps));
+                float var = q.reduceLanes(VectorOperators.ADD);
+                for (; i < cols; i++) {
+                    float d = xs[xr + i] - mu;
+                    var += d * d;
+                }
+                float inv = (float) (1.0 / Math.sqrt(var / cols + eps));
                 ms[mo + r] = mu;
                 rs[ro + r] = inv;
-                for (int i = 0; i < cols; i += L) {
-                    VectorMask<Float> m = S.indexInRange(i, cols);
-                    FloatVector h = FloatVector.fromArray(S, xs, xr + i, m).sub(mu).mul(inv);
+                int j = 0;
+                for (; j + L <= cols; j += L) {
+                    FloatVector h = FloatVector.fromArray(S, xs, xr + j).sub(mu).mul(inv);
                     if (ws != null) {
-                        h = h.mul(FloatVector.fromArray(S, ws, wo + i, m));
+                        h = h.mul(FloatVector.fromArray(S, ws, wo + j));
                     }
                     if (bs != null) {
-                        h = h.add(FloatVector.fromArray(S, bs, bo + i, m));
+                        h = h.add(FloatVector.fromArray(S, bs, bo + j));
                     }
-                    h.intoArray(ys, yr + i, m);
+                    h.intoArray(ys, yr + j);
+                }
+                for (; j < cols; j++) {
+                    float h = (xs[xr + j] - mu) * inv;
+                    ys[yr + j] = h * (ws == null ? 1f : ws[wo + j]) + (bs == null ? 0f : bs[bo + j]);
                 }
             }
         });
@@ -265,32 +312,53 @@ final class VecRows {
                     float inv = rs[ro + r];
                     FloatVector sg = FloatVector.zero(S);
                     FloatVector sgh = FloatVector.zero(S);
-                    for (int i = 0; i < cols; i += L) {
-                        VectorMask<Float> m = S.indexInRange(i, cols);
-                        FloatVector g = FloatVector.fromArray(S, gs, gr + i, m);
-                        FloatVector h = FloatVector.fromArray(S, xs, xr + i, m).sub(mu).mul(inv);
+                    int i = 0;
+                    for (; i + L <= cols; i += L) {
+                        FloatVector g = FloatVector.fromArray(S, gs, gr + i);
+                        FloatVector h = FloatVector.fromArray(S, xs, xr + i).sub(mu).mul(inv);
                         if (pw.length > 0) {
-                            FloatVector.fromArray(S, pw, i, m).add(g.mul(h)).intoArray(pw, i, m);
+                            FloatVector.fromArray(S, pw, i).add(g.mul(h)).intoArray(pw, i);
                         }
                         if (pb.length > 0) {
-                            FloatVector.fromArray(S, pb, i, m).add(g).intoArray(pb, i, m);
+                            FloatVector.fromArray(S, pb, i).add(g).intoArray(pb, i);
                         }
-                        FloatVector gh = ws == null ? g : g.mul(FloatVector.fromArray(S, ws, wo + i, m));
-                        sg = sg.add(gh, m);
-                        sgh = sgh.add(gh.mul(h), m);
+                        FloatVector gh = ws == null ? g : g.mul(FloatVector.fromArray(S, ws, wo + i));
+                        sg = sg.add(gh);
+                        sgh = gh.fma(h, sgh);
+                    }
+                    float tg = sg.reduceLanes(VectorOperators.ADD);
+                    float tgh = sgh.reduceLanes(VectorOperators.ADD);
+                    for (; i < cols; i++) {
+                        float g = gs[gr + i];
+                        float h = (xs[xr + i] - mu) * inv;
+                        if (pw.length > 0) {
+                            pw[i] += g * h;
+                        }
+                        if (pb.length > 0) {
+                            pb[i] += g;
+                        }
+                        float gh = ws == null ? g : g * ws[wo + i];
+                        tg += gh;
+                        tgh += gh * h;
                     }
                     if (dx == null) {
                         continue;
                     }
-                    float mg = sg.reduceLanes(VectorOperators.ADD) / cols;
-                    float mgh = sgh.reduceLanes(VectorOperators.ADD) / cols;
+                    float mg = tg / cols;
+                    float mgh = tgh / cols;
                     int dr = dxo + r * cols;
-                    for (int i = 0; i < cols; i += L) {
-                        VectorMask<Float> m = S.indexInRange(i, cols);
-                        FloatVector g = FloatVector.fromArray(S, gs, gr + i, m);
-                        FloatVector h = FloatVector.fromArray(S, xs, xr + i, m).sub(mu).mul(inv);
-                        FloatVector gh = ws == null ? g : g.mul(FloatVector.fromArray(S, ws, wo + i, m));
-                        gh.sub(mg).sub(h.mul(mgh)).mul(inv).intoArray(dx, dr + i, m);
+                    int j = 0;
+                    for (; j + L <= cols; j += L) {
+                        FloatVector g = FloatVector.fromArray(S, gs, gr + j);
+                        FloatVector h = FloatVector.fromArray(S, xs, xr + j).sub(mu).mul(inv);
+                        FloatVector gh = ws == null ? g : g.mul(FloatVector.fromArray(S, ws, wo + j));
+                        gh.sub(mg).sub(h.mul(mgh)).mul(inv).intoArray(dx, dr + j);
+                    }
+                    for (; j < cols; j++) {
+                        float g = gs[gr + j];
+                        float h = (xs[xr + j] - mu) * inv;
+                        float gh = ws == null ? g : g * ws[wo + j];
+                        dx[dr + j] = (gh - mg - h * mgh) * inv;
                     }
                 }
             }

@@ -56,7 +56,13 @@ final class VecUnary {
     }
 
     static void negGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
-        for (int i = lo; i < hi; i += L) {
+        int i = lo;
+        for (; i + L <= hi; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+            FloatVector.fromArray(S, g, go + i).mul(dNeg(xv, yv, a, b)).intoArray(out, oo + i);
+        }
+        if (i < hi) {
             VectorMask<Float> m = S.indexInRange(i, hi);
             FloatVector xv = FloatVector.fromArray(S, x, xo + i, m);
             FloatVector yv = FloatVector.fromArray(S, y, yo + i, m);
@@ -84,7 +90,13 @@ final class VecUnary {
     }
 
     static void expGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
-        for (int i = lo; i < hi; i += L) {
+        int i = lo;
+        for (; i + L <= hi; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+            FloatVector.fromArray(S, g, go + i).mul(dExp(xv, yv, a, b)).intoArray(out, oo + i);
+        }
+        if (i < hi) {
             VectorMask<Float> m = S.indexInRange(i, hi);
             FloatVector xv = FloatVector.fromArray(S, x, xo + i, m);
             FloatVector yv = FloatVector.fromArray(S, y, yo + i, m);
@@ -113,7 +125,13 @@ final class VecUnary {
     }
 
     static void logGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
-        for (int i = lo; i < hi; i += L) {
+        int i = lo;
+        for (; i + L <= hi; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+            FloatVector.fromArray(S, g, go + i).mul(dLog(xv, yv, a, b)).intoArray(out, oo + i);
+        }
+        if (i < hi) {
             VectorMask<Float> m = S.indexInRange(i, hi);
             FloatVector xv = FloatVector.fromArray(S, x, xo + i, m);
             FloatVector yv = FloatVector.fromArray(S, y, yo + i, m);
@@ -142,7 +160,13 @@ final class VecUnary {
     }
 
     static void sqrtGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
-        for (int i = lo; i < hi; i += L) {
+        int i = lo;
+        for (; i + L <= hi; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+            FloatVector.fromArray(S, g, go + i).mul(dSqrt(xv, yv, a, b)).intoArray(out, oo + i);
+        }
+        if (i < hi) {
             VectorMask<Float> m = S.indexInRange(i, hi);
             FloatVector xv = FloatVector.fromArray(S, x, xo + i, m);
             FloatVector yv = FloatVector.fromArray(S, y, yo + i, m);
@@ -170,7 +194,13 @@ final class VecUnary {
     }
 
     static void rsqrtGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
-        for (int i = lo; i < hi; i += L) {
+        int i = lo;
+        for (; i + L <= hi; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+            FloatVector.fromArray(S, g, go + i).mul(dRsqrt(xv, yv, a, b)).intoArray(out, oo + i);
+        }
+        if (i < hi) {
             VectorMask<Float> m = S.indexInRange(i, hi);
             FloatVector xv = FloatVector.fromArray(S, x, xo + i, m);
             FloatVector yv = FloatVector.fromArray(S, y, yo + i, m);
@@ -198,7 +228,13 @@ final class VecUnary {
     }
 
     static void absGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
-        for (int i = lo; i < hi; i += L) {
+        int i = lo;
+        for (; i + L <= hi; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+            FloatVector.fromArray(S, g, go + i).mul(dAbs(xv, yv, a, b)).intoArray(out, oo + i);
+        }
+        if (i < hi) {
             VectorMask<Float> m = S.indexInRange(i, hi);
             FloatVector xv = FloatVector.fromArray(S, x, xo + i, m);
             FloatVector yv = FloatVector.fromArray(S, y, yo + i, m);
@@ -227,7 +263,13 @@ final class VecUnary {
     }
 
     static void signGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
-        for (int i = lo; i < hi; i += L) {
+        int i = lo;
+        for (; i + L <= hi; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+            FloatVector.fromArray(S, g, go + i).mul(dSign(xv, yv, a, b)).intoArray(out, oo + i);
+        }
+        if (i < hi) {
             VectorMask<Float> m = S.indexInRange(i, hi);
             FloatVector xv = FloatVector.fromArray(S, x, xo + i, m);
             FloatVector yv = FloatVector.fromArray(S, y, yo + i, m);
@@ -255,7 +297,13 @@ final class VecUnary {
     }
 
     static void reciprocalGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
-        for (int i = lo; i < hi; i += L) {
+        int i = lo;
+        for (; i + L <= hi; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+            FloatVector.fromArray(S, g, go + i).mul(dReciprocal(xv, yv, a, b)).intoArray(out, oo + i);
+        }
+        if (i < hi) {
             VectorMask<Float> m = S.indexInRange(i, hi);
             FloatVector xv = FloatVector.fromArray(S, x, xo + i, m);
             FloatVector yv = FloatVector.fromArray(S, y, yo + i, m);
@@ -283,7 +331,13 @@ final class VecUnary {
     }
 
     static void squareGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
-        for (int i = lo; i < hi; i += L) {
+        int i = lo;
+        for (; i + L <= hi; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+            FloatVector.fromArray(S, g, go + i).mul(dSquare(xv, yv, a, b)).intoArray(out, oo + i);
+        }
+        if (i < hi) {
             VectorMask<Float> m = S.indexInRange(i, hi);
             FloatVector xv = FloatVector.fromArray(S, x, xo + i, m);
             FloatVector yv = FloatVector.fromArray(S, y, yo + i, m);
@@ -311,7 +365,13 @@ final class VecUnary {
     }
 
     static void sinGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
-        for (int i = lo; i < hi; i += L) {
+        int i = lo;
+        for (; i + L <= hi; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+            FloatVector.fromArray(S, g, go + i).mul(dSin(xv, yv, a, b)).intoArray(out, oo + i);
+        }
+        if (i < hi) {
             VectorMask<Float> m = S.indexInRange(i, hi);
             FloatVector xv = FloatVector.fromArray(S, x, xo + i, m);
             FloatVector yv = FloatVector.fromArray(S, y, yo + i, m);
@@ -339,7 +399,13 @@ final class VecUnary {
     }
 
     static void cosGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
-        for (int i = lo; i < hi; i += L) {
+        int i = lo;
+        for (; i + L <= hi; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+            FloatVector.fromArray(S, g, go + i).mul(dCos(xv, yv, a, b)).intoArray(out, oo + i);
+        }
+        if (i < hi) {
             VectorMask<Float> m = S.indexInRange(i, hi);
             FloatVector xv = FloatVector.fromArray(S, x, xo + i, m);
             FloatVector yv = FloatVector.fromArray(S, y, yo + i, m);
@@ -368,7 +434,13 @@ final class VecUnary {
     }
 
     static void acosGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
-        for (int i = lo; i < hi; i += L) {
+        int i = lo;
+        for (; i + L <= hi; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+            FloatVector.fromArray(S, g, go + i).mul(dAcos(xv, yv, a, b)).intoArray(out, oo + i);
+        }
+        if (i < hi) {
             VectorMask<Float> m = S.indexInRange(i, hi);
             FloatVector xv = FloatVector.fromArray(S, x, xo + i, m);
             FloatVector yv = FloatVector.fromArray(S, y, yo + i, m);
@@ -398,7 +470,13 @@ final class VecUnary {
     }
 
     static void reluGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
-        for (int i = lo; i < hi; i += L) {
+        int i = lo;
+        for (; i + L <= hi; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+            FloatVector.fromArray(S, g, go + i).mul(dRelu(xv, yv, a, b)).intoArray(out, oo + i);
+        }
+        if (i < hi) {
             VectorMask<Float> m = S.indexInRange(i, hi);
             FloatVector xv = FloatVector.fromArray(S, x, xo + i, m);
             FloatVector yv = FloatVector.fromArray(S, y, yo + i, m);
@@ -428,7 +506,13 @@ final class VecUnary {
     }
 
     static void relu6Grad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
-        for (int i = lo; i < hi; i += L) {
+        int i = lo;
+        for (; i + L <= hi; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+            FloatVector.fromArray(S, g, go + i).mul(dRelu6(xv, yv, a, b)).intoArray(out, oo + i);
+        }
+        if (i < hi) {
             VectorMask<Float> m = S.indexInRange(i, hi);
             FloatVector xv = FloatVector.fromArray(S, x, xo + i, m);
             FloatVector yv = FloatVector.fromArray(S, y, yo + i, m);
@@ -457,7 +541,13 @@ final class VecUnary {
     }
 
     static void leakyReluGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
-        for (int i = lo; i < hi; i += L) {
+        int i = lo;
+        for (; i + L <= hi; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+            FloatVector.fromArray(S, g, go + i).mul(dLeakyRelu(xv, yv, a, b)).intoArray(out, oo + i);
+        }
+        if (i < hi) {
             VectorMask<Float> m = S.indexInRange(i, hi);
             FloatVector xv = FloatVector.fromArray(S, x, xo + i, m);
             FloatVector yv = FloatVector.fromArray(S, y, yo + i, m);
@@ -486,7 +576,13 @@ final class VecUnary {
     }
 
     static void sigmoidGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
-        for (int i = lo; i < hi; i += L) {
+        int i = lo;
+        for (; i + L <= hi; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+            FloatVector.fromArray(S, g, go + i).mul(dSigmoid(xv, yv, a, b)).intoArray(out, oo + i);
+        }
+        if (i < hi) {
             VectorMask<Float> m = S.indexInRange(i, hi);
             FloatVector xv = FloatVector.fromArray(S, x, xo + i, m);
             FloatVector yv = FloatVector.fromArray(S, y, yo + i, m);
@@ -515,7 +611,13 @@ final class VecUnary {
     }
 
     static void tanhGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
-        for (int i = lo; i < hi; i += L) {
+        int i = lo;
+        for (; i + L <= hi; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+            FloatVector.fromArray(S, g, go + i).mul(dTanh(xv, yv, a, b)).intoArray(out, oo + i);
+        }
+        if (i < hi) {
             VectorMask<Float> m = S.indexInRange(i, hi);
             FloatVector xv = FloatVector.fromArray(S, x, xo + i, m);
             FloatVector yv = FloatVector.fromArray(S, y, yo + i, m);
@@ -545,7 +647,13 @@ final class VecUnary {
     }
 
     static void siluGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
-        for (int i = lo; i < hi; i += L) {
+        int i = lo;
+        for (; i + L <= hi; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+            FloatVector.fromArray(S, g, go + i).mul(dSilu(xv, yv, a, b)).intoArray(out, oo + i);
+        }
+        if (i < hi) {
             VectorMask<Float> m = S.indexInRange(i, hi);
             FloatVector xv = FloatVector.fromArray(S, x, xo + i, m);
             FloatVector yv = FloatVector.fromArray(S, y, yo + i, m);
@@ -576,7 +684,13 @@ final class VecUnary {
     }
 
     static void geluGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
-        for (int i = lo; i < hi; i += L) {
+        int i = lo;
+        for (; i + L <= hi; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+            FloatVector.fromArray(S, g, go + i).mul(dGelu(xv, yv, a, b)).intoArray(out, oo + i);
+        }
+        if (i < hi) {
             VectorMask<Float> m = S.indexInRange(i, hi);
             FloatVector xv = FloatVector.fromArray(S, x, xo + i, m);
             FloatVector yv = FloatVector.fromArray(S, y, yo + i, m);
@@ -609,7 +723,13 @@ final class VecUnary {
     }
 
     static void geluTanhGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
-        for (int i = lo; i < hi; i += L) {
+        int i = lo;
+        for (; i + L <= hi; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+            FloatVector.fromArray(S, g, go + i).mul(dGeluTanh(xv, yv, a, b)).intoArray(out, oo + i);
+        }
+        if (i < hi) {
             VectorMask<Float> m = S.indexInRange(i, hi);
             FloatVector xv = FloatVector.fromArray(S, x, xo + i, m);
             FloatVector yv = FloatVector.fromArray(S, y, yo + i, m);
@@ -641,7 +761,13 @@ final class VecUnary {
     }
 
     static void hardswishGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
-        for (int i = lo; i < hi; i += L) {
+        int i = lo;
+        for (; i + L <= hi; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+            FloatVector.fromArray(S, g, go + i).mul(dHardswish(xv, yv, a, b)).intoArray(out, oo + i);
+        }
+        if (i < hi) {
             VectorMask<Float> m = S.indexInRange(i, hi);
             FloatVector xv = FloatVector.fromArray(S, x, xo + i, m);
             FloatVector yv = FloatVector.fromArray(S, y, yo + i, m);
@@ -671,7 +797,13 @@ final class VecUnary {
     }
 
     static void hardsigmoidGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
-        for (int i = lo; i < hi; i += L) {
+        int i = lo;
+        for (; i + L <= hi; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+            FloatVector.fromArray(S, g, go + i).mul(dHardsigmoid(xv, yv, a, b)).intoArray(out, oo + i);
+        }
+        if (i < hi) {
             VectorMask<Float> m = S.indexInRange(i, hi);
             FloatVector xv = FloatVector.fromArray(S, x, xo + i, m);
             FloatVector yv = FloatVector.fromArray(S, y, yo + i, m);
@@ -700,7 +832,13 @@ final class VecUnary {
     }
 
     static void powGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
-        for (int i = lo; i < hi; i += L) {
+        int i = lo;
+        for (; i + L <= hi; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+            FloatVector.fromArray(S, g, go + i).mul(dPow(xv, yv, a, b)).intoArray(out, oo + i);
+        }
+        if (i < hi) {
             VectorMask<Float> m = S.indexInRange(i, hi);
             FloatVector xv = FloatVector.fromArray(S, x, xo + i, m);
             FloatVector yv = FloatVector.fromArray(S, y, yo + i, m);
@@ -730,7 +868,13 @@ final class VecUnary {
     }
 
     static void clampGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
-        for (int i = lo; i < hi; i += L) {
+        int i = lo;
+        for (; i + L <= hi; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+            FloatVector.fromArray(S, g, go + i).mul(dClamp(xv, yv, a, b)).intoArray(out, oo + i);
+        }
+        if (i < hi) {
             VectorMask<Float> m = S.indexInRange(i, hi);
             FloatVector xv = FloatVector.fromArray(S, x, xo + i, m);
             FloatVector yv = FloatVector.fromArray(S, y, yo + i, m);
@@ -758,7 +902,13 @@ final class VecUnary {
     }
 
     static void affineGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
-        for (int i = lo; i < hi; i += L) {
+        int i = lo;
+        for (; i + L <= hi; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+            FloatVector.fromArray(S, g, go + i).mul(dAffine(xv, yv, a, b)).intoArray(out, oo + i);
+        }
+        if (i < hi) {
             VectorMask<Float> m = S.indexInRange(i, hi);
             FloatVector xv = FloatVector.fromArray(S, x, xo + i, m);
             FloatVector yv = FloatVector.fromArray(S, y, yo + i, m);
@@ -786,7 +936,13 @@ final class VecUnary {
     }
 
     static void erfGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
-        for (int i = lo; i < hi; i += L) {
+        int i = lo;
+        for (; i + L <= hi; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+            FloatVector.fromArray(S, g, go + i).mul(dErf(xv, yv, a, b)).intoArray(out, oo + i);
+        }
+        if (i < hi) {
             VectorMask<Float> m = S.indexInRange(i, hi);
             FloatVector xv = FloatVector.fromArray(S, x, xo + i, m);
             FloatVector yv = FloatVector.fromArray(S, y, yo + i, m);
