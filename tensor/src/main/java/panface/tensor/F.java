@@ -159,6 +159,14 @@ public final class F {
         return Attention.scaledDotProduct(q, k, v, scale);
     }
 
+    /**
+     * Multi-head self-attention from a fused projection qkv (B, L, 3*D) (per token: q, k, v, each
+     * heads x D/heads): softmax(q k^T * scale) v per head, returned as (B, L, D).
+     */
+    public static Tensor selfAttention(Tensor qkv, int heads, double scale) {
+        return Attention.selfAttention(qkv, heads, scale);
+    }
+
     // ---- convolution and pooling ----------------------------------------------------------------
 
     /** 2-D convolution: x (N, C, H, W), weight (O, C/groups, kh, kw), bias (O) or null. */

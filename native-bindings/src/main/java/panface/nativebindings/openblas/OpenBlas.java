@@ -30,6 +30,7 @@ public final class OpenBlas {
 
     private final MethodHandle sgemm;
     private final MethodHandle dgemm;
+    private final MethodHandle sgemv;
     private final MethodHandle setThreads;
     private final MethodHandle setThreadsLocal;
     private final MethodHandle getThreads;
@@ -46,6 +47,7 @@ public final class OpenBlas {
                 FunctionDescriptor.ofVoid(i, i, i, i, i, i, f, p, i, p, i, f, p, i), critical);
         dgemm = linker.downcallHandle(find(lib, "cblas_dgemm"),
                 FunctionDescriptor.ofVoid(i, i, i, i, i, i, d, p, i, p, i, d, p, i), critical);
+        sgemv = linker.downcallHandle(find(lib, "cblas_sgemv"), FunctionDescriptor.ofVoid(i, i, i, i, f, p, i, p, i, f, p, i), critical);
         setThreads = linker.downcallHandle(find(lib, "openblas_set_num_threads"), FunctionDescriptor.ofVoid(i));
         setThreadsLocal = lib.find("openblas_set_num_threads_local")
                 .map(s -> linker.downcallHandle(s, FunctionDescriptor.of(i, i))).orElse(null);
@@ -117,6 +119,22 @@ public final class OpenBlas {
             sgemm.invokeExact(ROW_MAJOR, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         } catch (Throwable t) {
             throw rethrow("cblas_sgemm", t);
+        }
+    }
+
+    /**
+     * Row-major y = alpha op(A) x + beta y, A (m x n) with leading dimension lda, op a transpose
+     * when trans is {@link #TRANS}; x and y with increments.
+     */
+    public void sgemv(int trans, int m, int n, float alpha, MemorySegment a, int lda, MemorySegment x, int incx, float beta, MemorySegment y,
+                      int incy) {
+        if (m < 0 || n < 0 || lda < Math.max(1, n) || incx == 0 || incy == 0) {
+            throw new IllegalArgumentException("gemv: bad sizes m=" + m + " n=" + n + " lda=" + lda);
+        }
+        try {
+            sgemv.invokeExact(ROW_MAJOR, trans, m, n, alpha, a, lda, x, incx, beta, y, incy);
+        } catch (Throwable t) {
+            throw rethrow("cblas_sgemv", t);
         }
     }
 

@@ -38,12 +38,8 @@ public final class MultiHeadAttention extends Module implements Layer {
 
     @Override
     public Tensor forward(Tensor x) {
-        int b = x.size(0);
-        int l = x.size(1);
-        int d = x.size(2);
-        Tensor t = qkv.forward(x).reshape(b, l, 3, heads, d / heads).permute(2, 0, 3, 1, 4);  // (3, B, H, L, Dh)
-        Tensor o = F.scaledDotProductAttention(t.select(0, 0), t.select(0, 1), t.select(0, 2), scale);  // (B, H, L, Dh)
-        return projDrop.forward(proj.forward(o.transpose(1, 2).reshape(b, l, d)));
+        Tensor o = F.selfAttention(qkv.forward(x), heads, scale);   // (B, L, D), heads concatenated
+        return projDrop.forward(proj.forward(o));
     }
 
     @Override

@@ -101,6 +101,19 @@ final class Gemm {
             }
             return true;
         }
+        if (m == 1 && t == DType.F32) {
+            // a row times a matrix is a matrix-vector product: stream the matrix once (GEMV), which
+            // GEMM kernels do poorly for a single row (the face ViT head: 1 x 36864 x 256)
+            for (int i = 0; i < count; i++) {
+                int trans = lb.trans() ? OpenBlas.NO_TRANS : OpenBlas.TRANS;
+                int rows = lb.trans() ? n : k;
+                int cols = lb.trans() ? k : n;
+                int incx = la.trans() ? la.ld() : 1;
+                BLAS.sgemv(trans, rows, cols, (float) alpha, slice((float[]) ba, bOff[i]), lb.ld(), slice((float[]) aa, aOff[i]), incx, (float) beta,
+                        slice((float[]) oa, oOff[i]), 1);
+            }
+            return true;
+        }
         Call call = i -> blas(t, la, lb, m, n, k, alpha, aa, aOff[i], ba, bOff[i], beta, oa, oOff[i], lo.ld());
         double flops = 2.0 * m * n * k;
         if (count >= 2 && flops < 4e6 && Parallel.threads() > 1) {

@@ -57,8 +57,23 @@ final class VecAttention {
         }
     }
 
+    /** F32 with a unit stride in the last dimension (rows may be strided: views into a fused qkv buffer). */
+    private static boolean rows(Tensor... ts) {
+        for (Tensor t : ts) {
+            if (t.dtype() != panface.tensor.DType.F32 || t.stride(-1) != 1 || t.stride(-2) < t.size(-1)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Storage offset of head (b / heads, b % heads) of a (B, H, T, D) view. */
+    private static int base(Tensor t, int b, int heads) {
+        return t.offset() + (b / heads) * t.stride(0) + (b % heads) * t.stride(1);
+    }
+
     static boolean forward(Tensor q, Tensor k, Tensor v, double scale, Tensor out, Tensor lse) {
-        if (!VecElementwise.f32Contiguous(q, k, v, out, lse)) {
+        if (!rows(q, k, v, out) || !VecElementwise.f32Contiguous(lse)) {
             return false;
         }
         float[] qa = VecElementwise.data(q);
@@ -66,24 +81,29 @@ final class VecAttention {
         float[] va = VecElementwise.data(v);
         float[] oa = VecElementwise.data(out);
         float[] la = VecElementwise.data(lse);
-        int bh = q.size(0) * q.size(1);
+        int heads = q.size(1);
+        int bh = q.size(0) * heads;
         int t = q.size(2);
         int s = k.size(2);
         int d = q.size(3);
         int dv = v.size(3);
+        int lq = q.stride(2);
+        int lk = k.stride(2);
+        int lv = v.stride(2);
+        int lo1 = out.stride(2);
         Parallel.forRange(bh, 1, (lo, hi) -> {
             float[] p = new float[t * s];
             for (int b = lo; b < hi; b++) {
-                Gemm.sgemm(false, true, t, s, d, (float) scale, qa, q.offset() + b * t * d, d, ka, k.offset() + b * s * d, d, 0f, p, 0, s);
+                Gemm.sgemm(false, true, t, s, d, (float) scale, qa, base(q, b, heads), lq, ka, base(k, b, heads), lk, 0f, p, 0, s);
                 softmaxRows(p, t, s, la, lse.offset() + b * t, true);
-                Gemm.sgemm(false, false, t, dv, s, 1f, p, 0, s, va, v.offset() + b * s * dv, dv, 0f, oa, out.offset() + b * t * dv, dv);
+                Gemm.sgemm(false, false, t, dv, s, 1f, p, 0, s, va, base(v, b, heads), lv, 0f, oa, base(out, b, heads), lo1);
             }
         });
         return true;
     }
 
     static boolean backward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor gy, double scale, Tensor gq, Tensor gk, Tensor gv) {
-        if (!VecElementwise.f32Contiguous(q, k, v, out, lse, gy, gq, gk, gv)) {
+        if (!rows(q, k, v, out, gy, gq, gk, gv) || !VecElementwise.f32Contiguous(lse)) {
             return false;
         }
         float[] qa = VecElementwise.data(q);
@@ -95,7 +115,8 @@ final class VecAttention {
         float[] dq = VecElementwise.data(gq);
         float[] dk = VecElementwise.data(gk);
         float[] dvv = VecElementwise.data(gv);
-        int bh = q.size(0) * q.size(1);
+        int heads = q.size(1);
+        int bh = q.size(0) * heads;
         int t = q.size(2);
         int s = k.size(2);
         int d = q.size(3);
@@ -105,20 +126,25 @@ final class VecAttention {
             float[] p = new float[t * s];
             float[] dp = new float[t * s];
             for (int b = lo; b < hi; b++) {
-                int qo = q.offset() + b * t * d;
-                int ko = k.offset() + b * s * d;
-                int vo = v.offset() + b * s * dv;
-                int go = gy.offset() + b * t * dv;
-                int oo = out.offset() + b * t * dv;
-                Gemm.sgemm(false, true, t, s, d, sc, qa, qo, d, ka, ko, d, 0f, p, 0, s);
+                int qo = base(q, b, heads);
+                int ko = base(k, b, heads);
+                int vo = base(v, b, heads);
+                int go = base(gy, b, heads);
+                int oo = base(out, b, heads);
+                int lq = q.stride(2);
+                int lk = k.stride(2);
+                int lv = v.stride(2);
+                int lg = gy.stride(2);
+                int lout = out.stride(2);
+                Gemm.sgemm(false, true, t, s, d, sc, qa, qo, lq, ka, ko, lk, 0f, p, 0, s);
                 softmaxRows(p, t, s, la, lse.offset() + b * t, false);
-                Gemm.sgemm(true, false, s, dv, t, 1f, p, 0, s, ga, go, dv, 0f, dvv, gv.offset() + b * s * dv, dv);
-                Gemm.sgemm(false, true, t, s, dv, 1f, ga, go, dv, va, vo, dv, 0f, dp, 0, s);
+                Gemm.sgemm(true, false, s, dv, t, 1f, p, 0, s, ga, go, lg, 0f, dvv, base(gv, b, heads), gv.stride(2));
+                Gemm.sgemm(false, true, t, s, dv, 1f, ga, go, lg, va, vo, lv, 0f, dp, 0, s);
                 int ub = s - s % L;
                 for (int i = 0; i < t; i++) {
                     float delta = 0;
                     for (int c = 0; c < dv; c++) {
-                        delta += ga[go + i * dv + c] * oa[oo + i * dv + c];
+                        delta += ga[go + i * lg + c] * oa[oo + i * lout + c];
                     }
                     int o = i * s;
                     for (int j = 0; j < ub; j += L) {
@@ -129,8 +155,8 @@ final class VecAttention {
                         dp[o + j] = p[o + j] * (dp[o + j] - delta) * sc;
                     }
                 }
-                Gemm.sgemm(false, false, t, d, s, 1f, dp, 0, s, ka, ko, d, 0f, dq, gq.offset() + b * t * d, d);
-                Gemm.sgemm(true, false, s, d, t, 1f, dp, 0, s, qa, qo, d, 0f, dk, gk.offset() + b * s * d, d);
+                Gemm.sgemm(false, false, t, d, s, 1f, dp, 0, s, ka, ko, lk, 0f, dq, base(gq, b, heads), gq.stride(2));
+                Gemm.sgemm(true, false, s, d, t, 1f, dp, 0, s, qa, qo, lq, 0f, dk, base(gk, b, heads), gk.stride(2));
             }
         });
         return true;

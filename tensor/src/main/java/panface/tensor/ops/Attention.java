@@ -42,4 +42,54 @@ public final class Attention {
         node.save(qc, kc, vc, out.detach(), lse);
         return out.withGradFn(node);
     }
+
+    /**
+     * Multi-head self-attention straight from a fused projection qkv (B, L, 3*D) laid out as
+     * (3, heads, D/heads) per token (timm's layout): returns (B, L, D), heads concatenated, without
+     * copying q, k, v or the output into head-major tensors; the backward writes the gradient of
+     * qkv in one buffer.
+     */
+    public static Tensor selfAttention(Tensor qkv, int heads, double scale) {
+        if (qkv.dim() != 3 || qkv.size(2) % (3 * heads) != 0) {
+            throw new IllegalArgumentException("self-attention expects qkv (B, L, 3*D) with D divisible by " + heads + " heads, got "
+                    + qkv.describe());
+        }
+        if (!qkv.dtype().isFloating()) {
+            throw new IllegalArgumentException("self-attention needs a floating dtype, got " + qkv.describe());
+        }
+        int b = qkv.size(0);
+        int l = qkv.size(1);
+        int d = qkv.size(2) / 3;
+        int dh = d / heads;
+        Tensor x = qkv.detach().contiguous();
+        Tensor[] qkvViews = headViews(x, b, l, heads, dh);
+        Tensor out = x.newEmpty(x.dtype(), b, l, heads, dh);
+        Tensor outView = out.permute(0, 2, 1, 3);
+        Tensor lse = x.newEmpty(x.dtype() == DType.F64 ? DType.F64 : DType.F32, b, heads, l);
+        x.backend().attention(qkvViews[0], qkvViews[1], qkvViews[2], scale, outView, lse);
+        Tensor result = out.reshape(b, l, d);
+        if (!GradMode.needsGrad(qkv)) {
+            return result;
+        }
+        Node node = new Node("selfAttention", qkv) {
+            @Override
+            public Tensor[] backward(Tensor g) {
+                Tensor src = saved(0);
+                Tensor gqkv = src.newEmpty(src.dtype(), b, l, 3 * d);
+                Tensor[] gv = headViews(gqkv, b, l, heads, dh);
+                Tensor[] in = headViews(src, b, l, heads, dh);
+                Tensor gView = g.contiguous().reshape(b, l, heads, dh).permute(0, 2, 1, 3);
+                src.backend().attentionBackward(in[0], in[1], in[2], saved(1), saved(2), gView, scale, gv[0], gv[1], gv[2]);
+                return new Tensor[] {gqkv};
+            }
+        };
+        node.save(x, outView.detach(), lse);
+        return result.withGradFn(node);
+    }
+
+    /** q, k, v as (B, H, L, Dh) views of a contiguous (B, L, 3*H*Dh) buffer. */
+    private static Tensor[] headViews(Tensor x, int b, int l, int heads, int dh) {
+        Tensor t = x.reshape(b, l, 3, heads, dh);
+        return new Tensor[] {t.select(2, 0).permute(0, 2, 1, 3), t.select(2, 1).permute(0, 2, 1, 3), t.select(2, 2).permute(0, 2, 1, 3)};
+    }
 }

@@ -84,8 +84,45 @@ public final class LinearAlgebra {
         if (x.size(-1) != weight.size(1)) {
             throw new IllegalArgumentException("linear: input " + x.describe() + " does not match weight " + weight.describe());
         }
-        Tensor y = matmul(x, weight.mT());
-        return bias == null ? y : y.add(bias);
+        if (bias == null || x.dim() < 2 || bias.dim() != 1 || bias.size(0) != weight.size(0) || bias.dtype() != x.dtype()
+                || weight.dtype() != x.dtype()) {
+            Tensor y = matmul(x, weight.mT());
+            return bias == null ? y : y.add(bias);
+        }
+        return fusedLinear(x, weight, bias);
+    }
+
+    /**
+     * x @ W^T + b as one GEMM whose output starts as the broadcast bias (beta = 1), so the bias
+     * costs no extra pass; the backward gives the three gradients with two GEMMs and a column sum.
+     */
+    private static Tensor fusedLinear(Tensor x, Tensor weight, Tensor bias) {
+        int in = weight.size(1);
+        int out = weight.size(0);
+        int[] xs = x.shape();
+        int rows = Shape.prod(xs, 0, xs.length - 1);
+        Tensor x2 = x.detach().reshape(rows, in);
+        Tensor y = x.newEmpty(x.dtype(), rows, out);
+        y.backend().copy(Views.broadcastTo(bias.detach(), new int[] {rows, out}), y);
+        y.backend().matmul(x2, weight.detach().mT(), y, 1.0, 1.0);
+        int[] ys = xs.clone();
+        ys[ys.length - 1] = out;
+        Tensor result = y.reshape(ys);
+        if (!GradMode.needsGrad(x, weight, bias)) {
+            return result;
+        }
+        Node node = new Node("linear", x, weight, bias) {
+            @Override
+            public Tensor[] backward(Tensor g) {
+                Tensor g2 = g.contiguous().reshape(rows, out);
+                Tensor gx = needs(0) ? mm(g2, input(1).detach()).reshape(xs) : null;
+                Tensor gw = needs(1) ? mm(g2.mT(), saved(0)) : null;
+                Tensor gb = needs(2) ? Reductions.sum(g2, new int[] {0}, false) : null;
+                return new Tensor[] {gx, gw, gb};
+            }
+        };
+        node.save(x2);
+        return result.withGradFn(node);
     }
 
     private static int[] concat(int[] batch, int r, int c) {

@@ -65,6 +65,8 @@ class NnOpsGradTest {
     @Test
     void attention() {
         check("sdpa", in -> F.scaledDotProductAttention(in[0], in[1], in[2], 0.5), rnd(2, 2, 5, 3), rnd(2, 2, 4, 3), rnd(2, 2, 4, 2));
+        check("selfAttention", in -> F.selfAttention(in[0], 2, 0.6), rnd(2, 5, 12));
+        check("fused linear", in -> F.linear(in[0], in[1], in[2]), rnd(2, 3, 4), rnd(5, 4), rnd(5));
     }
 
     @Test

@@ -41,4 +41,19 @@ class AttentionParityTest {
         assertTrue(!VecAttention.forward(Tensor.zeros(DType.F64, 1, 1, 2, 2), Tensor.zeros(DType.F64, 1, 1, 2, 2),
                 Tensor.zeros(DType.F64, 1, 1, 2, 2), 1, Tensor.zeros(DType.F64, 1, 1, 2, 2), Tensor.zeros(DType.F64, 1, 1, 2)));
     }
+
+    @Test
+    void fusedSelfAttentionOnStridedHeadsMatchesFloat64() {
+        Generator g = new Generator(12);
+        Tensor qkv = Tensor.randn(g, 3, 20, 3 * 4 * 8);
+        Tensor up = Tensor.randn(g, 3, 20, 32);
+        Tensor x32 = qkv.detach().requiresGrad(true);
+        Tensor x64 = qkv.to(DType.F64).detach().requiresGrad(true);
+        Tensor y32 = panface.tensor.F.selfAttention(x32, 4, 0.3);
+        Tensor y64 = panface.tensor.F.selfAttention(x64, 4, 0.3);
+        Assertions2.assertClose(y64, y32, 1e-5, 1e-4);
+        y32.backward(up);
+        y64.backward(up.to(DType.F64));
+        Assertions2.assertClose(x64.grad(), x32.grad(), 1e-5, 1e-3);
+    }
 }
