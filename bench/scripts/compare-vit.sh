@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# vit_t inference (batch 1 and 32) and one training step (batch 32, 10,000 classes, AdamW), ours
+# against PyTorch in one run, on the same weights. With COMPARE_EXTERNAL=1 also against ONNX
+# Runtime and libtorch 2.7.1 (MKL/oneDNN, through DJL, offline): those runners are built by the
+# Maven profile "compare" (comparison-only dependencies from Maven Central).
+# Needs a Python with PyTorch (PYTHON, default /usr/bin/python3); 2 threads by default (THREADS).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+PYTHON=${PYTHON:-/usr/bin/python3}
+threads=${THREADS:-2}
+work=${WORK_DIR:-$(mktemp -d)}
+trap '[ -z "${WORK_DIR:-}" ] && rm -rf "$work"' EXIT
+OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$threads" THREADS="$threads" "$PYTHON" "$here/vit_torch.py" export "$work" >/dev/null
+"$here/run-java.sh" -Dpanface.threads="$threads" panface.bench.VitComparison "$work" > "$work/ours.jsonl"
+OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$threads" THREADS="$threads" "$PYTHON" "$here/vit_torch.py" time "$work" > "$work/torch.jsonl"
+python3 "$here/compare.py" "$work/ours.jsonl" "$work/torch.jsonl" torch-1.13
+if [ "${COMPARE_EXTERNAL:-0}" = 1 ]; then
+  (cd "$root" && ./mvnw -q -B -DskipTests -Pcompare -pl bench -am package >&2)
+  "$here/run-java.sh" -Dpanface.threads="$threads" -DDJL_OFFLINE=true panface.bench.compare.OrtVit "$work" "$threads" > "$work/ort.jsonl"
+  python3 "$here/compare.py" "$work/ours.jsonl" "$work/ort.jsonl" onnxruntime
+  DJL_OFFLINE=true "$here/run-java.sh" -Dpanface.threads="$threads" panface.bench.compare.DjlVit "$work" "$threads" > "$work/djl.jsonl"
+  python3 "$here/compare.py" "$work/ours.jsonl" "$work/djl.jsonl" libtorch-2.7.1
+fi

@@ -1,0 +1,76 @@
+package panface.bench;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import panface.faceloss.CombinedMarginHead;
+import panface.faceloss.Margin;
+import panface.nn.ParameterSlab;
+import panface.nn.io.WeightFiles;
+import panface.nn.models.FaceViT;
+import panface.nn.models.ViTConfig;
+import panface.nn.optim.AdamW;
+import panface.nn.optim.ParamGroup;
+import panface.tensor.Scope;
+import panface.tensor.Tensor;
+import panface.tensor.autograd.GradMode;
+import panface.tensor.io.Safetensors;
+import panface.tensor.random.Generator;
+
+/**
+ * panface's side of compare-vit.sh: vit_t (weights exported from PyTorch) in evaluation mode at
+ * batch 1 and 32, after checking its embeddings against PyTorch's on the exported check inputs,
+ * and one training step (batch 32, ArcFace head over 10,000 classes, AdamW). JSON lines.
+ */
+public final class VitComparison {
+    private VitComparison() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        try (Scope s = Scope.open()) {
+            FaceViT vit = new FaceViT(ViTConfig.named("vit_t").withoutRegularization());
+            vit.loadStateDict(WeightFiles.stateDict(dir.resolve("vit_t.safetensors")), true);
+            vit.eval();
+            Map<String, Tensor> check = Safetensors.load(dir.resolve("check.safetensors"));
+            try (var g = GradMode.noGrad()) {
+                double err = vit.forward(check.get("x")).sub(check.get("embedding")).abs().max().item();
+                double scale = check.get("embedding").abs().max().item();
+                if (!(err <= 1e-3 * scale)) {
+                    throw new IllegalStateException("vit_t embeddings differ from PyTorch's by " + err + " (scale " + scale + ")");
+                }
+            }
+            for (int b : new int[] {1, 32}) {
+                Tensor x = Tensor.randn(new Generator(b), b, 3, 112, 112);
+                double sec = Timing.bestSeconds(() -> {
+                    try (Scope step = Scope.open(); var g = GradMode.noGrad()) {
+                        vit.forward(x);
+                    }
+                }, 3, b == 1 ? 30 : 5);
+                Report.line("vit_t_infer_b" + b, sec, String.format(Locale.ROOT, "\"ms_per_image\":%.2f", 1e3 * sec / b));
+            }
+            vit.train(true);
+            CombinedMarginHead head = new CombinedMarginHead(10_000, 512, Margin.arcFace(64, 0.5), new Generator(3));
+            ParameterSlab.pack(vit);
+            ParameterSlab.pack(head);
+            AdamW opt = new AdamW(List.of(ParamGroup.of(vit.parameters(), 0.1), ParamGroup.of(head.parameters(), 0.1)), 1e-3);
+            Tensor x = Tensor.randn(new Generator(4), 32, 3, 112, 112);
+            long[] labels = new long[32];
+            Generator lg = new Generator(5);
+            for (int i = 0; i < 32; i++) {
+                labels[i] = lg.nextInt(10_000);
+            }
+            Tensor y = Tensor.of(labels, 32);
+            double sec = Timing.bestSeconds(() -> {
+                try (Scope step = Scope.open()) {
+                    opt.zeroGrad();
+                    head.loss(vit.forward(x), y).backward();
+                    opt.step();
+                }
+            }, 1, 3);
+            Report.line("vit_t_train_step_b32", sec, "");
+        }
+    }
+}
