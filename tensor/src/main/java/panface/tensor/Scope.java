@@ -136,6 +136,39 @@ public final class Scope implements AutoCloseable {
         return t;
     }
 
+    /**
+     * Computes a value in a scope of its own and keeps only the result (moved to the calling
+     * thread's current scope, or disowned when there is none): intermediate tensors are freed as
+     * soon as body returns.
+     */
+    public static Tensor compute(java.util.function.Supplier<Tensor> body) {
+        Scope outer = CURRENT.get();
+        Tensor result;
+        try (Scope local = open()) {
+            result = body.get();
+            if (result.storage().owner() == local) {
+                if (outer != null) {
+                    outer.keep(result);
+                } else {
+                    disown(result);
+                }
+            }
+        }
+        return result;
+    }
+
+    /**
+     * Takes a tensor's memory out of its scope: nothing frees it then but {@link Storage#close()}
+     * or, for host memory, the garbage collector. Returns the tensor.
+     */
+    public static Tensor disown(Tensor t) {
+        Scope s = t.storage().owner();
+        if (s != null) {
+            s.forget(t.storage());
+        }
+        return t;
+    }
+
     /** Number of storages this scope currently owns (not counting child scopes). */
     public synchronized int size() {
         return owned.size();

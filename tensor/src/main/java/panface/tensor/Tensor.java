@@ -792,6 +792,13 @@ public final class Tensor {
         return this;
     }
 
+    /** this *= o elementwise (o broadcast to this shape). Returns this. */
+    public Tensor mulInPlace(Tensor o) {
+        checkInPlace("mulInPlace");
+        backend().binary(BinaryOp.MUL, this, Views.broadcastTo(o.detach().to(dtype()), shape), this);
+        return this;
+    }
+
     /** this *= c. Returns this. */
     public Tensor mulInPlace(double c) {
         checkInPlace("mulInPlace");

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import panface.tensor.Scope;
+import panface.tensor.Storage;
 import panface.tensor.Tensor;
 
 /**
@@ -49,6 +51,8 @@ public final class Engine {
             List<Node> order = topologicalOrder(rootNode);
             Map<Node, Tensor> pending = new IdentityHashMap<>();
             pending.put(rootNode, seed);
+            Set<Storage> made = Collections.newSetFromMap(new IdentityHashMap<>());
+            Scope home = Scope.current();
             for (Node node : order) {
                 Tensor gOut = pending.remove(node);
                 if (gOut == null) {
@@ -58,7 +62,22 @@ public final class Engine {
                     continue;
                 }
                 Tensor[] ins = node.inputs();
-                Tensor[] gIns = node.backward(gOut);
+                Tensor[] gIns;
+                // Each backward runs in a scope of its own: what it allocates besides the gradients
+                // it returns is freed at once, instead of piling up until the step's scope closes.
+                try (Scope local = Scope.open()) {
+                    gIns = node.backward(gOut);
+                    for (Tensor gi : gIns) {
+                        if (gi != null && gi.storage().owner() == local) {
+                            if (home != null) {
+                                home.keep(gi);
+                            } else {
+                                Scope.disown(gi);
+                            }
+                            made.add(gi.storage());
+                        }
+                    }
+                }
                 if (gIns.length != ins.length) {
                     throw new IllegalStateException("backward of '" + node.name() + "' returned " + gIns.length
                             + " gradients for " + ins.length + " inputs");
@@ -77,7 +96,22 @@ public final class Engine {
                     if (next == null) {
                         in.accumulateGrad(gi);
                     } else {
-                        pending.merge(next, gi, Tensor::add);
+                        Tensor prev = pending.remove(next);
+                        if (prev == null) {
+                            pending.put(next, gi);
+                        } else {
+                            Tensor sum = prev.add(gi);
+                            made.add(sum.storage());
+                            pending.put(next, sum);
+                            free(prev, made, pending);
+                            free(gi, made, pending);
+                        }
+                    }
+                }
+                free(gOut, made, pending);
+                for (Tensor gi : gIns) {
+                    if (gi != null && (gi.gradFn() == null) && !pending.containsValue(gi)) {
+                        free(gi, made, pending);
                     }
                 }
                 if (!retainGraph) {
@@ -85,6 +119,25 @@ public final class Engine {
                 }
             }
         }
+    }
+
+    /**
+     * Frees a gradient the engine made once nothing still waiting refers to its memory (pending
+     * gradients may be views of it). Gradients handed to leaves are copies, so leaves never
+     * share it.
+     */
+    private static void free(Tensor g, Set<Storage> made, Map<Node, Tensor> pending) {
+        Storage s = g.storage();
+        if (!made.contains(s) || s.isClosed()) {
+            return;
+        }
+        for (Tensor p : pending.values()) {
+            if (p.storage() == s) {
+                return;
+            }
+        }
+        made.remove(s);
+        s.close();
     }
 
     /** Nodes reachable from root, each after every node that consumes its output. */

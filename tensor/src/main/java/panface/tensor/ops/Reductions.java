@@ -218,15 +218,16 @@ public final class Reductions {
         Tensor xd = x.detach();
         Tensor out;
         try (var off = GradMode.noGrad()) {
-            if (Double.isInfinite(p)) {
-                out = amax(xd.abs(), d, true);
-            } else if (p == 2.0) {
-                out = sum(xd.square(), d, true).sqrt();
-            } else if (p == 1.0) {
-                out = sum(xd.abs(), d, true);
-            } else {
-                out = sum(xd.abs().pow(p), d, true).pow(1.0 / p);
-            }
+            out = panface.tensor.Scope.compute(() -> {
+                if (Double.isInfinite(p)) {
+                    return amax(xd.abs(), d, true);
+                } else if (p == 2.0) {
+                    return sum(xd.square(), d, true).sqrt();
+                } else if (p == 1.0) {
+                    return sum(xd.abs(), d, true);
+                }
+                return sum(xd.abs().pow(p), d, true).pow(1.0 / p);
+            });
         }
         if (GradMode.needsGrad(x)) {
             Node node = new Node("norm", x) {

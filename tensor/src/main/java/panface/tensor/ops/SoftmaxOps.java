@@ -81,9 +81,39 @@ public final class SoftmaxOps {
         };
     }
 
-    /** x / max(||x||_2, eps) along dim. */
+    /**
+     * x / max(||x||_2, eps) along dim, as one op: the forward keeps only y and the clamped norm,
+     * and the backward is gx = (g - y (y . g)) / n where the norm exceeds eps, g / eps elsewhere.
+     */
     public static Tensor l2Normalize(Tensor x, int dim, double eps) {
-        Tensor n = Reductions.norm(x, 2.0, new int[] {dim}, true);
-        return x.div(n.clamp(eps, Double.POSITIVE_INFINITY));
+        int d = Shape.dim(dim, x.dim());
+        Tensor xd = x.detach();
+        Tensor n;
+        Tensor y;
+        try (var off = GradMode.noGrad()) {
+            n = Reductions.norm(xd, 2.0, new int[] {d}, true).clamp(eps, Double.POSITIVE_INFINITY);
+            y = xd.div(n);
+        }
+        if (!GradMode.needsGrad(x)) {
+            return y;
+        }
+        Node node = new Node("l2Normalize", x) {
+            @Override
+            public Tensor[] backward(Tensor g) {
+                Tensor yy = saved(0);
+                Tensor nn = saved(1);
+                Tensor dot = panface.tensor.Scope.compute(() -> Reductions.sum(yy.mul(g), new int[] {d}, true));
+                Tensor raw = Reductions.norm(input(0).detach(), 2.0, new int[] {d}, true);
+                // where the norm was clamped to eps, y = x / eps is linear in x: no projection term
+                Tensor proj = panface.tensor.F.where(raw.lt(eps), Tensor.zerosLike(dot), dot).neg();
+                // (g - y proj) / n with a single full-size buffer (these matrices can be C x D)
+                Tensor gx = yy.mul(proj);
+                gx.addInPlace(g, 1.0);
+                gx.mulInPlace(nn.reciprocal());
+                return new Tensor[] {gx};
+            }
+        };
+        node.save(y, n);
+        return y.withGradFn(node);
     }
 }
