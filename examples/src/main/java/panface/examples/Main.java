@@ -11,6 +11,7 @@ import panface.examples.cli.CompareCommand;
 import panface.examples.cli.DemoCommand;
 import panface.examples.cli.EmbedCommand;
 import panface.examples.cli.InspectCommand;
+import panface.examples.cli.TrainCommand;
 import panface.examples.cli.GoldenCommand;
 import panface.examples.cli.InfoCommand;
 import panface.examples.cli.UsageException;
@@ -25,6 +26,7 @@ public final class Main {
     /** Every command, in the order --help lists them. */
     static List<Command> commands() {
         return List.of(
+                new TrainCommand(),
                 new DemoCommand(),
                 new InfoCommand(),
                 new GoldenCommand(),

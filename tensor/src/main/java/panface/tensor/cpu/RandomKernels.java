@@ -25,6 +25,10 @@ final class RandomKernels {
         CpuStorage s = Ref.storage(dst);
         int n = dst.numel();
         int base = dst.offset();
+        if (dst.dtype() == DType.F32 && dist == Distribution.NORMAL) {
+            normalF32(s.floats(), base, n, seed, offset, (float) a, (float) b);
+            return;
+        }
         boolean wide = dst.dtype() == DType.F64 && dist != Distribution.BERNOULLI;
         int perBlock = wide ? 2 : 4;
         int blocks = (n + perBlock - 1) / perBlock;
@@ -83,5 +87,32 @@ final class RandomKernels {
             }
         }
         return 4;
+    }
+
+    /**
+     * Float32 normal values with the same stream layout and arithmetic as the generic path
+     * (Box-Muller in float on the words of block offset + i/4), written straight into the array.
+     */
+    private static void normalF32(float[] out, int base, int n, long seed, long offset, float mean, float std) {
+        int blocks = (n + 3) / 4;
+        Parallel.forRange(blocks, 1024, (lo, hi) -> {
+            int[] w = new int[4];
+            for (int blk = lo; blk < hi; blk++) {
+                Philox.block(seed, offset + blk, w);
+                for (int j = 0; j < 4; j += 2) {
+                    float u0 = Philox.uniformFloat(w[j]);
+                    float u1 = Philox.uniformFloat(w[j + 1]);
+                    float r = (float) Math.sqrt(-2.0 * Math.log(1.0f - u0));
+                    float t = (float) (2.0 * Math.PI * u1);
+                    int i = blk * 4 + j;
+                    if (i < n) {
+                        out[base + i] = (float) (mean + std * r * Math.cos(t));
+                    }
+                    if (i + 1 < n) {
+                        out[base + i + 1] = (float) (mean + std * r * Math.sin(t));
+                    }
+                }
+            }
+        });
     }
 }

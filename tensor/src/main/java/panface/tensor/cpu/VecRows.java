@@ -89,9 +89,13 @@ final class VecRows {
         int xo = x.offset();
         int oo = out.offset();
         int r = x.dim();
-        int cols = x.size(-1);
-        int rows = cols == 0 ? 0 : x.numel() / cols;
-        if (dims.length == 1 && dims[0] == r - 1) {
+        int[] shape = x.shape();
+        boolean suffix = dims[dims.length - 1] == r - 1 && dims[0] == r - dims.length;
+        boolean prefix = dims[0] == 0 && dims[dims.length - 1] == dims.length - 1;
+        if (suffix) {
+            // rows = the kept leading dimensions, each reduced over the contiguous trailing block
+            int cols = panface.tensor.Shape.prod(shape, r - dims.length, r);
+            int rows = cols == 0 ? 0 : x.numel() / cols;
             Parallel.forRange(rows, grain(cols), (lo, hi) -> {
                 for (int i = lo; i < hi; i++) {
                     int o = xo + i * cols;
@@ -104,16 +108,25 @@ final class VecRows {
             });
             return true;
         }
-        if (op == ReduceOp.SUM && dims.length == r - 1 && dims[dims.length - 1] == r - 2) {
+        if (op == ReduceOp.SUM && prefix) {
             // column sums: each thread owns a range of columns and walks all rows
+            int rows = panface.tensor.Shape.prod(shape, 0, dims.length);
+            int cols = rows == 0 ? 0 : x.numel() / rows;
             Parallel.forRange(cols, Math.max(L, VecElementwise.GRAIN / Math.max(1, rows)), (lo, hi) -> {
-                for (int c0 = lo; c0 < hi; c0 += L) {
-                    VectorMask<Float> m = S.indexInRange(c0, hi);
+                int c0 = lo;
+                for (; c0 + L <= hi; c0 += L) {
                     FloatVector acc = FloatVector.zero(S);
                     for (int i = 0; i < rows; i++) {
-                        acc = acc.add(FloatVector.fromArray(S, xs, xo + i * cols + c0, m));
+                        acc = acc.add(FloatVector.fromArray(S, xs, xo + i * cols + c0));
                     }
-                    acc.intoArray(os, oo + c0, m);
+                    acc.intoArray(os, oo + c0);
+                }
+                for (; c0 < hi; c0++) {
+                    float acc = 0;
+                    for (int i = 0; i < rows; i++) {
+                        acc += xs[xo + i * cols + c0];
+                    }
+                    os[oo + c0] = acc;
                 }
             });
             return true;
