@@ -80,13 +80,7 @@ final class OpenBlasLoader {
     }
 
     static Path cacheRoot() {
-        String configured = System.getProperty("panface.cache.dir", System.getenv("PANFACE_CACHE_DIR"));
-        if (configured != null && !configured.isBlank()) {
-            return Path.of(configured);
-        }
-        String xdg = System.getenv("XDG_CACHE_HOME");
-        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-        return base.resolve("panface");
+        return panface.nativebindings.CacheDir.root();
     }
 
     /** Extracts the libraries once per jar version; concurrent JVMs each write a temp file and rename it. */
