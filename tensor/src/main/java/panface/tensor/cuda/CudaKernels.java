@@ -1,0 +1,158 @@
+package panface.tensor.cuda;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import panface.nativebindings.CacheDir;
+import panface.nativebindings.NativeCallException;
+import panface.nativebindings.cuda.Cuda;
+import panface.nativebindings.nvrtc.NvrtcCompiler;
+
+/**
+ * The kernels of one device. Each {@code .cu} resource (with the shared {@code common.cuh}) is
+ * compiled by NVRTC the first time one of its kernels is needed, for the device's architecture
+ * (a CUBIN; PTX for the driver to finish when NVRTC does not know the architecture), and the
+ * image is cached on disk under the cache folder, keyed by a hash of the sources, the options,
+ * the architecture and NVRTC's version, so later runs load it without compiling.
+ */
+final class CudaKernels {
+    private static final Logger LOG = LoggerFactory.getLogger(CudaKernels.class);
+    /** Every kernel source, in the resource folder panface/tensor/cuda. */
+    static final List<String> SOURCES = List.of("elementwise.cu", "reduce.cu", "rows.cu", "attention.cu", "index.cu", "image.cu");
+    static final String HEADER = "common.cuh";
+    private static final String RESOURCE_DIR = "/panface/tensor/cuda/";
+
+    private final CudaDevice device;
+    private final Map<String, MemorySegment> modules = new HashMap<>();
+    private final Map<String, MemorySegment> functions = new HashMap<>();
+
+    CudaKernels(CudaDevice device) {
+        this.device = device;
+    }
+
+    /** The kernel {@code name} of {@code file}, compiling and loading the module on first use. */
+    synchronized MemorySegment function(String file, String name) {
+        String key = file + ":" + name;
+        MemorySegment f = functions.get(key);
+        if (f != null) {
+            return f;
+        }
+        MemorySegment module = modules.get(file);
+        if (module == null) {
+            module = load(file);
+            modules.put(file, module);
+        }
+        f = Cuda.moduleFunction(module, name);
+        functions.put(key, f);
+        return f;
+    }
+
+    static String source(String name) {
+        try (InputStream in = CudaKernels.class.getResourceAsStream(RESOURCE_DIR + name)) {
+            if (in == null) {
+                throw new IllegalStateException("kernel source " + RESOURCE_DIR + name + " is missing from the class path");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static List<String> options(String gpuArch) {
+        List<String> o = new ArrayList<>();
+        o.add("--gpu-architecture=" + gpuArch);
+        o.add("-std=c++17");
+        return o;
+    }
+
+    private MemorySegment load(String file) {
+        String src = source(file);
+        String header = source(HEADER);
+        int[] nvrtc = NvrtcCompiler.version();
+        String arch = device.info().arch();
+        byte[] image = cached(file, src, header, arch, nvrtc, true);
+        if (image == null) {
+            image = cached(file, src, header, "compute_" + arch.substring(3), nvrtc, false);
+        }
+        device.makeCurrent();
+        return Cuda.moduleLoad(image);
+    }
+
+    /** The compiled image from the disk cache, or compiled now; null when NVRTC refuses a real architecture. */
+    private byte[] cached(String file, String src, String header, String gpuArch, int[] nvrtc, boolean realArch) {
+        List<String> opts = options(gpuArch);
+        String hash = hash(src, header, String.join(" ", opts), nvrtc[0] + "." + nvrtc[1]);
+        Path dir = CacheDir.root().resolve("kernels");
+        Path path = dir.resolve(file.replace(".cu", "") + "-" + gpuArch + "-" + hash + (realArch ? ".cubin" : ".ptx"));
+        try {
+            if (Files.isRegularFile(path)) {
+                return Files.readAllBytes(path);
+            }
+        } catch (IOException e) {
+            LOG.warn("could not read cached kernel image {}: {}", path, e.toString());
+        }
+        long t0 = System.nanoTime();
+        NvrtcCompiler.Image img;
+        try {
+            img = NvrtcCompiler.compile(file, src, Map.of(HEADER, header), opts);
+        } catch (NativeCallException e) {
+            if (realArch && e.getMessage().contains("NVRTC_ERROR_INVALID_OPTION")) {
+                LOG.info("NVRTC {}.{} cannot target {}; compiling {} to PTX for the driver", nvrtc[0], nvrtc[1], gpuArch, file);
+                return null;
+            }
+            throw e;
+        }
+        LOG.info("compiled {} for {} in {} ms", file, gpuArch, (System.nanoTime() - t0) / 1_000_000);
+        try {
+            Files.createDirectories(dir);
+            Path tmp = Files.createTempFile(dir, file, ".part");
+            Files.write(tmp, img.bytes());
+            try {
+                Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            LOG.warn("could not cache kernel image {}: {}", path, e.toString());
+        }
+        return img.bytes();
+    }
+
+    static String hash(String... parts) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            for (String p : parts) {
+                md.update(p.getBytes(StandardCharsets.UTF_8));
+                md.update((byte) 0);
+            }
+            return HexFormat.of().formatHex(md.digest(), 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    synchronized void unloadAll() {
+        for (MemorySegment m : modules.values()) {
+            Cuda.moduleUnload(m);
+        }
+        modules.clear();
+        functions.clear();
+    }
+}
