@@ -15,6 +15,8 @@ final class CudaFused {
     private static final int ATTN_ROWS = 32;
     private static final int ATTN_TILE = 32;
     private static final int ATTN_THREADS = 128;
+    /** Head-dimension slices per lane the attention kernels are compiled for (4 lanes a row: D up to 128). */
+    static final int[] ATTN_LANE_DIMS = {8, 16, 24, 32};
 
     private final CudaBackend backend;
     private final CudaDevice dev;
@@ -191,7 +193,7 @@ final class CudaFused {
 
     /** Dimensions per lane of the fused kernel for head size d (0 when it is too large). */
     static int lanesWidth(int d) {
-        for (int dl : new int[] {8, 16, 24, 32}) {
+        for (int dl : ATTN_LANE_DIMS) {
             if (4 * dl >= d) {
                 return dl;
             }

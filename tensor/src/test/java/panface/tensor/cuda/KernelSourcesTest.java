@@ -81,6 +81,80 @@ class KernelSourcesTest {
                         src + " does not define kernel " + kernel);
             }
         }
+        StringBuilder missing = new StringBuilder();
+        for (Map.Entry<String, List<String>> e : namesTheBackendBuilds().entrySet()) {
+            String ptx = Files.readString(dir.resolve(e.getKey() + ".ptx"));
+            for (String kernel : e.getValue()) {
+                if (!ptx.contains(".entry " + kernel + "(")) {
+                    missing.append(e.getKey()).append(": ").append(kernel).append('\n');
+                }
+            }
+        }
+        assertEquals("", missing.toString(), "kernels the backend launches by name but no source defines");
+    }
+
+    private static final List<String> ALL = List.of("f32", "f64", "bf16", "f16", "i32", "i64", "b8");
+    private static final List<String> FLOATS = List.of("f32", "f64", "bf16", "f16");
+    private static final List<String> INDEX = List.of("i64", "i32");
+
+    /** The kernel names CudaBackend, CudaFused and CudaIndexing build for every dtype they accept. */
+    private static Map<String, List<String>> namesTheBackendBuilds() {
+        List<String> elementwise = new ArrayList<>();
+        for (int w : new int[] {1, 2, 4, 8}) {
+            elementwise.add("copy_w" + w);
+            elementwise.add("fill_w" + w);
+        }
+        for (String a : ALL) {
+            for (String b : ALL) {
+                elementwise.add("convert_" + a + "_" + b);
+            }
+            for (String f : List.of("random_", "unary_pred_", "unary_", "where_")) {
+                elementwise.add(f + a);
+            }
+        }
+        for (String a : FLOATS) {
+            elementwise.addAll(List.of("unary_backward_" + a, "binary_" + a, "binary_pred_" + a));
+        }
+        for (String a : List.of("i32", "i64", "b8")) {
+            elementwise.addAll(List.of("binary_int_" + a, "binary_int_pred_" + a));
+        }
+        List<String> reduce = new ArrayList<>();
+        for (String a : ALL) {
+            reduce.addAll(List.of("reduce_warp_" + a, "reduce_block_" + a, "colsum_partial_" + a, "colsum_final_" + a));
+        }
+        List<String> rows = new ArrayList<>();
+        List<String> attention = new ArrayList<>();
+        List<String> image = new ArrayList<>();
+        for (String a : FLOATS) {
+            for (String f : List.of("softmax_", "softmax_backward_", "layer_norm_", "layer_norm_backward_", "layer_norm_params_partial_",
+                    "sum_chunks_", "margin_ce_", "adamw_")) {
+                rows.add(f + a);
+            }
+            attention.add("attention_delta_" + a);
+            for (int dl : CudaFused.ATTN_LANE_DIMS) {
+                for (String f : List.of("attention_forward_", "attention_dkdv_", "attention_dq_")) {
+                    attention.add(f + a + "_" + dl);
+                }
+            }
+            for (String f : List.of("im2col_", "col2im_", "max_pool_", "max_pool_backward_", "avg_pool_", "avg_pool_backward_",
+                    "adaptive_avg_pool_", "adaptive_avg_pool_backward_", "grid_sample_", "grid_sample_backward_")) {
+                image.add(f + a);
+            }
+        }
+        List<String> index = new ArrayList<>();
+        for (String i : INDEX) {
+            index.add("check_index_" + i);
+            for (String a : ALL) {
+                index.add("index_select_" + a + "_" + i);
+                index.add("gather_" + a + "_" + i);
+                if (!a.equals("b8")) {
+                    index.add("index_add_" + a + "_" + i);
+                    index.add("scatter_add_" + a + "_" + i);
+                }
+            }
+        }
+        return Map.of("elementwise.cu", elementwise, "reduce.cu", reduce, "rows.cu", rows, "attention.cu", attention, "index.cu", index,
+                "image.cu", image);
     }
 
     @Test

@@ -3,6 +3,7 @@ package panface.tensor.golden;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -14,6 +15,7 @@ import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import panface.tensor.Backends;
 import panface.tensor.DType;
 import panface.tensor.Device;
 import panface.tensor.io.Json;
@@ -29,8 +31,22 @@ class GoldenCasesTest {
     @EnumSource(value = DType.class, names = {"F64", "F32"})
     @SuppressWarnings("unchecked")
     void everyCaseIsWithinTolerance(DType dtype) throws Exception {
+        check(dtype, Device.CPU);
+    }
+
+    /** The same cases on the first CUDA device (FP32 GEMMs, not TF32); skipped, with the reason, where there is none. */
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F64", "F32"})
+    void everyCaseIsWithinToleranceOnCuda(DType dtype) throws Exception {
+        Device cuda = Device.cuda(0);
+        assumeTrue(Backends.isAvailable(cuda), () -> "no CUDA device: " + Backends.unavailableReason(cuda));
+        check(dtype, cuda);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void check(DType dtype, Device device) throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        GoldenRunner.Summary s = new GoldenRunner(dtype, Device.CPU).run(casesDir(), new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        GoldenRunner.Summary s = new GoldenRunner(dtype, device).run(casesDir(), new PrintStream(bytes, true, StandardCharsets.UTF_8));
         List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
         assertTrue(s.cases() >= 90, "expected the committed cases, found " + s.cases());
         double limit = GoldenTolerances.maxRel(dtype);
@@ -52,7 +68,7 @@ class GoldenCasesTest {
             }
         }
         if (!bad.isEmpty()) {
-            fail(dtype + " golden cases over " + limit + ":" + bad);
+            fail(device + " " + dtype + " golden cases over " + limit + ":" + bad);
         }
         assertEquals(s.cases(), s.ok());
         assertEquals("{\"summary\":true,\"cases\":" + s.cases() + ",\"ok\":" + s.ok() + ",\"unsupported\":0,\"error\":0}",
