@@ -15,6 +15,11 @@ final class KernelArgs {
     static final int MAX_RANK = 8;
     /** sizeof(struct Layout) in common.cuh: offset, rank, contiguous, size[8], stride[8]. */
     static final int LAYOUT_BYTES = 8 + 4 + 4 + 8 * MAX_RANK * 2;
+    /** Byte offsets of the Layout fields, as a C compiler lays them out (checked against nvcc in the tests). */
+    static final int LAYOUT_RANK_AT = 8;
+    static final int LAYOUT_CONTIGUOUS_AT = 12;
+    static final int LAYOUT_SIZE_AT = 16;
+    static final int LAYOUT_STRIDE_AT = 16 + 8 * MAX_RANK;
 
     private static final ThreadLocal<KernelArgs> CURRENT = ThreadLocal.withInitial(KernelArgs::new);
 
@@ -110,11 +115,11 @@ final class KernelArgs {
         MemorySegment s = slot(LAYOUT_BYTES, 8);
         s.fill((byte) 0);
         s.set(ValueLayout.JAVA_LONG, 0, offset);
-        s.set(ValueLayout.JAVA_INT, 8, size.length);
-        s.set(ValueLayout.JAVA_INT, 12, contiguous ? 1 : 0);
+        s.set(ValueLayout.JAVA_INT, LAYOUT_RANK_AT, size.length);
+        s.set(ValueLayout.JAVA_INT, LAYOUT_CONTIGUOUS_AT, contiguous ? 1 : 0);
         for (int d = 0; d < size.length; d++) {
-            s.set(ValueLayout.JAVA_LONG, 16 + 8L * d, size[d]);
-            s.set(ValueLayout.JAVA_LONG, 16 + 8L * MAX_RANK + 8L * d, stride[d]);
+            s.set(ValueLayout.JAVA_LONG, LAYOUT_SIZE_AT + 8L * d, size[d]);
+            s.set(ValueLayout.JAVA_LONG, LAYOUT_STRIDE_AT + 8L * d, stride[d]);
         }
         return this;
     }

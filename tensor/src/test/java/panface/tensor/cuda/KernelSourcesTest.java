@@ -157,6 +157,43 @@ class KernelSourcesTest {
                 "image.cu", image);
     }
 
+    /**
+     * The structs passed by value to kernels have the layout the Java side packs: a host program
+     * built by nvcc from the sources' own definitions prints their sizes and offsets.
+     */
+    @Test
+    void argumentStructsMatchTheJavaPacking(@TempDir Path dir) throws Exception {
+        Path nvcc = nvcc();
+        assumeTrue(nvcc != null, "nvcc is not on the PATH: struct layouts not checked");
+        Files.writeString(dir.resolve(CudaKernels.HEADER), CudaKernels.source(CudaKernels.HEADER));
+        StringBuilder prog = new StringBuilder("#include \"common.cuh\"\n#include <cstdio>\n#include <cstddef>\n");
+        for (String[] fs : new String[][] {{"image.cu", "Conv"}, {"image.cu", "Pool"}, {"attention.cu", "Strides4"}}) {
+            Matcher m = Pattern.compile("struct " + fs[1] + " \\{[^}]*\\};").matcher(CudaKernels.source(fs[0]));
+            assertTrue(m.find(), fs[0] + " no longer defines struct " + fs[1]);
+            prog.append(m.group()).append('\n');
+        }
+        prog.append("""
+                int main() {
+                    printf("%zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu\\n", sizeof(Layout), offsetof(Layout, offset),
+                           offsetof(Layout, rank), offsetof(Layout, contiguous), offsetof(Layout, size), offsetof(Layout, stride),
+                           sizeof(Conv), alignof(Conv), sizeof(Pool), alignof(Pool), sizeof(Strides4));
+                    return 0;
+                }
+                """);
+        Files.writeString(dir.resolve("abi.cu"), prog);
+        Process p = new ProcessBuilder(nvcc.toString(), "-std=c++17", "-o", dir.resolve("abi").toString(), dir.resolve("abi.cu").toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), "nvcc failed:\n" + out);
+        Process run = new ProcessBuilder(dir.resolve("abi").toString()).redirectErrorStream(true).start();
+        String got = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertEquals(0, run.waitFor(), got);
+        // Conv: 8 ints, Pool: 7 ints (KernelArgs.ints, 4-byte aligned); Strides4: 3 longs (KernelArgs.longs)
+        String want = KernelArgs.LAYOUT_BYTES + " 0 " + KernelArgs.LAYOUT_RANK_AT + " " + KernelArgs.LAYOUT_CONTIGUOUS_AT + " "
+                + KernelArgs.LAYOUT_SIZE_AT + " " + KernelArgs.LAYOUT_STRIDE_AT + " 32 4 28 4 24";
+        assertEquals(want, got, "sizeof/offsetof of the kernel argument structs");
+    }
+
     @Test
     void everySourceCompilesWithNvrtc() {
         assumeTrue(NativeLibraries.isLoadable(NativeLibraries.NVRTC), "NVRTC is not installed: run-time compilation not checked here");
