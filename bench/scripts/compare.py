@@ -32,6 +32,14 @@ def main():
         o = r["seconds"] * 1e3
         t = ref.get(name)
         note = ""
+        if "tflops" in r:
+            note = "%.1f TFLOP/s" % r["tflops"]
+            if t is not None and "tflops" in t:
+                note += " (theirs %.1f)" % t["tflops"]
+        if "gbps" in r:
+            note = "%.0f GB/s" % r["gbps"]
+            if "of_copy" in r:
+                note += ", %.0f%% of our copy" % (100 * r["of_copy"])
         if "gflops" in r:
             note = "%.1f GFLOP/s" % r["gflops"]
             if peak:

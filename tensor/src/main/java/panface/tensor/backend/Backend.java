@@ -30,6 +30,13 @@ public interface Backend {
     Storage allocateUninitialized(DType dtype, int numel);
 
     /**
+     * Waits until all work queued on this backend's device has finished (asynchronous backends such
+     * as CUDA queue kernels on a stream; the CPU backend runs every op to completion and returns at once).
+     */
+    default void synchronize() {
+    }
+
+    /**
      * Copies {@code count} elements from a host array (float[], double[], short[] for BF16/F16,
      * int[], long[] or byte[] for BOOL, matching the storage dtype) into storage.
      */

@@ -63,6 +63,7 @@ public final class CudaBackend implements Backend {
     }
 
     /** Waits until every queued kernel and copy has finished. */
+    @Override
     public void synchronize() {
         dev.synchronize();
     }
