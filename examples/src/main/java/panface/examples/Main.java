@@ -18,7 +18,7 @@ import panface.examples.cli.UsageException;
 
 /** The {@code panface} command-line app: one subcommand per recipe. */
 public final class Main {
-    private static final Set<String> SWITCHES = Set.of("help", "flip", "tf32", "verbose", "quiet", "strict", "bf16", "no-progress");
+    private static final Set<String> SWITCHES = Set.of("help", "flip", "tf32", "verbose", "quiet", "strict", "bf16", "no-progress", "autocast");
 
     private Main() {
     }

@@ -1,5 +1,7 @@
 package panface.tensor.ops;
 
+import panface.tensor.Autocast;
+
 import panface.tensor.DType;
 import panface.tensor.Tensor;
 import panface.tensor.autograd.GradMode;
@@ -12,6 +14,9 @@ public final class Attention {
 
     /** softmax(q k^T * scale) v over (B, H, T, D) tensors (k and v may have their own length S). */
     public static Tensor scaledDotProduct(Tensor q, Tensor k, Tensor v, double scale) {
+        q = Autocast.forProduct(q);
+        k = Autocast.forProduct(k);
+        v = Autocast.forProduct(v);
         if (q.dim() != 4 || k.dim() != 4 || v.dim() != 4 || q.size(0) != k.size(0) || q.size(1) != k.size(1)
                 || q.size(3) != k.size(3) || k.size(0) != v.size(0) || k.size(1) != v.size(1) || k.size(2) != v.size(2)) {
             throw new IllegalArgumentException("attention expects q (B, H, T, D), k (B, H, S, D) and v (B, H, S, Dv), got "
@@ -50,6 +55,7 @@ public final class Attention {
      * qkv in one buffer.
      */
     public static Tensor selfAttention(Tensor qkv, int heads, double scale) {
+        qkv = Autocast.forProduct(qkv);
         if (qkv.dim() != 3 || qkv.size(2) % (3 * heads) != 0) {
             throw new IllegalArgumentException("self-attention expects qkv (B, L, 3*D) with D divisible by " + heads + " heads, got "
                     + qkv.describe());

@@ -1,5 +1,7 @@
 package panface.tensor.ops;
 
+import panface.tensor.Autocast;
+
 import panface.tensor.Tensor;
 import panface.tensor.autograd.GradMode;
 import panface.tensor.autograd.Node;
@@ -40,6 +42,9 @@ public final class Convolution {
 
     /** PyTorch's conv2d. */
     public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        x = Autocast.forProduct(x);
+        weight = Autocast.forProduct(weight);
+        bias = Autocast.forProduct(bias);
         if (x.dim() != 4 || weight.dim() != 4) {
             throw new IllegalArgumentException("conv2d expects x (N, C, H, W) and weight (O, C/groups, kh, kw), got " + x.describe()
                     + " and " + weight.describe());

@@ -1,5 +1,7 @@
 package panface.tensor.ops;
 
+import panface.tensor.Autocast;
+
 import java.util.Arrays;
 
 import panface.tensor.Shape;
@@ -17,6 +19,8 @@ public final class LinearAlgebra {
      * dimensions broadcast. A (..., M, K) @ (K, N) product is folded into one (rows, K) GEMM.
      */
     public static Tensor matmul(Tensor a, Tensor b) {
+        a = Autocast.forProduct(a);
+        b = Autocast.forProduct(b);
         Elementwise.sameDevice("matmul", a, b);
         if (a.dim() == 0 || b.dim() == 0) {
             throw new IllegalArgumentException("matmul needs at least 1-D operands, got " + a.describe() + " and " + b.describe());
@@ -78,6 +82,9 @@ public final class LinearAlgebra {
 
     /** y = x @ weight^T + bias, with weight (OUT, IN) and bias (OUT) or null. */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        x = Autocast.forProduct(x);
+        weight = Autocast.forProduct(weight);
+        bias = Autocast.forProduct(bias);
         if (weight.dim() != 2) {
             throw new IllegalArgumentException("linear: weight must be (out, in), got " + weight.describe());
         }

@@ -1,5 +1,7 @@
 package panface.tensor.ops;
 
+import panface.tensor.Autocast;
+
 import java.util.Arrays;
 
 import panface.tensor.DType;
@@ -15,6 +17,9 @@ public final class Normalization {
 
     /** Layer normalisation over the trailing dimensions normalizedShape; weight/bias of that shape or null. */
     public static Tensor layerNorm(Tensor x, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
+        x = Autocast.forFloat32(x);
+        weight = Autocast.forFloat32(weight);
+        bias = Autocast.forFloat32(bias);
         int k = normalizedShape.length;
         int[] xs = x.shape();
         if (k == 0 || k > xs.length

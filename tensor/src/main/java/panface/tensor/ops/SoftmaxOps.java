@@ -1,5 +1,7 @@
 package panface.tensor.ops;
 
+import panface.tensor.Autocast;
+
 import panface.tensor.DType;
 import panface.tensor.Reduction;
 import panface.tensor.Shape;
@@ -14,6 +16,7 @@ public final class SoftmaxOps {
 
     /** Softmax (or log-softmax) along dim. */
     public static Tensor softmax(Tensor x, int dim, boolean log) {
+        x = Autocast.forFloat32(x);
         if (!x.dtype().isFloating()) {
             throw new IllegalArgumentException((log ? "logSoftmax" : "softmax") + " needs a floating-point tensor, got " + x.describe());
         }
@@ -49,6 +52,7 @@ public final class SoftmaxOps {
      * loss_i = -(1 - eps) log p_{i,y} - (eps / C) sum_j log p_{i,j}.
      */
     public static Tensor crossEntropy(Tensor logits, Tensor target, double labelSmoothing, Reduction reduction) {
+        logits = Autocast.forFloat32(logits);
         if (logits.dim() != 2) {
             throw new IllegalArgumentException("crossEntropy expects logits (B, C), got " + logits.describe());
         }
@@ -86,6 +90,7 @@ public final class SoftmaxOps {
      * and the backward is gx = (g - y (y . g)) / n where the norm exceeds eps, g / eps elsewhere.
      */
     public static Tensor l2Normalize(Tensor x, int dim, double eps) {
+        x = Autocast.forFloat32(x);
         int d = Shape.dim(dim, x.dim());
         Tensor xd = x.detach();
         Tensor n;
