@@ -10,6 +10,10 @@ root=$(cd "$here/../.." && pwd)
 PYTHON=${PYTHON:-/usr/bin/python3}
 threads=${THREADS:-2}
 work=${WORK_DIR:-$(mktemp -d)}
+# shellcheck source=../../scripts/find-jdk25.sh
+source "$root/scripts/find-jdk25.sh"
+JAVA_HOME=$(find_jdk25)
+export JAVA_HOME
 trap '[ -z "${WORK_DIR:-}" ] && rm -rf "$work"' EXIT
 OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$threads" THREADS="$threads" "$PYTHON" "$here/vit_torch.py" export "$work" >/dev/null
 "$here/run-java.sh" -Dpanface.threads="$threads" panface.bench.VitComparison "$work" > "$work/ours.jsonl"

@@ -84,6 +84,20 @@ public final class F {
         return LinearAlgebra.linear(x, weight, bias);
     }
 
+    /**
+     * act(x + bias) with bias along the last dimension (a linear layer's epilogue), fused into one
+     * pass on CUDA. act: RELU, RELU6, LEAKY_RELU (slope a), SIGMOID, TANH, SILU, GELU, GELU_TANH,
+     * HARDSWISH or HARDSIGMOID.
+     */
+    public static Tensor biasActivation(Tensor x, Tensor bias, UnaryOp act, double a) {
+        return Elementwise.biasActivation(x, bias, act, a);
+    }
+
+    /** act(x weight^T + bias), the bias and activation fused where the backend allows (see {@link #biasActivation}). */
+    public static Tensor linearActivation(Tensor x, Tensor weight, Tensor bias, UnaryOp act, double a) {
+        return LinearAlgebra.linearActivation(x, weight, bias, act, a);
+    }
+
     /** PyTorch's matmul. */
     public static Tensor matmul(Tensor a, Tensor b) {
         return LinearAlgebra.matmul(a, b);

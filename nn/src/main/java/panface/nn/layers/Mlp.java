@@ -4,6 +4,7 @@ import panface.nn.Layer;
 import panface.nn.Module;
 import panface.tensor.F;
 import panface.tensor.Tensor;
+import panface.tensor.backend.UnaryOp;
 import panface.tensor.random.Generator;
 
 /** fc1 -> activation -> dropout -> fc2 -> dropout (timm's Mlp). Keys: fc1.*, fc2.*. */
@@ -33,12 +34,13 @@ public final class Mlp extends Module implements Layer {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor h = fc1.forward(x);
-        h = switch (act) {
-            case RELU6 -> F.relu6(h);
-            case GELU -> F.gelu(h);
-            case RELU -> F.relu(h);
+        UnaryOp op = switch (act) {
+            case RELU6 -> UnaryOp.RELU6;
+            case GELU -> UnaryOp.GELU;
+            case RELU -> UnaryOp.RELU;
         };
+        // on the GPU the bias and the activation run as one fused pass after the product
+        Tensor h = F.linearActivation(x, fc1.weight().data(), fc1.bias().data(), op, 0);
         h = drop.forward(h);
         return drop.forward(fc2.forward(h));
     }

@@ -133,6 +133,29 @@ public interface Backend {
                            Tensor gq, Tensor gk, Tensor gv);
 
     /**
+     * out = act(x + bias) with bias (N) added along the last dimension of x (..., N): the epilogue
+     * of a linear layer. The default adds, then applies the activation; backends with a fused
+     * kernel (CUDA) do both in one pass, keeping x + bias in registers.
+     */
+    default void biasActivation(UnaryOp act, double a, double b, Tensor x, Tensor bias, Tensor out) {
+        Tensor z = Tensor.empty(x.device(), x.dtype(), x.shape());
+        binary(BinaryOp.ADD, x, bias.expand(x.shape()), z);
+        unary(act, z, out, a, b);
+        z.storage().close();
+    }
+
+    /** gz = gy * act'(x + bias), the gradient of {@link #biasActivation} with respect to x (and, summed, to bias). */
+    default void biasActivationBackward(UnaryOp act, double a, double b, Tensor x, Tensor bias, Tensor gy, Tensor gz) {
+        Tensor z = Tensor.empty(x.device(), x.dtype(), x.shape());
+        Tensor y = Tensor.empty(x.device(), x.dtype(), x.shape());
+        binary(BinaryOp.ADD, x, bias.expand(x.shape()), z);
+        unary(act, z, y, a, b);
+        unaryBackward(act, z, y, gy, gz, a, b);
+        y.storage().close();
+        z.storage().close();
+    }
+
+    /**
      * One fused AdamW update of a contiguous parameter, in place (PyTorch's torch.optim.AdamW):
      * p *= 1 - lr*wd; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
      * p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps), for step t (1-based).

@@ -276,6 +276,36 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void biasActivation(UnaryOp act, double a, double b, Tensor x, Tensor bias, Tensor out) {
+        if (!fusable(x, bias, out)) {
+            Backend.super.biasActivation(act, a, b, x, bias, out);
+            return;
+        }
+        long n = x.numel();
+        KernelArgs k = KernelArgs.begin().i32(act.ordinal()).i64(n).i64(bias.numel()).ptr(start(x)).ptr(start(bias))
+                .ptr(start(out)).f64(a).f64(b);
+        dev.launch1d("elementwise.cu", "bias_act_" + sfx(x.dtype()), n, k);
+    }
+
+    @Override
+    public void biasActivationBackward(UnaryOp act, double a, double b, Tensor x, Tensor bias, Tensor gy, Tensor gz) {
+        if (!fusable(x, bias, gz) || !gy.isContiguous() || gy.dtype() != x.dtype()) {
+            Backend.super.biasActivationBackward(act, a, b, x, bias, gy, gz);
+            return;
+        }
+        long n = x.numel();
+        KernelArgs k = KernelArgs.begin().i32(act.ordinal()).i64(n).i64(bias.numel()).ptr(start(x)).ptr(start(bias))
+                .ptr(start(gy)).ptr(start(gz)).f64(a).f64(b);
+        dev.launch1d("elementwise.cu", "bias_act_backward_" + sfx(x.dtype()), n, k);
+    }
+
+    /** Contiguous floating x and out of one dtype, and a contiguous bias as long as x's last dimension. */
+    private static boolean fusable(Tensor x, Tensor bias, Tensor out) {
+        return x.dtype().isFloating() && x.dtype() == bias.dtype() && x.dtype() == out.dtype() && x.isContiguous() && out.isContiguous()
+                && bias.isContiguous() && bias.dim() == 1 && x.dim() >= 1 && bias.size(0) == x.size(-1) && x.numel() > 0;
+    }
+
+    @Override
     public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
         if (a.dtype() != b.dtype()) {
             throw new IllegalArgumentException("binary " + op + " needs operands of one dtype, got " + a.dtype() + " and " + b.dtype());

@@ -17,6 +17,50 @@ public final class Elementwise {
     private Elementwise() {
     }
 
+    private static final java.util.Set<UnaryOp> ACTIVATIONS = java.util.EnumSet.of(UnaryOp.RELU, UnaryOp.RELU6, UnaryOp.LEAKY_RELU,
+            UnaryOp.SIGMOID, UnaryOp.TANH, UnaryOp.SILU, UnaryOp.GELU, UnaryOp.GELU_TANH, UnaryOp.HARDSWISH, UnaryOp.HARDSIGMOID);
+
+    /**
+     * act(x + bias) with bias (N) along the last dimension of x (..., N), in one pass where the
+     * backend fuses it; a is the activation's parameter (LeakyReLU's slope). Differentiable in x
+     * and bias; the backward recomputes x + bias rather than keeping it.
+     */
+    public static Tensor biasActivation(Tensor x, Tensor bias, UnaryOp act, double a) {
+        if (!ACTIVATIONS.contains(act)) {
+            throw new IllegalArgumentException("biasActivation takes one of " + ACTIVATIONS + ", not " + act);
+        }
+        if (x.dim() == 0 || bias.dim() != 1 || bias.size(0) != x.size(-1)) {
+            throw new IllegalArgumentException("biasActivation expects x (..., N) and bias (N), got " + x.describe() + " and " + bias.describe());
+        }
+        sameDevice("biasActivation", x, bias);
+        DType t = DType.promote(x.dtype(), bias.dtype());
+        if (!t.isFloating()) {
+            throw new IllegalArgumentException("biasActivation needs floating-point tensors, got " + x.describe());
+        }
+        x = x.to(t);
+        bias = bias.to(t);
+        Tensor xc = x.detach().contiguous();
+        Tensor bc = bias.detach().contiguous();
+        Tensor y = x.newEmpty(t, x.shape());
+        x.backend().biasActivation(act, a, 0, xc, bc, y);
+        if (!GradMode.needsGrad(x, bias)) {
+            return y;
+        }
+        int n = x.size(-1);
+        Node node = new Node("bias_" + act.name().toLowerCase(Locale.ROOT), x, bias) {
+            @Override
+            public Tensor[] backward(Tensor g) {
+                Tensor xs = saved(0);
+                Tensor gz = xs.newEmpty(xs.dtype(), xs.shape());
+                xs.backend().biasActivationBackward(act, a, 0, xs, saved(1), g.contiguous(), gz);
+                Tensor gb = needs(1) ? gz.reshape(-1, n).sum(0, false) : null;
+                return new Tensor[] {needs(0) ? gz : null, gb};
+            }
+        };
+        node.save(xc, bc);
+        return y.withGradFn(node);
+    }
+
     /** y = op(x) with parameters a, b (see {@link UnaryOp}). */
     public static Tensor unary(UnaryOp op, Tensor x, double a, double b) {
         boolean toBool = op == UnaryOp.NONZERO || op == UnaryOp.NOT;

@@ -1,11 +1,11 @@
 package panface.tensor.ops;
 
-import panface.tensor.Autocast;
-
 import java.util.Arrays;
 
+import panface.tensor.Autocast;
 import panface.tensor.Shape;
 import panface.tensor.Tensor;
+import panface.tensor.backend.UnaryOp;
 import panface.tensor.autograd.GradMode;
 import panface.tensor.autograd.Node;
 
@@ -78,6 +78,20 @@ public final class LinearAlgebra {
                 return new Tensor[] {gx, gy};
             }
         });
+    }
+
+    /**
+     * act(linear(x, weight, bias)): on the CPU the bias rides in the GEMM and the activation
+     * follows; elsewhere the product runs without bias and a fused bias+activation pass follows.
+     */
+    public static Tensor linearActivation(Tensor x, Tensor weight, Tensor bias, UnaryOp act, double a) {
+        x = Autocast.forProduct(x);
+        weight = Autocast.forProduct(weight);
+        bias = Autocast.forProduct(bias);
+        if (bias == null || x.device().isCpu()) {
+            return Elementwise.unary(act, linear(x, weight, bias), a, 0);
+        }
+        return Elementwise.biasActivation(matmul(x, weight.mT()), bias, act, a);
     }
 
     /** y = x @ weight^T + bias, with weight (OUT, IN) and bias (OUT) or null. */

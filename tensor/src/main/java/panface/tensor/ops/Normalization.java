@@ -1,9 +1,8 @@
 package panface.tensor.ops;
 
-import panface.tensor.Autocast;
-
 import java.util.Arrays;
 
+import panface.tensor.Autocast;
 import panface.tensor.DType;
 import panface.tensor.Shape;
 import panface.tensor.Tensor;

@@ -1,7 +1,6 @@
 package panface.tensor.ops;
 
 import panface.tensor.Autocast;
-
 import panface.tensor.DType;
 import panface.tensor.Reduction;
 import panface.tensor.Shape;

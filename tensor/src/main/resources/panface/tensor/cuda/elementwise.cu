@@ -115,6 +115,29 @@ __device__ void unary_backward_impl(int op, i64 n, const T* x, Layout lx, const 
     }
 }
 
+// A linear layer's epilogue over contiguous (rows, cols) data: y = act(x + bias[col]), with
+// x + bias kept in the compute type (never rounded to a 16-bit storage type in between).
+template <typename T>
+__device__ void bias_act_impl(int op, i64 n, i64 cols, const T* x, const T* bias, T* y, double a, double b) {
+    typedef typename Num<T>::C C;
+    FOR_N(i, n) {
+        C z = Num<T>::load(x[i]) + Num<T>::load(bias[i % cols]);
+        y[i] = Num<T>::store(unary_op<C>(op, z, (C)a, (C)b));
+    }
+}
+
+// gz = gy * act'(x + bias), recomputing x + bias and act(x + bias) for derivatives that use them.
+template <typename T>
+__device__ void bias_act_backward_impl(int op, i64 n, i64 cols, const T* x, const T* bias, const T* gy, T* gz, double a,
+                                       double b) {
+    typedef typename Num<T>::C C;
+    FOR_N(i, n) {
+        C z = Num<T>::load(x[i]) + Num<T>::load(bias[i % cols]);
+        C y = unary_op<C>(op, z, (C)a, (C)b);
+        gz[i] = Num<T>::store(Num<T>::load(gy[i]) * unary_derivative<C>(op, z, y, (C)a, (C)b));
+    }
+}
+
 template <typename C> __device__ C binary_op(int op, C x, C y) {
     switch (op) {
         case ADD: return x + y;
@@ -232,6 +255,13 @@ FOR_ALL_TYPES(UNARY)
     extern "C" __global__ void unary_backward_##sfx(int op, i64 n, const T* x, Layout lx, const T* y, Layout ly, const T* gy,  \
                                                     Layout lgy, T* gx, Layout lgx, double a, double b) {                       \
         unary_backward_impl<T>(op, n, x, lx, y, ly, gy, lgy, gx, lgx, a, b);                                                     \
+    }                                                                                                                          \
+    extern "C" __global__ void bias_act_##sfx(int op, i64 n, i64 cols, const T* x, const T* bias, T* y, double a, double b) {  \
+        bias_act_impl<T>(op, n, cols, x, bias, y, a, b);                                                                        \
+    }                                                                                                                          \
+    extern "C" __global__ void bias_act_backward_##sfx(int op, i64 n, i64 cols, const T* x, const T* bias, const T* gy, T* gz,  \
+                                                       double a, double b) {                                                   \
+        bias_act_backward_impl<T>(op, n, cols, x, bias, gy, gz, a, b);                                                          \
     }
 FOR_FLOAT_TYPES(UNARY_BACKWARD)
 

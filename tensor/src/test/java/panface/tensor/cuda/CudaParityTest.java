@@ -80,6 +80,10 @@ class CudaParityTest {
         c.add(new Case("batched matmul with broadcasting", new int[][] {s(2, 3, 17, 40), s(40, 9)}, x -> F.matmul(x.get(0), x.get(1))));
         c.add(new Case("linear on a transposed view", new int[][] {s(64, 48), s(31, 64), s(31)},
                 x -> F.linear(x.get(0).transpose(0, 1), x.get(1), x.get(2))));
+        c.add(new Case("linear with fused bias+gelu and bias+silu", new int[][] {s(3, 20, 48), s(96, 48), s(96)},
+                x -> F.linearActivation(x.get(0), x.get(1), x.get(2), panface.tensor.backend.UnaryOp.GELU, 0)
+                        .add(F.biasActivation(x.get(0).narrow(2, 0, 1).expand(3, 20, 96).contiguous(), x.get(2),
+                                panface.tensor.backend.UnaryOp.SILU, 0))));
         for (int d : new int[] {32, 64, 100, 128, 160}) {
             c.add(new Case("attention D=" + d, new int[][] {s(2, 3, 37, d), s(2, 3, 29, d), s(2, 3, 29, d)},
                     x -> F.scaledDotProductAttention(x.get(0), x.get(1), x.get(2), 1 / Math.sqrt(d))));

@@ -113,7 +113,7 @@ class KernelSourcesTest {
             }
         }
         for (String a : FLOATS) {
-            elementwise.addAll(List.of("unary_backward_" + a, "binary_" + a, "binary_pred_" + a));
+            elementwise.addAll(List.of("unary_backward_" + a, "binary_" + a, "binary_pred_" + a, "bias_act_" + a, "bias_act_backward_" + a));
         }
         for (String a : List.of("i32", "i64", "b8")) {
             elementwise.addAll(List.of("binary_int_" + a, "binary_int_pred_" + a));
