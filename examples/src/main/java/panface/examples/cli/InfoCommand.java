@@ -3,6 +3,7 @@ package panface.examples.cli;
 import panface.tensor.Backends;
 import panface.tensor.Device;
 import panface.tensor.cpu.CpuInfo;
+import panface.tensor.cuda.CudaBackendProvider;
 
 /** {@code info}: what this machine offers the library. */
 public final class InfoCommand implements Command {
@@ -30,6 +31,9 @@ public final class InfoCommand implements Command {
         }
         boolean cuda = Backends.isAvailable(Device.cuda(0));
         System.out.println("cuda        " + (cuda ? "available" : "not available: " + Backends.unavailableReason(Device.cuda(0))));
+        for (String line : CudaBackendProvider.libraries().split("\n")) {
+            System.out.println("  " + line);
+        }
         return 0;
     }
 }

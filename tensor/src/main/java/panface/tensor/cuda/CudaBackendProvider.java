@@ -66,11 +66,13 @@ public final class CudaBackendProvider implements BackendProvider {
         StringBuilder sb = new StringBuilder();
         for (NativeLibraries.Spec s : new NativeLibraries.Spec[] {NativeLibraries.CUDA, NativeLibraries.NVRTC, NativeLibraries.CUBLASLT,
                 NativeLibraries.CUBLAS, NativeLibraries.NCCL}) {
+            String where;
             try {
-                sb.append(s.description()).append(": ").append(NativeLibraries.load(s)).append('\n');
+                where = String.valueOf(NativeLibraries.load(s));
             } catch (RuntimeException e) {
-                sb.append(s.description()).append(": not found\n");
+                where = "not found";
             }
+            sb.append(s.description()).append(": ").append(where).append('\n');
         }
         return sb.toString();
     }
