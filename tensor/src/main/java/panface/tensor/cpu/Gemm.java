@@ -14,13 +14,12 @@ import panface.tensor.Tensor;
 /**
  * Batched GEMM on the CPU: OpenBLAS ({@code cblas_sgemm}/{@code cblas_dgemm} on the heap arrays,
  * transposed views passed as transpose flags without copies), or {@link JavaGemm} when OpenBLAS
- * cannot be loaded. OpenBLAS's own threads are pinned to this backend's thread count; many small
- * products of one batch run in parallel on our pool with OpenBLAS single-threaded per call.
+ * cannot be loaded. OpenBLAS runs single-threaded: the backend's own pool splits each product (or
+ * a batch of them) across its threads, so GEMMs and the other kernels share one set of threads.
  */
 final class Gemm {
     private static final Logger LOG = LoggerFactory.getLogger(Gemm.class);
     private static final OpenBlas BLAS = loadBlas();
-    private static final ThreadLocal<Boolean> SINGLE = ThreadLocal.withInitial(() -> false);
 
     private Gemm() {
     }
@@ -28,7 +27,7 @@ final class Gemm {
     private static OpenBlas loadBlas() {
         try {
             OpenBlas b = OpenBlas.get();
-            b.setNumThreads(Parallel.threads());
+            b.setNumThreads(1);
             return b;
         } catch (NativeLibraryException e) {
             LOG.info("OpenBLAS is not available, GEMM uses the pure-Java Vector API kernel ({})", e.getMessage().replace('\n', ' '));
@@ -103,42 +102,87 @@ final class Gemm {
         }
         if (m == 1 && t == DType.F32) {
             // a row times a matrix is a matrix-vector product: stream the matrix once (GEMV), which
-            // GEMM kernels do poorly for a single row (the face ViT head: 1 x 36864 x 256)
-            for (int i = 0; i < count; i++) {
-                int trans = lb.trans() ? OpenBlas.NO_TRANS : OpenBlas.TRANS;
-                int rows = lb.trans() ? n : k;
-                int cols = lb.trans() ? k : n;
-                int incx = la.trans() ? la.ld() : 1;
-                BLAS.sgemv(trans, rows, cols, (float) alpha, slice((float[]) ba, bOff[i]), lb.ld(), slice((float[]) aa, aOff[i]), incx, (float) beta,
-                        slice((float[]) oa, oOff[i]), 1);
-            }
-            return true;
-        }
-        Call call = i -> blas(t, la, lb, m, n, k, alpha, aa, aOff[i], ba, bOff[i], beta, oa, oOff[i], lo.ld());
-        double flops = 2.0 * m * n * k;
-        if (count >= 2 && flops < 4e6 && Parallel.threads() > 1) {
-            Parallel.forRange(count, 1, (from, to) -> {
-                singleThreadedBlas();
-                for (int i = from; i < to; i++) {
-                    call.run(i);
+            // GEMM kernels do poorly for a single row (the face ViT head: 1 x 36864 x 512); the
+            // output columns are split across the pool
+            int parts = partsFor(2.0 * n * k * count, n, count);
+            Parallel.forRange(count * parts, 1, (from, to) -> {
+                for (int idx = from; idx < to; idx++) {
+                    int i = idx / parts;
+                    int c0 = bound(n, parts, idx % parts, 8);
+                    int c1 = bound(n, parts, idx % parts + 1, 8);
+                    if (c1 > c0) {
+                        gemv(la, lb, c1 - c0, k, alpha, (float[]) aa, aOff[i], (float[]) ba, bOff[i] + (lb.trans() ? c0 * lb.ld() : c0), beta,
+                                (float[]) oa, oOff[i] + c0);
+                    }
                 }
             });
-        } else {
-            for (int i = 0; i < count; i++) {
-                call.run(i);
-            }
+            return true;
         }
+        // OpenBLAS runs single-threaded and the pool splits the work: whole matrices of a batch
+        // across threads, else each product into row (or column) blocks, so one set of threads
+        // serves GEMMs and the other kernels alike (OpenBLAS's own threads spin after each call
+        // and would compete with the pool for the cores)
+        int parts = partsFor(2.0 * m * n * k * count, Math.max(m, n), count);
+        boolean splitRows = m >= n;
+        int align = t == DType.F32 ? 16 : 8;
+        Parallel.forRange(count * parts, 1, (from, to) -> {
+            for (int idx = from; idx < to; idx++) {
+                int i = idx / parts;
+                int p = idx % parts;
+                if (splitRows) {
+                    int r0 = bound(m, parts, p, align);
+                    int r1 = bound(m, parts, p + 1, align);
+                    if (r1 > r0) {
+                        blas(t, la, lb, r1 - r0, n, k, alpha, aa, aOff[i] + (la.trans() ? r0 : r0 * la.ld()), ba, bOff[i], beta, oa,
+                                oOff[i] + r0 * lo.ld(), lo.ld());
+                    }
+                } else {
+                    int c0 = bound(n, parts, p, align);
+                    int c1 = bound(n, parts, p + 1, align);
+                    if (c1 > c0) {
+                        blas(t, la, lb, m, c1 - c0, k, alpha, aa, aOff[i], ba, bOff[i] + (lb.trans() ? c0 * lb.ld() : c0), beta, oa,
+                                oOff[i] + c0, lo.ld());
+                    }
+                }
+            }
+        });
         return true;
     }
 
-    @FunctionalInterface
-    private interface Call {
-        void run(int i);
+    /** Below this many flops a product runs on the calling thread (waking the pool costs more). */
+    private static final double PARALLEL_FLOPS = Double.parseDouble(System.getProperty("panface.gemm.parallelFlops", "1.5e6"));
+
+    /** Blocks per matrix: 1 when the batch alone fills the pool or the work is small. */
+    private static int partsFor(double flops, int splitDim, int count) {
+        int threads = Parallel.threads();
+        if (threads <= 1 || flops < PARALLEL_FLOPS || count >= threads) {
+            return 1;
+        }
+        return Math.max(1, Math.min(threads, splitDim / 16));
+    }
+
+    /** The start of block p of parts over [0, n), rounded to a multiple of align (the end for p = parts). */
+    static int bound(int n, int parts, int p, int align) {
+        if (p >= parts) {
+            return n;
+        }
+        long b = (long) n * p / parts;
+        return (int) Math.min(n, (b + align / 2) / align * align);
+    }
+
+    /** y[0, rows) of out = alpha * a (1 x k) . B + beta * out, for the column block of B starting at bo. */
+    private static void gemv(Layout la, Layout lb, int cols, int k, double alpha, float[] a, int ao, float[] b, int bo, double beta, float[] out,
+                             int oo) {
+        int trans = lb.trans() ? OpenBlas.NO_TRANS : OpenBlas.TRANS;
+        int rows = lb.trans() ? cols : k;
+        int width = lb.trans() ? k : cols;
+        int incx = la.trans() ? la.ld() : 1;
+        BLAS.sgemv(trans, rows, width, (float) alpha, slice(b, bo), lb.ld(), slice(a, ao), incx, (float) beta, slice(out, oo), 1);
     }
 
     /**
-     * Row-major float GEMM on raw arrays (for fused kernels): C = alpha op(A) op(B) + beta C. From
-     * a pool thread the call is single-threaded (the caller parallelises).
+     * Row-major float GEMM on raw arrays (for fused kernels): C = alpha op(A) op(B) + beta C, one
+     * single-threaded call (the caller parallelises).
      */
     static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int ao, int lda, float[] b, int bo, int ldb,
                       float beta, float[] c, int co, int ldc) {
@@ -146,17 +190,8 @@ final class Gemm {
             JavaGemm.sgemm(transA, transB, m, n, k, alpha, a, ao, lda, b, bo, ldb, beta, c, co, ldc);
             return;
         }
-        singleThreadedBlas();
         BLAS.sgemm(transA ? OpenBlas.TRANS : OpenBlas.NO_TRANS, transB ? OpenBlas.TRANS : OpenBlas.NO_TRANS, m, n, k, alpha, slice(a, ao), lda,
                 slice(b, bo), ldb, beta, slice(c, co), ldc);
-    }
-
-    /** On a pool thread, make this thread's OpenBLAS calls single-threaded (once). */
-    private static void singleThreadedBlas() {
-        if (Thread.currentThread() instanceof java.util.concurrent.ForkJoinWorkerThread && !SINGLE.get()) {
-            BLAS.setNumThreadsLocal(1);
-            SINGLE.set(true);
-        }
     }
 
     private static void blas(DType t, Layout la, Layout lb, int m, int n, int k, double alpha, Object a, int ao, Object b, int bo,

@@ -26,7 +26,10 @@ class GemmTest {
 
     @Test
     void matchesTheReferenceOnManyLayouts() {
-        int[][] sizes = {{1, 1, 1}, {3, 5, 7}, {17, 33, 9}, {64, 1, 40}, {1, 70, 3}, {40, 64, 128}};
+        // the last four are large enough to be split across threads: by rows, by columns, and a
+        // matrix-vector product split by output columns (odd sizes, so blocks do not align)
+        int[][] sizes = {{1, 1, 1}, {3, 5, 7}, {17, 33, 9}, {64, 1, 40}, {1, 70, 3}, {40, 64, 128}, {150, 70, 97}, {37, 80, 301},
+            {1, 3001, 700}, {1, 500, 2003}};
         for (DType t : new DType[] {DType.F32, DType.F64}) {
             double tol = t == DType.F32 ? 1e-4 : 1e-12;
             for (int[] s : sizes) {
