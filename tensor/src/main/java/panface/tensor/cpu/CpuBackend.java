@@ -82,6 +82,20 @@ public final class CpuBackend implements Backend {
     // ---- elementwise --------------------------------------------------------------------------
 
     @Override
+    public void biasActivation(UnaryOp act, double a, double b, Tensor x, Tensor bias, Tensor out) {
+        if (!VecElementwise.biasActivation(act, x, bias, out, a, b)) {
+            Backend.super.biasActivation(act, a, b, x, bias, out);
+        }
+    }
+
+    @Override
+    public void biasActivationBackward(UnaryOp act, double a, double b, Tensor x, Tensor bias, Tensor gy, Tensor gz) {
+        if (!VecElementwise.biasActivationBackward(act, x, bias, gy, gz, a, b)) {
+            Backend.super.biasActivationBackward(act, a, b, x, bias, gy, gz);
+        }
+    }
+
+    @Override
     public void unary(UnaryOp op, Tensor x, Tensor out, double a, double b) {
         if (!VecElementwise.unary(op, x, out, a, b)) {
             RefKernels.unary(op, x, out, a, b);

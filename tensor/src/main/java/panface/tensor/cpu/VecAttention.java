@@ -20,39 +20,66 @@ final class VecAttention {
     private VecAttention() {
     }
 
-    /** In place: row r of p (rows x s) becomes exp(p - lse[r]) (with lse computed when save is set). */
-    private static void softmaxRows(float[] p, int rows, int s, float[] lse, int lo, boolean compute) {
+    /** In place: row r of p (rows x s) becomes exp(p - lse[lo + r]), the probabilities recomputed from the saved log-sum-exp. */
+    private static void softmaxRows(float[] p, int rows, int s, float[] lse, int lo) {
         int ub = s - s % L;
         for (int r = 0; r < rows; r++) {
             int o = r * s;
-            float l;
-            if (compute) {
-                FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-                for (int j = 0; j < ub; j += L) {
-                    vmax = vmax.max(FloatVector.fromArray(S, p, o + j));
-                }
-                float max = vmax.reduceLanes(VectorOperators.MAX);
-                for (int j = ub; j < s; j++) {
-                    max = Math.max(max, p[o + j]);
-                }
-                FloatVector vsum = FloatVector.zero(S);
-                for (int j = 0; j < ub; j += L) {
-                    vsum = vsum.add(FloatVector.fromArray(S, p, o + j).sub(max).lanewise(VectorOperators.EXP));
-                }
-                double sum = vsum.reduceLanes(VectorOperators.ADD);
-                for (int j = ub; j < s; j++) {
-                    sum += Math.exp(p[o + j] - max);
-                }
-                l = max + (float) Math.log(sum);
-                lse[lo + r] = l;
-            } else {
-                l = lse[lo + r];
-            }
+            float l = lse[lo + r];
             for (int j = 0; j < ub; j += L) {
                 FloatVector.fromArray(S, p, o + j).sub(l).lanewise(VectorOperators.EXP).intoArray(p, o + j);
             }
             for (int j = ub; j < s; j++) {
                 p[o + j] = (float) Math.exp(p[o + j] - l);
+            }
+        }
+    }
+
+    /**
+     * The forward's softmax with one exponential per score: row r of p (rows x s) becomes
+     * exp(p - max_r) (not yet divided by its sum), lse[lo + r] = max_r + log(sum_r), and inv[r] =
+     * 1 / sum_r, so the caller normalises the (rows x dv) output instead of the (rows x s) scores.
+     */
+    private static void expRows(float[] p, int rows, int s, float[] lse, int lo, float[] inv) {
+        int ub = s - s % L;
+        for (int r = 0; r < rows; r++) {
+            int o = r * s;
+            FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (int j = 0; j < ub; j += L) {
+                vmax = vmax.max(FloatVector.fromArray(S, p, o + j));
+            }
+            float max = vmax.reduceLanes(VectorOperators.MAX);
+            for (int j = ub; j < s; j++) {
+                max = Math.max(max, p[o + j]);
+            }
+            FloatVector vsum = FloatVector.zero(S);
+            for (int j = 0; j < ub; j += L) {
+                FloatVector e = FloatVector.fromArray(S, p, o + j).sub(max).lanewise(VectorOperators.EXP);
+                e.intoArray(p, o + j);
+                vsum = vsum.add(e);
+            }
+            double sum = vsum.reduceLanes(VectorOperators.ADD);
+            for (int j = ub; j < s; j++) {
+                float e = (float) Math.exp(p[o + j] - max);
+                p[o + j] = e;
+                sum += e;
+            }
+            lse[lo + r] = max + (float) Math.log(sum);
+            inv[r] = (float) (1.0 / sum);
+        }
+    }
+
+    /** Row r of the (rows x n) block at o (row stride ld) times inv[r]. */
+    private static void scaleRows(float[] a, int o, int ld, int rows, int n, float[] inv) {
+        int ub = n - n % L;
+        for (int r = 0; r < rows; r++) {
+            int ro = o + r * ld;
+            float f = inv[r];
+            for (int j = 0; j < ub; j += L) {
+                FloatVector.fromArray(S, a, ro + j).mul(f).intoArray(a, ro + j);
+            }
+            for (int j = ub; j < n; j++) {
+                a[ro + j] *= f;
             }
         }
     }
@@ -93,10 +120,12 @@ final class VecAttention {
         int lo1 = out.stride(2);
         Parallel.forRange(bh, 1, (lo, hi) -> {
             float[] p = new float[t * s];
+            float[] inv = new float[t];
             for (int b = lo; b < hi; b++) {
                 Gemm.sgemm(false, true, t, s, d, (float) scale, qa, base(q, b, heads), lq, ka, base(k, b, heads), lk, 0f, p, 0, s);
-                softmaxRows(p, t, s, la, lse.offset() + b * t, true);
+                expRows(p, t, s, la, lse.offset() + b * t, inv);
                 Gemm.sgemm(false, false, t, dv, s, 1f, p, 0, s, va, base(v, b, heads), lv, 0f, oa, base(out, b, heads), lo1);
+                scaleRows(oa, base(out, b, heads), lo1, t, dv, inv);
             }
         });
         return true;
@@ -137,7 +166,7 @@ final class VecAttention {
                 int lg = gy.stride(2);
                 int lout = out.stride(2);
                 Gemm.sgemm(false, true, t, s, d, sc, qa, qo, lq, ka, ko, lk, 0f, p, 0, s);
-                softmaxRows(p, t, s, la, lse.offset() + b * t, false);
+                softmaxRows(p, t, s, la, lse.offset() + b * t);
                 Gemm.sgemm(true, false, s, dv, t, 1f, p, 0, s, ga, go, lg, 0f, dvv, base(gv, b, heads), gv.stride(2));
                 Gemm.sgemm(false, true, t, s, dv, 1f, ga, go, lg, va, vo, lv, 0f, dp, 0, s);
                 int ub = s - s % L;

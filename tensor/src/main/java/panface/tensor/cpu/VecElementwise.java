@@ -111,21 +111,134 @@ final class VecElementwise {
         return Strided.offsets(shape, strides, t.offset());
     }
 
+    // Three loops rather than one with "broadcast or load" choices inside: a vector that is either
+    // a loop invariant or a fresh load is a phi of two vector values, which C2 boxes (an allocation
+    // per iteration); separate loops keep every vector in registers.
     private static void row(BinaryOp op, float[] as, int ao, int sa, float[] bs, int bo, int sb, float[] os, int oo, int n) {
-        FloatVector av = sa == 0 ? FloatVector.broadcast(S, as[ao]) : null;
-        FloatVector bv = sb == 0 ? FloatVector.broadcast(S, bs[bo]) : null;
+        if (sa == 1 && sb == 1) {
+            rowVV(op, as, ao, bs, bo, os, oo, n);
+        } else if (sa == 1) {
+            rowVS(op, as, ao, FloatVector.broadcast(S, bs[bo]), os, oo, n);
+        } else if (sb == 1) {
+            rowSV(op, FloatVector.broadcast(S, as[ao]), bs, bo, os, oo, n);
+        } else {
+            FloatVector v = apply(op, FloatVector.broadcast(S, as[ao]), FloatVector.broadcast(S, bs[bo]));
+            java.util.Arrays.fill(os, oo, oo + n, v.lane(0));
+        }
+    }
+
+    private static void rowVV(BinaryOp op, float[] as, int ao, float[] bs, int bo, float[] os, int oo, int n) {
         int i = 0;
-        for (; i + L <= n; i += L) {
-            FloatVector x = av != null ? av : FloatVector.fromArray(S, as, ao + i);
-            FloatVector y = bv != null ? bv : FloatVector.fromArray(S, bs, bo + i);
-            apply(op, x, y).intoArray(os, oo + i);
+        int up = S.loopBound(n);
+        switch (op) {
+            case ADD -> {
+                for (; i < up; i += L) {
+                    FloatVector.fromArray(S, as, ao + i).add(FloatVector.fromArray(S, bs, bo + i)).intoArray(os, oo + i);
+                }
+            }
+            case MUL -> {
+                for (; i < up; i += L) {
+                    FloatVector.fromArray(S, as, ao + i).mul(FloatVector.fromArray(S, bs, bo + i)).intoArray(os, oo + i);
+                }
+            }
+            case SUB -> {
+                for (; i < up; i += L) {
+                    FloatVector.fromArray(S, as, ao + i).sub(FloatVector.fromArray(S, bs, bo + i)).intoArray(os, oo + i);
+                }
+            }
+            default -> {
+                for (; i < up; i += L) {
+                    apply(op, FloatVector.fromArray(S, as, ao + i), FloatVector.fromArray(S, bs, bo + i)).intoArray(os, oo + i);
+                }
+            }
         }
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector x = av != null ? av : FloatVector.fromArray(S, as, ao + i, m);
-            FloatVector y = bv != null ? bv : FloatVector.fromArray(S, bs, bo + i, m);
-            apply(op, x, y).intoArray(os, oo + i, m);
+            apply(op, FloatVector.fromArray(S, as, ao + i, m), FloatVector.fromArray(S, bs, bo + i, m)).intoArray(os, oo + i, m);
         }
+    }
+
+    private static void rowVS(BinaryOp op, float[] as, int ao, FloatVector y, float[] os, int oo, int n) {
+        int i = 0;
+        int up = S.loopBound(n);
+        for (; i < up; i += L) {
+            apply(op, FloatVector.fromArray(S, as, ao + i), y).intoArray(os, oo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            apply(op, FloatVector.fromArray(S, as, ao + i, m), y).intoArray(os, oo + i, m);
+        }
+    }
+
+    private static void rowSV(BinaryOp op, FloatVector x, float[] bs, int bo, float[] os, int oo, int n) {
+        int i = 0;
+        int up = S.loopBound(n);
+        for (; i < up; i += L) {
+            apply(op, x, FloatVector.fromArray(S, bs, bo + i)).intoArray(os, oo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            apply(op, x, FloatVector.fromArray(S, bs, bo + i, m)).intoArray(os, oo + i, m);
+        }
+    }
+
+    /**
+     * out = act(x + bias) over contiguous float32 rows (bias along the last dimension): the bias
+     * is added into the output row and the activation runs over it while it is in cache.
+     */
+    static boolean biasActivation(UnaryOp op, Tensor x, Tensor bias, Tensor out, double a, double b) {
+        if (!VecMath.supports(op) || !f32Contiguous(x, bias, out) || bias.dim() != 1 || bias.numel() == 0) {
+            return false;
+        }
+        float[] xs = data(x);
+        float[] bs = data(bias);
+        float[] ys = data(out);
+        int xo = x.offset();
+        int bo = bias.offset();
+        int yo = out.offset();
+        int cols = bias.numel();
+        int rows = x.numel() / cols;
+        float fa = (float) a;
+        float fb = (float) b;
+        VecUnary.Loop loop = VecUnary.loop(op);
+        Parallel.forRange(rows, Math.max(1, GRAIN / cols), (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                rowVV(BinaryOp.ADD, xs, xo + r * cols, bs, bo, ys, yo + r * cols, cols);
+                loop.run(ys, yo + r * cols, ys, yo + r * cols, 0, cols, fa, fb);
+            }
+        });
+        return true;
+    }
+
+    /** gz = gy * act'(x + bias) over contiguous float32 rows, x + bias and act(x + bias) recomputed per row. */
+    static boolean biasActivationBackward(UnaryOp op, Tensor x, Tensor bias, Tensor gy, Tensor gz, double a, double b) {
+        if (!VecMath.supports(op) || !f32Contiguous(x, bias, gy, gz) || bias.dim() != 1 || bias.numel() == 0) {
+            return false;
+        }
+        float[] xs = data(x);
+        float[] bs = data(bias);
+        float[] gs = data(gy);
+        float[] out = data(gz);
+        int xo = x.offset();
+        int bo = bias.offset();
+        int go = gy.offset();
+        int oo = gz.offset();
+        int cols = bias.numel();
+        int rows = x.numel() / cols;
+        float fa = (float) a;
+        float fb = (float) b;
+        VecUnary.Loop loop = VecUnary.loop(op);
+        VecUnary.GradLoop grad = VecUnary.gradLoop(op);
+        Parallel.forRange(rows, Math.max(1, GRAIN / cols), (lo, hi) -> {
+            float[] z = new float[cols];
+            float[] y = new float[cols];
+            for (int r = lo; r < hi; r++) {
+                rowVV(BinaryOp.ADD, xs, xo + r * cols, bs, bo, z, 0, cols);
+                loop.run(z, 0, y, 0, 0, cols, fa, fb);
+                grad.run(z, 0, y, 0, gs, go + r * cols, out, oo + r * cols, 0, cols, fa, fb);
+            }
+        });
+        return true;
     }
 
     private static FloatVector apply(BinaryOp op, FloatVector x, FloatVector y) {

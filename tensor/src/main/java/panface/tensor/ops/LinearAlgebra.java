@@ -81,17 +81,21 @@ public final class LinearAlgebra {
     }
 
     /**
-     * act(linear(x, weight, bias)): on the CPU the bias rides in the GEMM and the activation
-     * follows; elsewhere the product runs without bias and a fused bias+activation pass follows.
+     * act(linear(x, weight, bias)): the product runs without bias (leading dimensions flattened
+     * into one GEMM), then one fused pass adds the bias and applies the activation.
      */
     public static Tensor linearActivation(Tensor x, Tensor weight, Tensor bias, UnaryOp act, double a) {
         x = Autocast.forProduct(x);
         weight = Autocast.forProduct(weight);
         bias = Autocast.forProduct(bias);
-        if (bias == null || x.device().isCpu()) {
+        if (bias == null || x.dim() < 1 || weight.dim() != 2 || x.size(-1) != weight.size(1) || x.dtype() != weight.dtype()) {
             return Elementwise.unary(act, linear(x, weight, bias), a, 0);
         }
-        return Elementwise.biasActivation(matmul(x, weight.mT()), bias, act, a);
+        int[] shape = x.shape();
+        Tensor x2 = x.dim() == 2 ? x : x.reshape(-1, x.size(-1));
+        Tensor y = Elementwise.biasActivation(matmul(x2, weight.mT()), bias, act, a);
+        shape[shape.length - 1] = weight.size(0);
+        return x.dim() == 2 ? y : y.reshape(shape);
     }
 
     /** y = x @ weight^T + bias, with weight (OUT, IN) and bias (OUT) or null. */
