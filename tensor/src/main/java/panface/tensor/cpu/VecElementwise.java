@@ -79,6 +79,29 @@ final class VecElementwise {
                 || !out.isContiguous() || out.dim() == 0) {
             return false;
         }
+        // an operand strided along its last dimension (a transposed view) is first packed by the
+        // blocked copy kernel: one extra pass, far cheaper than element-by-element indexing
+        Tensor pa = a.stride(-1) > 1 ? packed(a) : null;
+        Tensor pb = b.stride(-1) > 1 ? packed(b) : null;
+        try {
+            return binaryRows(op, pa != null ? pa : a, pb != null ? pb : b, out);
+        } finally {
+            if (pa != null) {
+                pa.storage().close();
+            }
+            if (pb != null) {
+                pb.storage().close();
+            }
+        }
+    }
+
+    private static Tensor packed(Tensor t) {
+        Tensor p = Tensor.empty(t.device(), t.dtype(), t.shape());
+        CopyKernels.copy(t, p);
+        return p;
+    }
+
+    private static boolean binaryRows(BinaryOp op, Tensor a, Tensor b, Tensor out) {
         int sa = a.stride(-1);
         int sb = b.stride(-1);
         if ((sa != 0 && sa != 1) || (sb != 0 && sb != 1)) {
