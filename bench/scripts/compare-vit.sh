@@ -3,6 +3,8 @@
 # against PyTorch in one run, on the same weights. With COMPARE_EXTERNAL=1 also against ONNX
 # Runtime and libtorch 2.7.1 (MKL/oneDNN, through DJL, offline): those runners are built by the
 # Maven profile "compare" (comparison-only dependencies from Maven Central).
+# Every runner warms up 20 times at batch 1 (ours compiles its kernels in the JIT) and 3 times at
+# batch 32, then reports the best of 30 and 5 runs.
 # Needs a Python with PyTorch (PYTHON, default /usr/bin/python3); 2 threads by default (THREADS).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
