@@ -81,8 +81,8 @@ final class VecElementwise {
         }
         // an operand strided along its last dimension (a transposed view) is first packed by the
         // blocked copy kernel: one extra pass, far cheaper than element-by-element indexing
-        Tensor pa = a.stride(-1) > 1 ? packed(a) : null;
-        Tensor pb = b.stride(-1) > 1 ? packed(b) : null;
+        Tensor pa = a.stride(-1) > 1 && packable(a) ? packed(a) : null;
+        Tensor pb = b.stride(-1) > 1 && packable(b) ? packed(b) : null;
         try {
             return binaryRows(op, pa != null ? pa : a, pb != null ? pb : b, out);
         } finally {
@@ -93,6 +93,13 @@ final class VecElementwise {
                 pb.storage().close();
             }
         }
+    }
+
+    /** Largest operand packed (bytes): bigger ones take the indexed path rather than raise peak memory by their size. */
+    private static final long PACK_LIMIT = Long.getLong("panface.cpu.packLimitBytes", 32L << 20);
+
+    private static boolean packable(Tensor t) {
+        return 4L * t.numel() <= PACK_LIMIT;
     }
 
     private static Tensor packed(Tensor t) {

@@ -73,11 +73,20 @@ public final class LinearAlgebra {
             public Tensor[] backward(Tensor g) {
                 Tensor x = input(0);
                 Tensor y = input(1);
-                Tensor gx = needs(0) ? Reductions.sumTo(mm(g, y.mT()), x.shape()) : null;
-                Tensor gy = needs(1) ? Reductions.sumTo(mm(x.mT(), g), y.shape()) : null;
+                // an operand that is a transposed view (w.mT() in linear layers) gets its gradient
+                // computed transposed, so that the view's own backward hands on a contiguous tensor
+                Tensor gx = !needs(0) ? null : columnMajor(x) ? Reductions.sumTo(mm(y, g.mT()).mT(), x.shape())
+                        : Reductions.sumTo(mm(g, y.mT()), x.shape());
+                Tensor gy = !needs(1) ? null : columnMajor(y) ? Reductions.sumTo(mm(g.mT(), x).mT(), y.shape())
+                        : Reductions.sumTo(mm(x.mT(), g), y.shape());
                 return new Tensor[] {gx, gy};
             }
         });
+    }
+
+    /** A matrix (or batch of them) stored column by column: a transposed view of a row-major one. */
+    private static boolean columnMajor(Tensor t) {
+        return t.dim() >= 2 && t.stride(-2) == 1 && t.stride(-1) != 1 && t.size(-1) > 1 && t.size(-2) > 1;
     }
 
     /**
