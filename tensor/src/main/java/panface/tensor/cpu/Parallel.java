@@ -1,26 +1,36 @@
 package panface.tensor.cpu;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinWorkerThread;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The intra-op thread pool of the CPU backend. Its size is {@code -Dpanface.threads=N} (default:
- * the available processors). Work submitted from inside a pool thread runs on the calling thread,
- * so nested parallel loops never oversubscribe.
+ * The intra-op threads of the CPU backend. A loop of {@code -Dpanface.threads=N} chunks (default:
+ * the available processors) runs its first chunk on the calling thread and the others on N - 1
+ * worker threads; the caller takes back any chunk no worker has started by the time it is done.
+ * Work submitted from inside a worker runs on that worker, so nested loops never oversubscribe.
+ *
+ * <p>Workers spin for {@code -Dpanface.cpu.spinMicros} (default 100) after their last chunk
+ * before they sleep: a model's ops come in quick succession, and waking a sleeping thread (on a
+ * virtual machine, a halted virtual CPU) can take longer than a small op itself. Set it to 0 on
+ * machines shared with other busy processes.
  */
 public final class Parallel {
-    private static final int THREADS = Integer.getInteger("panface.threads", Runtime.getRuntime().availableProcessors());
-    private static final ForkJoinPool POOL = new ForkJoinPool(Math.max(1, THREADS), pool -> {
-        ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
-        t.setName("panface-cpu-" + t.getPoolIndex());
-        t.setDaemon(true);
-        return t;
-    }, null, false);
+    private static final int THREADS = Math.max(1, Integer.getInteger("panface.threads", Runtime.getRuntime().availableProcessors()));
+    private static final long SPIN_NANOS = 1000L * Math.max(0, Integer.getInteger("panface.cpu.spinMicros", 100));
+    private static final ConcurrentLinkedQueue<Part> QUEUE = new ConcurrentLinkedQueue<>();
+    private static final Worker[] WORKERS = startWorkers();
 
     private Parallel() {
+    }
+
+    private static Worker[] startWorkers() {
+        Worker[] w = new Worker[THREADS - 1];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = new Worker(i + 1);
+            w[i].start();
+        }
+        return w;
     }
 
     /** The number of threads kernels split work across. */
@@ -36,24 +46,23 @@ public final class Parallel {
 
     /**
      * Runs body over [0, n) in chunks of at least {@code grain} items, in parallel when there is
-     * enough work, on the calling thread otherwise. The calling thread runs the first chunk itself
-     * and takes back any chunk no pool thread has started by the time it is done, so a short loop
-     * costs at most one wake-up and never waits on a sleeping thread.
+     * enough work, on the calling thread otherwise.
      */
     public static void forRange(int n, int grain, RangeBody body) {
         if (n <= 0) {
             return;
         }
         int chunks = Math.min(THREADS, Math.max(1, n / Math.max(1, grain)));
-        if (chunks <= 1 || Thread.currentThread() instanceof ForkJoinWorkerThread) {
+        if (chunks <= 1 || Thread.currentThread() instanceof Worker) {
             body.run(0, n);
             return;
         }
         Part[] parts = new Part[chunks - 1];
         for (int c = 1; c < chunks; c++) {
             parts[c - 1] = new Part(body, (int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks));
-            POOL.execute(parts[c - 1]);
+            QUEUE.add(parts[c - 1]);
         }
+        wake(parts.length);
         Throwable failure = null;
         try {
             body.run(0, (int) ((long) n / chunks));
@@ -61,7 +70,10 @@ public final class Parallel {
             failure = e;
         }
         for (Part p : parts) {
-            p.runIfUnclaimed();
+            if (p.claim()) {
+                QUEUE.remove(p);
+                p.runClaimed();
+            }
         }
         for (Part p : parts) {
             p.awaitDone();
@@ -79,8 +91,56 @@ public final class Parallel {
         }
     }
 
-    /** One chunk, run by whichever of a pool thread and the caller claims it first. */
-    private static final class Part extends RecursiveAction {
+    /** Unparks up to n sleeping workers (spinning ones find the work themselves). */
+    private static void wake(int n) {
+        for (Worker w : WORKERS) {
+            if (n == 0) {
+                return;
+            }
+            if (w.sleeping) {
+                LockSupport.unpark(w);
+                n--;
+            }
+        }
+    }
+
+    private static final class Worker extends Thread {
+        private volatile boolean sleeping;
+
+        Worker(int index) {
+            super("panface-cpu-" + index);
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            while (true) {
+                Part p = QUEUE.poll();
+                if (p != null) {
+                    if (p.claim()) {
+                        p.runClaimed();
+                    }
+                    continue;
+                }
+                long deadline = System.nanoTime() + SPIN_NANOS;
+                while (QUEUE.isEmpty() && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+                if (!QUEUE.isEmpty()) {
+                    continue;
+                }
+                sleeping = true;
+                // re-check after announcing sleep: a submitter that missed the flag has queued first
+                if (QUEUE.isEmpty()) {
+                    LockSupport.park(this);
+                }
+                sleeping = false;
+            }
+        }
+    }
+
+    /** One chunk, run by whichever of a worker and the caller claims it first. */
+    private static final class Part {
         private final RangeBody body;
         private final int lo;
         private final int hi;
@@ -95,15 +155,11 @@ public final class Parallel {
             this.hi = hi;
         }
 
-        @Override
-        protected void compute() {
-            runIfUnclaimed();
+        boolean claim() {
+            return claimed.compareAndSet(false, true);
         }
 
-        void runIfUnclaimed() {
-            if (!claimed.compareAndSet(false, true)) {
-                return;
-            }
+        void runClaimed() {
             try {
                 body.run(lo, hi);
             } catch (Throwable t) {
@@ -115,7 +171,7 @@ public final class Parallel {
         }
 
         void awaitDone() {
-            for (int spin = 0; !done && spin < 2000; spin++) {
+            for (int spin = 0; !done && spin < 20_000; spin++) {
                 Thread.onSpinWait();
             }
             while (!done) {
