@@ -53,9 +53,10 @@ public final class RowOpsComparison {
         double fb = Timing.bestSeconds(() -> {
             try (Scope inner = Scope.open()) {
                 op.apply(xg, wg, bg).backward(up);
-                xg.zeroGrad();
-                wg.zeroGrad();
-                bg.zeroGrad();
+                // as the PyTorch side (grad = None): the next backward writes fresh gradients
+                xg.clearGrad();
+                wg.clearGrad();
+                bg.clearGrad();
             }
         }, 60, 60);
         Report.line(name + "_fwd_bwd", fb, "");

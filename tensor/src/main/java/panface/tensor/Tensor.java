@@ -418,6 +418,19 @@ public final class Tensor {
         }
     }
 
+    /**
+     * Drops the gradient and frees its buffer now (PyTorch's {@code zero_grad(set_to_none=True)}):
+     * the next backward writes a fresh gradient instead of adding to zeros. A tensor obtained
+     * earlier from {@link #grad()} must not be used afterwards.
+     */
+    public void clearGrad() {
+        Tensor g = grad;
+        grad = null;
+        if (g != null) {
+            g.storage.close();
+        }
+    }
+
     /** Clears the gradient by filling it with zeros (keeps the buffer). */
     public void zeroGrad() {
         if (grad != null) {

@@ -21,7 +21,12 @@ final class CopyKernels {
         CpuStorage s = Ref.storage(src);
         CpuStorage d = Ref.storage(dst);
         if (src.dtype() == dst.dtype() && src.isContiguous() && dst.isContiguous()) {
-            System.arraycopy(s.array(), src.offset(), d.array(), dst.offset(), n);
+            Object a = s.array();
+            Object b = d.array();
+            int so = src.offset();
+            int dOff = dst.offset();
+            // large copies are split across the threads: one core does not saturate memory bandwidth
+            Parallel.forRange(n, BULK_GRAIN, (lo, hi) -> System.arraycopy(a, so + lo, b, dOff + lo, hi - lo));
             return;
         }
         if (src.dtype() == DType.F32 && dst.dtype() == DType.F32) {
@@ -60,22 +65,28 @@ final class CopyKernels {
         });
     }
 
+    /** Elements per chunk of a bulk copy or fill (below twice this, one thread does it). */
+    static final int BULK_GRAIN = 1 << 18;
+
     static void fill(Tensor dst, double value) {
         CpuStorage d = Ref.storage(dst);
         if (dst.isContiguous()) {
-            int from = dst.offset();
-            int to = from + dst.numel();
-            switch (dst.dtype()) {
-                case F32 -> Arrays.fill(d.floats(), from, to, (float) value);
-                case F64 -> Arrays.fill(d.doubles(), from, to, value);
-                case I64 -> Arrays.fill(d.longs(), from, to, (long) value);
-                case I32 -> Arrays.fill(d.ints(), from, to, (int) value);
-                default -> {
-                    for (int i = from; i < to; i++) {
-                        d.setDouble(i, value);
+            int base = dst.offset();
+            Parallel.forRange(dst.numel(), BULK_GRAIN, (lo, hi) -> {
+                int from = base + lo;
+                int to = base + hi;
+                switch (dst.dtype()) {
+                    case F32 -> Arrays.fill(d.floats(), from, to, (float) value);
+                    case F64 -> Arrays.fill(d.doubles(), from, to, value);
+                    case I64 -> Arrays.fill(d.longs(), from, to, (long) value);
+                    case I32 -> Arrays.fill(d.ints(), from, to, (int) value);
+                    default -> {
+                        for (int i = from; i < to; i++) {
+                            d.setDouble(i, value);
+                        }
                     }
                 }
-            }
+            });
             return;
         }
         for (int o : Strided.offsets(dst)) {

@@ -34,15 +34,17 @@ public final class CpuStorage extends Storage {
     }
 
     private static void clear(Object a) {
-        switch (a) {
-            case float[] f -> java.util.Arrays.fill(f, 0f);
-            case double[] d -> java.util.Arrays.fill(d, 0.0);
-            case short[] s -> java.util.Arrays.fill(s, (short) 0);
-            case int[] i -> java.util.Arrays.fill(i, 0);
-            case long[] l -> java.util.Arrays.fill(l, 0L);
-            case byte[] b -> java.util.Arrays.fill(b, (byte) 0);
-            default -> throw new IllegalStateException();
-        }
+        Parallel.forRange(java.lang.reflect.Array.getLength(a), CopyKernels.BULK_GRAIN, (lo, hi) -> {
+            switch (a) {
+                case float[] f -> java.util.Arrays.fill(f, lo, hi, 0f);
+                case double[] d -> java.util.Arrays.fill(d, lo, hi, 0.0);
+                case short[] s -> java.util.Arrays.fill(s, lo, hi, (short) 0);
+                case int[] i -> java.util.Arrays.fill(i, lo, hi, 0);
+                case long[] l -> java.util.Arrays.fill(l, lo, hi, 0L);
+                case byte[] b -> java.util.Arrays.fill(b, lo, hi, (byte) 0);
+                default -> throw new IllegalStateException();
+            }
+        });
     }
 
     /** The backing array (its type depends on the dtype). */

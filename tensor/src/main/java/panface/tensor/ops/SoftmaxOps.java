@@ -37,7 +37,7 @@ public final class SoftmaxOps {
             @Override
             public Tensor[] backward(Tensor g) {
                 Tensor out = saved(0);
-                Tensor gx = Tensor.zerosLike(out);
+                Tensor gx = out.newEmpty(out.dtype(), out.shape());   // every element is written
                 out.backend().softmaxBackward(out, g.contiguous(), gx, log);
                 return new Tensor[] {gx};
             }
