@@ -13,6 +13,23 @@ import panface.tensor.internal.Floats;
 class TensorBasicsTest {
 
     @Test
+    void clearGradFreesTheBufferAndTheNextBackwardStartsFresh() {
+        try (Scope outer = Scope.open()) {
+            Tensor x = Tensor.of(new float[] {1, 2, 3}, 3).requiresGrad(true);
+            x.mul(x).sum().backward();
+            Tensor first = x.grad();
+            assertArrayEquals(new double[] {2, 4, 6}, first.toDoubleArray());
+            x.clearGrad();
+            assertEquals(null, x.grad());
+            assertThrows(IllegalStateException.class, first::toDoubleArray, "the old buffer is freed");
+            x.mul(x).sum().backward();
+            assertArrayEquals(new double[] {2, 4, 6}, x.grad().toDoubleArray(), "not added to the old gradient");
+            x.zeroGrad();
+            assertArrayEquals(new double[] {0, 0, 0}, x.grad().toDoubleArray());
+        }
+    }
+
+    @Test
     void createsAndReadsBack() {
         Tensor t = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
         assertArrayEquals(new int[] {2, 3}, t.shape());
