@@ -33,6 +33,11 @@ public final class Parallel {
         return w;
     }
 
+    /** True on one of the backend's worker threads. */
+    static boolean inWorker() {
+        return Thread.currentThread() instanceof Worker;
+    }
+
     /** The number of threads kernels split work across. */
     public static int threads() {
         return THREADS;
