@@ -240,8 +240,11 @@ final class VecRows {
         }
         float[] xs = VecElementwise.data(x);
         float[] ys = VecElementwise.data(y);
-        float[] ws = weight == null ? null : VecElementwise.data(weight);
-        float[] bs = bias == null ? null : VecElementwise.data(bias);
+        // a missing weight or bias becomes ones or zeros: conditional vector values in the loop
+        // would be phis of vectors, which C2 boxes
+        int n = x.size(-1);
+        float[] ws = weight == null ? ones(n) : VecElementwise.data(weight);
+        float[] bs = bias == null ? new float[n] : VecElementwise.data(bias);
         float[] ms = VecElementwise.data(mean);
         float[] rs = VecElementwise.data(rstd);
         int xo = x.offset();
@@ -273,18 +276,12 @@ final class VecRows {
                 rs[ro + r] = inv;
                 int j = 0;
                 for (; j + L <= cols; j += L) {
-                    FloatVector h = FloatVector.fromArray(S, xs, xr + j).sub(mu).mul(inv);
-                    if (ws != null) {
-                        h = h.mul(FloatVector.fromArray(S, ws, wo + j));
-                    }
-                    if (bs != null) {
-                        h = h.add(FloatVector.fromArray(S, bs, bo + j));
-                    }
-                    h.intoArray(ys, yr + j);
+                    FloatVector.fromArray(S, xs, xr + j).sub(mu).mul(inv).fma(FloatVector.fromArray(S, ws, wo + j),
+                            FloatVector.fromArray(S, bs, bo + j)).intoArray(ys, yr + j);
                 }
                 for (; j < cols; j++) {
                     float h = (xs[xr + j] - mu) * inv;
-                    ys[yr + j] = h * (ws == null ? 1f : ws[wo + j]) + (bs == null ? 0f : bs[bo + j]);
+                    ys[yr + j] = h * ws[wo + j] + bs[bo + j];
                 }
             }
         });
@@ -297,7 +294,7 @@ final class VecRows {
         }
         float[] xs = VecElementwise.data(x);
         float[] gs = VecElementwise.data(gy);
-        float[] ws = weight == null ? null : VecElementwise.data(weight);
+        float[] ws = weight == null ? ones(x.size(-1)) : VecElementwise.data(weight);
         float[] ms = VecElementwise.data(mean);
         float[] rs = VecElementwise.data(rstd);
         float[] dx = gx == null ? null : VecElementwise.data(gx);
@@ -335,7 +332,7 @@ final class VecRows {
                         if (pb.length > 0) {
                             FloatVector.fromArray(S, pb, i).add(g).intoArray(pb, i);
                         }
-                        FloatVector gh = ws == null ? g : g.mul(FloatVector.fromArray(S, ws, wo + i));
+                        FloatVector gh = g.mul(FloatVector.fromArray(S, ws, wo + i));
                         sg = sg.add(gh);
                         sgh = gh.fma(h, sgh);
                     }
@@ -350,7 +347,7 @@ final class VecRows {
                         if (pb.length > 0) {
                             pb[i] += g;
                         }
-                        float gh = ws == null ? g : g * ws[wo + i];
+                        float gh = g * ws[wo + i];
                         tg += gh;
                         tgh += gh * h;
                     }
@@ -364,13 +361,13 @@ final class VecRows {
                     for (; j + L <= cols; j += L) {
                         FloatVector g = FloatVector.fromArray(S, gs, gr + j);
                         FloatVector h = FloatVector.fromArray(S, xs, xr + j).sub(mu).mul(inv);
-                        FloatVector gh = ws == null ? g : g.mul(FloatVector.fromArray(S, ws, wo + j));
+                        FloatVector gh = g.mul(FloatVector.fromArray(S, ws, wo + j));
                         gh.sub(mg).sub(h.mul(mgh)).mul(inv).intoArray(dx, dr + j);
                     }
                     for (; j < cols; j++) {
                         float g = gs[gr + j];
                         float h = (xs[xr + j] - mu) * inv;
-                        float gh = ws == null ? g : g * ws[wo + j];
+                        float gh = g * ws[wo + j];
                         dx[dr + j] = (gh - mg - h * mgh) * inv;
                     }
                 }
@@ -394,5 +391,11 @@ final class VecRows {
             }
             d[o + j] = s;
         }
+    }
+
+    private static float[] ones(int n) {
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, 1f);
+        return a;
     }
 }
