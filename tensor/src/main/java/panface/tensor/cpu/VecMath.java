@@ -155,12 +155,17 @@ final class VecMath {
      * matters, so the weak relative accuracy near 0 does not show.
      */
     static FloatVector tailErf(FloatVector x) {
+        return tailErf(x, x.mul(x).neg().lanewise(VectorOperators.EXP));
+    }
+
+    /** {@link #tailErf(FloatVector)} given expMinusX2 = exp(-x^2) (shared with a caller that needs it too). */
+    static FloatVector tailErf(FloatVector x, FloatVector expMinusX2) {
         FloatVector ax = x.abs();
         FloatVector t = ax.fma(0.3275911f, 1f);
         t = t.broadcast(1f).div(t);
         FloatVector poly = t.fma(1.061405429f, -1.453152027f).fma(t, t.broadcast(1.421413741f)).fma(t, t.broadcast(-0.284496736f))
                 .fma(t, t.broadcast(0.254829592f)).mul(t);
-        FloatVector r = poly.mul(x.mul(x).neg().lanewise(VectorOperators.EXP)).neg().add(1f);
+        FloatVector r = poly.mul(expMinusX2).neg().add(1f);
         return r.blend(r.neg(), x.compare(VectorOperators.LT, 0f));
     }
 }

@@ -678,9 +678,10 @@ final class VecUnary {
     }
 
     private static FloatVector dGelu(FloatVector x, FloatVector y, float a, float b) {
-        FloatVector cdf = VecMath.tailErf(x.mul(INV_SQRT_2)).add(1f).mul(0.5f);
-        FloatVector pdf = x.mul(x).mul(-0.5f).lanewise(VectorOperators.EXP).mul(INV_SQRT_2PI);
-        return x.fma(pdf, cdf);
+        // one exponential: exp(-x^2/2) serves both the normal density and erf(x / sqrt 2)
+        FloatVector e = x.mul(x).mul(-0.5f).lanewise(VectorOperators.EXP);
+        FloatVector cdf = VecMath.tailErf(x.mul(INV_SQRT_2), e).add(1f).mul(0.5f);
+        return x.fma(e.mul(INV_SQRT_2PI), cdf);
     }
 
     static void geluGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
