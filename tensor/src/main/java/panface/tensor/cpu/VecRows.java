@@ -202,32 +202,46 @@ final class VecRows {
         int oo = gx.offset();
         int cols = y.size(-1);
         int rows = cols == 0 ? 0 : y.numel() / cols;
+        // separate loops for softmax and log-softmax: a vector chosen by a condition inside the
+        // loop is a phi of vectors, which C2 boxes
         Parallel.forRange(rows, grain(cols), (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 int yr = yo + r * cols;
                 int gr = go + r * cols;
                 int or = oo + r * cols;
+                int ub = cols - cols % L;
                 FloatVector acc = FloatVector.zero(S);
-                int i = 0;
-                for (; i + L <= cols; i += L) {
-                    FloatVector g = FloatVector.fromArray(S, gs, gr + i);
-                    acc = acc.add(log ? g : g.mul(FloatVector.fromArray(S, ys, yr + i)));
-                }
-                float s = acc.reduceLanes(VectorOperators.ADD);
-                for (; i < cols; i++) {
-                    s += log ? gs[gr + i] : gs[gr + i] * ys[yr + i];
-                }
-                int j = 0;
-                for (; j + L <= cols; j += L) {
-                    FloatVector g = FloatVector.fromArray(S, gs, gr + j);
-                    FloatVector yv = FloatVector.fromArray(S, ys, yr + j);
-                    FloatVector res = log ? g.sub(yv.lanewise(VectorOperators.EXP).mul(s)) : yv.mul(g.sub(s));
-                    res.intoArray(os, or + j);
-                }
-                for (; j < cols; j++) {
-                    float g = gs[gr + j];
-                    float yv = ys[yr + j];
-                    os[or + j] = log ? g - (float) Math.exp(yv) * s : yv * (g - s);
+                float s;
+                if (log) {
+                    for (int i = 0; i < ub; i += L) {
+                        acc = acc.add(FloatVector.fromArray(S, gs, gr + i));
+                    }
+                    s = acc.reduceLanes(VectorOperators.ADD);
+                    for (int i = ub; i < cols; i++) {
+                        s += gs[gr + i];
+                    }
+                    for (int j = 0; j < ub; j += L) {
+                        FloatVector yv = FloatVector.fromArray(S, ys, yr + j);
+                        FloatVector.fromArray(S, gs, gr + j).sub(yv.lanewise(VectorOperators.EXP).mul(s)).intoArray(os, or + j);
+                    }
+                    for (int j = ub; j < cols; j++) {
+                        os[or + j] = gs[gr + j] - (float) Math.exp(ys[yr + j]) * s;
+                    }
+                } else {
+                    for (int i = 0; i < ub; i += L) {
+                        acc = FloatVector.fromArray(S, gs, gr + i).fma(FloatVector.fromArray(S, ys, yr + i), acc);
+                    }
+                    s = acc.reduceLanes(VectorOperators.ADD);
+                    for (int i = ub; i < cols; i++) {
+                        s += gs[gr + i] * ys[yr + i];
+                    }
+                    for (int j = 0; j < ub; j += L) {
+                        FloatVector yv = FloatVector.fromArray(S, ys, yr + j);
+                        yv.mul(FloatVector.fromArray(S, gs, gr + j).sub(s)).intoArray(os, or + j);
+                    }
+                    for (int j = ub; j < cols; j++) {
+                        os[or + j] = ys[yr + j] * (gs[gr + j] - s);
+                    }
                 }
             }
         });
