@@ -29,6 +29,7 @@ final class CudaDevice {
     private final MemorySegment errorHost;
     private final ThreadLocal<Boolean> current = ThreadLocal.withInitial(() -> false);
     private CublasHandle cublas;
+    private final java.util.concurrent.ConcurrentHashMap<Long, Integer> sharedLimits = new java.util.concurrent.ConcurrentHashMap<>();
 
     CudaDevice(Device device) {
         this.device = device;
@@ -101,7 +102,12 @@ final class CudaDevice {
         makeCurrent();
         MemorySegment f = kernels.function(file, kernel);
         if (sharedBytes > 48 * 1024) {
-            Cuda.setMaxDynamicSharedMemory(f, sharedBytes);
+            // raise the function's dynamic shared-memory limit once (per size it has to cover)
+            Integer set = sharedLimits.get(f.address());
+            if (set == null || set < sharedBytes) {
+                Cuda.setMaxDynamicSharedMemory(f, sharedBytes);
+                sharedLimits.merge(f.address(), sharedBytes, Math::max);
+            }
         }
         Cuda.launch(f, kernel, gx, gy, 1, bx, 1, 1, sharedBytes, stream, args.params());
     }
