@@ -1,0 +1,85 @@
+package panface.bench.jmh;
+
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import panface.tensor.Backends;
+import panface.tensor.DType;
+import panface.tensor.Device;
+import panface.tensor.Tensor;
+import panface.tensor.backend.Backend;
+import panface.tensor.random.Generator;
+
+/**
+ * Fused float32 attention forward and backward at the face ViT's shape (T = 144 tokens, head
+ * dimension 32, 8 heads) for batch 1 and 32. Score: time per call.
+ */
+@org.openjdk.jmh.annotations.State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+public class AttentionBench extends State {
+    @Param({"1", "32"})
+    public int batch;
+
+    private final Backend cpu = Backends.of(Device.CPU);
+    private Tensor q;
+    private Tensor k;
+    private Tensor v;
+    private Tensor out;
+    private Tensor lse;
+    private Tensor gy;
+    private Tensor gq;
+    private Tensor gk;
+    private Tensor gv;
+
+    @Setup(Level.Trial)
+    public void setup() {
+        open();
+        Generator g = new Generator(3);
+        int h = 8;
+        int t = 144;
+        int d = 32;
+        q = Tensor.randn(g, batch, h, t, d);
+        k = Tensor.randn(g, batch, h, t, d);
+        v = Tensor.randn(g, batch, h, t, d);
+        gy = Tensor.randn(g, batch, h, t, d);
+        out = Tensor.zeros(batch, h, t, d);
+        lse = Tensor.zeros(DType.F32, batch, h, t);
+        gq = Tensor.zeros(batch, h, t, d);
+        gk = Tensor.zeros(batch, h, t, d);
+        gv = Tensor.zeros(batch, h, t, d);
+        cpu.attention(q, k, v, 0.17, out, lse);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        close();
+    }
+
+    @Benchmark
+    public Tensor forward() {
+        cpu.attention(q, k, v, 0.17, out, lse);
+        return out;
+    }
+
+    @Benchmark
+    public Tensor backward() {
+        cpu.attentionBackward(q, k, v, out, lse, gy, 0.17, gq, gk, gv);
+        return gq;
+    }
+}

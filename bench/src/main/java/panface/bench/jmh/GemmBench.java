@@ -1,0 +1,65 @@
+package panface.bench.jmh;
+
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import panface.tensor.Backends;
+import panface.tensor.Device;
+import panface.tensor.Tensor;
+import panface.tensor.random.Generator;
+
+/**
+ * float32 products C = A B^T (a linear layer) into a preallocated output: the face ViT's shapes
+ * at batch 1 (144 tokens) and 32 (4608 rows), and square ones. Score: time per product.
+ */
+@org.openjdk.jmh.annotations.State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+public class GemmBench extends State {
+    /** rows x inner x outputs. */
+    @Param({"144x256x768", "144x256x1024", "144x1024x256", "4608x256x768", "1024x1024x1024"})
+    public String shape;
+
+    private Tensor x;
+    private Tensor wT;
+    private Tensor out;
+
+    @Setup(Level.Trial)
+    public void setup() {
+        open();
+        String[] p = shape.split("x");
+        int m = Integer.parseInt(p[0]);
+        int k = Integer.parseInt(p[1]);
+        int n = Integer.parseInt(p[2]);
+        Generator g = new Generator(1);
+        x = Tensor.randn(g, m, k);
+        wT = Tensor.randn(g, n, k).mT();
+        out = Tensor.zeros(m, n);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        close();
+    }
+
+    @Benchmark
+    public Tensor linear() {
+        Backends.of(Device.CPU).matmul(x, wT, out, 1.0, 0.0);
+        return out;
+    }
+}

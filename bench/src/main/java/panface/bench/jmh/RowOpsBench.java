@@ -1,0 +1,114 @@
+package panface.bench.jmh;
+
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import panface.tensor.Backends;
+import panface.tensor.DType;
+import panface.tensor.Device;
+import panface.tensor.Tensor;
+import panface.tensor.backend.Backend;
+import panface.tensor.backend.BinaryOp;
+import panface.tensor.backend.UnaryOp;
+import panface.tensor.random.Generator;
+
+/**
+ * Row and elementwise kernels on (rows, cols) float32 into preallocated outputs, at the face
+ * ViT's sizes (rows = batch x 144 tokens): layer norm, softmax, GELU, ReLU6 with bias, add, and
+ * the layer-norm and softmax backwards. Score: time per call.
+ */
+@org.openjdk.jmh.annotations.State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+public class RowOpsBench extends State {
+    @Param({"144x256", "4608x512"})
+    public String shape;
+
+    private final Backend cpu = Backends.of(Device.CPU);
+    private Tensor x;
+    private Tensor y;
+    private Tensor g;
+    private Tensor w;
+    private Tensor b;
+    private Tensor mean;
+    private Tensor rstd;
+
+    @Setup(Level.Trial)
+    public void setup() {
+        open();
+        String[] p = shape.split("x");
+        int rows = Integer.parseInt(p[0]);
+        int cols = Integer.parseInt(p[1]);
+        Generator gen = new Generator(2);
+        x = Tensor.randn(gen, rows, cols);
+        g = Tensor.randn(gen, rows, cols);
+        y = Tensor.zeros(rows, cols);
+        w = Tensor.randn(gen, cols);
+        b = Tensor.randn(gen, cols);
+        mean = Tensor.zeros(DType.F32, rows);
+        rstd = Tensor.zeros(DType.F32, rows);
+        cpu.layerNorm(x, w, b, 1e-6, y, mean, rstd);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        close();
+    }
+
+    @Benchmark
+    public Tensor layerNorm() {
+        cpu.layerNorm(x, w, b, 1e-6, y, mean, rstd);
+        return y;
+    }
+
+    @Benchmark
+    public Tensor layerNormBackward() {
+        cpu.layerNormBackward(x, w, mean, rstd, g, y, null, null);
+        return y;
+    }
+
+    @Benchmark
+    public Tensor softmax() {
+        cpu.softmax(x, y, false);
+        return y;
+    }
+
+    @Benchmark
+    public Tensor softmaxBackward() {
+        cpu.softmaxBackward(x, g, y, false);
+        return y;
+    }
+
+    @Benchmark
+    public Tensor gelu() {
+        cpu.unary(UnaryOp.GELU, x, y, 0, 0);
+        return y;
+    }
+
+    @Benchmark
+    public Tensor biasRelu6() {
+        cpu.biasActivation(UnaryOp.RELU6, 0, 0, x, b, y);
+        return y;
+    }
+
+    @Benchmark
+    public Tensor add() {
+        cpu.binary(BinaryOp.ADD, x, g, y);
+        return y;
+    }
+}
