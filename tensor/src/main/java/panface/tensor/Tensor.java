@@ -405,6 +405,22 @@ public final class Tensor {
         }
     }
 
+    /**
+     * Takes g itself as this leaf's gradient (for the autograd engine, which calls it only with a
+     * gradient nothing else refers to); its memory moves to this tensor's scope.
+     */
+    public void adoptGrad(Tensor g) {
+        if (grad != null) {
+            throw new IllegalStateException("adoptGrad on a tensor that already has a gradient");
+        }
+        if (!Arrays.equals(g.shape, shape) || g.dtype() != dtype() || !g.device().equals(device())) {
+            accumulateGrad(g);
+            return;
+        }
+        adoptScopeOf(g, this);
+        grad = g;
+    }
+
     private static void adoptScopeOf(Tensor t, Tensor like) {
         Scope target = like.storage.owner();
         Scope current = t.storage.owner();

@@ -13,6 +13,34 @@ import panface.tensor.internal.Floats;
 class TensorBasicsTest {
 
     @Test
+    void leavesNeverShareGradientMemory() {
+        try (Scope outer = Scope.open()) {
+            // add hands the same gradient to both inputs
+            Tensor a = Tensor.of(new float[] {1, 2}, 2).requiresGrad(true);
+            Tensor b = Tensor.of(new float[] {3, 4}, 2).requiresGrad(true);
+            Tensor up = Tensor.of(new float[] {5, 6}, 2);
+            a.add(b).mul(2).backward(up);
+            assertArrayEquals(new double[] {10, 12}, a.grad().toDoubleArray());
+            assertArrayEquals(new double[] {10, 12}, b.grad().toDoubleArray());
+            a.zeroGrad();
+            assertArrayEquals(new double[] {10, 12}, b.grad().toDoubleArray(), "b's gradient is its own memory");
+            a.mul(2).add(b.mul(3)).backward(up);
+            assertArrayEquals(new double[] {10, 12}, a.grad().toDoubleArray());
+            assertArrayEquals(new double[] {25, 30}, b.grad().toDoubleArray());
+            // the caller's seed is never taken as a gradient
+            Tensor x = Tensor.of(new float[] {1, 2, 3, 4}, 4).requiresGrad(true);
+            Tensor seed = Tensor.of(new float[] {1, 1, 1, 1}, 2, 2);
+            x.reshape(2, 2).backward(seed);
+            x.zeroGrad();
+            assertArrayEquals(new double[] {1, 1, 1, 1}, seed.toDoubleArray());
+            // a leaf used twice gets the sum
+            Tensor z = Tensor.of(new float[] {2, 3}, 2).requiresGrad(true);
+            z.mul(z).add(z).sum().backward();
+            assertArrayEquals(new double[] {5, 7}, z.grad().toDoubleArray());
+        }
+    }
+
+    @Test
     void clearGradFreesTheBufferAndTheNextBackwardStartsFresh() {
         try (Scope outer = Scope.open()) {
             Tensor x = Tensor.of(new float[] {1, 2, 3}, 3).requiresGrad(true);

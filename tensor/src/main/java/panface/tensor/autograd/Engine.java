@@ -94,7 +94,13 @@ public final class Engine {
                     }
                     Node next = in.gradFn();
                     if (next == null) {
-                        in.accumulateGrad(gi);
+                        if (in.grad() == null && adoptable(gi, i, gIns, made, pending)) {
+                            // a fresh, whole, unshared gradient becomes the leaf's own (no copy)
+                            made.remove(gi.storage());
+                            in.adoptGrad(gi);
+                        } else {
+                            in.accumulateGrad(gi);
+                        }
                     } else {
                         Tensor prev = pending.remove(next);
                         if (prev == null) {
@@ -122,9 +128,32 @@ public final class Engine {
     }
 
     /**
+     * True when gradient i can be handed to its leaf as it is: the engine made its memory during
+     * this pass, it covers all of that memory contiguously, and no other gradient of the node and
+     * nothing pending shares it.
+     */
+    private static boolean adoptable(Tensor g, int i, Tensor[] gIns, Set<Storage> made, Map<Node, Tensor> pending) {
+        Storage s = g.storage();
+        if (!made.contains(s) || s.isClosed() || !g.isContiguous() || g.offset() != 0 || g.numel() != s.numel()) {
+            return false;
+        }
+        for (int j = 0; j < gIns.length; j++) {
+            if (j != i && gIns[j] != null && gIns[j].storage() == s) {
+                return false;
+            }
+        }
+        for (Tensor p : pending.values()) {
+            if (p.storage() == s) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Frees a gradient the engine made once nothing still waiting refers to its memory (pending
-     * gradients may be views of it). Gradients handed to leaves are copies, so leaves never
-     * share it.
+     * gradients may be views of it). Gradients handed to leaves are copies, or adopted whole
+     * after they leave the set of engine-made memory, so leaves never share it.
      */
     private static void free(Tensor g, Set<Storage> made, Map<Node, Tensor> pending) {
         Storage s = g.storage();
