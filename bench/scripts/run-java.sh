@@ -11,8 +11,5 @@ export JAVA_HOME
 if [ ! -f bench/target/bench-0.1.0-SNAPSHOT.jar ] || [ ! -d bench/target/lib ]; then
   ./mvnw -q -B -DskipTests -pl bench -am package >&2
 fi
-# OpenBLAS's threads (used for single products of 1e9 flops and more) sleep soon after each call
-# instead of spinning for ~2^28 cycles against the backend's own threads
-export OPENBLAS_THREAD_TIMEOUT=${OPENBLAS_THREAD_TIMEOUT:-4}
 exec "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC \
   -cp "bench/target/bench-0.1.0-SNAPSHOT.jar:bench/target/lib/*" "$@" 2> >(grep -v "Using incubator modules" >&2)

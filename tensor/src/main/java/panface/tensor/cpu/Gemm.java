@@ -122,17 +122,6 @@ final class Gemm {
         // across threads, else each product into row (or column) blocks, so one set of threads
         // serves GEMMs and the other kernels alike (OpenBLAS's own threads spin after each call
         // and would compete with the pool for the cores)
-        if (count == 1 && 2.0 * m * n * k >= OWN_THREADS_FLOPS && Parallel.threads() > 1 && !Parallel.inWorker()
-                && BLAS.setNumThreadsLocal(Parallel.threads())) {
-            // one large product on OpenBLAS's own threads, which share packed panels (blocks
-            // would each pack all of B); only when their spinning after the call is short
-            try {
-                blas(t, la, lb, m, n, k, alpha, aa, aOff[0], ba, bOff[0], beta, oa, oOff[0], lo.ld());
-            } finally {
-                BLAS.setNumThreadsLocal(1);
-            }
-            return true;
-        }
         int parts = partsFor(2.0 * m * n * k * count, Math.max(m, n), count);
         boolean splitRows = m >= n;
         int align = t == DType.F32 ? 16 : 8;
@@ -158,23 +147,6 @@ final class Gemm {
             }
         });
         return true;
-    }
-
-    /**
-     * From this many flops a single product runs on OpenBLAS's threads, when they sleep soon after
-     * a call: OPENBLAS_THREAD_TIMEOUT at most 10 (2^10 cycles) in the environment, which the
-     * launchers set. By default they spin for about 2^28 cycles and would slow every op after.
-     */
-    private static final double OWN_THREADS_FLOPS = shortBlasSpin()
-            ? Double.parseDouble(System.getProperty("panface.gemm.blasThreadsFlops", "1e9")) : Double.POSITIVE_INFINITY;
-
-    private static boolean shortBlasSpin() {
-        try {
-            String v = System.getenv("OPENBLAS_THREAD_TIMEOUT");
-            return v != null && Integer.parseInt(v.trim()) <= 10;
-        } catch (NumberFormatException e) {
-            return false;
-        }
     }
 
     /** Below this many flops a product runs on the calling thread (waking the pool costs more). */

@@ -33,11 +33,6 @@ public final class Parallel {
         return w;
     }
 
-    /** True on one of the backend's worker threads. */
-    static boolean inWorker() {
-        return Thread.currentThread() instanceof Worker;
-    }
-
     /** The number of threads kernels split work across. */
     public static int threads() {
         return THREADS;
