@@ -9,10 +9,10 @@ torch.set_num_threads(int(sys.argv[1]) if len(sys.argv) > 1 else 2)
 for n in (1024, 2048):
     a = torch.randn(n, n)
     b = torch.randn(n, n)
-    for _ in range(3):
+    for _ in range(5 if n >= 2048 else 20):
         torch.mm(a, b)
     times = []
-    for _ in range(7 if n >= 2048 else 15):
+    for _ in range(10 if n >= 2048 else 30):
         t = time.perf_counter()
         torch.mm(a, b)
         times.append(time.perf_counter() - t)

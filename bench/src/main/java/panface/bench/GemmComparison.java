@@ -26,7 +26,7 @@ public final class GemmComparison {
                     try (Scope inner = Scope.open()) {
                         a.matmul(b);
                     }
-                }, 3, n >= 2048 ? 7 : 15);
+                }, n >= 2048 ? 5 : 20, n >= 2048 ? 10 : 30);
                 double gflops = 2.0 * n * n * n / sec / 1e9;
                 Report.line("matmul_f32_" + n, sec, String.format(Locale.ROOT, "\"gflops\":%.1f", gflops));
             }
