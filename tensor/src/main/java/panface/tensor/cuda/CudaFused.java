@@ -230,7 +230,12 @@ final class CudaFused {
             return;
         }
         DType st = statType(q.dtype());
-        if (dl == 0 || s == 0) {
+        if (s == 0) {   // no keys: zero output and log-sum-exp -inf, as the CPU reference
+            backend.fill(out, 0.0);
+            backend.fill(lse, Double.NEGATIVE_INFINITY);
+            return;
+        }
+        if (dl == 0 || v.size(3) != d) {   // the fused kernels take v with q's head size
             composite(q, k, v, scale, out, lse);
             return;
         }
@@ -264,7 +269,7 @@ final class CudaFused {
         int s = k.size(2);
         int dl = lanesWidth(d);
         DType st = statType(q.dtype());
-        if (dl == 0 || s == 0 || t == 0) {
+        if (dl == 0 || s == 0 || t == 0 || v.size(3) != d) {
             compositeBackward(q, k, v, lse, gy, scale, gq, gk, gv);
             return;
         }

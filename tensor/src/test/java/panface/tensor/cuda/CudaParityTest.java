@@ -84,6 +84,8 @@ class CudaParityTest {
                 x -> F.linearActivation(x.get(0), x.get(1), x.get(2), panface.tensor.backend.UnaryOp.GELU, 0)
                         .add(F.biasActivation(x.get(0).narrow(2, 0, 1).expand(3, 20, 96).contiguous(), x.get(2),
                                 panface.tensor.backend.UnaryOp.SILU, 0))));
+        c.add(new Case("attention with a value head size unlike the query's", new int[][] {s(2, 2, 9, 32), s(2, 2, 7, 32), s(2, 2, 7, 20)},
+                x -> F.scaledDotProductAttention(x.get(0), x.get(1), x.get(2), 0.2)));
         for (int d : new int[] {32, 64, 100, 128, 160}) {
             c.add(new Case("attention D=" + d, new int[][] {s(2, 3, 37, d), s(2, 3, 29, d), s(2, 3, 29, d)},
                     x -> F.scaledDotProductAttention(x.get(0), x.get(1), x.get(2), 1 / Math.sqrt(d))));
