@@ -419,7 +419,8 @@ public final class CudaBackend implements Backend {
                 return false;
             }
         }
-        long rowsPerChunk = 64;
+        // chunks become gridDim.y, at most 65535
+        long rowsPerChunk = Math.max(64, (rows + 65534) / 65535);
         long chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
         DType acc = x.dtype() == DType.F64 ? DType.F64 : x.dtype().isFloating() ? DType.F32 : DType.I64;
         Tensor partial = Tensor.empty(device(), acc, (int) chunks, (int) cols);

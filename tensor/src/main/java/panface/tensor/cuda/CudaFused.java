@@ -160,7 +160,7 @@ final class CudaFused {
             backend.finish(o, gx);
         }
         if (gw != null || gb != null) {
-            long perChunk = 64;
+            long perChunk = Math.max(64, (rows + 65534) / 65535);   // chunks become gridDim.y, at most 65535
             long chunks = (rows + perChunk - 1) / perChunk;
             Tensor pw = Tensor.empty(backend.device(), st, (int) chunks, (int) cols);
             Tensor pb = Tensor.empty(backend.device(), st, (int) chunks, (int) cols);
@@ -235,7 +235,8 @@ final class CudaFused {
             backend.fill(lse, Double.NEGATIVE_INFINITY);
             return;
         }
-        if (dl == 0 || v.size(3) != d) {   // the fused kernels take v with q's head size
+        // the fused kernels take v with q's head size, and (batch x heads) as gridDim.y (at most 65535)
+        if (dl == 0 || v.size(3) != d || (long) b * h > 65535) {
             composite(q, k, v, scale, out, lse);
             return;
         }
@@ -269,7 +270,7 @@ final class CudaFused {
         int s = k.size(2);
         int dl = lanesWidth(d);
         DType st = statType(q.dtype());
-        if (dl == 0 || s == 0 || t == 0 || v.size(3) != d) {
+        if (dl == 0 || s == 0 || t == 0 || v.size(3) != d || (long) b * h > 65535) {
             compositeBackward(q, k, v, lse, gy, scale, gq, gk, gv);
             return;
         }
