@@ -38,7 +38,7 @@ final class Gemm {
     /** "OpenBLAS ..." or the Java fallback and why. */
     static String describe() {
         if (BLAS != null) {
-            return "OpenBLAS (" + BLAS.config().trim() + ", " + BLAS.numThreads() + " threads)";
+            return "OpenBLAS (" + BLAS.config().trim() + "), single-threaded calls split across " + Parallel.threads() + " threads";
         }
         NativeLibraryException f = OpenBlas.failure();
         return "Java Vector API kernel (OpenBLAS unavailable: " + (f == null ? "?" : f.getMessage().replace('\n', ' ')) + ")";
