@@ -15,6 +15,8 @@ kit=.gpu
 rm -rf "$kit"
 mkdir -p "$kit/lib" "$kit/test"
 
+# a fresh bench/target/lib: the comparison profile leaves its large runners (ONNX Runtime, libtorch) there
+rm -rf bench/target/lib
 ./mvnw -q -B -DskipTests install
 ./mvnw -q -B dependency:copy -Dartifact="org.junit.platform:junit-platform-console-standalone:$junit" -DoutputDirectory="$kit/test"
 
