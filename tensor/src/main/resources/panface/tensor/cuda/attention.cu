@@ -24,6 +24,23 @@ __device__ __forceinline__ i64 row_offset(const Strides4& s, int heads, int bh, 
     return (i64)b * s.b + (i64)h * s.h + row * s.t;
 }
 
+// Rows r0 .. r0+n of two (B, H, rows, d) tensors into shared tiles of TILE x width (in the
+// accumulation type), zero-padded past n rows and d columns; the whole block takes part.
+template <typename T, typename A>
+__device__ __forceinline__ void load_tile_pair(const T* a, const Strides4& sa, const T* b, const Strides4& sb, int heads, int bh,
+                                               int r0, int n, int d, int width, A* as, A* bs) {
+    for (int idx = threadIdx.x; idx < TILE * width; idx += blockDim.x) {
+        int r = idx / width, dd = idx - r * width;
+        A av = 0, bv = 0;
+        if (r < n && dd < d) {
+            av = (A)Num<T>::load(a[row_offset(sa, heads, bh, r0 + r) + dd]);
+            bv = (A)Num<T>::load(b[row_offset(sb, heads, bh, r0 + r) + dd]);
+        }
+        as[idx] = av;
+        bs[idx] = bv;
+    }
+}
+
 template <typename A> __device__ __forceinline__ A group_sum(A v) {
     v += __shfl_xor_sync(0xffffffffu, v, 1);
     v += __shfl_xor_sync(0xffffffffu, v, 2);
@@ -55,16 +72,7 @@ __device__ void attention_forward_impl(const T* q, Strides4 sq, const T* k, Stri
     for (int j0 = 0; j0 < sk_len; j0 += TILE) {
         int n = sk_len - j0 < TILE ? sk_len - j0 : TILE;
         __syncthreads();
-        for (int idx = threadIdx.x; idx < TILE * width; idx += blockDim.x) {
-            int j = idx / width, dd = idx - j * width;
-            A kv = 0, vv = 0;
-            if (j < n && dd < d) {
-                kv = (A)Num<T>::load(k[row_offset(sk, heads, bh, j0 + j) + dd]);
-                vv = (A)Num<T>::load(v[row_offset(sv, heads, bh, j0 + j) + dd]);
-            }
-            ks[idx] = kv;
-            vs[idx] = vv;
-        }
+        load_tile_pair<T, A>(k, sk, v, sv, heads, bh, j0, n, d, width, ks, vs);
         __syncthreads();
         A s[TILE];
         A tmax = -m_inf<A>();
@@ -153,16 +161,7 @@ __device__ void attention_dkdv_impl(const T* q, Strides4 sq, const T* k, Strides
     for (int i0 = 0; i0 < tq; i0 += TILE) {
         int n = tq - i0 < TILE ? tq - i0 : TILE;
         __syncthreads();
-        for (int idx = threadIdx.x; idx < TILE * width; idx += blockDim.x) {
-            int i = idx / width, dd = idx - i * width;
-            A qv = 0, gv2 = 0;
-            if (i < n && dd < d) {
-                qv = (A)Num<T>::load(q[row_offset(sq, heads, bh, i0 + i) + dd]);
-                gv2 = (A)Num<T>::load(gy[row_offset(sg, heads, bh, i0 + i) + dd]);
-            }
-            qs[idx] = qv;
-            gs[idx] = gv2;
-        }
+        load_tile_pair<T, A>(q, sq, gy, sg, heads, bh, i0, n, d, width, qs, gs);
         for (int i = threadIdx.x; i < TILE; i += blockDim.x) {
             ls[i] = i < n ? lse[(i64)bh * tq + i0 + i] : (A)0;
             ds[i] = i < n ? delta[(i64)bh * tq + i0 + i] : (A)0;
@@ -231,16 +230,7 @@ __device__ void attention_dq_impl(const T* q, Strides4 sq, const T* k, Strides4 
     for (int j0 = 0; j0 < sk_len; j0 += TILE) {
         int n = sk_len - j0 < TILE ? sk_len - j0 : TILE;
         __syncthreads();
-        for (int idx = threadIdx.x; idx < TILE * width; idx += blockDim.x) {
-            int j = idx / width, dd = idx - j * width;
-            A kv = 0, vv = 0;
-            if (j < n && dd < d) {
-                kv = (A)Num<T>::load(k[row_offset(sk, heads, bh, j0 + j) + dd]);
-                vv = (A)Num<T>::load(v[row_offset(sv, heads, bh, j0 + j) + dd]);
-            }
-            ks[idx] = kv;
-            vs[idx] = vv;
-        }
+        load_tile_pair<T, A>(k, sk, v, sv, heads, bh, j0, n, d, width, ks, vs);
         __syncthreads();
         for (int j = 0; j < n; ++j) {
             A sdot = 0, pdot = 0;
