@@ -81,8 +81,13 @@ final class VecElementwise {
         }
         // an operand strided along its last dimension (a transposed view) is first packed by the
         // blocked copy kernel: one extra pass, far cheaper than element-by-element indexing
-        Tensor pa = a.stride(-1) > 1 && packable(a) ? packed(a) : null;
-        Tensor pb = b.stride(-1) > 1 && packable(b) ? packed(b) : null;
+        boolean packA = a.stride(-1) > 1;
+        boolean packB = b.stride(-1) > 1;
+        if ((packA && !packable(a)) || (packB && !packable(b))) {
+            return false;   // the indexed path, without packing the other operand for nothing
+        }
+        Tensor pa = packA ? packed(a) : null;
+        Tensor pb = packB ? packed(b) : null;
         try {
             return binaryRows(op, pa != null ? pa : a, pb != null ? pb : b, out);
         } finally {
