@@ -138,21 +138,26 @@ public interface Backend {
      * kernel (CUDA) do both in one pass, keeping x + bias in registers.
      */
     default void biasActivation(UnaryOp act, double a, double b, Tensor x, Tensor bias, Tensor out) {
-        Tensor z = Tensor.empty(x.device(), x.dtype(), x.shape());
-        binary(BinaryOp.ADD, x, bias.expand(x.shape()), z);
+        Tensor z = plusBias(x, bias);
         unary(act, z, out, a, b);
         z.storage().close();
     }
 
     /** gz = gy * act'(x + bias), the gradient of {@link #biasActivation} with respect to x (and, summed, to bias). */
     default void biasActivationBackward(UnaryOp act, double a, double b, Tensor x, Tensor bias, Tensor gy, Tensor gz) {
-        Tensor z = Tensor.empty(x.device(), x.dtype(), x.shape());
+        Tensor z = plusBias(x, bias);
         Tensor y = Tensor.empty(x.device(), x.dtype(), x.shape());
-        binary(BinaryOp.ADD, x, bias.expand(x.shape()), z);
         unary(act, z, y, a, b);
         unaryBackward(act, z, y, gy, gz, a, b);
         y.storage().close();
         z.storage().close();
+    }
+
+    /** A new tensor x + bias, bias along the last dimension (the caller frees it). */
+    private Tensor plusBias(Tensor x, Tensor bias) {
+        Tensor z = Tensor.empty(x.device(), x.dtype(), x.shape());
+        binary(BinaryOp.ADD, x, bias.expand(x.shape()), z);
+        return z;
     }
 
     /**
