@@ -35,6 +35,7 @@ public final class OpenBlas {
     private final MethodHandle setThreadsLocal;
     private final MethodHandle getThreads;
     private final MethodHandle getConfig;
+    private final OpenBlasKernels kernels;
 
     private OpenBlas(SymbolLookup lib) {
         Linker linker = Linker.nativeLinker();
@@ -53,6 +54,25 @@ public final class OpenBlas {
                 .map(s -> linker.downcallHandle(s, FunctionDescriptor.of(i, i))).orElse(null);
         getThreads = linker.downcallHandle(find(lib, "openblas_get_num_threads"), FunctionDescriptor.of(i));
         getConfig = linker.downcallHandle(find(lib, "openblas_get_config"), FunctionDescriptor.of(p));
+        OpenBlasKernels k = null;
+        var coreName = lib.find("openblas_get_corename");
+        if (coreName.isPresent()) {
+            try {
+                MemorySegment name = (MemorySegment) linker.downcallHandle(coreName.get(), FunctionDescriptor.of(p)).invokeExact();
+                k = OpenBlasKernels.forCore(lib, name.reinterpret(256).getString(0)).orElse(null);
+            } catch (Throwable t) {
+                k = null;
+            }
+        }
+        kernels = k;
+    }
+
+    /**
+     * The GEMM packing routines and kernel of the detected core, or null when this library or
+     * core does not offer them in a known format (see {@link OpenBlasKernels}).
+     */
+    public OpenBlasKernels kernels() {
+        return kernels;
     }
 
     private static MemorySegment find(SymbolLookup lib, String name) {
