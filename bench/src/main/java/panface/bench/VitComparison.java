@@ -33,7 +33,8 @@ public final class VitComparison {
         try (Scope s = Scope.open()) {
             FaceViT vit = new FaceViT(ViTConfig.named("vit_t").withoutRegularization());
             vit.loadStateDict(WeightFiles.stateDict(dir.resolve("vit_t.safetensors")), true);
-            vit.eval();
+            // as FaceEmbedder does: evaluation mode, weights packed for the GEMM kernel once
+            vit.prepareInference();
             Map<String, Tensor> check = Safetensors.load(dir.resolve("check.safetensors"));
             try (var g = GradMode.noGrad()) {
                 double err = vit.forward(check.get("x")).sub(check.get("embedding")).abs().max().item();

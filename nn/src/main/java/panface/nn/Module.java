@@ -138,6 +138,7 @@ public abstract class Module {
         if (strict && !report.clean()) {
             throw new IllegalArgumentException("state dict does not match " + getClass().getSimpleName() + ": " + report);
         }
+        visit(Module::weightsChanged);
         try (var g = GradMode.noGrad()) {
             for (Map.Entry<String, Tensor> e : own.entrySet()) {
                 Tensor src = state.get(e.getKey());
@@ -151,6 +152,7 @@ public abstract class Module {
 
     /** Binds external tensors as the parameters and buffers themselves (no copy): for golden runs and weight sharing. */
     public final void bind(Map<String, Tensor> tensors) {
+        visit(Module::weightsChanged);
         Map<String, Parameter> ps = namedParameters();
         Map<String, Buffer> bs = namedBuffers();
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
@@ -172,8 +174,39 @@ public abstract class Module {
         }
     }
 
+    /**
+     * Puts this module and every descendant in evaluation mode and prepares their weights for
+     * fast inference (linear layers pack their weights for the CPU's GEMM kernel once, instead of
+     * in every product). The prepared copies are snapshots: loading a state dict, binding or
+     * moving tensors, or switching to training mode drops them; after changing weights in place
+     * in any other way, call this again. Returns this.
+     */
+    public Module prepareInference() {
+        eval();
+        visit(Module::prepareForInference);
+        return this;
+    }
+
+    /** Prepares this module's own weights for inference (see {@link #prepareInference()}); nothing by default. */
+    protected void prepareForInference() {
+    }
+
+    /** Drops whatever {@link #prepareForInference()} derived from this module's weights; nothing by default. */
+    protected void weightsChanged() {
+    }
+
+    private void visit(java.util.function.Consumer<Module> f) {
+        f.accept(this);
+        for (Module m : children.values()) {
+            m.visit(f);
+        }
+    }
+
     /** Sets training mode on this module and every descendant. Returns this. */
     public Module train(boolean on) {
+        if (on) {
+            weightsChanged();
+        }
         training = on;
         for (Module m : children.values()) {
             m.train(on);
@@ -196,6 +229,7 @@ public abstract class Module {
      * moved; pack parameters into slabs again after moving. Returns this.
      */
     public Module to(Device device) {
+        visit(Module::weightsChanged);
         try (var g = GradMode.noGrad()) {
             for (Parameter p : namedParameters().values()) {
                 if (!p.data().device().equals(device)) {

@@ -98,6 +98,19 @@ public final class F {
         return LinearAlgebra.linearActivation(x, weight, bias, act, a);
     }
 
+    /**
+     * x weight^T + bias with a weight prepared by {@link PrepackedWeight#of} (for inference: a
+     * product that needs gradients uses the weight itself).
+     */
+    public static Tensor linear(Tensor x, PrepackedWeight weight, Tensor bias) {
+        return LinearAlgebra.linear(x, weight, bias);
+    }
+
+    /** act(x weight^T + bias) with a prepared weight (see {@link #linear(Tensor, PrepackedWeight, Tensor)}). */
+    public static Tensor linearActivation(Tensor x, PrepackedWeight weight, Tensor bias, UnaryOp act, double a) {
+        return LinearAlgebra.linearActivation(x, weight, bias, act, a);
+    }
+
     /** PyTorch's matmul. */
     public static Tensor matmul(Tensor a, Tensor b) {
         return LinearAlgebra.matmul(a, b);

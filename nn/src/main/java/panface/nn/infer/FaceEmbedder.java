@@ -77,7 +77,12 @@ public final class FaceEmbedder implements AutoCloseable {
         }
     }
 
-    /** Wraps a model already in memory (owned by the caller's scope; closing the embedder does not free it). */
+    /**
+     * Wraps a model already in memory (owned by the caller's scope; closing the embedder does not
+     * free it). The model is put in evaluation mode and its weights are prepared for inference
+     * ({@link Module#prepareInference()}): change them afterwards only through the module's own
+     * methods (loading a state dict), or call that again.
+     */
     public static FaceEmbedder of(Module model, int numFeatures, boolean flip, int maxBatch) {
         return fromModel(null, model, flip, maxBatch, numFeatures);
     }
@@ -89,7 +94,7 @@ public final class FaceEmbedder implements AutoCloseable {
         if (maxBatch <= 0) {
             throw new IllegalArgumentException("max batch must be positive, got " + maxBatch);
         }
-        m.eval();
+        m.prepareInference();
         return new FaceEmbedder(scope, m, flip, maxBatch, dim);
     }
 

@@ -5,13 +5,16 @@ import panface.nn.Layer;
 import panface.nn.Module;
 import panface.nn.Parameter;
 import panface.tensor.F;
+import panface.tensor.PrepackedWeight;
 import panface.tensor.Tensor;
+import panface.tensor.backend.UnaryOp;
 import panface.tensor.random.Generator;
 
 /** y = x W^T + b, with W (out, in); PyTorch's default initialisation. Keys: weight, bias. */
 public final class Linear extends Module implements Layer {
     private final Parameter weight;
     private final Parameter bias;
+    private volatile PrepackedWeight prepacked;
 
     /** A layer initialised as PyTorch's nn.Linear (kaiming_uniform(a=sqrt(5)) weight, U(+-1/sqrt(in)) bias). */
     public Linear(int in, int out, boolean bias, Generator gen) {
@@ -33,6 +36,30 @@ public final class Linear extends Module implements Layer {
 
     @Override
     public Tensor forward(Tensor x) {
-        return F.linear(x, weight.data(), bias == null ? null : bias.data());
+        PrepackedWeight p = current();
+        return p != null ? F.linear(x, p, bias == null ? null : bias.data()) : F.linear(x, weight.data(), bias == null ? null : bias.data());
+    }
+
+    /** act(forward(x)), the bias and activation fused where the backend allows (see {@link F#linearActivation}). */
+    public Tensor forwardActivation(Tensor x, UnaryOp act, double a) {
+        Tensor b = bias == null ? null : bias.data();
+        PrepackedWeight p = current();
+        return p != null ? F.linearActivation(x, p, b, act, a) : F.linearActivation(x, weight.data(), b, act, a);
+    }
+
+    /** The prepared weight when there is one for the current weight tensor and the layer is in evaluation mode. */
+    private PrepackedWeight current() {
+        PrepackedWeight p = prepacked;
+        return p != null && !isTraining() && p.weight() == weight.data() ? p : null;
+    }
+
+    @Override
+    protected void prepareForInference() {
+        prepacked = PrepackedWeight.of(weight.data());
+    }
+
+    @Override
+    protected void weightsChanged() {
+        prepacked = null;
     }
 }

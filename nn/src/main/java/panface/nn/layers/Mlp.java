@@ -40,7 +40,7 @@ public final class Mlp extends Module implements Layer {
             case RELU -> UnaryOp.RELU;
         };
         // on the GPU the bias and the activation run as one fused pass after the product
-        Tensor h = F.linearActivation(x, fc1.weight().data(), fc1.bias().data(), op, 0);
+        Tensor h = fc1.forwardActivation(x, op, 0);
         h = drop.forward(h);
         return drop.forward(fc2.forward(h));
     }

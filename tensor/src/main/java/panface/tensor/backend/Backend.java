@@ -104,6 +104,22 @@ public interface Backend {
      */
     void matmul(Tensor a, Tensor b, Tensor out, double alpha, double beta);
 
+    /**
+     * A linear layer's weight (out, in) prepared for repeated products on this backend, or null
+     * when the backend gains nothing from preparing it (the default).
+     */
+    default Object prepackWeight(Tensor weight) {
+        return null;
+    }
+
+    /**
+     * out (rows, out) = alpha * x (rows, in) @ weight^T + beta * out with a weight from
+     * {@link #prepackWeight}; returns false, computing nothing, when this input does not suit it.
+     */
+    default boolean matmulPrepacked(Tensor x, Object packed, Tensor out, double alpha, double beta) {
+        return false;
+    }
+
     // ---- fused row kernels --------------------------------------------------------------------
 
     /** Softmax (or log-softmax) over the last dimension of a contiguous x. */

@@ -154,6 +154,16 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    @Override
+    public Object prepackWeight(Tensor weight) {
+        return Gemm.prepack(weight);
+    }
+
+    @Override
+    public boolean matmulPrepacked(Tensor x, Object packed, Tensor out, double alpha, double beta) {
+        return Gemm.matmulPrepacked(x, packed, out, alpha, beta);
+    }
+
     // ---- fused row kernels ----------------------------------------------------------------------
 
     @Override

@@ -38,7 +38,9 @@ final class Gemm {
     /** "OpenBLAS ..." or the Java fallback and why. */
     static String describe() {
         if (BLAS != null) {
-            return "OpenBLAS (" + BLAS.config().trim() + "), single-threaded calls split across " + Parallel.threads() + " threads";
+            String packed = PackedGemm.describe();
+            return "OpenBLAS (" + BLAS.config().trim() + "), single-threaded calls split across " + Parallel.threads() + " threads"
+                    + (packed == null ? "" : "; prepacked weights with its " + packed);
         }
         NativeLibraryException f = OpenBlas.failure();
         return "Java Vector API kernel (OpenBLAS unavailable: " + (f == null ? "?" : f.getMessage().replace('\n', ' ')) + ")";
@@ -149,8 +151,36 @@ final class Gemm {
         return true;
     }
 
+    /** The weight (out, in) packed for {@link PackedGemm}, or null when it is not float32 or the kernels are unavailable. */
+    static Object prepack(Tensor weight) {
+        if (!PackedGemm.available() || weight.dtype() != DType.F32 || weight.dim() != 2 || weight.numel() == 0) {
+            return null;
+        }
+        Tensor w = weight.contiguous();
+        return new PackedWeight((float[]) Ref.storage(w).array(), w.offset(), w.size(1), true, w.size(1), w.size(0));
+    }
+
+    /** out = alpha x @ W^T + beta out with a packed W; false when x or out do not suit it (a single row goes to GEMV). */
+    static boolean matmulPrepacked(Tensor x, Object packed, Tensor out, double alpha, double beta) {
+        if (!(packed instanceof PackedWeight w) || x.dtype() != DType.F32 || out.dtype() != DType.F32 || x.dim() != 2 || out.dim() != 2) {
+            return false;
+        }
+        int m = x.size(0);
+        if (m < 2 || x.size(1) != w.k() || out.size(0) != m || out.size(1) != w.n()) {
+            return false;
+        }
+        Layout la = Layout.of(m, w.k(), x.stride(0), x.stride(1));
+        Layout lo = Layout.of(m, w.n(), out.stride(0), out.stride(1));
+        if (la == null || lo == null || lo.trans()) {
+            return false;
+        }
+        PackedGemm.gemm(m, (float) alpha, (float[]) Ref.storage(x).array(), x.offset(), la.ld(), la.trans(), w, (float) beta,
+                (float[]) Ref.storage(out).array(), out.offset(), lo.ld());
+        return true;
+    }
+
     /** Below this many flops a product runs on the calling thread (waking the pool costs more). */
-    private static final double PARALLEL_FLOPS = Double.parseDouble(System.getProperty("panface.gemm.parallelFlops", "1.5e6"));
+    static final double PARALLEL_FLOPS = Double.parseDouble(System.getProperty("panface.gemm.parallelFlops", "1.5e6"));
 
     /** Blocks per matrix: 1 when the batch alone fills the pool or the work is small. */
     private static int partsFor(double flops, int splitDim, int count) {

@@ -3,6 +3,7 @@ package panface.tensor.ops;
 import java.util.Arrays;
 
 import panface.tensor.Autocast;
+import panface.tensor.PrepackedWeight;
 import panface.tensor.Shape;
 import panface.tensor.Tensor;
 import panface.tensor.backend.UnaryOp;
@@ -105,6 +106,52 @@ public final class LinearAlgebra {
         Tensor y = Elementwise.biasActivation(matmul(x2, weight.mT()), bias, act, a);
         shape[shape.length - 1] = weight.size(0);
         return x.dim() == 2 ? y : y.reshape(shape);
+    }
+
+    /** As {@link #linear(Tensor, Tensor, Tensor)} with a prepared weight (used when the product needs no gradient). */
+    public static Tensor linear(Tensor x, PrepackedWeight w, Tensor bias) {
+        Tensor y = prepackedLinear(x, w, bias, true);
+        return y != null ? y : linear(x, w.weight(), bias);
+    }
+
+    /** As {@link #linearActivation(Tensor, Tensor, Tensor, UnaryOp, double)} with a prepared weight. */
+    public static Tensor linearActivation(Tensor x, PrepackedWeight w, Tensor bias, UnaryOp act, double a) {
+        Tensor y = bias == null ? null : prepackedLinear(x, w, bias, false);
+        return y != null ? Elementwise.biasActivation(y, bias, act, a) : linearActivation(x, w.weight(), bias, act, a);
+    }
+
+    /**
+     * x @ W^T (+ bias when withBias) through the backend's prepared weight, or null when the
+     * product needs a gradient, autocast applies, or the backend declines the input.
+     */
+    private static Tensor prepackedLinear(Tensor x, PrepackedWeight w, Tensor bias, boolean withBias) {
+        Tensor weight = w.weight();
+        if (!w.isPacked() || x.dim() < 1 || x.size(-1) != weight.size(1) || x.dtype() != weight.dtype() || x.device() != weight.device()
+                || GradMode.needsGrad(x, weight, bias) || Autocast.forProduct(x) != x) {
+            return null;
+        }
+        if (bias != null && (bias.dim() != 1 || bias.size(0) != weight.size(0) || bias.dtype() != x.dtype())) {
+            return null;
+        }
+        int in = weight.size(1);
+        int out = weight.size(0);
+        int[] xs = x.shape();
+        int rows = Shape.prod(xs, 0, xs.length - 1);
+        Tensor x2 = x.contiguous().reshape(rows, in);
+        Tensor y = x.newEmpty(x.dtype(), rows, out);
+        boolean fused = withBias && bias != null;
+        if (fused) {
+            y.backend().copy(Views.broadcastTo(bias, new int[] {rows, out}), y);
+        }
+        if (!y.backend().matmulPrepacked(x2, w.packed(), y, 1.0, fused ? 1.0 : 0.0)) {
+            return null;
+        }
+        if (withBias && !fused && bias != null) {
+            y = y.add(bias);
+        }
+        int[] ys = xs.clone();
+        ys[ys.length - 1] = out;
+        return y.reshape(ys);
     }
 
     /** y = x @ weight^T + bias, with weight (OUT, IN) and bias (OUT) or null. */

@@ -1,0 +1,178 @@
+package panface.tensor.cpu;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import panface.nativebindings.openblas.OpenBlas;
+import panface.nativebindings.openblas.OpenBlasKernels;
+
+/**
+ * Float GEMM with a {@link PackedWeight}: a driver of our own around OpenBLAS's packing routines
+ * and kernel. {@code cblas_sgemm} packs B on every call (and in every block when the backend
+ * splits a call across threads); with the weight packed once at load, a product only packs its
+ * own rows of A. Rows of C are split between the threads, each packing its own rows of A in
+ * blocks of {@link #MROWS} rows by {@link #kWidth} depth and reading the shared packed weight, so
+ * no packed data moves between cores.
+ */
+final class PackedGemm {
+    private static final Logger LOG = LoggerFactory.getLogger(PackedGemm.class);
+    /** The most depth of a packed block (OpenBLAS's Q for the Skylake-X family). */
+    static final int KC = Math.max(8, Integer.getInteger("panface.gemm.kc", 448));
+    /** The most columns of C in one packed block of the weight (OpenBLAS's P for the Skylake-X family). */
+    static final int NC = Math.max(16, Integer.getInteger("panface.gemm.nc", 448));
+    /** Rows of A packed at once (OpenBLAS's R blocking). */
+    static final int MROWS = Math.max(4, Integer.getInteger("panface.gemm.mRows", 1024));
+    private static final OpenBlasKernels K = load();
+
+    private PackedGemm() {
+    }
+
+    private static OpenBlasKernels load() {
+        if (Boolean.getBoolean("panface.gemm.packedDisable") || !OpenBlas.isAvailable()) {
+            return null;
+        }
+        OpenBlasKernels k = OpenBlas.get().kernels();
+        if (k == null) {
+            LOG.debug("OpenBLAS offers no GEMM kernels in a known format for this core; weights are not prepacked");
+            return null;
+        }
+        String problem = SelfCheck.run(k);
+        if (problem != null) {
+            LOG.warn("OpenBLAS's {} GEMM kernels disagree with a plain product ({}); weights are not prepacked", k.core(), problem);
+            return null;
+        }
+        return k;
+    }
+
+    /** True when weights can be packed. */
+    static boolean available() {
+        return K != null;
+    }
+
+    /** "CORE mxn kernels", or null. */
+    static String describe() {
+        return K == null ? null : K.core() + " " + K.unrollM() + "x" + K.unrollN() + " kernels";
+    }
+
+    static OpenBlasKernels kernels() {
+        return K;
+    }
+
+    /** Column block starts over [0, n): blocks of at most {@link #NC}, evenly sized, each a multiple of unroll. */
+    static int[] columnBlocks(int n, int unroll) {
+        int count = Math.max(1, (n + NC - 1) / NC);
+        int width = Math.max(unroll, ((n + count - 1) / count + unroll - 1) / unroll * unroll);
+        int blocks = Math.max(1, (n + width - 1) / width);
+        int[] starts = new int[blocks + 1];
+        for (int b = 0; b <= blocks; b++) {
+            starts[b] = Math.min(n, b * width);
+        }
+        return starts;
+    }
+
+    static int kBlocks(int k) {
+        return Math.max(1, (k + KC - 1) / KC);
+    }
+
+    /** The depth of every block but possibly the last: k split evenly into {@link #kBlocks} blocks, rounded up to 8. */
+    static int kWidth(int k) {
+        int blocks = kBlocks(k);
+        return Math.max(8, ((k + blocks - 1) / blocks + 7) / 8 * 8);
+    }
+
+    static int kStart(int k, int kb) {
+        return Math.min(k, kb * kWidth(k));
+    }
+
+    static int kEnd(int k, int kb) {
+        return Math.min(k, (kb + 1) * kWidth(k));
+    }
+
+    /** Packs B[k0, k0 + kl) x [n0, n0 + nl) (row-major k x n, or stored n x k when trans) as the kernel's A operand. */
+    static void packB(OpenBlasKernels kern, float[] b, int bo, int ldb, boolean trans, int k0, int kl, int n0, int nl, MemorySegment dst) {
+        MemorySegment all = MemorySegment.ofArray(b);
+        if (trans) {
+            kern.packAContiguousDepth(kl, nl, all.asSlice(4L * (bo + (long) n0 * ldb + k0)), ldb, dst);
+        } else {
+            kern.packAContiguousRows(kl, nl, all.asSlice(4L * (bo + (long) k0 * ldb + n0)), ldb, dst);
+        }
+    }
+
+    /** Packs A[m0, m0 + ml) x [k0, k0 + kl) (row-major m x k, or stored k x m when trans) as the kernel's B operand. */
+    private static void packA(float[] a, int ao, int lda, boolean trans, int k0, int kl, int m0, int ml, MemorySegment dst) {
+        MemorySegment all = MemorySegment.ofArray(a);
+        if (trans) {
+            K.packBContiguousColumns(kl, ml, all.asSlice(4L * (ao + (long) k0 * lda + m0)), lda, dst);
+        } else {
+            K.packBContiguousDepth(kl, ml, all.asSlice(4L * (ao + (long) m0 * lda + k0)), lda, dst);
+        }
+    }
+
+    /**
+     * Row-major C (m x n) = alpha op(A) W + beta C, where W (k x n) is the packed weight and op(A)
+     * is m x k (A stored as k x m with leading dimension lda when transA).
+     */
+    static void gemm(int m, float alpha, float[] a, int ao, int lda, boolean transA, PackedWeight w, float beta, float[] c, int co, int ldc) {
+        int n = w.n();
+        int k = w.k();
+        if (m <= 0 || n <= 0) {
+            return;
+        }
+        int[] cols = w.columnStarts();
+        int kBlocks = kBlocks(k);
+        int kw = kWidth(k);
+        int parts = Math.min(Parallel.threads(), Math.max(1, (int) Math.min(m / 4, 2.0 * m * n * k / Gemm.PARALLEL_FLOPS)));
+        Parallel.forRange(parts, 1, (lo, hi) -> {
+            for (int p = lo; p < hi; p++) {
+                int r0 = Gemm.bound(m, parts, p, 4);
+                int r1 = Gemm.bound(m, parts, p + 1, 4);
+                if (r1 <= r0) {
+                    continue;
+                }
+                scale(c, co + r0 * ldc, ldc, r1 - r0, n, beta);
+                if (k == 0) {
+                    continue;
+                }
+                NativeScratch.Buffer buf = NativeScratch.take((long) kw * Math.min(r1 - r0, MROWS));
+                try {
+                    MemorySegment pa = buf.segment();
+                    for (int mr = r0; mr < r1; mr += MROWS) {
+                        int ml = Math.min(r1, mr + MROWS) - mr;
+                        for (int kb = 0; kb < kBlocks; kb++) {
+                            int k0 = kStart(k, kb);
+                            int kl = kEnd(k, kb) - k0;
+                            packA(a, ao, lda, transA, k0, kl, mr, ml, pa);
+                            for (int nb = 0; nb + 1 < cols.length; nb++) {
+                                int n0 = cols[nb];
+                                K.kernel(cols[nb + 1] - n0, ml, kl, alpha, w.block(kb, nb), pa,
+                                        MemorySegment.ofArray(c).asSlice(4L * (co + (long) mr * ldc + n0)), ldc);
+                            }
+                        }
+                    }
+                } finally {
+                    NativeScratch.give(buf);
+                }
+            }
+        });
+    }
+
+    /** C[0, m) x [0, n) *= beta (set to 0 when beta is 0, so NaNs in C do not survive, as BLAS does). */
+    private static void scale(float[] c, int co, int ldc, int m, int n, float beta) {
+        if (beta == 1f) {
+            return;
+        }
+        for (int i = 0; i < m; i++) {
+            int from = co + i * ldc;
+            if (beta == 0f) {
+                Arrays.fill(c, from, from + n, 0f);
+            } else {
+                for (int j = from; j < from + n; j++) {
+                    c[j] *= beta;
+                }
+            }
+        }
+    }
+}
