@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # fp32 matmul at 1024^3 and 2048^3 on 2 threads: ours (OpenBLAS through FFM) against torch.mm in
-# one run, with the ratio and the share of the machine's fp32 peak (default 270 GFLOP/s: 2 Zen 4
-# cores x 32 fp32 flops per cycle (two 256-bit FMA pipes) x about 4.2 GHz; override with PEAK_GFLOPS).
+# one run, with the ratio and the share of the machine's fp32 peak (default 270 GFLOP/s, the figure
+# assumed for the 2-core development machines; override with PEAK_GFLOPS for yours: cores x fp32
+# flops per cycle (32 with two 256-bit FMA pipes, 64 with two 512-bit ones) x clock).
 # Needs a Python with PyTorch (PYTHON, default /usr/bin/python3). Debian's python3-torch uses the
 # system libblas.so.3: install libopenblas0-pthread, or torch runs on the reference BLAS.
 # JAVA_OPTS='-Dpanface.openblas.disable=true' times the pure-Java fallback instead.

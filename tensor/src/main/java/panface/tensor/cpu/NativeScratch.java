@@ -2,18 +2,16 @@ package panface.tensor.cpu;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Reusable 64-byte aligned native buffers for GEMM packing. A buffer is taken for one product and
- * given back after it; at most {@link #KEEP} are kept between products, the rest are freed, so the
- * footprint stays at what the largest recent products needed.
+ * given back after it; at most {@link #KEEP} are kept between products (the largest), the rest are
+ * freed, so the footprint stays at what the largest recent products needed.
  */
 final class NativeScratch {
-    private static final int KEEP = 4 * Parallel.threads() + 4;
-    private static final ConcurrentLinkedQueue<Buffer> FREE = new ConcurrentLinkedQueue<>();
-    private static final AtomicInteger KEPT = new AtomicInteger();
+    private static final int KEEP = 2 * Parallel.threads() + 2;
+    private static final Buffer[] FREE = new Buffer[KEEP];
+    private static int kept;
 
     private NativeScratch() {
     }
@@ -25,9 +23,18 @@ final class NativeScratch {
     /** A buffer of at least the given number of floats. */
     static Buffer take(long floats) {
         long bytes = Math.max(64, 4 * floats);
-        for (Buffer b : FREE) {
-            if (b.segment().byteSize() >= bytes && FREE.remove(b)) {
-                KEPT.decrementAndGet();
+        synchronized (FREE) {
+            // the smallest kept buffer that fits
+            int best = -1;
+            for (int i = 0; i < kept; i++) {
+                if (FREE[i].segment().byteSize() >= bytes && (best < 0 || FREE[i].segment().byteSize() < FREE[best].segment().byteSize())) {
+                    best = i;
+                }
+            }
+            if (best >= 0) {
+                Buffer b = FREE[best];
+                FREE[best] = FREE[--kept];
+                FREE[kept] = null;
                 return b;
             }
         }
@@ -37,13 +44,28 @@ final class NativeScratch {
         return new Buffer(arena, arena.allocate(size, 64));
     }
 
-    /** Returns a buffer for reuse, or frees it when enough are kept. */
+    /** Returns a buffer for reuse; when enough are kept, the smallest of them and it is freed. */
     static void give(Buffer b) {
-        if (KEPT.incrementAndGet() <= KEEP) {
-            FREE.add(b);
-        } else {
-            KEPT.decrementAndGet();
-            b.arena().close();
+        Buffer drop = b;
+        synchronized (FREE) {
+            if (kept < KEEP) {
+                FREE[kept++] = b;
+                drop = null;
+            } else {
+                int smallest = 0;
+                for (int i = 1; i < kept; i++) {
+                    if (FREE[i].segment().byteSize() < FREE[smallest].segment().byteSize()) {
+                        smallest = i;
+                    }
+                }
+                if (FREE[smallest].segment().byteSize() < b.segment().byteSize()) {
+                    drop = FREE[smallest];
+                    FREE[smallest] = b;
+                }
+            }
+        }
+        if (drop != null) {
+            drop.arena().close();
         }
     }
 }
