@@ -22,7 +22,9 @@ import panface.tensor.random.Generator;
 
 /**
  * float32 products C = A B^T (a linear layer) into a preallocated output: the face ViT's shapes
- * at batch 1 (144 tokens) and 32 (4608 rows), and square ones. Score: time per product.
+ * at batch 1 (144 tokens) and 32 (4608 rows), and square ones, with the weight as it is
+ * ({@code linear}) and packed once ({@code linearPrepacked}, as after
+ * {@code Module.prepareInference()}). Score: time per product.
  */
 @org.openjdk.jmh.annotations.State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -38,6 +40,7 @@ public class GemmBench extends State {
     private Tensor x;
     private Tensor wT;
     private Tensor out;
+    private Object packed;
 
     @Setup(Level.Trial)
     public void setup() {
@@ -50,6 +53,7 @@ public class GemmBench extends State {
         x = Tensor.randn(g, m, k);
         wT = Tensor.randn(g, n, k).mT();
         out = Tensor.zeros(m, n);
+        packed = Backends.of(Device.CPU).prepackWeight(wT.mT());
     }
 
     @TearDown(Level.Trial)
@@ -60,6 +64,14 @@ public class GemmBench extends State {
     @Benchmark
     public Tensor linear() {
         Backends.of(Device.CPU).matmul(x, wT, out, 1.0, 0.0);
+        return out;
+    }
+
+    @Benchmark
+    public Tensor linearPrepacked() {
+        if (!Backends.of(Device.CPU).matmulPrepacked(x, packed, out, 1.0, 0.0)) {
+            throw new IllegalStateException("the CPU backend did not take the packed weight (" + shape + ")");
+        }
         return out;
     }
 }
