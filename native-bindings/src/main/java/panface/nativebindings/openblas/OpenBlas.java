@@ -213,7 +213,7 @@ public final class OpenBlas {
         }
     }
 
-    private static RuntimeException rethrow(String fn, Throwable t) {
+    static RuntimeException rethrow(String fn, Throwable t) {
         if (t instanceof RuntimeException r) {
             return r;
         }

@@ -95,7 +95,7 @@ public final class OpenBlasKernels {
         try {
             int ignored = (int) kernel.invokeExact(m, n, k, alpha, packedA, packedB, c, ldc);
         } catch (Throwable t) {
-            throw rethrow("sgemm_kernel", t);
+            throw OpenBlas.rethrow("sgemm_kernel", t);
         }
     }
 
@@ -129,17 +129,7 @@ public final class OpenBlasKernels {
         try {
             int ignored = (int) h.invokeExact(k, n, src, ld, packed);
         } catch (Throwable t) {
-            throw rethrow(name, t);
+            throw OpenBlas.rethrow(name, t);
         }
-    }
-
-    private static RuntimeException rethrow(String fn, Throwable t) {
-        if (t instanceof RuntimeException r) {
-            return r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new IllegalStateException(fn + " failed: " + t, t);
     }
 }

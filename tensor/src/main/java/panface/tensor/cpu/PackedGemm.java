@@ -102,12 +102,12 @@ final class PackedGemm {
     }
 
     /** Packs A[m0, m0 + ml) x [k0, k0 + kl) (row-major m x k, or stored k x m when trans) as the kernel's B operand. */
-    private static void packA(float[] a, int ao, int lda, boolean trans, int k0, int kl, int m0, int ml, MemorySegment dst) {
+    static void packA(OpenBlasKernels kern, float[] a, int ao, int lda, boolean trans, int k0, int kl, int m0, int ml, MemorySegment dst) {
         MemorySegment all = MemorySegment.ofArray(a);
         if (trans) {
-            K.packBContiguousColumns(kl, ml, all.asSlice(4L * (ao + (long) k0 * lda + m0)), lda, dst);
+            kern.packBContiguousColumns(kl, ml, all.asSlice(4L * (ao + (long) k0 * lda + m0)), lda, dst);
         } else {
-            K.packBContiguousDepth(kl, ml, all.asSlice(4L * (ao + (long) m0 * lda + k0)), lda, dst);
+            kern.packBContiguousDepth(kl, ml, all.asSlice(4L * (ao + (long) m0 * lda + k0)), lda, dst);
         }
     }
 
@@ -139,16 +139,16 @@ final class PackedGemm {
                 NativeScratch.Buffer buf = NativeScratch.take((long) kw * Math.min(r1 - r0, MROWS));
                 try {
                     MemorySegment pa = buf.segment();
+                    MemorySegment cs = MemorySegment.ofArray(c);
                     for (int mr = r0; mr < r1; mr += MROWS) {
                         int ml = Math.min(r1, mr + MROWS) - mr;
                         for (int kb = 0; kb < kBlocks; kb++) {
                             int k0 = kStart(k, kb);
                             int kl = kEnd(k, kb) - k0;
-                            packA(a, ao, lda, transA, k0, kl, mr, ml, pa);
+                            packA(K, a, ao, lda, transA, k0, kl, mr, ml, pa);
                             for (int nb = 0; nb + 1 < cols.length; nb++) {
                                 int n0 = cols[nb];
-                                K.kernel(cols[nb + 1] - n0, ml, kl, alpha, w.block(kb, nb), pa,
-                                        MemorySegment.ofArray(c).asSlice(4L * (co + (long) mr * ldc + n0)), ldc);
+                                K.kernel(cols[nb + 1] - n0, ml, kl, alpha, w.block(kb, nb), pa, cs.asSlice(4L * (co + (long) mr * ldc + n0)), ldc);
                             }
                         }
                     }

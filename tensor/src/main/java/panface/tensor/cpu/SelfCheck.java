@@ -34,19 +34,9 @@ final class SelfCheck {
                 boolean transB = (variant & 2) != 0;
                 MemorySegment pa = arena.allocate(4L * m * k + 256, 64);
                 MemorySegment pb = arena.allocate(4L * n * k + 256, 64);
-                MemorySegment aSeg = MemorySegment.ofArray(a);
-                MemorySegment bSeg = MemorySegment.ofArray(b);
                 // A (m x k) row-major, or k x m when transA; B (k x n), or n x k when transB
-                if (transA) {
-                    kern.packBContiguousColumns(k, m, aSeg, m, pa);
-                } else {
-                    kern.packBContiguousDepth(k, m, aSeg, k, pa);
-                }
-                if (transB) {
-                    kern.packAContiguousDepth(k, n, bSeg, k, pb);
-                } else {
-                    kern.packAContiguousRows(k, n, bSeg, n, pb);
-                }
+                PackedGemm.packA(kern, a, 0, transA ? m : k, transA, 0, k, 0, m, pa);
+                PackedGemm.packB(kern, b, 0, transB ? k : n, transB, 0, k, 0, n, pb);
                 MemorySegment c = arena.allocate(4L * m * n, 64);
                 c.fill((byte) 0);
                 kern.kernel(n, m, k, 1f, pb, pa, c, n);

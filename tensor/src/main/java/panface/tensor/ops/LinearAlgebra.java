@@ -121,10 +121,10 @@ public final class LinearAlgebra {
     }
 
     /**
-     * x @ W^T (+ bias when withBias) through the backend's prepared weight, or null when the
+     * x @ W^T (+ bias when addBias) through the backend's prepared weight, or null when the
      * product needs a gradient, autocast applies, or the backend declines the input.
      */
-    private static Tensor prepackedLinear(Tensor x, PrepackedWeight w, Tensor bias, boolean withBias) {
+    private static Tensor prepackedLinear(Tensor x, PrepackedWeight w, Tensor bias, boolean addBias) {
         Tensor weight = w.weight();
         if (!w.isPacked() || x.dim() < 1 || x.size(-1) != weight.size(1) || x.dtype() != weight.dtype() || x.device() != weight.device()
                 || GradMode.needsGrad(x, weight, bias) || Autocast.forProduct(x) != x) {
@@ -133,25 +133,30 @@ public final class LinearAlgebra {
         if (bias != null && (bias.dim() != 1 || bias.size(0) != weight.size(0) || bias.dtype() != x.dtype())) {
             return null;
         }
-        int in = weight.size(1);
-        int out = weight.size(0);
-        int[] xs = x.shape();
-        int rows = Shape.prod(xs, 0, xs.length - 1);
-        Tensor x2 = x.contiguous().reshape(rows, in);
-        Tensor y = x.newEmpty(x.dtype(), rows, out);
-        boolean fused = withBias && bias != null;
-        if (fused) {
-            y.backend().copy(Views.broadcastTo(bias, new int[] {rows, out}), y);
-        }
-        if (!y.backend().matmulPrepacked(x2, w.packed(), y, 1.0, fused ? 1.0 : 0.0)) {
+        Tensor start = addBias ? bias : null;
+        Tensor y = outputStartingAt(x, weight.size(0), start);
+        if (!y.backend().matmulPrepacked(x.contiguous().reshape(y.size(0), weight.size(1)), w.packed(), y, 1.0, start == null ? 0.0 : 1.0)) {
             return null;
         }
-        if (withBias && !fused && bias != null) {
-            y = y.add(bias);
+        return y.reshape(outputShape(x, weight.size(0)));
+    }
+
+    /** A (rows, out) output for x's rows, holding the broadcast bias when there is one (a GEMM then adds with beta = 1). */
+    private static Tensor outputStartingAt(Tensor x, int out, Tensor bias) {
+        int[] xs = x.shape();
+        int rows = Shape.prod(xs, 0, xs.length - 1);
+        Tensor y = x.newEmpty(x.dtype(), rows, out);
+        if (bias != null) {
+            y.backend().copy(Views.broadcastTo(bias.detach(), new int[] {rows, out}), y);
         }
-        int[] ys = xs.clone();
+        return y;
+    }
+
+    /** x's shape with its last dimension replaced by out. */
+    private static int[] outputShape(Tensor x, int out) {
+        int[] ys = x.shape();
         ys[ys.length - 1] = out;
-        return y.reshape(ys);
+        return ys;
     }
 
     /** y = x @ weight^T + bias, with weight (OUT, IN) and bias (OUT) or null. */
@@ -181,14 +186,11 @@ public final class LinearAlgebra {
         int in = weight.size(1);
         int out = weight.size(0);
         int[] xs = x.shape();
-        int rows = Shape.prod(xs, 0, xs.length - 1);
+        Tensor y = outputStartingAt(x, out, bias);
+        int rows = y.size(0);
         Tensor x2 = x.detach().reshape(rows, in);
-        Tensor y = x.newEmpty(x.dtype(), rows, out);
-        y.backend().copy(Views.broadcastTo(bias.detach(), new int[] {rows, out}), y);
         y.backend().matmul(x2, weight.detach().mT(), y, 1.0, 1.0);
-        int[] ys = xs.clone();
-        ys[ys.length - 1] = out;
-        Tensor result = y.reshape(ys);
+        Tensor result = y.reshape(outputShape(x, out));
         if (!GradMode.needsGrad(x, weight, bias)) {
             return result;
         }
