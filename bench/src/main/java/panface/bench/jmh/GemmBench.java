@@ -1,19 +1,10 @@
 package panface.bench.jmh;
 
-import java.util.concurrent.TimeUnit;
-
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 import panface.tensor.Backends;
 import panface.tensor.Device;
@@ -26,12 +17,6 @@ import panface.tensor.random.Generator;
  * ({@code linear}) and packed once ({@code linearPrepacked}, as after
  * {@code Module.prepareInference()}). Score: time per product.
  */
-@org.openjdk.jmh.annotations.State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class GemmBench extends State {
     /** rows x inner x outputs. */
     @Param({"144x256x768", "144x256x1024", "144x1024x256", "4608x256x768", "1024x1024x1024"})
