@@ -125,6 +125,12 @@ final class Gemm {
         // serves GEMMs and the other kernels alike (OpenBLAS's own threads spin after each call
         // and would compete with the pool for the cores)
         int parts = partsFor(2.0 * m * n * k * count, Math.max(m, n), count);
+        if (parts > 1 && count == 1 && t == DType.F32 && m >= 64 * parts && 2.0 * m * n * k >= SHARED_PACK_FLOPS && PackedGemm.available()) {
+            // one large product: B is packed once, by all threads side by side, and shared, where
+            // split cblas_sgemm calls would each pack all of it again
+            sharedPack(la, lb, m, n, k, (float) alpha, (float[]) aa, aOff[0], (float[]) ba, bOff[0], (float) beta, (float[]) oa, oOff[0], lo.ld());
+            return true;
+        }
         boolean splitRows = m >= n;
         int align = t == DType.F32 ? 16 : 8;
         Parallel.forRange(count * parts, 1, (from, to) -> {
@@ -177,6 +183,20 @@ final class Gemm {
         PackedGemm.gemm(m, (float) alpha, (float[]) Ref.storage(x).array(), x.offset(), la.ld(), la.trans(), w, (float) beta,
                 (float[]) Ref.storage(out).array(), out.offset(), lo.ld());
         return true;
+    }
+
+    /** From this many flops, one product split across threads packs B once for all of them (see {@link #matmul}). */
+    static final double SHARED_PACK_FLOPS = Double.parseDouble(System.getProperty("panface.gemm.sharedPackFlops", "5e7"));
+
+    private static void sharedPack(Layout la, Layout lb, int m, int n, int k, float alpha, float[] a, int ao, float[] b, int bo, float beta,
+                                   float[] c, int co, int ldc) {
+        NativeScratch.Buffer buf = NativeScratch.take(PackedWeight.floats(k, n));
+        try {
+            PackedWeight w = new PackedWeight(b, bo, lb.ld(), lb.trans(), k, n, buf.segment());
+            PackedGemm.gemm(m, alpha, a, ao, la.ld(), la.trans(), w, beta, c, co, ldc);
+        } finally {
+            NativeScratch.give(buf);
+        }
     }
 
     /** Below this many flops a product runs on the calling thread (waking the pool costs more). */

@@ -17,8 +17,16 @@ final class PackedWeight {
     private final int[] columnStarts;
     private final MemorySegment data;
 
-    /** Packs B (row-major k x n from bo with leading dimension ldb, or stored as n x k when trans). */
+    /** Packs B (row-major k x n from bo with leading dimension ldb, or stored as n x k when trans) into memory of its own. */
     PackedWeight(float[] b, int bo, int ldb, boolean trans, int k, int n) {
+        this(b, bo, ldb, trans, k, n, null);
+    }
+
+    /**
+     * Packs B into dst (at least {@link #floats} floats; null: memory of its own), the pool's
+     * threads packing runs of column panels side by side.
+     */
+    PackedWeight(float[] b, int bo, int ldb, boolean trans, int k, int n, MemorySegment dst) {
         OpenBlasKernels kern = PackedGemm.kernels();
         if (kern == null) {
             throw new IllegalStateException("packed weights need OpenBLAS's GEMM kernels, which are not available");
@@ -29,14 +37,45 @@ final class PackedWeight {
         this.n = n;
         this.k = k;
         this.columnStarts = PackedGemm.columnBlocks(n, kern.unrollM());
-        this.data = Arena.ofAuto().allocate(4L * Math.max(1, (long) n * k), 64);
-        for (int kb = 0; k > 0 && kb < PackedGemm.kBlocks(k); kb++) {
-            for (int nb = 0; nb + 1 < columnStarts.length; nb++) {
-                int k0 = PackedGemm.kStart(k, kb);
-                PackedGemm.packB(kern, b, bo, ldb, trans, k0, PackedGemm.kEnd(k, kb) - k0, columnStarts[nb], columnStarts[nb + 1] - columnStarts[nb],
-                        block(kb, nb));
-            }
+        this.data = dst != null ? dst.asSlice(0, 4L * floats(k, n)) : Arena.ofAuto().allocate(4L * floats(k, n), 64);
+        if (k == 0) {
+            return;
         }
+        int unroll = kern.unrollM();
+        int panels = (n + unroll - 1) / unroll;
+        int kBlocks = PackedGemm.kBlocks(k);
+        // units are (depth block, column panel); a run of consecutive units inside one packed block
+        // is one call of the packing routine
+        Parallel.forRange(kBlocks * panels, Math.max(1, (int) (PACK_GRAIN / ((long) unroll * PackedGemm.kWidth(k)))), (lo, hi) -> {
+            for (int u = lo; u < hi; ) {
+                int kb = u / panels;
+                int c0 = (u % panels) * unroll;
+                int nb = block(c0);
+                int blockEnd = columnStarts[nb + 1];
+                int runEnd = (int) Math.min(blockEnd, c0 + (long) (hi - u) * unroll);
+                int k0 = PackedGemm.kStart(k, kb);
+                int kl = PackedGemm.kEnd(k, kb) - k0;
+                MemorySegment blk = block(kb, nb);
+                PackedGemm.packB(kern, b, bo, ldb, trans, k0, kl, c0, runEnd - c0, blk.asSlice(4L * (c0 - columnStarts[nb]) * kl));
+                u += (runEnd - c0 + unroll - 1) / unroll;
+            }
+        });
+    }
+
+    /** Floats a packed k x n weight takes. */
+    static long floats(int k, int n) {
+        return Math.max(1, (long) n * k);
+    }
+
+    /** Floats per task when packing in parallel. */
+    private static final long PACK_GRAIN = 1L << 16;
+
+    private int block(int col) {
+        int nb = 0;
+        while (columnStarts[nb + 1] <= col) {
+            nb++;
+        }
+        return nb;
     }
 
     int n() {

@@ -52,6 +52,71 @@ class PackedGemmTest {
         }
     }
 
+    @Test
+    void packingInParallelLaysOutEveryBlockAsOpenBlasDoes() {
+        assumeTrue(PackedGemm.available());
+        var kern = PackedGemm.kernels();
+        // our packing (in parallel, by vectors for row-major B) against OpenBLAS's routine: tails
+        // of every panel width, several depth and column blocks, power-of-two rows, both layouts of B
+        int[][] sizes = {{1, 1}, {3, 17}, {450, 131}, {1000, 1000}, {2000, 37}, {64, 2050}, {512, 1024}};
+        for (int[] s : sizes) {
+            int k = s[0];
+            int n = s[1];
+            for (boolean trans : new boolean[] {false, true}) {
+                int ld = (trans ? k : n) + 2;
+                float[] b = rnd(3 + ld * (trans ? n : k));
+                PackedWeight w = new PackedWeight(b, 3, ld, trans, k, n);
+                int[] cols = w.columnStarts();
+                for (int kb = 0; kb < PackedGemm.kBlocks(k); kb++) {
+                    for (int nb = 0; nb + 1 < cols.length; nb++) {
+                        int k0 = PackedGemm.kStart(k, kb);
+                        int kl = PackedGemm.kEnd(k, kb) - k0;
+                        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                            var one = arena.allocate(4L * kl * (cols[nb + 1] - cols[nb]), 64);
+                            // OpenBLAS's own packing routine for the block, in one call
+                            var src = java.lang.foreign.MemorySegment.ofArray(b);
+                            if (trans) {
+                                kern.packAContiguousDepth(kl, cols[nb + 1] - cols[nb], src.asSlice(4L * (3 + (long) cols[nb] * ld + k0)), ld, one);
+                            } else {
+                                kern.packAContiguousRows(kl, cols[nb + 1] - cols[nb], src.asSlice(4L * (3 + (long) k0 * ld + cols[nb])), ld, one);
+                            }
+                            assertEquals(-1L, one.mismatch(w.block(kb, nb)), "k=" + k + " n=" + n + " trans=" + trans + " block " + kb + "," + nb);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void largeProductsThroughTheSharedPackingMatchAPlainProduct() {
+        assumeTrue(PackedGemm.available());
+        // above Gemm.SHARED_PACK_FLOPS with rows for every thread: one product packs B once for all
+        // threads (with one thread it takes the plain path, and must agree all the same)
+        int m = 300;
+        int k = 1000;
+        int n = 131;
+        for (boolean transA : new boolean[] {false, true}) {
+            for (boolean transB : new boolean[] {false, true}) {
+                panface.tensor.Tensor a = panface.tensor.Tensor.of(rnd(m * k), transA ? new int[] {k, m} : new int[] {m, k});
+                panface.tensor.Tensor b = panface.tensor.Tensor.of(rnd(k * n), transB ? new int[] {n, k} : new int[] {k, n});
+                panface.tensor.Tensor c = (transA ? a.transpose(0, 1) : a).matmul(transB ? b.transpose(0, 1) : b);
+                double[] av = (transA ? a.transpose(0, 1) : a).contiguous().toDoubleArray();
+                double[] bv = (transB ? b.transpose(0, 1) : b).contiguous().toDoubleArray();
+                float[] cv = c.toFloatArray();
+                for (int i = 0; i < m; i += 7) {
+                    for (int j = 0; j < n; j++) {
+                        double want = 0;
+                        for (int p = 0; p < k; p++) {
+                            want += av[i * k + p] * bv[p * n + j];
+                        }
+                        assertEquals(want, cv[i * n + j], 1e-4 * Math.sqrt(k), "transA=" + transA + " transB=" + transB + " at " + i + "," + j);
+                    }
+                }
+            }
+        }
+    }
+
     private void check(int m, int k, int n, boolean transA, boolean transB, float beta) {
         int pad = 3;
         int lda = (transA ? m : k) + pad;
