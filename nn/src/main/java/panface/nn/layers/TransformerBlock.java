@@ -35,8 +35,12 @@ public final class TransformerBlock extends Module implements Layer {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor y = x.add(dropPath.forward(attn.forward(norm1.forward(x))));
-        return y.add(dropPath.forward(mlp.forward(norm2.forward(y))));
+        // without a graph to record, each branch's intermediates are freed once it is added in, and
+        // the residual between the branches once the block returns
+        return freeingIntermediates(x, () -> {
+            Tensor y = freeingIntermediates(x, () -> x.add(dropPath.forward(attn.forward(norm1.forward(x)))));
+            return freeingIntermediates(y, () -> y.add(dropPath.forward(mlp.forward(norm2.forward(y)))));
+        });
     }
 
     @Override
