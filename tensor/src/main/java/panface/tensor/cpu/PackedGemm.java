@@ -169,6 +169,10 @@ final class PackedGemm {
                 try {
                     MemorySegment pa = buf.segment();
                     MemorySegment cs = MemorySegment.ofArray(c);
+                    if (STAGGER && parts > 1 && r1 - r0 <= MROWS) {
+                        staggered(p, parts, r0, r1 - r0, k, alpha, a, ao, lda, transA, w, c, co, ldc, pa);
+                        continue;
+                    }
                     for (int mr = r0; mr < r1; mr += MROWS) {
                         int ml = Math.min(r1, mr + MROWS) - mr;
                         for (int kb = 0; kb < kBlocks; kb++) {
@@ -186,6 +190,46 @@ final class PackedGemm {
                 }
             }
         });
+    }
+
+    /** Whether threads visit a small product's weight blocks in staggered order (see {@link #staggered}). */
+    static final boolean STAGGER = Boolean.parseBoolean(System.getProperty("panface.gemm.stagger", "true"));
+
+    /**
+     * Rows [mr, mr + ml) of C (one row block) with the weight's blocks visited in a rotated order:
+     * part p of parts starts a p-th of the way through them. At batch 1 the weight is not in any
+     * core's cache, and every thread reading the same block at the same time would wait for the
+     * same memory together; staggered, the threads fetch different blocks side by side and each
+     * then finds the other's in the shared cache.
+     */
+    private static void staggered(int p, int parts, int mr, int ml, int k, float alpha, float[] a, int ao, int lda, boolean transA, PackedWeight w,
+                                  float[] c, int co, int ldc, MemorySegment pa) {
+        int[] cols = w.columnStarts();
+        int nBlocks = cols.length - 1;
+        int subs = parts;
+        int units = kBlocks(k) * nBlocks * subs;
+        int unroll = K.unrollM();
+        MemorySegment cs = MemorySegment.ofArray(c);
+        int packed = -1;
+        for (int i = 0; i < units; i++) {
+            int u = (int) ((i + (long) units * p / parts) % units);
+            int kb = u / (nBlocks * subs);
+            int nb = u / subs % nBlocks;
+            int sub = u % subs;
+            int k0 = kStart(k, kb);
+            int kl = kEnd(k, kb) - k0;
+            if (kb != packed) {
+                packA(K, a, ao, lda, transA, k0, kl, mr, ml, pa);
+                packed = kb;
+            }
+            int n0 = cols[nb];
+            int width = cols[nb + 1] - n0;
+            int from = Gemm.bound(width, subs, sub, unroll);
+            int to = Gemm.bound(width, subs, sub + 1, unroll);
+            if (to > from) {
+                K.kernel(to - from, ml, kl, alpha, w.block(kb, nb).asSlice(4L * from * kl), pa, cs.asSlice(4L * (co + (long) mr * ldc + n0 + from)), ldc);
+            }
+        }
     }
 
     /** C[0, m) x [0, n) *= beta (set to 0 when beta is 0, so NaNs in C do not survive, as BLAS does). */

@@ -1,5 +1,7 @@
 package panface.tensor.cpu;
 
+import java.util.concurrent.atomic.AtomicInteger;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -84,6 +86,18 @@ final class VecAttention {
         }
     }
 
+    private static final ThreadLocal<float[]> SCORES = new ThreadLocal<>();
+
+    /** This thread's score buffer of at least n floats (reused: its contents are stale). */
+    private static float[] scores(int n) {
+        float[] p = SCORES.get();
+        if (p == null || p.length < n) {
+            p = new float[n];
+            SCORES.set(p);
+        }
+        return p;
+    }
+
     /** F32 with a unit stride in the last dimension (rows may be strided: views into a fused qkv buffer). */
     private static boolean rows(Tensor... ts) {
         for (Tensor t : ts) {
@@ -118,10 +132,13 @@ final class VecAttention {
         int lk = k.stride(2);
         int lv = v.stride(2);
         int lo1 = out.stride(2);
-        Parallel.forRange(bh, 1, (lo, hi) -> {
-            float[] p = new float[t * s];
+        // (batch, head) pairs go to whichever thread is free, one at a time: a thread that starts
+        // late or runs slower takes fewer, instead of the others waiting for its fixed share
+        AtomicInteger next = new AtomicInteger();
+        Parallel.forRange(Math.min(bh, Parallel.threads()), 1, (lo, hi) -> {
+            float[] p = scores(t * s);
             float[] inv = new float[t];
-            for (int b = lo; b < hi; b++) {
+            for (int b = next.getAndIncrement(); b < bh; b = next.getAndIncrement()) {
                 Gemm.sgemm(false, true, t, s, d, (float) scale, qa, base(q, b, heads), lq, ka, base(k, b, heads), lk, 0f, p, 0, s);
                 expRows(p, t, s, la, lse.offset() + b * t, inv);
                 Gemm.sgemm(false, false, t, dv, s, 1f, p, 0, s, va, base(v, b, heads), lv, 0f, oa, base(out, b, heads), lo1);
