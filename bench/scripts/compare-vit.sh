@@ -3,8 +3,9 @@
 # against PyTorch in one run, on the same weights. With COMPARE_EXTERNAL=1 also against ONNX
 # Runtime and libtorch 2.7.1 (MKL/oneDNN, through DJL, offline): those runners are built by the
 # Maven profile "compare" (comparison-only dependencies from Maven Central).
-# Every runner warms up 20 times at batch 1 (ours compiles its kernels in the JIT) and 3 times at
-# batch 32, then reports the best of 30 and 5 runs.
+# Every runner warms up 100 times at batch 1 and 3 times at batch 32, then reports the best of 50
+# and 5 runs: the steady state of a long-running service (the JVM's compiler needs a few dozen
+# forwards to finish with ours; ONNX Runtime and PyTorch get the same warm-up).
 # Needs a Python with PyTorch (PYTHON, default /usr/bin/python3); 2 threads by default (THREADS).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

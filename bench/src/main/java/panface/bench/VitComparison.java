@@ -49,7 +49,7 @@ public final class VitComparison {
                     try (Scope step = Scope.open(); var g = GradMode.noGrad()) {
                         vit.forward(x);
                     }
-                }, b == 1 ? 20 : 3, b == 1 ? 30 : 5);
+                }, b == 1 ? 100 : 3, b == 1 ? 50 : 5);
                 Report.line("vit_t_infer_b" + b, sec, String.format(Locale.ROOT, "\"ms_per_image\":%.2f", 1e3 * sec / b));
             }
             vit.train(true);

@@ -40,7 +40,7 @@ public final class OrtVit {
                         } catch (ai.onnxruntime.OrtException e) {
                             throw new IllegalStateException(e);
                         }
-                    }, b == 1 ? 20 : 3, b == 1 ? 30 : 5);
+                    }, b == 1 ? 100 : 3, b == 1 ? 50 : 5);
                     Report.line("vit_t_infer_b" + b, sec, String.format(Locale.ROOT, "\"ms_per_image\":%.2f", 1e3 * sec / b));
                 }
             }
