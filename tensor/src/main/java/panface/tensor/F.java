@@ -111,6 +111,16 @@ public final class F {
         return LinearAlgebra.linearActivation(x, weight, bias, act, a);
     }
 
+    /**
+     * residual + (x weight^T + bias) with a prepared weight (a skip connection around a linear
+     * layer): when no gradient is needed the product adds straight onto an output that starts as
+     * residual + bias, one pass over memory fewer than a separate add. residual has the output's
+     * shape.
+     */
+    public static Tensor linearResidual(Tensor x, PrepackedWeight weight, Tensor bias, Tensor residual) {
+        return LinearAlgebra.linearResidual(x, weight, bias, residual);
+    }
+
     /** PyTorch's matmul. */
     public static Tensor matmul(Tensor a, Tensor b) {
         return LinearAlgebra.matmul(a, b);

@@ -21,6 +21,11 @@ public final class DropPath extends Module implements Layer {
         return p;
     }
 
+    /** True when forward returns its input as it is (evaluation mode, or a probability of 0). */
+    public boolean isIdentity() {
+        return !isTraining() || p == 0;
+    }
+
     @Override
     public Tensor forward(Tensor x) {
         return F.dropPath(x, p, isTraining(), gen);

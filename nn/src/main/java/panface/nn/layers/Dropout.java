@@ -19,6 +19,11 @@ public final class Dropout extends Module implements Layer {
         this.gen = gen;
     }
 
+    /** True when forward returns its input as it is (evaluation mode, or a probability of 0). */
+    public boolean isIdentity() {
+        return !isTraining() || p == 0;
+    }
+
     @Override
     public Tensor forward(Tensor x) {
         return F.dropout(x, p, isTraining(), gen);

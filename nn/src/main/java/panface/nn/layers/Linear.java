@@ -47,6 +47,15 @@ public final class Linear extends Module implements Layer {
         return p != null ? F.linearActivation(x, p, b, act, a) : F.linearActivation(x, weight.data(), b, act, a);
     }
 
+    /**
+     * residual + forward(x): with a prepared weight the product adds straight onto the residual
+     * (see {@link F#linearResidual}); residual has the output's shape.
+     */
+    public Tensor forwardResidual(Tensor x, Tensor residual) {
+        PrepackedWeight p = current();
+        return p != null ? F.linearResidual(x, p, bias == null ? null : bias.data(), residual) : residual.add(forward(x));
+    }
+
     /** The prepared weight when there is one for the current weight tensor and the layer is in evaluation mode. */
     private PrepackedWeight current() {
         PrepackedWeight p = prepacked;

@@ -34,15 +34,22 @@ public final class Mlp extends Module implements Layer {
 
     @Override
     public Tensor forward(Tensor x) {
+        return drop.forward(fc2.forward(hidden(x)));
+    }
+
+    /** residual + forward(x), the skip connection fused into fc2 when dropout is off (see {@link Linear#forwardResidual}). */
+    public Tensor forwardResidual(Tensor x, Tensor residual) {
+        return drop.isIdentity() ? fc2.forwardResidual(hidden(x), residual) : residual.add(forward(x));
+    }
+
+    private Tensor hidden(Tensor x) {
         UnaryOp op = switch (act) {
             case RELU6 -> UnaryOp.RELU6;
             case GELU -> UnaryOp.GELU;
             case RELU -> UnaryOp.RELU;
         };
         // on the GPU the bias and the activation run as one fused pass after the product
-        Tensor h = fc1.forwardActivation(x, op, 0);
-        h = drop.forward(h);
-        return drop.forward(fc2.forward(h));
+        return drop.forward(fc1.forwardActivation(x, op, 0));
     }
 
     @Override

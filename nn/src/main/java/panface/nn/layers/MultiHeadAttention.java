@@ -42,6 +42,14 @@ public final class MultiHeadAttention extends Module implements Layer {
         return projDrop.forward(proj.forward(o));
     }
 
+    /** residual + forward(x), the skip connection fused into the output projection when dropout is off. */
+    public Tensor forwardResidual(Tensor x, Tensor residual) {
+        if (!projDrop.isIdentity()) {
+            return residual.add(forward(x));
+        }
+        return proj.forwardResidual(F.selfAttention(qkv.forward(x), heads, scale), residual);
+    }
+
     @Override
     public Module train(boolean on) {
         projDrop.train(on);

@@ -37,9 +37,16 @@ public final class TransformerBlock extends Module implements Layer {
     public Tensor forward(Tensor x) {
         // without a graph to record, each branch's intermediates are freed once it is added in, and
         // the residual between the branches once the block returns
+        if (!dropPath.isIdentity()) {
+            Tensor y = x.add(dropPath.forward(attn.forward(norm1.forward(x))));
+            return y.add(dropPath.forward(mlp.forward(norm2.forward(y))));
+        }
+        // the skip connections are fused into the output projections; without a graph to record,
+        // each branch's intermediates are freed once it returns, and the residual between the
+        // branches once the block does
         return freeingIntermediates(x, () -> {
-            Tensor y = freeingIntermediates(x, () -> x.add(dropPath.forward(attn.forward(norm1.forward(x)))));
-            return freeingIntermediates(y, () -> y.add(dropPath.forward(mlp.forward(norm2.forward(y)))));
+            Tensor y = freeingIntermediates(x, () -> attn.forwardResidual(norm1.forward(x), x));
+            return freeingIntermediates(y, () -> mlp.forwardResidual(norm2.forward(y), y));
         });
     }
 

@@ -48,6 +48,36 @@ class PreparedInferenceTest {
     }
 
     @Test
+    void aResidualAddedByTheProductMatchesASeparateAdd() {
+        try (Scope s = Scope.open()) {
+            Generator gen = new Generator(8);
+            for (boolean withBias : new boolean[] {true, false}) {
+                Linear lin = new Linear(40, 24, withBias, gen);
+                Tensor x = Tensor.randn(gen, 3, 7, 40);
+                Tensor r = Tensor.randn(gen, 3, 7, 24);
+                Tensor want;
+                try (var g = GradMode.noGrad()) {
+                    want = r.add(lin.forward(x));
+                    lin.prepareInference();
+                    assertTrue(maxDiff(want, lin.forwardResidual(x, r)) <= 1e-5 * want.abs().max().item(), "bias " + withBias);
+                    // a residual of another shape is broadcast by the plain add, as residual.add would
+                    Tensor row = Tensor.randn(gen, 24);
+                    assertTrue(maxDiff(row.add(lin.forward(x)), lin.forwardResidual(x, row)) <= 1e-5 * want.abs().max().item());
+                }
+                // a residual that needs a gradient gets one
+                Tensor rg = r.detach().requiresGrad(true);
+                try (var g = GradMode.noGrad()) {
+                    Tensor y = lin.forwardResidual(x, rg);
+                    assertTrue(maxDiff(want, y) <= 1e-5 * want.abs().max().item());
+                }
+                lin.forwardResidual(x, rg).sum().backward();
+                assertNotNull(rg.grad());
+                assertEquals(0, rg.grad().sub(1).abs().max().item(), 0.0);
+            }
+        }
+    }
+
+    @Test
     void loadingOrTrainingDropsThePreparedWeights() {
         try (Scope s = Scope.open()) {
             Generator gen = new Generator(4);
