@@ -27,7 +27,7 @@ class PreparedInferenceTest {
     void aPreparedLinearMatchesThePlainOneOnOddShapes() {
         try (Scope s = Scope.open(); var g = GradMode.noGrad()) {
             Generator gen = new Generator(3);
-            for (int[] shape : new int[][] {{2, 5, 7}, {3, 33, 50}, {144, 256, 768}, {9, 1000, 17}}) {
+            for (int[] shape : new int[][] {{2, 5, 7}, {3, 33, 50}, {144, 256, 768}, {9, 1000, 17}, {800, 64, 1000}}) {
                 Linear lin = new Linear(shape[1], shape[2], true, gen);
                 Tensor x = Tensor.randn(gen, 2, shape[0], shape[1]);
                 Tensor plain = lin.forward(x);
@@ -51,17 +51,19 @@ class PreparedInferenceTest {
     void aResidualAddedByTheProductMatchesASeparateAdd() {
         try (Scope s = Scope.open()) {
             Generator gen = new Generator(8);
+            // rows for several row blocks per thread at the wider shape
+            for (int[] shape : new int[][] {{7, 40, 24}, {700, 48, 600}}) {
             for (boolean withBias : new boolean[] {true, false}) {
-                Linear lin = new Linear(40, 24, withBias, gen);
-                Tensor x = Tensor.randn(gen, 3, 7, 40);
-                Tensor r = Tensor.randn(gen, 3, 7, 24);
+                Linear lin = new Linear(shape[1], shape[2], withBias, gen);
+                Tensor x = Tensor.randn(gen, 3, shape[0], shape[1]);
+                Tensor r = Tensor.randn(gen, 3, shape[0], shape[2]);
                 Tensor want;
                 try (var g = GradMode.noGrad()) {
                     want = r.add(lin.forward(x));
                     lin.prepareInference();
                     assertTrue(maxDiff(want, lin.forwardResidual(x, r)) <= 1e-5 * want.abs().max().item(), "bias " + withBias);
                     // a residual of another shape is broadcast by the plain add, as residual.add would
-                    Tensor row = Tensor.randn(gen, 24);
+                    Tensor row = Tensor.randn(gen, shape[2]);
                     assertTrue(maxDiff(row.add(lin.forward(x)), lin.forwardResidual(x, row)) <= 1e-5 * want.abs().max().item());
                 }
                 // a residual that needs a gradient gets one
@@ -73,6 +75,7 @@ class PreparedInferenceTest {
                 lin.forwardResidual(x, rg).sum().backward();
                 assertNotNull(rg.grad());
                 assertEquals(0, rg.grad().sub(1).abs().max().item(), 0.0);
+            }
             }
         }
     }

@@ -120,6 +120,17 @@ public interface Backend {
         return false;
     }
 
+    /**
+     * out (rows, out) = residual + act(x (rows, in) @ weight^T + bias) with a weight from
+     * {@link #prepackWeight}, the bias, activation (with parameter a) and residual applied to
+     * rows of the product while they are still in cache; bias, act and residual (rows, out) may
+     * each be null. Returns false, computing nothing, when the backend has no such path for this
+     * input.
+     */
+    default boolean linearPrepacked(Tensor x, Object packed, Tensor bias, UnaryOp act, double a, Tensor residual, Tensor out) {
+        return false;
+    }
+
     // ---- fused row kernels --------------------------------------------------------------------
 
     /** Softmax (or log-softmax) over the last dimension of a contiguous x. */

@@ -164,6 +164,11 @@ public final class CpuBackend implements Backend {
         return Gemm.matmulPrepacked(x, packed, out, alpha, beta);
     }
 
+    @Override
+    public boolean linearPrepacked(Tensor x, Object packed, Tensor bias, UnaryOp act, double a, Tensor residual, Tensor out) {
+        return Gemm.linearPrepacked(x, packed, bias, act, a, residual, out);
+    }
+
     // ---- fused row kernels ----------------------------------------------------------------------
 
     @Override

@@ -10,6 +10,8 @@ import panface.nativebindings.NativeLibraryException;
 import panface.nativebindings.openblas.OpenBlas;
 import panface.tensor.DType;
 import panface.tensor.Tensor;
+import panface.tensor.backend.BinaryOp;
+import panface.tensor.backend.UnaryOp;
 
 /**
  * Batched GEMM on the CPU: OpenBLAS ({@code cblas_sgemm}/{@code cblas_dgemm} on the heap arrays,
@@ -197,6 +199,53 @@ final class Gemm {
         } finally {
             NativeScratch.give(buf);
         }
+    }
+
+    /**
+     * out = residual + act(x @ W^T + bias) with a packed W, the bias, activation and residual
+     * applied by the driver to each block of finished rows (see {@link PackedGemm.Epilogue}); false
+     * when the operands do not suit it (float32, contiguous rows; a single row goes to GEMV).
+     */
+    static boolean linearPrepacked(Tensor x, Object packed, Tensor bias, UnaryOp act, double a, Tensor residual, Tensor out) {
+        if (!(packed instanceof PackedWeight w) || x.dtype() != DType.F32 || out.dtype() != DType.F32 || x.dim() != 2 || out.dim() != 2) {
+            return false;
+        }
+        int m = x.size(0);
+        int n = w.n();
+        if (m < 2 || x.size(1) != w.k() || out.size(0) != m || out.size(1) != n || !VecElementwise.f32Contiguous(out)
+                || (bias != null && (bias.dim() != 1 || bias.size(0) != n || !VecElementwise.f32Contiguous(bias)))
+                || (residual != null && (residual.dim() != 2 || residual.size(0) != m || residual.size(1) != n || !VecElementwise.f32Contiguous(residual)))
+                || (act != null && !VecMath.supports(act))) {
+            return false;
+        }
+        Layout la = Layout.of(m, w.k(), x.stride(0), x.stride(1));
+        if (la == null) {
+            return false;
+        }
+        float[] bs = bias == null ? null : (float[]) Ref.storage(bias).array();
+        int bo = bias == null ? 0 : bias.offset();
+        float[] rs = residual == null ? null : (float[]) Ref.storage(residual).array();
+        int ro = residual == null ? 0 : residual.offset();
+        VecUnary.Loop loop = act == null ? null : VecUnary.loop(act);
+        float fa = (float) a;
+        int oo = out.offset();
+        PackedGemm.Epilogue epilogue = bs == null && rs == null && loop == null ? null : (c, co, ldc, r0, r1, cols) -> {
+            for (int r = r0; r < r1; r++) {
+                int at = co + r * ldc;
+                if (bs != null) {
+                    VecElementwise.rowVV(BinaryOp.ADD, c, at, bs, bo, c, at, cols);
+                }
+                if (loop != null) {
+                    loop.run(c, at, c, at, 0, cols, fa, 0f);
+                }
+                if (rs != null) {
+                    VecElementwise.rowVV(BinaryOp.ADD, c, at, rs, ro + (at - oo), c, at, cols);
+                }
+            }
+        };
+        PackedGemm.gemm(m, 1f, (float[]) Ref.storage(x).array(), x.offset(), la.ld(), la.trans(), w, 0f, (float[]) Ref.storage(out).array(), oo,
+                n, epilogue);
+        return true;
     }
 
     /** Below this many flops a product runs on the calling thread (waking the pool costs more). */

@@ -140,11 +140,29 @@ final class PackedGemm {
         }
     }
 
+    /** Work applied to finished rows of C while they are still in cache (a layer's bias, activation, skip connection). */
+    @FunctionalInterface
+    interface Epilogue {
+        /** Rows [r0, r1) of C (from co, leading dimension ldc, n columns) are final: transform them in place. */
+        void rows(float[] c, int co, int ldc, int r0, int r1, int n);
+    }
+
     /**
      * Row-major C (m x n) = alpha op(A) W + beta C, where W (k x n) is the packed weight and op(A)
      * is m x k (A stored as k x m with leading dimension lda when transA).
      */
     static void gemm(int m, float alpha, float[] a, int ao, int lda, boolean transA, PackedWeight w, float beta, float[] c, int co, int ldc) {
+        gemm(m, alpha, a, ao, lda, transA, w, beta, c, co, ldc, null);
+    }
+
+    /**
+     * As {@link #gemm(int, float, float[], int, int, boolean, PackedWeight, float, float[], int, int)},
+     * then epilogue (when not null) on each block of finished rows. With an epilogue a thread's rows
+     * go in blocks of about {@link #EPILOGUE_BYTES} of C, so that scaling C beforehand, the
+     * product's passes over it and the epilogue all find it in the core's cache.
+     */
+    static void gemm(int m, float alpha, float[] a, int ao, int lda, boolean transA, PackedWeight w, float beta, float[] c, int co, int ldc,
+                     Epilogue epilogue) {
         int n = w.n();
         int k = w.k();
         if (m <= 0 || n <= 0) {
@@ -154,6 +172,7 @@ final class PackedGemm {
         int kBlocks = kBlocks(k);
         int kw = kWidth(k);
         int parts = Math.min(Parallel.threads(), Math.max(1, (int) Math.min(m / 4, 2.0 * m * n * k / Gemm.PARALLEL_FLOPS)));
+        int rowBlock = epilogue == null ? MROWS : Math.clamp(EPILOGUE_BYTES / (4L * n) / 4 * 4, 64, MROWS);
         Parallel.forRange(parts, 1, (lo, hi) -> {
             for (int p = lo; p < hi; p++) {
                 int r0 = Gemm.bound(m, parts, p, 4);
@@ -161,20 +180,28 @@ final class PackedGemm {
                 if (r1 <= r0) {
                     continue;
                 }
-                scale(c, co + r0 * ldc, ldc, r1 - r0, n, beta);
                 if (k == 0) {
+                    scale(c, co + r0 * ldc, ldc, r1 - r0, n, beta);
+                    if (epilogue != null) {
+                        epilogue.rows(c, co, ldc, r0, r1, n);
+                    }
                     continue;
                 }
-                NativeScratch.Buffer buf = NativeScratch.take((long) kw * Math.min(r1 - r0, MROWS));
+                NativeScratch.Buffer buf = NativeScratch.take((long) kw * Math.min(r1 - r0, rowBlock));
                 try {
                     MemorySegment pa = buf.segment();
                     MemorySegment cs = MemorySegment.ofArray(c);
-                    if (STAGGER && parts > 1 && r1 - r0 <= MROWS) {
+                    if (STAGGER && parts > 1 && r1 - r0 <= rowBlock) {
+                        scale(c, co + r0 * ldc, ldc, r1 - r0, n, beta);
                         staggered(p, parts, r0, r1 - r0, k, alpha, a, ao, lda, transA, w, c, co, ldc, pa);
+                        if (epilogue != null) {
+                            epilogue.rows(c, co, ldc, r0, r1, n);
+                        }
                         continue;
                     }
-                    for (int mr = r0; mr < r1; mr += MROWS) {
-                        int ml = Math.min(r1, mr + MROWS) - mr;
+                    for (int mr = r0; mr < r1; mr += rowBlock) {
+                        int ml = Math.min(r1, mr + rowBlock) - mr;
+                        scale(c, co + mr * ldc, ldc, ml, n, beta);
                         for (int kb = 0; kb < kBlocks; kb++) {
                             int k0 = kStart(k, kb);
                             int kl = kEnd(k, kb) - k0;
@@ -184,6 +211,9 @@ final class PackedGemm {
                                 K.kernel(cols[nb + 1] - n0, ml, kl, alpha, w.block(kb, nb), pa, cs.asSlice(4L * (co + (long) mr * ldc + n0)), ldc);
                             }
                         }
+                        if (epilogue != null) {
+                            epilogue.rows(c, co, ldc, mr, mr + ml, n);
+                        }
                     }
                 } finally {
                     NativeScratch.give(buf);
@@ -191,6 +221,9 @@ final class PackedGemm {
             }
         });
     }
+
+    /** Bytes of C per row block when an epilogue runs (about half of a core's second-level cache). */
+    static final long EPILOGUE_BYTES = Long.getLong("panface.gemm.epilogueBytes", 1L << 20);
 
     /** Whether threads visit a small product's weight blocks in staggered order (see {@link #staggered}). */
     static final boolean STAGGER = Boolean.parseBoolean(System.getProperty("panface.gemm.stagger", "true"));

@@ -162,7 +162,7 @@ final class VecElementwise {
         }
     }
 
-    private static void rowVV(BinaryOp op, float[] as, int ao, float[] bs, int bo, float[] os, int oo, int n) {
+    static void rowVV(BinaryOp op, float[] as, int ao, float[] bs, int bo, float[] os, int oo, int n) {
         int i = 0;
         int up = S.loopBound(n);
         switch (op) {

@@ -111,14 +111,48 @@ public final class LinearAlgebra {
 
     /** As {@link #linear(Tensor, Tensor, Tensor)} with a prepared weight (used when the product needs no gradient). */
     public static Tensor linear(Tensor x, PrepackedWeight w, Tensor bias) {
+        Tensor fused = fusedPrepacked(x, w, bias, null, 0, null);
+        if (fused != null) {
+            return fused;
+        }
         Tensor y = prepackedLinear(x, w, bias, true);
         return y != null ? y : linear(x, w.weight(), bias);
     }
 
     /** As {@link #linearActivation(Tensor, Tensor, Tensor, UnaryOp, double)} with a prepared weight. */
     public static Tensor linearActivation(Tensor x, PrepackedWeight w, Tensor bias, UnaryOp act, double a) {
+        Tensor fused = fusedPrepacked(x, w, bias, act, a, null);
+        if (fused != null) {
+            return fused;
+        }
         Tensor y = bias == null ? null : prepackedLinear(x, w, bias, false);
         return y != null ? Elementwise.biasActivation(y, bias, act, a) : linearActivation(x, w.weight(), bias, act, a);
+    }
+
+    /**
+     * residual + act(x @ W^T + bias) (act, bias and residual each possibly null) in one call of the
+     * backend's prepared product, which applies them to rows while they are in cache; null when the
+     * product needs a gradient, autocast applies, or the backend has no such path for the input.
+     */
+    private static Tensor fusedPrepacked(Tensor x, PrepackedWeight w, Tensor bias, UnaryOp act, double a, Tensor residual) {
+        Tensor weight = w.weight();
+        int out = weight.size(0);
+        if (!w.isPacked() || x.dim() < 2 || x.size(-1) != weight.size(1) || x.dtype() != weight.dtype() || x.device() != weight.device()
+                || GradMode.needsGrad(x, weight, bias, residual) || Autocast.forProduct(x) != x
+                || (bias != null && (bias.dim() != 1 || bias.size(0) != out || bias.dtype() != x.dtype() || bias.device() != x.device()))
+                || (residual != null && (!Arrays.equals(residual.shape(), outputShape(x, out)) || residual.dtype() != x.dtype()
+                    || residual.device() != x.device()))) {
+            return null;
+        }
+        int[] xs = x.shape();
+        int rows = Shape.prod(xs, 0, xs.length - 1);
+        Tensor y = x.newEmpty(x.dtype(), rows, out);
+        Tensor r = residual == null ? null : residual.detach().contiguous().reshape(rows, out);
+        Tensor b = bias == null ? null : bias.detach().contiguous();
+        if (!y.backend().linearPrepacked(x.detach().contiguous().reshape(rows, weight.size(1)), w.packed(), b, act, a, r, y)) {
+            return null;
+        }
+        return y.reshape(outputShape(x, out));
     }
 
     /**
@@ -127,6 +161,10 @@ public final class LinearAlgebra {
      * skip connections).
      */
     public static Tensor linearResidual(Tensor x, PrepackedWeight w, Tensor bias, Tensor residual) {
+        Tensor fused = fusedPrepacked(x, w, bias, null, 0, residual);
+        if (fused != null) {
+            return fused;
+        }
         Tensor y = prepackedLinear(x, w, bias, true, residual);
         return y != null ? y : residual.add(linear(x, w, bias));
     }
