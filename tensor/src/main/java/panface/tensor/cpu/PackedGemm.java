@@ -191,7 +191,7 @@ final class PackedGemm {
                 try {
                     MemorySegment pa = buf.segment();
                     MemorySegment cs = MemorySegment.ofArray(c);
-                    if (STAGGER && parts > 1 && r1 - r0 <= rowBlock) {
+                    if (STAGGER && parts > 1 && r1 - r0 <= Math.min(rowBlock, STAGGER_ROWS)) {
                         scale(c, co + r0 * ldc, ldc, r1 - r0, n, beta);
                         staggered(p, parts, r0, r1 - r0, k, alpha, a, ao, lda, transA, w, c, co, ldc, pa);
                         if (epilogue != null) {
@@ -227,6 +227,13 @@ final class PackedGemm {
 
     /** Whether threads visit a small product's weight blocks in staggered order (see {@link #staggered}). */
     static final boolean STAGGER = Boolean.parseBoolean(System.getProperty("panface.gemm.stagger", "true"));
+
+    /**
+     * The most rows per thread for a staggered visit: with more, each weight block serves enough
+     * rows that fetching it is a small part of the work, and whole blocks per kernel call are
+     * better (the staggered order halves them).
+     */
+    static final int STAGGER_ROWS = Integer.getInteger("panface.gemm.staggerRows", 256);
 
     /**
      * Rows [mr, mr + ml) of C (one row block) with the weight's blocks visited in a rotated order:
