@@ -6,7 +6,6 @@ import panface.tensor.Autocast;
 import panface.tensor.PrepackedWeight;
 import panface.tensor.Shape;
 import panface.tensor.Tensor;
-import panface.tensor.backend.BinaryOp;
 import panface.tensor.backend.UnaryOp;
 import panface.tensor.autograd.GradMode;
 import panface.tensor.autograd.Node;
@@ -162,23 +161,14 @@ public final class LinearAlgebra {
      */
     public static Tensor linearResidual(Tensor x, PrepackedWeight w, Tensor bias, Tensor residual) {
         Tensor fused = fusedPrepacked(x, w, bias, null, 0, residual);
-        if (fused != null) {
-            return fused;
-        }
-        Tensor y = prepackedLinear(x, w, bias, true, residual);
-        return y != null ? y : residual.add(linear(x, w, bias));
-    }
-
-    private static Tensor prepackedLinear(Tensor x, PrepackedWeight w, Tensor bias, boolean addBias) {
-        return prepackedLinear(x, w, bias, addBias, null);
+        return fused != null ? fused : residual.add(linear(x, w, bias));
     }
 
     /**
-     * x @ W^T (+ bias when addBias) (+ residual, when not null) through the backend's prepared
-     * weight, or null when the product needs a gradient, autocast applies, the residual does not
-     * have the output's shape, or the backend declines the input.
+     * x @ W^T (+ bias when addBias) through the backend's prepared weight, or null when the
+     * product needs a gradient, autocast applies, or the backend declines the input.
      */
-    private static Tensor prepackedLinear(Tensor x, PrepackedWeight w, Tensor bias, boolean addBias, Tensor residual) {
+    private static Tensor prepackedLinear(Tensor x, PrepackedWeight w, Tensor bias, boolean addBias) {
         Tensor weight = w.weight();
         if (!w.isPacked() || x.dim() < 1 || x.size(-1) != weight.size(1) || x.dtype() != weight.dtype() || x.device() != weight.device()
                 || GradMode.needsGrad(x, weight, bias) || Autocast.forProduct(x) != x) {
@@ -187,33 +177,21 @@ public final class LinearAlgebra {
         if (bias != null && (bias.dim() != 1 || bias.size(0) != weight.size(0) || bias.dtype() != x.dtype())) {
             return null;
         }
-        if (residual != null && (!Arrays.equals(residual.shape(), outputShape(x, weight.size(0))) || residual.dtype() != x.dtype()
-                || residual.device() != x.device() || GradMode.needsGrad(residual))) {
-            return null;
-        }
         Tensor start = addBias ? bias : null;
-        Tensor y = outputStartingAt(x, weight.size(0), start, residual);
-        boolean started = start != null || residual != null;
-        if (!y.backend().matmulPrepacked(x.contiguous().reshape(y.size(0), weight.size(1)), w.packed(), y, 1.0, started ? 1.0 : 0.0)) {
+        Tensor y = outputStartingAt(x, weight.size(0), start);
+        if (!y.backend().matmulPrepacked(x.contiguous().reshape(y.size(0), weight.size(1)), w.packed(), y, 1.0, start == null ? 0.0 : 1.0)) {
             return null;
         }
         return y.reshape(outputShape(x, weight.size(0)));
     }
 
-    /**
-     * A (rows, out) output for x's rows, holding the residual plus the broadcast bias, either of
-     * them, or nothing (a GEMM then adds with beta = 1, or writes with beta = 0).
-     */
-    private static Tensor outputStartingAt(Tensor x, int out, Tensor bias, Tensor residual) {
+    /** A (rows, out) output for x's rows, holding the broadcast bias when there is one (a GEMM then adds with beta = 1). */
+    private static Tensor outputStartingAt(Tensor x, int out, Tensor bias) {
         int[] xs = x.shape();
         int rows = Shape.prod(xs, 0, xs.length - 1);
         Tensor y = x.newEmpty(x.dtype(), rows, out);
-        Tensor b = bias == null ? null : Views.broadcastTo(bias.detach(), new int[] {rows, out});
-        Tensor r = residual == null ? null : residual.detach().reshape(rows, out);
-        if (b != null && r != null) {
-            y.backend().binary(BinaryOp.ADD, r, b, y);
-        } else if (b != null || r != null) {
-            y.backend().copy(b != null ? b : r, y);
+        if (bias != null) {
+            y.backend().copy(Views.broadcastTo(bias.detach(), new int[] {rows, out}), y);
         }
         return y;
     }
@@ -252,7 +230,7 @@ public final class LinearAlgebra {
         int in = weight.size(1);
         int out = weight.size(0);
         int[] xs = x.shape();
-        Tensor y = outputStartingAt(x, out, bias, null);
+        Tensor y = outputStartingAt(x, out, bias);
         int rows = y.size(0);
         Tensor x2 = x.detach().reshape(rows, in);
         y.backend().matmul(x2, weight.detach().mT(), y, 1.0, 1.0);
