@@ -171,6 +171,17 @@ final class PackedGemm {
         int[] cols = w.columnStarts();
         int kBlocks = kBlocks(k);
         int kw = kWidth(k);
+        if (Prefetch.ENABLED && w.ownsMemory() && m <= PREFETCH_ROWS) {
+            // learn the order in which weights are used, and send the next one's data on its way
+            // (only for few rows: with many, fetching a weight is a small part of its product, and
+            // the extra reads compete with the product's own; batch 32 of the face ViT ran 3% slower)
+            PackedWeight prev = lastUsed.get();
+            if (prev != null && prev != w) {
+                prev.next(w);
+            }
+            lastUsed = w.self();
+            Prefetch.hint(w.next());
+        }
         int parts = Math.min(Parallel.threads(), Math.max(1, (int) Math.min(m / 4, 2.0 * m * n * k / Gemm.PARALLEL_FLOPS)));
         int rowBlock = epilogue == null ? MROWS : Math.clamp(EPILOGUE_BYTES / (4L * n) / 4 * 4, 64, MROWS);
         Parallel.forRange(parts, 1, (lo, hi) -> {
@@ -221,6 +232,10 @@ final class PackedGemm {
             }
         });
     }
+
+    /** The most rows of a product that learns and prefetches the next weight (see {@link Prefetch}). */
+    static final int PREFETCH_ROWS = Integer.getInteger("panface.gemm.prefetchRows", 1024);
+    private static volatile java.lang.ref.WeakReference<PackedWeight> lastUsed = new java.lang.ref.WeakReference<>(null);
 
     /** Bytes of C per row block when an epilogue runs (about half of a core's second-level cache). */
     static final long EPILOGUE_BYTES = Long.getLong("panface.gemm.epilogueBytes", 1L << 20);

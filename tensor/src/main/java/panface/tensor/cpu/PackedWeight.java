@@ -2,6 +2,7 @@ package panface.tensor.cpu;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.WeakReference;
 
 import panface.nativebindings.openblas.OpenBlasKernels;
 
@@ -16,6 +17,11 @@ final class PackedWeight {
     private final int k;
     private final int[] columnStarts;
     private final MemorySegment data;
+    /** Whether data is memory of its own (not a caller's scratch buffer that may be freed after one product). */
+    private final boolean ownsMemory;
+    private final WeakReference<PackedWeight> self = new WeakReference<>(this);
+    /** The weight products used after this one last time (learned for {@link Prefetch}). */
+    private volatile WeakReference<PackedWeight> next;
 
     /** Packs B (row-major k x n from bo with leading dimension ldb, or stored as n x k when trans) into memory of its own. */
     PackedWeight(float[] b, int bo, int ldb, boolean trans, int k, int n) {
@@ -38,6 +44,7 @@ final class PackedWeight {
         this.k = k;
         this.columnStarts = PackedGemm.columnBlocks(n, kern.unrollM());
         this.data = dst != null ? dst.asSlice(0, 4L * floats(k, n)) : Arena.ofAuto().allocate(4L * floats(k, n), 64);
+        this.ownsMemory = dst == null;
         if (k == 0) {
             return;
         }
@@ -96,6 +103,30 @@ final class PackedWeight {
         int kl = PackedGemm.kEnd(k, kb) - k0;
         int n0 = columnStarts[nb];
         return data.asSlice(4L * ((long) k0 * n + (long) n0 * kl), 4L * kl * (columnStarts[nb + 1] - n0));
+    }
+
+    MemorySegment data() {
+        return data;
+    }
+
+    boolean ownsMemory() {
+        return ownsMemory;
+    }
+
+    WeakReference<PackedWeight> self() {
+        return self;
+    }
+
+    /** The weight used after this one last time, or null. */
+    PackedWeight next() {
+        WeakReference<PackedWeight> n = next;
+        return n == null ? null : n.get();
+    }
+
+    void next(PackedWeight w) {
+        if (next() != w) {
+            next = w.self();
+        }
     }
 
     /** Bytes of native memory held. */

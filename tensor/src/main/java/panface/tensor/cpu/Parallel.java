@@ -91,6 +91,15 @@ public final class Parallel {
         }
     }
 
+    /** One step of {@link Prefetch} for a thread that would otherwise spin; it never throws into the pool. */
+    private static boolean prefetchStep() {
+        try {
+            return Prefetch.step();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Unparks up to n sleeping workers (spinning ones find the work themselves). */
     private static void wake(int n) {
         for (Worker w : WORKERS) {
@@ -124,7 +133,9 @@ public final class Parallel {
                 }
                 long deadline = System.nanoTime() + SPIN_NANOS;
                 while (QUEUE.isEmpty() && System.nanoTime() < deadline) {
-                    Thread.onSpinWait();
+                    if (!prefetchStep()) {
+                        Thread.onSpinWait();
+                    }
                 }
                 if (!QUEUE.isEmpty()) {
                     continue;
@@ -172,7 +183,9 @@ public final class Parallel {
 
         void awaitDone() {
             for (int spin = 0; !done && spin < 20_000; spin++) {
-                Thread.onSpinWait();
+                if (!prefetchStep()) {
+                    Thread.onSpinWait();
+                }
             }
             while (!done) {
                 LockSupport.parkNanos(this, 50_000);

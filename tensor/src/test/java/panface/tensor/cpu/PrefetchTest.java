@@ -1,0 +1,72 @@
+package panface.tensor.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.lang.foreign.Arena;
+
+import org.junit.jupiter.api.Test;
+
+/** The weight order the GEMM driver learns for prefetching, and what the prefetcher reads. */
+class PrefetchTest {
+    private static PackedWeight weight(int k, int n) {
+        return new PackedWeight(new float[k * n], 0, k, true, k, n);
+    }
+
+    private static void use(PackedWeight w) {
+        float[] a = new float[8 * w.k()];
+        PackedGemm.gemm(8, 1f, a, 0, w.k(), false, w, 0f, new float[8 * w.n()], 0, w.n());
+    }
+
+    @Test
+    void learnsWhichWeightFollowsWhichAndReadsItOnce() {
+        assumeTrue(PackedGemm.available() && Prefetch.ENABLED);
+        PackedWeight w1 = weight(64, 48);
+        PackedWeight w2 = weight(100, 33);
+        use(w1);
+        use(w2);
+        use(w1);
+        assertSame(w2, w1.next());
+        assertSame(w1, w2.next());
+        // a weight packed into a caller's scratch buffer (freed after its product) is never learned
+        try (Arena arena = Arena.ofConfined()) {
+            PackedWeight scratch = new PackedWeight(new float[64 * 16], 0, 64, true, 64, 16, arena.allocate(4L * 64 * 16, 64));
+            use(scratch);
+            use(w2);
+        }
+        assertSame(w2, w1.next(), "the scratch-backed weight must not be learned");
+        // the hinted weight is read in steps until it is all read
+        Prefetch.hint(w2);
+        int steps = 0;
+        while (Prefetch.step()) {
+            steps++;
+        }
+        assertEquals((w2.data().byteSize() + 4095) / 4096, steps);
+    }
+
+    @Test
+    void hintsNeverKeepAWeightAlive() throws InterruptedException {
+        assumeTrue(PackedGemm.available() && Prefetch.ENABLED);
+        PackedWeight w1 = weight(64, 48);
+        use(w1);
+        useATemporaryWeight();
+        use(w1);
+        assertTrue(w1.next() != null);
+        for (int i = 0; i < 20 && w1.next() != null; i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertNull(w1.next(), "a weight nothing else refers to must be collectable");
+        // and the prefetcher copes with a hinted weight that is gone
+        while (Prefetch.step()) {
+            Thread.onSpinWait();
+        }
+    }
+
+    private static void useATemporaryWeight() {
+        use(weight(32, 40));
+    }
+}
