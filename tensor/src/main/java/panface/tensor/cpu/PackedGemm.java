@@ -1,6 +1,7 @@
 package panface.tensor.cpu;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.WeakReference;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 
@@ -18,7 +19,10 @@ import panface.nativebindings.openblas.OpenBlasKernels;
  * splits a call across threads); with the weight packed once at load, a product only packs its
  * own rows of A. Rows of C are split between the threads, each packing its own rows of A in
  * blocks of {@link #MROWS} rows by {@link #kWidth} depth and reading the shared packed weight, so
- * no packed data moves between cores.
+ * no packed data moves between cores. For products of few rows (batch-1 inference, where the
+ * weight comes from memory) the threads visit the weight's blocks in staggered order and idle
+ * threads read the next layer's weight ahead ({@link Prefetch}); an {@link Epilogue} applies a
+ * layer's bias, activation and skip connection to finished rows while they are in cache.
  */
 final class PackedGemm {
     private static final Logger LOG = LoggerFactory.getLogger(PackedGemm.class);
@@ -171,16 +175,8 @@ final class PackedGemm {
         int[] cols = w.columnStarts();
         int kBlocks = kBlocks(k);
         int kw = kWidth(k);
-        if (Prefetch.ENABLED && w.ownsMemory() && m <= PREFETCH_ROWS) {
-            // learn the order in which weights are used, and send the next one's data on its way
-            // (only for few rows: with many, fetching a weight is a small part of its product, and
-            // the extra reads compete with the product's own; batch 32 of the face ViT ran 3% slower)
-            PackedWeight prev = lastUsed.get();
-            if (prev != null && prev != w) {
-                prev.next(w);
-            }
-            lastUsed = w.self();
-            Prefetch.hint(w.next());
+        if (m <= PREFETCH_ROWS) {
+            learnOrderAndPrefetch(w);
         }
         int parts = Math.min(Parallel.threads(), Math.max(1, (int) Math.min(m / 4, 2.0 * m * n * k / Gemm.PARALLEL_FLOPS)));
         int rowBlock = epilogue == null ? MROWS : Math.clamp(EPILOGUE_BYTES / (4L * n) / 4 * 4, 64, MROWS);
@@ -233,9 +229,26 @@ final class PackedGemm {
         });
     }
 
-    /** The most rows of a product that learns and prefetches the next weight (see {@link Prefetch}). */
+    /**
+     * The most rows of a product that learns and prefetches the next weight (see {@link Prefetch}):
+     * with more, fetching a weight is a small part of its product, and the extra reads compete with
+     * the product's own (batch 32 of the face ViT ran 3% slower with them).
+     */
     static final int PREFETCH_ROWS = Integer.getInteger("panface.gemm.prefetchRows", 1024);
-    private static volatile java.lang.ref.WeakReference<PackedWeight> lastUsed = new java.lang.ref.WeakReference<>(null);
+    private static volatile WeakReference<PackedWeight> lastUsed = new WeakReference<>(null);
+
+    /** Records that w follows the weight used before it, and hints the weight that followed w last time. */
+    private static void learnOrderAndPrefetch(PackedWeight w) {
+        if (!Prefetch.ENABLED || !w.ownsMemory()) {
+            return;
+        }
+        PackedWeight prev = lastUsed.get();
+        if (prev != null && prev != w) {
+            prev.next(w);
+        }
+        lastUsed = w.self();
+        Prefetch.hint(w.next());
+    }
 
     /** Bytes of C per row block when an epilogue runs (about half of a core's second-level cache). */
     static final long EPILOGUE_BYTES = Long.getLong("panface.gemm.epilogueBytes", 1L << 20);
