@@ -88,11 +88,17 @@ final class VecAttention {
 
     private static final ThreadLocal<float[]> SCORES = new ThreadLocal<>();
 
+    /** Score buffers up to this many floats (4 MiB) are kept per thread; larger ones are garbage after the call. */
+    private static final int KEEP_SCORES = 1 << 20;
+
     /** This thread's score buffer of at least n floats (reused: its contents are stale). */
     private static float[] scores(int n) {
         float[] p = SCORES.get();
-        if (p == null || p.length < n) {
-            p = new float[n];
+        if (p != null && p.length >= n) {
+            return p;
+        }
+        p = new float[n];
+        if (n <= KEEP_SCORES) {
             SCORES.set(p);
         }
         return p;
