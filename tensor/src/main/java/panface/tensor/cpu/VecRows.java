@@ -24,6 +24,14 @@ final class VecRows {
         return Math.max(1, VecElementwise.GRAIN / Math.max(1, cols));
     }
 
+    /**
+     * Elements per thread from which a layer norm's forward is split: lower than the other row
+     * ops', so that at batch 1 of the face ViT (144 x 256) each thread normalises the rows it
+     * will feed into the next product (split the same way), and its output stays in that core's
+     * cache (vit_t batch 1 faster in 7 of 10 interleaved pairs, by 0.4 ms on average).
+     */
+    private static final int LN_GRAIN = 1 << 14;
+
     private static float sum(float[] a, int o, int n) {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
@@ -269,7 +277,7 @@ final class VecRows {
         int ro = rstd.offset();
         int cols = x.size(-1);
         int rows = cols == 0 ? 0 : x.numel() / cols;
-        Parallel.forRange(rows, grain(cols), (lo, hi) -> {
+        Parallel.forRange(rows, Math.max(1, LN_GRAIN / Math.max(1, cols)), (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 int xr = xo + r * cols;
                 int yr = yo + r * cols;
