@@ -54,7 +54,7 @@ public class GemmBench extends State {
 
     @Benchmark
     public Tensor linearPrepacked() {
-        if (!Backends.of(Device.CPU).matmulPrepacked(x, packed, out, 1.0, 0.0)) {
+        if (!Backends.of(Device.CPU).linearPrepacked(x, packed, null, null, 0, null, out)) {
             throw new IllegalStateException("the CPU backend did not take the packed weight (" + shape + ")");
         }
         return out;

@@ -113,14 +113,6 @@ public interface Backend {
     }
 
     /**
-     * out (rows, out) = alpha * x (rows, in) @ weight^T + beta * out with a weight from
-     * {@link #prepackWeight}; returns false, computing nothing, when this input does not suit it.
-     */
-    default boolean matmulPrepacked(Tensor x, Object packed, Tensor out, double alpha, double beta) {
-        return false;
-    }
-
-    /**
      * out (rows, out) = residual + act(x (rows, in) @ weight^T + bias) with a weight from
      * {@link #prepackWeight}, the bias, activation (with parameter a) and residual applied to
      * rows of the product while they are still in cache; bias, act and residual (rows, out) may

@@ -160,11 +160,6 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public boolean matmulPrepacked(Tensor x, Object packed, Tensor out, double alpha, double beta) {
-        return Gemm.matmulPrepacked(x, packed, out, alpha, beta);
-    }
-
-    @Override
     public boolean linearPrepacked(Tensor x, Object packed, Tensor bias, UnaryOp act, double a, Tensor residual, Tensor out) {
         return Gemm.linearPrepacked(x, packed, bias, act, a, residual, out);
     }

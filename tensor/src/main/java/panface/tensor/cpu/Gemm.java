@@ -168,25 +168,6 @@ final class Gemm {
         return new PackedWeight((float[]) Ref.storage(w).array(), w.offset(), w.size(1), true, w.size(1), w.size(0));
     }
 
-    /** out = alpha x @ W^T + beta out with a packed W; false when x or out do not suit it (a single row goes to GEMV). */
-    static boolean matmulPrepacked(Tensor x, Object packed, Tensor out, double alpha, double beta) {
-        if (!(packed instanceof PackedWeight w) || x.dtype() != DType.F32 || out.dtype() != DType.F32 || x.dim() != 2 || out.dim() != 2) {
-            return false;
-        }
-        int m = x.size(0);
-        if (m < 2 || x.size(1) != w.k() || out.size(0) != m || out.size(1) != w.n()) {
-            return false;
-        }
-        Layout la = Layout.of(m, w.k(), x.stride(0), x.stride(1));
-        Layout lo = Layout.of(m, w.n(), out.stride(0), out.stride(1));
-        if (la == null || lo == null || lo.trans()) {
-            return false;
-        }
-        PackedGemm.gemm(m, (float) alpha, (float[]) Ref.storage(x).array(), x.offset(), la.ld(), la.trans(), w, (float) beta,
-                (float[]) Ref.storage(out).array(), out.offset(), lo.ld());
-        return true;
-    }
-
     /** From this many flops, one product split across threads packs B once for all of them (see {@link #matmul}). */
     static final double SHARED_PACK_FLOPS = Double.parseDouble(System.getProperty("panface.gemm.sharedPackFlops", "5e7"));
 

@@ -111,21 +111,20 @@ public final class LinearAlgebra {
     /** As {@link #linear(Tensor, Tensor, Tensor)} with a prepared weight (used when the product needs no gradient). */
     public static Tensor linear(Tensor x, PrepackedWeight w, Tensor bias) {
         Tensor fused = fusedPrepacked(x, w, bias, null, 0, null);
-        if (fused != null) {
-            return fused;
-        }
-        Tensor y = prepackedLinear(x, w, bias, true);
-        return y != null ? y : linear(x, w.weight(), bias);
+        return fused != null ? fused : linear(x, w.weight(), bias);
     }
 
-    /** As {@link #linearActivation(Tensor, Tensor, Tensor, UnaryOp, double)} with a prepared weight. */
+    /**
+     * As {@link #linearActivation(Tensor, Tensor, Tensor, UnaryOp, double)} with a prepared weight;
+     * an activation the backend cannot apply inside the product follows it as its own pass.
+     */
     public static Tensor linearActivation(Tensor x, PrepackedWeight w, Tensor bias, UnaryOp act, double a) {
         Tensor fused = fusedPrepacked(x, w, bias, act, a, null);
         if (fused != null) {
             return fused;
         }
-        Tensor y = bias == null ? null : prepackedLinear(x, w, bias, false);
-        return y != null ? Elementwise.biasActivation(y, bias, act, a) : linearActivation(x, w.weight(), bias, act, a);
+        Tensor y = fusedPrepacked(x, w, bias, null, 0, null);
+        return y != null ? Elementwise.unary(act, y, a, 0) : linearActivation(x, w.weight(), bias, act, a);
     }
 
     /**
@@ -162,27 +161,6 @@ public final class LinearAlgebra {
     public static Tensor linearResidual(Tensor x, PrepackedWeight w, Tensor bias, Tensor residual) {
         Tensor fused = fusedPrepacked(x, w, bias, null, 0, residual);
         return fused != null ? fused : residual.add(linear(x, w, bias));
-    }
-
-    /**
-     * x @ W^T (+ bias when addBias) through the backend's prepared weight, or null when the
-     * product needs a gradient, autocast applies, or the backend declines the input.
-     */
-    private static Tensor prepackedLinear(Tensor x, PrepackedWeight w, Tensor bias, boolean addBias) {
-        Tensor weight = w.weight();
-        if (!w.isPacked() || x.dim() < 1 || x.size(-1) != weight.size(1) || x.dtype() != weight.dtype() || x.device() != weight.device()
-                || GradMode.needsGrad(x, weight, bias) || Autocast.forProduct(x) != x) {
-            return null;
-        }
-        if (bias != null && (bias.dim() != 1 || bias.size(0) != weight.size(0) || bias.dtype() != x.dtype())) {
-            return null;
-        }
-        Tensor start = addBias ? bias : null;
-        Tensor y = outputStartingAt(x, weight.size(0), start);
-        if (!y.backend().matmulPrepacked(x.contiguous().reshape(y.size(0), weight.size(1)), w.packed(), y, 1.0, start == null ? 0.0 : 1.0)) {
-            return null;
-        }
-        return y.reshape(outputShape(x, weight.size(0)));
     }
 
     /** A (rows, out) output for x's rows, holding the broadcast bias when there is one (a GEMM then adds with beta = 1). */
