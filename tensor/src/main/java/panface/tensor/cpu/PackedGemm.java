@@ -172,12 +172,10 @@ final class PackedGemm {
         if (m <= 0 || n <= 0) {
             return;
         }
-        int[] cols = w.columnStarts();
-        int kBlocks = kBlocks(k);
-        int kw = kWidth(k);
         if (m <= PREFETCH_ROWS) {
             learnOrderAndPrefetch(w);
         }
+        int kw = kWidth(k);
         int parts = Math.min(Parallel.threads(), Math.max(1, (int) Math.min(m / 4, 2.0 * m * n * k / Gemm.PARALLEL_FLOPS)));
         int rowBlock = epilogue == null ? MROWS : Math.clamp(EPILOGUE_BYTES / (4L * n) / 4 * 4, 64, MROWS);
         Parallel.forRange(parts, 1, (lo, hi) -> {
@@ -187,43 +185,24 @@ final class PackedGemm {
                 if (r1 <= r0) {
                     continue;
                 }
-                if (k == 0) {
-                    scale(c, co + r0 * ldc, ldc, r1 - r0, n, beta);
-                    if (epilogue != null) {
-                        epilogue.rows(c, co, ldc, r0, r1, n);
-                    }
-                    continue;
-                }
-                NativeScratch.Buffer buf = NativeScratch.take((long) kw * Math.min(r1 - r0, rowBlock));
+                // few rows a thread (one row block): the weight's blocks in staggered order
+                boolean stagger = STAGGER && parts > 1 && r1 - r0 <= Math.min(rowBlock, STAGGER_ROWS);
+                NativeScratch.Buffer buf = k == 0 ? null : NativeScratch.take((long) kw * Math.min(r1 - r0, rowBlock));
                 try {
-                    MemorySegment pa = buf.segment();
-                    MemorySegment cs = MemorySegment.ofArray(c);
-                    if (STAGGER && parts > 1 && r1 - r0 <= Math.min(rowBlock, STAGGER_ROWS)) {
-                        scale(c, co + r0 * ldc, ldc, r1 - r0, n, beta);
-                        staggered(p, parts, r0, r1 - r0, k, alpha, a, ao, lda, transA, w, c, co, ldc, pa);
-                        if (epilogue != null) {
-                            epilogue.rows(c, co, ldc, r0, r1, n);
-                        }
-                        continue;
-                    }
                     for (int mr = r0; mr < r1; mr += rowBlock) {
                         int ml = Math.min(r1, mr + rowBlock) - mr;
                         scale(c, co + mr * ldc, ldc, ml, n, beta);
-                        for (int kb = 0; kb < kBlocks; kb++) {
-                            int k0 = kStart(k, kb);
-                            int kl = kEnd(k, kb) - k0;
-                            packA(K, a, ao, lda, transA, k0, kl, mr, ml, pa);
-                            for (int nb = 0; nb + 1 < cols.length; nb++) {
-                                int n0 = cols[nb];
-                                K.kernel(cols[nb + 1] - n0, ml, kl, alpha, w.block(kb, nb), pa, cs.asSlice(4L * (co + (long) mr * ldc + n0)), ldc);
-                            }
+                        if (buf != null) {
+                            rowBlockProduct(stagger ? p : 0, stagger ? parts : 1, mr, ml, k, alpha, a, ao, lda, transA, w, c, co, ldc, buf.segment());
                         }
                         if (epilogue != null) {
                             epilogue.rows(c, co, ldc, mr, mr + ml, n);
                         }
                     }
                 } finally {
-                    NativeScratch.give(buf);
+                    if (buf != null) {
+                        NativeScratch.give(buf);
+                    }
                 }
             }
         });
@@ -253,7 +232,7 @@ final class PackedGemm {
     /** Bytes of C per row block when an epilogue runs (about half of a core's second-level cache). */
     static final long EPILOGUE_BYTES = Long.getLong("panface.gemm.epilogueBytes", 1L << 20);
 
-    /** Whether threads visit a small product's weight blocks in staggered order (see {@link #staggered}). */
+    /** Whether threads visit a small product's weight blocks in staggered order (see {@link #rowBlockProduct}). */
     static final boolean STAGGER = Boolean.parseBoolean(System.getProperty("panface.gemm.stagger", "true"));
 
     /**
@@ -264,14 +243,15 @@ final class PackedGemm {
     static final int STAGGER_ROWS = Integer.getInteger("panface.gemm.staggerRows", 256);
 
     /**
-     * Rows [mr, mr + ml) of C (one row block) with the weight's blocks visited in a rotated order:
-     * part p of parts starts a p-th of the way through them. At batch 1 the weight is not in any
-     * core's cache, and every thread reading the same block at the same time would wait for the
-     * same memory together; staggered, the threads fetch different blocks side by side and each
-     * then finds the other's in the shared cache.
+     * C[mr, mr + ml) += alpha op(A) W for one row block, the weight's blocks visited in a rotated
+     * order: each of {@code parts} sub-blocks of every block is a unit, and the visit starts a
+     * p-th of the way through the units (p = 0, parts = 1: every block whole, in order). At batch 1
+     * the weight is not in any core's cache, and every thread reading the same block at the same
+     * time would wait for the same memory together; staggered, the threads fetch different blocks
+     * side by side and each then finds the other's in the shared cache.
      */
-    private static void staggered(int p, int parts, int mr, int ml, int k, float alpha, float[] a, int ao, int lda, boolean transA, PackedWeight w,
-                                  float[] c, int co, int ldc, MemorySegment pa) {
+    private static void rowBlockProduct(int p, int parts, int mr, int ml, int k, float alpha, float[] a, int ao, int lda, boolean transA,
+                                        PackedWeight w, float[] c, int co, int ldc, MemorySegment pa) {
         int[] cols = w.columnStarts();
         int nBlocks = cols.length - 1;
         int subs = parts;
