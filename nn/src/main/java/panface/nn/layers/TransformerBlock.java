@@ -35,8 +35,7 @@ public final class TransformerBlock extends Module implements Layer {
 
     @Override
     public Tensor forward(Tensor x) {
-        // without a graph to record, each branch's intermediates are freed once it is added in, and
-        // the residual between the branches once the block returns
+        // drop path active (training): each branch is scaled before it is added
         if (!dropPath.isIdentity()) {
             Tensor y = x.add(dropPath.forward(attn.forward(norm1.forward(x))));
             return y.add(dropPath.forward(mlp.forward(norm2.forward(y))));
