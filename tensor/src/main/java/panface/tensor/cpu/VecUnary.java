@@ -17,8 +17,6 @@ final class VecUnary {
     private static final VectorSpecies<Float> S = VecMath.S;
     private static final int L = S.length();
     private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
-    private static final float INV_SQRT_2 = (float) (1.0 / Math.sqrt(2.0));
-    private static final float INV_SQRT_2PI = (float) (1.0 / Math.sqrt(2.0 * Math.PI));
     private static final float TWO_OVER_SQRT_PI = (float) (2.0 / Math.sqrt(Math.PI));
 
     private VecUnary() {
@@ -662,8 +660,7 @@ final class VecUnary {
     }
 
     private static FloatVector fGelu(FloatVector x, float a, float b) {
-        FloatVector hx = x.mul(0.5f);
-        return hx.fma(VecMath.tailErf(x.mul(INV_SQRT_2)), hx);
+        return VecMath.gelu(x);
     }
 
     static void gelu(float[] x, int xo, float[] y, int yo, int lo, int hi, float a, float b) {
@@ -678,10 +675,7 @@ final class VecUnary {
     }
 
     private static FloatVector dGelu(FloatVector x, FloatVector y, float a, float b) {
-        // one exponential: exp(-x^2/2) serves both the normal density and erf(x / sqrt 2)
-        FloatVector e = x.mul(x).mul(-0.5f).lanewise(VectorOperators.EXP);
-        FloatVector cdf = VecMath.tailErf(x.mul(INV_SQRT_2), e).add(1f).mul(0.5f);
-        return x.fma(e.mul(INV_SQRT_2PI), cdf);
+        return VecMath.geluDerivative(x);
     }
 
     static void geluGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
