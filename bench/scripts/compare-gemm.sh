@@ -13,6 +13,11 @@ threads=${THREADS:-2}
 peak=${PEAK_GFLOPS:-270}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$here/run-java.sh" ${JAVA_OPTS:-} -Dpanface.threads="$threads" panface.bench.GemmComparison > "$tmp/ours.jsonl"
-OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$threads" "$PYTHON" "$here/gemm_torch.py" "$threads" > "$tmp/torch.jsonl"
+# the two sides take turns ROUNDS times (default 3): a shared machine's speed drifts over seconds,
+# and alternating spreads the drift over both; each side reports its fastest call over its rounds
+# and the median of its rounds' medians
+for ((r = 0; r < ${ROUNDS:-3}; r++)); do
+    "$here/run-java.sh" ${JAVA_OPTS:-} -Dpanface.threads="$threads" panface.bench.GemmComparison >> "$tmp/ours.jsonl"
+    OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$threads" "$PYTHON" "$here/gemm_torch.py" "$threads" >> "$tmp/torch.jsonl"
+done
 python3 "$here/compare.py" "$tmp/ours.jsonl" "$tmp/torch.jsonl" torch --peak "$peak"

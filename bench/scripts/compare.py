@@ -1,20 +1,31 @@
 """Joins two files of JSON result lines (ours, reference) by name and prints a table with ratios.
 
 ratio = reference seconds / our seconds: above 1.0 means we are faster.
-Optional: --peak GFLOPS adds our share of a machine peak for lines that report gflops.
+Optional: --peak GFLOPS adds our share of a machine peak for lines that report gflops. Lines that
+report a median on both sides also get the ratio of the medians.
 """
 import json
 import sys
 
 
 def load(path):
-    out = {}
+    """Result lines by name. A name seen in several rounds keeps its fastest line, with the median
+    of the rounds' medians where lines report one."""
+    rounds = {}
     with open(path) as f:
         for line in f:
             line = line.strip()
             if line.startswith("{"):
                 r = json.loads(line)
-                out[r["name"]] = r
+                rounds.setdefault(r["name"], []).append(r)
+    out = {}
+    for name, rs in rounds.items():
+        best = dict(min(rs, key=lambda r: r["seconds"]))
+        medians = sorted(r["median"] for r in rs if "median" in r)
+        if medians:
+            best["median"] = medians[len(medians) // 2]
+        best["rounds"] = len(rs)
+        out[name] = best
     return out
 
 
@@ -44,6 +55,8 @@ def main():
             note = "%.1f GFLOP/s" % r["gflops"]
             if peak:
                 note += " (%.0f%% of %.0f peak)" % (100 * r["gflops"] / peak, peak)
+        if t is not None and "median" in r and "median" in t:
+            note += "; median ratio %.2fx" % (t["median"] / r["median"])
         if t is None:
             print("%-28s %12.3f %12s %8s %s" % (name, o, "-", "-", note))
         else:

@@ -15,6 +15,24 @@ public final class Timing {
      * {@link #bestSeconds} for the statistic the comparison scripts use.
      */
     public static double medianSeconds(Runnable body, int warmup, int reps) {
+        double[] t = sortedSeconds(body, warmup, reps);
+        return reps % 2 == 1 ? t[reps / 2] : 0.5 * (t[reps / 2 - 1] + t[reps / 2]);
+    }
+
+    /**
+     * Seconds per call: the fastest of the repetitions after warmup. On a shared machine other
+     * tenants only ever add time, so the minimum is the most repeatable estimate of what the code
+     * costs; the PyTorch side of each comparison script uses the same statistic.
+     */
+    public static double bestSeconds(Runnable body, int warmup, int reps) {
+        return sortedSeconds(body, warmup, reps)[0];
+    }
+
+    /** The seconds of each of reps calls of body after warmup calls, fastest first. */
+    public static double[] sortedSeconds(Runnable body, int warmup, int reps) {
+        if (reps < 1) {
+            throw new IllegalArgumentException("need at least one repetition, got " + reps);
+        }
         for (int i = 0; i < warmup; i++) {
             body.run();
         }
@@ -25,24 +43,6 @@ public final class Timing {
             t[i] = (System.nanoTime() - s) * 1e-9;
         }
         Arrays.sort(t);
-        return reps % 2 == 1 ? t[reps / 2] : 0.5 * (t[reps / 2 - 1] + t[reps / 2]);
-    }
-
-    /**
-     * Seconds per call: the fastest of the repetitions after warmup. On a shared machine other
-     * tenants only ever add time, so the minimum is the most repeatable estimate of what the code
-     * costs; the PyTorch side of each comparison script uses the same statistic.
-     */
-    public static double bestSeconds(Runnable body, int warmup, int reps) {
-        for (int i = 0; i < warmup; i++) {
-            body.run();
-        }
-        double best = Double.POSITIVE_INFINITY;
-        for (int i = 0; i < reps; i++) {
-            long s = System.nanoTime();
-            body.run();
-            best = Math.min(best, (System.nanoTime() - s) * 1e-9);
-        }
-        return best;
+        return t;
     }
 }
