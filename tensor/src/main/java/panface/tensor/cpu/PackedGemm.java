@@ -209,6 +209,75 @@ final class PackedGemm {
     }
 
     /**
+     * Row-major C (m x n) = alpha op(A) op(B) + beta C for one large product whose B is not packed
+     * (op(B) k x n: B row-major k x n with leading dimension ldb, or stored n x k when transB),
+     * with the columns of C split between the threads. The threads first pack all of A together
+     * (rows split), into one buffer all read; then each packs its own column blocks of B, one at
+     * a time into a buffer of its own, and runs the kernel on all rows with the block fresh in
+     * its cache. Each block of B is read from memory once in all, where with the rows split every
+     * thread reads every block.
+     */
+    static void gemmSplitColumns(int m, int n, int k, float alpha, float[] a, int ao, int lda, boolean transA, float[] b, int bo, int ldb,
+                                 boolean transB, float beta, float[] c, int co, int ldc) {
+        if (m <= 0 || n <= 0) {
+            return;
+        }
+        if (k == 0) {
+            scale(c, co, ldc, m, n, beta);
+            return;
+        }
+        int kBlocks = kBlocks(k);
+        int unroll = K.unrollM();
+        int parts = Math.min(Parallel.threads(), Math.max(1, n / unroll));
+        NativeScratch.Buffer packedA = NativeScratch.take((long) m * k);
+        try {
+            MemorySegment pa = packedA.segment();
+            // depth block kb of all rows lies at kStart(kb) * m, panel after panel of 4 rows
+            Parallel.forRange(parts, 1, (lo, hi) -> {
+                for (int p = lo; p < hi; p++) {
+                    int r0 = Gemm.bound(m, parts, p, 4);
+                    int r1 = Gemm.bound(m, parts, p + 1, 4);
+                    for (int kb = 0; r1 > r0 && kb < kBlocks; kb++) {
+                        int k0 = kStart(k, kb);
+                        int kl = kEnd(k, kb) - k0;
+                        packA(K, a, ao, lda, transA, k0, kl, r0, r1 - r0, pa.asSlice(4L * ((long) k0 * m + (long) r0 * kl)));
+                    }
+                }
+            });
+            MemorySegment cs = MemorySegment.ofArray(c);
+            Parallel.forRange(parts, 1, (lo, hi) -> {
+                for (int p = lo; p < hi; p++) {
+                    int c0 = Gemm.bound(n, parts, p, unroll);
+                    int c1 = Gemm.bound(n, parts, p + 1, unroll);
+                    if (c1 <= c0) {
+                        continue;
+                    }
+                    scale(c, co + c0, ldc, m, c1 - c0, beta);
+                    int[] cols = columnBlocks(c1 - c0, unroll);
+                    NativeScratch.Buffer packedB = NativeScratch.take((long) kWidth(k) * (cols[1] - cols[0]));
+                    try {
+                        for (int kb = 0; kb < kBlocks; kb++) {
+                            int k0 = kStart(k, kb);
+                            int kl = kEnd(k, kb) - k0;
+                            MemorySegment aBlock = pa.asSlice(4L * k0 * m, 4L * kl * m);
+                            for (int nb = 0; nb + 1 < cols.length; nb++) {
+                                int n0 = c0 + cols[nb];
+                                int width = cols[nb + 1] - cols[nb];
+                                packB(K, b, bo, ldb, transB, k0, kl, n0, width, packedB.segment());
+                                K.kernel(width, m, kl, alpha, packedB.segment(), aBlock, cs.asSlice(4L * (co + n0)), ldc);
+                            }
+                        }
+                    } finally {
+                        NativeScratch.give(packedB);
+                    }
+                }
+            });
+        } finally {
+            NativeScratch.give(packedA);
+        }
+    }
+
+    /**
      * The most rows of a product that learns and prefetches the next weight (see {@link Prefetch}):
      * with more, fetching a weight is a small part of its product, and the extra reads compete with
      * the product's own (batch 32 of the face ViT ran 3% slower with them).

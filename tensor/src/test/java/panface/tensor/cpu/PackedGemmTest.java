@@ -9,8 +9,9 @@ import org.junit.jupiter.api.Test;
 import panface.tensor.random.Generator;
 
 /**
- * Products with a packed weight against a plain double-precision product: edge panels in every
- * dimension, several depth and row blocks, transposed A, and beta 0 (over NaNs), 1 and other.
+ * Products with a packed weight, and large products with the columns split between threads,
+ * against a plain double-precision product: edge panels in every dimension, several depth, row and
+ * column blocks, transposed operands, and beta 0 (over NaNs), 1 and other.
  */
 class PackedGemmTest {
     private final Generator gen = new Generator(23);
@@ -117,7 +118,68 @@ class PackedGemmTest {
         }
     }
 
+    /** A product C = alpha op(A) op(B) + beta C on raw arrays. */
+    @FunctionalInterface
+    private interface Driver {
+        void run(int m, int n, int k, float alpha, float[] a, int ao, int lda, boolean transA, float[] b, int bo, int ldb, boolean transB,
+                 float beta, float[] c, int co, int ldc);
+    }
+
+    /** The prepacked-weight driver: B packed first, then the product. */
+    private static final Driver PREPACKED = (m, n, k, alpha, a, ao, lda, transA, b, bo, ldb, transB, beta, c, co, ldc) ->
+            PackedGemm.gemm(m, alpha, a, ao, lda, transA, new PackedWeight(b, bo, ldb, transB, k, n), beta, c, co, ldc);
+
+    @Test
+    void splittingTheColumnsMatchesAPlainProduct() {
+        assumeTrue(PackedGemm.available());
+        // m, k, n: row and column tails, several depth blocks, several column blocks a thread,
+        // fewer columns than threads can share, no depth at all
+        int[][] sizes = {{37, 29, 53}, {70, 1000, 131}, {13, 450, 2000}, {66, 8, 17}, {5, 0, 40}};
+        for (int[] s : sizes) {
+            for (boolean transA : new boolean[] {false, true}) {
+                for (boolean transB : new boolean[] {false, true}) {
+                    for (float beta : new float[] {0f, 1f, 0.5f}) {
+                        check(s[0], s[1], s[2], transA, transB, beta, PackedGemm::gemmSplitColumns);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void largeProductsChooseTheirSplitByTheSizeOfB() {
+        long l2 = CacheSize.l2Bytes();
+        assertTrue(l2 > 0);
+        // B of 2 x 2048 x 2048 floats outgrows any two second-level caches; 64 x 64 fits all
+        assertTrue(Gemm.splitColumns(2, 2048, (int) Math.max(2048, l2)));
+        assertTrue(!Gemm.splitColumns(2, 64, 64));
+        // too few columns to give each thread a share
+        assertTrue(!Gemm.splitColumns(2, 100, 1 << 22));
+    }
+
+    @Test
+    void readsTheCacheSizeAsLinuxListsIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws java.io.IOException {
+        assertEquals(2L << 20, CacheSize.parseSize("2048K"));
+        assertEquals(1L << 20, CacheSize.parseSize("1M"));
+        assertEquals(524288, CacheSize.parseSize("524288"));
+        assertEquals(-1, CacheSize.parseSize("lots"));
+        assertEquals(-1, CacheSize.parseSize(""));
+        String[][] levels = {{"1", "Data", "48K"}, {"1", "Instruction", "32K"}, {"2", "Unified", "1280K"}, {"3", "Unified", "480M"}};
+        for (int i = 0; i < levels.length; i++) {
+            java.nio.file.Path index = java.nio.file.Files.createDirectories(dir.resolve("index" + i));
+            java.nio.file.Files.writeString(index.resolve("level"), levels[i][0] + "\n");
+            java.nio.file.Files.writeString(index.resolve("type"), levels[i][1] + "\n");
+            java.nio.file.Files.writeString(index.resolve("size"), levels[i][2] + "\n");
+        }
+        assertEquals(1280L << 10, CacheSize.read(dir));
+        assertEquals(CacheSize.FALLBACK_L2, CacheSize.read(dir.resolve("missing")));
+    }
+
     private void check(int m, int k, int n, boolean transA, boolean transB, float beta) {
+        check(m, k, n, transA, transB, beta, PREPACKED);
+    }
+
+    private void check(int m, int k, int n, boolean transA, boolean transB, float beta, Driver driver) {
         int pad = 3;
         int lda = (transA ? m : k) + pad;
         int ldb = (transB ? k : n) + pad;
@@ -134,9 +196,8 @@ class PackedGemmTest {
                 c[co + i * ldc] = Float.NaN;
             }
         }
-        PackedWeight w = new PackedWeight(b, bo, ldb, transB, k, n);
         float alpha = 0.75f;
-        PackedGemm.gemm(m, alpha, a, ao, lda, transA, w, beta, c, co, ldc);
+        driver.run(m, n, k, alpha, a, ao, lda, transA, b, bo, ldb, transB, beta, c, co, ldc);
         String what = "m=" + m + " k=" + k + " n=" + n + " transA=" + transA + " transB=" + transB + " beta=" + beta;
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n + pad; j++) {
