@@ -208,17 +208,27 @@ final class PackedGemm {
         });
     }
 
+    /** The most floats of A packed at once by {@link #gemmSplitColumns} (32 MiB): taller products go in chunks of rows. */
+    static final long SPLIT_COLUMNS_PACK_FLOATS = 1L << 23;
+
     /**
      * Row-major C (m x n) = alpha op(A) op(B) + beta C for one large product whose B is not packed
      * (op(B) k x n: B row-major k x n with leading dimension ldb, or stored n x k when transB),
-     * with the columns of C split between the threads. The threads first pack all of A together
-     * (rows split), into one buffer all read; then each packs its own column blocks of B, one at
-     * a time into a buffer of its own, and runs the kernel on all rows with the block fresh in
-     * its cache. Each block of B is read from memory once in all, where with the rows split every
+     * with the columns of C split between the threads. The threads first pack A together (rows
+     * split), into one buffer all read; then each packs its own column blocks of B, one at a time
+     * into a buffer of its own, and runs the kernel on all those rows with the block fresh in its
+     * cache. Each block of B is read from memory once per chunk of rows (up to
+     * {@link #SPLIT_COLUMNS_PACK_FLOATS} floats of packed A), where with the rows split every
      * thread reads every block.
      */
     static void gemmSplitColumns(int m, int n, int k, float alpha, float[] a, int ao, int lda, boolean transA, float[] b, int bo, int ldb,
                                  boolean transB, float beta, float[] c, int co, int ldc) {
+        gemmSplitColumns(m, n, k, alpha, a, ao, lda, transA, b, bo, ldb, transB, beta, c, co, ldc, SPLIT_COLUMNS_PACK_FLOATS);
+    }
+
+    /** As above, packing at most packFloats floats of A at once. */
+    static void gemmSplitColumns(int m, int n, int k, float alpha, float[] a, int ao, int lda, boolean transA, float[] b, int bo, int ldb,
+                                 boolean transB, float beta, float[] c, int co, int ldc, long packFloats) {
         if (m <= 0 || n <= 0) {
             return;
         }
@@ -226,55 +236,70 @@ final class PackedGemm {
             scale(c, co, ldc, m, n, beta);
             return;
         }
-        int kBlocks = kBlocks(k);
-        int unroll = K.unrollM();
-        int parts = Math.min(Parallel.threads(), Math.max(1, n / unroll));
-        NativeScratch.Buffer packedA = NativeScratch.take((long) m * k);
+        int chunk = (int) Math.min(m, Math.max(4, packFloats / k / 4 * 4));
+        NativeScratch.Buffer packedA = NativeScratch.take((long) chunk * k);
         try {
-            MemorySegment pa = packedA.segment();
-            // depth block kb of all rows lies at kStart(kb) * m, panel after panel of 4 rows
-            Parallel.forRange(parts, 1, (lo, hi) -> {
-                for (int p = lo; p < hi; p++) {
-                    int r0 = Gemm.bound(m, parts, p, 4);
-                    int r1 = Gemm.bound(m, parts, p + 1, 4);
-                    for (int kb = 0; r1 > r0 && kb < kBlocks; kb++) {
-                        int k0 = kStart(k, kb);
-                        int kl = kEnd(k, kb) - k0;
-                        packA(K, a, ao, lda, transA, k0, kl, r0, r1 - r0, pa.asSlice(4L * ((long) k0 * m + (long) r0 * kl)));
-                    }
-                }
-            });
-            MemorySegment cs = MemorySegment.ofArray(c);
-            Parallel.forRange(parts, 1, (lo, hi) -> {
-                for (int p = lo; p < hi; p++) {
-                    int c0 = Gemm.bound(n, parts, p, unroll);
-                    int c1 = Gemm.bound(n, parts, p + 1, unroll);
-                    if (c1 <= c0) {
-                        continue;
-                    }
-                    scale(c, co + c0, ldc, m, c1 - c0, beta);
-                    int[] cols = columnBlocks(c1 - c0, unroll);
-                    NativeScratch.Buffer packedB = NativeScratch.take((long) kWidth(k) * (cols[1] - cols[0]));
-                    try {
-                        for (int kb = 0; kb < kBlocks; kb++) {
-                            int k0 = kStart(k, kb);
-                            int kl = kEnd(k, kb) - k0;
-                            MemorySegment aBlock = pa.asSlice(4L * k0 * m, 4L * kl * m);
-                            for (int nb = 0; nb + 1 < cols.length; nb++) {
-                                int n0 = c0 + cols[nb];
-                                int width = cols[nb + 1] - cols[nb];
-                                packB(K, b, bo, ldb, transB, k0, kl, n0, width, packedB.segment());
-                                K.kernel(width, m, kl, alpha, packedB.segment(), aBlock, cs.asSlice(4L * (co + n0)), ldc);
-                            }
-                        }
-                    } finally {
-                        NativeScratch.give(packedB);
-                    }
-                }
-            });
+            for (int m0 = 0; m0 < m; m0 += chunk) {
+                int rows = Math.min(chunk, m - m0);
+                packRows(rows, k, a, transA ? ao + m0 : ao + m0 * lda, lda, transA, packedA.segment());
+                splitColumns(rows, n, k, alpha, packedA.segment(), b, bo, ldb, transB, beta, c, co + m0 * ldc, ldc);
+            }
         } finally {
             NativeScratch.give(packedA);
         }
+    }
+
+    /** Packs all m rows of op(A) (m x k) for the kernel, the threads packing rows side by side: depth block kb at kStart(kb) * m. */
+    private static void packRows(int m, int k, float[] a, int ao, int lda, boolean transA, MemorySegment pa) {
+        int kBlocks = kBlocks(k);
+        int parts = Math.min(Parallel.threads(), Math.max(1, m / 4));
+        Parallel.forRange(parts, 1, (lo, hi) -> {
+            for (int p = lo; p < hi; p++) {
+                int r0 = Gemm.bound(m, parts, p, 4);
+                int r1 = Gemm.bound(m, parts, p + 1, 4);
+                for (int kb = 0; r1 > r0 && kb < kBlocks; kb++) {
+                    int k0 = kStart(k, kb);
+                    int kl = kEnd(k, kb) - k0;
+                    // panels of 4 rows follow each other: rows from r0 start r0 * kl into the block
+                    packA(K, a, ao, lda, transA, k0, kl, r0, r1 - r0, pa.asSlice(4L * ((long) k0 * m + (long) r0 * kl)));
+                }
+            }
+        });
+    }
+
+    /** C (m x n) = alpha op(A) op(B) + beta C with A packed by {@link #packRows}, the columns split between the threads. */
+    private static void splitColumns(int m, int n, int k, float alpha, MemorySegment pa, float[] b, int bo, int ldb, boolean transB, float beta,
+                                     float[] c, int co, int ldc) {
+        int unroll = K.unrollM();
+        int parts = Math.min(Parallel.threads(), Math.max(1, n / unroll));
+        MemorySegment cs = MemorySegment.ofArray(c);
+        Parallel.forRange(parts, 1, (lo, hi) -> {
+            for (int p = lo; p < hi; p++) {
+                int c0 = Gemm.bound(n, parts, p, unroll);
+                int c1 = Gemm.bound(n, parts, p + 1, unroll);
+                if (c1 <= c0) {
+                    continue;
+                }
+                scale(c, co + c0, ldc, m, c1 - c0, beta);
+                int[] cols = columnBlocks(c1 - c0, unroll);
+                NativeScratch.Buffer packedB = NativeScratch.take((long) kWidth(k) * (cols[1] - cols[0]));
+                try {
+                    for (int kb = 0; kb < kBlocks(k); kb++) {
+                        int k0 = kStart(k, kb);
+                        int kl = kEnd(k, kb) - k0;
+                        MemorySegment aBlock = pa.asSlice(4L * k0 * m, 4L * kl * m);
+                        for (int nb = 0; nb + 1 < cols.length; nb++) {
+                            int n0 = c0 + cols[nb];
+                            int width = cols[nb + 1] - cols[nb];
+                            packB(K, b, bo, ldb, transB, k0, kl, n0, width, packedB.segment());
+                            K.kernel(width, m, kl, alpha, packedB.segment(), aBlock, cs.asSlice(4L * (co + n0)), ldc);
+                        }
+                    }
+                } finally {
+                    NativeScratch.give(packedB);
+                }
+            }
+        });
     }
 
     /**

@@ -144,6 +144,13 @@ class PackedGemmTest {
                 }
             }
         }
+        // taller than one chunk of packed A: chunks of 24 rows, the last one short
+        for (boolean transA : new boolean[] {false, true}) {
+            for (float beta : new float[] {0f, 0.5f}) {
+                check(70, 500, 131, transA, true, beta, (m, n, k, alpha, a, ao, lda, ta, b, bo, ldb, tb, bt, c, co, ldc) ->
+                        PackedGemm.gemmSplitColumns(m, n, k, alpha, a, ao, lda, ta, b, bo, ldb, tb, bt, c, co, ldc, 24L * k + 5));
+            }
+        }
     }
 
     @Test
