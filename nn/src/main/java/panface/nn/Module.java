@@ -198,10 +198,12 @@ public abstract class Module {
      * needs what it saved.
      */
     protected final Tensor freeingIntermediates(Tensor input, java.util.function.Supplier<Tensor> body) {
-        if (GradMode.isEnabled() && (input.requiresGrad() || anyParameterRequiresGrad())) {
-            return body.get();
-        }
-        return Scope.compute(body);
+        return recordsGraph(input) ? body.get() : Scope.compute(body);
+    }
+
+    /** Whether a forward of this module on input records a graph for backward: grad mode on, and input or a parameter requires a gradient. */
+    protected final boolean recordsGraph(Tensor input) {
+        return GradMode.isEnabled() && (input.requiresGrad() || anyParameterRequiresGrad());
     }
 
     private boolean anyParameterRequiresGrad() {

@@ -2,6 +2,7 @@ package panface.nn.layers;
 
 import panface.nn.Layer;
 import panface.nn.Module;
+import panface.tensor.Scope;
 import panface.tensor.Tensor;
 import panface.tensor.random.Generator;
 
@@ -42,10 +43,14 @@ public final class TransformerBlock extends Module implements Layer {
         }
         // the skip connections are fused into the output projections; without a graph to record,
         // each branch's intermediates are freed once it returns, and the residual between the
-        // branches once the block does
-        return freeingIntermediates(x, () -> {
-            Tensor y = freeingIntermediates(x, () -> attn.forwardResidual(norm1.forward(x), x));
-            return freeingIntermediates(y, () -> mlp.forwardResidual(norm2.forward(y), y));
+        // branches once the block does (see freeingIntermediates; decided once for the block)
+        if (recordsGraph(x)) {
+            Tensor y = attn.forwardResidual(norm1.forward(x), x);
+            return mlp.forwardResidual(norm2.forward(y), y);
+        }
+        return Scope.compute(() -> {
+            Tensor y = Scope.compute(() -> attn.forwardResidual(norm1.forward(x), x));
+            return Scope.compute(() -> mlp.forwardResidual(norm2.forward(y), y));
         });
     }
 
