@@ -308,18 +308,22 @@ final class PackedGemm {
      * the product's own (batch 32 of the face ViT ran 3% slower with them).
      */
     static final int PREFETCH_ROWS = Integer.getInteger("panface.gemm.prefetchRows", 1024);
-    private static volatile WeakReference<PackedWeight> lastUsed = new WeakReference<>(null);
+    /**
+     * The weight the calling thread used last: each thread learns its own order, so that two
+     * models run side by side on different threads do not teach each other's weights as next.
+     */
+    private static final ThreadLocal<WeakReference<PackedWeight>> LAST_USED = ThreadLocal.withInitial(() -> new WeakReference<>(null));
 
-    /** Records that w follows the weight used before it, and hints the weight that followed w last time. */
+    /** Records that w follows the weight this thread used before it, and hints the weight that followed w last time. */
     private static void learnOrderAndPrefetch(PackedWeight w) {
         if (!Prefetch.ENABLED || !w.ownsMemory()) {
             return;
         }
-        PackedWeight prev = lastUsed.get();
+        PackedWeight prev = LAST_USED.get().get();
         if (prev != null && prev != w) {
             prev.next(w);
         }
-        lastUsed = w.self();
+        LAST_USED.set(w.self());
         Prefetch.hint(w.next());
     }
 

@@ -48,6 +48,29 @@ class PrefetchTest {
     }
 
     @Test
+    void eachThreadLearnsItsOwnOrder() throws Exception {
+        assumeTrue(PackedGemm.available() && Prefetch.ENABLED);
+        PackedWeight a1 = weight(64, 48);
+        PackedWeight a2 = weight(64, 48);
+        PackedWeight b1 = weight(32, 40);
+        PackedWeight b2 = weight(32, 40);
+        // two models on two threads, their products interleaved: a1, b1, a2, b2
+        java.util.concurrent.ExecutorService modelA = java.util.concurrent.Executors.newSingleThreadExecutor();
+        java.util.concurrent.ExecutorService modelB = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            modelA.submit(() -> use(a1)).get();
+            modelB.submit(() -> use(b1)).get();
+            modelA.submit(() -> use(a2)).get();
+            modelB.submit(() -> use(b2)).get();
+        } finally {
+            modelA.shutdown();
+            modelB.shutdown();
+        }
+        assertSame(a2, a1.next(), "model A's second weight follows its first");
+        assertSame(b2, b1.next(), "model B's second weight follows its first");
+    }
+
+    @Test
     void hintsNeverKeepAWeightAlive() throws InterruptedException {
         assumeTrue(PackedGemm.available() && Prefetch.ENABLED);
         PackedWeight w1 = weight(64, 48);
