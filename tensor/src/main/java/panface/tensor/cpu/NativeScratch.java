@@ -6,10 +6,13 @@ import java.lang.foreign.MemorySegment;
 /**
  * Reusable 64-byte aligned native buffers for GEMM packing. A buffer is taken for one product and
  * given back after it; at most {@link #KEEP} are kept between products (the largest), the rest are
- * freed, so the footprint stays at what the largest recent products needed.
+ * freed, so the footprint stays at what the largest recent products needed. Buffers above
+ * {@link #KEEP_BYTES} are freed at once: one very large product does not pin its packing memory.
  */
 final class NativeScratch {
     private static final int KEEP = 2 * Parallel.threads() + 2;
+    /** The largest buffer kept for reuse ({@code -Dpanface.cpu.scratchKeepBytes}, default 64 MiB: B of a 4096^2 product). */
+    static final long KEEP_BYTES = Long.getLong("panface.cpu.scratchKeepBytes", 64L << 20);
     private static final Buffer[] FREE = new Buffer[KEEP];
     private static int kept;
 
@@ -46,6 +49,10 @@ final class NativeScratch {
 
     /** Returns a buffer for reuse; when enough are kept, the smallest of them and it is freed. */
     static void give(Buffer b) {
+        if (b.segment().byteSize() > KEEP_BYTES) {
+            b.arena().close();
+            return;
+        }
         Buffer drop = b;
         synchronized (FREE) {
             if (kept < KEEP) {
