@@ -169,6 +169,7 @@ final class VecMath {
     private static final float SQRT_2 = (float) Math.sqrt(2.0);
     /** 1.5 * 2^23: adding it rounds a float in [-2^22, 2^22] to an integer, which lands in the low mantissa bits. */
     private static final float ROUND = 12582912f;
+    private static final float[][] ERF_COEFFICIENTS = ERF_PIECES ? ErfPieces.coefficients() : null;
     private static final IntVector E0 = erfPiece(0);
     private static final IntVector E1 = erfPiece(1);
     private static final IntVector E2 = erfPiece(2);
@@ -185,7 +186,7 @@ final class VecMath {
         if (ErfPieces.DEGREE != 6) {
             throw new IllegalStateException("erfAbsOverSqrt2 evaluates degree 6");
         }
-        float[] lanes = java.util.Arrays.copyOf(ErfPieces.coefficients()[q], S.length());
+        float[] lanes = java.util.Arrays.copyOf(ERF_COEFFICIENTS[q], S.length());
         return FloatVector.fromArray(S, lanes, 0).reinterpretAsInts();
     }
 
