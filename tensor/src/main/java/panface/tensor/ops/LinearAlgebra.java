@@ -163,17 +163,6 @@ public final class LinearAlgebra {
         return fused != null ? fused : residual.add(linear(x, w, bias));
     }
 
-    /** A (rows, out) output for x's rows, holding the broadcast bias when there is one (a GEMM then adds with beta = 1). */
-    private static Tensor outputStartingAt(Tensor x, int out, Tensor bias) {
-        int[] xs = x.shape();
-        int rows = Shape.prod(xs, 0, xs.length - 1);
-        Tensor y = x.newEmpty(x.dtype(), rows, out);
-        if (bias != null) {
-            y.backend().copy(Views.broadcastTo(bias.detach(), new int[] {rows, out}), y);
-        }
-        return y;
-    }
-
     /** x's shape with its last dimension replaced by out. */
     private static int[] outputShape(Tensor x, int out) {
         int[] ys = x.shape();
@@ -208,8 +197,9 @@ public final class LinearAlgebra {
         int in = weight.size(1);
         int out = weight.size(0);
         int[] xs = x.shape();
-        Tensor y = outputStartingAt(x, out, bias);
-        int rows = y.size(0);
+        int rows = Shape.prod(xs, 0, xs.length - 1);
+        Tensor y = x.newEmpty(x.dtype(), rows, out);
+        y.backend().copy(Views.broadcastTo(bias.detach(), new int[] {rows, out}), y);
         Tensor x2 = x.detach().reshape(rows, in);
         y.backend().matmul(x2, weight.detach().mT(), y, 1.0, 1.0);
         Tensor result = y.reshape(outputShape(x, out));
