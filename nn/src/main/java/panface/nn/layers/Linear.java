@@ -37,14 +37,13 @@ public final class Linear extends Module implements Layer {
     @Override
     public Tensor forward(Tensor x) {
         PrepackedWeight p = current();
-        return p != null ? F.linear(x, p, bias == null ? null : bias.data()) : F.linear(x, weight.data(), bias == null ? null : bias.data());
+        return p != null ? F.linear(x, p, biasData()) : F.linear(x, weight.data(), biasData());
     }
 
     /** act(forward(x)), the bias and activation fused where the backend allows (see {@link F#linearActivation}). */
     public Tensor forwardActivation(Tensor x, UnaryOp act, double a) {
-        Tensor b = bias == null ? null : bias.data();
         PrepackedWeight p = current();
-        return p != null ? F.linearActivation(x, p, b, act, a) : F.linearActivation(x, weight.data(), b, act, a);
+        return p != null ? F.linearActivation(x, p, biasData(), act, a) : F.linearActivation(x, weight.data(), biasData(), act, a);
     }
 
     /**
@@ -53,7 +52,11 @@ public final class Linear extends Module implements Layer {
      */
     public Tensor forwardResidual(Tensor x, Tensor residual) {
         PrepackedWeight p = current();
-        return p != null ? F.linearResidual(x, p, bias == null ? null : bias.data(), residual) : residual.add(forward(x));
+        return p != null ? F.linearResidual(x, p, biasData(), residual) : residual.add(forward(x));
+    }
+
+    private Tensor biasData() {
+        return bias == null ? null : bias.data();
     }
 
     /** The prepared weight when there is one for the current weight tensor and the layer is in evaluation mode. */
