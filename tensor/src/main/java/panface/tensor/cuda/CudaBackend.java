@@ -409,6 +409,14 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /** The most blocks a launch may have along y (gridDim.y). */
+    static final int MAX_GRID_Y = 65535;
+
+    /** Rows per chunk of a two-stage column reduction: 64, or more where the chunks (one per gridDim.y) would pass {@link #MAX_GRID_Y}. */
+    static long rowsPerChunk(long rows) {
+        return Math.max(64, (rows + MAX_GRID_Y - 1) / MAX_GRID_Y);
+    }
+
     /** Sums over the leading dimensions of a contiguous tensor, coalesced and in two stages. */
     private boolean columnSum(Tensor x, int[] dims, long rows, long cols, Tensor out) {
         if (!x.isContiguous() || cols < 32) {
@@ -419,8 +427,7 @@ public final class CudaBackend implements Backend {
                 return false;
             }
         }
-        // chunks become gridDim.y, at most 65535
-        long rowsPerChunk = Math.max(64, (rows + 65534) / 65535);
+        long rowsPerChunk = rowsPerChunk(rows);
         long chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
         DType acc = x.dtype() == DType.F64 ? DType.F64 : x.dtype().isFloating() ? DType.F32 : DType.I64;
         Tensor partial = Tensor.empty(device(), acc, (int) chunks, (int) cols);

@@ -160,7 +160,7 @@ final class CudaFused {
             backend.finish(o, gx);
         }
         if (gw != null || gb != null) {
-            long perChunk = Math.max(64, (rows + 65534) / 65535);   // chunks become gridDim.y, at most 65535
+            long perChunk = CudaBackend.rowsPerChunk(rows);
             long chunks = (rows + perChunk - 1) / perChunk;
             Tensor pw = Tensor.empty(backend.device(), st, (int) chunks, (int) cols);
             Tensor pb = Tensor.empty(backend.device(), st, (int) chunks, (int) cols);
@@ -218,6 +218,11 @@ final class CudaFused {
         requireFloat("attention", q);
     }
 
+    /** The fused attention kernels take v with q's head size d, and (batch x heads) as gridDim.y. */
+    private static boolean fusedAttentionFits(Tensor v, int b, int h, int d) {
+        return v.size(3) == d && (long) b * h <= CudaBackend.MAX_GRID_Y;
+    }
+
     void attention(Tensor q, Tensor k, Tensor v, double scale, Tensor out, Tensor lse) {
         checkAttention(q, k, v);
         int b = q.size(0);
@@ -235,8 +240,7 @@ final class CudaFused {
             backend.fill(lse, Double.NEGATIVE_INFINITY);
             return;
         }
-        // the fused kernels take v with q's head size, and (batch x heads) as gridDim.y (at most 65535)
-        if (dl == 0 || v.size(3) != d || (long) b * h > 65535) {
+        if (dl == 0 || !fusedAttentionFits(v, b, h, d)) {
             composite(q, k, v, scale, out, lse);
             return;
         }
@@ -270,7 +274,7 @@ final class CudaFused {
         int s = k.size(2);
         int dl = lanesWidth(d);
         DType st = statType(q.dtype());
-        if (dl == 0 || s == 0 || t == 0 || v.size(3) != d || (long) b * h > 65535) {
+        if (dl == 0 || s == 0 || t == 0 || !fusedAttentionFits(v, b, h, d)) {
             compositeBackward(q, k, v, lse, gy, scale, gq, gk, gv);
             return;
         }
