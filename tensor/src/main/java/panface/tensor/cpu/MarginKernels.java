@@ -12,7 +12,8 @@ import panface.tensor.Tensor;
  * The fused margin-softmax cross-entropy of face classification heads. One pass finds the row
  * maximum, one sums the exponentials, one writes the gradient (possibly over the logits
  * themselves), so a (B x C) logits matrix is materialised only once. Float64 rows run a plain
- * loop; float32 rows run vectorised in float32 with the row sums in double.
+ * loop, the reference; float32 rows run vectorised in float32 with the row sums in double and
+ * the target's term apart (see {@link #rowF32}).
  */
 final class MarginKernels {
     private static final VectorSpecies<Float> S = VecMath.S;
@@ -87,85 +88,120 @@ final class MarginKernels {
         Ref.store(lossRows, loss);
     }
 
+    /**
+     * One float64 row, the reference: z_j = s*clamp(c_j), z_y = s*target(c_y); p = softmax(z).
+     * The loss is written log(1 + sum_{j != y} exp(z_j - z_y)) and the target's gradient
+     * p_y - 1 = -sum_{j != y} p_j, the same quantities as logsumexp(z) - z_y and p_y - 1 without
+     * their cancellation when the target is confident (then both are tiny beside z_y and 1).
+     */
     private static double rowF64(double[] c, int o, int k, int y, Margin m, double scale, double[] g) {
         double s = m.s();
         double[] t = y >= 0 ? m.target(clamp(c[o + y])) : null;
-        double max = Double.NEGATIVE_INFINITY;
+        double zy = y >= 0 ? s * t[0] : Double.NEGATIVE_INFINITY;
+        double max = zy;
         for (int j = 0; j < k; j++) {
-            double z = j == y ? s * t[0] : s * clamp(c[o + j]);
-            max = Math.max(max, z);
+            if (j != y) {
+                max = Math.max(max, s * clamp(c[o + j]));
+            }
         }
-        double sum = 0;
+        double negatives = 0;
         for (int j = 0; j < k; j++) {
-            double z = j == y ? s * t[0] : s * clamp(c[o + j]);
-            sum += Math.exp(z - max);
+            if (j != y) {
+                negatives += Math.exp(s * clamp(c[o + j]) - max);
+            }
         }
-        double lse = max + Math.log(sum);
+        double target = y >= 0 ? Math.exp(zy - max) : 0;
+        double total = negatives + target;
         for (int j = 0; j < k; j++) {
             double raw = c[o + j];
-            double z = j == y ? s * t[0] : s * clamp(raw);
-            double p = Math.exp(z - lse);
-            double dz = j == y ? p - 1 : p;
+            double dz = j == y ? -negatives / total : Math.exp(s * clamp(raw) - max) / total;
             double dc = j == y ? s * t[1] : s;
             g[o + j] = raw < -1 || raw > 1 ? 0 : scale * dz * dc;
         }
-        return y >= 0 ? lse - s * t[0] : 0;
+        if (y < 0) {
+            return 0;
+        }
+        return target > 0 ? Math.log1p(negatives / target) : max + Math.log(total) - zy;
     }
 
     private static double clamp(double c) {
         return Math.min(Math.max(c, -1), 1);
     }
 
+    /** Floats summed in vector lanes before the partial sum moves to double: bounds the lanes' rounding. */
+    private static final int CHUNK = 64 * L;
+
+    /**
+     * One float32 row. The normaliser is the one a float32 log-sum-exp can get exactly: the
+     * shift is the largest of the negatives' logits and the margined target (never the raw
+     * target, whose exp(0) = 1 would swallow every negative below float32's step at 1), the
+     * negatives' exponentials are summed apart from the target (in float lanes, a chunk at a
+     * time, then in double), the target's term is taken in double, and the loss and the target's
+     * gradient come from the negatives' share (log1p, and 1 - p_y = negatives / total) so a
+     * confident row keeps its small loss and gradient to float32's relative precision.
+     */
     private static double rowF32(float[] c, int o, int k, int y, Margin m, double scale, float[] g, int go) {
         float s = (float) m.s();
         double[] t = y >= 0 ? m.target(clamp(c[o + y])) : null;
-        float zy = y >= 0 ? (float) (m.s() * t[0]) : 0f;
-        // pass 1: maximum of s*clamp(c) over all entries (the target's margin value joins below)
+        double zy = y >= 0 ? m.s() * t[0] : Double.NEGATIVE_INFINITY;
         int ub = k - k % L;
+        // the vector block holding the target masks it out; -1 when the row has no target
+        int yBlock = y >= 0 && y < ub ? y - y % L : -1;
+        VectorMask<Float> yLane = yBlock >= 0 ? VectorMask.fromLong(S, 1L << (y - yBlock)) : null;
+        // pass 1: the shift, the maximum of the negatives' s*clamp(c) and the margined target
         FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (int j = 0; j < ub; j += L) {
-            vmax = vmax.max(FloatVector.fromArray(S, c, o + j).max(-1f).min(1f).mul(s));
+            FloatVector z = FloatVector.fromArray(S, c, o + j).max(-1f).min(1f).mul(s);
+            vmax = vmax.max(j == yBlock ? z.blend(Float.NEGATIVE_INFINITY, yLane) : z);
         }
         float max = vmax.reduceLanes(VectorOperators.MAX);
         for (int j = ub; j < k; j++) {
-            max = Math.max(max, s * (float) clamp(c[o + j]));
+            if (j != y) {
+                max = Math.max(max, s * (float) clamp(c[o + j]));
+            }
         }
         if (y >= 0) {
-            max = Math.max(max, zy);
+            max = Math.max(max, (float) zy);
         }
-        // pass 2: sum of exponentials, correcting the target entry
-        FloatVector vsum = FloatVector.zero(S);
-        for (int j = 0; j < ub; j += L) {
-            vsum = vsum.add(FloatVector.fromArray(S, c, o + j).max(-1f).min(1f).mul(s).sub(max).lanewise(VectorOperators.EXP));
+        // pass 2: the negatives' exponentials, exp(s*c - max) with one rounding (fma) of the argument
+        float negMax = -max;
+        double negatives = 0;
+        for (int chunk = 0; chunk < ub; chunk += CHUNK) {
+            FloatVector vsum = FloatVector.zero(S);
+            for (int j = chunk, end = Math.min(ub, chunk + CHUNK); j < end; j += L) {
+                FloatVector e = FloatVector.fromArray(S, c, o + j).max(-1f).min(1f).fma(s, negMax).lanewise(VectorOperators.EXP);
+                vsum = vsum.add(j == yBlock ? e.blend(0f, yLane) : e);
+            }
+            negatives += vsum.reduceLanes(VectorOperators.ADD);
         }
-        double sum = vsum.reduceLanes(VectorOperators.ADD);
         for (int j = ub; j < k; j++) {
-            sum += Math.exp(s * (float) clamp(c[o + j]) - max);
+            if (j != y) {
+                negatives += Math.exp(Math.fma(s, (float) clamp(c[o + j]), negMax));
+            }
         }
-        if (y >= 0) {
-            sum += Math.exp(zy - max) - Math.exp(s * (float) clamp(c[o + y]) - max);
-        }
-        double lse = max + Math.log(sum);
+        double target = y >= 0 ? Math.exp(zy - max) : 0;
+        double total = negatives + target;
         if (g != null) {
-            // pass 3: gradient s*scale*p (p from the clamped logits), zero outside [-1, 1]
-            float shift = (float) lse;
-            float ss = (float) (s * scale);
+            // pass 3: gradient s*scale*p_j for the negatives, zero outside [-1, 1]; g may be c itself,
+            // so the target's cosine is read first
             float rawY = y >= 0 ? c[o + y] : 0f;
+            float f = (float) (m.s() * scale / total);
             for (int j = 0; j < ub; j += L) {
                 FloatVector raw = FloatVector.fromArray(S, c, o + j);
-                FloatVector p = raw.max(-1f).min(1f).mul(s).sub(shift).lanewise(VectorOperators.EXP).mul(ss);
+                FloatVector p = raw.max(-1f).min(1f).fma(s, negMax).lanewise(VectorOperators.EXP).mul(f);
                 VectorMask<Float> outside = raw.compare(VectorOperators.LT, -1f).or(raw.compare(VectorOperators.GT, 1f));
                 p.blend(0f, outside).intoArray(g, go + j);
             }
             for (int j = ub; j < k; j++) {
                 float raw = c[o + j];
-                g[go + j] = raw < -1 || raw > 1 ? 0f : (float) (Math.exp(s * (float) clamp(raw) - lse) * s * scale);
+                g[go + j] = raw < -1 || raw > 1 ? 0f : (float) Math.exp(Math.fma(s, (float) clamp(raw), negMax)) * f;
             }
             if (y >= 0) {
-                double p = Math.exp(zy - lse);
-                g[go + y] = rawY < -1 || rawY > 1 ? 0f : (float) (scale * (p - 1) * m.s() * t[1]);
+                // p_y - 1 = -(negatives' share): no cancellation when p_y is close to 1
+                g[go + y] = rawY < -1 || rawY > 1 ? 0f : (float) (-scale * (negatives / total) * m.s() * t[1]);
             }
         }
-        return y >= 0 ? lse - zy : 0;
+        // loss = log(total) - (zy - max) = log1p(negatives / target)
+        return y >= 0 ? (target > 0 ? Math.log1p(negatives / target) : max + Math.log(total) - zy) : 0;
     }
 }

@@ -169,9 +169,12 @@ __device__ void margin_ce_impl(const T* cos, const i64* labels, i64 cols, double
     }
     double tv = 0, td = 1;
     if (y >= 0) margin_target(fmin(fmax((double)Num<T>::load(c[y]), -1.0), 1.0), m1, m2, m3, exact, hardFallback, &tv, &td);
+    // the shift is the largest of the negatives and the margined target (never the raw target);
+    // the target's term is added apart, in double, and the loss and the target's gradient come
+    // from the negatives' share, so a confident row keeps its small loss (see MarginKernels.java)
     A sa = (A)s;
-    A zy = (A)(s * tv);
-    A mx = y >= 0 ? zy : -m_inf<A>();
+    double zy = s * tv;
+    A mx = y >= 0 ? (A)zy : -m_inf<A>();
     for (i64 j = threadIdx.x; j < cols; j += blockDim.x) {
         if (j == y) continue;
         A v = (A)Num<T>::load(c[j]);
@@ -184,14 +187,13 @@ __device__ void margin_ce_impl(const T* cos, const i64* labels, i64 cols, double
         if (j == y) continue;
         A v = (A)Num<T>::load(c[j]);
         v = v < (A)-1 ? (A)-1 : (v > (A)1 ? (A)1 : v);
-        part += m_exp(sa * v - mx);
+        part += m_exp(fma(sa, v, -mx));
     }
-    double total = block_sum((double)part, sd);
-    if (y >= 0) total += exp((double)zy - (double)mx);
-    double lse = (double)mx + log(total);
+    double negatives = block_sum((double)part, sd);
+    double target = y >= 0 ? exp(zy - (double)mx) : 0.0;
+    double total = negatives + target;
     if (grad) {
-        A shift = (A)lse;
-        A ss = (A)(s * scale);
+        A ss = (A)(s * scale / total);
         __syncthreads();
         for (i64 j = threadIdx.x; j < cols; j += blockDim.x) {
             A raw = (A)Num<T>::load(c[j]);
@@ -199,14 +201,18 @@ __device__ void margin_ce_impl(const T* cos, const i64* labels, i64 cols, double
             if (raw < (A)-1 || raw > (A)1) {
                 g = 0;
             } else if (j == y) {
-                g = (A)(scale * (exp((double)zy - lse) - 1.0) * s * td);
+                g = (A)(-scale * (negatives / total) * s * td);
             } else {
-                g = m_exp(sa * raw - shift) * ss;
+                g = m_exp(fma(sa, raw, -mx)) * ss;
             }
             grad[row * cols + j] = Num<T>::store(g);
         }
     }
-    if (threadIdx.x == 0) loss[row] = Num<T>::from_d(y >= 0 ? lse - (double)zy : 0.0);
+    if (threadIdx.x == 0) {
+        double l = 0.0;
+        if (y >= 0) l = target > 0 ? log1p(negatives / target) : (double)mx + log(total) - zy;
+        loss[row] = Num<T>::from_d(l);
+    }
 }
 
 // ---- AdamW (torch.optim.AdamW, decoupled weight decay) --------------------------------------------
