@@ -3,6 +3,9 @@
 
 Run with a Python that has PyTorch (1.13 wrote the committed files): python3 make_loss_cases.py [DIR]
 Ops (as the shared schema): combined_margin_loss, partial_fc, info_nce_queue, dino_loss.
+The *_confident cases put each embedding at a given cosine (0.6-0.95) to its class centre among
+1,000-2,000 classes, the regime of the middle and late part of training, where a float32 softmax
+that lets the target's exp(0) swallow the negatives goes wrong.
 margin_grad 'exact' includes the hard-margin fallback of the pre-2022 reference (target c - m sin m
 where theta + m > pi), which panface applies in exact mode by default; 'straight_through' applies the
 margin without gradient, as insightface's current CombinedMarginLoss.
@@ -150,6 +153,49 @@ def main():
                                  "n_teacher_views": tv},
              {"input.student": student, "input.teacher": teacher, "buffer.center": center, "output.loss": loss,
               "output.center": new_center, "grad.student": s.grad})
+
+    confident_cases(d)
+
+
+def at_cosine(centre, cos, scale):
+    """A vector at the given cosine to centre: cos * centre_hat + sin * (a random direction orthogonal to it)."""
+    c = F.normalize(centre, dim=0)
+    u = torch.randn(centre.shape[0], dtype=centre.dtype)
+    u = F.normalize(u - (u @ c) * c, dim=0)
+    return scale * (cos * c + math.sqrt(1 - cos * cos) * u)
+
+
+def confident_cases(d):
+    torch.manual_seed(7)
+    targets = [0.6, 0.7, 0.8, 0.9, 0.95, 0.75]
+    e_dim = 64
+    for name, c, near, (s, m1, m2, m3, mode) in (
+            ("arcface_confident", 1000, None, (64.0, 1.0, 0.5, 0.0, "straight_through")),
+            ("arcface_confident_exact", 1000, None, (64.0, 1.0, 0.5, 0.0, "exact")),
+            ("cosface_confident", 1000, None, (64.0, 1.0, 0.0, 0.4, "straight_through")),
+            ("arcface_confident_near_negatives", 1000, 0.5, (64.0, 1.0, 0.5, 0.0, "straight_through"))):
+        b = len(targets)
+        labels = torch.randperm(c)[:b]
+        weight = torch.randn(c, e_dim, dtype=d)
+        emb = torch.stack([at_cosine(weight[labels[i]], targets[i], 3.0 + i) for i in range(b)])
+        if near is not None:
+            # every negative centre at cosine about `near` to the embeddings' mean direction
+            mean = F.normalize(emb.sum(0), dim=0)
+            for j in range(c):
+                if j not in labels.tolist():
+                    weight[j] = at_cosine(mean, near + 0.05 * float(torch.randn(())), float(weight[j].norm()))
+        args = {"s": s, "m1": m1, "m2": m2, "m3": m3, "margin_grad": mode}
+        margin_case(name, "combined_margin_loss", args, emb, weight, labels)
+
+    c, b, rate = 2000, len(targets), 0.3
+    labels = torch.randperm(c)[:b]
+    weight = torch.randn(c, e_dim, dtype=d) * 0.01
+    emb = torch.stack([at_cosine(weight[labels[i]], targets[i], 2.0) for i in range(b)])
+    prio = torch.rand(c, dtype=d)
+    prio[labels] = 2.0
+    index = torch.sort(torch.topk(prio, int(rate * c)).indices)[0]
+    args = {"s": 64.0, "m1": 1.0, "m2": 0.5, "m3": 0.0, "margin_grad": "straight_through", "sample_rate": rate}
+    margin_case("partial_fc_confident", "partial_fc", args, emb, weight, labels, index)
 
 
 if __name__ == "__main__":

@@ -18,15 +18,17 @@ import panface.tensor.golden.GoldenRunner;
 import panface.tensor.io.Json;
 
 /**
- * The losses against PyTorch on the project's cases. Float32 limit 1e-3: with s = 64 the logits
- * reach 64 and a float32 rounding of a cosine (6e-8) moves a logit by 4e-6 and its exponential
- * by that relative amount; the loss and gradients come out within about 2e-6 here, so 1e-3
- * is a loose bound that still catches any real error (those are O(1e-2) and up).
+ * The losses against PyTorch on the project's cases, among them confident targets (cosine 0.6-0.95
+ * at s = 64 over 1,000-2,000 classes). Float32 limit 2e-5: the runner computes the cosines in
+ * float32 (rounding about 6e-8 times a few, over 64-wide dot products), s = 64 turns that into a
+ * relative error of a few 1e-6 in each exponential, and the float32 log-sum-exp adds its own
+ * 1e-6 (see MarginKernelsTest); the cases come out within 2.1e-6, so 2e-5 leaves a tenfold
+ * margin while a normaliser that loses the negatives is off by O(1).
  */
 class LossGoldenTest {
 
     @ParameterizedTest
-    @CsvSource({"F64, 1e-9", "F32, 1e-3"})
+    @CsvSource({"F64, 1e-9", "F32, 2e-5"})
     @SuppressWarnings("unchecked")
     void lossesMatchPyTorch(DType dtype, double limit) throws Exception {
         Path dir = Path.of(LossGoldenTest.class.getResource("/golden/cases").toURI());
@@ -52,6 +54,6 @@ class LossGoldenTest {
         if (!bad.isEmpty()) {
             fail(dtype + ":" + bad);
         }
-        assertEquals(15, s.ok());
+        assertEquals(20, s.ok());
     }
 }
