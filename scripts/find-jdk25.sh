@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints the home folder of a JDK 25 (or newer), or explains what to install and fails.
-# Looks at JAVA_HOME first, then the usual install folders. Used by ./panface and .ci/run.
+# Looks at JAVA_HOME first, then the usual install folders. Used by ./panface and ./mvnw.
 
 jdk_version() {
   # The feature version of the JDK at $1 (from its release file), or nothing.
