@@ -189,6 +189,11 @@ public final class F {
         return Regularization.dropPath(x, p, training, gen);
     }
 
+    /** Drop path with given per-sample decisions keep (1 kept and scaled by 1/(1-p), 0 dropped). */
+    public static Tensor dropPath(Tensor x, Tensor keep, double p) {
+        return Regularization.dropPath(x, keep, p);
+    }
+
     // ---- attention ------------------------------------------------------------------------------
 
     /** softmax(q k^T * scale) v for q, k, v (B, H, T, D); scale is usually 1/sqrt(D). */

@@ -36,7 +36,22 @@ public final class Regularization {
         int[] s = new int[x.dim()];
         Arrays.fill(s, 1);
         s[0] = x.size(0);
-        Tensor keep = Tensor.random(gen, Distribution.BERNOULLI, 1 - p, 0, x.device(), x.dtype(), s);
-        return x.mul(keep.mul(1.0 / (1 - p)));
+        return dropPath(x, Tensor.random(gen, Distribution.BERNOULLI, 1 - p, 0, x.device(), x.dtype(), s), p);
+    }
+
+    /**
+     * Drop path with the decisions given: keep holds one 1 (kept, scaled by 1/(1-p)) or 0 (dropped)
+     * per sample of x's dim 0, in any floating dtype and any shape with that many elements.
+     */
+    public static Tensor dropPath(Tensor x, Tensor keep, double p) {
+        checkP("dropPath", p);
+        if (keep.numel() != x.size(0)) {
+            throw new IllegalArgumentException("dropPath: " + keep.numel() + " decisions for " + x.size(0) + " samples");
+        }
+        int[] s = new int[x.dim()];
+        Arrays.fill(s, 1);
+        s[0] = x.size(0);
+        Tensor k = keep.reshape(s).to(x.dtype()).to(x.device());
+        return x.mul(k.mul(1.0 / (1 - p)));
     }
 }
