@@ -30,4 +30,13 @@ public final class DropPath extends Module implements Layer {
     public Tensor forward(Tensor x) {
         return F.dropPath(x, p, isTraining(), gen);
     }
+
+    /**
+     * The forward with the decisions given instead of drawn: keep holds, per sample of x's dim 0,
+     * 1 (the sample's x is kept and scaled by 1/(1-p)) or 0 (dropped). Returns x as it is when
+     * {@link #isIdentity()}.
+     */
+    public Tensor forward(Tensor x, Tensor keep) {
+        return isIdentity() ? x : F.dropPath(x, keep, p);
+    }
 }

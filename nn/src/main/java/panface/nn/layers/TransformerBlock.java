@@ -34,6 +34,24 @@ public final class TransformerBlock extends Module implements Layer {
         return mlp;
     }
 
+    /** The stochastic-depth layer shared by both branches (each call decides anew). */
+    public DropPath dropPath() {
+        return dropPath;
+    }
+
+    /**
+     * The forward with the drop-path decisions given rather than drawn: attnKeep and mlpKeep hold,
+     * per sample, 1 (the branch is kept, scaled by 1/(1-rate)) or 0 (dropped) for the attention
+     * and the MLP branch. They are not read when the drop path is inactive (evaluation, rate 0).
+     */
+    public Tensor forward(Tensor x, Tensor attnKeep, Tensor mlpKeep) {
+        if (dropPath.isIdentity()) {
+            return forward(x);
+        }
+        Tensor y = x.add(dropPath.forward(attn.forward(norm1.forward(x)), attnKeep));
+        return y.add(dropPath.forward(mlp.forward(norm2.forward(y)), mlpKeep));
+    }
+
     @Override
     public Tensor forward(Tensor x) {
         // drop path active (training): each branch is scaled before it is added

@@ -33,12 +33,13 @@ public final class FaceViT extends Module implements Layer {
     private final List<TransformerBlock> blocks = new ArrayList<>();
     private final LayerNorm norm;
     private final Sequential feature;
-    private final Generator gen;
+    private final ViTDraws draws;
 
     public FaceViT(ViTConfig c) {
         this.config = c;
         Generator init = new Generator(c.seed());
-        this.gen = init.fork(1);
+        Generator gen = init.fork(1);
+        this.draws = ViTDraws.philox(gen);
         int d = c.embedDim();
         int n = c.numPatches();
         PatchEmbed pe = child("patch_embed", new PatchEmbed(d, c.patchSize(), init));
@@ -78,14 +79,34 @@ public final class FaceViT extends Module implements Layer {
         return config;
     }
 
+    /** The source of the training-time decisions the plain {@link #forward(Tensor)} uses: the model's own Philox stream. */
+    public ViTDraws draws() {
+        return draws;
+    }
+
     /** The blocks, in order. */
     public List<TransformerBlock> blocks() {
         return blocks;
     }
 
-    /** Embeddings (B, numFeatures) of images (B, 3, 112, 112) normalised to [-1, 1]; raw, not L2-normalised. */
+    /**
+     * Embeddings (B, numFeatures) of images (B, 3, 112, 112) normalised to [-1, 1]; raw, not
+     * L2-normalised. In training the masking and drop-path decisions come from the model's own
+     * Philox stream.
+     */
     @Override
     public Tensor forward(Tensor x) {
+        return forward(x, draws);
+    }
+
+    /**
+     * The forward with the training-time decisions taken from draws. As in the reference, tokens
+     * are dropped after the position embedding is added (each kept token carries its own
+     * position's embedding), and draws is asked only for what is active: the token order when
+     * masking (training with a mask ratio above 0), then per block with a drop-path rate above 0
+     * the attention branch's and the MLP branch's decisions.
+     */
+    public Tensor forward(Tensor x, ViTDraws draws) {
         if (x.dim() != 4 || x.size(1) != 3 || x.size(2) != config.imgSize() || x.size(3) != config.imgSize()) {
             throw new IllegalArgumentException("FaceViT expects images (B, 3, " + config.imgSize() + ", " + config.imgSize() + "), got "
                     + x.describe());
@@ -99,13 +120,20 @@ public final class FaceViT extends Module implements Layer {
         Tensor restore = null;
         if (ratio > 0) {
             int keep = (int) (n * (1 - ratio));
-            Tensor shuffle = F.argsort(Tensor.rand(gen, b, n), 1, false);                // (B, N)
+            Tensor shuffle = draws.tokenOrder(b, n, keep);                               // (B, N)
             restore = F.argsort(shuffle, 1, false);
             Tensor keepIdx = shuffle.narrow(1, 0, keep).unsqueeze(-1).expand(b, keep, d).contiguous();
             t = F.gather(t, 1, keepIdx);
         }
-        for (TransformerBlock blk : blocks) {
-            t = blk.forward(t);
+        for (int i = 0; i < blocks.size(); i++) {
+            TransformerBlock blk = blocks.get(i);
+            if (blk.dropPath().isIdentity()) {
+                t = blk.forward(t);
+            } else {
+                double keepProb = 1 - blk.dropPath().probability();
+                Tensor attnKeep = draws.dropPathKeep(i, 0, b, keepProb, t.device());
+                t = blk.forward(t, attnKeep, draws.dropPathKeep(i, 1, b, keepProb, t.device()));
+            }
         }
         if (t.dtype() == DType.BF16 || t.dtype() == DType.F16) {
             t = t.to(DType.F32);   // the final norm and the head run in float32, as the reference's x.float()
