@@ -182,17 +182,47 @@ class Attention(nn.Module):
         return self.proj((attn @ v).transpose(1, 2).reshape(b, n, d))
 
 
+def drop_path(x, drop_prob, training, keep=None):
+    """insightface's drop_path: per sample, the branch is kept with probability 1 - drop_prob and then
+    divided by that probability. keep, when given, is the per-sample decision (1 or 0) in place of
+    the reference's draw floor(keep_prob + U(0, 1))."""
+    if drop_prob == 0.0 or not training:
+        return x
+    keep_prob = 1 - drop_prob
+    shape = (x.shape[0],) + (1,) * (x.ndim - 1)
+    if keep is None:
+        random_tensor = keep_prob + torch.rand(shape, dtype=x.dtype, device=x.device)
+        random_tensor.floor_()
+    else:
+        random_tensor = keep.reshape(shape).to(x.dtype)
+    return x.div(keep_prob) * random_tensor
+
+
+class DropPath(nn.Module):
+    """One module serves both branches of a block, as in the reference: every call decides anew.
+    given: decisions for the next calls, consumed one per call (the reference draws instead)."""
+
+    def __init__(self, drop_prob):
+        super().__init__()
+        self.drop_prob = drop_prob
+        self.given = []
+
+    def forward(self, x):
+        return drop_path(x, self.drop_prob, self.training, self.given.pop(0) if self.given else None)
+
+
 class Block(nn.Module):
-    def __init__(self, dim, heads, mlp_ratio):
+    def __init__(self, dim, heads, mlp_ratio, drop_path=0.0):
         super().__init__()
         self.norm1 = nn.LayerNorm(dim)
         self.attn = Attention(dim, heads)
+        self.drop_path = DropPath(drop_path) if drop_path > 0.0 else nn.Identity()
         self.norm2 = nn.LayerNorm(dim)
         self.mlp = Mlp(dim, int(dim * mlp_ratio))
 
     def forward(self, x):
-        x = x + self.attn(self.norm1(x))
-        return x + self.mlp(self.norm2(x))
+        x = x + self.drop_path(self.attn(self.norm1(x)))
+        return x + self.drop_path(self.mlp(self.norm2(x)))
 
 
 class PatchEmbed(nn.Module):
@@ -205,14 +235,23 @@ class PatchEmbed(nn.Module):
 
 
 class FaceViT(nn.Module):
-    """insightface's VisionTransformer in evaluation (and training without masking or drop path)."""
+    """insightface's VisionTransformer, with its training-time token masking and drop path.
 
-    def __init__(self, embed_dim=256, depth=12, num_heads=8, mlp_ratio=4.0, num_features=512, img_size=112, patch_size=9):
+    given_shuffle: when set, the (B, N) token permutation random_masking uses instead of drawing one
+    (the reference's ids_shuffle, the argsort of uniform noise); with DropPath.given it lets a test
+    choose the random decisions of a training forward.
+    """
+
+    def __init__(self, embed_dim=256, depth=12, num_heads=8, mlp_ratio=4.0, num_features=512, img_size=112, patch_size=9,
+                 mask_ratio=0.0, drop_path_rate=0.0):
         super().__init__()
         n = (img_size // patch_size) ** 2
+        self.mask_ratio = mask_ratio
+        self.given_shuffle = None
         self.patch_embed = PatchEmbed(patch_size, embed_dim)
         self.pos_embed = nn.Parameter(torch.zeros(1, n, embed_dim))
-        self.blocks = nn.ModuleList([Block(embed_dim, num_heads, mlp_ratio) for _ in range(depth)])
+        dpr = [r.item() for r in torch.linspace(0, drop_path_rate, depth)]
+        self.blocks = nn.ModuleList([Block(embed_dim, num_heads, mlp_ratio, dpr[i]) for i in range(depth)])
         self.norm = nn.LayerNorm(embed_dim)
         self.feature = nn.Sequential(nn.Linear(embed_dim * n, embed_dim, bias=False), nn.BatchNorm1d(embed_dim, eps=2e-5),
                                      nn.Linear(embed_dim, num_features, bias=False), nn.BatchNorm1d(num_features, eps=2e-5))
@@ -225,12 +264,32 @@ class FaceViT(nn.Module):
                 if m.bias is not None:
                     nn.init.constant_(m.bias, 0)
 
+    def random_masking(self, x, mask_ratio=0.1):
+        n, length, d = x.size()
+        len_keep = int(length * (1 - mask_ratio))
+        if self.given_shuffle is None:
+            noise = torch.rand(n, length, device=x.device)
+            ids_shuffle = torch.argsort(noise, dim=1)
+        else:
+            ids_shuffle = self.given_shuffle
+        ids_restore = torch.argsort(ids_shuffle, dim=1)
+        ids_keep = ids_shuffle[:, :len_keep]
+        # the reference also builds a binary mask here, which its forward does not use
+        return torch.gather(x, dim=1, index=ids_keep.unsqueeze(-1).repeat(1, 1, d)), ids_restore
+
     def forward(self, x):
         b = x.shape[0]
         x = self.patch_embed(x) + self.pos_embed
+        masked = self.training and self.mask_ratio > 0
+        if masked:
+            x, ids_restore = self.random_masking(x)   # without the configured ratio, as the reference calls it
         for blk in self.blocks:
             x = blk(x)
-        return self.feature(self.norm(x).reshape(b, -1))
+        x = self.norm(x)
+        if masked:
+            mask_tokens = self.mask_token.repeat(x.shape[0], ids_restore.shape[1] - x.shape[1], 1)
+            x = torch.gather(torch.cat([x, mask_tokens], dim=1), dim=1, index=ids_restore.unsqueeze(-1).repeat(1, 1, x.shape[2]))
+        return self.feature(x.reshape(b, -1))
 
 
 VIT_CONFIGS = {"vit_t": (256, 12), "vit_s": (512, 12), "vit_b": (512, 24), "vit_l": (768, 24), "vit_h": (1024, 48)}

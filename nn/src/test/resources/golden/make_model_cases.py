@@ -4,12 +4,23 @@
 Run with a Python that has PyTorch (1.13 wrote the committed files):
     python3 make_model_cases.py [OUTPUT_DIR]
 Cases (float64, small widths of the same architectures so the files stay small):
-  op "vit_face": as the shared golden schema
+  op "vit_face": as the shared golden schema, plus args mask_ratio, drop_path_rate, norm_layer, qkv_bias, act, num_classes
+    (the embedding size). Training cases with masking or drop path give the reference's random decisions as inputs:
+      input.keep_index (B, K) I64: the patch tokens each sample keeps, in the order they pass through the blocks (the
+        first K entries of insightface's ids_shuffle, the argsort of uniform noise). K = int(N * 0.9) for N tokens
+        whenever mask_ratio > 0: insightface calls random_masking without the configured ratio, so it drops 10%.
+        Tokens are dropped after the position embedding is added; the mask token fills the dropped places after the
+        final LayerNorm.
+      input.drop_path_keep (depth, 2, B) F64: 1 (kept, divided by keep_prob) or 0 (dropped) per block, branch (0 the
+        attention branch, 1 the MLP branch: the reference decides each separately, one draw per call) and sample.
+        Block i's rate is linspace(0, drop_path_rate, depth)[i]; rows of blocks with rate 0 are all 1 (the reference
+        has no drop path there).
   op "iresnet": args blocks, widths, input_size, num_features, training
   op "mobilefacenet": args num_features, blocks, stem, body, expansions, first_groups, head, input_size, training
   each with input.x, every param./buffer. (state-dict keys), output.embedding, upstream.embedding and grad.*
 model_keys.json: for full-size iresnet18/50/100, mbf, mbf_large, vit_t/vit_s/vit_b: [key, shape] in state-dict order.
 """
+import copy
 import json
 import os
 import struct
@@ -40,7 +51,7 @@ def save(path, op, args, tensors):
         f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
 
 
-def case(name, op, args, model, x):
+def case(name, op, args, model, x, inputs=None):
     model = model.double()
     training = args["training"]
     model.train(training)
@@ -51,6 +62,7 @@ def case(name, op, args, model, x):
             if m.affine:
                 m.bias.data.uniform_(-0.2, 0.2)
     tensors = {"input.x": x.clone()}
+    tensors.update(inputs or {})
     for k, v in model.state_dict().items():
         tensors[("param." if k in dict(model.named_parameters()) else "buffer.") + k] = v.clone()
     xg = x.clone().requires_grad_(True)
@@ -66,6 +78,55 @@ def case(name, op, args, model, x):
         if p.requires_grad and p.grad is not None and p.grad.abs().max() > 1e-10:
             tensors["grad." + k] = p.grad
     save(os.path.join(OUT, name + ".safetensors"), op, args, tensors)
+
+
+def draw_decisions(model, batch, tokens):
+    """The random decisions of one training forward, drawn as the reference draws them and in its order (the
+    token noise, then per block with drop path the attention and the MLP branch), redrawn until every
+    drop-path branch keeps some samples and drops others."""
+    while True:
+        state = torch.get_rng_state()
+        shuffle = torch.argsort(torch.rand(batch, tokens), dim=1) if model.mask_ratio > 0 else None
+        keep = torch.ones(len(model.blocks), 2, batch, dtype=torch.float64)
+        for i, blk in enumerate(model.blocks):
+            if isinstance(blk.drop_path, fm.DropPath):
+                for branch in range(2):
+                    keep[i, branch] = (1 - blk.drop_path.drop_prob + torch.rand(batch, 1, 1, dtype=torch.float64)).floor().flatten()
+        dp = [i for i, blk in enumerate(model.blocks) if isinstance(blk.drop_path, fm.DropPath)]
+        if all(0 < keep[i, b].sum() < batch for i in dp for b in range(2)):
+            return state, shuffle, keep
+
+
+def vit_train_case(name, vit, batch):
+    """A training-mode case with masking and/or drop path; the decisions become the case's inputs."""
+    model = fm.FaceViT(vit["embed_dim"], vit["depth"], vit["num_heads"], vit["mlp_ratio"], vit["num_classes"], vit["img_size"],
+                       vit["patch_size"], vit["mask_ratio"], vit["drop_path_rate"]).double().train()
+    x = torch.randn(batch, 3, vit["img_size"], vit["img_size"], dtype=torch.float64)
+    tokens = (vit["img_size"] // vit["patch_size"]) ** 2
+    state, shuffle, keep = draw_decisions(model, batch, tokens)
+    after = torch.get_rng_state()
+
+    def give():
+        model.given_shuffle = shuffle
+        for i, blk in enumerate(model.blocks):
+            if isinstance(blk.drop_path, fm.DropPath):
+                blk.drop_path.given = [keep[i, 0], keep[i, 1]]
+
+    # the given decisions are the ones the reference draws itself from the same stream
+    torch.set_rng_state(state)
+    with torch.no_grad():
+        drawn = copy.deepcopy(model)(x)
+        give()
+        replayed = copy.deepcopy(model)(x)
+    assert torch.equal(drawn, replayed), name + ": replaying the decisions differs from drawing them"
+    torch.set_rng_state(after)
+
+    inputs = {"input.drop_path_keep": keep} if vit["drop_path_rate"] > 0 else {}
+    if shuffle is not None:
+        inputs["input.keep_index"] = shuffle[:, :int(tokens * (1 - 0.1))].clone()
+    give()
+    case(name, "vit_face", dict(vit, training=True), model, x, inputs)
+    assert all(not blk.drop_path.given for blk in model.blocks if isinstance(blk.drop_path, fm.DropPath)), "a decision was not used"
 
 
 def main():
@@ -94,6 +155,9 @@ def main():
     model = fm.MobileFaceNet(mb1["num_features"], mb1["blocks"], mb1["stem"], mb1["body"], mb1["expansions"], mb1["first_groups"],
                              mb1["head"], mb1["input_size"])
     case("mobilefacenet_small_single_first_block", "mobilefacenet", mb1, model, torch.randn(2, 3, 32, 32, dtype=torch.float64))
+
+    vit_train_case("vit_face_small_train_masked_droppath", dict(vit, depth=3, mask_ratio=0.05, drop_path_rate=0.5), 3)
+    vit_train_case("vit_face_small_train_droppath", dict(vit, depth=3, img_size=45, drop_path_rate=0.5), 4)
 
     keys = {}
     for d in (18, 50, 100):
