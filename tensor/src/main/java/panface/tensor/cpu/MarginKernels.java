@@ -169,10 +169,10 @@ final class MarginKernels {
         for (int chunk = 0; chunk < ub; chunk += CHUNK) {
             FloatVector vsum = FloatVector.zero(S);
             for (int j = chunk, end = Math.min(ub, chunk + CHUNK); j < end; j += L) {
-                FloatVector e = FloatVector.fromArray(S, c, o + j).max(-1f).min(1f).fma(s, negMax).lanewise(VectorOperators.EXP);
+                FloatVector e = VecReproducible.exp(FloatVector.fromArray(S, c, o + j).max(-1f).min(1f).fma(s, negMax));
                 vsum = vsum.add(j == yBlock ? e.blend(0f, yLane) : e);
             }
-            negatives += vsum.reduceLanes(VectorOperators.ADD);
+            negatives += VecReproducible.sum(vsum);
         }
         for (int j = ub; j < k; j++) {
             if (j != y) {
@@ -188,7 +188,7 @@ final class MarginKernels {
             float f = (float) (m.s() * scale / total);
             for (int j = 0; j < ub; j += L) {
                 FloatVector raw = FloatVector.fromArray(S, c, o + j);
-                FloatVector p = raw.max(-1f).min(1f).fma(s, negMax).lanewise(VectorOperators.EXP).mul(f);
+                FloatVector p = VecReproducible.exp(raw.max(-1f).min(1f).fma(s, negMax)).mul(f);
                 VectorMask<Float> outside = raw.compare(VectorOperators.LT, -1f).or(raw.compare(VectorOperators.GT, 1f));
                 p.blend(0f, outside).intoArray(g, go + j);
             }
