@@ -7,7 +7,12 @@ import java.util.Map;
 import panface.nn.Parameter;
 import panface.tensor.Tensor;
 
-/** AdamW with decoupled weight decay, PyTorch's semantics (bias-corrected moments, eps added after the square root). */
+/**
+ * AdamW with decoupled weight decay, PyTorch's semantics (bias-corrected moments, eps added after
+ * the square root, no AMSGrad). The bias correction of a parameter uses its own update count
+ * ({@link #parameterSteps}), so a parameter that starts late takes a first step of about the
+ * learning rate, as a fresh one does.
+ */
 public final class AdamW extends Optimizer {
     private final double beta1;
     private final double beta2;
@@ -36,12 +41,13 @@ public final class AdamW extends Optimizer {
         Tensor v = state(expAvgSq, index, p);
         Tensor w = p.data();
         Tensor g = p.grad();
+        long t = parameterSteps(index);
         if (w.isContiguous() && g.isContiguous()) {
-            w.backend().adamw(w, g, m, v, lr, beta1, beta2, eps, group.weightDecay(), steps());
+            w.backend().adamw(w, g, m, v, lr, beta1, beta2, eps, group.weightDecay(), t);
             return;
         }
         Tensor tmp = w.detach().contiguous().copy();
-        tmp.backend().adamw(tmp, g.contiguous(), m, v, lr, beta1, beta2, eps, group.weightDecay(), steps());
+        tmp.backend().adamw(tmp, g.contiguous(), m, v, lr, beta1, beta2, eps, group.weightDecay(), t);
         w.copyFrom(tmp);
     }
 
