@@ -39,6 +39,11 @@ class CheckpointTest {
     }
 
     private static void train(Sequential m, Optimizer opt, Generator data, LrSchedule lr, long from, long to) {
+        train(m, opt, data, lr, from, to, 0);
+    }
+
+    /** Trains; before frozenUntil the last layer's gradients are dropped (DINO's cancel_gradients_last_layer). */
+    private static void train(Sequential m, Optimizer opt, Generator data, LrSchedule lr, long from, long to, long frozenUntil) {
         for (long step = from; step < to; step++) {
             try (Scope s = Scope.open()) {
                 opt.setLearningRate(lr.lr(step));
@@ -48,6 +53,13 @@ class CheckpointTest {
                     y[i] = data.nextInt(4);
                 }
                 F.crossEntropy(m.forward(x), Tensor.of(y, 32)).backward();
+                if (step < frozenUntil) {
+                    m.namedParameters().forEach((k, p) -> {
+                        if (k.startsWith("3.")) {
+                            p.data().setGrad(null);
+                        }
+                    });
+                }
                 opt.step();
                 opt.zeroGrad();
             }
@@ -85,6 +97,40 @@ class CheckpointTest {
             assertEquals("test", st.metadata().get("recipe"));
             Checkpoint.restore(st, resumed, o3, d3);
             train(resumed, o3, d3, lr, st.step(), 40);
+
+            Map<String, Tensor> a = straight.stateDict();
+            Map<String, Tensor> b = resumed.stateDict();
+            for (String k : a.keySet()) {
+                assertArrayEquals(a.get(k).toDoubleArray(), b.get(k).toDoubleArray(), 0.0, k);
+            }
+        }
+    }
+
+    /** A layer that started late resumes with its own update count, not the optimizer's step. */
+    @Test
+    void resumeKeepsTheUpdateCountOfALateLayer() throws IOException {
+        LrSchedule lr = step -> 0.01;
+        try (Scope run = Scope.open()) {
+            Sequential straight = model();
+            Optimizer o1 = optimizer(straight);
+            train(straight, o1, new Generator(99), lr, 0, 30, 12);
+
+            Sequential first = model();
+            Optimizer o2 = optimizer(first);
+            Generator d2 = new Generator(99);
+            train(first, o2, d2, lr, 0, 20, 12);
+            Path ckpt = dir.resolve("late.safetensors");
+            Checkpoint.save(ckpt, first, o2, d2, 20, null);
+
+            Sequential resumed = model();
+            Optimizer o3 = optimizer(resumed);
+            Generator d3 = new Generator(99);
+            Checkpoint.State st = Checkpoint.load(ckpt);
+            Checkpoint.restore(st, resumed, o3, d3);
+            int last = resumed.parameters().size() - 1;
+            assertEquals(20, o3.parameterSteps(0));
+            assertEquals(8, o3.parameterSteps(last), "the last layer was updated from step 12 on");
+            train(resumed, o3, d3, lr, st.step(), 30, 12);
 
             Map<String, Tensor> a = straight.stateDict();
             Map<String, Tensor> b = resumed.stateDict();

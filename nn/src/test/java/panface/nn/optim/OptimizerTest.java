@@ -170,6 +170,27 @@ class OptimizerTest {
         replay("sgd_late", g -> new SGD(g, 0.05, 0.9, 0.2, false), 0, 7);
     }
 
+    /** State written before the counts were kept: a parameter with moments had used the optimizer's step. */
+    @Test
+    void stateWithoutCountsGivesUpdatedParametersTheOptimizersStep() {
+        Parameter a = new Parameter(Tensor.of(new double[] {1, 2}, 2));
+        Parameter b = new Parameter(Tensor.of(new double[] {3}, 1));
+        AdamW opt = new AdamW(List.of(ParamGroup.of(List.of(a, b), 0)), 0.01);
+        for (int t = 0; t < 3; t++) {
+            a.data().setGrad(grad(t, 0, new int[] {2}));
+            opt.step();
+        }
+        Map<String, Tensor> old = new LinkedHashMap<>(opt.stateTensors());
+        old.keySet().removeIf(k -> k.startsWith("step."));
+        AdamW resumed = new AdamW(List.of(ParamGroup.of(List.of(a, b), 0)), 0.01);
+        resumed.loadStateTensors(old);
+        assertEquals(3, resumed.parameterSteps(0));
+        assertEquals(0, resumed.parameterSteps(1));
+        Map<String, Tensor> wrong = new LinkedHashMap<>(opt.stateTensors());
+        wrong.put("step.1", Tensor.scalar(4, DType.I64));
+        assertThrows(IllegalArgumentException.class, () -> resumed.loadStateTensors(wrong), "more updates than steps");
+    }
+
     @Test
     void float32AdamWKernelMatchesTheDoublePath() {
         Tensor w64 = Tensor.of(new double[] {0.5, -1.0, 2.0, 0.0, 3.0}, 5);
