@@ -11,18 +11,30 @@ public interface LrSchedule {
     double lr(long step);
 
     /**
-     * insightface's PolynomialLRWarmup: base*l/warmup for 1 &lt;= l &lt;= warmup, then
-     * base*(1 - (l-warmup)/(total-warmup))^power, 0 after total. Iteration 0 runs at the full base
-     * rate, as in the reference (its scheduler returns the optimizer's initial rate before the
-     * first step); set firstStepAtBase false for the linear ramp from 0 instead.
+     * The same schedule without its first iterations, as {@code Stream.skip}: {@code
+     * skip(n).lr(l) == lr(l + n)}. {@code polynomialWarmup(...).skip(1)} is a warm-up whose first
+     * step runs at base/warmup and reaches base at iteration warmup - 1, without the reference's
+     * first iteration at the full rate.
      */
-    static LrSchedule polynomialWarmup(double base, long warmup, long total, double power, boolean firstStepAtBase) {
+    default LrSchedule skip(long iterations) {
+        if (iterations < 0) {
+            throw new IllegalArgumentException("cannot skip " + iterations + " iterations");
+        }
+        return l -> lr(l + iterations);
+    }
+
+    /**
+     * insightface's PolynomialLRWarmup, stepped once per iteration: base at iteration 0 (its
+     * scheduler returns the optimizer's initial rate before the first step), base*l/warmup for 1
+     * &lt;= l &lt;= warmup, then base*(1 - (l-warmup)/(total-warmup))^power, 0 from total on.
+     */
+    static LrSchedule polynomialWarmup(double base, long warmup, long total, double power) {
         if (warmup < 0 || total <= warmup) {
             throw new IllegalArgumentException("polynomial warm-up needs 0 <= warmup < total, got " + warmup + ", " + total);
         }
         return l -> {
             if (l == 0) {
-                return firstStepAtBase || warmup == 0 ? base : 0.0;
+                return base;
             }
             if (l <= warmup) {
                 return base * l / warmup;
@@ -34,17 +46,27 @@ public interface LrSchedule {
         };
     }
 
-    /** Linear warm-up from 0 over warmup iterations, then a half cosine down to minLr at total. */
-    static LrSchedule warmupCosine(double base, long warmup, long total, double minLr) {
+    /**
+     * DINO's cosine_scheduler over iterations (warmup = warmup epochs times iterations per epoch,
+     * total likewise): a linear warm-up from 0 that reaches base at iteration warmup - 1
+     * (np.linspace(0, base, warmup), so one warm-up iteration runs at 0), then
+     * finalValue + (base - finalValue)(1 + cos(pi (l - warmup)/(total - warmup)))/2, which starts
+     * again at base; finalValue from total on, where DINO's table ends. DINO uses it for the
+     * learning rate, the weight decay and the teacher's EMA momentum (finalValue may exceed base).
+     */
+    static LrSchedule warmupCosine(double base, long warmup, long total, double finalValue) {
         if (warmup < 0 || total <= warmup) {
             throw new IllegalArgumentException("warm-up cosine needs 0 <= warmup < total, got " + warmup + ", " + total);
         }
         return l -> {
             if (l < warmup) {
-                return base * (l + 1) / warmup;
+                return warmup == 1 ? 0.0 : base * l / (warmup - 1);
             }
-            double t = Math.min(1.0, (double) (l - warmup) / (total - warmup));
-            return minLr + 0.5 * (base - minLr) * (1 + Math.cos(Math.PI * t));
+            if (l >= total) {
+                return finalValue;
+            }
+            double t = (double) (l - warmup) / (total - warmup);
+            return finalValue + 0.5 * (base - finalValue) * (1 + Math.cos(Math.PI * t));
         };
     }
 

@@ -72,7 +72,7 @@ class CheckpointTest {
 
     @Test
     void resumeIsBitForBit() throws IOException {
-        LrSchedule lr = LrSchedule.polynomialWarmup(0.01, 5, 40, 1.0, true);
+        LrSchedule lr = LrSchedule.polynomialWarmup(0.01, 5, 40, 1.0);
         try (Scope run = Scope.open()) {
             Sequential straight = model();
             ParameterSlab.pack(straight);
