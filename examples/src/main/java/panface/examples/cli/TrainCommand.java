@@ -29,9 +29,10 @@ import panface.tensor.random.Generator;
 
 /**
  * {@code train}: the face-training demo. A small face ViT (insightface's architecture, reduced
- * width and depth) learns generated identities with ArcFace over Partial FC, AdamW with
- * insightface's polynomial warm-up schedule and gradient clipping at 5; it prints the falling
- * loss and finally the verification accuracy on new samples of the identities.
+ * width and depth) learns generated identities with ArcFace over Partial FC, AdamW with a
+ * linear warm-up over the first tenth of the steps and insightface's polynomial decay after it,
+ * and gradient clipping at 5; it prints the falling loss and finally the verification accuracy
+ * on new samples of the identities.
  */
 public final class TrainCommand implements Command {
     @Override
@@ -51,9 +52,10 @@ public final class TrainCommand implements Command {
                                      [--sample-rate R] [--seed S] [--save FILE] [--device cpu|cuda[:N]] [--autocast]
                   Trains a face ViT (patch 9 on 112x112, D wide, L blocks, 4 heads, 128-d embedding)
                   on generated identities: ArcFace (s=64, m=0.5) over Partial FC sampling, AdamW
-                  (weight decay 0.1, none on norms/biases/embeddings), polynomial warm-up schedule,
-                  clipping at 5. Prints loss and accuracy as it goes and the verification accuracy
-                  (same/different pairs of new samples) at the end. --save writes a training checkpoint.
+                  (weight decay 0.1, none on norms/biases/embeddings), linear warm-up over the first
+                  tenth of the steps then linear decay, clipping at 5. Prints loss and accuracy as it
+                  goes and the verification accuracy (same/different pairs of new samples) at the end.
+                  --save writes a training checkpoint.
                   --device trains on a GPU; --autocast runs products and attention in bf16 there
                   (float32 master weights, float32 norms and loss).
                   Defaults: 200 steps, 200 identities, batch 32, dim 64, depth 2, lr 1e-3, rate 0.5, seed 1.""";
@@ -92,7 +94,9 @@ public final class TrainCommand implements Command {
             List<ParamGroup> groups = new java.util.ArrayList<>(LayerDecay.groups(vit, 1.0, 0.1, LayerDecay::noDecay));
             groups.add(ParamGroup.of(fc.parameters(), 0.1));
             AdamW opt = new AdamW(groups, lr);
-            LrSchedule schedule = LrSchedule.polynomialWarmup(lr, Math.max(1, steps / 10), steps + 1, 1.0, true);
+            // insightface's schedule runs its iteration 0 at the full rate; skipping it makes the
+            // first step a warm-up step (lr/warmup) and the ramp reach lr on the warm-up's last step
+            LrSchedule schedule = LrSchedule.polynomialWarmup(lr, Math.max(1, steps / 10), steps + 1, 1.0).skip(1);
             System.out.printf(Locale.ROOT, "face ViT D=%d depth=%d (%,d parameters), ArcFace s=64 m=0.5 over Partial FC (rate %.2f of %d identities), AdamW, on %s%s%n",
                     dim, depth, vit.numParameters(), rate, classes, device, autocast ? " with bf16 autocast" : "");
             long start = System.nanoTime();
