@@ -168,6 +168,10 @@ class LossPropertiesTest {
         assertEquals(0.07, d.teacherTemperature(0), 1e-15);
         assertEquals(0.04, d.teacherTemperature(29), 1e-15);
         assertEquals(0.04, d.teacherTemperature(40), 1e-15);
+        // DINO's np.linspace(0.07, 0.04, 30) at epochs 1, 15 and 28, printed by numpy
+        assertEquals(0.06896551724137932, d.teacherTemperature(1), 1e-15);
+        assertEquals(0.05448275862068966, d.teacherTemperature(15), 1e-15);
+        assertEquals(0.04103448275862069, d.teacherTemperature(28), 1e-15);
         Tensor student = Tensor.randn(gen, 20, 6);
         Tensor teacher = Tensor.randn(gen, 4, 6);
         double l = d.loss(student, teacher, 0).item();
