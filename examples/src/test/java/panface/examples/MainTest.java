@@ -7,7 +7,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -66,6 +70,8 @@ class MainTest {
         assertTrue(stderr().contains("--dtype must be F32 or F64"));
         assertEquals(2, Main.run(new String[] {"inspect", "x", "--bogus", "1"}));
         assertTrue(stderr().contains("unknown option --bogus"));
+        assertEquals(2, Main.run(new String[] {"train", "--log-every", "0"}));
+        assertTrue(stderr().contains("log-every must be positive"));
     }
 
     @Test
@@ -87,5 +93,32 @@ class MainTest {
         String s = stdout();
         assertTrue(s.contains("step    1  loss"), s);
         assertTrue(s.contains("held-out accuracy"), s);
+    }
+
+    @Test
+    void trainLowersTheLossOfATinyFaceViT() {
+        int steps = 40;
+        assertEquals(0, Main.run(new String[] {"train", "--steps", Integer.toString(steps), "--identities", "4", "--batch", "16", "--dim", "16",
+            "--depth", "1", "--log-every", "1"}), stderr());
+        String s = stdout();
+        Matcher m = Pattern.compile("step +(\\d+)  loss +(\\S+)  lr").matcher(s);
+        List<Double> losses = new ArrayList<>();
+        while (m.find()) {
+            assertEquals(losses.size() + 1, Integer.parseInt(m.group(1)), "one line per step, in order\n" + s);
+            losses.add(Double.parseDouble(m.group(2)));
+        }
+        assertEquals(steps, losses.size(), s);
+        for (double l : losses) {
+            assertTrue(Double.isFinite(l) && l >= 0, "a cross-entropy is finite and not negative: " + l);
+        }
+        // single steps are noisy (a new random batch each); compare the first and last quarters
+        double early = losses.subList(0, steps / 4).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        double late = losses.subList(steps - steps / 4, steps).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        assertTrue(late < 0.5 * early, "the loss falls: mean " + early + " over the first steps, " + late + " over the last\n" + s);
+        Matcher acc = Pattern.compile("verification accuracy on new samples: ([0-9.]+)%").matcher(s);
+        assertTrue(acc.find(), s);
+        double a = Double.parseDouble(acc.group(1));
+        // chance is 50%; the four identities are told apart once the loss has fallen this far
+        assertTrue(a >= 75 && a <= 100, "verification accuracy " + a + "\n" + s);
     }
 }

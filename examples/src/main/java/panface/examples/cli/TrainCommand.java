@@ -49,16 +49,19 @@ public final class TrainCommand implements Command {
     public String usage() {
         return """
                 usage: panface train [--steps N] [--identities C] [--batch B] [--dim D] [--depth L] [--lr LR]
-                                     [--sample-rate R] [--seed S] [--save FILE] [--device cpu|cuda[:N]] [--autocast]
+                                     [--sample-rate R] [--seed S] [--log-every K] [--save FILE] [--device cpu|cuda[:N]]
+                                     [--autocast]
                   Trains a face ViT (patch 9 on 112x112, D wide, L blocks, 4 heads, 128-d embedding)
                   on generated identities: ArcFace (s=64, m=0.5) over Partial FC sampling, AdamW
                   (weight decay 0.1, none on norms/biases/embeddings), linear warm-up over the first
                   tenth of the steps then linear decay, clipping at 5. Prints loss and accuracy as it
                   goes and the verification accuracy (same/different pairs of new samples) at the end.
-                  --save writes a training checkpoint.
+                  --log-every prints the loss of every K-th step (and of the first and last). --save
+                  writes a training checkpoint.
                   --device trains on a GPU; --autocast runs products and attention in bf16 there
                   (float32 master weights, float32 norms and loss).
-                  Defaults: 200 steps, 200 identities, batch 32, dim 64, depth 2, lr 1e-3, rate 0.5, seed 1.""";
+                  Defaults: 200 steps, 200 identities, batch 32, dim 64, depth 2, lr 1e-3, rate 0.5, seed 1,
+                  log every 10 steps.""";
     }
 
     @Override
@@ -71,6 +74,7 @@ public final class TrainCommand implements Command {
         double lr = args.getDouble("lr", 1e-3);
         double rate = args.getDouble("sample-rate", 0.5);
         long seed = args.getInt("seed", 1);
+        int logEvery = args.getInt("log-every", 10);
         String save = args.get("save", null);
         Device device = Device.parse(args.get("device", "cpu"));
         boolean autocast = args.has("autocast");
@@ -78,8 +82,10 @@ public final class TrainCommand implements Command {
         if (!Backends.isAvailable(device)) {
             throw new UsageException(device + " cannot be used: " + Backends.unavailableReason(device));
         }
-        if (steps <= 0 || classes < 2 || batch <= 1 || dim % 4 != 0 || depth <= 0 || !(lr > 0) || !(rate > 0 && rate <= 1)) {
-            throw new UsageException("steps, batch (> 1), depth, lr must be positive, dim divisible by 4, identities >= 2, 0 < rate <= 1");
+        if (steps <= 0 || classes < 2 || batch <= 1 || dim % 4 != 0 || depth <= 0 || !(lr > 0) || !(rate > 0 && rate <= 1)
+                || logEvery <= 0) {
+            throw new UsageException("steps, batch (> 1), depth, lr, log-every must be positive, dim divisible by 4, identities >= 2, "
+                    + "0 < rate <= 1");
         }
         SyntheticFaces faces = new SyntheticFaces(classes, seed);
         Generator data = new Generator(seed + 100);
@@ -117,7 +123,7 @@ public final class TrainCommand implements Command {
                     GradClip.clipNorm(vit.parameters(), 5.0);
                     opt.step();
                     opt.zeroGrad();
-                    if (step == 0 || (step + 1) % 10 == 0 || step == steps - 1) {
+                    if (step == 0 || (step + 1) % logEvery == 0 || step == steps - 1) {
                         System.out.printf(Locale.ROOT, "step %4d  loss %7.3f  lr %.2e%n", step + 1, loss.item(), opt.learningRate());
                     }
                 }
