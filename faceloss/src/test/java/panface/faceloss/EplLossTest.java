@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import java.util.Arrays;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -119,7 +120,7 @@ class EplLossTest {
                 double[][] want = expected(Ref64.rows(e), labels, Ref64.rows(w), Ref64.rows(p), m, onPrototypes);
                 // float64 throughout: only summation order differs
                 assertEquals(want[0][0], l.item(), 1e-12 * Math.max(1, want[0][0]), what);
-                double[][] grad = java.util.Arrays.copyOfRange(want, 1, want.length);
+                double[][] grad = Arrays.copyOfRange(want, 1, want.length);
                 assertArrayEquals(Ref64.flat(grad), x.grad().toDoubleArray(), 1e-12, "gradient, " + what);
                 assertNull(protos.grad(), "the prototypes get no gradient");
             }
