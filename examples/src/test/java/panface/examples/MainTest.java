@@ -98,8 +98,8 @@ class MainTest {
     @Test
     void trainLowersTheLossOfATinyFaceViT() {
         int steps = 40;
-        assertEquals(0, Main.run(new String[] {"train", "--steps", Integer.toString(steps), "--identities", "4", "--batch", "16", "--dim", "16",
-            "--depth", "1", "--log-every", "1"}), stderr());
+        assertEquals(0, Main.run(new String[] {"train", "--steps", Integer.toString(steps), "--identities", "4", "--batch", "16",
+            "--dim", "16", "--depth", "1", "--log-every", "1"}), stderr());
         String s = stdout();
         Matcher m = Pattern.compile("step +(\\d+)  loss +(\\S+)  lr").matcher(s);
         List<Double> losses = new ArrayList<>();

@@ -168,8 +168,8 @@ class AdaptiveMarginHeadsTest {
                 g[i][j] *= dLogit[j] / labels.length;
             }
         }
-        assertTrue(hard >= 3 && easy >= 3 && fallback == 1, "inputs cover hard and easy negatives and the fallback: " + hard + " hard, " + easy
-                + " easy, " + fallback + " below cos(pi - m)");
+        assertTrue(hard >= 3 && easy >= 3 && fallback == 1, "inputs cover hard and easy negatives and the fallback: " + hard + " hard, "
+                + easy + " easy, " + fallback + " below cos(pi - m)");
         // float64 throughout: only summation order differs
         assertEquals(t, cf.stateDict().get("t").item(), 1e-15, "t = 0.01 mean(target cos) + 0.99 t");
         assertEquals(want, loss.item(), 1e-12 * want);
