@@ -18,6 +18,9 @@ Cases (float64, small widths of the same architectures so the files stay small):
   op "iresnet": args blocks, widths, input_size, num_features, training
   op "mobilefacenet": args num_features, blocks, stem, body, expansions, first_groups, head, input_size, training
   each with input.x, every param./buffer. (state-dict keys), output.embedding, upstream.embedding and grad.*
+The CNN cases (iresnet, mobilefacenet) also carry __metadata__ "torch_f32_max_rel": PyTorch's own float32
+max_rel per output./grad. tensor on the same case, the yardstick for a float32 run; and their input
+keeps every PReLU input clear of the kink at 0 (see clear_of_kinks).
 model_keys.json: for full-size iresnet18/50/100, mbf, mbf_large, vit_t/vit_s/vit_b: [key, shape] in state-dict order.
 """
 import copy
@@ -34,10 +37,15 @@ import face_models as fm  # noqa: E402
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "cases")
 DT = {torch.float64: "F64", torch.float32: "F32", torch.int64: "I64"}
+CNN_OPS = ("iresnet", "mobilefacenet")
+# A float32 run may flip a PReLU input's sign only if that input lies within float32's forward error
+# of 0; such a flip changes its gradient by (1 - a) g: a jump, not rounding. Ten times PyTorch's
+# largest float32 error on the layer leaves room for another float32 implementation's rounding.
+KINK_CLEARANCE = 10.0
 
 
-def save(path, op, args, tensors):
-    header = {"__metadata__": {"op": op, "args": json.dumps(args), "schema": "1"}}
+def save(path, op, args, tensors, extra_metadata=None):
+    header = {"__metadata__": {"op": op, "args": json.dumps(args), "schema": "1", **(extra_metadata or {})}}
     blobs, off = [], 0
     for k in sorted(tensors):
         t = tensors[k].detach().contiguous()
@@ -51,6 +59,50 @@ def save(path, op, args, tensors):
         f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
 
 
+def prelu_inputs(model, x):
+    """The input of every PReLU in a forward pass of a copy of model (its running statistics stay as drawn)."""
+    model = copy.deepcopy(model)
+    seen = []
+    for m in model.modules():
+        if isinstance(m, torch.nn.PReLU):
+            m.register_forward_hook(lambda mod, inp, out: seen.append(inp[0].detach().double()))
+    with torch.no_grad():
+        model(x)
+    return seen
+
+
+def clear_of_kinks(name, model, x):
+    """x, or else the first of a fixed sequence of redrawn inputs, whose PReLU inputs all lie
+    KINK_CLEARANCE times farther from 0 than the largest float32 error PyTorch makes on that layer.
+    Redraws come from their own generator, so the cases written after this one do not change."""
+    redraw = torch.Generator().manual_seed(0)
+    for attempt in range(100):
+        exact = prelu_inputs(model, x)
+        single = prelu_inputs(copy.deepcopy(model).float(), x.float())
+        if all(e.abs().min() >= KINK_CLEARANCE * (s - e).abs().max() for e, s in zip(exact, single)):
+            if attempt:
+                print("%s: input redrawn %d times to keep PReLU inputs off the kink" % (name, attempt))
+            return x
+        x = torch.randn(x.shape, dtype=x.dtype, generator=redraw)
+    raise RuntimeError(name + ": no input clear of the PReLU kinks")
+
+
+def torch_f32_max_rel(model, tensors):
+    """PyTorch's own float32 error on the case, as the runner measures ours: every floating
+    input/param/buffer rounded to float32, max|got - want| / max|want| per output./grad. tensor."""
+    model = copy.deepcopy(model)
+    model.zero_grad(set_to_none=True)
+    model.load_state_dict({k.split(".", 1)[1]: v for k, v in tensors.items() if k.startswith(("param.", "buffer."))})
+    model.float()
+    x = tensors["input.x"].float().requires_grad_(True)
+    y = model(x)
+    (y * tensors["upstream.embedding"].float()).sum().backward()
+    got = {"output.embedding": y, "grad.x": x.grad}
+    got.update({"grad." + k: p.grad for k, p in model.named_parameters()})
+    return {n: ((got[n].double() - w).abs().max() / max(w.abs().max().item(), 1e-12)).item()
+            for n, w in sorted(tensors.items()) if n.startswith(("output.", "grad."))}
+
+
 def case(name, op, args, model, x, inputs=None):
     model = model.double()
     training = args["training"]
@@ -61,6 +113,8 @@ def case(name, op, args, model, x, inputs=None):
             m.running_var.uniform_(0.5, 1.5)
             if m.affine:
                 m.bias.data.uniform_(-0.2, 0.2)
+    if op in CNN_OPS:
+        x = clear_of_kinks(name, model, x)
     tensors = {"input.x": x.clone()}
     tensors.update(inputs or {})
     for k, v in model.state_dict().items():
@@ -77,7 +131,8 @@ def case(name, op, args, model, x, inputs=None):
         # are left out: their max_rel would compare rounding noise with rounding noise
         if p.requires_grad and p.grad is not None and p.grad.abs().max() > 1e-10:
             tensors["grad." + k] = p.grad
-    save(os.path.join(OUT, name + ".safetensors"), op, args, tensors)
+    extra = {"torch_f32_max_rel": json.dumps(torch_f32_max_rel(model, tensors))} if op in CNN_OPS else None
+    save(os.path.join(OUT, name + ".safetensors"), op, args, tensors, extra)
 
 
 def draw_decisions(model, batch, tokens):
