@@ -9,11 +9,17 @@ import java.util.Map;
  * A small strict JSON reader and writer for headers and configs (safetensors headers, golden-case
  * arguments). Objects become {@code LinkedHashMap<String, Object>} (key order kept), arrays
  * {@code List<Object>}, numbers {@code Long} when integral and {@code Double} otherwise, and
- * {@code Boolean}, {@code String} or null.
+ * {@code Boolean}, {@code String} or null. Arrays and objects may nest at most {@link #MAX_DEPTH}
+ * levels deep (serde_json's limit, which the safetensors library reads headers with), so hostile
+ * input cannot exhaust the stack.
  */
 public final class Json {
+    /** The deepest nesting of arrays and objects accepted. */
+    public static final int MAX_DEPTH = 128;
+
     private final String s;
     private int i;
+    private int depth;
 
     private Json(String s) {
         this.s = s;
@@ -89,12 +95,20 @@ public final class Json {
         i += word.length();
     }
 
+    private void enter() {
+        if (++depth > MAX_DEPTH) {
+            throw error("arrays and objects nest more than " + MAX_DEPTH + " levels deep");
+        }
+    }
+
     private Map<String, Object> object() {
+        enter();
         Map<String, Object> m = new LinkedHashMap<>();
         i++;
         skip();
         if (i < s.length() && s.charAt(i) == '}') {
             i++;
+            depth--;
             return m;
         }
         while (true) {
@@ -120,6 +134,7 @@ public final class Json {
             }
             if (i < s.length() && s.charAt(i) == '}') {
                 i++;
+                depth--;
                 return m;
             }
             throw error("expected ',' or '}'");
@@ -127,11 +142,13 @@ public final class Json {
     }
 
     private List<Object> array() {
+        enter();
         List<Object> a = new ArrayList<>();
         i++;
         skip();
         if (i < s.length() && s.charAt(i) == ']') {
             i++;
+            depth--;
             return a;
         }
         while (true) {
@@ -144,6 +161,7 @@ public final class Json {
             }
             if (i < s.length() && s.charAt(i) == ']') {
                 i++;
+                depth--;
                 return a;
             }
             throw error("expected ',' or ']'");
@@ -174,11 +192,7 @@ public final class Json {
                     case 'r' -> b.append('\r');
                     case 't' -> b.append('\t');
                     case 'u' -> {
-                        if (i + 4 > s.length()) {
-                            throw error("bad \\u escape");
-                        }
-                        b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-                        i += 4;
+                        b.append(hex4());
                     }
                     default -> throw error("bad escape \\" + e);
                 }
@@ -188,6 +202,22 @@ public final class Json {
                 b.append(c);
             }
         }
+    }
+
+    private char hex4() {
+        if (i + 4 > s.length()) {
+            throw error("bad \\u escape");
+        }
+        int v = 0;
+        for (int k = 0; k < 4; k++) {
+            int d = Character.digit(s.charAt(i + k), 16);
+            if (d < 0) {
+                throw error("bad \\u escape");
+            }
+            v = v * 16 + d;
+        }
+        i += 4;
+        return (char) v;
     }
 
     private Object number() {

@@ -4,8 +4,13 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.CharBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,8 +30,9 @@ import panface.tensor.Tensor;
 /**
  * The safetensors format: 8 bytes little-endian header length N, N bytes of JSON header
  * ({@code name -> {dtype, shape, data_offsets}} plus optional {@code __metadata__}), then the raw
- * little-endian data. Files are read memory-mapped and validated (bounds, sizes, overlaps); writes
- * are atomic (a temporary file renamed into place).
+ * little-endian data. Files are read memory-mapped and validated as the safetensors library
+ * validates them (see {@link #open}); every problem with a file is a {@link WeightFileException}.
+ * The header may be at most 100 MiB. Writes are atomic (a temporary file renamed into place).
  */
 public final class Safetensors {
     static final long MAX_HEADER = 100L << 20;
@@ -134,12 +140,6 @@ public final class Safetensors {
                 case BOOL -> {
                     byte[] a = new byte[n];
                     MemorySegment.copy(src, ValueLayout.JAVA_BYTE, 0, a, 0, n);
-                    for (int i = 0; i < n; i++) {
-                        if (a[i] != 0 && a[i] != 1) {
-                            throw new IllegalArgumentException("tensor '" + name + "' in " + path + " holds a BOOL byte " + a[i]
-                                    + " that is neither 0 nor 1");
-                        }
-                    }
                     yield a;
                 }
             };
@@ -157,98 +157,184 @@ public final class Safetensors {
         }
     }
 
-    /** Opens and validates a file; errors name the file and what is wrong. */
-    public static Reader open(Path path) throws IOException {
+    /**
+     * Opens and validates a file as the safetensors library does: the header is strict UTF-8 JSON
+     * (nested at most {@link Json#MAX_DEPTH} levels), every entry has a supported dtype, a shape of
+     * at most 2^31-1 elements and data_offsets that span exactly its bytes, and the entries tile
+     * the data section from its first byte to the end of the file without gaps or overlaps; BOOL
+     * tensors hold only 0 and 1. Anything else, and any I/O failure, is a
+     * {@link WeightFileException} naming the file, what is wrong and where; nothing stays mapped
+     * after a failure.
+     */
+    public static Reader open(Path path) throws WeightFileException {
         Arena arena = Arena.ofShared();
+        boolean opened = false;
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) {
-                throw new IOException(path + " is not a safetensors file: only " + size + " bytes");
+                throw new WeightFileException(path, null, "not a safetensors file: only " + size + " bytes");
             }
             MemorySegment all = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             long n = all.get(I64, 0);
-            if (n <= 0 || n > MAX_HEADER || 8 + n > size) {
-                throw new IOException(path + " is not a valid safetensors file: header length " + n + " for a file of " + size + " bytes");
+            if (n <= 0 || n > MAX_HEADER || n > size - 8) {
+                throw new WeightFileException(path, "bytes 0-7", "not a valid safetensors file: header length " + n + " for a file of "
+                        + size + " bytes (at most " + MAX_HEADER + ")");
             }
             byte[] hb = new byte[(int) n];
             MemorySegment.copy(all, ValueLayout.JAVA_BYTE, 8, hb, 0, (int) n);
-            Map<String, Object> header;
-            try {
-                header = Json.parseObject(new String(hb, StandardCharsets.UTF_8));
-            } catch (IllegalArgumentException e) {
-                throw new IOException(path + " has a corrupt safetensors header: " + e.getMessage(), e);
-            }
+            Map<String, Object> header = parseHeader(path, hb);
             MemorySegment data = all.asSlice(8 + n);
             Map<String, String> meta = new LinkedHashMap<>();
             Map<String, Entry> entries = new LinkedHashMap<>();
             for (Map.Entry<String, Object> kv : header.entrySet()) {
                 if (kv.getKey().equals("__metadata__")) {
-                    if (!(kv.getValue() instanceof Map<?, ?> m)) {
-                        throw new IOException(path + ": __metadata__ is not an object");
-                    }
-                    for (Map.Entry<?, ?> me : m.entrySet()) {
-                        if (!(me.getValue() instanceof String sv)) {
-                            throw new IOException(path + ": __metadata__ value of '" + me.getKey() + "' is not a string");
-                        }
-                        meta.put(String.valueOf(me.getKey()), sv);
-                    }
-                    continue;
+                    readMetadata(path, kv.getValue(), meta);
+                } else {
+                    entries.put(kv.getKey(), parseEntry(path, kv.getKey(), kv.getValue()));
                 }
-                entries.put(kv.getKey(), parseEntry(path, kv.getKey(), kv.getValue(), data.byteSize()));
             }
-            checkOverlaps(path, entries);
-            return new Reader(path, arena, data, Collections.unmodifiableMap(entries), Collections.unmodifiableMap(meta));
-        } catch (IOException | RuntimeException e) {
-            arena.close();
-            if (e instanceof IllegalArgumentException iae) {
-                throw new IOException(path + ": " + iae.getMessage(), iae);
+            checkLayout(path, entries, 8 + n, data.byteSize());
+            for (Entry e : entries.values()) {
+                if (e.dtype() == DType.BOOL) {
+                    checkBooleans(path, e, data, 8 + n);
+                }
             }
-            throw e;
+            Reader r = new Reader(path, arena, data, Collections.unmodifiableMap(entries), Collections.unmodifiableMap(meta));
+            opened = true;
+            return r;
+        } catch (IOException e) {
+            throw WeightFileException.unreadable(path, e);
+        } catch (RuntimeException | StackOverflowError e) {
+            throw new WeightFileException(path, null, "internal error while reading the header (" + e + ")", e);
+        } finally {
+            if (!opened) {
+                arena.close();
+            }
         }
     }
 
-    private static Entry parseEntry(Path path, String name, Object v, long dataSize) throws IOException {
+    private static Map<String, Object> parseHeader(Path path, byte[] hb) throws WeightFileException {
+        CharsetDecoder dec = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(hb);
+        CharBuffer out = CharBuffer.allocate(hb.length);
+        CoderResult r = dec.decode(in, out, true);
+        if (r.isError()) {
+            throw new WeightFileException(path, "header byte " + in.position() + " (file offset " + (8 + in.position()) + ")",
+                    "the safetensors header is not valid UTF-8");
+        }
+        dec.flush(out);
+        try {
+            return Json.parseObject(out.flip().toString());
+        } catch (IllegalArgumentException e) {
+            throw new WeightFileException(path, "the JSON header", "corrupt safetensors header: " + e.getMessage(), e);
+        }
+    }
+
+    private static void readMetadata(Path path, Object v, Map<String, String> meta) throws WeightFileException {
         if (!(v instanceof Map<?, ?> m)) {
-            throw new IOException(path + ": entry '" + name + "' is not an object");
+            throw new WeightFileException(path, "header key '__metadata__'", "__metadata__ is not an object");
         }
-        Object dt = m.get("dtype");
-        Object sh = m.get("shape");
-        Object off = m.get("data_offsets");
-        if (!(dt instanceof String dts) || !(sh instanceof List<?> shl) || !(off instanceof List<?> offl) || offl.size() != 2) {
-            throw new IOException(path + ": entry '" + name + "' lacks dtype, shape or data_offsets");
-        }
-        DType dtype = DType.fromSafetensors(dts);
-        int[] shape = new int[shl.size()];
-        for (int i = 0; i < shape.length; i++) {
-            if (!(shl.get(i) instanceof Long d) || d < 0 || d > Integer.MAX_VALUE) {
-                throw new IOException(path + ": entry '" + name + "' has a bad shape " + shl);
+        for (Map.Entry<?, ?> me : m.entrySet()) {
+            if (!(me.getValue() instanceof String sv)) {
+                throw new WeightFileException(path, "header key '__metadata__'", "the value of '" + me.getKey() + "' is not a string");
             }
-            shape[i] = (int) (long) d;
+            meta.put(String.valueOf(me.getKey()), sv);
         }
-        if (!(offl.get(0) instanceof Long b) || !(offl.get(1) instanceof Long e) || b < 0 || e < b || e > dataSize) {
-            throw new IOException(path + ": entry '" + name + "' has data_offsets " + offl + " outside the " + dataSize + " data bytes");
-        }
-        Entry entry = new Entry(name, dtype, shape, b, e);
-        long want = entry.numel() * dtype.byteSize();
-        if (e - b != want) {
-            throw new IOException(path + ": entry '" + name + "' (" + dtype + Arrays.toString(shape) + ") needs " + want
-                    + " bytes but its data_offsets span " + (e - b));
-        }
-        return entry;
     }
 
-    private static void checkOverlaps(Path path, Map<String, Entry> entries) throws IOException {
+    private static Entry parseEntry(Path path, String name, Object v) throws WeightFileException {
+        String where = "header entry '" + name + "'";
+        if (!(v instanceof Map<?, ?> m)) {
+            throw new WeightFileException(path, where, "the entry is not an object");
+        }
+        if (!(m.get("dtype") instanceof String dts)) {
+            throw new WeightFileException(path, where, "no \"dtype\" string");
+        }
+        if (!(m.get("shape") instanceof List<?> shl)) {
+            throw new WeightFileException(path, where, "no \"shape\" list");
+        }
+        if (!(m.get("data_offsets") instanceof List<?> offl) || offl.size() != 2
+                || !(offl.get(0) instanceof Long b) || !(offl.get(1) instanceof Long e)) {
+            throw new WeightFileException(path, where, "no \"data_offsets\" pair of integers");
+        }
+        DType dtype;
+        try {
+            dtype = DType.fromSafetensors(dts);
+        } catch (IllegalArgumentException x) {
+            throw new WeightFileException(path, where, x.getMessage(), x);
+        }
+        int[] shape = new int[shl.size()];
+        long numel = 1;
+        for (int i = 0; i < shape.length; i++) {
+            if (!(shl.get(i) instanceof Long d) || d < 0) {
+                throw new WeightFileException(path, where, "dimension " + i + " of the shape is not a non-negative integer: "
+                        + shl.get(i));
+            }
+            numel = d > Integer.MAX_VALUE ? Long.MAX_VALUE : multiplySaturated(numel, d);
+            shape[i] = (int) Math.min(d, Integer.MAX_VALUE);
+        }
+        if (numel > Integer.MAX_VALUE) {
+            throw new WeightFileException(path, where, "the shape " + shl + " has more than 2^31-1 elements; tensors that large are not "
+                    + "supported");
+        }
+        if (b < 0 || e < b) {
+            throw new WeightFileException(path, where, "data_offsets [" + b + ", " + e + "] are not an increasing pair of non-negative offsets");
+        }
+        long want = numel * dtype.byteSize();
+        if (e - b != want) {
+            throw new WeightFileException(path, where, dtype + Arrays.toString(shape) + " needs " + want + " bytes but its data_offsets ["
+                    + b + ", " + e + "] span " + (e - b));
+        }
+        return new Entry(name, dtype, shape, b, e);
+    }
+
+    private static long multiplySaturated(long a, long b) {
+        long hi = Math.multiplyHigh(a, b);
+        long lo = a * b;
+        return hi != 0 || lo < 0 ? Long.MAX_VALUE : lo;
+    }
+
+    /** Like the safetensors library: sorted by offset, the entries cover the data section exactly, from 0 to its end. */
+    private static void checkLayout(Path path, Map<String, Entry> entries, long dataStart, long dataSize) throws WeightFileException {
         List<Entry> list = new ArrayList<>(entries.values());
-        list.sort((x, y) -> Long.compare(x.begin(), y.begin()));
-        for (int i = 1; i < list.size(); i++) {
-            if (list.get(i).begin() < list.get(i - 1).end()) {
-                throw new IOException(path + ": tensors '" + list.get(i - 1).name() + "' and '" + list.get(i).name() + "' overlap");
+        list.sort((x, y) -> x.begin() != y.begin() ? Long.compare(x.begin(), y.begin()) : Long.compare(x.end(), y.end()));
+        long at = 0;
+        Entry previous = null;
+        for (Entry e : list) {
+            if (e.begin() < at) {
+                throw new WeightFileException(path, "header entry '" + e.name() + "'", "its data [" + e.begin() + ", " + e.end()
+                        + ") overlaps that of '" + previous.name() + "' [" + previous.begin() + ", " + previous.end() + ")");
+            }
+            if (e.begin() > at) {
+                throw new WeightFileException(path, "data bytes " + at + "-" + (e.begin() - 1) + " (file offset " + (dataStart + at) + ")",
+                        "a gap: these bytes belong to no tensor (the next is '" + e.name() + "' at " + e.begin() + ")");
+            }
+            at = e.end();
+            previous = e;
+        }
+        if (at > dataSize) {
+            throw new WeightFileException(path, "header entry '" + previous.name() + "'", "data_offsets [" + previous.begin() + ", "
+                    + previous.end() + "] reach outside the " + dataSize + " data bytes (the file is truncated or the offsets are wrong)");
+        }
+        if (at < dataSize) {
+            throw new WeightFileException(path, "file offset " + (dataStart + at), (dataSize - at) + " bytes after the last tensor's data "
+                    + "belong to no tensor");
+        }
+    }
+
+    private static void checkBooleans(Path path, Entry e, MemorySegment data, long dataStart) throws WeightFileException {
+        for (long i = e.begin(); i < e.end(); i++) {
+            byte x = data.get(ValueLayout.JAVA_BYTE, i);
+            if (x != 0 && x != 1) {
+                throw new WeightFileException(path, "tensor '" + e.name() + "' element " + (i - e.begin()) + " (file offset "
+                        + (dataStart + i) + ")", "a BOOL byte " + x + " that is neither 0 nor 1");
             }
         }
     }
 
     /** Reads every tensor of a file into CPU tensors (in the current scope), in header order. */
-    public static Map<String, Tensor> load(Path path) throws IOException {
+    public static Map<String, Tensor> load(Path path) throws WeightFileException {
         try (Reader r = open(path)) {
             Map<String, Tensor> out = new LinkedHashMap<>();
             for (String name : r.names()) {
