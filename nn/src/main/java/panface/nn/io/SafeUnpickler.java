@@ -2,9 +2,14 @@ package panface.nn.io;
 
 import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -12,16 +17,27 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
+import java.util.Set;
+
+import panface.tensor.io.WeightFileException;
 
 /**
- * A pickle reader that never runs code. It implements the opcodes that state dicts and simple
- * containers use (protocols 2 to 5: numbers, strings, bytes, tuples, lists, dicts, booleans,
- * None, the memo, persistent ids) and resolves globals only through an allow-list given by the
- * caller; any other global, and any opcode it does not know, is refused with an error that names
- * it and its position. Values: Long or BigInteger, Double, String, byte[], Boolean, null,
- * {@link Tuple}, {@code List<Object>}, {@code Map<Object, Object>} (insertion ordered), and
- * whatever the allowed callables return.
+ * A pickle reader that never runs code and reads a file as PyTorch's
+ * {@code torch.load(weights_only=True)} does. It implements exactly the opcodes PyTorch's
+ * weights-only unpickler implements (protocol 2, which torch.save writes) with the same meaning,
+ * and refuses every other opcode; globals resolve only through an allow-list given by the caller.
+ * In particular, as in PyTorch: BUILD is allowed only on an OrderedDict and sets its attributes
+ * (a state dict's {@code _metadata}), never its items; APPEND only targets lists, SETITEM only
+ * dicts; SETITEMS needs an even number of values; a MARK hides what is below it. Stricter than
+ * PyTorch: dict keys must be strings or integers (so no key can be a container, whose hash
+ * would recurse), BUILD on a tensor is refused, and STOP needs exactly one value on the stack.
+ *
+ * <p>Values: Long or BigInteger, Double, String, Boolean, null, an empty Set, {@link Tuple},
+ * {@code List<Object>}, {@code Map<Object, Object>} (insertion ordered; {@link OrderedDict} for
+ * collections.OrderedDict), and whatever the allowed callables return. Objects may be shared and
+ * may contain themselves (through the memo); readers of the result must allow for both. Work and
+ * memory are linear in the pickle's length. Every problem is a {@link WeightFileException} naming
+ * the file, the byte offset and the opcode.
  */
 public final class SafeUnpickler {
 
@@ -36,155 +52,216 @@ public final class SafeUnpickler {
         }
     }
 
-    /** A callable the pickle may reduce with: receives the argument tuple. */
+    /** A collections.OrderedDict: its items, and apart from them the attributes that BUILD set. */
+    public static final class OrderedDict extends LinkedHashMap<Object, Object> {
+        private final Map<Object, Object> attributes = new LinkedHashMap<>();
+
+        /** Attributes such as a state dict's {@code _metadata}; they are not items. */
+        public Map<Object, Object> attributes() {
+            return attributes;
+        }
+    }
+
+    /** A callable the pickle may REDUCE with: receives the argument tuple; its IOException's message says what is wrong. */
     @FunctionalInterface
     public interface Callable {
         Object call(Tuple args) throws IOException;
     }
 
-    /** A reference to an allowed global, for use as a callable or as a marker value (e.g. a storage type). */
-    public record Global(String module, String name, Callable callable) {
+    /** Resolves a persistent id (BINPERSID) to an object, e.g. a storage read from elsewhere in the file. */
+    @FunctionalInterface
+    public interface PersistentLoader {
+        Object load(Object pid) throws IOException;
     }
 
+    /**
+     * A reference to an allowed global, for use as a callable or as a marker value (e.g. a
+     * storage type). {@code newObj} allows it as a NEWOBJ class (PyTorch allows nn.Parameter).
+     */
+    public record Global(String module, String name, Callable callable, boolean newObj) {
+        public Global(String module, String name, Callable callable) {
+            this(module, name, callable, false);
+        }
+
+        /** "module.name". */
+        public String qualifiedName() {
+            return module + "." + name;
+        }
+    }
+
+    private final Path file;
+    private final String entry;
     private final ByteBuffer in;
     private final Map<String, Global> allowed;
-    private final Function<Object, Object> persistentLoad;
-    private final List<Object> stack = new ArrayList<>();
-    private final Deque<Integer> marks = new ArrayDeque<>();
-    private final Map<Integer, Object> memo = new HashMap<>();
+    private final PersistentLoader persistentLoad;
+    private List<Object> stack = new ArrayList<>();
+    private final Deque<List<Object>> metastack = new ArrayDeque<>();
+    private final Map<Long, Object> memo = new HashMap<>();
+    private int at;
+    private int op;
 
     /**
+     * @param file           the file, for messages
+     * @param entry          where the pickle lies in the file (e.g. "archive/data.pkl"), for messages
      * @param data           the pickle bytes
      * @param allowed        globals by "module.name"
      * @param persistentLoad resolves persistent ids (BINPERSID); null refuses them
      */
-    public SafeUnpickler(byte[] data, Map<String, Global> allowed, Function<Object, Object> persistentLoad) {
+    public SafeUnpickler(Path file, String entry, byte[] data, Map<String, Global> allowed, PersistentLoader persistentLoad) {
+        this.file = file;
+        this.entry = entry;
         this.in = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
         this.allowed = allowed;
         this.persistentLoad = persistentLoad;
     }
 
-    private IOException error(int at, String msg) {
-        return new IOException("unsafe or unsupported pickle at byte " + at + ": " + msg);
+    private WeightFileException error(String msg) {
+        return error(msg, null);
+    }
+
+    private WeightFileException error(String msg, Throwable cause) {
+        return new WeightFileException(file, "byte " + at + " of " + entry + ", opcode " + opcodeName(op), msg, cause);
     }
 
     /** Reads until STOP and returns the result. */
-    public Object load() throws IOException {
+    public Object load() throws WeightFileException {
         try {
             while (true) {
-                int at = in.position();
-                int op = in.get() & 0xFF;
-                switch (op) {
-                    case 0x80 -> in.get();                                      // PROTO
-                    case 0x95 -> in.getLong();                                  // FRAME
-                    case '.' -> {                                               // STOP
-                        if (stack.size() != 1) {
-                            throw error(at, "STOP with " + stack.size() + " values on the stack");
-                        }
-                        return stack.get(0);
+                at = in.position();
+                op = in.get() & 0xFF;
+                if (op == '.') {
+                    if (!metastack.isEmpty() || stack.size() != 1) {
+                        throw error("STOP with " + stack.size() + " values on the stack and " + metastack.size() + " open MARKs");
                     }
-                    case '}' -> push(new LinkedHashMap<>());
-                    case ']' -> push(new ArrayList<>());
-                    case ')' -> push(new Tuple(List.of()));
-                    case '(' -> marks.push(stack.size());
-                    case 'N' -> push(null);
-                    case 0x88 -> push(Boolean.TRUE);
-                    case 0x89 -> push(Boolean.FALSE);
-                    case 'J' -> push((long) in.getInt());
-                    case 'K' -> push((long) (in.get() & 0xFF));
-                    case 'M' -> push((long) (in.getShort() & 0xFFFF));
-                    case 0x8a -> push(longN(in.get() & 0xFF));
-                    case 0x8b -> push(longN(in.getInt()));
-                    case 'G' -> push(ByteBuffer.wrap(bytes(8)).order(ByteOrder.BIG_ENDIAN).getDouble());
-                    case 'X' -> push(new String(bytes(in.getInt()), StandardCharsets.UTF_8));
-                    case 0x8c -> push(new String(bytes(in.get() & 0xFF), StandardCharsets.UTF_8));
-                    case 0x8d -> push(new String(bytes(checkedLength(in.getLong(), at)), StandardCharsets.UTF_8));
-                    case 'T', 'B' -> push(bytes(in.getInt()));
-                    case 'U', 'C' -> push(bytes(in.get() & 0xFF));
-                    case 0x8e -> push(bytes(checkedLength(in.getLong(), at)));
-                    case 'q' -> memo.put(in.get() & 0xFF, top(at));
-                    case 'r' -> memo.put(in.getInt(), top(at));
-                    case 0x94 -> memo.put(memo.size(), top(at));
-                    case 'h' -> push(memoGet(in.get() & 0xFF, at));
-                    case 'j' -> push(memoGet(in.getInt(), at));
-                    case 't' -> push(new Tuple(popMark(at)));
-                    case 0x85 -> push(new Tuple(List.of(pop(at))));
-                    case 0x86 -> {
-                        Object b = pop(at);
-                        Object a = pop(at);
-                        push(new Tuple(listOf(a, b)));
-                    }
-                    case 0x87 -> {
-                        Object c = pop(at);
-                        Object b = pop(at);
-                        Object a = pop(at);
-                        push(new Tuple(listOf(a, b, c)));
-                    }
-                    case 'a' -> {
-                        Object v = pop(at);
-                        asList(top(at), at).add(v);
-                    }
-                    case 'e' -> {
-                        List<Object> items = popMark(at);
-                        asList(top(at), at).addAll(items);
-                    }
-                    case 's' -> {
-                        Object v = pop(at);
-                        Object k = pop(at);
-                        asMap(top(at), at).put(k, v);
-                    }
-                    case 'u' -> {
-                        List<Object> items = popMark(at);
-                        Map<Object, Object> m = asMap(top(at), at);
-                        for (int i = 0; i + 1 < items.size(); i += 2) {
-                            m.put(items.get(i), items.get(i + 1));
-                        }
-                    }
-                    case 'c' -> push(global(line(), line(), at));
-                    case 0x93 -> {
-                        Object name = pop(at);
-                        Object module = pop(at);
-                        if (!(module instanceof String ms) || !(name instanceof String ns)) {
-                            throw error(at, "STACK_GLOBAL without string operands");
-                        }
-                        push(global(ms, ns, at));
-                    }
-                    case 'R' -> {
-                        Object args = pop(at);
-                        Object fn = pop(at);
-                        if (!(fn instanceof Global g) || g.callable() == null) {
-                            throw error(at, "REDUCE on " + describe(fn) + ", which is not an allowed callable");
-                        }
-                        if (!(args instanceof Tuple t)) {
-                            throw error(at, "REDUCE arguments are not a tuple");
-                        }
-                        push(g.callable().call(t));
-                    }
-                    case 'b' -> {
-                        Object state = pop(at);
-                        Object target = top(at);
-                        if (target instanceof Map<?, ?> m && state instanceof Map<?, ?> s) {
-                            @SuppressWarnings("unchecked")
-                            Map<Object, Object> mm = (Map<Object, Object>) m;
-                            mm.putAll(s);
-                        } else if (!(target instanceof Map<?, ?> && state == null)) {
-                            throw error(at, "BUILD on " + describe(target) + " is not supported");
-                        }
-                    }
-                    case 'Q' -> {
-                        Object pid = pop(at);
-                        if (persistentLoad == null) {
-                            throw error(at, "persistent ids are not expected in this file");
-                        }
-                        push(persistentLoad.apply(pid));
-                    }
-                    default -> throw error(at, String.format("opcode 0x%02x is not supported (only plain data and allow-listed globals are read)", op));
+                    return stack.get(0);
+                }
+                step();
+            }
+        } catch (BufferUnderflowException e) {
+            throw error("the pickle ends in the middle of this opcode (truncated)", e);
+        } catch (WeightFileException e) {
+            throw e;
+        } catch (IOException e) {
+            throw error(e.getMessage(), e);
+        } catch (RuntimeException | StackOverflowError e) {
+            throw error("internal error while unpickling (" + e + ")", e);
+        }
+    }
+
+    private void step() throws IOException {
+        switch (op) {
+            case 0x80 -> in.get();                                      // PROTO: any version; the opcodes decide
+            case '}' -> push(new LinkedHashMap<Object, Object>());
+            case ']' -> push(new ArrayList<Object>());
+            case ')' -> push(new Tuple(List.of()));
+            case 0x8f -> push(Set.of());                                // EMPTY_SET: nothing can add to it
+            case '(' -> {                                               // MARK: a fresh stack until the matching pop
+                metastack.push(stack);
+                stack = new ArrayList<>();
+            }
+            case 'N' -> push(null);
+            case 0x88 -> push(Boolean.TRUE);
+            case 0x89 -> push(Boolean.FALSE);
+            case 'J' -> push((long) in.getInt());
+            case 'K' -> push((long) (in.get() & 0xFF));
+            case 'M' -> push((long) (in.getShort() & 0xFFFF));
+            case 0x8a -> push(longN(in.get() & 0xFF));
+            case 'G' -> push(Double.longBitsToDouble(Long.reverseBytes(in.getLong())));   // BINFLOAT is big-endian
+            case 'X' -> push(utf8(bytes(Integer.toUnsignedLong(in.getInt()))));
+            case 'U' -> push(utf8(bytes(in.get() & 0xFF)));
+            case 'q' -> memo.put((long) (in.get() & 0xFF), top());
+            case 'r' -> memo.put(Integer.toUnsignedLong(in.getInt()), top());
+            case 'h' -> push(memoGet(in.get() & 0xFF));
+            case 'j' -> push(memoGet(Integer.toUnsignedLong(in.getInt())));
+            case 't' -> push(new Tuple(popMark()));
+            case 0x85 -> push(new Tuple(listOf(pop())));
+            case 0x86 -> {
+                Object b = pop();
+                Object a = pop();
+                push(new Tuple(listOf(a, b)));
+            }
+            case 0x87 -> {
+                Object c = pop();
+                Object b = pop();
+                Object a = pop();
+                push(new Tuple(listOf(a, b, c)));
+            }
+            case 'a' -> {
+                Object v = pop();
+                asList(top()).add(v);
+            }
+            case 'e' -> {
+                List<Object> items = popMark();
+                asList(top()).addAll(items);
+            }
+            case 's' -> {
+                Object v = pop();
+                Object k = pop();
+                asDict(top()).put(key(k), v);
+            }
+            case 'u' -> {
+                List<Object> items = popMark();
+                Map<Object, Object> m = asDict(top());
+                if (items.size() % 2 != 0) {
+                    throw error("SETITEMS with an odd number (" + items.size() + ") of keys and values");
+                }
+                for (int i = 0; i < items.size(); i += 2) {
+                    m.put(key(items.get(i)), items.get(i + 1));
                 }
             }
-        } catch (java.nio.BufferUnderflowException e) {
-            throw new IOException("truncated pickle: the data ends before STOP", e);
-        } catch (IllegalArgumentException | ClassCastException e) {
-            throw new IOException("malformed pickle: " + e.getMessage(), e);
+            case 'c' -> push(global(line(), line()));
+            case 'R' -> {
+                Object args = pop();
+                Object fn = top();
+                if (!(fn instanceof Global g) || g.callable() == null) {
+                    throw error("REDUCE on " + describe(fn) + ", which is not an allowed callable");
+                }
+                stack.set(stack.size() - 1, call(g, args));
+            }
+            case 0x81 -> {                                              // NEWOBJ
+                Object args = pop();
+                Object cls = pop();
+                if (!(cls instanceof Global g) || !g.newObj()) {
+                    throw error("NEWOBJ of " + describe(cls) + "; only torch.nn.Parameter may be created this way");
+                }
+                push(call(g, args));
+            }
+            case 'b' -> {
+                Object state = pop();
+                Object target = top();
+                if (!(target instanceof OrderedDict od)) {
+                    throw error("BUILD on " + describe(target) + "; only an OrderedDict's attributes may be set this way");
+                }
+                if (!(state instanceof Map<?, ?> s)) {
+                    throw error("BUILD of an OrderedDict with " + describe(state) + " instead of a dict of attributes");
+                }
+                od.attributes().putAll(s);
+            }
+            case 'Q' -> {
+                Object pid = pop();
+                if (persistentLoad == null) {
+                    throw error("persistent ids are not expected in this file");
+                }
+                if (!(pid instanceof Tuple t && t.size() > 0 && "storage".equals(t.get(0)))) {
+                    throw error("a persistent id that is not a ('storage', ...) tuple: " + describe(pid));
+                }
+                push(persistentLoad.load(pid));
+            }
+            default -> throw error("this opcode is not supported: like torch.load(weights_only=True), this reader accepts only the "
+                    + "opcodes of protocol 2 that plain data and tensors need");
+        }
+    }
+
+    private Object call(Global g, Object args) throws IOException {
+        if (!(args instanceof Tuple t)) {
+            throw error("the arguments of " + g.qualifiedName() + " are " + describe(args) + ", not a tuple");
+        }
+        try {
+            return g.callable().call(t);
+        } catch (WeightFileException e) {
+            throw e;
+        } catch (IOException e) {
+            throw error(g.qualifiedName() + ": " + e.getMessage(), e);
         }
     }
 
@@ -194,37 +271,39 @@ public final class SafeUnpickler {
         return l;
     }
 
-    private int checkedLength(long n, int at) throws IOException {
-        if (n < 0 || n > in.remaining()) {
-            throw error(at, "length " + n + " exceeds the remaining " + in.remaining() + " bytes");
+    private byte[] bytes(long n) throws WeightFileException {
+        if (n > in.remaining()) {
+            throw error("a length of " + n + " exceeds the " + in.remaining() + " bytes left (truncated or corrupt)");
         }
-        return (int) n;
-    }
-
-    private byte[] bytes(int n) throws IOException {
-        if (n < 0 || n > in.remaining()) {
-            throw new IOException("truncated or corrupt pickle: a length of " + n + " exceeds the remaining " + in.remaining() + " bytes");
-        }
-        byte[] b = new byte[n];
+        byte[] b = new byte[(int) n];
         in.get(b);
         return b;
     }
 
-    private String line() throws IOException {
-        StringBuilder sb = new StringBuilder();
-        while (true) {
-            byte b = in.get();
-            if (b == '\n') {
-                return sb.toString();
-            }
-            if (sb.length() > 256) {
-                throw new IOException("corrupt pickle: a GLOBAL name is longer than 256 characters");
-            }
-            sb.append((char) (b & 0xFF));
+    private String utf8(byte[] b) throws WeightFileException {
+        try {
+            CharBuffer c = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b));
+            return c.toString();
+        } catch (CharacterCodingException e) {
+            throw error("a string that is not valid UTF-8", e);
         }
     }
 
-    private Object longN(int n) throws IOException {
+    /** A GLOBAL operand: bytes up to a newline, UTF-8; longer than any module or class name is refused. */
+    private String line() throws WeightFileException {
+        int start = in.position();
+        while (in.get() != '\n') {
+            if (in.position() - start > 256) {
+                throw error("a GLOBAL name is longer than 256 bytes");
+            }
+        }
+        byte[] b = new byte[in.position() - start - 1];
+        in.get(start, b);
+        return utf8(b);
+    }
+
+    private Object longN(int n) throws WeightFileException {
         byte[] le = bytes(n);
         if (n == 0) {
             return 0L;
@@ -237,10 +316,10 @@ public final class SafeUnpickler {
         return v.bitLength() < 64 ? (Object) v.longValue() : v;
     }
 
-    private Global global(String module, String name, int at) throws IOException {
+    private Global global(String module, String name) throws WeightFileException {
         Global g = allowed.get(module + "." + name);
         if (g == null) {
-            throw error(at, "global '" + module + "." + name + "' is not allowed; this reader loads tensors and plain data only and never "
+            throw error("global '" + module + "." + name + "' is not allowed; this reader loads tensors and plain data only and never "
                     + "imports or calls anything else");
         }
         return g;
@@ -250,57 +329,141 @@ public final class SafeUnpickler {
         stack.add(o);
     }
 
-    private Object pop(int at) throws IOException {
-        if (stack.isEmpty() || (!marks.isEmpty() && stack.size() <= marks.peek())) {
-            throw error(at, "stack underflow");
+    private Object pop() throws WeightFileException {
+        if (stack.isEmpty()) {
+            throw error("stack underflow" + (metastack.isEmpty() ? "" : " (below a MARK)"));
         }
         return stack.remove(stack.size() - 1);
     }
 
-    private Object top(int at) throws IOException {
+    private Object top() throws WeightFileException {
         if (stack.isEmpty()) {
-            throw error(at, "stack underflow");
+            throw error("stack underflow" + (metastack.isEmpty() ? "" : " (below a MARK)"));
         }
         return stack.get(stack.size() - 1);
     }
 
-    private List<Object> popMark(int at) throws IOException {
-        if (marks.isEmpty()) {
-            throw error(at, "no MARK on the stack");
+    private List<Object> popMark() throws WeightFileException {
+        if (metastack.isEmpty()) {
+            throw error("no MARK on the stack");
         }
-        int m = marks.pop();
-        List<Object> items = new ArrayList<>(stack.subList(m, stack.size()));
-        stack.subList(m, stack.size()).clear();
+        List<Object> items = stack;
+        stack = metastack.pop();
         return items;
     }
 
-    private Object memoGet(int key, int at) throws IOException {
+    private Object memoGet(long key) throws WeightFileException {
         if (!memo.containsKey(key)) {
-            throw error(at, "memo entry " + key + " was never stored");
+            throw error("memo entry " + key + " was never stored");
         }
         return memo.get(key);
     }
 
+    /** Dict keys: strings and integers only, so that no key is a container (whose hash would recurse) and no two keys Python counts equal (1, 1.0, True) stay apart. */
+    private Object key(Object k) throws WeightFileException {
+        if (isKey(k)) {
+            return k;
+        }
+        throw error("a dict key of type " + describe(k) + "; only strings and integers are supported as keys");
+    }
+
+    /** Whether a value may be a dict key here: a string or an integer. */
+    static boolean isKey(Object k) {
+        return k instanceof String || k instanceof Long || k instanceof BigInteger;
+    }
+
     @SuppressWarnings("unchecked")
-    private List<Object> asList(Object o, int at) throws IOException {
-        if (o instanceof List<?> l) {
+    private List<Object> asList(Object o) throws WeightFileException {
+        if (o instanceof ArrayList<?> l) {
             return (List<Object>) l;
         }
-        throw error(at, "APPEND to " + describe(o));
+        throw error("APPEND to " + describe(o) + "; only lists can be appended to");
     }
 
     @SuppressWarnings("unchecked")
-    private Map<Object, Object> asMap(Object o, int at) throws IOException {
-        if (o instanceof Map<?, ?> m) {
+    private Map<Object, Object> asDict(Object o) throws WeightFileException {
+        if (o instanceof LinkedHashMap<?, ?> m) {
             return (Map<Object, Object>) m;
         }
-        throw error(at, "SETITEM on " + describe(o));
+        throw error("SETITEM on " + describe(o) + "; only dicts can take items");
     }
 
-    private static String describe(Object o) {
-        if (o instanceof Global g) {
-            return g.module() + "." + g.name();
-        }
-        return o == null ? "None" : o.getClass().getSimpleName();
+    /** The pickle name of an opcode (with its byte), for messages. */
+    static String opcodeName(int op) {
+        String name = switch (op) {
+            case 0x80 -> "PROTO";
+            case '.' -> "STOP";
+            case '}' -> "EMPTY_DICT";
+            case ']' -> "EMPTY_LIST";
+            case ')' -> "EMPTY_TUPLE";
+            case 0x8f -> "EMPTY_SET";
+            case '(' -> "MARK";
+            case 'N' -> "NONE";
+            case 0x88 -> "NEWTRUE";
+            case 0x89 -> "NEWFALSE";
+            case 'J' -> "BININT";
+            case 'K' -> "BININT1";
+            case 'M' -> "BININT2";
+            case 0x8a -> "LONG1";
+            case 0x8b -> "LONG4";
+            case 'G' -> "BINFLOAT";
+            case 'X' -> "BINUNICODE";
+            case 'U' -> "SHORT_BINSTRING";
+            case 'T' -> "BINSTRING";
+            case 'B' -> "BINBYTES";
+            case 'C' -> "SHORT_BINBYTES";
+            case 0x8c -> "SHORT_BINUNICODE";
+            case 0x8d -> "BINUNICODE8";
+            case 0x8e -> "BINBYTES8";
+            case 0x94 -> "MEMOIZE";
+            case 0x95 -> "FRAME";
+            case 0x93 -> "STACK_GLOBAL";
+            case 'q' -> "BINPUT";
+            case 'r' -> "LONG_BINPUT";
+            case 'h' -> "BINGET";
+            case 'j' -> "LONG_BINGET";
+            case 't' -> "TUPLE";
+            case 0x85 -> "TUPLE1";
+            case 0x86 -> "TUPLE2";
+            case 0x87 -> "TUPLE3";
+            case 'a' -> "APPEND";
+            case 'e' -> "APPENDS";
+            case 's' -> "SETITEM";
+            case 'u' -> "SETITEMS";
+            case 'c' -> "GLOBAL";
+            case 'R' -> "REDUCE";
+            case 0x81 -> "NEWOBJ";
+            case 0x92 -> "NEWOBJ_EX";
+            case 'b' -> "BUILD";
+            case 'Q' -> "BINPERSID";
+            case 'P' -> "PERSID";
+            case 'i' -> "INST";
+            case 'o' -> "OBJ";
+            case '0' -> "POP";
+            case '2' -> "DUP";
+            case 0x90 -> "ADDITEMS";
+            case 0x91 -> "FROZENSET";
+            default -> null;
+        };
+        return String.format("0x%02x", op) + (name == null ? "" : " " + name);
+    }
+
+    /** A short, bounded description of a value's type (never its contents, which may be huge or contain themselves). */
+    static String describe(Object o) {
+        return switch (o) {
+            case null -> "None";
+            case Global g -> "global " + g.qualifiedName();
+            case OrderedDict d -> "an OrderedDict";
+            case Map<?, ?> m -> "a dict";
+            case List<?> l -> "a list";
+            case Tuple t -> "a tuple of " + t.size();
+            case Set<?> s -> "a set";
+            case String s -> "a string";
+            case Long l -> "an int";
+            case BigInteger b -> "an int";
+            case Double d -> "a float";
+            case Boolean b -> "a bool";
+            default -> "a " + o.getClass().getSimpleName();
+        };
     }
 }

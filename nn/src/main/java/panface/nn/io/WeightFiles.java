@@ -11,10 +11,14 @@ import java.util.Map;
 
 import panface.tensor.Tensor;
 import panface.tensor.io.Safetensors;
+import panface.tensor.io.WeightFileException;
 
 /**
  * Reads model weights from a safetensors file or a PyTorch checkpoint (detected from the
- * content, not the name), as named CPU tensors in the current scope.
+ * content, not the name), as named CPU tensors in the current scope. Anything wrong with a file
+ * (missing, unreadable, corrupt, truncated, unsafe, beyond a limit of {@link Safetensors} or
+ * {@link TorchCheckpoint}) is a {@link WeightFileException} naming the file, what is wrong and
+ * where; no other exception comes out of a hostile file.
  */
 public final class WeightFiles {
     private WeightFiles() {
@@ -31,29 +35,35 @@ public final class WeightFiles {
     }
 
     /** Detects the format of a file. */
-    public static Format detect(Path path) throws IOException {
+    public static Format detect(Path path) throws WeightFileException {
         if (TorchCheckpoint.looksLikeZip(path)) {
             return Format.PYTORCH;
         }
+        byte[] head;
         try (InputStream in = Files.newInputStream(path)) {
-            byte[] head = in.readNBytes(9);
-            if (head.length == 9) {
-                long n = ByteBuffer.wrap(head, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-                if (n > 1 && n < (100L << 20) && head[8] == '{') {
-                    return Format.SAFETENSORS;
-                }
-            }
-            if (head.length >= 1 && (head[0] & 0xFF) == 0x80) {
-                return Format.PYTORCH;
+            head = in.readNBytes(9);
+        } catch (IOException e) {
+            throw WeightFileException.unreadable(path, e);
+        }
+        if (head.length == 9) {
+            long n = ByteBuffer.wrap(head, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            if (n > 1 && n < (100L << 20) && head[8] == '{') {
+                return Format.SAFETENSORS;
             }
         }
-        throw new IOException(path + " is neither a safetensors file nor a PyTorch checkpoint");
+        if (head.length >= 1 && (head[0] & 0xFF) == 0x80) {
+            return Format.PYTORCH;
+        }
+        throw new WeightFileException(path, null, "neither a safetensors file nor a PyTorch checkpoint");
     }
 
     /** Reads every tensor of a file. */
-    public static Weights read(Path path) throws IOException {
+    public static Weights read(Path path) throws WeightFileException {
+        if (!Files.exists(path)) {
+            throw new WeightFileException(path, null, "no such file");
+        }
         if (!Files.isRegularFile(path)) {
-            throw new IOException(path + " does not exist or is not a file");
+            throw new WeightFileException(path, null, "not a regular file");
         }
         Format f = detect(path);
         if (f == Format.SAFETENSORS) {
@@ -81,7 +91,7 @@ public final class WeightFiles {
      * A state dict from a file: the tensors, unwrapped from a "state_dict", "model" or
      * "backbone" entry and DDP's "module." prefix when present.
      */
-    public static Map<String, Tensor> stateDict(Path path) throws IOException {
+    public static Map<String, Tensor> stateDict(Path path) throws WeightFileException {
         Map<String, Tensor> t = read(path).tensors();
         for (String wrapper : new String[] {"state_dict.", "model.", "backbone."}) {
             boolean all = !t.isEmpty() && t.keySet().stream().allMatch(k -> k.startsWith(wrapper));

@@ -63,6 +63,16 @@ class TorchCheckpointTest {
     }
 
     @Test
+    void aStateDictsMetadataIsAnAttributeNotAnEntry() throws Exception {
+        try (panface.tensor.Scope s = panface.tensor.Scope.open()) {
+            TorchCheckpoint.Contents c = TorchCheckpoint.read(file("linear.pt"));
+            assertEquals(java.util.List.of("weight", "bias"), java.util.List.copyOf(c.tensors().keySet()));
+            assertEquals(Map.of(), c.values(), "nn.Module.state_dict() sets _metadata with BUILD, as an attribute");
+            assertTrue(((SafeUnpickler.OrderedDict) c.root()).attributes().containsKey("_metadata"));
+        }
+    }
+
+    @Test
     void loadsIntoAModule() throws Exception {
         Linear lin = new Linear(3, 2, true, new Generator(1));
         lin.loadStateDict(WeightFiles.stateDict(file("linear.pt")), true);
@@ -83,6 +93,6 @@ class TorchCheckpointTest {
         assertTrue(assertThrows(IOException.class, () -> WeightFiles.read(file("legacy.pt"))).getMessage().contains("legacy"));
         assertTrue(assertThrows(IOException.class, () -> WeightFiles.read(file("not_a_checkpoint.pt"))).getMessage()
                 .contains("neither a safetensors file nor a PyTorch checkpoint"));
-        assertTrue(assertThrows(IOException.class, () -> WeightFiles.read(Path.of("no/such/file.pt"))).getMessage().contains("does not exist"));
+        assertTrue(assertThrows(IOException.class, () -> WeightFiles.read(Path.of("no/such/file.pt"))).getMessage().contains("no such file"));
     }
 }
