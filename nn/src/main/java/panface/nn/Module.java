@@ -114,9 +114,18 @@ public abstract class Module {
     /**
      * Copies a state dict into this module's parameters and buffers (converting dtype and
      * device). Strict loading refuses any missing, unexpected or mis-shaped key and then changes
-     * nothing; non-strict loading copies every matching key and reports the rest.
+     * nothing; non-strict loading copies every matching key and reports the rest. A key a module
+     * declares optional ({@link #defaultForMissing}, e.g. BatchNorm's num_batches_tracked, which
+     * many converted checkpoints lack) takes its default when absent and is not reported missing.
      */
-    public final LoadReport loadStateDict(Map<String, Tensor> state, boolean strict) {
+    public final LoadReport loadStateDict(Map<String, Tensor> given, boolean strict) {
+        Map<String, Tensor> defaults = new LinkedHashMap<>();
+        collectDefaults("", given, defaults);
+        Map<String, Tensor> state = given;
+        if (!defaults.isEmpty()) {
+            state = new LinkedHashMap<>(given);
+            state.putAll(defaults);
+        }
         Map<String, Tensor> own = stateDict();
         List<String> missing = new ArrayList<>();
         List<String> mismatched = new ArrayList<>();
@@ -149,6 +158,34 @@ public abstract class Module {
             }
         }
         return report;
+    }
+
+    /**
+     * The value a state dict may leave out for one of this module's own parameters or buffers
+     * (named without prefix), or null (the default) when the state dict must hold it. Called only
+     * when the key is absent, so the returned tensor may be freshly made.
+     */
+    protected Tensor defaultForMissing(String name) {
+        return null;
+    }
+
+    private void collectDefaults(String prefix, Map<String, Tensor> state, Map<String, Tensor> out) {
+        for (String k : parameters.keySet()) {
+            addDefault(prefix, k, state, out);
+        }
+        for (String k : buffers.keySet()) {
+            addDefault(prefix, k, state, out);
+        }
+        children.forEach((k, m) -> m.collectDefaults(prefix + k + ".", state, out));
+    }
+
+    private void addDefault(String prefix, String name, Map<String, Tensor> state, Map<String, Tensor> out) {
+        if (!state.containsKey(prefix + name)) {
+            Tensor d = defaultForMissing(name);
+            if (d != null) {
+                out.put(prefix + name, d);
+            }
+        }
     }
 
     /** Binds external tensors as the parameters and buffers themselves (no copy): for golden runs and weight sharing. */

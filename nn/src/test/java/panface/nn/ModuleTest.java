@@ -17,6 +17,7 @@ import panface.nn.layers.BatchNorm;
 import panface.nn.layers.Linear;
 import panface.nn.layers.Sequential;
 import panface.nn.models.FaceViT;
+import panface.nn.models.IResNet;
 import panface.nn.models.ViTConfig;
 import panface.nn.optim.Ema;
 import panface.nn.optim.LayerDecay;
@@ -59,6 +60,43 @@ class ModuleTest {
         LoadReport r = a.loadStateDict(state, false);
         assertFalse(r.clean());
         assertEquals(6.0, a.stateDict().get("0.bias").sum().item(), 1e-6, "non-strict loading copies what matches, converting dtype");
+    }
+
+    @Test
+    void aMissingNumBatchesTrackedLoadsAsZeroButMissingStatisticsDoNot() {
+        Sequential m = net();
+        for (int i = 0; i < 5; i++) {
+            m.forward(Tensor.randn(new Generator(i), 8, 4));
+        }
+        Map<String, Tensor> state = new LinkedHashMap<>(net().stateDict());
+        state.remove("1.num_batches_tracked");
+        LoadReport r = m.loadStateDict(state, true);
+        assertTrue(r.clean(), r.toString());
+        // PyTorch 1.13 (BatchNorm2d trained 5 steps, then load_state_dict without the key) reports all keys matched and resets it to 0.
+        assertEquals(0L, m.stateDict().get("1.num_batches_tracked").toLongArray()[0]);
+        state.remove("1.running_var");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.loadStateDict(state, true));
+        assertTrue(e.getMessage().contains("1 missing: 1.running_var"), e.getMessage());
+        state.put("1.running_var", Tensor.ones(3));
+        state.remove("1.weight");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> m.loadStateDict(state, true)).getMessage()
+                .contains("1 missing: 1.weight"));
+    }
+
+    @Test
+    void anIResNetStateDictWithoutNumBatchesTrackedLoadsStrictly() {
+        IResNet model = new IResNet(new int[] {1, 1, 1, 1}, new int[] {4, 4, 4, 4}, 16, 8, 0, 1);
+        Map<String, Tensor> state = new LinkedHashMap<>(new IResNet(new int[] {1, 1, 1, 1}, new int[] {4, 4, 4, 4}, 16, 8, 0, 2).stateDict());
+        int dropped = 0;
+        for (String k : List.copyOf(state.keySet())) {
+            if (k.endsWith("num_batches_tracked")) {
+                state.remove(k);
+                dropped++;
+            }
+        }
+        assertTrue(dropped > 5, "the model has BatchNorms");
+        assertTrue(model.loadStateDict(state, true).clean());
+        assertEquals(state.get("fc.weight").sum().item(), model.stateDict().get("fc.weight").sum().item());
     }
 
     @Test

@@ -12,7 +12,8 @@ import panface.tensor.autograd.GradMode;
 /**
  * Batch normalisation over channel dimension 1 of (N, C) or (N, C, H, W), PyTorch's BatchNorm1d
  * and BatchNorm2d. Keys: weight, bias (when affine), running_mean, running_var,
- * num_batches_tracked.
+ * num_batches_tracked. A state dict without num_batches_tracked loads with it set to 0, as
+ * PyTorch's BatchNorm loads state dicts without version metadata (the buffer came with version 2).
  */
 public final class BatchNorm extends Module implements Layer {
     private final Parameter weight;
@@ -41,6 +42,11 @@ public final class BatchNorm extends Module implements Layer {
     /** The weight (null when not affine). */
     public Parameter weight() {
         return weight;
+    }
+
+    @Override
+    protected Tensor defaultForMissing(String name) {
+        return name.equals("num_batches_tracked") ? Tensor.zeros(DType.I64) : null;
     }
 
     @Override
