@@ -114,8 +114,9 @@ public final class TorchCheckpoint {
         byte[] pickle = readBounded(path, zip, pkl, MAX_PICKLE_BYTES, "the pickle is larger than the limit of " + MAX_PICKLE_BYTES
                 + " bytes");
         Map<String, Storage> storages = new HashMap<>();
+        long fileSize = Files.size(path);
         SafeUnpickler u = new SafeUnpickler(path, pkl.getName(), pickle, TorchGlobals.allowed(),
-                pid -> storage(path, zip, prefix, (SafeUnpickler.Tuple) pid, storages));
+                pid -> storage(path, fileSize, zip, prefix, (SafeUnpickler.Tuple) pid, storages));
         Object root = u.load();
         return Flattener.flatten(path, root, 16L * pickle.length + (1 << 20));
     }
@@ -155,7 +156,7 @@ public final class TorchCheckpoint {
     }
 
     /** Resolves ('storage', type, key, location, numel) to a CPU storage read from data/key (once per key, as PyTorch caches them). */
-    private static Storage storage(Path path, ZipFile zip, String prefix, SafeUnpickler.Tuple t, Map<String, Storage> cache)
+    private static Storage storage(Path path, long fileSize, ZipFile zip, String prefix, SafeUnpickler.Tuple t, Map<String, Storage> cache)
             throws IOException {
         if (t.size() != 5 || !(t.get(1) instanceof SafeUnpickler.Global type) || !(t.get(2) instanceof String key)
                 || !(t.get(4) instanceof Long numel)) {
@@ -173,7 +174,7 @@ public final class TorchCheckpoint {
         if (e == null) {
             throw new IOException("storage '" + key + "' is referenced but " + prefix + "data/" + key + " is missing");
         }
-        Storage s = TorchStorages.read(path, zip, e, kind, numel);
+        Storage s = TorchStorages.read(path, fileSize, zip, e, kind, numel);
         cache.put(key, s);
         return s;
     }

@@ -47,8 +47,8 @@ final class TorchStorages {
         return "torch".equals(g.module()) && g.callable() == null ? KINDS.get(g.name()) : null;
     }
 
-    /** Reads an entry holding numel elements of a kind. */
-    static Storage read(Path path, ZipFile zip, ZipEntry e, Kind kind, long numel) throws WeightFileException {
+    /** Reads an entry holding numel elements of a kind from a zip file of fileSize bytes. */
+    static Storage read(Path path, long fileSize, ZipFile zip, ZipEntry e, Kind kind, long numel) throws WeightFileException {
         String where = e.getName();
         if (numel < 0 || numel > Integer.MAX_VALUE) {
             throw new WeightFileException(path, where, "a storage of " + numel + " elements; storages of more than 2^31-1 elements are "
@@ -60,6 +60,9 @@ final class TorchStorages {
                     + kind.name() + " elements (" + bytes + " bytes)");
         }
         long packed = e.getCompressedSize();
+        if (packed > fileSize) {
+            throw new WeightFileException(path, where, "the zip directory claims " + packed + " compressed bytes in a file of " + fileSize);
+        }
         if (e.getMethod() == ZipEntry.STORED ? packed >= 0 && packed != bytes
                 : packed >= 0 && bytes > MAX_DEFLATE_RATIO * packed + 1024) {
             throw new WeightFileException(path, where, "a compressed entry of " + packed + " bytes cannot hold the " + bytes
