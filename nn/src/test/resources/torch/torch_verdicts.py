@@ -3,8 +3,8 @@
 HostileTorchFilesTest. Usage (PyTorch 1.13 wrote the committed hostile_verdicts.json):
 
     ./mvnw -q -pl nn -am test-compile
-    java -cp nn/target/test-classes:nn/target/classes:tensor/target/classes panface.nn.io.HostileTorchFiles /tmp/hostile
-    python3 torch_verdicts.py /tmp/hostile > hostile_verdicts.json
+    java -cp nn/target/test-classes:nn/target/classes:tensor/target/classes panface.nn.io.HostileTorchFiles OUT
+    python3 torch_verdicts.py OUT > hostile_verdicts.json
 
 For each file: whether PyTorch accepted it and, if so, the tensors it reached (each container
 expanded once, depth first, as the Java reader lists them) with their shapes and values; if not,

@@ -131,6 +131,8 @@ class HostileTorchFilesTest {
                         problems.add(name + ": expected '" + why + "' in: " + m);
                     }
                     assertFalse(m.contains("internal error"), m);
+                } else if (STRICTER.containsKey(name)) {
+                    problems.add(name + ": read, but we refuse it on purpose: " + STRICTER.get(name));
                 } else if (!torchAccepted && !NEWER_PYTORCH_READS.containsKey(name)) {
                     problems.add(name + ": read, but PyTorch refuses it: " + verdict.get("error"));
                 } else if (torchAccepted) {
