@@ -118,8 +118,11 @@ final class TorchGlobals {
             if (stride[i] < 0) {
                 throw new IOException("a negative stride " + stride[i] + " in dimension " + i + " (not supported)");
             }
-            if (stride[i] > Integer.MAX_VALUE || size[i] > Integer.MAX_VALUE) {
-                throw new IOException("size " + size[i] + " or stride " + stride[i] + " in dimension " + i + " exceeds 2^31-1");
+            if (size[i] > Integer.MAX_VALUE) {
+                throw new IOException("dimension " + i + " has size " + size[i] + "; tensors of more than 2^31-1 elements are not supported");
+            }
+            if (stride[i] > Integer.MAX_VALUE) {
+                throw new IOException("dimension " + i + " has stride " + stride[i] + "; strides beyond 2^31-1 are not supported");
             }
             numel = numel == 0 || size[i] == 0 ? 0 : Math.min(numel * size[i], Long.MAX_VALUE / Integer.MAX_VALUE);
             last = Math.min(last + (size[i] == 0 ? 0 : (size[i] - 1) * stride[i]), Long.MAX_VALUE / 2);

@@ -56,6 +56,7 @@ final class HostileTorchFiles {
                 .tensor("FloatStorage", "0", Integer.MAX_VALUE, 0, new long[] {4}, new long[] {1}).op('s').stop().bytes(), Map.of("0", W4)));
         c.put("storage_bomb", storageBomb(false));
         c.put("storage_bomb_lying_sizes", storageBomb(true));
+        c.put("storage_beyond_deflate_ratio", beyondDeflateRatio());
         c.put("pickle_bomb", pickleBomb(false));
         c.put("pickle_bomb_lying_sizes", pickleBomb(true));
         c.put("protocol4_frame", archive(new PickleWriter().op(0x80).op(4).op(0x95).raw(new byte[] {3, 0, 0, 0, 0, 0, 0, 0}).ops("}.")));
@@ -162,6 +163,16 @@ final class HostileTorchFiles {
         entries.put("archive/version", VERSION);
         byte[] z = PickleWriter.zip(entries, Map.of("archive/data/0", true));
         return lie ? PickleWriter.lieAboutSize(z, "archive/data/0", 16) : z;
+    }
+
+    /** A storage declaring 1 GiB of floats, with a zip directory that agrees, in a deflated entry of about 100 bytes. */
+    private static byte[] beyondDeflateRatio() {
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("archive/data.pkl", PickleWriter.proto2().orderedDict().str("w")
+                .tensor("FloatStorage", "0", 1 << 28, 0, new long[] {1 << 28}, new long[] {1}).op('s').stop().bytes());
+        entries.put("archive/data/0", new byte[64 << 10]);
+        entries.put("archive/version", VERSION);
+        return PickleWriter.lieAboutSize(PickleWriter.zip(entries, Map.of("archive/data/0", true)), "archive/data/0", 1 << 30);
     }
 
     /** A data.pkl of 24 MiB of deflated EMPTY_LIST opcodes, more than the 16 MiB limit. */
