@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
@@ -188,6 +188,19 @@ class HostileTorchFilesTest {
             SafeUnpickler.OrderedDict root = (SafeUnpickler.OrderedDict) c.root();
             assertArrayEquals(new double[] {4}, ((Tensor) ((Map<?, ?>) root.attributes()).get("w")).toDoubleArray());
         }
+    }
+
+    @Test
+    void plainPicklesFoldersAndMissingFilesAreNamedClearly() throws Exception {
+        Path selfList = dir.resolve("self_list.pkl");
+        Files.write(selfList, new byte[] {(byte) 0x80, 2, ']', 'q', 0, 'h', 0, 'a', '.'});
+        String m = assertThrows(WeightFileException.class, () -> WeightFiles.read(selfList)).getMessage();
+        assertTrue(m.startsWith(selfList + ": a legacy (pre-1.6, non-zip) or plain pickle file"), m);
+        assertEquals(dir + ": not a regular file",
+                assertThrows(WeightFileException.class, () -> WeightFiles.read(dir)).getMessage());
+        Path absent = dir.resolve("absent.pt");
+        assertEquals(absent + ": no such file",
+                assertThrows(WeightFileException.class, () -> TorchCheckpoint.read(absent)).getMessage());
     }
 
     @Test
