@@ -45,6 +45,20 @@ final class VecRows {
         return r;
     }
 
+    /** The sum of a[o + i] - c over [0, n). */
+    private static float sumMinus(float[] a, int o, int n, float c) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            acc = acc.add(FloatVector.fromArray(S, a, o + i).sub(c));
+        }
+        float r = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            r += a[o + i] - c;
+        }
+        return r;
+    }
+
     private static float max(float[] a, int o, int n) {
         FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         boolean nan = false;
@@ -281,7 +295,14 @@ final class VecRows {
             for (int r = lo; r < hi; r++) {
                 int xr = xo + r * cols;
                 int yr = yo + r * cols;
-                float mu = sum(xs, xr, cols) / cols;
+                // the mean of the differences from the row's first value, not of the values: where a
+                // row has a large common offset (1e4 plus noise), float sums of the values round at
+                // the offset's scale, often in one direction, and the mean lands many ulps off, which
+                // the variance (then var + error^2) makes large beside a small spread; differences from
+                // one of the row's own values are of the spread's size and sum accurately (an infinite
+                // first value is not subtracted: the mean stays the plain one, infinite or NaN)
+                float shift = Float.isFinite(xs[xr]) ? xs[xr] : 0f;
+                float mu = shift + sumMinus(xs, xr, cols, shift) / cols;
                 FloatVector q = FloatVector.zero(S);
                 int i = 0;
                 for (; i + L <= cols; i += L) {
