@@ -117,23 +117,16 @@ final class VecUnary {
         }
     }
 
-    private static FloatVector dLog(FloatVector x, FloatVector y, float a, float b) {
-        FloatVector one = x.broadcast(1f);
-        return one.div(x);
-    }
-
+    // gy / x rather than gy * (1 / x), as PyTorch's log backward: 1 / x overflows for subnormal x
+    // (below 2.9e-39), where the quotient is still finite
     static void logGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
         int i = lo;
         for (; i + L <= hi; i += L) {
-            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
-            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
-            FloatVector.fromArray(S, g, go + i).mul(dLog(xv, yv, a, b)).intoArray(out, oo + i);
+            FloatVector.fromArray(S, g, go + i).div(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);
         }
         if (i < hi) {
             VectorMask<Float> m = S.indexInRange(i, hi);
-            FloatVector xv = FloatVector.fromArray(S, x, xo + i, m);
-            FloatVector yv = FloatVector.fromArray(S, y, yo + i, m);
-            FloatVector.fromArray(S, g, go + i, m).mul(dLog(xv, yv, a, b)).intoArray(out, oo + i, m);
+            FloatVector.fromArray(S, g, go + i, m).div(FloatVector.fromArray(S, x, xo + i, m)).intoArray(out, oo + i, m);
         }
     }
 
