@@ -76,7 +76,7 @@ final class VecMath {
             case LOG -> one.div(x);
             case SQRT -> one.mul(0.5f).div(y);
             case RSQRT -> y.mul(y).mul(y).mul(-0.5f);
-            case ABS -> sign(x);
+            case ABS -> absDerivative(x);
             case SIGN, NONZERO, NOT -> zero;
             case RECIPROCAL -> y.mul(y).neg();
             case SQUARE -> x.mul(2f);
@@ -99,11 +99,7 @@ final class VecMath {
                 FloatVector dInner = x2.mul(3f * 0.044715f * SQRT_2_OVER_PI).add(SQRT_2_OVER_PI);
                 yield t.add(1f).mul(0.5f).add(x.mul(0.5f).mul(one.sub(t.mul(t))).mul(dInner));
             }
-            case HARDSWISH -> {
-                FloatVector mid = x.div(3f).add(0.5f);
-                FloatVector r = zero.blend(mid, x.compare(VectorOperators.GE, -3f));
-                yield r.blend(one, x.compare(VectorOperators.GT, 3f));
-            }
+            case HARDSWISH -> hardswishDerivative(x);
             case HARDSIGMOID -> zero.blend(x.broadcast(1.0f / 6.0f),
                     x.compare(VectorOperators.GT, -3f).and(x.compare(VectorOperators.LT, 3f)));
             case POW -> a == 0f ? zero : x.lanewise(VectorOperators.POW, a - 1f).mul(a);
@@ -123,6 +119,21 @@ final class VecMath {
         FloatVector r = zero.blend(x.broadcast(1f), x.compare(VectorOperators.GT, 0f));
         r = r.blend(x.broadcast(-1f), x.compare(VectorOperators.LT, 0f));
         return r.blend(x, x.test(VectorOperators.IS_NAN));
+    }
+
+    /** d|x|/dx: 1, -1, or 0 at 0 and at NaN (as the reference and PyTorch: the gradient does not turn NaN). */
+    static FloatVector absDerivative(FloatVector x) {
+        FloatVector one = x.broadcast(1f);
+        return x.broadcast(0f).blend(one, x.compare(VectorOperators.GT, 0f)).blend(one.neg(), x.compare(VectorOperators.LT, 0f));
+    }
+
+    /**
+     * d hardswish / dx: 0 below -3, x/3 + 1/2 up to 3, 1 above and at NaN (as the reference and
+     * PyTorch, whose x &lt;= 3 test fails for NaN).
+     */
+    static FloatVector hardswishDerivative(FloatVector x) {
+        FloatVector r = x.broadcast(1f).blend(x.div(3f).add(0.5f), x.compare(VectorOperators.LE, 3f));
+        return r.blend(x.broadcast(0f), x.compare(VectorOperators.LT, -3f));
     }
 
     /** 1/(1+e^-x), stable: e^-|x| never overflows. */

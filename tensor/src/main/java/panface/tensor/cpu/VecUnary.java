@@ -215,7 +215,7 @@ final class VecUnary {
     }
 
     private static FloatVector dAbs(FloatVector x, FloatVector y, float a, float b) {
-        return VecMath.sign(x);
+        return VecMath.absDerivative(x);
     }
 
     static void absGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
@@ -741,11 +741,7 @@ final class VecUnary {
     }
 
     private static FloatVector dHardswish(FloatVector x, FloatVector y, float a, float b) {
-        FloatVector zero = x.broadcast(0f);
-        FloatVector one = x.broadcast(1f);
-        FloatVector mid = x.div(3f).add(0.5f);
-        FloatVector r = zero.blend(mid, x.compare(VectorOperators.GE, -3f));
-        return r.blend(one, x.compare(VectorOperators.GT, 3f));
+        return VecMath.hardswishDerivative(x);
     }
 
     static void hardswishGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
