@@ -249,6 +249,44 @@ class ElementwiseDifferentialTest {
         }
     }
 
+    /**
+     * The backend's dispatch with outputs the fast kernels do not take (strided, transposed): the
+     * reference path writes them, only them, with the same values.
+     */
+    @Test
+    void backendWritesStridedAndTransposedOutputs() {
+        int rows = 3;
+        int cols = Differential.LANES + 3;
+        float[] v = withSpecials(rows * cols);
+        float[] w = withSpecials(rows * cols);
+        for (Layout layout : Layout.values()) {
+            Tensor x = Differential.place(Layout.values()[(layout.ordinal() + 2) % 4], v, rows, cols);
+            Tensor y = Differential.place(Layout.CONTIGUOUS, w, rows, cols);
+            Tensor out = Differential.empty(layout, DType.F32, rows, cols);
+            CpuBackend.INSTANCE.unary(UnaryOp.TANH, x, out, 0, 0);
+            double[] xd = Differential.widen(v);
+            double[] want = new double[xd.length];
+            for (int i = 0; i < want.length; i++) {
+                want[i] = Math.tanh(xd[i]);
+            }
+            assertAgrees("tanh into " + layout, want, out, Tolerances.unary(UnaryOp.TANH).forward(xd, want));
+            assertOnlyViewWritten("tanh into " + layout, out);
+            Tensor sum = Differential.empty(layout, DType.F32, rows, cols);
+            CpuBackend.INSTANCE.binary(BinaryOp.ADD, x, y, sum);
+            for (int i = 0; i < want.length; i++) {
+                want[i] = xd[i] + w[i];
+            }
+            assertAgrees("add into " + layout, want, sum, Tolerances.binary(want));
+            assertOnlyViewWritten("add into " + layout, sum);
+            Tensor soft = Differential.empty(layout, DType.F32, rows, cols);
+            Tensor soft64 = Differential.f64(rows, cols);
+            CpuBackend.INSTANCE.softmax(x, soft, true);
+            RefKernels.softmax(x, soft64, true);
+            assertAgrees("log-softmax into " + layout, soft64.toDoubleArray(), soft, Tolerances.logSoftmax(xd, cols));
+            assertOnlyViewWritten("log-softmax into " + layout, soft);
+        }
+    }
+
     /** The Tensor API (unary ops with autograd, binary ops, in-place ops) on views, against the same calls in float64. */
     @Test
     void publicApiOnViewsAgreesWithFloat64() {

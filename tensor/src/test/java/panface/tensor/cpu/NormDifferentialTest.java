@@ -92,6 +92,24 @@ class NormDifferentialTest {
         }
     }
 
+    /** PyTorch 1.13 (torch.layer_norm on float32): a row holding +inf, -inf or NaN normalises to NaN throughout. */
+    @Test
+    void nonFiniteRowsNormaliseToNanAsInPyTorch() {
+        float inf = Float.POSITIVE_INFINITY;
+        float[][] rows = {{1, inf, 2}, {inf, 1, 2}, {-inf, 1, 2}, {Float.NaN, 1, 2}, {inf, -inf, 1}};
+        for (float[] row : rows) {
+            for (int n : new int[] {3, 3 + Differential.LANES}) {
+                float[] x = new float[n];
+                System.arraycopy(row, 0, x, 0, 3);
+                Tensor y = Tensor.zeros(1, n);
+                assertTaken("layer norm", VecRows.layerNorm(Tensor.of(x, 1, n), null, null, EPS, y, Tensor.zeros(1), Tensor.zeros(1)), true);
+                double[] nan = new double[n];
+                java.util.Arrays.fill(nan, Double.NaN);
+                Differential.assertExactly("layer norm of " + java.util.Arrays.toString(x), nan, y);
+            }
+        }
+    }
+
     /** Weights along the columns, repeated for every row (the bounds take them per element). */
     private static double[] perElement(float[] w, int rows) {
         if (w == null) {
