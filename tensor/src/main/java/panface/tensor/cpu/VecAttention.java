@@ -29,7 +29,7 @@ final class VecAttention {
             int o = r * s;
             float l = lse[lo + r];
             for (int j = 0; j < ub; j += L) {
-                FloatVector.fromArray(S, p, o + j).sub(l).lanewise(VectorOperators.EXP).intoArray(p, o + j);
+                VecReproducible.exp(FloatVector.fromArray(S, p, o + j).sub(l)).intoArray(p, o + j);
             }
             for (int j = ub; j < s; j++) {
                 p[o + j] = (float) Math.exp(p[o + j] - l);
@@ -56,11 +56,11 @@ final class VecAttention {
             }
             FloatVector vsum = FloatVector.zero(S);
             for (int j = 0; j < ub; j += L) {
-                FloatVector e = FloatVector.fromArray(S, p, o + j).sub(max).lanewise(VectorOperators.EXP);
+                FloatVector e = VecReproducible.exp(FloatVector.fromArray(S, p, o + j).sub(max));
                 e.intoArray(p, o + j);
                 vsum = vsum.add(e);
             }
-            double sum = vsum.reduceLanes(VectorOperators.ADD);
+            double sum = VecReproducible.sum(vsum);
             for (int j = ub; j < s; j++) {
                 float e = (float) Math.exp(p[o + j] - max);
                 p[o + j] = e;

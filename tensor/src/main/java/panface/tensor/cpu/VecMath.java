@@ -10,8 +10,9 @@ import panface.tensor.backend.UnaryOp;
 
 /**
  * Float32 elementwise math on whole vectors: each unary op and its derivative, for the fast
- * kernels. Accuracy against the double reference ({@link ScalarMath}): exp, log, tanh, sin, cos
- * and acos come from the Vector API's intrinsics (about 1 ulp); GELU's erf is piecewise
+ * kernels. Accuracy against the double reference ({@link ScalarMath}): exp, log and tanh are
+ * {@link VecReproducible}'s polynomials (within 2 ulp), sin, cos, acos and pow StrictMath's per
+ * lane, so every JIT tier gives the same bits (the Vector API's own operators do not); GELU's erf is piecewise
  * polynomial ({@link #erfAbsOverSqrt2}: GELU within 1e-7 of the exact value times max(1, |x|)),
  * or, on vectors of fewer than eight lanes, Abramowitz and Stegun 7.1.26 as in PyTorch (within
  * 3e-7 times max(1, |x|)); the ERF op uses a Taylor series near 0 and 7.1.26 beyond.
@@ -34,31 +35,31 @@ final class VecMath {
     static FloatVector apply(UnaryOp op, FloatVector x, float a, float b) {
         return switch (op) {
             case NEG -> x.neg();
-            case EXP -> x.lanewise(VectorOperators.EXP);
-            case LOG -> x.lanewise(VectorOperators.LOG);
+            case EXP -> VecReproducible.exp(x);
+            case LOG -> VecReproducible.log(x);
             case SQRT -> x.sqrt();
             case RSQRT -> x.broadcast(1f).div(x.sqrt());
             case ABS -> x.abs();
             case SIGN -> sign(x);
             case RECIPROCAL -> x.broadcast(1f).div(x);
             case SQUARE -> x.mul(x);
-            case SIN -> x.lanewise(VectorOperators.SIN);
-            case COS -> x.lanewise(VectorOperators.COS);
-            case ACOS -> x.lanewise(VectorOperators.ACOS);
+            case SIN -> VecReproducible.strict(VecReproducible.Strict.SIN, x);
+            case COS -> VecReproducible.strict(VecReproducible.Strict.COS, x);
+            case ACOS -> VecReproducible.strict(VecReproducible.Strict.ACOS, x);
             case RELU -> keepNaN(x, x.max(0f));
             case RELU6 -> keepNaN(x, x.max(0f).min(6f));
             case LEAKY_RELU -> x.blend(x.mul(a), x.compare(VectorOperators.LE, 0f));
             case SIGMOID -> sigmoid(x);
-            case TANH -> x.lanewise(VectorOperators.TANH);
+            case TANH -> VecReproducible.tanh(x);
             case SILU -> x.mul(sigmoid(x));
             case GELU -> gelu(x);
             case GELU_TANH -> {
                 FloatVector inner = x.mul(x).mul(0.044715f * SQRT_2_OVER_PI).add(SQRT_2_OVER_PI).mul(x);
-                yield x.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f));
+                yield x.mul(0.5f).mul(VecReproducible.tanh(inner).add(1f));
             }
             case HARDSWISH -> x.mul(x.add(3f).max(0f).min(6f)).div(6f);
             case HARDSIGMOID -> x.add(3f).max(0f).min(6f).div(6f);
-            case POW -> x.lanewise(VectorOperators.POW, a);
+            case POW -> VecReproducible.pow(x, a);
             case CLAMP -> keepNaN(x, x.max(a).min(b));
             case AFFINE -> x.fma(a, b);
             case ERF -> erf(x);
@@ -80,8 +81,8 @@ final class VecMath {
             case SIGN, NONZERO, NOT -> zero;
             case RECIPROCAL -> y.mul(y).neg();
             case SQUARE -> x.mul(2f);
-            case SIN -> x.lanewise(VectorOperators.COS);
-            case COS -> x.lanewise(VectorOperators.SIN).neg();
+            case SIN -> VecReproducible.strict(VecReproducible.Strict.COS, x);
+            case COS -> VecReproducible.strict(VecReproducible.Strict.SIN, x).neg();
             case ACOS -> one.div(one.sub(x).mul(one.add(x)).sqrt()).neg();
             case RELU -> zero.blend(one, x.compare(VectorOperators.GT, 0f));
             case RELU6 -> zero.blend(one, x.compare(VectorOperators.GT, 0f).and(x.compare(VectorOperators.LT, 6f)));
@@ -95,17 +96,17 @@ final class VecMath {
             case GELU -> geluDerivative(x);
             case GELU_TANH -> {
                 FloatVector x2 = x.mul(x);
-                FloatVector t = x2.mul(0.044715f * SQRT_2_OVER_PI).add(SQRT_2_OVER_PI).mul(x).lanewise(VectorOperators.TANH);
+                FloatVector t = VecReproducible.tanh(x2.mul(0.044715f * SQRT_2_OVER_PI).add(SQRT_2_OVER_PI).mul(x));
                 FloatVector dInner = x2.mul(3f * 0.044715f * SQRT_2_OVER_PI).add(SQRT_2_OVER_PI);
                 yield t.add(1f).mul(0.5f).add(x.mul(0.5f).mul(one.sub(t.mul(t))).mul(dInner));
             }
             case HARDSWISH -> hardswishDerivative(x);
             case HARDSIGMOID -> zero.blend(x.broadcast(1.0f / 6.0f),
                     x.compare(VectorOperators.GT, -3f).and(x.compare(VectorOperators.LT, 3f)));
-            case POW -> a == 0f ? zero : x.lanewise(VectorOperators.POW, a - 1f).mul(a);
+            case POW -> a == 0f ? zero : VecReproducible.pow(x, a - 1f).mul(a);
             case CLAMP -> zero.blend(one, x.compare(VectorOperators.GE, a).and(x.compare(VectorOperators.LE, b)));
             case AFFINE -> x.broadcast(a);
-            case ERF -> x.mul(x).neg().lanewise(VectorOperators.EXP).mul(TWO_OVER_SQRT_PI);
+            case ERF -> VecReproducible.exp(x.mul(x).neg()).mul(TWO_OVER_SQRT_PI);
         };
     }
 
@@ -138,7 +139,7 @@ final class VecMath {
 
     /** 1/(1+e^-x), stable: e^-|x| never overflows. */
     static FloatVector sigmoid(FloatVector x) {
-        FloatVector e = x.abs().neg().lanewise(VectorOperators.EXP);
+        FloatVector e = VecReproducible.exp(x.abs().neg());
         FloatVector pos = x.broadcast(1f).div(e.add(1f));
         FloatVector neg = e.div(e.add(1f));
         return neg.blend(pos, x.compare(VectorOperators.GE, 0f));
@@ -161,7 +162,7 @@ final class VecMath {
      * matters, so the weak relative accuracy near 0 does not show.
      */
     static FloatVector tailErf(FloatVector x) {
-        return tailErf(x, x.mul(x).neg().lanewise(VectorOperators.EXP));
+        return tailErf(x, VecReproducible.exp(x.mul(x).neg()));
     }
 
     /** {@link #tailErf(FloatVector)} given expMinusX2 = exp(-x^2) (shared with a caller that needs it too). */
@@ -234,7 +235,7 @@ final class VecMath {
 
     /** d GELU / dx = Phi(x) + x phi(x). */
     static FloatVector geluDerivative(FloatVector x) {
-        FloatVector e = x.mul(x).mul(-0.5f).lanewise(VectorOperators.EXP);
+        FloatVector e = VecReproducible.exp(x.mul(x).mul(-0.5f));
         FloatVector cdf;
         if (ERF_PIECES) {
             FloatVector half = erfAbsOverSqrt2(x.abs()).mul(0.5f);

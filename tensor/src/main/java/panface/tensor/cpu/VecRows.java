@@ -38,7 +38,7 @@ final class VecRows {
         for (; i + L <= n; i += L) {
             acc = acc.add(FloatVector.fromArray(S, a, o + i));
         }
-        float r = acc.reduceLanes(VectorOperators.ADD);
+        float r = VecReproducible.sum(acc);
         for (; i < n; i++) {
             r += a[o + i];
         }
@@ -52,7 +52,7 @@ final class VecRows {
         for (; i + L <= n; i += L) {
             acc = acc.add(FloatVector.fromArray(S, a, o + i).sub(c));
         }
-        float r = acc.reduceLanes(VectorOperators.ADD);
+        float r = VecReproducible.sum(acc);
         for (; i < n; i++) {
             r += a[o + i] - c;
         }
@@ -190,13 +190,13 @@ final class VecRows {
                 FloatVector acc = FloatVector.zero(S);
                 int i = 0;
                 for (; i + L <= cols; i += L) {
-                    FloatVector e = FloatVector.fromArray(S, xs, xr + i).sub(mx).lanewise(VectorOperators.EXP);
+                    FloatVector e = VecReproducible.exp(FloatVector.fromArray(S, xs, xr + i).sub(mx));
                     if (!log) {
                         e.intoArray(ys, yr + i);
                     }
                     acc = acc.add(e);
                 }
-                float s = acc.reduceLanes(VectorOperators.ADD);
+                float s = VecReproducible.sum(acc);
                 for (; i < cols; i++) {
                     float e = (float) Math.exp(xs[xr + i] - mx);
                     if (!log) {
@@ -254,13 +254,13 @@ final class VecRows {
                     for (int i = 0; i < ub; i += L) {
                         acc = acc.add(FloatVector.fromArray(S, gs, gr + i));
                     }
-                    s = acc.reduceLanes(VectorOperators.ADD);
+                    s = VecReproducible.sum(acc);
                     for (int i = ub; i < cols; i++) {
                         s += gs[gr + i];
                     }
                     for (int j = 0; j < ub; j += L) {
                         FloatVector yv = FloatVector.fromArray(S, ys, yr + j);
-                        FloatVector.fromArray(S, gs, gr + j).sub(yv.lanewise(VectorOperators.EXP).mul(s)).intoArray(os, or + j);
+                        FloatVector.fromArray(S, gs, gr + j).sub(VecReproducible.exp(yv).mul(s)).intoArray(os, or + j);
                     }
                     for (int j = ub; j < cols; j++) {
                         os[or + j] = gs[gr + j] - (float) Math.exp(ys[yr + j]) * s;
@@ -269,7 +269,7 @@ final class VecRows {
                     for (int i = 0; i < ub; i += L) {
                         acc = FloatVector.fromArray(S, gs, gr + i).fma(FloatVector.fromArray(S, ys, yr + i), acc);
                     }
-                    s = acc.reduceLanes(VectorOperators.ADD);
+                    s = VecReproducible.sum(acc);
                     for (int i = ub; i < cols; i++) {
                         s += gs[gr + i] * ys[yr + i];
                     }
@@ -325,7 +325,7 @@ final class VecRows {
                     FloatVector d = FloatVector.fromArray(S, xs, xr + i).sub(mu);
                     q = d.fma(d, q);
                 }
-                float var = q.reduceLanes(VectorOperators.ADD);
+                float var = VecReproducible.sum(q);
                 for (; i < cols; i++) {
                     float d = xs[xr + i] - mu;
                     var += d * d;
@@ -395,8 +395,8 @@ final class VecRows {
                         sg = sg.add(gh);
                         sgh = gh.fma(h, sgh);
                     }
-                    float tg = sg.reduceLanes(VectorOperators.ADD);
-                    float tgh = sgh.reduceLanes(VectorOperators.ADD);
+                    float tg = VecReproducible.sum(sg);
+                    float tgh = VecReproducible.sum(sgh);
                     for (; i < cols; i++) {
                         float g = gs[gr + i];
                         float h = (xs[xr + i] - mu) * inv;

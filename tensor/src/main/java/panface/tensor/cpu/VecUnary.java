@@ -69,7 +69,7 @@ final class VecUnary {
     }
 
     private static FloatVector fExp(FloatVector x, float a, float b) {
-        return x.lanewise(VectorOperators.EXP);
+        return VecReproducible.exp(x);
     }
 
     static void exp(float[] x, int xo, float[] y, int yo, int lo, int hi, float a, float b) {
@@ -103,7 +103,7 @@ final class VecUnary {
     }
 
     private static FloatVector fLog(FloatVector x, float a, float b) {
-        return x.lanewise(VectorOperators.LOG);
+        return VecReproducible.log(x);
     }
 
     static void log(float[] x, int xo, float[] y, int yo, int lo, int hi, float a, float b) {
@@ -337,7 +337,7 @@ final class VecUnary {
     }
 
     private static FloatVector fSin(FloatVector x, float a, float b) {
-        return x.lanewise(VectorOperators.SIN);
+        return VecReproducible.strict(VecReproducible.Strict.SIN, x);
     }
 
     static void sin(float[] x, int xo, float[] y, int yo, int lo, int hi, float a, float b) {
@@ -352,7 +352,7 @@ final class VecUnary {
     }
 
     private static FloatVector dSin(FloatVector x, FloatVector y, float a, float b) {
-        return x.lanewise(VectorOperators.COS);
+        return VecReproducible.strict(VecReproducible.Strict.COS, x);
     }
 
     static void sinGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
@@ -371,7 +371,7 @@ final class VecUnary {
     }
 
     private static FloatVector fCos(FloatVector x, float a, float b) {
-        return x.lanewise(VectorOperators.COS);
+        return VecReproducible.strict(VecReproducible.Strict.COS, x);
     }
 
     static void cos(float[] x, int xo, float[] y, int yo, int lo, int hi, float a, float b) {
@@ -386,7 +386,7 @@ final class VecUnary {
     }
 
     private static FloatVector dCos(FloatVector x, FloatVector y, float a, float b) {
-        return x.lanewise(VectorOperators.SIN).neg();
+        return VecReproducible.strict(VecReproducible.Strict.SIN, x).neg();
     }
 
     static void cosGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
@@ -405,7 +405,7 @@ final class VecUnary {
     }
 
     private static FloatVector fAcos(FloatVector x, float a, float b) {
-        return x.lanewise(VectorOperators.ACOS);
+        return VecReproducible.strict(VecReproducible.Strict.ACOS, x);
     }
 
     static void acos(float[] x, int xo, float[] y, int yo, int lo, int hi, float a, float b) {
@@ -582,7 +582,7 @@ final class VecUnary {
     }
 
     private static FloatVector fTanh(FloatVector x, float a, float b) {
-        return x.lanewise(VectorOperators.TANH);
+        return VecReproducible.tanh(x);
     }
 
     static void tanh(float[] x, int xo, float[] y, int yo, int lo, int hi, float a, float b) {
@@ -688,7 +688,7 @@ final class VecUnary {
 
     private static FloatVector fGeluTanh(FloatVector x, float a, float b) {
         FloatVector inner = x.mul(x).mul(0.044715f * SQRT_2_OVER_PI).add(SQRT_2_OVER_PI).mul(x);
-        return x.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f));
+        return x.mul(0.5f).mul(VecReproducible.tanh(inner).add(1f));
     }
 
     static void geluTanh(float[] x, int xo, float[] y, int yo, int lo, int hi, float a, float b) {
@@ -705,7 +705,7 @@ final class VecUnary {
     private static FloatVector dGeluTanh(FloatVector x, FloatVector y, float a, float b) {
         FloatVector one = x.broadcast(1f);
         FloatVector x2 = x.mul(x);
-        FloatVector t = x2.mul(0.044715f * SQRT_2_OVER_PI).add(SQRT_2_OVER_PI).mul(x).lanewise(VectorOperators.TANH);
+        FloatVector t = VecReproducible.tanh(x2.mul(0.044715f * SQRT_2_OVER_PI).add(SQRT_2_OVER_PI).mul(x));
         FloatVector dInner = x2.mul(3f * 0.044715f * SQRT_2_OVER_PI).add(SQRT_2_OVER_PI);
         return t.add(1f).mul(0.5f).add(x.mul(0.5f).mul(one.sub(t.mul(t))).mul(dInner));
     }
@@ -796,7 +796,7 @@ final class VecUnary {
     }
 
     private static FloatVector fPow(FloatVector x, float a, float b) {
-        return x.lanewise(VectorOperators.POW, a);
+        return VecReproducible.pow(x, a);
     }
 
     static void pow(float[] x, int xo, float[] y, int yo, int lo, int hi, float a, float b) {
@@ -812,7 +812,7 @@ final class VecUnary {
 
     private static FloatVector dPow(FloatVector x, FloatVector y, float a, float b) {
         FloatVector zero = x.broadcast(0f);
-        return a == 0f ? zero : x.lanewise(VectorOperators.POW, a - 1f).mul(a);
+        return a == 0f ? zero : VecReproducible.pow(x, a - 1f).mul(a);
     }
 
     static void powGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
@@ -916,7 +916,7 @@ final class VecUnary {
     }
 
     private static FloatVector dErf(FloatVector x, FloatVector y, float a, float b) {
-        return x.mul(x).neg().lanewise(VectorOperators.EXP).mul(TWO_OVER_SQRT_PI);
+        return VecReproducible.exp(x.mul(x).neg()).mul(TWO_OVER_SQRT_PI);
     }
 
     static void erfGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a, float b) {
