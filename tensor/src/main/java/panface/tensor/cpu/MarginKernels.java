@@ -145,16 +145,17 @@ final class MarginKernels {
         double[] t = y >= 0 ? m.target(clamp(c[o + y])) : null;
         double zy = y >= 0 ? m.s() * t[0] : Double.NEGATIVE_INFINITY;
         int ub = k - k % L;
-        // the vector block holding the target masks it out; -1 when the row has no target
-        int yBlock = y >= 0 && y < ub ? y - y % L : -1;
-        VectorMask<Float> yLane = yBlock >= 0 ? VectorMask.fromLong(S, 1L << (y - yBlock)) : null;
+        // the vector block holding the target [yb, yb + L) is handled apart, with the target's lane
+        // masked out; the loops run in methods of their own, each small enough for the JIT to
+        // inline the vector exponential into
+        int yb = y >= 0 && y < ub ? y - y % L : ub;
+        int ye = Math.min(yb + L, ub);
+        VectorMask<Float> yLane = yb < ub ? VectorMask.fromLong(S, 1L << (y - yb)) : null;
         // pass 1: the shift, the maximum of the negatives' s*clamp(c) and the margined target
-        FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        for (int j = 0; j < ub; j += L) {
-            FloatVector z = FloatVector.fromArray(S, c, o + j).max(-1f).min(1f).mul(s);
-            vmax = vmax.max(j == yBlock ? z.blend(Float.NEGATIVE_INFINITY, yLane) : z);
+        float max = Math.max(maxLogit(c, o, 0, yb, s), maxLogit(c, o, ye, ub, s));
+        if (yLane != null) {
+            max = Math.max(max, logits(c, o + yb, s).blend(Float.NEGATIVE_INFINITY, yLane).reduceLanes(VectorOperators.MAX));
         }
-        float max = vmax.reduceLanes(VectorOperators.MAX);
         for (int j = ub; j < k; j++) {
             if (j != y) {
                 max = Math.max(max, s * (float) clamp(c[o + j]));
@@ -165,14 +166,9 @@ final class MarginKernels {
         }
         // pass 2: the negatives' exponentials, exp(s*c - max) with one rounding (fma) of the argument
         float negMax = -max;
-        double negatives = 0;
-        for (int chunk = 0; chunk < ub; chunk += CHUNK) {
-            FloatVector vsum = FloatVector.zero(S);
-            for (int j = chunk, end = Math.min(ub, chunk + CHUNK); j < end; j += L) {
-                FloatVector e = VecReproducible.exp(FloatVector.fromArray(S, c, o + j).max(-1f).min(1f).fma(s, negMax));
-                vsum = vsum.add(j == yBlock ? e.blend(0f, yLane) : e);
-            }
-            negatives += VecReproducible.sum(vsum);
+        double negatives = sumExp(c, o, 0, yb, s, negMax) + sumExp(c, o, ye, ub, s, negMax);
+        if (yLane != null) {
+            negatives += VecReproducible.sum(exps(c, o + yb, s, negMax).blend(0f, yLane));
         }
         for (int j = ub; j < k; j++) {
             if (j != y) {
@@ -182,16 +178,11 @@ final class MarginKernels {
         double target = y >= 0 ? Math.exp(zy - max) : 0;
         double total = negatives + target;
         if (g != null) {
-            // pass 3: gradient s*scale*p_j for the negatives, zero outside [-1, 1]; g may be c itself,
-            // so the target's cosine is read first
+            // pass 3: gradient s*scale*p_j, zero outside [-1, 1]; g may be c itself, so the target's
+            // cosine is read first and its entry written last
             float rawY = y >= 0 ? c[o + y] : 0f;
             float f = (float) (m.s() * scale / total);
-            for (int j = 0; j < ub; j += L) {
-                FloatVector raw = FloatVector.fromArray(S, c, o + j);
-                FloatVector p = VecReproducible.exp(raw.max(-1f).min(1f).fma(s, negMax)).mul(f);
-                VectorMask<Float> outside = raw.compare(VectorOperators.LT, -1f).or(raw.compare(VectorOperators.GT, 1f));
-                p.blend(0f, outside).intoArray(g, go + j);
-            }
+            gradient(c, o, g, go, 0, ub, s, negMax, f);
             for (int j = ub; j < k; j++) {
                 float raw = c[o + j];
                 g[go + j] = raw < -1 || raw > 1 ? 0f : (float) Math.exp(Math.fma(s, (float) clamp(raw), negMax)) * f;
@@ -203,5 +194,46 @@ final class MarginKernels {
         }
         // loss = log(total) - (zy - max) = log1p(negatives / target)
         return y >= 0 ? (target > 0 ? Math.log1p(negatives / target) : max + Math.log(total) - zy) : 0;
+    }
+
+    /** s * clamp(c) of the vector at c[at]. */
+    private static FloatVector logits(float[] c, int at, float s) {
+        return FloatVector.fromArray(S, c, at).max(-1f).min(1f).mul(s);
+    }
+
+    /** exp(s * clamp(c) - max) of the vector at c[at], the argument rounded once. */
+    private static FloatVector exps(float[] c, int at, float s, float negMax) {
+        return VecReproducible.exp(FloatVector.fromArray(S, c, at).max(-1f).min(1f).fma(s, negMax));
+    }
+
+    /** The largest s * clamp(c) over the whole vectors of c[o + from, o + to). */
+    private static float maxLogit(float[] c, int o, int from, int to, float s) {
+        FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (int j = from; j < to; j += L) {
+            vmax = vmax.max(logits(c, o + j, s));
+        }
+        return vmax.reduceLanes(VectorOperators.MAX);
+    }
+
+    /** The sum of exp(s * clamp(c) - max) over the whole vectors of c[o + from, o + to), in float lanes a chunk at a time, then double. */
+    private static double sumExp(float[] c, int o, int from, int to, float s, float negMax) {
+        double sum = 0;
+        for (int chunk = from; chunk < to; chunk += CHUNK) {
+            FloatVector vsum = FloatVector.zero(S);
+            for (int j = chunk, end = Math.min(to, chunk + CHUNK); j < end; j += L) {
+                vsum = vsum.add(exps(c, o + j, s, negMax));
+            }
+            sum += VecReproducible.sum(vsum);
+        }
+        return sum;
+    }
+
+    /** g = f * exp(s * clamp(c) - max) over the whole vectors of [from, to), zero where c is outside [-1, 1]. */
+    private static void gradient(float[] c, int o, float[] g, int go, int from, int to, float s, float negMax, float f) {
+        for (int j = from; j < to; j += L) {
+            FloatVector raw = FloatVector.fromArray(S, c, o + j);
+            VectorMask<Float> outside = raw.compare(VectorOperators.LT, -1f).or(raw.compare(VectorOperators.GT, 1f));
+            exps(c, o + j, s, negMax).mul(f).blend(0f, outside).intoArray(g, go + j);
+        }
     }
 }

@@ -32,72 +32,118 @@ final class VecReproducible {
     // ln 2 split so that n * LN2_HI is exact for the |n| <= 150 of the reduction
     private static final float LN2_HI = 0.693145751953125f;
     private static final float LN2_LO = 1.428606765330187045e-06f;
-    private static final float EXP_HI = 88.72283935546875f;
-    private static final float EXP_LO = -103.97208404541015625f;
+    // beyond these e^x is infinite, or below half the smallest subnormal: the clamped argument
+    // rounds to the same result, so no lane needs patching afterwards
+    private static final float EXP_HI = 89f;
+    private static final float EXP_LO = -104f;
     private static final float SQRT_HALF = 0.707106781186547524f;
-    /** The lane permutations of {@link #sum}: lane i takes lane i + w, for w = L/2, L/4, ..., 1. */
-    private static final VectorShuffle<Float>[] FOLDS = folds();
+    private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
+    // a shift count as a vector: shifts by a scalar count are not always compiled to vector shifts
+    private static final IntVector EXPONENT_SHIFT = FloatVector.zero(S).reinterpretAsInts().broadcast(23);
+    /** The lane permutations of {@link #sum}: lane i takes lane i + w (w = 8, 4, 2, 1; those at or above L unused). */
+    private static final VectorShuffle<Float> FOLD_8 = fold(8);
+    private static final VectorShuffle<Float> FOLD_4 = fold(4);
+    private static final VectorShuffle<Float> FOLD_2 = fold(2);
+    private static final VectorShuffle<Float> FOLD_1 = fold(1);
+
+    /**
+     * {@code -Dpanface.cpu.intrinsicMath=true} takes exp, log, tanh and the lane sums from the
+     * Vector API's operators instead: faster (exp by about a third), but results then depend on
+     * the JIT's state.
+     */
+    static final boolean INTRINSIC = Boolean.getBoolean("panface.cpu.intrinsicMath");
 
     private VecReproducible() {
     }
 
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] folds() {
-        int steps = Integer.numberOfTrailingZeros(L);
-        VectorShuffle<Float>[] f = new VectorShuffle[steps];
-        for (int s = 0, w = L / 2; s < steps; s++, w /= 2) {
-            f[s] = VectorShuffle.iota(S, w, 1, true);
-        }
-        return f;
+    private static VectorShuffle<Float> fold(int w) {
+        return VectorShuffle.iota(S, w % L, 1, true);
     }
 
-    /** The sum of the lanes, always added in the same tree. */
+    /** The sum of the lanes, always added in the same tree (lane i + w joins lane i, w = L/2, ..., 1). */
     static float sum(FloatVector v) {
-        for (VectorShuffle<Float> f : FOLDS) {
-            v = v.add(v.rearrange(f));
+        if (INTRINSIC) {
+            return v.reduceLanes(VectorOperators.ADD);
+        }
+        if (L > 16) {
+            throw new UnsupportedOperationException("vectors of more than 16 floats");
+        }
+        if (L == 16) {
+            v = v.add(v.rearrange(FOLD_8));
+        }
+        if (L >= 8) {
+            v = v.add(v.rearrange(FOLD_4));
+        }
+        if (L >= 4) {
+            v = v.add(v.rearrange(FOLD_2));
+        }
+        if (L >= 2) {
+            v = v.add(v.rearrange(FOLD_1));
         }
         return v.lane(0);
     }
 
-    /** e^x per lane: x = n ln2 + r with |r| &lt;= ln2/2, e^r by a degree-7 polynomial, then scaled by 2^n in two exact steps. */
+    /**
+     * e^x per lane: x = n ln2 + r with |r| &lt;= ln2/2, e^r by a degree-7 polynomial, then scaled
+     * by 2^n in two exact steps. One method small enough for the JIT to inline into a hot loop
+     * (a vector that crosses a call the JIT did not inline is boxed on the heap, several times
+     * slower than the arithmetic): kernels keep their loops in methods of their own for the same
+     * reason.
+     */
     static FloatVector exp(FloatVector x) {
+        if (INTRINSIC) {
+            return x.lanewise(VectorOperators.EXP);
+        }
         FloatVector xc = x.min(EXP_HI).max(EXP_LO);
-        FloatVector n = xc.fma(LOG2E, ROUND).sub(ROUND);
-        FloatVector r = n.fma(n.broadcast(-LN2_HI), xc);
-        r = n.fma(n.broadcast(-LN2_LO), r);
-        FloatVector p = horner(r, 1.9875691500E-4f, 1.3981999507E-3f, 8.3334519073E-3f, 4.1665795894E-2f, 1.6666665459E-1f,
-                5.0000001201E-1f);
+        // n = round(x / ln2): adding 1.5 * 2^23 leaves n in the low bits of t
+        FloatVector t = xc.fma(LOG2E, ROUND);
+        FloatVector n = t.sub(ROUND);
+        FloatVector r = n.fma(n.broadcast(-LN2_LO), xc.sub(n.mul(LN2_HI)));   // n ln2_hi is exact: n has 8 bits, ln2_hi 16
+        FloatVector p = r.fma(1.9875691500E-4f, 1.3981999507E-3f);
+        p = p.fma(r, r.broadcast(8.3334519073E-3f));
+        p = p.fma(r, r.broadcast(4.1665795894E-2f));
+        p = p.fma(r, r.broadcast(1.6666665459E-1f));
+        p = p.fma(r, r.broadcast(5.0000001201E-1f));
         FloatVector y = p.fma(r.mul(r), r).add(1f);
-        // 2^n as two factors 2^(n/2) and 2^(n - n/2): each a normal float for n in [-150, 128],
-        // so the first product is exact and only the second rounds (to a subnormal, or to infinity)
-        IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
-        IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
-        IntVector n2 = ni.sub(n1);
-        y = y.mul(n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
-                .mul(n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-        y = y.blend(0f, x.compare(VectorOperators.LT, EXP_LO));
-        return y.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_HI));
+        // 2^n as 2^n1 2^(n - n1), n1 = n/2 rounded: each factor a normal float for n in [-150, 128],
+        // so the first product is exact and only the second rounds (to a subnormal or to infinity);
+        // the exponent fields come from the rounding trick's bits
+        IntVector n1 = n.fma(0.5f, ROUND).reinterpretAsInts().sub(ROUND_BITS);
+        IntVector n2 = t.reinterpretAsInts().sub(ROUND_BITS).sub(n1);
+        return y.mul(n1.add(127).mul(1 << 23).reinterpretAsFloats()).mul(n2.add(127).mul(1 << 23).reinterpretAsFloats());
     }
 
     /** The natural log per lane: x = m 2^e with m in [sqrt(1/2), sqrt(2)), log(m) by a polynomial in m - 1. */
     static FloatVector log(FloatVector x) {
+        if (INTRINSIC) {
+            return x.lanewise(VectorOperators.LOG);
+        }
         VectorMask<Float> subnormal = x.compare(VectorOperators.LT, Float.MIN_NORMAL).and(x.compare(VectorOperators.GT, 0f));
         FloatVector xs = x.blend(x.mul(0x1p23f), subnormal);
         IntVector bits = xs.reinterpretAsInts();
-        FloatVector ef = (FloatVector) bits.lanewise(VectorOperators.LSHR, 23).and(0xff).sub(126).convert(VectorOperators.I2F, 0);
+        // the biased exponent k as a float: 2^23 + k has k in its low bits
+        FloatVector k = bits.lanewise(VectorOperators.LSHR, EXPONENT_SHIFT).and(0xff).or(ROUND_BITS & 0xff800000).reinterpretAsFloats()
+                .sub(0x1p23f);
+        FloatVector ef = k.sub(126f);
         ef = ef.blend(ef.sub(23f), subnormal);
         FloatVector m = bits.and(0x807fffff).or(0x3f000000).reinterpretAsFloats();          // in [0.5, 1)
         VectorMask<Float> low = m.compare(VectorOperators.LT, SQRT_HALF);
         ef = ef.blend(ef.sub(1f), low);
         FloatVector z = m.blend(m.add(m), low).sub(1f);                                     // m in [sqrt(1/2), sqrt(2)), less 1
         FloatVector z2 = z.mul(z);
-        FloatVector p = horner(z, 7.0376836292E-2f, -1.1514610310E-1f, 1.1676998740E-1f, -1.2420140846E-1f, 1.4249322787E-1f,
-                -1.6668057665E-1f, 2.0000714765E-1f, -2.4999993993E-1f, 3.3333331174E-1f);
+        FloatVector p = z.fma(7.0376836292E-2f, -1.1514610310E-1f);
+        p = p.fma(z, z.broadcast(1.1676998740E-1f));
+        p = p.fma(z, z.broadcast(-1.2420140846E-1f));
+        p = p.fma(z, z.broadcast(1.4249322787E-1f));
+        p = p.fma(z, z.broadcast(-1.6668057665E-1f));
+        p = p.fma(z, z.broadcast(2.0000714765E-1f));
+        p = p.fma(z, z.broadcast(-2.4999993993E-1f));
+        p = p.fma(z, z.broadcast(3.3333331174E-1f));
         FloatVector y = p.mul(z).mul(z2);
-        y = ef.fma(ef.broadcast(-2.12194440e-4f), y);
-        y = z2.fma(z2.broadcast(-0.5f), y);
+        y = ef.fma(-2.12194440e-4f, 0f).add(y);
+        y = z2.fma(-0.5f, 0f).add(y);
         FloatVector r = z.add(y);
-        r = ef.fma(ef.broadcast(0.693359375f), r);
+        r = ef.fma(0.693359375f, 0f).add(r);
         r = r.blend(Float.NEGATIVE_INFINITY, x.compare(VectorOperators.EQ, 0f));
         r = r.blend(Float.NaN, x.compare(VectorOperators.LT, 0f).or(x.test(VectorOperators.IS_NAN)));
         return r.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.EQ, Float.POSITIVE_INFINITY));
@@ -105,22 +151,19 @@ final class VecReproducible {
 
     /** tanh per lane: an odd polynomial below |x| = 0.625, else 1 - 2 / (e^(2|x|) + 1) with the sign of x. */
     static FloatVector tanh(FloatVector x) {
+        if (INTRINSIC) {
+            return x.lanewise(VectorOperators.TANH);
+        }
         FloatVector ax = x.abs();
         FloatVector z = x.mul(x);
-        FloatVector small = horner(z, -5.70498872745E-3f, 2.06390887954E-2f, -5.37397155531E-2f, 1.33314422036E-1f, -3.33332819422E-1f)
-                .mul(z).fma(x, x).blend(x, x.compare(VectorOperators.EQ, 0f));       // keeps tanh(-0) = -0
+        FloatVector q = z.fma(-5.70498872745E-3f, 2.06390887954E-2f);
+        q = q.fma(z, z.broadcast(-5.37397155531E-2f));
+        q = q.fma(z, z.broadcast(1.33314422036E-1f));
+        q = q.fma(z, z.broadcast(-3.33332819422E-1f));
+        FloatVector small = q.mul(z).fma(x, x).blend(x, x.compare(VectorOperators.EQ, 0f));       // keeps tanh(-0) = -0
         FloatVector big = ax.broadcast(1f).sub(ax.broadcast(2f).div(exp(ax.add(ax)).add(1f)));
         big = big.blend(big.neg(), x.compare(VectorOperators.LT, 0f));
         return small.blend(big, ax.compare(VectorOperators.GE, 0.625f));
-    }
-
-    /** c[0] x^(k-1) + ... + c[k-1], by Horner's rule with one rounding per step (FMA). */
-    private static FloatVector horner(FloatVector x, float... c) {
-        FloatVector p = x.broadcast(c[0]);
-        for (int i = 1; i < c.length; i++) {
-            p = p.fma(x, x.broadcast(c[i]));
-        }
-        return p;
     }
 
     /** The functions no hot kernel needs: per lane, in double by {@link StrictMath}. */
