@@ -122,6 +122,11 @@ public final class FaceEmbedder implements AutoCloseable {
         return embed(FaceImages.decode(encoded));
     }
 
+    /** The embedding of an image file; errors name the file and the reason ({@link FaceImages#read}). */
+    public float[] embed(Path file) throws IOException {
+        return embed(FaceImages.read(file));
+    }
+
     /** The embedding of raw RGB pixel values (0..255, CHW, 3 x 112 x 112). */
     public float[] embedRgb(float[] chw) {
         return embedInputs(List.of(FaceImages.normalizeRgb(chw.clone(), SIZE)))[0];
