@@ -43,6 +43,15 @@ public final class PartialFC extends Module {
         return weight;
     }
 
+    /**
+     * The stream the centres are sampled from (forked from the constructor's generator): its
+     * offset is the sampler's position, saved in checkpoints so that a resumed run samples the
+     * same centres as an uninterrupted one.
+     */
+    public Generator sampler() {
+        return gen;
+    }
+
     public double sampleRate() {
         return sampleRate;
     }

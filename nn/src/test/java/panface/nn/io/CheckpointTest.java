@@ -159,4 +159,50 @@ class CheckpointTest {
             assertTrue(files.noneMatch(p -> p.toString().endsWith(".tmp")), "no temporary file is left behind");
         }
     }
+
+    @Test
+    void namedModulesAndGeneratorsRoundTrip() throws IOException {
+        Path ckpt = dir.resolve("two.safetensors");
+        try (Scope run = Scope.open()) {
+            Sequential backbone = model();
+            Linear head = new Linear(4, 3, false, new Generator(5));
+            Generator data = new Generator(11);
+            Generator sampler = new Generator(12);
+            data.reserve(1000);
+            sampler.nextDouble();
+            Checkpoint.save(ckpt, Map.of("model", backbone, "head", head), null, Map.of("data", data, "sampler", sampler), 7, null);
+            Checkpoint.State st = Checkpoint.load(ckpt);
+            assertEquals(7, st.step());
+            assertEquals(Map.of("data", new Checkpoint.GeneratorState(11, data.offset()), "sampler", new Checkpoint.GeneratorState(12, 1)),
+                    st.generators());
+            Linear head2 = new Linear(4, 3, false, new Generator(6));
+            Generator data2 = new Generator(11);
+            Generator sampler2 = new Generator(12);
+            Checkpoint.restore(st, Map.of("model", model(), "head", head2), null, Map.of("data", data2, "sampler", sampler2));
+            assertArrayEquals(head.weight().data().toDoubleArray(), head2.weight().data().toDoubleArray(), 0.0, "the head's weights");
+            assertEquals(data.offset(), data2.offset());
+            assertEquals(1, sampler2.offset());
+            IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+                    () -> Checkpoint.restore(st, Map.of("teacher", model()), null, Map.of()));
+            assertTrue(missing.getMessage().contains("no module 'teacher'"), missing.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> Checkpoint.restore(st, Map.of(), null, Map.of("data", new Generator(99))));
+            assertThrows(IllegalArgumentException.class, () -> Checkpoint.save(ckpt, Map.of("optim", head), null, Map.of(), 1, null));
+        }
+    }
+
+    @Test
+    void temporaryFilesOfKilledWritersAreRemovedByTheNextSave() throws IOException {
+        Path ckpt = dir.resolve("run.safetensors");
+        // what a writer killed mid-save leaves: its uniquely named temporary file beside the target
+        Path stale1 = Files.write(dir.resolve("run.safetensors4821937.tmp"), new byte[1000]);
+        Path stale2 = Files.write(dir.resolve("run.safetensors77.tmp"), new byte[10]);
+        Path otherTarget = Files.write(dir.resolve("other.safetensors123.tmp"), new byte[10]);
+        Path userFile = Files.write(dir.resolve("run.safetensors.notes.tmp"), new byte[10]);
+        try (Scope run = Scope.open()) {
+            Checkpoint.save(ckpt, model(), null, null, 1, null);
+        }
+        assertTrue(Files.exists(ckpt));
+        assertTrue(Files.notExists(stale1) && Files.notExists(stale2), "stale temporary files of this target are removed");
+        assertTrue(Files.exists(otherTarget) && Files.exists(userFile), "other files are left alone");
+    }
 }
