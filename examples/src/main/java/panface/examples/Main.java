@@ -65,6 +65,9 @@ public final class Main {
         } catch (UsageException e) {
             System.err.println("panface " + cmd.name() + ": " + e.getMessage() + "\n\n" + cmd.usage());
             return 2;
+        } catch (OutOfMemoryError e) {
+            System.err.println("panface " + cmd.name() + ": out of memory (" + e.getMessage() + "); give the JVM more heap, e.g. PANFACE_JAVA_OPTS=-Xmx8g");
+            return 1;
         } catch (Exception e) {
             System.err.println("panface " + cmd.name() + ": " + e.getMessage());
             if (Boolean.getBoolean("panface.stacktrace")) {

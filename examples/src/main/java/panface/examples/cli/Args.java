@@ -23,8 +23,12 @@ public final class Args {
             if (a.startsWith("--") && a.length() > 2) {
                 String name = a.substring(2);
                 int eq = name.indexOf('=');
+                String key = eq >= 0 ? name.substring(0, eq) : name;
+                if (options.containsKey(key)) {
+                    throw new UsageException("option --" + key + " is given twice");
+                }
                 if (eq >= 0) {
-                    options.put(name.substring(0, eq), name.substring(eq + 1));
+                    options.put(key, name.substring(eq + 1));
                 } else if (switches.contains(name)) {
                     options.put(name, "true");
                 } else {
@@ -58,23 +62,56 @@ public final class Args {
         }
     }
 
-    /** A number option, or the default. */
+    /** An int option in [min, max], or the default. */
+    public int getInt(String name, int def, int min, int max) {
+        int v = getInt(name, def);
+        if (v < min || v > max) {
+            throw new UsageException("--" + name + " must be between " + min + " and " + max + ", got " + v);
+        }
+        return v;
+    }
+
+    /** A finite number option, or the default (NaN and the infinities are refused). */
     public double getDouble(String name, double def) {
         String v = get(name, null);
         if (v == null) {
             return def;
         }
+        double d;
         try {
-            return Double.parseDouble(v);
+            d = Double.parseDouble(v);
         } catch (NumberFormatException e) {
             throw new UsageException("--" + name + " expects a number, got '" + v + "'");
         }
+        if (!Double.isFinite(d)) {
+            throw new UsageException("--" + name + " expects a finite number, got '" + v + "'");
+        }
+        return d;
     }
 
-    /** True when a switch was given. */
+    /** A finite number option in [min, max], or the default. */
+    public double getDouble(String name, double def, double min, double max) {
+        double d = getDouble(name, def);
+        if (d < min || d > max) {
+            throw new UsageException("--" + name + " must be between " + min + " and " + max + ", got " + d);
+        }
+        return d;
+    }
+
+    /**
+     * A switch: false when absent, true when given bare ({@code --flip}); an explicit value must be
+     * true or false ({@code --flip=false} turns it off; anything else is refused).
+     */
     public boolean has(String name) {
-        read.add(name);
-        return options.containsKey(name);
+        String v = get(name, null);
+        if (v == null) {
+            return false;
+        }
+        return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new UsageException("--" + name + " is true or false, got '" + v + "'");
+        };
     }
 
     /** Positional arguments. */

@@ -1,6 +1,5 @@
 package panface.examples.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -31,16 +30,16 @@ public final class CompareCommand implements Command {
     public int run(Args args) throws Exception {
         String model = args.get("model", null);
         String arch = args.get("arch", null);
-        int features = args.getInt("features", 512);
+        int features = args.getInt("features", 512, 1, FaceEmbedder.MAX_FEATURES);
         boolean flip = args.has("flip");
-        double threshold = args.getDouble("threshold", 0.3);
+        double threshold = args.getDouble("threshold", 0.3, -1, 1);
         args.finish();
         if (model == null || arch == null || args.positional().size() != 2) {
             throw new UsageException("--model, --arch and exactly two images are required");
         }
         try (FaceEmbedder e = FaceEmbedder.load(arch, Path.of(model), features, flip, 2)) {
-            float[] a = e.embed(Files.readAllBytes(Path.of(args.positional().get(0))));
-            float[] b = e.embed(Files.readAllBytes(Path.of(args.positional().get(1))));
+            float[] a = e.embed(Path.of(args.positional().get(0)));
+            float[] b = e.embed(Path.of(args.positional().get(1)));
             double c = FaceEmbedder.cosine(a, b);
             System.out.printf(Locale.ROOT, "cosine %.4f  %s (threshold %.3f)%n", c, c >= threshold ? "same" : "different", threshold);
         }

@@ -1,6 +1,5 @@
 package panface.examples.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -24,7 +23,7 @@ public final class EmbedCommand implements Command {
                 usage: panface embed --model WEIGHTS --arch ARCH [--features N] [--flip] IMAGE...
                   WEIGHTS  a safetensors or PyTorch file with the backbone's state dict
                   ARCH     vit_t, vit_s, vit_b, vit_l, vit_h, r18, r34, r50, r100, r200, mbf, mbf_large
-                  --features  embedding size (default 512)   --flip  add the mirrored image's embedding
+                  --features  embedding size, 1 to 4096 (default 512)   --flip  add the mirrored image's embedding
                   Images are aligned 112x112 faces (other sizes are resized). Prints one line per image:
                   the file name and the comma-separated L2-normalised embedding.""";
     }
@@ -33,7 +32,7 @@ public final class EmbedCommand implements Command {
     public int run(Args args) throws Exception {
         String model = args.get("model", null);
         String arch = args.get("arch", null);
-        int features = args.getInt("features", 512);
+        int features = args.getInt("features", 512, 1, FaceEmbedder.MAX_FEATURES);
         boolean flip = args.has("flip");
         args.finish();
         if (model == null || arch == null || args.positional().isEmpty()) {
@@ -41,7 +40,7 @@ public final class EmbedCommand implements Command {
         }
         try (FaceEmbedder e = FaceEmbedder.load(arch, Path.of(model), features, flip, 32)) {
             for (String img : args.positional()) {
-                float[] v = e.embed(Files.readAllBytes(Path.of(img)));
+                float[] v = e.embed(Path.of(img));
                 StringBuilder sb = new StringBuilder(img).append('\t');
                 for (int i = 0; i < v.length; i++) {
                     if (i > 0) {

@@ -27,7 +27,8 @@ public final class GoldenCommand implements Command {
                   Runs every *.safetensors golden case in DIR and prints one JSON line per case
                   (max_abs and max_rel per output and gradient) and a summary line.
                   --dtype   the precision to run in (default F64); results are compared to the float64 truth
-                  --device  where to run (default cpu)""";
+                  --device  where to run (default cpu)
+                  Exit code 1 when any case fails to run (status "error"); unsupported cases are reported, not failed.""";
     }
 
     @Override
@@ -57,7 +58,11 @@ public final class GoldenCommand implements Command {
             System.err.println("panface golden: " + dir + " is not a folder");
             return 1;
         }
-        new GoldenRunner(dtype, device).run(dir, System.out);
+        GoldenRunner.Summary summary = new GoldenRunner(dtype, device).run(dir, System.out);
+        if (summary.error() > 0) {
+            System.err.println("panface golden: " + summary.error() + " of " + summary.cases() + " cases failed");
+            return 1;
+        }
         return 0;
     }
 }

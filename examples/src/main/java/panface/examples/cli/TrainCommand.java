@@ -9,7 +9,6 @@ import panface.examples.train.SyntheticFaces;
 import panface.faceloss.Margin;
 import panface.faceloss.PartialFC;
 import panface.nn.ParameterSlab;
-import panface.nn.io.Checkpoint;
 import panface.nn.models.FaceViT;
 import panface.nn.models.ViTConfig;
 import panface.nn.optim.AdamW;
@@ -49,15 +48,21 @@ public final class TrainCommand implements Command {
     public String usage() {
         return """
                 usage: panface train [--steps N] [--identities C] [--batch B] [--dim D] [--depth L] [--lr LR]
-                                     [--sample-rate R] [--seed S] [--log-every K] [--save FILE] [--device cpu|cuda[:N]]
-                                     [--autocast]
+                                     [--sample-rate R] [--seed S] [--log-every K] [--save FILE] [--save-every K]
+                                     [--stop-after K] [--resume FILE] [--device cpu|cuda[:N]] [--autocast]
                   Trains a face ViT (patch 9 on 112x112, D wide, L blocks, 4 heads, 128-d embedding)
                   on generated identities: ArcFace (s=64, m=0.5) over Partial FC sampling, AdamW
                   (weight decay 0.1, none on norms/biases/embeddings), linear warm-up over the first
                   tenth of the steps then linear decay, clipping at 5. Prints loss and accuracy as it
                   goes and the verification accuracy (same/different pairs of new samples) at the end.
                   --log-every prints the loss of every K-th step (and of the first and last). --save
-                  writes a training checkpoint.
+                  writes a training checkpoint (backbone, Partial FC centres, optimizer, generators,
+                  step) at the end and, with --save-every K, every K steps; --stop-after K ends the run
+                  after step K of the N (as a preempted job), saving it, without the final evaluation;
+                  --resume FILE continues a saved run (same options) exactly where it stopped: same
+                  data, sampled centres, schedule and optimizer state. On the CPU with the same thread
+                  count the weights equal an uninterrupted run's bit for bit.
+                  Training stops with exit code 1, saving nothing, when the loss stops being finite.
                   --device trains on a GPU; --autocast runs products and attention in bf16 there
                   (float32 master weights, float32 norms and loss).
                   Defaults: 200 steps, 200 identities, batch 32, dim 64, depth 2, lr 1e-3, rate 0.5, seed 1,
@@ -78,7 +83,16 @@ public final class TrainCommand implements Command {
         String save = args.get("save", null);
         Device device = Device.parse(args.get("device", "cpu"));
         boolean autocast = args.has("autocast");
+        String resume = args.get("resume", null);
+        int saveEvery = args.getInt("save-every", 0, 0, Integer.MAX_VALUE);
+        boolean stopping = args.get("stop-after", null) != null;
+        int stopAfter = args.getInt("stop-after", steps, 1, Integer.MAX_VALUE);
         args.finish();
+        if (save != null) {
+            TrainCheckpoints.checkWritable(Path.of(save));
+        } else if (saveEvery > 0 || stopping) {
+            throw new UsageException("--save-every and --stop-after need --save FILE");
+        }
         if (!Backends.isAvailable(device)) {
             throw new UsageException(device + " cannot be used: " + Backends.unavailableReason(device));
         }
@@ -103,10 +117,20 @@ public final class TrainCommand implements Command {
             // insightface's schedule runs its iteration 0 at the full rate; skipping it makes the
             // first step a warm-up step (lr/warmup) and the ramp reach lr on the warm-up's last step
             LrSchedule schedule = LrSchedule.polynomialWarmup(lr, Math.max(1, steps / 10), steps + 1, 1.0).skip(1);
+            Map<String, String> recipe = TrainCheckpoints.recipe("steps", steps, "identities", classes, "batch", batch, "dim", dim, "depth",
+                    depth, "lr", lr, "sample_rate", rate, "seed", seed, "autocast", autocast);
+            int first = resume == null ? 0 : (int) TrainCheckpoints.resume(Path.of(resume), recipe, vit, fc, opt, data);
+            int last = Math.min(steps, stopAfter);
+            if (last < first) {
+                throw new UsageException("--stop-after " + stopAfter + " is before the checkpoint's step " + first);
+            }
             System.out.printf(Locale.ROOT, "face ViT D=%d depth=%d (%,d parameters), ArcFace s=64 m=0.5 over Partial FC (rate %.2f of %d identities), AdamW, on %s%s%n",
                     dim, depth, vit.numParameters(), rate, classes, device, autocast ? " with bf16 autocast" : "");
             long start = System.nanoTime();
-            for (int step = 0; step < steps; step++) {
+            if (resume != null) {
+                System.out.printf(Locale.ROOT, "resumed %s after step %d of %d%n", resume, first, steps);
+            }
+            for (int step = first; step < last; step++) {
                 try (Scope s = Scope.open()) {
                     long[] y = new long[batch];
                     for (int i = 0; i < batch; i++) {
@@ -119,24 +143,33 @@ public final class TrainCommand implements Command {
                     try (Autocast ac = autocast ? Autocast.enable(DType.BF16, device.kind()) : Autocast.disable()) {
                         loss = fc.loss(vit.forward(x), labels);
                     }
+                    TrainCheckpoints.checkLoss(loss, step, opt.learningRate());
                     loss.backward();
                     GradClip.clipNorm(vit.parameters(), 5.0);
                     opt.step();
                     opt.zeroGrad();
+                    if (save != null && saveEvery > 0 && (step + 1) % saveEvery == 0 && step + 1 < last) {
+                        TrainCheckpoints.save(Path.of(save), recipe, vit, fc, opt, data, step + 1);
+                    }
                     if (step == 0 || (step + 1) % logEvery == 0 || step == steps - 1) {
                         System.out.printf(Locale.ROOT, "step %4d  loss %7.3f  lr %.2e%n", step + 1, loss.item(), opt.learningRate());
                     }
                 }
             }
             double secs = (System.nanoTime() - start) * 1e-9;
-            System.out.printf(Locale.ROOT, "%.1f s, %.0f ms per step (%.1f images/s)%n", secs, 1e3 * secs / steps, steps * batch / secs);
+            int done = Math.max(1, last - first);
+            System.out.printf(Locale.ROOT, "%.1f s, %.0f ms per step (%.1f images/s)%n", secs, 1e3 * secs / done, done * batch / secs);
+            if (save != null) {
+                TrainCheckpoints.save(Path.of(save), recipe, vit, fc, opt, data, last);
+                System.out.println("saved a training checkpoint (step " + last + " of " + steps + ") to " + save);
+            }
+            if (stopping) {
+                System.out.printf(Locale.ROOT, "stopped after step %d of %d%s%n", last, steps, last < steps ? "; continue with --resume " + save : "");
+                return 0;
+            }
             vit.eval();
             System.out.printf(Locale.ROOT, "verification accuracy on new samples: %.1f%% (best threshold over 400 pairs)%n",
                     100 * verification(vit, faces, new Generator(seed + 999), device));
-            if (save != null) {
-                Checkpoint.save(Path.of(save), vit, opt, data, steps, Map.of("recipe", "panface train demo"));
-                System.out.println("saved a training checkpoint to " + save);
-            }
         }
         return 0;
     }

@@ -32,6 +32,8 @@ import panface.tensor.autograd.GradMode;
 public final class FaceEmbedder implements AutoCloseable {
     /** Input side of the face models. */
     public static final int SIZE = 112;
+    /** The largest embedding size {@link #load} accepts (face models use 128 to 512; the last layer grows with it). */
+    public static final int MAX_FEATURES = 4096;
 
     private final Scope scope;
     private final Module model;
@@ -54,6 +56,9 @@ public final class FaceEmbedder implements AutoCloseable {
 
     /** Loads with flip test-time augmentation on or off and a maximum batch per forward pass. */
     public static FaceEmbedder load(String arch, Path weights, int numFeatures, boolean flip, int maxBatch) throws IOException {
+        if (numFeatures < 1 || numFeatures > MAX_FEATURES) {
+            throw new IllegalArgumentException("the embedding size must be between 1 and " + MAX_FEATURES + ", got " + numFeatures);
+        }
         Map<String, Tensor>[] state = new Map[1];
         Scope scope = Scope.detached();
         try {

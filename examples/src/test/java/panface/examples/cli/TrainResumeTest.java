@@ -1,0 +1,117 @@
+package panface.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import panface.examples.Main;
+import panface.tensor.Scope;
+import panface.tensor.io.Safetensors;
+
+/**
+ * train --stop-after K then --resume continues the same run. Bit for bit only where the JIT cannot
+ * change the rounding: with C2, the Vector API's exp (the bundled SVML library; 1 ulp off the
+ * interpreter's Math.exp on about 4% of inputs) and float lane reductions (another summation order
+ * than the interpreter's on about half of 8-lane sums) give other bits once a kernel is compiled,
+ * so two identical runs in fresh JVMs already differ after their first steps. C1 does not
+ * intrinsify the Vector API, so with -XX:TieredStopAtLevel=1 interpreted and compiled kernels
+ * agree: that is where resuming is checked bit for bit, in child JVMs on one thread.
+ */
+class TrainResumeTest {
+    private static final List<String> RUN = List.of("train", "--identities", "10", "--batch", "4", "--dim", "8", "--depth", "1");
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private PrintStream oldOut;
+    private PrintStream oldErr;
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void capture() {
+        oldOut = System.out;
+        oldErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setOut(oldOut);
+        System.setErr(oldErr);
+    }
+
+    private static List<String> args(int steps, String... extra) {
+        List<String> a = new ArrayList<>(RUN);
+        a.addAll(List.of("--steps", Integer.toString(steps)));
+        a.addAll(List.of(extra));
+        return a;
+    }
+
+    /** Runs the app in a fresh JVM on one thread with only C1 (so kernels round the same interpreted and compiled). */
+    private static void child(List<String> args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (!a.startsWith("-javaagent") && !a.startsWith("-agentlib") && !a.startsWith("-XX:TieredStopAtLevel")) {
+                cmd.add(a);
+            }
+        }
+        cmd.addAll(List.of("-XX:TieredStopAtLevel=1", "-Dpanface.threads=1", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(args);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "child finished");
+        assertEquals(0, p.exitValue(), String.join(" ", args) + "\n" + output);
+    }
+
+    @Test
+    void aResumedRunEqualsAnUninterruptedOneBitForBit() throws Exception {
+        int steps = 3;
+        Path straight = dir.resolve("straight.safetensors");
+        child(args(steps, "--save", straight.toString(), "--stop-after", Integer.toString(steps)));
+        byte[] expected = Files.readAllBytes(straight);
+        for (int k = 1; k < steps; k++) {
+            Path resumed = dir.resolve("resumed" + k + ".safetensors");
+            child(args(steps, "--save", resumed.toString(), "--stop-after", Integer.toString(k)));
+            child(args(steps, "--save", resumed.toString(), "--resume", resumed.toString(), "--stop-after", Integer.toString(steps)));
+            assertArrayEquals(expected, Files.readAllBytes(resumed), "stopped after step " + k + " of " + steps + " and resumed");
+        }
+    }
+
+    @Test
+    void theCheckpointHoldsTheWholeRunAndTheRecipeMustMatch() throws Exception {
+        Path straight = dir.resolve("straight.safetensors");
+        Path resumed = dir.resolve("resumed.safetensors");
+        assertEquals(0, Main.run(args(2, "--save", straight.toString(), "--stop-after", "2").toArray(String[]::new)), err.toString());
+        assertEquals(0, Main.run(args(2, "--save", resumed.toString(), "--stop-after", "1").toArray(String[]::new)), err.toString());
+        assertTrue(out.toString().contains("stopped after step 1 of 2; continue with --resume " + resumed), out.toString());
+        assertEquals(2, Main.run(args(2, "--lr", "0.002", "--resume", resumed.toString()).toArray(String[]::new)));
+        assertTrue(err.toString().contains("was saved by a different run: --lr 0.002 (checkpoint: 0.001)"), err.toString());
+        assertEquals(0, Main.run(args(2, "--save", resumed.toString(), "--resume", resumed.toString(), "--stop-after", "2")
+                .toArray(String[]::new)), err.toString());
+        assertTrue(out.toString().contains("resumed " + resumed + " after step 1 of 2"), out.toString());
+        try (Scope s = Scope.open(); Safetensors.Reader a = Safetensors.open(straight); Safetensors.Reader b = Safetensors.open(resumed)) {
+            assertEquals(a.metadata(), b.metadata(), "step, data and sampler generator positions, recipe");
+            assertEquals("2", a.metadata().get("step"));
+            assertTrue(a.metadata().containsKey("generator.sampler.offset") && a.metadata().containsKey("generator.data.offset"), a.metadata().toString());
+            assertEquals(a.names(), b.names());
+            assertTrue(a.names().contains("head.weight"), "the Partial FC class centres are saved: " + a.names());
+            assertEquals(2L, b.tensor("optim.step").toLongArray()[0]);
+        }
+    }
+}
