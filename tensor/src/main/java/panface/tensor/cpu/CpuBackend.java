@@ -111,14 +111,16 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
-        if (!VecElementwise.binary(op, a, b, out)) {
+        if (!VecElementwise.binary(op, a, b, out) && !SelectKernels.compare(op, a, b, out)) {
             RefKernels.binary(op, a, b, out);
         }
     }
 
     @Override
     public void where(Tensor cond, Tensor a, Tensor b, Tensor out) {
-        RefKernels.where(cond, a, b, out);
+        if (!SelectKernels.where(cond, a, b, out)) {
+            RefKernels.where(cond, a, b, out);
+        }
     }
 
     // ---- reductions ---------------------------------------------------------------------------

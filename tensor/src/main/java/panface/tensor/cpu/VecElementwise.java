@@ -114,21 +114,27 @@ final class VecElementwise {
     }
 
     private static boolean binaryRows(BinaryOp op, Tensor a, Tensor b, Tensor out) {
-        int sa = a.stride(-1);
-        int sb = b.stride(-1);
-        if ((sa != 0 && sa != 1) || (sb != 0 && sb != 1)) {
+        if ((a.stride(-1) != 0 && a.stride(-1) != 1) || (b.stride(-1) != 0 && b.stride(-1) != 1)) {
+            return false;
+        }
+        if (out.numel() == 0) {
+            return true;
+        }
+        // rows over the merged layout: a broadcast over (H, W) is one row of H * W, not H rows of W
+        // (longer vector loops, and one start offset per long row rather than per short one)
+        Rows.Layout l = Rows.layout(out.shape(), new int[][] {a.strides(), b.strides()}, new int[] {a.offset(), b.offset()});
+        if (l == null) {
             return false;
         }
         float[] as = data(a);
         float[] bs = data(b);
         float[] os = data(out);
-        int cols = out.size(-1);
-        int rows = cols == 0 ? 0 : out.numel() / cols;
-        if (rows == 0) {
-            return true;
-        }
-        int[] aRow = rowOffsets(a, rows);
-        int[] bRow = rowOffsets(b, rows);
+        int[] aRow = l.starts()[0];
+        int[] bRow = l.starts()[1];
+        int sa = l.lastStrides()[0];
+        int sb = l.lastStrides()[1];
+        int cols = l.cols();
+        int rows = out.numel() / cols;
         int oo = out.offset();
         Parallel.forRange(rows, Math.max(1, GRAIN / Math.max(1, cols)), (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
@@ -138,27 +144,19 @@ final class VecElementwise {
         return true;
     }
 
-    /** Storage offset of the first element of each row (all dims but the last). */
-    private static int[] rowOffsets(Tensor t, int rows) {
-        int r = t.dim();
-        int[] shape = java.util.Arrays.copyOf(t.shape(), r - 1);
-        int[] strides = java.util.Arrays.copyOf(t.strides(), r - 1);
-        return Strided.offsets(shape, strides, t.offset());
-    }
-
     // Three loops rather than one with "broadcast or load" choices inside: a vector that is either
     // a loop invariant or a fresh load is a phi of two vector values, which C2 boxes (an allocation
-    // per iteration); separate loops keep every vector in registers.
+    // per iteration); separate loops keep every vector in registers. Broadcast operands are passed
+    // as floats: a vector argument of a call C2 does not inline is boxed, once per row.
     private static void row(BinaryOp op, float[] as, int ao, int sa, float[] bs, int bo, int sb, float[] os, int oo, int n) {
         if (sa == 1 && sb == 1) {
             rowVV(op, as, ao, bs, bo, os, oo, n);
         } else if (sa == 1) {
-            rowVS(op, as, ao, FloatVector.broadcast(S, bs[bo]), os, oo, n);
+            rowVS(op, as, ao, bs[bo], os, oo, n);
         } else if (sb == 1) {
-            rowSV(op, FloatVector.broadcast(S, as[ao]), bs, bo, os, oo, n);
+            rowSV(op, as[ao], bs, bo, os, oo, n);
         } else {
-            FloatVector v = apply(op, FloatVector.broadcast(S, as[ao]), FloatVector.broadcast(S, bs[bo]));
-            java.util.Arrays.fill(os, oo, oo + n, v.lane(0));
+            java.util.Arrays.fill(os, oo, oo + n, (float) ScalarMath.apply(op, as[ao], bs[bo]));
         }
     }
 
@@ -193,27 +191,112 @@ final class VecElementwise {
         }
     }
 
-    private static void rowVS(BinaryOp op, float[] as, int ao, FloatVector y, float[] os, int oo, int n) {
+    // The operation is chosen outside the loops (as in rowVV): apply()'s switch inside a loop
+    // leaves C2 a phi of vectors from several branches, which it boxes, one allocation per vector
+    // (a broadcast multiply such as PReLU's x * slope allocated more than its output). Each branch
+    // broadcasts its own operand: one created before the switch escapes through whichever branch
+    // C2 does not inline and is boxed on every call.
+    private static void rowVS(BinaryOp op, float[] as, int ao, float ys, float[] os, int oo, int n) {
         int i = 0;
         int up = S.loopBound(n);
-        for (; i < up; i += L) {
-            apply(op, FloatVector.fromArray(S, as, ao + i), y).intoArray(os, oo + i);
+        switch (op) {
+            case ADD -> {
+                FloatVector y = FloatVector.broadcast(S, ys);
+                for (; i < up; i += L) {
+                    FloatVector.fromArray(S, as, ao + i).add(y).intoArray(os, oo + i);
+                }
+            }
+            case SUB -> {
+                FloatVector y = FloatVector.broadcast(S, ys);
+                for (; i < up; i += L) {
+                    FloatVector.fromArray(S, as, ao + i).sub(y).intoArray(os, oo + i);
+                }
+            }
+            case MUL -> {
+                FloatVector y = FloatVector.broadcast(S, ys);
+                for (; i < up; i += L) {
+                    FloatVector.fromArray(S, as, ao + i).mul(y).intoArray(os, oo + i);
+                }
+            }
+            case DIV -> {
+                FloatVector y = FloatVector.broadcast(S, ys);
+                for (; i < up; i += L) {
+                    FloatVector.fromArray(S, as, ao + i).div(y).intoArray(os, oo + i);
+                }
+            }
+            case MAX -> {
+                FloatVector y = FloatVector.broadcast(S, ys);
+                for (; i < up; i += L) {
+                    nanMax(FloatVector.fromArray(S, as, ao + i), y).intoArray(os, oo + i);
+                }
+            }
+            case MIN -> {
+                FloatVector y = FloatVector.broadcast(S, ys);
+                for (; i < up; i += L) {
+                    nanMin(FloatVector.fromArray(S, as, ao + i), y).intoArray(os, oo + i);
+                }
+            }
+            default -> {
+                FloatVector y = FloatVector.broadcast(S, ys);
+                for (; i < up; i += L) {
+                    apply(op, FloatVector.fromArray(S, as, ao + i), y).intoArray(os, oo + i);
+                }
+            }
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            apply(op, FloatVector.fromArray(S, as, ao + i, m), y).intoArray(os, oo + i, m);
+        for (; i < n; i++) {
+            os[oo + i] = (float) ScalarMath.apply(op, as[ao + i], ys);
         }
     }
 
-    private static void rowSV(BinaryOp op, FloatVector x, float[] bs, int bo, float[] os, int oo, int n) {
+    private static void rowSV(BinaryOp op, float xs, float[] bs, int bo, float[] os, int oo, int n) {
         int i = 0;
         int up = S.loopBound(n);
-        for (; i < up; i += L) {
-            apply(op, x, FloatVector.fromArray(S, bs, bo + i)).intoArray(os, oo + i);
+        switch (op) {
+            case ADD -> {
+                FloatVector x = FloatVector.broadcast(S, xs);
+                for (; i < up; i += L) {
+                    x.add(FloatVector.fromArray(S, bs, bo + i)).intoArray(os, oo + i);
+                }
+            }
+            case SUB -> {
+                FloatVector x = FloatVector.broadcast(S, xs);
+                for (; i < up; i += L) {
+                    x.sub(FloatVector.fromArray(S, bs, bo + i)).intoArray(os, oo + i);
+                }
+            }
+            case MUL -> {
+                FloatVector x = FloatVector.broadcast(S, xs);
+                for (; i < up; i += L) {
+                    x.mul(FloatVector.fromArray(S, bs, bo + i)).intoArray(os, oo + i);
+                }
+            }
+            case DIV -> {
+                FloatVector x = FloatVector.broadcast(S, xs);
+                for (; i < up; i += L) {
+                    x.div(FloatVector.fromArray(S, bs, bo + i)).intoArray(os, oo + i);
+                }
+            }
+            case MAX -> {
+                FloatVector x = FloatVector.broadcast(S, xs);
+                for (; i < up; i += L) {
+                    nanMax(x, FloatVector.fromArray(S, bs, bo + i)).intoArray(os, oo + i);
+                }
+            }
+            case MIN -> {
+                FloatVector x = FloatVector.broadcast(S, xs);
+                for (; i < up; i += L) {
+                    nanMin(x, FloatVector.fromArray(S, bs, bo + i)).intoArray(os, oo + i);
+                }
+            }
+            default -> {
+                FloatVector x = FloatVector.broadcast(S, xs);
+                for (; i < up; i += L) {
+                    apply(op, x, FloatVector.fromArray(S, bs, bo + i)).intoArray(os, oo + i);
+                }
+            }
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            apply(op, x, FloatVector.fromArray(S, bs, bo + i, m)).intoArray(os, oo + i, m);
+        for (; i < n; i++) {
+            os[oo + i] = (float) ScalarMath.apply(op, xs, bs[bo + i]);
         }
     }
 

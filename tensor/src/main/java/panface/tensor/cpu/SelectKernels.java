@@ -1,0 +1,143 @@
+package panface.tensor.cpu;
+
+import panface.tensor.DType;
+import panface.tensor.Tensor;
+import panface.tensor.backend.BinaryOp;
+
+/**
+ * Float32 comparisons into BOOL and where(cond, a, b) into float32, row by row over operands whose
+ * last dimension, after merging the dimensions their layouts allow ({@link Rows#layout}), is
+ * contiguous or broadcast (stride 1 or 0; the other dimensions any strides).
+ * The reference kernels copy every operand into a double[] (or long[]) through an int[] of
+ * element offsets, about 40 bytes of garbage per output element: PReLU, which is where(x > 0,
+ * x, slope * x), made an embedding of a small MobileFaceNet allocate hundreds of megabytes.
+ * Results are the reference's: float comparisons are exact in double, and where only selects.
+ */
+final class SelectKernels {
+    private static final int GRAIN = 1 << 14;
+
+    private SelectKernels() {
+    }
+
+    /** a op b for a comparison op on float32 operands into a contiguous BOOL output; false when not applicable. */
+    static boolean compare(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        if (op.ordinal() < BinaryOp.EQ.ordinal() || op.ordinal() > BinaryOp.GE.ordinal() || a.dtype() != DType.F32
+                || b.dtype() != DType.F32 || out.dtype() != DType.BOOL || !rowsApply(out, a, b)) {
+            return false;
+        }
+        Rows.Layout l = layout(out, a, b);
+        if (l == null) {
+            return false;
+        }
+        float[] as = storage(a).floats();
+        float[] bs = storage(b).floats();
+        byte[] os = storage(out).bools();
+        int sa = l.lastStrides()[0];
+        int sb = l.lastStrides()[1];
+        forRows(out, l, (offsets, o, n) -> {
+            int ao = offsets[0];
+            int bo = offsets[1];
+            for (int j = 0; j < n; j++) {
+                os[o + j] = test(op, as[ao + j * sa], bs[bo + j * sb]) ? (byte) 1 : (byte) 0;
+            }
+        });
+        return true;
+    }
+
+    private static boolean test(BinaryOp op, float x, float y) {
+        return switch (op) {
+            case EQ -> x == y;
+            case NE -> x != y;
+            case LT -> x < y;
+            case LE -> x <= y;
+            case GT -> x > y;
+            case GE -> x >= y;
+            default -> throw new IllegalStateException(op.name());
+        };
+    }
+
+    /** cond ? a : b with a BOOL condition and float32 values into a contiguous float32 output; false when not applicable. */
+    static boolean where(Tensor cond, Tensor a, Tensor b, Tensor out) {
+        if (cond.dtype() != DType.BOOL || a.dtype() != DType.F32 || b.dtype() != DType.F32 || out.dtype() != DType.F32
+                || !rowsApply(out, cond, a, b)) {
+            return false;
+        }
+        Rows.Layout l = layout(out, cond, a, b);
+        if (l == null) {
+            return false;
+        }
+        byte[] cs = storage(cond).bools();
+        float[] as = storage(a).floats();
+        float[] bs = storage(b).floats();
+        float[] os = storage(out).floats();
+        int sc = l.lastStrides()[0];
+        int sa = l.lastStrides()[1];
+        int sb = l.lastStrides()[2];
+        forRows(out, l, (offsets, o, n) -> {
+            int co = offsets[0];
+            int ao = offsets[1];
+            int bo = offsets[2];
+            for (int j = 0; j < n; j++) {
+                os[o + j] = cs[co + j * sc] != 0 ? as[ao + j * sa] : bs[bo + j * sb];
+            }
+        });
+        return true;
+    }
+
+    private static CpuStorage storage(Tensor t) {
+        return (CpuStorage) t.storage();
+    }
+
+    /** A contiguous, non-scalar output and inputs of its shape whose last stride is 0 or 1. */
+    private static boolean rowsApply(Tensor out, Tensor... in) {
+        if (!out.isContiguous() || out.dim() == 0 || !(out.storage() instanceof CpuStorage)) {
+            return false;
+        }
+        for (Tensor t : in) {
+            if (t.dim() != out.dim() || !java.util.Arrays.equals(t.shape(), out.shape()) || !(t.storage() instanceof CpuStorage)) {
+                return false;
+            }
+            int s = t.stride(-1);
+            if (s != 0 && s != 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @FunctionalInterface
+    private interface RowBody {
+        void run(int[] inputOffsets, int outOffset, int n);
+    }
+
+    /** The inputs' rows over their merged layout (the output is contiguous, so its row r starts at r * cols). */
+    private static Rows.Layout layout(Tensor out, Tensor... in) {
+        int[][] strides = new int[in.length][];
+        int[] offsets = new int[in.length];
+        for (int k = 0; k < in.length; k++) {
+            strides[k] = in[k].strides();
+            offsets[k] = in[k].offset();
+        }
+        return Rows.layout(out.shape(), strides, offsets);
+    }
+
+    /** Runs body on each row of the output, in parallel over rows. */
+    private static void forRows(Tensor out, Rows.Layout l, RowBody body) {
+        int cols = l.cols();
+        int rows = cols == 0 ? 0 : out.numel() / cols;
+        if (rows == 0) {
+            return;
+        }
+        int[][] starts = l.starts();
+        int oo = out.offset();
+        Parallel.forRange(rows, Math.max(1, GRAIN / Math.max(1, cols)), (lo, hi) -> {
+            int[] offsets = new int[starts.length];
+            for (int r = lo; r < hi; r++) {
+                for (int k = 0; k < starts.length; k++) {
+                    offsets[k] = starts[k][r];
+                }
+                body.run(offsets, oo + r * cols, cols);
+            }
+        });
+    }
+}
