@@ -17,7 +17,7 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * Turns aligned face images into the model's input: RGB, CHW, (x/255 - 0.5)/0.5, as insightface
  * trains and evaluates. Pixel values are the stored ones, as OpenCV's imread gives them (gray
  * replicated to R = G = B, 16-bit samples cut to their top 8 bits, CMYK converted as OpenCV does,
- * alpha ignored; see {@link StoredRgb}), never colour-managed. Images that are not size x size
+ * alpha ignored; the rules are in StoredRgb), never colour-managed. Images that are not size x size
  * are resized bilinearly with OpenCV's INTER_LINEAR pixel-centre convention; faces should be
  * aligned beforehand (five-point similarity transform to the ArcFace template).
  *

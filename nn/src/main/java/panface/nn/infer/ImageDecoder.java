@@ -15,8 +15,8 @@ import javax.imageio.stream.ImageInputStream;
 /**
  * Decodes the first image of a stream with two guards the plain {@code ImageIO.read} lacks: the
  * dimensions are read from the header first and an image of more than a given number of pixels
- * is refused before anything is allocated (a small PNG can declare 20000 x 20000 pixels and
- * decode to gigabytes), and the decoder's warnings (a JPEG cut short is filled with gray and
+ * is refused before anything is allocated (a small, highly compressed PNG can declare a size
+ * that decodes to gigabytes), and the decoder's warnings (a JPEG cut short is filled with gray and
  * only a "premature end of data" warning tells) make the decode fail unless accepted.
  */
 final class ImageDecoder {

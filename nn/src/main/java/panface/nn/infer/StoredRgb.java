@@ -12,8 +12,7 @@ import java.awt.image.Raster;
  * gives them (the reader of insightface's training and evaluation data), read from the raster
  * with no colour management. {@link BufferedImage#getRGB} would instead convert from the image's
  * colour space to sRGB: a gray PNG or JPEG is a linear-gray image to Java 2D, so getRGB raises its
- * gray levels with the sRGB curve (20 becomes 79), and a CMYK JPEG goes through a profile
- * conversion. Rules:
+ * gray levels with the sRGB curve, and a CMYK JPEG goes through a profile conversion. Rules:
  * <ul>
  * <li>gray: R = G = B = the stored value;</li>
  * <li>palette: the palette entry;</li>
@@ -25,7 +24,7 @@ import java.awt.image.Raster;
  * colours are divided by alpha first;</li>
  * <li>CMYK (Java 2D holds ink amounts, 0 = no ink, for every 4-channel JPEG, Adobe-inverted or
  * YCCK alike): OpenCV's conversion of the stored (inverted) bytes c' = 255 - c and k' = 255 - k,
- * R = k' - ((255 - c') * k' >> 8); PIL's (255 - c)(255 - k) / 255 differs by at most one level;</li>
+ * R = k' - ((255 - c') * k' >> 8); PIL's (255 - c)(255 - k) / 255 differs by less than two levels;</li>
  * <li>anything else (other colour spaces, floating-point samples): Java 2D's conversion to sRGB.</li>
  * </ul>
  */

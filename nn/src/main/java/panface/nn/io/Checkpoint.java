@@ -20,7 +20,7 @@ import panface.tensor.random.Generator;
  * "generator_offset") and free-form recipe entries. Restoring it and continuing gives the same
  * bits as never stopping (on the CPU backend, with the same number of threads).
  *
- * <p>Writes are atomic ({@link CheckpointFiles}): a temporary file in the same folder, fsync,
+ * <p>Writes are atomic (CheckpointFiles): a temporary file in the same folder, fsync,
  * rename, fsync of the folder; a crash or kill mid-write leaves the previous checkpoint intact,
  * and the temporary files a killed writer left are removed by the next save to the same path.
  */

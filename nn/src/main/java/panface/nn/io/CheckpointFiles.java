@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * uniquely named temporary file beside the target (name + digits + ".tmp"), fsyncs it, renames it
  * over the target and deletes it on failure; this adds what a killed process cannot do itself:
  * before each save, temporary files of the same target that an earlier, killed writer left are
- * deleted (they are 10-100 MB each); on a normal JVM shutdown (SIGTERM, Ctrl-C) the temporary file
+ * deleted (each is as large as a checkpoint); on a normal JVM shutdown (SIGTERM, Ctrl-C) the temporary file
  * of a save in progress is deleted; after the rename the folder is fsynced so that the new
  * directory entry survives a power loss (where the OS allows opening a folder; elsewhere, such
  * as Windows, that step is skipped). One writer per target path at a time.

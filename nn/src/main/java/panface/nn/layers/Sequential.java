@@ -38,8 +38,7 @@ public final class Sequential extends Module implements Layer {
      * Applies the layers in order. When nothing is recorded for backward (see
      * {@link #freeingIntermediates}), each layer's intermediate tensors are freed when it returns
      * and each layer's output once the next layer has consumed it, so an inference holds about
-     * one layer's activations at a time rather than all of them (a MobileFaceNet embedding at
-     * batch 1 held 169 MB until its scope closed).
+     * one layer's activations at a time rather than all of them until the caller's scope closes.
      */
     @Override
     public Tensor forward(Tensor x) {

@@ -9,8 +9,8 @@ import panface.tensor.backend.BinaryOp;
  * last dimension, after merging the dimensions their layouts allow ({@link Rows#layout}), is
  * contiguous or broadcast (stride 1 or 0; the other dimensions any strides).
  * The reference kernels copy every operand into a double[] (or long[]) through an int[] of
- * element offsets, about 40 bytes of garbage per output element: PReLU, which is where(x > 0,
- * x, slope * x), made an embedding of a small MobileFaceNet allocate hundreds of megabytes.
+ * element offsets, several times the output's size in garbage: PReLU, which is where(x > 0, x,
+ * slope * x), made the embeddings of a small MobileFaceNet mostly garbage collection.
  * Results are the reference's: float comparisons are exact in double, and where only selects.
  */
 final class SelectKernels {
