@@ -24,13 +24,10 @@ import panface.tensor.Scope;
 import panface.tensor.io.Safetensors;
 
 /**
- * train --stop-after K then --resume continues the same run. Bit for bit only where the JIT cannot
- * change the rounding: with C2, the Vector API's exp (the bundled SVML library; 1 ulp off the
- * interpreter's Math.exp on about 4% of inputs) and float lane reductions (another summation order
- * than the interpreter's on about half of 8-lane sums) give other bits once a kernel is compiled,
- * so two identical runs in fresh JVMs already differ after their first steps. C1 does not
- * intrinsify the Vector API, so with -XX:TieredStopAtLevel=1 interpreted and compiled kernels
- * agree: that is where resuming is checked bit for bit, in child JVMs on one thread.
+ * train --stop-after K then --resume continues the same run, bit for bit: the uninterrupted run
+ * and each stopped and resumed one run in fresh JVMs under the default JIT (cold kernels, then
+ * compiled ones at different points of each run) with the same thread count, and their
+ * checkpoints must be byte-identical.
  */
 class TrainResumeTest {
     private static final List<String> RUN = List.of("train", "--identities", "10", "--batch", "4", "--dim", "8", "--depth", "1");
@@ -62,16 +59,16 @@ class TrainResumeTest {
         return a;
     }
 
-    /** Runs the app in a fresh JVM on one thread with only C1 (so kernels round the same interpreted and compiled). */
+    /** Runs the app in a fresh JVM with this JVM's flags and thread count. */
     private static void child(List<String> args) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (!a.startsWith("-javaagent") && !a.startsWith("-agentlib") && !a.startsWith("-XX:TieredStopAtLevel")) {
+            if (!a.startsWith("-javaagent") && !a.startsWith("-agentlib")) {
                 cmd.add(a);
             }
         }
-        cmd.addAll(List.of("-XX:TieredStopAtLevel=1", "-Dpanface.threads=1", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(List.of("-Dpanface.threads=" + panface.tensor.cpu.Parallel.threads(), "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(args);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
