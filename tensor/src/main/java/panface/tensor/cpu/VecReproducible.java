@@ -34,6 +34,8 @@ final class VecReproducible {
     private static final float LN2_LO = 1.428606765330187045e-06f;
     // beyond these e^x is infinite, or below half the smallest subnormal: the clamped argument
     // rounds to the same result, so no lane needs patching afterwards
+    private static final FloatVector MINUS_LN2_HI = FloatVector.broadcast(S, -LN2_HI);
+    private static final FloatVector MINUS_LN2_LO = FloatVector.broadcast(S, -LN2_LO);
     private static final float EXP_HI = 89f;
     private static final float EXP_LO = -104f;
     private static final float SQRT_HALF = 0.707106781186547524f;
@@ -98,19 +100,19 @@ final class VecReproducible {
         // n = round(x / ln2): adding 1.5 * 2^23 leaves n in the low bits of t
         FloatVector t = xc.fma(LOG2E, ROUND);
         FloatVector n = t.sub(ROUND);
-        FloatVector r = n.fma(n.broadcast(-LN2_LO), xc.sub(n.mul(LN2_HI)));   // n ln2_hi is exact: n has 8 bits, ln2_hi 16
-        FloatVector p = r.fma(1.9875691500E-4f, 1.3981999507E-3f);
-        p = p.fma(r, r.broadcast(8.3334519073E-3f));
-        p = p.fma(r, r.broadcast(4.1665795894E-2f));
-        p = p.fma(r, r.broadcast(1.6666665459E-1f));
-        p = p.fma(r, r.broadcast(5.0000001201E-1f));
-        FloatVector y = p.fma(r.mul(r), r).add(1f);
+        FloatVector r = n.fma(MINUS_LN2_LO, n.fma(MINUS_LN2_HI, xc));    // n ln2_hi is exact: n has 8 bits, ln2_hi 16
+        // e^r = 1 + r + r^2 P(r), P by Estrin's scheme (fewer operations than Horner's, which the
+        // JIT's inlining budget of the kernels that call this counts)
+        FloatVector r2 = r.mul(r);
+        FloatVector p = r.fma(1.9875691500E-4f, 1.3981999507E-3f).fma(r2, r.fma(8.3334519073E-3f, 4.1665795894E-2f))
+                .fma(r2, r.fma(1.6666665459E-1f, 5.0000001201E-1f));
+        FloatVector y = p.fma(r2, r).add(1f);
         // 2^n as 2^n1 2^(n - n1), n1 = n/2 rounded: each factor a normal float for n in [-150, 128],
         // so the first product is exact and only the second rounds (to a subnormal or to infinity);
-        // the exponent fields come from the rounding trick's bits
-        IntVector n1 = n.fma(0.5f, ROUND).reinterpretAsInts().sub(ROUND_BITS);
-        IntVector n2 = t.reinterpretAsInts().sub(ROUND_BITS).sub(n1);
-        return y.mul(n1.add(127).mul(1 << 23).reinterpretAsFloats()).mul(n2.add(127).mul(1 << 23).reinterpretAsFloats());
+        // the exponents come from the rounding trick's bits (those of t hold n, of u n1)
+        IntVector tb = t.reinterpretAsInts();
+        IntVector ub = n.fma(0.5f, ROUND).reinterpretAsInts();
+        return y.mul(ub.add(127 - ROUND_BITS).mul(1 << 23).reinterpretAsFloats()).mul(tb.sub(ub).add(127).mul(1 << 23).reinterpretAsFloats());
     }
 
     /** The natural log per lane: x = m 2^e with m in [sqrt(1/2), sqrt(2)), log(m) by a polynomial in m - 1. */
