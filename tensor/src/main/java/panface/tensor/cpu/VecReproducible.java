@@ -8,21 +8,20 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector math that rounds the same way whatever the JIT has done with the calling code, so a
- * kernel gives the same bits on its first call (interpreted) and its millionth (compiled).
+ * The vector kernels' exp, log, tanh, sin, cos, acos, pow and lane sums, in two modes.
  *
- * <p>The Vector API's own transcendental operators (EXP, LOG, TANH, SIN, POW, ...) are
- * intrinsics in compiled code and per-lane {@code Math} calls elsewhere, and the two differ in
- * the last bit; its floating-point {@code reduceLanes(ADD)} may add in any order. So a training
- * run's numbers depended on which methods the compiler had reached. Here:
- * <ul>
- * <li>exp, log and tanh are polynomial (Cephes' single-precision forms, within 2 ulp over the
- * whole range) and built from additions, multiplications, FMAs, comparisons and bit operations
- * only, which every tier rounds identically;</li>
- * <li>sin, cos, acos and pow, which no hot kernel uses, are computed per lane by
- * {@link StrictMath} in double and rounded to float once (correctly rounded in almost every case);</li>
- * <li>{@link #sum} adds the lanes in one fixed tree.</li>
- * </ul>
+ * <p>By default they are the Vector API's operators: fast, but they round differently once the
+ * JIT has compiled the calling code (intrinsics there, per-lane {@code Math} calls before), and a
+ * float {@code reduceLanes(ADD)} may add in any order; so a run's last bits depend on which
+ * methods the compiler had reached.
+ *
+ * <p>With {@code -Dpanface.cpu.reproducible=true} every tier rounds the same way, and the same
+ * seed, data and thread count give the same bits: exp, log and tanh are polynomials (Cephes'
+ * single-precision forms, within 2 ulp over the whole range) built from additions,
+ * multiplications, FMAs, comparisons and bit operations only; sin, cos, acos and pow are computed
+ * per lane by {@link StrictMath} in double and rounded once; lanes are summed in one fixed tree.
+ * It costs speed where kernels are made of exponentials (softmax, the margin softmax, GELU's
+ * derivative), and the JIT inlines the polynomials less readily than its own intrinsics.
  */
 final class VecReproducible {
     private static final VectorSpecies<Float> S = VecMath.S;
@@ -48,12 +47,8 @@ final class VecReproducible {
     private static final VectorShuffle<Float> FOLD_2 = fold(2);
     private static final VectorShuffle<Float> FOLD_1 = fold(1);
 
-    /**
-     * {@code -Dpanface.cpu.intrinsicMath=true} takes exp, log, tanh and the lane sums from the
-     * Vector API's operators instead: faster (exp by about a third), but results then depend on
-     * the JIT's state.
-     */
-    static final boolean INTRINSIC = Boolean.getBoolean("panface.cpu.intrinsicMath");
+    /** {@code -Dpanface.cpu.reproducible=true}: the JIT-independent forms (see the class comment). */
+    static final boolean ENABLED = Boolean.getBoolean("panface.cpu.reproducible");
 
     private VecReproducible() {
     }
@@ -62,11 +57,13 @@ final class VecReproducible {
         return VectorShuffle.iota(S, w % L, 1, true);
     }
 
-    /** The sum of the lanes, always added in the same tree (lane i + w joins lane i, w = L/2, ..., 1). */
+    /** The sum of the lanes. */
     static float sum(FloatVector v) {
-        if (INTRINSIC) {
-            return v.reduceLanes(VectorOperators.ADD);
-        }
+        return ENABLED ? treeSum(v) : v.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** The sum of the lanes, always added in the same tree (lane i + w joins lane i, w = L/2, ..., 1). */
+    static float treeSum(FloatVector v) {
         if (L > 16) {
             throw new UnsupportedOperationException("vectors of more than 16 floats");
         }
@@ -85,17 +82,18 @@ final class VecReproducible {
         return v.lane(0);
     }
 
+    /** e^x per lane. */
+    static FloatVector exp(FloatVector x) {
+        return ENABLED ? expPolynomial(x) : x.lanewise(VectorOperators.EXP);
+    }
+
     /**
      * e^x per lane: x = n ln2 + r with |r| &lt;= ln2/2, e^r by a degree-7 polynomial, then scaled
-     * by 2^n in two exact steps. One method small enough for the JIT to inline into a hot loop
-     * (a vector that crosses a call the JIT did not inline is boxed on the heap, several times
-     * slower than the arithmetic): kernels keep their loops in methods of their own for the same
-     * reason.
+     * by 2^n in two exact steps. Few operations, for the JIT's inlining budget (a vector that
+     * crosses a call the JIT did not inline is boxed on the heap, several times slower than the
+     * arithmetic): kernels keep their loops in methods of their own for the same reason.
      */
-    static FloatVector exp(FloatVector x) {
-        if (INTRINSIC) {
-            return x.lanewise(VectorOperators.EXP);
-        }
+    static FloatVector expPolynomial(FloatVector x) {
         FloatVector xc = x.min(EXP_HI).max(EXP_LO);
         // n = round(x / ln2): adding 1.5 * 2^23 leaves n in the low bits of t
         FloatVector t = xc.fma(LOG2E, ROUND);
@@ -115,11 +113,13 @@ final class VecReproducible {
         return y.mul(ub.add(127 - ROUND_BITS).mul(1 << 23).reinterpretAsFloats()).mul(tb.sub(ub).add(127).mul(1 << 23).reinterpretAsFloats());
     }
 
-    /** The natural log per lane: x = m 2^e with m in [sqrt(1/2), sqrt(2)), log(m) by a polynomial in m - 1. */
+    /** The natural log per lane. */
     static FloatVector log(FloatVector x) {
-        if (INTRINSIC) {
-            return x.lanewise(VectorOperators.LOG);
-        }
+        return ENABLED ? logPolynomial(x) : x.lanewise(VectorOperators.LOG);
+    }
+
+    /** The natural log per lane: x = m 2^e with m in [sqrt(1/2), sqrt(2)), log(m) by a polynomial in m - 1. */
+    static FloatVector logPolynomial(FloatVector x) {
         VectorMask<Float> subnormal = x.compare(VectorOperators.LT, Float.MIN_NORMAL).and(x.compare(VectorOperators.GT, 0f));
         FloatVector xs = x.blend(x.mul(0x1p23f), subnormal);
         IntVector bits = xs.reinterpretAsInts();
@@ -151,11 +151,13 @@ final class VecReproducible {
         return r.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.EQ, Float.POSITIVE_INFINITY));
     }
 
-    /** tanh per lane: an odd polynomial below |x| = 0.625, else 1 - 2 / (e^(2|x|) + 1) with the sign of x. */
+    /** tanh per lane. */
     static FloatVector tanh(FloatVector x) {
-        if (INTRINSIC) {
-            return x.lanewise(VectorOperators.TANH);
-        }
+        return ENABLED ? tanhPolynomial(x) : x.lanewise(VectorOperators.TANH);
+    }
+
+    /** tanh per lane: an odd polynomial below |x| = 0.625, else 1 - 2 / (e^(2|x|) + 1) with the sign of x. */
+    static FloatVector tanhPolynomial(FloatVector x) {
         FloatVector ax = x.abs();
         FloatVector z = x.mul(x);
         FloatVector q = z.fma(-5.70498872745E-3f, 2.06390887954E-2f);
@@ -163,15 +165,22 @@ final class VecReproducible {
         q = q.fma(z, z.broadcast(1.33314422036E-1f));
         q = q.fma(z, z.broadcast(-3.33332819422E-1f));
         FloatVector small = q.mul(z).fma(x, x).blend(x, x.compare(VectorOperators.EQ, 0f));       // keeps tanh(-0) = -0
-        FloatVector big = ax.broadcast(1f).sub(ax.broadcast(2f).div(exp(ax.add(ax)).add(1f)));
+        FloatVector big = ax.broadcast(1f).sub(ax.broadcast(2f).div(expPolynomial(ax.add(ax)).add(1f)));
         big = big.blend(big.neg(), x.compare(VectorOperators.LT, 0f));
         return small.blend(big, ax.compare(VectorOperators.GE, 0.625f));
     }
 
-    /** The functions no hot kernel needs: per lane, in double by {@link StrictMath}. */
+    /** The functions no hot kernel needs: reproducible per lane, in double by {@link StrictMath}. */
     enum Strict { SIN, COS, ACOS }
 
     static FloatVector strict(Strict f, FloatVector x) {
+        if (!ENABLED) {
+            return x.lanewise(switch (f) {
+                case SIN -> VectorOperators.SIN;
+                case COS -> VectorOperators.COS;
+                case ACOS -> VectorOperators.ACOS;
+            });
+        }
         float[] v = x.toArray();
         for (int i = 0; i < v.length; i++) {
             double d = v[i];
@@ -184,8 +193,11 @@ final class VecReproducible {
         return FloatVector.fromArray(S, v, 0);
     }
 
-    /** x^a per lane, in double by {@link StrictMath#pow}. */
+    /** x^a per lane (reproducible: in double by {@link StrictMath#pow}). */
     static FloatVector pow(FloatVector x, float a) {
+        if (!ENABLED) {
+            return x.lanewise(VectorOperators.POW, a);
+        }
         float[] v = x.toArray();
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) StrictMath.pow(v[i], a);
