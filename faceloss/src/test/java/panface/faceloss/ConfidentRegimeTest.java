@@ -20,7 +20,7 @@ import panface.tensor.random.Generator;
  *
  * <p>Limit 2e-5 of the tensor's largest value (loss, gradients): the float32 cosines carry a
  * rounding of a few 1e-8, which s = 64 turns into a few 1e-6 relative in each exponential, and
- * the float32 log-sum-exp adds about 1e-6 (MarginKernelsTest); a normaliser that loses the
+ * the float32 log-sum-exp adds about 1e-6 (MarginDifferentialTest); a normaliser that loses the
  * negatives is off by O(1).
  */
 class ConfidentRegimeTest {

@@ -22,7 +22,7 @@ import panface.tensor.io.Json;
  * at s = 64 over 1,000-2,000 classes). Float32 limit 2e-5: the runner computes the cosines in
  * float32 (rounding about 6e-8 times a few, over 64-wide dot products), s = 64 turns that into a
  * relative error of a few 1e-6 in each exponential, and the float32 log-sum-exp adds its own
- * 1e-6 (see MarginKernelsTest); the cases come out within 2.1e-6, so 2e-5 leaves a tenfold
+ * 1e-6 (see MarginDifferentialTest); the cases come out within 2.1e-6, so 2e-5 leaves a tenfold
  * margin while a normaliser that loses the negatives is off by O(1).
  */
 class LossGoldenTest {

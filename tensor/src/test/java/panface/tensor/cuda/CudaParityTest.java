@@ -242,7 +242,7 @@ class CudaParityTest {
      * The fused margin softmax in the confident regime (target cosine 0.6-0.95, s = 64, ArcFace,
      * 1,000 and 100,000 classes): float32 on the GPU against the float64 CPU reference on the
      * same cosines, per element within 2e-5 relative (the float32 log-sum-exp's own rounding;
-     * see MarginKernelsTest).
+     * see MarginDifferentialTest).
      */
     @Test
     void marginSoftmaxOfConfidentRowsMatchesFloat64() {

@@ -24,7 +24,7 @@ import panface.tensor.Tensor;
  * share's) and every gradient entry carry a relative error under 1e-5; 2e-5 is the limit.
  * Entries whose exponential underflows float32 are held to an absolute 1e-37.
  */
-class MarginKernelsTest {
+class MarginDifferentialTest {
     private static final double REL = 2e-5;
     private static final double ABS = 1e-37;
 
