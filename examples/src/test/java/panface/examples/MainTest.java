@@ -3,9 +3,6 @@ package panface.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,55 +20,40 @@ import panface.tensor.io.Safetensors;
 
 /** The command-line app: help, usage errors, and the commands end to end. */
 class MainTest {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream oldOut;
-    private PrintStream oldErr;
+    private ConsoleCapture console;
     @TempDir
     Path dir;
 
     @BeforeEach
     void capture() {
-        oldOut = System.out;
-        oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        console = ConsoleCapture.start();
     }
 
     @AfterEach
     void restore() {
-        System.setOut(oldOut);
-        System.setErr(oldErr);
-    }
-
-    private String stdout() {
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
-    private String stderr() {
-        return err.toString(StandardCharsets.UTF_8);
+        console.close();
     }
 
     @Test
     void helpListsEveryCommand() {
         assertEquals(0, Main.run(new String[] {"--help"}));
         for (String c : new String[] {"demo", "info", "golden", "inspect", "embed", "compare"}) {
-            assertTrue(stdout().contains("  " + c + " "), c + " in\n" + stdout());
+            assertTrue(console.out().contains("  " + c + " "), c + " in\n" + console.out());
         }
         assertEquals(0, Main.run(new String[] {"golden", "--help"}));
-        assertTrue(stdout().contains("usage: panface golden DIR"));
+        assertTrue(console.out().contains("usage: panface golden DIR"));
     }
 
     @Test
     void usageErrorsExitWithTwo() {
         assertEquals(2, Main.run(new String[] {"no-such-command"}));
-        assertTrue(stderr().contains("unknown command 'no-such-command'"));
+        assertTrue(console.err().contains("unknown command 'no-such-command'"));
         assertEquals(2, Main.run(new String[] {"golden", "a", "--dtype", "I32"}));
-        assertTrue(stderr().contains("--dtype must be F32 or F64"));
+        assertTrue(console.err().contains("--dtype must be F32 or F64"));
         assertEquals(2, Main.run(new String[] {"inspect", "x", "--bogus", "1"}));
-        assertTrue(stderr().contains("unknown option --bogus"));
+        assertTrue(console.err().contains("unknown option --bogus"));
         assertEquals(2, Main.run(new String[] {"train", "--log-every", "0"}));
-        assertTrue(stderr().contains("log-every must be positive"));
+        assertTrue(console.err().contains("log-every must be positive"));
     }
 
     @Test
@@ -79,10 +61,10 @@ class MainTest {
         Safetensors.save(dir.resolve("relu.safetensors"), Map.of("input.x", Tensor.of(new double[] {-1, 2}), "output.y",
                 Tensor.of(new double[] {0, 2})), Map.of("op", "relu", "args", "{}", "schema", "1"));
         assertEquals(0, Main.run(new String[] {"golden", dir.toString(), "--dtype", "F32"}));
-        assertTrue(stdout().contains("\"case\":\"relu\",\"op\":\"relu\",\"status\":\"ok\",\"dtype\":\"F32\""), stdout());
-        assertTrue(stdout().contains("{\"summary\":true,\"cases\":1,\"ok\":1,\"unsupported\":0,\"error\":0}"));
+        assertTrue(console.out().contains("\"case\":\"relu\",\"op\":\"relu\",\"status\":\"ok\",\"dtype\":\"F32\""), console.out());
+        assertTrue(console.out().contains("{\"summary\":true,\"cases\":1,\"ok\":1,\"unsupported\":0,\"error\":0}"));
         assertEquals(0, Main.run(new String[] {"inspect", dir.resolve("relu.safetensors").toString()}));
-        assertTrue(stdout().contains("2 tensors, 4 parameters in total"), stdout());
+        assertTrue(console.out().contains("2 tensors, 4 parameters in total"), console.out());
         assertEquals(1, Main.run(new String[] {"inspect", dir.resolve("missing.pt").toString()}));
         assertEquals(1, Main.run(new String[] {"golden", dir.resolve("nope").toString()}));
     }
@@ -90,7 +72,7 @@ class MainTest {
     @Test
     void demoTrainsAndReportsAccuracy() {
         assertEquals(0, Main.run(new String[] {"demo", "--steps", "40", "--classes", "5", "--batch", "64"}));
-        String s = stdout();
+        String s = console.out();
         assertTrue(s.contains("step    1  loss"), s);
         assertTrue(s.contains("held-out accuracy"), s);
     }
@@ -99,8 +81,8 @@ class MainTest {
     void trainLowersTheLossOfATinyFaceViT() {
         int steps = 40;
         assertEquals(0, Main.run(new String[] {"train", "--steps", Integer.toString(steps), "--identities", "4", "--batch", "16",
-            "--dim", "16", "--depth", "1", "--log-every", "1"}), stderr());
-        String s = stdout();
+            "--dim", "16", "--depth", "1", "--log-every", "1"}), console.err());
+        String s = console.out();
         Matcher m = Pattern.compile("step +(\\d+)  loss +(\\S+)  lr").matcher(s);
         List<Double> losses = new ArrayList<>();
         while (m.find()) {

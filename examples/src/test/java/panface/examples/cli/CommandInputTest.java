@@ -7,9 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -21,6 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import panface.examples.ConsoleCapture;
 import panface.examples.Main;
 import panface.nn.models.MobileFaceNet;
 import panface.tensor.Scope;
@@ -29,30 +27,22 @@ import panface.tensor.io.Safetensors;
 
 /** Odd and hostile command lines: refused before any work, with a message and the right exit code. */
 class CommandInputTest {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream oldOut;
-    private PrintStream oldErr;
+    private ConsoleCapture console;
     @TempDir
     Path dir;
 
     @BeforeEach
     void capture() {
-        oldOut = System.out;
-        oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        console = ConsoleCapture.start();
     }
 
     @AfterEach
     void restore() {
-        System.setOut(oldOut);
-        System.setErr(oldErr);
+        console.close();
     }
 
     private int run(String... a) {
-        out.reset();
-        err.reset();
+        console.reset();
         return Main.run(a);
     }
 
@@ -69,14 +59,14 @@ class CommandInputTest {
         String[] common = {"--model", "nowhere.pt", "--arch", "mbf", "a.png", "b.png"};
         for (String t : new String[] {"NaN", "Infinity", "-5", "1.5"}) {
             assertEquals(2, run(concat(new String[] {"compare", "--threshold", t}, common)), t);
-            assertTrue(err.toString().contains("--threshold"), err.toString());
+            assertTrue(console.err().contains("--threshold"), console.err());
         }
         assertEquals(2, run("embed", "--model", "nowhere.pt", "--arch", "mbf", "--features", "4000000", "a.png"));
-        assertTrue(err.toString().contains("--features must be between 1 and 4096, got 4000000"), err.toString());
+        assertTrue(console.err().contains("--features must be between 1 and 4096, got 4000000"), console.err());
         assertEquals(2, run("embed", "--model", "nowhere.pt", "--arch", "mbf", "--flip=perhaps", "a.png"));
-        assertTrue(err.toString().contains("--flip is true or false, got 'perhaps'"), err.toString());
+        assertTrue(console.err().contains("--flip is true or false, got 'perhaps'"), console.err());
         assertEquals(2, run("train", "--lr", "Infinity"));
-        assertTrue(err.toString().contains("--lr expects a finite number, got 'Infinity'"), err.toString());
+        assertTrue(console.err().contains("--lr expects a finite number, got 'Infinity'"), console.err());
         assertEquals(2, run("train", "--lr", "NaN"));
     }
 
@@ -85,7 +75,7 @@ class CommandInputTest {
         Path w = weights();
         Path missing = dir.resolve("missing.png");
         assertEquals(1, run("embed", "--model", w.toString(), "--arch", "mbf", "--features", "128", missing.toString()));
-        assertEquals("panface embed: " + missing + ": no such file", err.toString().strip());
+        assertEquals("panface embed: " + missing + ": no such file", console.err().strip());
         BufferedImage img = new BufferedImage(112, 112, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < 112; y++) {
             for (int x = 0; x < 112; x++) {
@@ -95,24 +85,24 @@ class CommandInputTest {
         Path face = dir.resolve("face.png");
         ImageIO.write(img, "png", face.toFile());
         String[] base = {"embed", "--model", w.toString(), "--arch", "mbf", "--features", "128", face.toString()};
-        assertEquals(0, run(base), err.toString());
-        String plain = out.toString();
-        assertEquals(0, run(concat(base, new String[] {"--flip=false"})), err.toString());
-        assertEquals(plain, out.toString(), "--flip=false is no flip");
-        assertEquals(0, run(concat(base, new String[] {"--flip"})), err.toString());
-        assertNotEquals(plain, out.toString(), "--flip adds the mirrored image");
+        assertEquals(0, run(base), console.err());
+        String plain = console.out();
+        assertEquals(0, run(concat(base, new String[] {"--flip=false"})), console.err());
+        assertEquals(plain, console.out(), "--flip=false is no flip");
+        assertEquals(0, run(concat(base, new String[] {"--flip"})), console.err());
+        assertNotEquals(plain, console.out(), "--flip adds the mirrored image");
     }
 
     @Test
     void aBadSavePathIsFoundBeforeTraining() throws Exception {
         assertEquals(2, run("train", "--save", dir.toString()));
-        assertTrue(err.toString().contains("--save " + dir + " is a folder"), err.toString());
-        assertFalse(out.toString().contains("step"), "no training started");
+        assertTrue(console.err().contains("--save " + dir + " is a folder"), console.err());
+        assertFalse(console.out().contains("step"), "no training started");
         Path file = Files.writeString(dir.resolve("plain.txt"), "x");
         assertEquals(2, run("train", "--save", file.resolve("ckpt.safetensors").toString()));
-        assertTrue(err.toString().contains("cannot be written: " + file + " is a file, not a folder"), err.toString());
+        assertTrue(console.err().contains("cannot be written: " + file + " is a file, not a folder"), console.err());
         assertEquals(2, run("train", "--stop-after", "3"));
-        assertTrue(err.toString().contains("need --save FILE"), err.toString());
+        assertTrue(console.err().contains("need --save FILE"), console.err());
         try (var files = Files.list(dir)) {
             assertEquals(1, files.count(), "no probe file left behind");
         }
@@ -122,11 +112,11 @@ class CommandInputTest {
     void aDivergingRunStopsWithoutOverwritingTheCheckpoint() throws Exception {
         String[] tiny = {"train", "--steps", "3", "--identities", "10", "--batch", "4", "--dim", "8", "--depth", "1"};
         Path ckpt = dir.resolve("good.safetensors");
-        assertEquals(0, run(concat(tiny, new String[] {"--save", ckpt.toString(), "--stop-after", "1"})), err.toString());
+        assertEquals(0, run(concat(tiny, new String[] {"--save", ckpt.toString(), "--stop-after", "1"})), console.err());
         byte[] good = Files.readAllBytes(ckpt);
         // a finite but absurd learning rate: the first update sends the weights to the float limits, the next loss is NaN
         assertEquals(1, run(concat(tiny, new String[] {"--lr", "1e30", "--save", ckpt.toString()})));
-        assertTrue(err.toString().contains("training diverged at step 2: the loss is NaN"), err.toString());
+        assertTrue(console.err().contains("training diverged at step 2: the loss is NaN"), console.err());
         assertArrayEquals(good, Files.readAllBytes(ckpt), "the good checkpoint is kept");
         try (var files = Files.list(dir)) {
             assertEquals(1, files.count(), "no temporary file left behind");
@@ -142,8 +132,8 @@ class CommandInputTest {
         Safetensors.save(cases.resolve("broken.safetensors"), Map.of("input.nothing", Tensor.of(new double[] {1})),
                 Map.of("op", "relu", "args", "{}", "schema", "1"));
         assertEquals(1, run("golden", cases.toString()));
-        assertTrue(out.toString().contains("\"status\":\"error\""), out.toString());
-        assertTrue(err.toString().contains("1 of 2 cases failed"), err.toString());
+        assertTrue(console.out().contains("\"status\":\"error\""), console.out());
+        assertTrue(console.err().contains("1 of 2 cases failed"), console.err());
     }
 
     private static String[] concat(String[] a, String[] b) {

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,6 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import panface.examples.ConsoleCapture;
 import panface.examples.Main;
 import panface.tensor.Scope;
 import panface.tensor.io.Safetensors;
@@ -32,25 +31,18 @@ import panface.tensor.io.Safetensors;
  */
 class TrainResumeTest {
     private static final List<String> RUN = List.of("train", "--identities", "10", "--batch", "4", "--dim", "8", "--depth", "1");
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream oldOut;
-    private PrintStream oldErr;
+    private ConsoleCapture console;
     @TempDir
     Path dir;
 
     @BeforeEach
     void capture() {
-        oldOut = System.out;
-        oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        console = ConsoleCapture.start();
     }
 
     @AfterEach
     void restore() {
-        System.setOut(oldOut);
-        System.setErr(oldErr);
+        console.close();
     }
 
     private static List<String> args(int steps, String... extra) {
@@ -95,14 +87,14 @@ class TrainResumeTest {
     void theCheckpointHoldsTheWholeRunAndTheRecipeMustMatch() throws Exception {
         Path straight = dir.resolve("straight.safetensors");
         Path resumed = dir.resolve("resumed.safetensors");
-        assertEquals(0, Main.run(args(2, "--save", straight.toString(), "--stop-after", "2").toArray(String[]::new)), err.toString());
-        assertEquals(0, Main.run(args(2, "--save", resumed.toString(), "--stop-after", "1").toArray(String[]::new)), err.toString());
-        assertTrue(out.toString().contains("stopped after step 1 of 2; continue with --resume " + resumed), out.toString());
+        assertEquals(0, Main.run(args(2, "--save", straight.toString(), "--stop-after", "2").toArray(String[]::new)), console.err());
+        assertEquals(0, Main.run(args(2, "--save", resumed.toString(), "--stop-after", "1").toArray(String[]::new)), console.err());
+        assertTrue(console.out().contains("stopped after step 1 of 2; continue with --resume " + resumed), console.out());
         assertEquals(2, Main.run(args(2, "--lr", "0.002", "--resume", resumed.toString()).toArray(String[]::new)));
-        assertTrue(err.toString().contains("was saved by a different run: --lr 0.002 (checkpoint: 0.001)"), err.toString());
+        assertTrue(console.err().contains("was saved by a different run: --lr 0.002 (checkpoint: 0.001)"), console.err());
         assertEquals(0, Main.run(args(2, "--save", resumed.toString(), "--resume", resumed.toString(), "--stop-after", "2")
-                .toArray(String[]::new)), err.toString());
-        assertTrue(out.toString().contains("resumed " + resumed + " after step 1 of 2"), out.toString());
+                .toArray(String[]::new)), console.err());
+        assertTrue(console.out().contains("resumed " + resumed + " after step 1 of 2"), console.out());
         try (Scope s = Scope.open(); Safetensors.Reader a = Safetensors.open(straight); Safetensors.Reader b = Safetensors.open(resumed)) {
             assertEquals(a.metadata(), b.metadata(), "step, data and sampler generator positions, recipe");
             assertEquals("2", a.metadata().get("step"));
