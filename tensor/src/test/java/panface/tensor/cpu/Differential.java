@@ -40,6 +40,8 @@ final class Differential {
     static final int[] LENGTHS = {1, LANES - 1, LANES, LANES + 1, 2 * LANES + 1, 4 * LANES + 3, 1021};
     /** A row long enough for rounding to accumulate and for threads to split the work. */
     static final int LONG_ROW = 100_003;
+    /** {@link #LENGTHS} and then {@link #LONG_ROW}. */
+    static final int[] LENGTHS_AND_LONG_ROW = withLongRow(LENGTHS);
     /** What untouched output storage holds: a value no kernel produces from the inputs here. */
     static final float SENTINEL = -123456.75f;
 
@@ -310,5 +312,12 @@ final class Differential {
     /** Asserts that a fast kernel took (or, for layouts it does not handle, declined) the operands. */
     static void assertTaken(String what, boolean taken, boolean expected) {
         assertTrue(taken == expected, what + (expected ? ": the fast kernel declined operands it handles" : ": the fast kernel took operands it does not handle"));
+    }
+
+    /** The given lengths followed by {@link #LONG_ROW}. */
+    static int[] withLongRow(int[] lengths) {
+        int[] l = java.util.Arrays.copyOf(lengths, lengths.length + 1);
+        l[lengths.length] = LONG_ROW;
+        return l;
     }
 }

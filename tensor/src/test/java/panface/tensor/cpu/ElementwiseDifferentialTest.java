@@ -1,6 +1,5 @@
 package panface.tensor.cpu;
 
-import static panface.tensor.cpu.Differential.LENGTHS;
 import static panface.tensor.cpu.Differential.assertAgrees;
 import static panface.tensor.cpu.Differential.assertOnlyViewWritten;
 import static panface.tensor.cpu.Differential.assertTaken;
@@ -75,7 +74,7 @@ class ElementwiseDifferentialTest {
             if (!VecMath.supports(op)) {
                 continue;
             }
-            for (int n : withLong(LENGTHS)) {
+            for (int n : Differential.LENGTHS_AND_LONG_ROW) {
                 Layout in = (n & 1) == 0 ? Layout.OFFSET : Layout.CONTIGUOUS;
                 Layout out = in == Layout.OFFSET ? Layout.CONTIGUOUS : Layout.OFFSET;
                 unary(op, inputs(op, n), in, out);
@@ -147,11 +146,6 @@ class ElementwiseDifferentialTest {
     }
 
     /** The lengths and one that the kernels split into three chunks between threads (elementwise work is split every GRAIN elements). */
-    private static int[] withLong(int[] lengths) {
-        int[] l = java.util.Arrays.copyOf(lengths, lengths.length + 1);
-        l[lengths.length] = 2 * VecElementwise.GRAIN + 3;
-        return l;
-    }
 
     /** PyTorch 1.13 on float32: relu, relu6, clamp, leaky_relu, sigmoid and tanh keep NaN; relu(-0.) is 0 either sign. */
     @Test

@@ -1,6 +1,5 @@
 package panface.tensor.cpu;
 
-import static panface.tensor.cpu.Differential.LENGTHS;
 import static panface.tensor.cpu.Differential.LONG_ROW;
 import static panface.tensor.cpu.Differential.assertAgrees;
 import static panface.tensor.cpu.Differential.assertOnlyViewWritten;
@@ -31,7 +30,7 @@ class NormDifferentialTest {
     @Test
     void layerNormKernelsAgreeWithTheReferenceInEveryRegime() {
         for (Regime regime : REGIMES) {
-            for (int cols : lengthsAndLongRow()) {
+            for (int cols : Differential.LENGTHS_AND_LONG_ROW) {
                 int rows = cols == LONG_ROW ? 2 : 5;
                 for (boolean affine : new boolean[] {true, false}) {
                     layerNorm(regime + " cols=" + cols + " affine=" + affine, Differential.rows(regime, rnd, rows, cols), rows, cols, affine,
@@ -120,12 +119,6 @@ class NormDifferentialTest {
             d[i] = w[i % w.length];
         }
         return d;
-    }
-
-    private static int[] lengthsAndLongRow() {
-        int[] l = java.util.Arrays.copyOf(LENGTHS, LENGTHS.length + 1);
-        l[LENGTHS.length] = LONG_ROW;
-        return l;
     }
 
     /** F.layerNorm with autograd on strided and transposed views, over two trailing dimensions, against float64. */

@@ -1,7 +1,5 @@
 package panface.tensor.cpu;
 
-import static panface.tensor.cpu.Differential.LENGTHS;
-import static panface.tensor.cpu.Differential.LONG_ROW;
 import static panface.tensor.cpu.Differential.assertAgrees;
 import static panface.tensor.cpu.Differential.assertOnlyViewWritten;
 import static panface.tensor.cpu.Differential.assertTaken;
@@ -35,8 +33,7 @@ class OptimizerDifferentialTest {
 
     @Test
     void adamwAgreesWithTheReference() {
-        int[] lengths = java.util.Arrays.copyOf(LENGTHS, LENGTHS.length + 1);
-        lengths[LENGTHS.length] = LONG_ROW;
+        int[] lengths = Differential.LENGTHS_AND_LONG_ROW;
         for (Kind kind : Kind.values()) {
             for (int n : lengths) {
                 for (long step : new long[] {1, 1000}) {

@@ -1,6 +1,5 @@
 package panface.tensor.cpu;
 
-import static panface.tensor.cpu.Differential.LENGTHS;
 import static panface.tensor.cpu.Differential.LONG_ROW;
 import static panface.tensor.cpu.Differential.assertAgrees;
 import static panface.tensor.cpu.Differential.assertOnlyViewWritten;
@@ -31,7 +30,7 @@ class ReductionDifferentialTest {
     @Test
     void rowReductionsAgreeInEveryRegime() {
         for (Regime regime : Regime.values()) {
-            for (int cols : withLong(LENGTHS)) {
+            for (int cols : Differential.LENGTHS_AND_LONG_ROW) {
                 int rows = cols == LONG_ROW ? 2 : 5;
                 float[] v = Differential.rows(regime, rnd, rows, cols);
                 for (ReduceOp op : OPS) {
@@ -60,7 +59,7 @@ class ReductionDifferentialTest {
     @Test
     void columnSumsAgreeInEveryRegime() {
         for (Regime regime : Regime.values()) {
-            for (int rows : withLong(new int[] {1, 2, 9, 1021})) {
+            for (int rows : Differential.withLongRow(new int[] {1, 2, 9, 1021})) {
                 for (int cols : new int[] {1, Differential.LANES - 1, 3 * Differential.LANES + 1}) {
                     if (rows == LONG_ROW && cols > 1 + Differential.LANES) {
                         continue;
@@ -94,12 +93,6 @@ class ReductionDifferentialTest {
         Tensor a = Differential.f64(outShape);
         RefKernels.reduce(ReduceOp.SUM, x.to(DType.F64).abs(), dims, a);
         return a.toDoubleArray();
-    }
-
-    private static int[] withLong(int[] lengths) {
-        int[] l = java.util.Arrays.copyOf(lengths, lengths.length + 1);
-        l[lengths.length] = LONG_ROW;
-        return l;
     }
 
     /** sum, amax, amin, mean and max along a dimension through the Tensor API, on views, against float64. */

@@ -1,6 +1,5 @@
 package panface.tensor.cpu;
 
-import static panface.tensor.cpu.Differential.LENGTHS;
 import static panface.tensor.cpu.Differential.LONG_ROW;
 import static panface.tensor.cpu.Differential.assertAgrees;
 import static panface.tensor.cpu.Differential.assertOnlyViewWritten;
@@ -29,7 +28,7 @@ class SoftmaxDifferentialTest {
     @Test
     void kernelsAgreeWithTheReferenceInEveryRegime() {
         for (Regime regime : Regime.values()) {
-            for (int cols : lengthsAndLongRow()) {
+            for (int cols : Differential.LENGTHS_AND_LONG_ROW) {
                 int rows = cols == LONG_ROW ? 2 : 3;
                 float[] x = Differential.rows(regime, rnd, rows, cols);
                 for (boolean log : new boolean[] {false, true}) {
@@ -77,12 +76,6 @@ class SoftmaxDifferentialTest {
         assertAgrees(name + " backward", gWant.toDoubleArray(), gGot,
                 log ? Tolerances.logSoftmaxBackward(yd, gd, cols) : Tolerances.softmaxBackward(yd, gd, cols));
         assertOnlyViewWritten(name + " backward", gGot);
-    }
-
-    private static int[] lengthsAndLongRow() {
-        int[] l = java.util.Arrays.copyOf(LENGTHS, LENGTHS.length + 1);
-        l[LENGTHS.length] = LONG_ROW;
-        return l;
     }
 
     @Test
