@@ -31,17 +31,17 @@ final class VecReproducible {
     // ln 2 split so that n * LN2_HI is exact for the |n| <= 150 of the reduction
     private static final float LN2_HI = 0.693145751953125f;
     private static final float LN2_LO = 1.428606765330187045e-06f;
-    // beyond these e^x is infinite, or below half the smallest subnormal: the clamped argument
-    // rounds to the same result, so no lane needs patching afterwards
     private static final FloatVector MINUS_LN2_HI = FloatVector.broadcast(S, -LN2_HI);
     private static final FloatVector MINUS_LN2_LO = FloatVector.broadcast(S, -LN2_LO);
+    // beyond these e^x is infinite, or below half the smallest subnormal: the clamped argument
+    // rounds to the same result, so no lane needs patching afterwards
     private static final float EXP_HI = 89f;
     private static final float EXP_LO = -104f;
     private static final float SQRT_HALF = 0.707106781186547524f;
     private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
     // a shift count as a vector: shifts by a scalar count are not always compiled to vector shifts
     private static final IntVector EXPONENT_SHIFT = FloatVector.zero(S).reinterpretAsInts().broadcast(23);
-    /** The lane permutations of {@link #sum}: lane i takes lane i + w (w = 8, 4, 2, 1; those at or above L unused). */
+    /** The lane permutations of {@link #treeSum}: lane i takes lane i + w (w = 8, 4, 2, 1; those at or above L unused). */
     private static final VectorShuffle<Float> FOLD_8 = fold(8);
     private static final VectorShuffle<Float> FOLD_4 = fold(4);
     private static final VectorShuffle<Float> FOLD_2 = fold(2);
@@ -107,7 +107,7 @@ final class VecReproducible {
         FloatVector y = p.fma(r2, r).add(1f);
         // 2^n as 2^n1 2^(n - n1), n1 = n/2 rounded: each factor a normal float for n in [-150, 128],
         // so the first product is exact and only the second rounds (to a subnormal or to infinity);
-        // the exponents come from the rounding trick's bits (those of t hold n, of u n1)
+        // the exponents come from the rounding trick's bits (those of t hold n, those of ub n1)
         IntVector tb = t.reinterpretAsInts();
         IntVector ub = n.fma(0.5f, ROUND).reinterpretAsInts();
         return y.mul(ub.add(127 - ROUND_BITS).mul(1 << 23).reinterpretAsFloats()).mul(tb.sub(ub).add(127).mul(1 << 23).reinterpretAsFloats());
