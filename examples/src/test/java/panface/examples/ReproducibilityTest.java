@@ -20,8 +20,8 @@ import panface.tensor.Tensor;
 import panface.tensor.io.Safetensors;
 
 /**
- * With -Dpanface.cpu.reproducible=true (this module's tests run with it), the same seed, data
- * and thread count give the same bits, whatever the JIT has compiled. A short
+ * By default (no property set: this test guards the default), the same seed, data and thread
+ * count give the same bits, whatever the JIT has compiled. A short
  * training (face ViT, ArcFace over Partial FC, AdamW) runs in a JVM held at the first JIT tier,
  * where the Vector API runs its per-lane Java code, and twice in this JVM, where the second run
  * finds most kernels compiled with the Vector API's intrinsics; every saved tensor must match bit
@@ -42,7 +42,7 @@ class ReproducibilityTest {
     void trainingGivesTheSameBitsInEveryJitState(@TempDir Path dir) throws Exception {
         Path firstTier = dir.resolve("first-tier.safetensors");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-Dpanface.cpu.reproducible=true", "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+                "-XX:TieredStopAtLevel=1", "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
                 "-Dpanface.threads=" + panface.tensor.cpu.Parallel.threads(), "-cp", System.getProperty("java.class.path"),
                 Main.class.getName()));
         cmd.addAll(List.of(trainTo(firstTier)));

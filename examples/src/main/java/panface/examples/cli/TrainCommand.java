@@ -61,7 +61,7 @@ public final class TrainCommand implements Command {
                   after step K of the N (as a preempted job), saving it, without the final evaluation;
                   --resume FILE continues a saved run (same options) exactly where it stopped: same
                   data, sampled centres, schedule and optimizer state. On the CPU, with the same thread
-                  count and -Dpanface.cpu.reproducible=true, the weights equal an uninterrupted
+                  count (and the default -Dpanface.cpu.reproducible=true), the weights equal an uninterrupted
                   run's bit for bit.
                   Training stops with exit code 1, saving nothing, when the loss stops being finite.
                   --device trains on a GPU; --autocast runs products and attention in bf16 there

@@ -23,8 +23,8 @@ import panface.tensor.Scope;
 import panface.tensor.io.Safetensors;
 
 /**
- * train --stop-after K then --resume continues the same run, bit for bit (with
- * -Dpanface.cpu.reproducible=true, which this module's tests run with): the uninterrupted run
+ * train --stop-after K then --resume continues the same run, bit for bit (the CPU kernels'
+ * default, reproducible mode; no property is set): the uninterrupted run
  * and each stopped and resumed one run in fresh JVMs under the default JIT (cold kernels, then
  * compiled ones at different points of each run) with the same thread count, and their
  * checkpoints must be byte-identical.

@@ -176,51 +176,65 @@ final class VecMath {
         return r.blend(r.neg(), x.compare(VectorOperators.LT, 0f));
     }
 
-    /** Whether GELU's erf is the piecewise polynomial (vectors of at least {@link ErfPieces#PIECES} lanes hold a piece per lane). */
-    static final boolean ERF_PIECES = S.length() >= ErfPieces.PIECES;
-    private static final float SQRT_2 = (float) Math.sqrt(2.0);
+    /** Whether GELU and its derivative use {@link PiecewisePolynomial}s (vectors of at least {@link PiecewisePolynomial#PIECES} lanes hold a piece per lane). */
+    static final boolean ERF_PIECES = S.length() >= PiecewisePolynomial.PIECES;
+    /** erf(|x| / sqrt 2) on pieces of width 1/sqrt 2 in |x|: erf is 1 to 1.5e-8 past the last piece, |x| = 4 sqrt 2. */
+    private static final Pieces ERF = new Pieces(a -> ScalarMath.erf(a / Math.sqrt(2.0)), 1 / Math.sqrt(2.0), 6);
+    /**
+     * GELU's derivative less 1/2, over sign(x): erf(|x| / sqrt 2) / 2 + |x| phi(|x|), on pieces
+     * reaching |x| = 4.5 sqrt 2, where the |x| phi(|x|) term has fallen below 4e-9 (at 4 sqrt 2 it is
+     * still 2.5e-7); degree 7 keeps the wider pieces within 1.5e-8 of it in exact arithmetic.
+     */
+    private static final Pieces GELU_DERIVATIVE = new Pieces(
+            a -> 0.5 * ScalarMath.erf(a / Math.sqrt(2.0)) + a * Math.exp(-0.5 * a * a) / Math.sqrt(2 * Math.PI),
+            4.5 * Math.sqrt(2.0) / PiecewisePolynomial.PIECES, 7);
+
+    /** A {@link PiecewisePolynomial} of |x| in registers: the coefficients of v^q of every piece as one vector per q. */
+    private record Pieces(float inverseWidth, IntVector[] coefficients) {
+        Pieces(java.util.function.DoubleUnaryOperator f, double width, int degree) {
+            this((float) (1 / width), ERF_PIECES ? table(PiecewisePolynomial.coefficients(f, width, degree)) : null);
+        }
+
+        private static IntVector[] table(float[][] c) {
+            IntVector[] t = new IntVector[c.length];
+            for (int q = 0; q < c.length; q++) {
+                t[q] = FloatVector.fromArray(S, java.util.Arrays.copyOf(c[q], S.length()), 0).reinterpretAsInts();
+            }
+            return t;
+        }
+
+        /**
+         * The function at ax = |x|: w = |x| / width - 1/2 picks the piece (rounded to an integer by
+         * adding {@link #ROUND}, whose low bits then hold it) and the local variable v = w - piece;
+         * past the last piece its polynomial is evaluated at its end. NaN stays NaN.
+         */
+        FloatVector at(FloatVector ax) {
+            FloatVector w = ax.fma(inverseWidth, -0.5f).min(PiecewisePolynomial.PIECES - 0.5f);
+            FloatVector t = w.add(ROUND).min(ROUND + (PiecewisePolynomial.PIECES - 1));
+            FloatVector v = w.sub(t.sub(ROUND));
+            IntVector piece = t.reinterpretAsInts().and(PiecewisePolynomial.PIECES - 1);
+            IntVector[] c = coefficients;
+            FloatVector r = coefficient(piece, c[c.length - 1]);
+            for (int q = c.length - 2; q >= 0; q--) {
+                r = r.fma(v, coefficient(piece, c[q]));
+            }
+            return r;
+        }
+    }
     /** 1.5 * 2^23: adding it rounds a float in [-2^22, 2^22] to an integer, which lands in the low mantissa bits. */
     private static final float ROUND = 12582912f;
-    private static final float[][] ERF_COEFFICIENTS = ERF_PIECES ? ErfPieces.coefficients() : null;
-    private static final IntVector E0 = erfPiece(0);
-    private static final IntVector E1 = erfPiece(1);
-    private static final IntVector E2 = erfPiece(2);
-    private static final IntVector E3 = erfPiece(3);
-    private static final IntVector E4 = erfPiece(4);
-    private static final IntVector E5 = erfPiece(5);
-    private static final IntVector E6 = erfPiece(6);
-
-    /** The coefficients of v^q of every piece, one per lane (as int bits: the lookup is an int permute). */
-    private static IntVector erfPiece(int q) {
-        if (!ERF_PIECES) {
-            return null;
-        }
-        if (ErfPieces.DEGREE != 6) {
-            throw new IllegalStateException("erfAbsOverSqrt2 evaluates degree 6");
-        }
-        float[] lanes = java.util.Arrays.copyOf(ERF_COEFFICIENTS[q], S.length());
-        return FloatVector.fromArray(S, lanes, 0).reinterpretAsInts();
-    }
 
     private static FloatVector coefficient(IntVector piece, IntVector table) {
         return piece.selectFrom(table).reinterpretAsFloats();
     }
 
     /**
-     * erf(|x| / sqrt 2) given ax = |x|, from {@link ErfPieces}: w = |x| sqrt 2 - 1/2 picks the
-     * piece (rounded to an integer by adding {@link #ROUND}, whose low bits then hold it) and the
-     * local variable v = w - piece, and each lane's coefficients are looked up by an in-register
-     * permute. No division and no exponential, which Abramowitz and Stegun 7.1.26 needs: GELU's
-     * forward pass runs about a quarter faster. Within 8.5e-8 of erf in float arithmetic (7.1.26:
-     * 5.3e-7); NaN stays NaN.
+     * erf(|x| / sqrt 2) given ax = |x|, piecewise polynomial: no division and no exponential,
+     * which Abramowitz and Stegun 7.1.26 needs, so GELU's forward pass runs about a quarter faster.
+     * Within 8.5e-8 of erf in float arithmetic (7.1.26: 5.3e-7); NaN stays NaN.
      */
     static FloatVector erfAbsOverSqrt2(FloatVector ax) {
-        FloatVector w = ax.fma(SQRT_2, -0.5f).min(ErfPieces.PIECES - 0.5f);
-        FloatVector t = w.add(ROUND).min(ROUND + (ErfPieces.PIECES - 1));
-        FloatVector v = w.sub(t.sub(ROUND));
-        IntVector piece = t.reinterpretAsInts().and(ErfPieces.PIECES - 1);
-        return coefficient(piece, E6).fma(v, coefficient(piece, E5)).fma(v, coefficient(piece, E4)).fma(v, coefficient(piece, E3))
-                .fma(v, coefficient(piece, E2)).fma(v, coefficient(piece, E1)).fma(v, coefficient(piece, E0));
+        return ERF.at(ax);
     }
 
     /** GELU (erf form): x/2 (1 + erf(x / sqrt 2)) = |x|/2 erf(|x| / sqrt 2) + x/2. */
@@ -233,17 +247,21 @@ final class VecMath {
         return hx.fma(tailErf(x.mul(INV_SQRT_2)), hx);
     }
 
-    /** d GELU / dx = Phi(x) + x phi(x). */
+    /**
+     * d GELU / dx = Phi(x) + x phi(x) = 1/2 + sign(x) (erf(|x| / sqrt 2) / 2 + |x| phi(|x|)): with
+     * vectors of eight lanes one piecewise polynomial, no exponential (fast, and the same bits in
+     * every JIT tier). At x = +-infinity it is NaN, as PyTorch's infinity times zero.
+     */
     static FloatVector geluDerivative(FloatVector x) {
-        FloatVector e = VecReproducible.exp(x.mul(x).mul(-0.5f));
-        FloatVector cdf;
         if (ERF_PIECES) {
-            FloatVector half = erfAbsOverSqrt2(x.abs()).mul(0.5f);
-            cdf = half.blend(half.neg(), x.compare(VectorOperators.LT, 0f)).add(0.5f);
-        } else {
-            // one exponential: exp(-x^2/2) serves both the normal density and erf(x / sqrt 2)
-            cdf = tailErf(x.mul(INV_SQRT_2), e).add(1f).mul(0.5f);
+            FloatVector ax = x.abs();
+            FloatVector h = GELU_DERIVATIVE.at(ax);
+            FloatVector d = h.blend(h.neg(), x.compare(VectorOperators.LT, 0f)).add(0.5f);
+            return d.blend(Float.NaN, ax.compare(VectorOperators.EQ, Float.POSITIVE_INFINITY));
         }
+        // one exponential: exp(-x^2/2) serves both the normal density and erf(x / sqrt 2)
+        FloatVector e = VecReproducible.exp(x.mul(x).mul(-0.5f));
+        FloatVector cdf = tailErf(x.mul(INV_SQRT_2), e).add(1f).mul(0.5f);
         return x.fma(e.mul(INV_SQRT_2PI), cdf);
     }
 }

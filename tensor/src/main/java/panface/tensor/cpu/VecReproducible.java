@@ -10,18 +10,17 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The vector kernels' exp, log, tanh, sin, cos, acos, pow and lane sums, in two modes.
  *
- * <p>By default they are the Vector API's operators: fast, but they round differently once the
- * JIT has compiled the calling code (intrinsics there, per-lane {@code Math} calls before), and a
- * float {@code reduceLanes(ADD)} may add in any order; so a run's last bits depend on which
- * methods the compiler had reached.
+ * <p>By default every JIT tier rounds the same way, and the same seed, data and thread count give
+ * the same bits: exp, log and tanh are polynomials (Cephes' single-precision forms, within 2 ulp
+ * over the whole range) built from additions, multiplications, FMAs, comparisons and bit
+ * operations only; sin, cos, acos and pow are computed per lane by {@link StrictMath} in double
+ * and rounded once; lanes are summed in one fixed tree.
  *
- * <p>With {@code -Dpanface.cpu.reproducible=true} every tier rounds the same way, and the same
- * seed, data and thread count give the same bits: exp, log and tanh are polynomials (Cephes'
- * single-precision forms, within 2 ulp over the whole range) built from additions,
- * multiplications, FMAs, comparisons and bit operations only; sin, cos, acos and pow are computed
- * per lane by {@link StrictMath} in double and rounded once; lanes are summed in one fixed tree.
- * It costs speed where kernels are made of exponentials (softmax, the margin softmax, GELU's
- * derivative), and the JIT inlines the polynomials less readily than its own intrinsics.
+ * <p>With {@code -Dpanface.cpu.reproducible=false} they are the Vector API's operators: a little
+ * faster where kernels are made of exponentials (softmax, the margin softmax), but they round
+ * differently once the JIT has compiled the calling code (intrinsics there, per-lane
+ * {@code Math} calls before), and a float {@code reduceLanes(ADD)} may add in any order; so a
+ * run's last bits then depend on which methods the compiler had reached.
  */
 final class VecReproducible {
     private static final VectorSpecies<Float> S = VecMath.S;
@@ -47,8 +46,8 @@ final class VecReproducible {
     private static final VectorShuffle<Float> FOLD_2 = fold(2);
     private static final VectorShuffle<Float> FOLD_1 = fold(1);
 
-    /** {@code -Dpanface.cpu.reproducible=true}: the JIT-independent forms (see the class comment). */
-    static final boolean ENABLED = Boolean.getBoolean("panface.cpu.reproducible");
+    /** The JIT-independent forms, unless {@code -Dpanface.cpu.reproducible=false} (see the class comment). */
+    static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("panface.cpu.reproducible", "true"));
 
     private VecReproducible() {
     }

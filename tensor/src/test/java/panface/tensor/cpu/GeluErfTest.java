@@ -11,7 +11,7 @@ import jdk.incubator.vector.VectorSpecies;
 import org.junit.jupiter.api.Test;
 
 /**
- * GELU's piecewise erf ({@link ErfPieces}, {@link VecMath#erfAbsOverSqrt2}) and the GELU forward
+ * GELU's piecewise erf ({@link PiecewisePolynomial}, {@link VecMath#erfAbsOverSqrt2}) and the GELU forward
  * and backward built on it, on a dense grid against the double reference, with the special values;
  * and Abramowitz and Stegun 7.1.26, which serves vectors of fewer than eight lanes.
  */
@@ -52,7 +52,7 @@ class GeluErfTest {
         for (int j = 0; j < v.length; j++) {
             f[j] = 2 - 3 * v[j] + 0.5 * Math.pow(v[j], 4);
         }
-        assertArrayEquals(new double[] {2, -3, 0, 0, 0.5}, ErfPieces.interpolate(v, f), 1e-12);
+        assertArrayEquals(new double[] {2, -3, 0, 0, 0.5}, PiecewisePolynomial.interpolate(v, f), 1e-12);
     }
 
     @Test
@@ -109,6 +109,12 @@ class GeluErfTest {
         assertEquals(0f, s[3]);
         assertEquals(40f, s[4]);
         assertEquals(0f, s[5]);
+        // the derivative: NaN at NaN and at +-infinity (infinity times a zero density, as PyTorch), 1 and 0 far out
+        float[] ds = map(special, VecMath::geluDerivative);
+        assertTrue(Float.isNaN(ds[0]) && Float.isNaN(ds[1]) && Float.isNaN(ds[2]));
+        assertEquals(0f, ds[3]);
+        assertEquals(1f, ds[4]);
+        assertEquals(0f, ds[5]);
     }
 
     @Test

@@ -1,34 +1,34 @@
 package panface.tensor.cpu;
 
 /**
- * The coefficients of GELU's piecewise erf ({@link VecMath#erfAbsOverSqrt2}): erf(z) for z = |x| /
- * sqrt 2 in [0, 4] as {@link #PIECES} polynomials of degree {@link #DEGREE}. With
- * w = |x| sqrt 2 - 1/2 (that is 2z - 1/2), piece i serves w in [i - 1/2, i + 1/2] (z in
- * [i/2, (i+1)/2]) as a polynomial in v = w - i, v in [-1/2, 1/2]; past z = 4 erf is 1 to 1.5e-8
- * and the last piece is evaluated at 4. Each polynomial interpolates erf (to 1e-15, from
- * {@link ScalarMath#erf}) at the {@link #DEGREE} + 1 Chebyshev nodes of its piece, which keeps
- * it within 2e-8 of erf in exact arithmetic; the coefficients are computed here at class load,
- * so that nothing in the source is a magic number.
+ * A function of |x| on [0, {@link #PIECES} x width] as {@link #PIECES} polynomials, one per
+ * interval of the given width, for the GELU kernels ({@link VecMath#erfAbsOverSqrt2},
+ * {@link VecMath#geluDerivative}): with w = |x| / width - 1/2, piece i serves w in
+ * [i - 1/2, i + 1/2] as a polynomial in v = w - i, v in [-1/2, 1/2]. A vector of
+ * {@link #PIECES} lanes holds one coefficient of every piece, so each lane finds its own by an
+ * in-register permute: no division, no exponential, only multiplications and additions, which
+ * round the same way in every JIT tier. Each polynomial interpolates the function (computed in
+ * double) at the degree + 1 Chebyshev nodes of its piece; the coefficients are computed at class
+ * load, so that nothing in the source is a magic number.
  */
-final class ErfPieces {
+final class PiecewisePolynomial {
     static final int PIECES = 8;
-    static final int DEGREE = 6;
 
-    private ErfPieces() {
+    private PiecewisePolynomial() {
     }
 
-    /** c[q][i]: the coefficient of v^q in piece i, rounded to float. */
-    static float[][] coefficients() {
-        int n = DEGREE + 1;
+    /** c[q][i]: the coefficient of v^q in piece i, rounded to float, for f(a) on pieces of the given width in a. */
+    static float[][] coefficients(java.util.function.DoubleUnaryOperator f, double width, int degree) {
+        int n = degree + 1;
         float[][] c = new float[n][PIECES];
         for (int i = 0; i < PIECES; i++) {
             double[] v = new double[n];
-            double[] f = new double[n];
+            double[] y = new double[n];
             for (int j = 0; j < n; j++) {
                 v[j] = 0.5 * Math.cos(Math.PI * (j + 0.5) / n);
-                f[j] = ScalarMath.erf((i + v[j] + 0.5) / 2);
+                y[j] = f.applyAsDouble((i + v[j] + 0.5) * width);
             }
-            double[] p = interpolate(v, f);
+            double[] p = interpolate(v, y);
             for (int q = 0; q < n; q++) {
                 c[q][i] = (float) p[q];
             }
