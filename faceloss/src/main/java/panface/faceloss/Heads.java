@@ -36,6 +36,7 @@ final class Heads {
                     w.accumulateGrad(Tensor.zerosLike(w));
                 }
                 w.grad().backend().indexAdd(w.grad(), 0, index, g.contiguous().to(w.dtype()));
+                w.markGradReceived();
                 return new Tensor[] {null};
             }
         });

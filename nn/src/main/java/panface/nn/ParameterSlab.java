@@ -74,6 +74,7 @@ public final class ParameterSlab {
                 view.requiresGrad(trainable);
                 if (trainable) {
                     view.setGrad(Tensor.wrap(grads.storage(), off, shape, Shape.contiguousStrides(shape)));
+                    view.zeroGrad();    // a buffer, not yet a gradient: the optimizer skips it until backward writes it
                 }
                 Storage s = old.storage();
                 if (old.offset() == 0 && s.numel() == n && s.owner() != null) {

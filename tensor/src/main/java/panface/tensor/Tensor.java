@@ -33,6 +33,7 @@ public final class Tensor {
     private final int[] strides;
     private boolean requiresGrad;
     private Tensor grad;
+    private boolean gradReceived;
     private Node gradFn;
 
     private Tensor(Storage storage, int offset, int[] shape, int[] strides) {
@@ -342,12 +343,32 @@ public final class Tensor {
         return grad;
     }
 
-    /** Sets (or clears, with null) the gradient buffer of a leaf; it must match this tensor's shape and dtype. */
+    /**
+     * Sets (or clears, with null) the gradient buffer of a leaf; it must match this tensor's shape
+     * and dtype. A gradient set this way counts as {@link #gradReceived received}.
+     */
     public void setGrad(Tensor g) {
         if (g != null && (!Arrays.equals(g.shape, shape) || g.dtype() != dtype() || !g.device().equals(device()))) {
             throw new IllegalArgumentException("gradient " + g.describe() + " does not match tensor " + describe());
         }
         this.grad = g;
+        this.gradReceived = g != null;
+    }
+
+    /**
+     * Whether this leaf's gradient has been written since it was last zeroed or cleared: by a
+     * backward pass, {@link #accumulateGrad}, {@link #setGrad} or an op that marked it. A
+     * gradient buffer that exists but received nothing (parameters packed into a slab always have
+     * one) does not count: optimizers skip such parameters, as PyTorch skips those whose gradient
+     * is None after {@code zero_grad()}.
+     */
+    public boolean gradReceived() {
+        return grad != null && gradReceived;
+    }
+
+    /** Marks the gradient as received, for ops whose backward writes into {@link #grad()} in place. */
+    public void markGradReceived() {
+        gradReceived = grad != null;
     }
 
     /** The node that computed this tensor, or null for a leaf. */
@@ -403,6 +424,7 @@ public final class Tensor {
                 grad.addInPlace(g, 1.0);
             }
         }
+        gradReceived = true;
     }
 
     /**
@@ -419,6 +441,7 @@ public final class Tensor {
         }
         adoptScopeOf(g, this);
         grad = g;
+        gradReceived = true;
     }
 
     private static void adoptScopeOf(Tensor t, Tensor like) {
@@ -442,16 +465,18 @@ public final class Tensor {
     public void clearGrad() {
         Tensor g = grad;
         grad = null;
+        gradReceived = false;
         if (g != null) {
             g.storage.close();
         }
     }
 
-    /** Clears the gradient by filling it with zeros (keeps the buffer). */
+    /** Clears the gradient by filling it with zeros (keeps the buffer; it no longer counts as {@link #gradReceived received}). */
     public void zeroGrad() {
         if (grad != null) {
             grad.fillInPlace(0.0);
         }
+        gradReceived = false;
     }
 
     /** A tensor sharing this one's memory, outside the graph. */

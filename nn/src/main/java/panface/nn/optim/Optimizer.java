@@ -75,14 +75,14 @@ public abstract class Optimizer {
         return parameterSteps[index];
     }
 
-    /** Applies one update to every parameter that has a gradient. */
+    /** Applies one update to every parameter whose gradient was written since the last {@link #zeroGrad} ({@link Tensor#gradReceived}). */
     public final void step() {
         steps++;
         try (var g = panface.tensor.autograd.GradMode.noGrad()) {
             int idx = 0;
             for (ParamGroup group : groups) {
                 for (Parameter p : group.params()) {
-                    if (p.grad() != null && p.requiresGrad()) {
+                    if (p.data().gradReceived() && p.requiresGrad()) {
                         parameterSteps[idx]++;
                         update(idx, p, group, lr * group.lrScale());
                     }
