@@ -117,7 +117,7 @@ public final class InProcessGroup {
             ops[rank] = op;
             long gen = generation;
             if (++arrived == world) {
-                published = List.of(deposits.clone());
+                published = Arrays.asList(deposits.clone());
                 publishedOp = String.join(",", ops);
                 Arrays.fill(deposits, null);
                 arrived = 0;

@@ -1,0 +1,158 @@
+package panface.distributed;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import panface.faceloss.Margin;
+import panface.nn.Buffer;
+import panface.nn.Module;
+import panface.nn.Parameter;
+import panface.tensor.Backends;
+import panface.tensor.Device;
+import panface.tensor.Tensor;
+import panface.tensor.autograd.GradMode;
+import panface.tensor.random.Generator;
+
+/**
+ * What a training loop needs to run data-parallel, in one object: the rank and world, the device
+ * of this rank, the start-of-training broadcast of the replicated model, the gradient average of
+ * the replicated parameters after each backward pass, and the model-parallel Partial FC head,
+ * whose centres are sharded and never averaged.
+ *
+ * <p>A step on every rank: forward the local batch through the backbone; {@code loss =
+ * pfc.loss(embeddings, labels)} (the same global-mean scalar on every rank); {@code
+ * loss.backward()}; {@link #averageGradients()}; clip the backbone's gradients; one optimizer
+ * step over backbone and shard. The replicas stay identical because they start identical
+ * ({@link #broadcast}) and apply identical averaged gradients.
+ */
+public final class DataParallel implements AutoCloseable {
+    private final Communicator comm;
+    private final int localRank;
+    private final AutoCloseable resources;
+    private GradientAllReduce gradients;
+
+    /** Data parallelism over an existing communicator (local rank 0; the in-process group's ranks, for example). */
+    public DataParallel(Communicator comm) {
+        this(comm, 0, null);
+    }
+
+    DataParallel(Communicator comm, int localRank, AutoCloseable resources) {
+        this.comm = comm;
+        this.localRank = localRank;
+        this.resources = resources;
+    }
+
+    /**
+     * Joins the process group the environment describes ({@link DistEnv}: a launcher, SLURM or a
+     * torchrun-style operator set it): rendezvous through the TCP store on the master's address,
+     * then NCCL when {@code device} is a GPU, the store's own (slow) collectives on the CPU.
+     * Without any distributed variables it is a group of one.
+     */
+    public static DataParallel fromEnvironment(Device device) {
+        DistEnv env = DistEnv.fromEnvironment();
+        return join(env, device);
+    }
+
+    /** Joins the group described by env on the device. */
+    public static DataParallel join(DistEnv env, Device device) {
+        Rendezvous rdzv = Rendezvous.join(env);
+        try {
+            Communicator c = !device.isCpu() ? NcclCollectives.create(rdzv, device) : new StoreCollectives(rdzv);
+            return new DataParallel(c, env.localRank(), rdzv);
+        } catch (RuntimeException e) {
+            rdzv.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The device of rank with this local rank on a machine: GPU number localRank when CUDA is
+     * usable (one process per GPU), otherwise the CPU.
+     */
+    public static Device deviceFor(int localRank) {
+        Device gpu = Device.cuda(localRank);
+        return Backends.isAvailable(gpu) ? gpu : Device.CPU;
+    }
+
+    public Communicator communicator() {
+        return comm;
+    }
+
+    public int rank() {
+        return comm.rank();
+    }
+
+    public int worldSize() {
+        return comm.worldSize();
+    }
+
+    public int localRank() {
+        return localRank;
+    }
+
+    /** True on rank 0, the rank that logs, evaluates and writes the replicated part of checkpoints. */
+    public boolean isMain() {
+        return comm.rank() == 0;
+    }
+
+    /** Copies rank 0's parameters and buffers of a replicated module to every rank. */
+    public void broadcast(Module module) {
+        try (var g = GradMode.noGrad()) {
+            for (Parameter p : module.parameters()) {
+                broadcastInPlace(p.data());
+            }
+            for (Buffer b : module.namedBuffers().values()) {
+                broadcastInPlace(b.data());
+            }
+        }
+    }
+
+    private void broadcastInPlace(Tensor t) {
+        if (t.isContiguous()) {
+            comm.broadcast(t, 0);
+        } else {
+            Tensor c = t.contiguous();
+            comm.broadcast(c, 0);
+            t.copyFrom(c);
+        }
+    }
+
+    /** Sets the replicated parameters whose gradients {@link #averageGradients} averages (in buckets of the default size). */
+    public void replicate(Module... modules) {
+        List<Parameter> ps = new ArrayList<>();
+        for (Module m : modules) {
+            ps.addAll(m.parameters());
+        }
+        gradients = new GradientAllReduce(comm, ps, GradientAllReduce.DEFAULT_BUCKET_BYTES);
+    }
+
+    /** Averages the replicated parameters' gradients over ranks (after backward, before clipping and the optimizer step). */
+    public void averageGradients() {
+        if (gradients == null) {
+            throw new IllegalStateException("call replicate(backbone) before averageGradients()");
+        }
+        if (comm.worldSize() > 1) {
+            gradients.run();
+        }
+    }
+
+    /** This rank's shard of a Partial FC head over numClasses identities. */
+    public ShardedPartialFC partialFc(int numClasses, int dim, double sampleRate, Margin margin, Generator gen) {
+        return new ShardedPartialFC(comm, numClasses, dim, sampleRate, margin, gen);
+    }
+
+    @Override
+    public void close() {
+        try {
+            comm.close();
+        } finally {
+            if (resources != null) {
+                try {
+                    resources.close();
+                } catch (Exception e) {
+                    throw new CollectiveException("closing the rendezvous failed", e);
+                }
+            }
+        }
+    }
+}
