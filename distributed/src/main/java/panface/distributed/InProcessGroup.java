@@ -134,7 +134,7 @@ public final class InProcessGroup {
                                 missing.add(r);
                             }
                         }
-                        String msg = op + " on rank " + rank + " timed out: rank" + (missing.size() == 1 ? " " : "s ") + missing + " did not arrive";
+                        String msg = op + " on rank " + rank + " timed out: " + CollectiveException.ranks(missing) + " did not arrive";
                         failure = msg;
                         lock.notifyAll();
                         throw new CollectiveException(msg);

@@ -40,7 +40,7 @@ public final class NcclCollectives implements Communicator {
                 id = rdzv.store().get("nccl/id", rdzv.env().timeout());
             } catch (CollectiveException e) {
                 throw new CollectiveException("rank " + rdzv.rank() + " did not receive the NCCL id from rank 0 within "
-                        + rdzv.env().timeout().toSeconds() + " s", e);
+                        + CollectiveException.duration(rdzv.env().timeout()), e);
             }
         }
         try (Scope s = Scope.open()) {

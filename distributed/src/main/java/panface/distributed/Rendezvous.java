@@ -136,8 +136,8 @@ public final class Rendezvous implements AutoCloseable {
             for (String k : missing) {
                 ranks.add(Integer.parseInt(k.substring(prefix.length())));
             }
-            throw new CollectiveException("barrier '" + what + "' timed out after " + env.timeout().toSeconds() + " s on rank " + env.rank()
-                    + ": rank" + (ranks.size() == 1 ? " " : "s ") + ranks + " did not arrive");
+            throw new CollectiveException("barrier '" + what + "' timed out after " + CollectiveException.duration(env.timeout()) + " on rank "
+                    + env.rank() + ": " + CollectiveException.ranks(ranks) + " did not arrive");
         }
     }
 

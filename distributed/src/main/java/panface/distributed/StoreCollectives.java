@@ -48,7 +48,7 @@ public final class StoreCollectives implements Communicator {
                 all.add(r == rank() ? mine : HostBuffer.fromBytes(store.get(prefix + r, rdzv.env().timeout())));
             } catch (CollectiveException e) {
                 throw new CollectiveException(op + " #" + n + " on rank " + rank() + ": rank " + r + " did not contribute within "
-                        + rdzv.env().timeout().toSeconds() + " s", e);
+                        + CollectiveException.duration(rdzv.env().timeout()), e);
             }
         }
         if (n > 0) {

@@ -59,7 +59,7 @@ public final class TcpStore implements AutoCloseable {
                 pause = Math.min(pause * 2, 1000);
             }
         }
-        throw new CollectiveException("cannot reach the rendezvous store at " + where + " within " + timeout.toSeconds() + " s"
+        throw new CollectiveException("cannot reach the rendezvous store at " + where + " within " + CollectiveException.duration(timeout)
                 + (last == null ? "" : ": " + last.getMessage()) + " (is rank 0 or the launcher running, and MASTER_ADDR/MASTER_PORT right?)");
     }
 
@@ -86,7 +86,7 @@ public final class TcpStore implements AutoCloseable {
             out.flush();
             byte status = in.readByte();
             if (status == StoreServer.TIMEOUT) {
-                throw new CollectiveException("key '" + key + "' was not set within " + timeout.toSeconds() + " s");
+                throw new CollectiveException("key '" + key + "' was not set within " + CollectiveException.duration(timeout));
             }
             return in.readNBytes(in.readInt());
         } catch (IOException e) {
