@@ -80,6 +80,8 @@ public final class Launcher {
         if (cfg.nodeRank() == 0) {
             server = StoreServer.start(bindAddress(cfg), cfg.masterPort());
             port = server.port();
+            err.println("panface launch: rendezvous store at " + cfg.masterAddr() + ":" + port + "; starting " + cfg.nprocPerNode()
+                    + " rank" + (cfg.nprocPerNode() == 1 ? "" : "s") + " of " + cfg.nnodes() * cfg.nprocPerNode());
         }
         List<Process> procs = java.util.Collections.synchronizedList(new ArrayList<>());
         List<Deque<String>> tails = new ArrayList<>();

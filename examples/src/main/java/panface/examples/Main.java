@@ -11,6 +11,7 @@ import panface.examples.cli.CompareCommand;
 import panface.examples.cli.DemoCommand;
 import panface.examples.cli.EmbedCommand;
 import panface.examples.cli.InspectCommand;
+import panface.examples.cli.LaunchCommand;
 import panface.examples.cli.TrainCommand;
 import panface.examples.cli.GoldenCommand;
 import panface.examples.cli.InfoCommand;
@@ -32,7 +33,8 @@ public final class Main {
                 new GoldenCommand(),
                 new InspectCommand(),
                 new EmbedCommand(),
-                new CompareCommand());
+                new CompareCommand(),
+                new LaunchCommand());
     }
 
     public static void main(String[] argv) {

@@ -9,17 +9,25 @@ import java.util.Set;
 
 /**
  * Parsed arguments: {@code --name value} options, {@code --flag} switches and positional words.
- * Options a command did not read are reported as unknown by {@link #finish()}.
+ * Options a command did not read are reported as unknown by {@link #finish()}. A bare {@code --}
+ * ends the options: every word after it is kept, as given, in {@link #afterSeparator()} (the
+ * command line of {@code launch}).
  */
 public final class Args {
     private final Map<String, String> options = new LinkedHashMap<>();
     private final List<String> positional = new ArrayList<>();
     private final Set<String> read = new HashSet<>();
+    private final List<String> afterSeparator = new ArrayList<>();
+    private boolean separatorRead;
 
     /** Parses args; switches are names listed in {@code switches} (they take no value). */
     public Args(String[] args, Set<String> switches) {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
+            if (a.equals("--")) {
+                afterSeparator.addAll(List.of(args).subList(i + 1, args.length));
+                break;
+            }
             if (a.startsWith("--") && a.length() > 2) {
                 String name = a.substring(2);
                 int eq = name.indexOf('=');
@@ -119,8 +127,17 @@ public final class Args {
         return positional;
     }
 
-    /** Fails on options nobody read. */
+    /** The words after a bare {@code --}, unparsed (empty when there is none). */
+    public List<String> afterSeparator() {
+        separatorRead = true;
+        return afterSeparator;
+    }
+
+    /** Fails on options nobody read, and on words after {@code --} that the command does not take. */
     public void finish() {
+        if (!separatorRead && !afterSeparator.isEmpty()) {
+            throw new UsageException("unexpected arguments after --: " + String.join(" ", afterSeparator));
+        }
         for (String k : options.keySet()) {
             if (!read.contains(k)) {
                 throw new UsageException("unknown option --" + k);
