@@ -2,8 +2,11 @@ package panface.distributed;
 
 import panface.faceloss.Margin;
 import panface.tensor.DType;
+import panface.tensor.Device;
 import panface.tensor.F;
+import panface.tensor.Scope;
 import panface.tensor.Tensor;
+import panface.tensor.backend.UnaryOp;
 import panface.tensor.autograd.GradMode;
 import panface.tensor.autograd.Node;
 
@@ -38,64 +41,97 @@ public final class DistMarginSoftmax {
         int g = cos.size(0);
         int k = cos.size(1);
         long[] y = labels.toLongArray();
+        Scope home = Scope.current();
         Tensor lossOut;
         Tensor grad;
-        try (var ng = GradMode.noGrad()) {
+        try (var ng = GradMode.noGrad(); Scope tmp = Scope.open()) {
             Tensor c = cos.detach().to(dt).contiguous();
-            Tensor cc = c.clamp(-1, 1);
-            long[] col = new long[g];
-            double[] has = new double[g];
+            Device dev = c.device();
+            int owned = 0;
             for (int i = 0; i < g; i++) {
                 if (y[i] < -1 || y[i] >= k) {
                     throw new IndexOutOfBoundsException("label " + y[i] + " of row " + i + " is outside [-1, " + k + ")");
                 }
-                col[i] = Math.max(y[i], 0);
-                has[i] = y[i] >= 0 ? 1 : 0;
+                owned += y[i] >= 0 ? 1 : 0;
             }
-            Tensor colIdx = Tensor.of(col, g, 1).to(c.device());
-            Tensor hasCol = Tensor.of(has, g, 1).to(dt).to(c.device());
-            double[] ct = F.gather(cc, 1, colIdx).toDoubleArray();
+            // the rows whose target column is here: their flat positions and raw cosines
+            long[] flat = new long[owned];
+            long[] col = new long[g];
+            for (int i = 0, j = 0; i < g; i++) {
+                col[i] = Math.max(y[i], 0);
+                if (y[i] >= 0) {
+                    flat[j++] = (long) i * k + y[i];
+                }
+            }
+            double[] raw = F.gather(c, 1, Tensor.of(col, g, 1).to(dev)).toDoubleArray();
             double[] zy = new double[g];
             double[] dy = new double[g];
+            double[] drop = new double[owned];
             for (int i = 0; i < g; i++) {
                 if (y[i] >= 0) {
-                    double[] t = MarginTarget.of(m, ct[i]);
+                    double[] t = MarginTarget.of(m, Math.min(Math.max(raw[i], -1), 1));
                     zy[i] = m.s() * t[0];
                     dy[i] = t[1];
                 }
             }
-            Tensor onehot = F.scatterAdd(Tensor.zeros(c.device(), dt, g, k), 1, colIdx, hasCol);
-            Tensor zyCol = Tensor.of(zy, g, 1).to(dt).to(c.device());
-            Tensor z = cc.mul(m.s());
-            z = z.add(onehot.mul(zyCol.sub(z)));
-            Tensor max = z.max(1, true).contiguous();
-            comm.allReduce(max, Communicator.Op.MAX);
-            Tensor e = z.sub(max).exp();
-            Tensor negE = e.mul(onehot.neg().add(1));
-            Tensor stats = F.cat(java.util.List.of(negE.sum(1, true), e.mul(onehot).sum(1, true), zyCol.mul(hasCol)), 1).contiguous();
-            comm.allReduce(stats, Communicator.Op.SUM);
-            double[] st = stats.toDoubleArray();
-            double[] mx = max.toDoubleArray();
-            double sum = 0;
-            double[] sOverTotal = new double[g];
-            double[] targetGrad = new double[g];
-            for (int i = 0; i < g; i++) {
-                double neg = st[3 * i];
-                double target = st[3 * i + 1];
-                double zyi = st[3 * i + 2];
-                double total = neg + target;
-                sum += target > 0 ? Math.log1p(neg / target) : mx[i] + Math.log(total) - zyi;
-                sOverTotal[i] = m.s() / total / g;
-                targetGrad[i] = -(neg / total) * m.s() * dy[i] / g;
+            java.util.Arrays.fill(drop, Double.NEGATIVE_INFINITY);
+            Tensor flatIdx = Tensor.of(flat, owned).to(dev);
+            // one (G, K) working matrix: s * clamp(c) with the targets at -inf, then the negatives'
+            // exponentials, then the gradient
+            Tensor w = Tensor.empty(dev, dt, g, k);
+            w.backend().unary(UnaryOp.CLAMP, c, w, -1, 1);
+            w.mulInPlace(m.s());
+            if (owned > 0) {
+                w.backend().indexAdd(w.view(g * k), 0, flatIdx, Tensor.of(drop, owned).to(dt).to(dev));
             }
-            lossOut = Tensor.scalar(sum / g, dt).to(c.device());
+            double[] max = w.max(1, false).toDoubleArray();
+            for (int i = 0; i < g; i++) {
+                if (y[i] >= 0) {
+                    max[i] = Math.max(max[i], zy[i]);
+                }
+            }
+            Tensor maxT = Tensor.of(max, g).to(dt).to(dev);
+            comm.allReduce(maxT, Communicator.Op.MAX);
+            double[] mx = maxT.toDoubleArray();
+            w.addInPlace(maxT.reshape(g, 1), -1);
+            w.backend().unary(UnaryOp.EXP, w, w, 0, 0);
+            double[] neg = w.sum(1, false).toDoubleArray();
+            double[] st = new double[3 * g];
+            for (int i = 0; i < g; i++) {
+                st[3 * i] = neg[i];
+                st[3 * i + 1] = y[i] >= 0 ? Math.exp(zy[i] - mx[i]) : 0;
+                st[3 * i + 2] = zy[i];
+            }
+            Tensor stats = Tensor.of(st, g, 3).to(dt).to(dev);
+            comm.allReduce(stats, Communicator.Op.SUM);
+            st = stats.toDoubleArray();
+            double sum = 0;
+            double[] rowScale = new double[g];
+            double[] targetGrad = new double[owned];
+            for (int i = 0, j = 0; i < g; i++) {
+                double negatives = st[3 * i];
+                double target = st[3 * i + 1];
+                double total = negatives + target;
+                sum += target > 0 ? Math.log1p(negatives / target) : mx[i] + Math.log(total) - st[3 * i + 2];
+                rowScale[i] = m.s() / total / g;
+                if (y[i] >= 0) {
+                    // p_y - 1 = -(negatives' share): no cancellation when p_y is close to 1
+                    targetGrad[j++] = -(negatives / total) * m.s() * dy[i] / g;
+                }
+            }
+            lossOut = keep(home, Tensor.scalar(sum / g, dt).to(dev));
             if (!needGrad) {
                 return lossOut;
             }
-            Tensor inRange = c.ge(Tensor.scalar(-1, dt).to(c.device())).logicalAnd(c.le(Tensor.scalar(1, dt).to(c.device()))).to(dt);
-            Tensor gNeg = negE.mul(Tensor.of(sOverTotal, g, 1).to(dt).to(c.device()));
-            Tensor gTarget = onehot.mul(Tensor.of(targetGrad, g, 1).to(dt).to(c.device()));
-            grad = gNeg.add(gTarget).mul(inRange);
+            w.mulInPlace(Tensor.of(rowScale, g, 1).to(dt).to(dev));
+            if (owned > 0) {
+                w.backend().indexAdd(w.view(g * k), 0, flatIdx, Tensor.of(targetGrad, owned).to(dt).to(dev));
+            }
+            if (c.max().item() > 1 || c.min().item() < -1) {
+                // the reference clamps: no gradient where the raw cosine lies outside [-1, 1]
+                w.mulInPlace(c.abs().le(Tensor.scalar(1, dt).to(dev)).to(dt));
+            }
+            grad = keep(home, w);
         }
         DType outType = cos.dtype();
         Node node = new Node("distMarginSoftmax", cos) {
@@ -109,5 +145,10 @@ public final class DistMarginSoftmax {
         };
         node.save(grad);
         return lossOut.withGradFn(node);
+    }
+
+    /** Moves a result out of the temporaries' scope into the caller's (or to the collector without one). */
+    private static Tensor keep(Scope home, Tensor t) {
+        return home != null ? home.keep(t) : Scope.disown(t);
     }
 }
