@@ -33,6 +33,8 @@ import java.util.concurrent.TimeoutException;
  */
 public final class Launcher {
     private static final int TAIL_LINES = 20;
+    /** The JVM announces the incubating Vector API on every start: once per rank would bury the real messages. */
+    private static final String INCUBATOR_NOTICE = "WARNING: Using incubator modules";
 
     /**
      * @param nprocPerNode processes on this machine
@@ -253,6 +255,9 @@ public final class Launcher {
         return Thread.ofPlatform().daemon().name("launch-output").start(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null;) {
+                    if (line.startsWith(INCUBATOR_NOTICE)) {
+                        continue;
+                    }
                     to.println(prefix + line);
                     if (tail != null) {
                         synchronized (tail) {
