@@ -17,9 +17,10 @@ import panface.tensor.autograd.GradMode;
  * {@link AllGather}, whose backward multiplies by W, that is exactly the gradient of the global
  * mean loss). Gradients travel in buckets of at most {@code bucketBytes} (DDP's bucket_cap_mb; the
  * reference trainer uses 16 MiB), taken from the last parameter backwards, the order in which a
- * backward pass finishes them. A parameter whose gradient is absent on some rank (unused there)
- * contributes zeros; it ends with a gradient on every rank if any rank had one, and without one
- * everywhere otherwise, so the optimizers of all ranks stay in step.
+ * backward pass finishes them. A parameter whose gradient was not written on some rank since the
+ * last zeroGrad (unused there: {@link Tensor#gradReceived}) contributes zeros; it ends with a
+ * received gradient on every rank if any rank had one, and with none everywhere otherwise, so
+ * the optimizers of all ranks (which skip parameters without one) stay in step.
  *
  * <p>The all-reduce runs after the backward pass, not overlapped with it: overlapping needs the
  * autograd engine to report each gradient as it is finished, which it does not yet do.
@@ -76,8 +77,9 @@ public final class GradientAllReduce {
                 double[] present = new double[bucket.size()];
                 for (int i = 0; i < bucket.size(); i++) {
                     Parameter p = bucket.get(i);
-                    present[i] = p.grad() != null ? 1 : 0;
-                    parts.add(p.grad() != null ? p.grad().reshape(-1) : Tensor.zeros(dev, dt, p.data().numel()));
+                    boolean has = p.data().gradReceived();
+                    present[i] = has ? 1 : 0;
+                    parts.add(has ? p.grad().reshape(-1) : Tensor.zeros(dev, dt, p.data().numel()));
                 }
                 parts.add(Tensor.of(present, present.length).to(dt).to(dev));
                 Tensor flat = F.cat(parts, 0).contiguous();
@@ -93,6 +95,7 @@ public final class GradientAllReduce {
                             p.data().accumulateGrad(mean);
                         } else {
                             p.grad().copyFrom(mean);
+                            p.data().markGradReceived();
                         }
                     }
                     off += n;
@@ -103,20 +106,33 @@ public final class GradientAllReduce {
 
     /**
      * Averages a slab's gradients in place over ranks, in chunks of at most bucketBytes: no
-     * copies, since the slab's gradients are one flat tensor already (every member of a slab has
-     * a gradient view, so none is absent).
+     * copies, since the slab's gradients are one flat tensor already. One more small collective
+     * tells every rank which members received a gradient on some rank, so that all mark the same.
      */
     public static void run(Communicator comm, ParameterSlab slab, long bucketBytes) {
         Tensor grads = slab.grads();
         if (grads == null) {
             return;
         }
+        List<Parameter> members = new ArrayList<>(slab.members().values());
+        double[] present = new double[members.size()];
+        for (int i = 0; i < present.length; i++) {
+            present[i] = members.get(i).data().gradReceived() ? 1 : 0;
+        }
         int chunk = (int) Math.max(1, Math.min(Integer.MAX_VALUE, bucketBytes / grads.dtype().byteSize()));
         try (var g = GradMode.noGrad()) {
+            Tensor flags = Tensor.of(present, present.length).to(grads.device());
+            comm.allReduce(flags, Communicator.Op.SUM);
+            double[] had = flags.toDoubleArray();
             for (int off = 0; off < grads.numel(); off += chunk) {
                 Tensor part = grads.narrow(0, off, Math.min(chunk, grads.numel() - off));
                 comm.allReduce(part, Communicator.Op.SUM);
                 part.mulInPlace(1.0 / comm.worldSize());
+            }
+            for (int i = 0; i < had.length; i++) {
+                if (had[i] > 0) {
+                    members.get(i).data().markGradReceived();
+                }
             }
         }
     }

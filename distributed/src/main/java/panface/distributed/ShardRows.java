@@ -31,6 +31,7 @@ final class ShardRows {
                     w.accumulateGrad(Tensor.zerosLike(w));
                 }
                 w.grad().backend().indexAdd(w.grad(), 0, index, g.contiguous().to(w.dtype()));
+                w.markGradReceived();
                 return new Tensor[] {null};
             }
         });

@@ -12,10 +12,12 @@ import panface.faceloss.Margin;
 import panface.faceloss.PartialFC;
 import panface.nn.Module;
 import panface.nn.Parameter;
+import panface.nn.ParameterSlab;
 import panface.nn.layers.Linear;
 import panface.nn.optim.ParamGroup;
 import panface.nn.optim.SGD;
 import panface.tensor.DType;
+import panface.tensor.Device;
 import panface.tensor.Tensor;
 import panface.tensor.random.Generator;
 
@@ -56,6 +58,29 @@ class DataParallelStepTest {
     @Test
     void dataParallelStepsEqualTheSingleProcessStepsOnTheConcatenatedBatch() {
         for (int world : new int[] {2, 4}) {
+            for (boolean sampled : new boolean[] {false, true}) {
+                compare(world, sampled);
+            }
+        }
+    }
+
+    /**
+     * The classes a step uses: all of them, or (sampled) the labels plus every third class, the
+     * same set for both sides; given as global indices (single process) or per-shard local ones.
+     */
+    private static long[] sampledClasses(long[] labels, boolean sampled, Shard shard) {
+        List<Long> out = new ArrayList<>();
+        for (int c = shard.classStart(); c < shard.classEnd(); c++) {
+            int cc = c;
+            if (!sampled || c % 3 == 0 || java.util.Arrays.stream(labels).anyMatch(l -> l == cc)) {
+                out.add((long) (c - shard.classStart()));
+            }
+        }
+        return out.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    private static void compare(int world, boolean sampled) {
+        {
             int g = B * world;
             Generator data = new Generator(100 + world);
             List<Tensor> xs = new ArrayList<>();
@@ -77,7 +102,8 @@ class DataParallelStepTest {
             SGD opt = new SGD(List.of(ParamGroup.of(net.parameters(), 5e-4), ParamGroup.of(List.of(head.weight()), 5e-4)), 0.1, 0.9);
             for (int s = 0; s < STEPS; s++) {
                 opt.zeroGrad();
-                head.loss(net.forward(xs.get(s)), Tensor.of(ys.get(s), g)).backward();
+                long[] idx = sampledClasses(ys.get(s), sampled, Shard.of(C, 1, 0));
+                head.loss(net.forward(xs.get(s)), Tensor.of(ys.get(s), g), Tensor.of(idx, idx.length)).backward();
                 opt.step();
             }
             Snapshot expect = new Snapshot(values(net), head.weight().data().toDoubleArray());
@@ -96,7 +122,11 @@ class DataParallelStepTest {
                     o.zeroGrad();
                     Tensor x = xs.get(s).narrow(0, comm.rank() * B, B);
                     long[] y = java.util.Arrays.copyOfRange(ys.get(s), comm.rank() * B, (comm.rank() + 1) * B);
-                    pfc.loss(replica.forward(x), Tensor.of(y, B)).backward();
+                    long[] idx = sampledClasses(ys.get(s), sampled, sh);
+                    // the sharded head all-gathers the labels itself; the sampled variant is given the global ones
+                    Tensor loss = sampled ? pfc.loss(replica.forward(x), Tensor.of(ys.get(s), g), Tensor.of(idx, idx.length))
+                            : pfc.loss(replica.forward(x), Tensor.of(y, B));
+                    loss.backward();
                     dp.averageGradients();
                     o.step();
                 }
@@ -105,11 +135,11 @@ class DataParallelStepTest {
             for (int r = 0; r < world; r++) {
                 Snapshot s = got.get(r);
                 for (int p = 0; p < expect.backbone().size(); p++) {
-                    assertArrayEquals(expect.backbone().get(p), s.backbone().get(p), 1e-9, "backbone parameter " + p + " on rank " + r + " of " + world);
+                    assertArrayEquals(expect.backbone().get(p), s.backbone().get(p), 1e-9, "backbone parameter " + p + " on rank " + r + " of " + world + (sampled ? ", sampled" : ""));
                 }
                 Shard sh = Shard.of(C, world, r);
                 assertArrayEquals(java.util.Arrays.copyOfRange(expect.centres(), sh.classStart() * D, sh.classEnd() * D), s.centres(), 1e-9,
-                        "centres of rank " + r + " of " + world);
+                        "centres of rank " + r + " of " + world + (sampled ? ", sampled" : ""));
             }
         }
     }
@@ -145,15 +175,41 @@ class DataParallelStepTest {
     @Test
     void aGradientPresentOnOneRankOnlyIsAveragedOnEveryRank() {
         List<double[]> got = InProcessGroup.run(3, comm -> {
-            Parameter p = new Parameter(Tensor.zeros(DType.F64, 2));
-            if (comm.rank() == 1) {
-                p.data().accumulateGrad(Tensor.of(new double[] {3, 6}, 2));
+            Parameter used = new Parameter(Tensor.zeros(DType.F64, 2));
+            Parameter unused = new Parameter(Tensor.zeros(DType.F64, 1));
+            // a zeroed buffer is not a gradient: only rank 1 contributes one
+            used.data().accumulateGrad(Tensor.of(new double[] {3, 6}, 2));
+            unused.data().accumulateGrad(Tensor.of(new double[] {5}, 1));
+            unused.data().zeroGrad();
+            if (comm.rank() != 1) {
+                used.data().zeroGrad();
             }
-            new GradientAllReduce(comm, List.of(p), 1 << 20).run();
-            return p.grad().toDoubleArray();
+            new GradientAllReduce(comm, List.of(used, unused), 1 << 20).run();
+            assertEquals(false, unused.data().gradReceived(), "no rank wrote it: the optimizers skip it everywhere");
+            assertEquals(true, used.data().gradReceived());
+            return used.grad().toDoubleArray();
         });
         for (double[] g : got) {
             assertArrayEquals(new double[] {1, 2}, g, 0);
+        }
+    }
+
+    @Test
+    void aSlabIsAveragedInPlaceAndItsMembersMarkedAlike() {
+        List<double[]> got = InProcessGroup.run(2, comm -> {
+            Backbone net = new Backbone(new Generator(1));
+            ParameterSlab slab = ParameterSlab.pack(net).get(0);
+            // rank r writes r + 1 into layer a's weight gradient only
+            net.a.weight().data().accumulateGrad(Tensor.full(comm.rank() + 1, Device.CPU, DType.F64, net.a.weight().shape()));
+            GradientAllReduce.run(comm, slab, 64);
+            assertEquals(true, net.a.weight().data().gradReceived());
+            assertEquals(false, net.b.weight().data().gradReceived());
+            return net.a.weight().grad().toDoubleArray();
+        });
+        for (double[] g : got) {
+            for (double v : g) {
+                assertEquals(1.5, v, 0);
+            }
         }
     }
 }
