@@ -24,6 +24,24 @@ import panface.tensor.random.Generator;
  * loss.backward()}; {@link #averageGradients()}; clip the backbone's gradients; one optimizer
  * step over backbone and shard. The replicas stay identical because they start identical
  * ({@link #broadcast}) and apply identical averaged gradients.
+ *
+ * <pre>{@code
+ * try (DataParallel dp = DataParallel.fromEnvironment(DataParallel.deviceFor(DistEnv.fromEnvironment().localRank()))) {
+ *     Module backbone = ...;                                  // same seed on every rank
+ *     ShardedPartialFC head = dp.partialFc(numClasses, 512, 0.3, Margin.arcFace(64, 0.5), new Generator(seed));
+ *     dp.broadcast(backbone);
+ *     dp.replicate(backbone);
+ *     Optimizer opt = new SGD(List.of(ParamGroup.of(backbone.parameters(), 5e-4), ParamGroup.of(head.parameters(), 5e-4)), 0.1, 0.9);
+ *     for (...) {                                             // this rank's batches (the loader's per-rank sampler)
+ *         Tensor loss = head.loss(backbone.forward(images), labels);
+ *         loss.backward();
+ *         dp.averageGradients();
+ *         GradClip.clipNorm(backbone.parameters(), 5);
+ *         opt.step();
+ *         opt.zeroGrad();
+ *     }
+ * }
+ * }</pre>
  */
 public final class DataParallel implements AutoCloseable {
     private final Communicator comm;
