@@ -33,46 +33,62 @@ final class ImageDecoder {
             }
             ImageReader reader = readers.next();
             try {
-                reader.setInput(in, true, true);
-                int w;
-                int h;
-                try {
-                    w = reader.getWidth(0);
-                    h = reader.getHeight(0);
-                } catch (IOException | RuntimeException e) {
-                    throw new IOException(what + ": cannot read the " + reader.getFormatName() + " header: " + reason(e), e);
-                }
-                if (w <= 0 || h <= 0) {
-                    throw new IOException(what + ": the image declares " + w + " x " + h + " pixels");
-                }
-                long pixels = (long) w * h;
-                if (pixels > maxPixels) {
-                    throw new IOException(String.format(Locale.ROOT,
-                            "%s: the image is %d x %d = %,d pixels, more than the limit of %,d (system property %s)", what, w, h, pixels,
-                            maxPixels, FaceImages.MAX_PIXELS_PROPERTY));
-                }
-                List<String> warnings = new ArrayList<>();
-                reader.addIIOReadWarningListener(new IIOReadWarningListener() {
-                    @Override
-                    public void warningOccurred(ImageReader source, String warning) {
-                        warnings.add(warning);
-                    }
-                });
-                BufferedImage img;
-                try {
-                    img = reader.read(0);
-                } catch (IOException | RuntimeException | OutOfMemoryError e) {
-                    throw new IOException(what + ": cannot decode the " + w + " x " + h + " " + reader.getFormatName() + " image: " + reason(e), e);
-                }
-                if (!warnings.isEmpty() && !acceptWarnings) {
-                    throw new IOException(what + ": damaged " + reader.getFormatName() + " data (" + String.join("; ", warnings)
-                            + "): a truncated or corrupt file; system property " + FaceImages.ACCEPT_DAMAGED_PROPERTY
-                            + "=true accepts it as the decoder repaired it");
-                }
-                return img;
+                return decode(reader, in, what, maxPixels, acceptWarnings);
             } finally {
                 reader.dispose();
             }
+        }
+    }
+
+    /**
+     * Decodes with a given reader (which callers may keep and reuse: looking a reader up costs
+     * more than decoding a small image); the reader's input is reset, the stream is not closed.
+     */
+    static BufferedImage decode(ImageReader reader, ImageInputStream in, String what, long maxPixels, boolean acceptWarnings)
+            throws IOException {
+        reader.setInput(in, true, true);
+        try {
+            int w;
+            int h;
+            try {
+                w = reader.getWidth(0);
+                h = reader.getHeight(0);
+            } catch (IOException | RuntimeException e) {
+                throw new IOException(what + ": cannot read the " + reader.getFormatName() + " header: " + reason(e), e);
+            }
+            if (w <= 0 || h <= 0) {
+                throw new IOException(what + ": the image declares " + w + " x " + h + " pixels");
+            }
+            long pixels = (long) w * h;
+            if (pixels > maxPixels) {
+                throw new IOException(String.format(Locale.ROOT,
+                        "%s: the image is %d x %d = %,d pixels, more than the limit of %,d (system property %s)", what, w, h, pixels,
+                        maxPixels, FaceImages.MAX_PIXELS_PROPERTY));
+            }
+            List<String> warnings = new ArrayList<>();
+            IIOReadWarningListener listener = new IIOReadWarningListener() {
+                @Override
+                public void warningOccurred(ImageReader source, String warning) {
+                    warnings.add(warning);
+                }
+            };
+            reader.addIIOReadWarningListener(listener);
+            BufferedImage img;
+            try {
+                img = reader.read(0);
+            } catch (IOException | RuntimeException | OutOfMemoryError e) {
+                throw new IOException(what + ": cannot decode the " + w + " x " + h + " " + reader.getFormatName() + " image: " + reason(e), e);
+            } finally {
+                reader.removeIIOReadWarningListener(listener);
+            }
+            if (!warnings.isEmpty() && !acceptWarnings) {
+                throw new IOException(what + ": damaged " + reader.getFormatName() + " data (" + String.join("; ", warnings)
+                        + "): a truncated or corrupt file; system property " + FaceImages.ACCEPT_DAMAGED_PROPERTY
+                        + "=true accepts it as the decoder repaired it");
+            }
+            return img;
+        } finally {
+            reader.setInput(null);
         }
     }
 

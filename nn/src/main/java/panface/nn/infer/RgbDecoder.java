@@ -1,0 +1,136 @@
+package panface.nn.infer;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.ComponentSampleModel;
+import java.awt.image.DataBufferByte;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
+
+/**
+ * Decodes encoded images (JPEG, PNG, ...) to 8-bit RGB pixels in row-major HWC order, with the
+ * same pixel rules and guards as {@link FaceImages#decode} (stored values as OpenCV reads them,
+ * gray replicated, CMYK converted, a pixel limit, damaged data refused). One instance keeps one
+ * image reader per format and reuses it, which a data loader decoding thousands of small images
+ * a second needs; an instance is therefore not thread-safe: use one per thread.
+ */
+public final class RgbDecoder implements AutoCloseable {
+    /**
+     * Decoded pixels: {@code pixels[(y * width + x) * 3 + c]} is channel c (0 = R, 1 = G, 2 = B) of
+     * pixel (x, y), 0..255 as unsigned bytes.
+     */
+    public record Rgb(byte[] pixels, int width, int height) {
+    }
+
+    private final Map<String, ImageReader> readers = new HashMap<>();
+    private final long maxPixels = FaceImages.maxPixels();
+    private final boolean acceptDamaged = Boolean.getBoolean(FaceImages.ACCEPT_DAMAGED_PROPERTY);
+
+    /** Decodes {@code encoded}; {@code what} names its source in messages. */
+    public Rgb decode(byte[] encoded, String what) throws IOException {
+        ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded));
+        try (in) {
+            ImageReader reader = readerFor(encoded, in, what);
+            BufferedImage img = ImageDecoder.decode(reader, in, what, maxPixels, acceptDamaged);
+            return new Rgb(rgb(img), img.getWidth(), img.getHeight());
+        }
+    }
+
+    private ImageReader readerFor(byte[] encoded, ImageInputStream in, String what) throws IOException {
+        String format = sniff(encoded);
+        ImageReader reader = format == null ? null : readers.get(format);
+        if (reader != null) {
+            return reader;
+        }
+        Iterator<ImageReader> it = ImageIO.getImageReaders(in);
+        if (!it.hasNext()) {
+            throw new IOException(what + ": not a readable image (" + encoded.length + " bytes, format not recognised)");
+        }
+        reader = it.next();
+        if (format != null) {
+            readers.put(format, reader);
+        }
+        return reader;
+    }
+
+    /** The formats whose readers are kept, recognised by their first bytes. */
+    private static String sniff(byte[] b) {
+        if (b.length >= 3 && (b[0] & 0xFF) == 0xFF && (b[1] & 0xFF) == 0xD8 && (b[2] & 0xFF) == 0xFF) {
+            return "jpeg";
+        }
+        if (b.length >= 8 && (b[0] & 0xFF) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') {
+            return "png";
+        }
+        return null;
+    }
+
+    /** The stored RGB values; 8-bit interleaved BGR and gray rasters (what JPEGs decode to) are copied directly. */
+    static byte[] rgb(BufferedImage img) {
+        int w = img.getWidth();
+        int h = img.getHeight();
+        byte[] out = new byte[w * h * 3];
+        Raster r = img.getRaster();
+        int type = img.getType();
+        if ((type == BufferedImage.TYPE_3BYTE_BGR || type == BufferedImage.TYPE_BYTE_GRAY)
+                && r.getDataBuffer() instanceof DataBufferByte db && db.getNumBanks() == 1
+                && r.getSampleModel() instanceof ComponentSampleModel sm && r.getParent() == null) {
+            byte[] src = db.getData();
+            int stride = sm.getScanlineStride();
+            int pixelStride = sm.getPixelStride();
+            int base = db.getOffset();
+            int[] bandOffsets = sm.getBandOffsets();
+            int o = 0;
+            if (type == BufferedImage.TYPE_BYTE_GRAY) {
+                for (int y = 0; y < h; y++) {
+                    int s = base + y * stride + bandOffsets[0];
+                    for (int x = 0; x < w; x++, s += pixelStride) {
+                        byte v = src[s];
+                        out[o++] = v;
+                        out[o++] = v;
+                        out[o++] = v;
+                    }
+                }
+            } else {
+                int ro = bandOffsets[0];
+                int go = bandOffsets[1];
+                int bo = bandOffsets[2];
+                for (int y = 0; y < h; y++) {
+                    int s = base + y * stride;
+                    for (int x = 0; x < w; x++, s += pixelStride) {
+                        out[o++] = src[s + ro];
+                        out[o++] = src[s + go];
+                        out[o++] = src[s + bo];
+                    }
+                }
+            }
+            return out;
+        }
+        StoredRgb px = new StoredRgb(img);
+        int o = 0;
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int v = px.rgb(x, y);
+                out[o++] = (byte) (v >> 16);
+                out[o++] = (byte) (v >> 8);
+                out[o++] = (byte) v;
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        for (ImageReader r : readers.values()) {
+            r.dispose();
+        }
+        readers.clear();
+    }
+}
