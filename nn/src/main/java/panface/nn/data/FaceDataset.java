@@ -16,6 +16,11 @@ public interface FaceDataset extends AutoCloseable {
     /** The i-th sample's label and encoded image bytes. */
     EncodedSample read(int i) throws IOException;
 
+    /** Names sample i in messages (the file, and where in it). */
+    default String describe(int i) {
+        return "sample " + i;
+    }
+
     /** Releases the files. */
     @Override
     void close() throws IOException;

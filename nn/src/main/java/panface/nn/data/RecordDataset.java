@@ -194,7 +194,8 @@ public final class RecordDataset implements FaceDataset {
         return new EncodedSample(cls, r.image());
     }
 
-    /** A description of sample i for messages: file, key and offset. */
+    /** The file, record key and byte offset of sample i. */
+    @Override
     public String describe(int i) {
         return reader.file() + ": record with key " + keys[i] + ", byte offset " + offsets[i];
     }

@@ -1,0 +1,247 @@
+package panface.nn.data;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import panface.nn.infer.RgbDecoder;
+
+/**
+ * A {@link BatchSource} over a {@link FaceDataset}: a pool of decoding threads prepares the next
+ * few batches while the current one is used. Each image is read, decoded (JPEG, PNG, ...),
+ * put in the configured channel order, augmented with randomness drawn from (seed, epoch, its
+ * position in the epoch), resized to the batch size if needed and normalised the insightface
+ * way. Epochs are shuffled and split between ranks as {@link DistributedSampler} says, and the
+ * last partial batch of an epoch is dropped, so batch p depends only on p and the options.
+ *
+ * <p>A sample that cannot be read or decoded fails {@link #next} with an {@link UncheckedIOException}
+ * naming the file, record key and byte offset, unless {@link LoaderOptions#skipBadRecords} is set:
+ * then it is replaced by the next readable sample of the rank's epoch order and counted in
+ * {@link #skippedRecords}. The loader owns the dataset and closes it. Not thread-safe: one
+ * consumer calls {@link #next}.
+ */
+public final class FaceLoader implements BatchSource {
+    private final FaceDataset data;
+    private final LoaderOptions options;
+    private final DistributedSampler sampler;
+    private final long batchesPerEpoch;
+    private final ExecutorService pool;
+    private final ThreadLocal<RgbDecoder> decoders;
+    private final List<RgbDecoder> allDecoders = new ArrayList<>();
+    private final AtomicLong skipped = new AtomicLong();
+    private volatile String lastSkipped;
+    private final ArrayDeque<CompletableFuture<Batch>> ahead = new ArrayDeque<>();
+    private final Map<Long, int[]> epochs = new LinkedHashMap<>();
+    private final int chunks;
+    private long position;
+    private long scheduled;
+
+    /** A loader over {@code data} (which it closes). */
+    public FaceLoader(FaceDataset data, LoaderOptions options) {
+        this.data = data;
+        this.options = options;
+        this.sampler = new DistributedSampler(data.size(), options.rank(), options.worldSize(), options.seed(), options.shuffle());
+        this.batchesPerEpoch = sampler.numSamples() / options.batchSize();
+        if (batchesPerEpoch == 0) {
+            throw new IllegalArgumentException("rank " + options.rank() + " gets " + sampler.numSamples() + " samples per epoch, fewer than one batch of "
+                    + options.batchSize());
+        }
+        AtomicInteger n = new AtomicInteger();
+        this.pool = Executors.newFixedThreadPool(options.threads(), r -> {
+            Thread t = new Thread(r, "panface-loader-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.decoders = ThreadLocal.withInitial(() -> {
+            RgbDecoder d = new RgbDecoder();
+            synchronized (allDecoders) {
+                allDecoders.add(d);
+            }
+            return d;
+        });
+        this.chunks = Math.max(1, Math.min(options.batchSize(), options.threads() * 4));
+    }
+
+    /** A loader over an MXNet {@code .rec} file (with its {@code .idx} and optional {@code property} beside it). */
+    public static FaceLoader open(Path rec, LoaderOptions options) throws IOException {
+        RecordDataset ds = RecordDataset.open(rec);
+        try {
+            return new FaceLoader(ds, options);
+        } catch (RuntimeException e) {
+            ds.close();
+            throw e;
+        }
+    }
+
+    public LoaderOptions options() {
+        return options;
+    }
+
+    public FaceDataset dataset() {
+        return data;
+    }
+
+    @Override
+    public int numClasses() {
+        return data.numClasses();
+    }
+
+    @Override
+    public long batchesPerEpoch() {
+        return batchesPerEpoch;
+    }
+
+    @Override
+    public Batch next() {
+        fill();
+        CompletableFuture<Batch> f = ahead.removeFirst();
+        Batch b;
+        try {
+            b = f.join();
+        } catch (CompletionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw e;
+        }
+        position++;
+        fill();
+        return b;
+    }
+
+    @Override
+    public long position() {
+        return position;
+    }
+
+    @Override
+    public void seek(long p) {
+        if (p < 0) {
+            throw new IllegalArgumentException("position must be >= 0, got " + p);
+        }
+        for (CompletableFuture<Batch> f : ahead) {
+            f.cancel(false);
+        }
+        ahead.clear();
+        position = p;
+        scheduled = p;
+    }
+
+    /** How many times a bad sample was replaced (with {@link LoaderOptions#skipBadRecords}). */
+    public long skippedRecords() {
+        return skipped.get();
+    }
+
+    /** The error of the last skipped sample, or null. */
+    public String lastSkipped() {
+        return lastSkipped;
+    }
+
+    private void fill() {
+        while (scheduled < position + 1 + options.prefetch()) {
+            ahead.addLast(schedule(scheduled++));
+        }
+    }
+
+    private int[] epochIndices(long epoch) {
+        int[] idx = epochs.get(epoch);
+        if (idx == null) {
+            idx = sampler.indices(epoch);
+            epochs.put(epoch, idx);
+            if (epochs.size() > 2) {
+                epochs.remove(epochs.keySet().iterator().next());
+            }
+        }
+        return idx;
+    }
+
+    private CompletableFuture<Batch> schedule(long p) {
+        long epoch = p / batchesPerEpoch;
+        int first = (int) ((p % batchesPerEpoch) * options.batchSize());
+        int[] indices = epochIndices(epoch);
+        int bs = options.batchSize();
+        int h = options.height();
+        int w = options.width();
+        float[] images = new float[bs * 3 * h * w];
+        long[] labels = new long[bs];
+        CompletableFuture<?>[] parts = new CompletableFuture<?>[chunks];
+        for (int c = 0; c < chunks; c++) {
+            int from = c * bs / chunks;
+            int to = (c + 1) * bs / chunks;
+            parts[c] = CompletableFuture.runAsync(() -> {
+                for (int s = from; s < to; s++) {
+                    labels[s] = load(indices, first + s, epoch, images, s * 3 * h * w);
+                }
+            }, pool);
+        }
+        return CompletableFuture.allOf(parts).thenApply(v -> new Batch(images, labels, h, w));
+    }
+
+    /** Loads the rank's k-th sample of the epoch into {@code out}; returns its label. */
+    private long load(int[] indices, int k, long epoch, float[] out, int offset) {
+        IOException first = null;
+        for (int attempt = 0; attempt < indices.length; attempt++) {
+            int i = indices[(k + attempt) % indices.length];
+            try {
+                return loadSample(i, new SampleRandom(options.seed(), epoch, sampler.globalPosition(k)), out, offset);
+            } catch (IOException e) {
+                if (!options.skipBadRecords()) {
+                    throw new UncheckedIOException(e.getMessage(), e);
+                }
+                skipped.incrementAndGet();
+                lastSkipped = e.getMessage();
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        throw new UncheckedIOException("no sample of epoch " + epoch + " could be read; first error: " + first.getMessage(), first);
+    }
+
+    private long loadSample(int i, SampleRandom random, float[] out, int offset) throws IOException {
+        FaceDataset.EncodedSample s = data.read(i);
+        if (s.label() < 0 || s.label() >= data.numClasses()) {
+            throw new IOException(data.describe(i) + ": label " + s.label() + " is not in [0, " + data.numClasses() + ")");
+        }
+        RgbDecoder.Rgb rgb = decoders.get().decode(s.image(), data.describe(i));
+        Image img = Image.fromInterleaved(rgb.pixels(), rgb.width(), rgb.height(), options.channels() == ChannelOrder.BGR);
+        Augmentations.apply(options.augmentations(), img, random);
+        if (img.width() != options.width() || img.height() != options.height()) {
+            Resize.resize(img, options.width(), options.height());
+        }
+        Normalize.into(img, out, offset);
+        return s.label();
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+        try {
+            pool.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (allDecoders) {
+            allDecoders.forEach(RgbDecoder::close);
+            allDecoders.clear();
+        }
+        try {
+            data.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
