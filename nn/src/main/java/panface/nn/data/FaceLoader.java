@@ -14,7 +14,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 import panface.nn.infer.RgbDecoder;
 
@@ -40,9 +39,9 @@ public final class FaceLoader implements BatchSource {
     private final ExecutorService pool;
     private final ThreadLocal<RgbDecoder> decoders;
     private final List<RgbDecoder> allDecoders = new ArrayList<>();
-    private final AtomicLong skipped = new AtomicLong();
-    private volatile String lastSkipped;
-    private final ArrayDeque<CompletableFuture<Batch>> ahead = new ArrayDeque<>();
+    private long skipped;
+    private String lastSkipped;
+    private final ArrayDeque<CompletableFuture<Loaded>> ahead = new ArrayDeque<>();
     private final Map<Long, int[]> epochs = new LinkedHashMap<>();
     private final int chunks;
     private long position;
@@ -106,8 +105,8 @@ public final class FaceLoader implements BatchSource {
     @Override
     public Batch next() {
         fill();
-        CompletableFuture<Batch> f = ahead.removeFirst();
-        Batch b;
+        CompletableFuture<Loaded> f = ahead.removeFirst();
+        Loaded b;
         try {
             b = f.join();
         } catch (CompletionException e) {
@@ -119,7 +118,11 @@ public final class FaceLoader implements BatchSource {
         }
         position++;
         fill();
-        return b;
+        if (b.skipped.get() > 0) {
+            skipped += b.skipped.get();
+            lastSkipped = b.lastError;
+        }
+        return b.batch;
     }
 
     @Override
@@ -132,7 +135,7 @@ public final class FaceLoader implements BatchSource {
         if (p < 0) {
             throw new IllegalArgumentException("position must be >= 0, got " + p);
         }
-        for (CompletableFuture<Batch> f : ahead) {
+        for (CompletableFuture<Loaded> f : ahead) {
             f.cancel(false);
         }
         ahead.clear();
@@ -140,9 +143,12 @@ public final class FaceLoader implements BatchSource {
         scheduled = p;
     }
 
-    /** How many times a bad sample was replaced (with {@link LoaderOptions#skipBadRecords}). */
+    /**
+     * How many times a bad sample was replaced (with {@link LoaderOptions#skipBadRecords}) in the
+     * batches returned so far; a record that is bad is counted each time it is drawn.
+     */
     public long skippedRecords() {
-        return skipped.get();
+        return skipped;
     }
 
     /** The error of the last skipped sample, or null. */
@@ -168,7 +174,7 @@ public final class FaceLoader implements BatchSource {
         return idx;
     }
 
-    private CompletableFuture<Batch> schedule(long p) {
+    private CompletableFuture<Loaded> schedule(long p) {
         long epoch = p / batchesPerEpoch;
         int first = (int) ((p % batchesPerEpoch) * options.batchSize());
         int[] indices = epochIndices(epoch);
@@ -177,21 +183,25 @@ public final class FaceLoader implements BatchSource {
         int w = options.width();
         float[] images = new float[bs * 3 * h * w];
         long[] labels = new long[bs];
+        Loaded loaded = new Loaded();
         CompletableFuture<?>[] parts = new CompletableFuture<?>[chunks];
         for (int c = 0; c < chunks; c++) {
             int from = c * bs / chunks;
             int to = (c + 1) * bs / chunks;
             parts[c] = CompletableFuture.runAsync(() -> {
                 for (int s = from; s < to; s++) {
-                    labels[s] = load(indices, first + s, epoch, images, s * 3 * h * w);
+                    labels[s] = load(indices, first + s, epoch, images, s * 3 * h * w, loaded);
                 }
             }, pool);
         }
-        return CompletableFuture.allOf(parts).thenApply(v -> new Batch(images, labels, h, w));
+        return CompletableFuture.allOf(parts).thenApply(v -> {
+            loaded.batch = new Batch(images, labels, h, w);
+            return loaded;
+        });
     }
 
     /** Loads the rank's k-th sample of the epoch into {@code out}; returns its label. */
-    private long load(int[] indices, int k, long epoch, float[] out, int offset) {
+    private long load(int[] indices, int k, long epoch, float[] out, int offset, Loaded loaded) {
         IOException first = null;
         for (int attempt = 0; attempt < indices.length; attempt++) {
             int i = indices[(k + attempt) % indices.length];
@@ -201,8 +211,8 @@ public final class FaceLoader implements BatchSource {
                 if (!options.skipBadRecords()) {
                     throw new UncheckedIOException(e.getMessage(), e);
                 }
-                skipped.incrementAndGet();
-                lastSkipped = e.getMessage();
+                loaded.skipped.incrementAndGet();
+                loaded.lastError = e.getMessage();
                 if (first == null) {
                     first = e;
                 }
@@ -224,6 +234,13 @@ public final class FaceLoader implements BatchSource {
         }
         Normalize.into(img, out, offset);
         return s.label();
+    }
+
+    /** A prepared batch and the bad samples replaced in it. */
+    private static final class Loaded {
+        final AtomicInteger skipped = new AtomicInteger();
+        volatile String lastError;
+        volatile Batch batch;
     }
 
     @Override
