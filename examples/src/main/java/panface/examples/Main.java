@@ -12,6 +12,7 @@ import panface.examples.cli.DemoCommand;
 import panface.examples.cli.EmbedCommand;
 import panface.examples.cli.InspectCommand;
 import panface.examples.cli.LaunchCommand;
+import panface.examples.cli.PackCommand;
 import panface.examples.cli.TrainCommand;
 import panface.examples.cli.GoldenCommand;
 import panface.examples.cli.InfoCommand;
@@ -34,7 +35,8 @@ public final class Main {
                 new InspectCommand(),
                 new EmbedCommand(),
                 new CompareCommand(),
-                new LaunchCommand());
+                new LaunchCommand(),
+                new PackCommand());
     }
 
     public static void main(String[] argv) {
