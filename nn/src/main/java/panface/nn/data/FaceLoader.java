@@ -44,6 +44,8 @@ public final class FaceLoader implements BatchSource {
     private final ArrayDeque<CompletableFuture<Loaded>> ahead = new ArrayDeque<>();
     private final Map<Long, int[]> epochs = new LinkedHashMap<>();
     private final int chunks;
+    /** Whether every augmentation is a flip, so images of the batch size go straight from bytes to the batch. */
+    private final boolean flipsOnly;
     private long position;
     private long scheduled;
 
@@ -71,6 +73,7 @@ public final class FaceLoader implements BatchSource {
             return d;
         });
         this.chunks = Math.max(1, Math.min(options.batchSize(), options.threads() * 4));
+        this.flipsOnly = options.augmentations().stream().allMatch(a -> a instanceof HorizontalFlip);
     }
 
     /** A loader over an MXNet {@code .rec} file (with its {@code .idx} and optional {@code property} beside it). */
@@ -227,7 +230,16 @@ public final class FaceLoader implements BatchSource {
             throw new IOException(data.describe(i) + ": label " + s.label() + " is not in [0, " + data.numClasses() + ")");
         }
         RgbDecoder.Rgb rgb = decoders.get().decode(s.image(), data.describe(i));
-        Image img = Image.fromInterleaved(rgb.pixels(), rgb.width(), rgb.height(), options.channels() == ChannelOrder.BGR);
+        boolean bgr = options.channels() == ChannelOrder.BGR;
+        if (flipsOnly && rgb.width() == options.width() && rgb.height() == options.height()) {
+            boolean flip = false;
+            for (Augmentation a : options.augmentations()) {
+                flip ^= random.bernoulli(((HorizontalFlip) a).p());
+            }
+            FastPath.normalize(rgb.pixels(), rgb.width(), rgb.height(), flip, bgr, out, offset);
+            return s.label();
+        }
+        Image img = Image.fromInterleaved(rgb.pixels(), rgb.width(), rgb.height(), bgr);
         Augmentations.apply(options.augmentations(), img, random);
         if (img.width() != options.width() || img.height() != options.height()) {
             Resize.resize(img, options.width(), options.height());

@@ -117,6 +117,22 @@ class FaceLoaderTest {
     }
 
     @Test
+    void flipOnlyFastPathGivesTheGeneralPathsValues() {
+        // a solarisation with p = 0 changes nothing but sends images through the general path; the flip draws come first in both
+        LoaderOptions fast = plain(6, 2).withAugmentations(List.of(new HorizontalFlip(0.5))).withChannels(ChannelOrder.BGR);
+        LoaderOptions general = fast.withAugmentations(List.of(new HorizontalFlip(0.5), new Solarize(0, 0)));
+        try (FaceLoader a = new FaceLoader(new Synthetic(18, Set.of()), fast);
+                FaceLoader b = new FaceLoader(new Synthetic(18, Set.of()), general)) {
+            for (int p = 0; p < 4; p++) {
+                Batch x = a.next();
+                Batch y = b.next();
+                assertArrayEquals(y.labels(), x.labels());
+                assertArrayEquals(y.images(), x.images(), "batch " + p);
+            }
+        }
+    }
+
+    @Test
     void badSampleFailsNamingItOrIsSkippedAndCounted() {
         Set<Integer> bad = Set.of(3, 4);
         try (FaceLoader l = new FaceLoader(new Synthetic(12, bad), plain(12, 2).withShuffle(false))) {

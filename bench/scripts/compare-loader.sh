@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The training data path at insightface's settings, ours against a PIL + numpy reference doing the
+# same work: read 112x112 JPEG records from a .rec, decode, random horizontal flip, normalise into
+# batches of 128. Rounds alternate ours and the reference (1 and 2 threads/processes) so that load
+# from other processes on the machine falls on both; each side's best round is reported.
+# Needs a Python with Pillow and numpy (PYTHON, default /usr/bin/python3).
+# Environment: IMAGES (default 3000) images in the synthetic .rec, BATCHES (default 30), ROUNDS (default 3).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+PYTHON=${PYTHON:-/usr/bin/python3}
+images=${IMAGES:-3000}
+batches=${BATCHES:-30}
+rounds=${ROUNDS:-3}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$here/run-java.sh" panface.bench.LoaderComparison make "$tmp/train.rec" "$images"
+for r in $(seq "$rounds"); do
+  for t in 1 2; do
+    "$here/run-java.sh" panface.bench.LoaderComparison run "$tmp/train.rec" "$t" "$batches" | tee -a "$tmp/ours.jsonl"
+    "$PYTHON" "$here/loader_pil.py" "$tmp/train.rec" "$t" "$batches" | tee -a "$tmp/pil.jsonl"
+  done
+done
+python3 "$here/compare.py" "$tmp/ours.jsonl" "$tmp/pil.jsonl" pil
