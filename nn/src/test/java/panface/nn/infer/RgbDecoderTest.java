@@ -62,6 +62,30 @@ class RgbDecoderTest {
     }
 
     @Test
+    void directCopyOfInterleavedRastersMatchesStoredRgb() {
+        BufferedImage bgr = new BufferedImage(5, 3, BufferedImage.TYPE_3BYTE_BGR);
+        BufferedImage gray = new BufferedImage(5, 3, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < 3; y++) {
+            for (int x = 0; x < 5; x++) {
+                bgr.setRGB(x, y, (40 * x) << 16 | (50 * y + 7) << 8 | (x * y * 11 + 3));
+                gray.getRaster().setSample(x, y, 0, 17 * x + 60 * y);
+            }
+        }
+        for (BufferedImage img : new BufferedImage[] {bgr, gray}) {
+            byte[] rgb = RgbDecoder.rgb(img);
+            StoredRgb px = new StoredRgb(img);
+            for (int y = 0; y < 3; y++) {
+                for (int x = 0; x < 5; x++) {
+                    int v = px.rgb(x, y);
+                    for (int c = 0; c < 3; c++) {
+                        assertEquals((v >> (16 - 8 * c)) & 0xFF, rgb[(y * 5 + x) * 3 + c] & 0xFF, "type " + img.getType());
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void truncatedJpegIsRefused() throws IOException {
         byte[] jpeg = ImageEncodings.jpeg(ImageEncodings.rgbImage(ImageEncodings.colourFace(1)), null);
         byte[] cut = Arrays.copyOf(jpeg, jpeg.length / 2);
