@@ -37,7 +37,7 @@ class MainTest {
     @Test
     void helpListsEveryCommand() {
         assertEquals(0, Main.run(new String[] {"--help"}));
-        for (String c : new String[] {"demo", "info", "golden", "inspect", "embed", "compare"}) {
+        for (String c : new String[] {"demo", "info", "golden", "inspect", "embed", "compare", "pack"}) {
             assertTrue(console.out().contains("  " + c + " "), c + " in\n" + console.out());
         }
         assertEquals(0, Main.run(new String[] {"golden", "--help"}));
