@@ -3,6 +3,8 @@
 # same work: read 112x112 JPEG records from a .rec, decode, random horizontal flip, normalise into
 # batches of 128. Rounds alternate ours and the reference (1 and 2 threads/processes) so that load
 # from other processes on the machine falls on both; each side's best round is reported.
+# Also decoding alone: ImageIO.read per image, our decoder (TurboJPEG when libturbojpeg is installed;
+# the reused javax.imageio reader with it switched off) and PIL.
 # Needs a Python with Pillow and numpy (PYTHON, default /usr/bin/python3).
 # Environment: IMAGES (default 3000) images in the synthetic .rec, BATCHES (default 30), ROUNDS (default 3).
 set -euo pipefail
@@ -15,6 +17,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$here/run-java.sh" panface.bench.LoaderComparison make "$tmp/train.rec" "$images"
 for r in $(seq "$rounds"); do
+  "$here/run-java.sh" panface.bench.LoaderComparison decode "$tmp/train.rec" | tee -a "$tmp/ours.jsonl"
+  "$here/run-java.sh" -Dpanface.image.turbojpeg=false panface.bench.LoaderComparison decode "$tmp/train.rec" | grep reused | tee -a "$tmp/ours.jsonl"
+  "$PYTHON" "$here/loader_pil.py" decode "$tmp/train.rec" | tee -a "$tmp/pil.jsonl"
   for t in 1 2; do
     "$here/run-java.sh" panface.bench.LoaderComparison run "$tmp/train.rec" "$t" "$batches" | tee -a "$tmp/ours.jsonl"
     "$PYTHON" "$here/loader_pil.py" "$tmp/train.rec" "$t" "$batches" | tee -a "$tmp/pil.jsonl"

@@ -1,8 +1,10 @@
 package panface.bench;
 
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -20,7 +22,9 @@ import panface.nn.data.FaceDataset;
 import panface.nn.data.FaceLoader;
 import panface.nn.data.HorizontalFlip;
 import panface.nn.data.LoaderOptions;
+import panface.nn.data.RecordDataset;
 import panface.nn.data.RecordPacker;
+import panface.nn.infer.RgbDecoder;
 
 /**
  * The training data path at insightface's settings: read a 112 x 112 JPEG record from a .rec,
@@ -28,7 +32,7 @@ import panface.nn.data.RecordPacker;
  * {@code make REC N} writes N synthetic face-sized JPEGs (quality 95, textured so they compress
  * like photos) in insightface's layout; {@code run REC THREADS BATCHES} checks the first batch's
  * labels and value range, then times BATCHES batches after a warm-up and prints a JSON line with
- * images per second.
+ * images per second; {@code decode REC} times decoding alone.
  */
 public final class LoaderComparison {
     private static final int SIZE = 112;
@@ -39,6 +43,8 @@ public final class LoaderComparison {
     public static void main(String[] args) throws IOException {
         if (args[0].equals("make")) {
             make(Path.of(args[1]), Integer.parseInt(args[2]));
+        } else if (args[0].equals("decode")) {
+            decode(Path.of(args[1]));
         } else {
             run(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
         }
@@ -109,6 +115,46 @@ public final class LoaderComparison {
             w.dispose();
         }
         return out.toByteArray();
+    }
+
+    /**
+     * Decoding alone, one thread, per image: javax.imageio's {@code ImageIO.read} (a reader looked
+     * up per image) and RgbDecoder (TurboJPEG when installed and not switched off, else a reused
+     * javax.imageio reader; the line's name says which).
+     */
+    private static void decode(Path rec) throws IOException {
+        int n = 1000;
+        byte[][] jpegs = new byte[n][];
+        try (RecordDataset ds = RecordDataset.open(rec); RgbDecoder d = new RgbDecoder()) {
+            for (int i = 0; i < n; i++) {
+                jpegs[i] = ds.read(i % ds.size()).image();
+            }
+            RgbDecoder.Rgb first = d.decode(jpegs[0], "record 1");
+            BufferedImage ref = ImageIO.read(new ByteArrayInputStream(jpegs[0]));
+            if (first.width() != SIZE || ref.getWidth() != SIZE) {
+                throw new IllegalStateException("expected " + SIZE + " x " + SIZE + " images");
+            }
+            double naive = Timing.medianSeconds(() -> {
+                try {
+                    for (byte[] j : jpegs) {
+                        ImageIO.read(new ByteArrayInputStream(j));
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, 1, 3) / n;
+            double ours = Timing.medianSeconds(() -> {
+                try {
+                    for (byte[] j : jpegs) {
+                        d.decode(j, "record");
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, 1, 3) / n;
+            Report.line("decode_jpeg112_imageio_read", naive, "");
+            Report.line(RgbDecoder.usesTurboJpeg() ? "decode_jpeg112" : "decode_jpeg112_imageio_reused", ours, "");
+        }
     }
 
     private static void run(Path rec, int threads, int batches) throws IOException {
