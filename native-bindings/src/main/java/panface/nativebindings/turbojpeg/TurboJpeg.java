@@ -7,8 +7,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
-import panface.nativebindings.NativeLibraries;
 import panface.nativebindings.NativeLibraryException;
 
 /**
@@ -19,9 +21,10 @@ import panface.nativebindings.NativeLibraryException;
  * ends the process. An instance owns a handle and native buffers and is not thread-safe: one per thread (it may be closed from another thread once unused).
  */
 public final class TurboJpeg implements AutoCloseable {
-    /** The library: {@code libturbojpeg.so.0} (Debian/Ubuntu package libturbojpeg0). */
-    public static final NativeLibraries.Spec LIBRARY = new NativeLibraries.Spec("turbojpeg", "libjpeg-turbo's TurboJPEG (libturbojpeg)",
-            java.util.List.of("libturbojpeg.so.0", "libturbojpeg.so"), false);
+    /** The system property (or environment variable PANFACE_TURBOJPEG_LIBRARY) naming the library file to load. */
+    public static final String LIBRARY_PROPERTY = "panface.turbojpeg.library";
+    /** Sonames looked up through the dynamic loader (Debian/Ubuntu package libturbojpeg0). */
+    private static final List<String> SONAMES = List.of("libturbojpeg.so.0", "libturbojpeg.so", "libturbojpeg.0.dylib", "turbojpeg");
 
     /** TJPF_RGB. */
     private static final int PIXEL_RGB = 0;
@@ -97,8 +100,7 @@ public final class TurboJpeg implements AutoCloseable {
             synchronized (TurboJpeg.class) {
                 h = handles;
                 if (h == null) {
-                    NativeLibraries.load(LIBRARY);
-                    SymbolLookup lib = SymbolLookup.loaderLookup();
+                    SymbolLookup lib = library();
                     Linker l = Linker.nativeLinker();
                     MethodHandle init = l.downcallHandle(find(lib, "tjInitDecompress"), FunctionDescriptor.of(ValueLayout.ADDRESS));
                     MethodHandle header = l.downcallHandle(find(lib, "tjDecompressHeader3"), FunctionDescriptor.of(ValueLayout.JAVA_INT,
@@ -118,6 +120,29 @@ public final class TurboJpeg implements AutoCloseable {
             }
         }
         return h;
+    }
+
+    /** The library named by the override, else the first soname the dynamic loader finds; the error lists every attempt. */
+    private static SymbolLookup library() {
+        List<String> tried = new ArrayList<>();
+        String explicit = System.getProperty(LIBRARY_PROPERTY, System.getenv("PANFACE_TURBOJPEG_LIBRARY"));
+        if (explicit != null && !explicit.isBlank()) {
+            try {
+                return SymbolLookup.libraryLookup(Path.of(explicit), Arena.global());
+            } catch (IllegalArgumentException e) {
+                throw new NativeLibraryException("libturbojpeg could not be loaded from " + explicit + " (" + LIBRARY_PROPERTY + "): "
+                        + e.getMessage());
+            }
+        }
+        for (String soname : SONAMES) {
+            try {
+                return SymbolLookup.libraryLookup(soname, Arena.global());
+            } catch (IllegalArgumentException e) {
+                tried.add(soname + ": " + e.getMessage());
+            }
+        }
+        throw new NativeLibraryException("libturbojpeg could not be loaded (install libjpeg-turbo's TurboJPEG library, e.g. the "
+                + "libturbojpeg0 package, or set " + LIBRARY_PROPERTY + "); tried:\n  " + String.join("\n  ", tried));
     }
 
     private static MemorySegment find(SymbolLookup lib, String name) {
