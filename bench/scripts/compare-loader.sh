@@ -13,6 +13,16 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 images=${IMAGES:-3000}
 batches=${BATCHES:-30}
 rounds=${ROUNDS:-3}
+root=$(cd "$here/../.." && pwd)
+# shellcheck source=../../scripts/find-jdk25.sh
+source "$root/scripts/find-jdk25.sh"
+java_home=$(find_jdk25)
+# ours again under the G1 collector: the project's flags select the parallel collector, whose
+# young-generation pauses grow long when other processes hold the cores and batches are large
+g1() {
+  "$java_home/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseG1GC \
+    -cp "$root/bench/target/bench-0.1.0-SNAPSHOT.jar:$root/bench/target/lib/*" "$@" 2> >(grep -v "Using incubator modules" >&2)
+}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$here/run-java.sh" panface.bench.LoaderComparison make "$tmp/train.rec" "$images"
@@ -22,6 +32,7 @@ for r in $(seq "$rounds"); do
   "$PYTHON" "$here/loader_pil.py" decode "$tmp/train.rec" | tee -a "$tmp/pil.jsonl"
   for t in 1 2; do
     "$here/run-java.sh" panface.bench.LoaderComparison run "$tmp/train.rec" "$t" "$batches" | tee -a "$tmp/ours.jsonl"
+    g1 panface.bench.LoaderComparison run "$tmp/train.rec" "$t" "$batches" | tee -a "$tmp/ours.jsonl"
     "$PYTHON" "$here/loader_pil.py" "$tmp/train.rec" "$t" "$batches" | tee -a "$tmp/pil.jsonl"
   done
 done

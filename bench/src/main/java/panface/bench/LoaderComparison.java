@@ -32,7 +32,8 @@ import panface.nn.infer.RgbDecoder;
  * {@code make REC N} writes N synthetic face-sized JPEGs (quality 95, textured so they compress
  * like photos) in insightface's layout; {@code run REC THREADS BATCHES} checks the first batch's
  * labels and value range, then times BATCHES batches after a warm-up and prints a JSON line with
- * images per second; {@code decode REC} times decoding alone.
+ * images per second (the name ends in _g1 when the G1 collector runs); {@code decode REC} times
+ * decoding alone.
  */
 public final class LoaderComparison {
     private static final int SIZE = 112;
@@ -181,7 +182,8 @@ public final class LoaderComparison {
                 l.next();
             }
             double sec = (System.nanoTime() - t0) / 1e9;
-            Report.line("loader_jpeg112_flip_norm_t" + threads, sec / batches, String.format(Locale.ROOT, "\"images_per_s\":%.1f",
+            boolean g1 = java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream().anyMatch(b -> b.getName().startsWith("G1"));
+            Report.line("loader_jpeg112_flip_norm_t" + threads + (g1 ? "_g1" : ""), sec / batches, String.format(Locale.ROOT, "\"images_per_s\":%.1f",
                     batches * batch / sec));
         }
     }
