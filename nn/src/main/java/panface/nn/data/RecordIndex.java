@@ -32,7 +32,7 @@ public final class RecordIndex {
         if (byKey != null) {
             for (int i = 1; i < byKey.length; i++) {
                 if (keys[byKey[i]] == keys[byKey[i - 1]]) {
-                    throw new IllegalArgumentException(file + ": key " + keys[byKey[i]] + " appears twice");
+                    throw new IllegalArgumentException("key " + keys[byKey[i]] + " appears twice");
                 }
             }
         }
@@ -98,7 +98,11 @@ public final class RecordIndex {
                 pos++;
             }
         }
-        return new RecordIndex(idx, Arrays.copyOf(keys, n), Arrays.copyOf(offsets, n));
+        try {
+            return new RecordIndex(idx, Arrays.copyOf(keys, n), Arrays.copyOf(offsets, n));
+        } catch (IllegalArgumentException e) {
+            throw new RecordIoException(idx, -1, 0, e.getMessage());
+        }
     }
 
     /** An index built in memory (keys and offsets in write order). */
