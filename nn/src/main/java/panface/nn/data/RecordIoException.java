@@ -15,7 +15,8 @@ public final class RecordIoException extends IOException {
     private final long offset;
 
     public RecordIoException(Path file, long key, long offset, String problem) {
-        super(file + ": record with key " + key + ", byte offset " + offset + ": " + problem);
+        super(file + ": " + (key >= 0 ? "record with key " + key + (offset >= 0 ? ", " : "") : "") + (offset >= 0 ? "byte offset " + offset : "")
+                + ": " + problem);
         this.file = file;
         this.key = key;
         this.offset = offset;
@@ -36,7 +37,7 @@ public final class RecordIoException extends IOException {
         return key;
     }
 
-    /** The byte offset in the file where reading failed. */
+    /** The byte offset in the file where reading failed, or -1 when unknown. */
     public long offset() {
         return offset;
     }
