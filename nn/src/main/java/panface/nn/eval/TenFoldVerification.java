@@ -1,0 +1,171 @@
+package panface.nn.eval;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * insightface's verification accuracy ({@code eval/verification.py}, calculate_roc): embeddings are
+ * L2-normalised, each pair's squared distance d is compared with the thresholds 0, 0.01, ..., 3.99
+ * and a pair is predicted "same" when d &lt; threshold (strictly). The pairs are split, in order and
+ * without shuffling, into 10 contiguous folds as scikit-learn's KFold does (the first n mod 10 folds
+ * take one pair more). For each fold the threshold with the highest accuracy on the other nine folds
+ * is chosen (the first, i.e. smallest, on ties) and the fold's accuracy is measured with it; the
+ * result is the mean and population standard deviation of the ten accuracies.
+ *
+ * <p>Distances are computed in double precision from the float embeddings, as numpy does on the
+ * float64 arrays insightface fills.
+ */
+public final class TenFoldVerification {
+    /** The number of folds of the protocol. */
+    public static final int FOLDS = 10;
+    /** The number of thresholds: 0, 0.01, ..., 3.99 (numpy's arange(0, 4, 0.01)). */
+    public static final int THRESHOLDS = 400;
+
+    private TenFoldVerification() {
+    }
+
+    /** One fold's outcome: its test pairs [testStart, testEnd), the chosen threshold and the accuracy on the test pairs. */
+    public record Fold(int testStart, int testEnd, double threshold, double accuracy) {
+    }
+
+    /** The i-th threshold, i * 0.01, as numpy's arange computes it. */
+    public static double threshold(int i) {
+        return i * 0.01;
+    }
+
+    /**
+     * Evaluates a pack with 10 folds.
+     *
+     * @param first  first[i], second[i]: the (flip-summed, not yet normalised) embeddings of pair i
+     * @param second see first
+     * @param same   same[i]: whether pair i shows one identity
+     * @return the result; its normMean is the mean L2 norm of the given embeddings (all 2N of them).
+     *         insightface's XNorm averages the norms of the single-view embeddings before the flip
+     *         sum instead; to report that, use the overload that takes it (the flip embedder of this package measures it)
+     */
+    public static VerificationResult evaluate(String name, float[][] first, float[][] second, boolean[] same) {
+        check(first, second, same);
+        double sum = 0;
+        for (int i = 0; i < first.length; i++) {
+            sum += norm(first[i]) + norm(second[i]);
+        }
+        return evaluate(name, first, second, same, sum / (2.0 * first.length), FOLDS);
+    }
+
+    /**
+     * Evaluates with a given norm mean (reported as is) and number of folds (10 for the protocol;
+     * at least 2 and at most the number of pairs).
+     */
+    public static VerificationResult evaluate(String name, float[][] first, float[][] second, boolean[] same, double normMean, int folds) {
+        List<Fold> fs = folds(first, second, same, folds);
+        double mean = 0;
+        double thr = 0;
+        for (Fold f : fs) {
+            mean += f.accuracy();
+            thr += f.threshold();
+        }
+        mean /= fs.size();
+        thr /= fs.size();
+        double var = 0;
+        for (Fold f : fs) {
+            var += (f.accuracy() - mean) * (f.accuracy() - mean);
+        }
+        return new VerificationResult(name, same.length, mean, Math.sqrt(var / fs.size()), thr, normMean);
+    }
+
+    /** The folds in order, with the threshold chosen on the other folds and the accuracy on this one. */
+    public static List<Fold> folds(float[][] first, float[][] second, boolean[] same, int folds) {
+        check(first, second, same);
+        int n = same.length;
+        if (folds < 2 || folds > n) {
+            throw new IllegalArgumentException("need between 2 and " + n + " folds (one pair per fold at least), got " + folds);
+        }
+        double[] d = new double[n];
+        for (int i = 0; i < n; i++) {
+            d[i] = squaredDistance(first[i], second[i]);
+        }
+        int[] start = foldStarts(n, folds);
+        // correct[f][t]: pairs of fold f that threshold t classifies correctly; a pair is predicted
+        // same for exactly the thresholds above its distance, so each pair adds to one range.
+        int[][] correct = new int[folds][THRESHOLDS];
+        for (int f = 0; f < folds; f++) {
+            for (int i = start[f]; i < start[f + 1]; i++) {
+                for (int t = 0; t < THRESHOLDS; t++) {
+                    if ((d[i] < threshold(t)) == same[i]) {
+                        correct[f][t]++;
+                    }
+                }
+            }
+        }
+        List<Fold> out = new ArrayList<>(folds);
+        for (int f = 0; f < folds; f++) {
+            int best = 0;
+            long bestCount = -1;
+            for (int t = 0; t < THRESHOLDS; t++) {
+                long c = 0;
+                for (int g = 0; g < folds; g++) {
+                    if (g != f) {
+                        c += correct[g][t];
+                    }
+                }
+                // All training sets of a fold have one size, so comparing counts compares accuracies
+                // exactly; strict > keeps the first maximum, as np.argmax.
+                if (c > bestCount) {
+                    bestCount = c;
+                    best = t;
+                }
+            }
+            int size = start[f + 1] - start[f];
+            out.add(new Fold(start[f], start[f + 1], threshold(best), (double) correct[f][best] / size));
+        }
+        return out;
+    }
+
+    /** Fold boundaries as scikit-learn's KFold without shuffling: fold f is [start[f], start[f+1]). */
+    static int[] foldStarts(int n, int folds) {
+        int[] start = new int[folds + 1];
+        for (int f = 0; f < folds; f++) {
+            start[f + 1] = start[f] + n / folds + (f < n % folds ? 1 : 0);
+        }
+        return start;
+    }
+
+    /** ||a/|a| - b/|b|||^2 in double; a zero vector stays zero, as scikit-learn's normalize leaves it. */
+    static double squaredDistance(float[] a, float[] b) {
+        double na = norm(a);
+        double nb = norm(b);
+        na = na == 0 ? 1 : na;
+        nb = nb == 0 ? 1 : nb;
+        double s = 0;
+        for (int k = 0; k < a.length; k++) {
+            double diff = a[k] / na - b[k] / nb;
+            s += diff * diff;
+        }
+        return s;
+    }
+
+    static double norm(float[] a) {
+        double s = 0;
+        for (float v : a) {
+            s += (double) v * v;
+        }
+        return Math.sqrt(s);
+    }
+
+    private static void check(float[][] first, float[][] second, boolean[] same) {
+        if (first.length != same.length || second.length != same.length) {
+            throw new IllegalArgumentException("pair counts differ: " + first.length + " first, " + second.length + " second embeddings and "
+                    + same.length + " labels");
+        }
+        if (same.length == 0) {
+            throw new IllegalArgumentException("no pairs to evaluate");
+        }
+        int dim = first[0].length;
+        for (int i = 0; i < same.length; i++) {
+            if (first[i].length != dim || second[i].length != dim) {
+                throw new IllegalArgumentException("pair " + i + " has embeddings of length " + first[i].length + " and " + second[i].length
+                        + ", expected " + dim);
+            }
+        }
+    }
+}
