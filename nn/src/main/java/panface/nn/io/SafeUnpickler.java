@@ -32,14 +32,32 @@ import panface.tensor.io.WeightFileException;
  * PyTorch: dict keys must be strings or integers (so no key can be a container, whose hash
  * would recurse), BUILD on a tensor is refused, and STOP needs exactly one value on the stack.
  *
- * <p>Values: Long or BigInteger, Double, String, Boolean, null, an empty Set, {@link Tuple},
+ * <p>Values: Long or BigInteger, Double, String, byte[] (DATA only), Boolean, null, an empty Set, {@link Tuple},
  * {@code List<Object>}, {@code Map<Object, Object>} (insertion ordered; {@link OrderedDict} for
  * collections.OrderedDict), and whatever the allowed callables return. Objects may be shared and
  * may contain themselves (through the memo); readers of the result must allow for both. Work and
  * memory are linear in the pickle's length. Every problem is a {@link WeightFileException} naming
  * the file, the byte offset and the opcode.
+ *
+ * <p>With {@link Opcodes#DATA} it also reads the plain data that Python 2 and Python 3 pickle with
+ * protocols 2 to 5 (datasets such as verification packs, not checkpoints): byte strings, framing,
+ * MEMOIZE and STACK_GLOBAL (still resolved only through the allow-list). Byte strings are
+ * {@code byte[]}; a Python 2 {@code str} (BINSTRING, SHORT_BINSTRING) is read as bytes too, as
+ * Python 3 reads it with {@code pickle.load(f, encoding='bytes')}.
  */
 public final class SafeUnpickler {
+
+    /** Which opcodes a reader accepts. */
+    public enum Opcodes {
+        /** Exactly torch.load(weights_only=True)'s protocol-2 set; SHORT_BINSTRING is text (UTF-8). */
+        TORCH,
+        /**
+         * TORCH's set plus the byte-string and protocol-4 opcodes of plain data: BINSTRING and
+         * SHORT_BINSTRING (as bytes), BINBYTES, SHORT_BINBYTES, BINBYTES8, SHORT_BINUNICODE,
+         * BINUNICODE8, FRAME, MEMOIZE and STACK_GLOBAL.
+         */
+        DATA
+    }
 
     /** A Python tuple. */
     public record Tuple(List<Object> items) {
@@ -94,6 +112,7 @@ public final class SafeUnpickler {
     private final ByteBuffer in;
     private final Map<String, Global> allowed;
     private final PersistentLoader persistentLoad;
+    private final Opcodes opcodes;
     private List<Object> stack = new ArrayList<>();
     private final Deque<List<Object>> metastack = new ArrayDeque<>();
     private final Map<Long, Object> memo = new HashMap<>();
@@ -108,6 +127,12 @@ public final class SafeUnpickler {
      * @param persistentLoad resolves persistent ids (BINPERSID); null refuses them
      */
     public SafeUnpickler(Path file, String entry, byte[] data, Map<String, Global> allowed, PersistentLoader persistentLoad) {
+        this(file, entry, data, allowed, persistentLoad, Opcodes.TORCH);
+    }
+
+    /** As the other constructor, with a choice of opcode set. */
+    public SafeUnpickler(Path file, String entry, byte[] data, Map<String, Global> allowed, PersistentLoader persistentLoad, Opcodes opcodes) {
+        this.opcodes = opcodes;
         this.file = file;
         this.entry = entry;
         this.in = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
@@ -149,6 +174,9 @@ public final class SafeUnpickler {
     }
 
     private void step() throws IOException {
+        if (opcodes == Opcodes.DATA && dataStep()) {
+            return;
+        }
         switch (op) {
             case 0x80 -> in.get();                                      // PROTO: any version; the opcodes decide
             case '}' -> push(new LinkedHashMap<Object, Object>());
@@ -252,6 +280,43 @@ public final class SafeUnpickler {
         }
     }
 
+    /** The opcodes only {@link Opcodes#DATA} accepts; false when op is not one of them. */
+    private boolean dataStep() throws IOException {
+        switch (op) {
+            case 'U', 'C' -> push(bytes(in.get() & 0xFF));               // SHORT_BINSTRING, SHORT_BINBYTES
+            case 'T' -> {                                               // BINSTRING: a signed length, as Python reads it
+                int n = in.getInt();
+                if (n < 0) {
+                    throw error("a negative length " + n + " (corrupt)");
+                }
+                push(bytes(n));
+            }
+            case 'B' -> push(bytes(Integer.toUnsignedLong(in.getInt())));
+            case 0x8e -> push(bytes(in.getLong()));                    // BINBYTES8
+            case 0x8c -> push(utf8(bytes(in.get() & 0xFF)));             // SHORT_BINUNICODE
+            case 0x8d -> push(utf8(bytes(in.getLong())));              // BINUNICODE8
+            case 0x95 -> {                                              // FRAME: a hint for buffered reading; only its length is checked
+                long n = in.getLong();
+                if (n < 0 || n > in.remaining()) {
+                    throw error("a frame of " + Long.toUnsignedString(n) + " bytes exceeds the " + in.remaining() + " bytes left (truncated or corrupt)");
+                }
+            }
+            case 0x94 -> memo.put((long) memo.size(), top());           // MEMOIZE: the next free index, as Python numbers it
+            case 0x93 -> {                                              // STACK_GLOBAL: module and name from the stack
+                Object name = pop();
+                Object module = pop();
+                if (!(module instanceof String m && name instanceof String n)) {
+                    throw error("STACK_GLOBAL of " + describe(module) + " and " + describe(name) + " instead of two strings");
+                }
+                push(global(m, n));
+            }
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private Object call(Global g, Object args) throws IOException {
         if (!(args instanceof Tuple t)) {
             throw error("the arguments of " + g.qualifiedName() + " are " + describe(args) + ", not a tuple");
@@ -272,8 +337,8 @@ public final class SafeUnpickler {
     }
 
     private byte[] bytes(long n) throws WeightFileException {
-        if (n > in.remaining()) {
-            throw error("a length of " + n + " exceeds the " + in.remaining() + " bytes left (truncated or corrupt)");
+        if (n < 0 || n > in.remaining()) {
+            throw error("a length of " + Long.toUnsignedString(n) + " exceeds the " + in.remaining() + " bytes left (truncated or corrupt)");
         }
         byte[] b = new byte[(int) n];
         in.get(b);
@@ -403,6 +468,7 @@ public final class SafeUnpickler {
             case BigInteger b -> "an int";
             case Double d -> "a float";
             case Boolean b -> "a bool";
+            case byte[] b -> "bytes";
             default -> "a " + o.getClass().getSimpleName();
         };
     }
