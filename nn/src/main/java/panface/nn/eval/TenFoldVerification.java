@@ -121,6 +121,120 @@ public final class TenFoldVerification {
         return out;
     }
 
+    /**
+     * The validation rate at a false-accept rate as insightface's calculate_val: with the folds as
+     * above and the squared-distance thresholds 0, 0.001, ..., 3.999, each fold takes the threshold
+     * at which its training folds' FAR reaches farTarget, by linear interpolation of threshold over
+     * FAR (scipy's interp1d, kind 'slinear': between the last threshold whose FAR is at most the
+     * target and the next; threshold 0 when no threshold reaches the target), and measures the
+     * share of its same pairs accepted (d &lt; threshold) and of its different pairs accepted.
+     * Not part of the logged accuracy; insightface computes it at 1e-3. A test fold without same or
+     * without different pairs gives NaN for that rate (insightface fails with a division by zero).
+     */
+    public static Val valAtFar(float[][] first, float[][] second, boolean[] same, double farTarget, int folds) {
+        check(first, second, same);
+        int n = same.length;
+        if (folds < 2 || folds > n) {
+            throw new IllegalArgumentException("need between 2 and " + n + " folds (one pair per fold at least), got " + folds);
+        }
+        double[] d = new double[n];
+        for (int i = 0; i < n; i++) {
+            d[i] = squaredDistance(first[i], second[i]);
+        }
+        int[] start = foldStarts(n, folds);
+        double[] val = new double[folds];
+        double[] far = new double[folds];
+        int thresholds = 4000;
+        for (int f = 0; f < folds; f++) {
+            int diffCount = 0;
+            double[] diff = new double[n];
+            for (int i = 0; i < n; i++) {
+                if ((i < start[f] || i >= start[f + 1]) && !same[i]) {
+                    diff[diffCount++] = d[i];
+                }
+            }
+            double[] sorted = java.util.Arrays.copyOf(diff, diffCount);
+            java.util.Arrays.sort(sorted);
+            double[] farTrain = new double[thresholds];
+            double maxFar = 0;
+            for (int t = 0; t < thresholds; t++) {
+                // Python divides by the count of different pairs; none gives a ZeroDivisionError there, NaN here.
+                farTrain[t] = (double) below(sorted, t * 0.001) / diffCount;
+                maxFar = Math.max(maxFar, farTrain[t]);
+            }
+            double threshold = maxFar >= farTarget ? interpolate(farTrain, farTarget) : 0.0;
+            int ta = 0;
+            int fa = 0;
+            int ns = 0;
+            int nd = 0;
+            for (int i = start[f]; i < start[f + 1]; i++) {
+                boolean accept = d[i] < threshold;
+                if (same[i]) {
+                    ns++;
+                    ta += accept ? 1 : 0;
+                } else {
+                    nd++;
+                    fa += accept ? 1 : 0;
+                }
+            }
+            val[f] = (double) ta / ns;
+            far[f] = (double) fa / nd;
+        }
+        double vm = 0;
+        double fm = 0;
+        for (int f = 0; f < folds; f++) {
+            vm += val[f];
+            fm += far[f];
+        }
+        vm /= folds;
+        fm /= folds;
+        double var = 0;
+        for (double v : val) {
+            var += (v - vm) * (v - vm);
+        }
+        return new Val(vm, Math.sqrt(var / folds), fm);
+    }
+
+    /** The result of {@link #valAtFar}: mean and population std over folds of the validation rate, and the mean FAR achieved. */
+    public record Val(double valMean, double valStd, double farMean) {
+    }
+
+    /** How many sorted values are strictly below x. */
+    private static int below(double[] sorted, double x) {
+        int lo = 0;
+        int hi = sorted.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (sorted[mid] < x) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    /**
+     * The threshold at FAR x by scipy's degree-1 spline through (far[t], t * 0.001): far is
+     * non-decreasing; the segment starts at the last t with far[t] &lt;= x (the last segment when x
+     * is the largest FAR), as scipy's interval search does with repeated knots, and is evaluated
+     * as scipy's de Boor recurrence does, which gives 0 on a segment of zero length.
+     */
+    static double interpolate(double[] far, double x) {
+        int i = 0;
+        while (i + 1 < far.length && far[i + 1] <= x) {
+            i++;
+        }
+        i = Math.min(i, far.length - 2);
+        double x0 = far[i];
+        double x1 = far[i + 1];
+        if (x1 == x0) {
+            return 0.0;
+        }
+        double w = 1.0 / (x1 - x0);
+        return 0.0 + (i * 0.001) * (w * (x1 - x)) + ((i + 1) * 0.001) * (w * (x - x0));
+    }
+
     /** Fold boundaries as scikit-learn's KFold without shuffling: fold f is [start[f], start[f+1]). */
     static int[] foldStarts(int n, int folds) {
         int[] start = new int[folds + 1];
