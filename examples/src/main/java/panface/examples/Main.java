@@ -10,6 +10,7 @@ import panface.examples.cli.Command;
 import panface.examples.cli.CompareCommand;
 import panface.examples.cli.DemoCommand;
 import panface.examples.cli.EmbedCommand;
+import panface.examples.cli.EvalCommand;
 import panface.examples.cli.InspectCommand;
 import panface.examples.cli.LaunchCommand;
 import panface.examples.cli.PackCommand;
@@ -21,6 +22,8 @@ import panface.examples.cli.UsageException;
 /** The {@code panface} command-line app: one subcommand per recipe. */
 public final class Main {
     private static final Set<String> SWITCHES = Set.of("help", "flip", "tf32", "verbose", "quiet", "strict", "bf16", "no-progress", "autocast");
+    /** Options a command may take several times. */
+    private static final Set<String> REPEATABLE = Set.of("bin");
 
     private Main() {
     }
@@ -36,7 +39,8 @@ public final class Main {
                 new EmbedCommand(),
                 new CompareCommand(),
                 new LaunchCommand(),
-                new PackCommand());
+                new PackCommand(),
+                new EvalCommand());
     }
 
     public static void main(String[] argv) {
@@ -60,7 +64,7 @@ public final class Main {
         }
         String[] rest = java.util.Arrays.copyOfRange(argv, 1, argv.length);
         try {
-            Args args = new Args(rest, SWITCHES);
+            Args args = new Args(rest, SWITCHES, REPEATABLE);
             if (args.has("help")) {
                 System.out.println(cmd.usage());
                 return 0;

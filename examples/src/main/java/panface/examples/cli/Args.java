@@ -19,9 +19,20 @@ public final class Args {
     private final Set<String> read = new HashSet<>();
     private final List<String> afterSeparator = new ArrayList<>();
     private boolean separatorRead;
+    private final Set<String> repeatable;
+    private final Map<String, List<String>> repeated = new LinkedHashMap<>();
 
     /** Parses args; switches are names listed in {@code switches} (they take no value). */
     public Args(String[] args, Set<String> switches) {
+        this(args, switches, Set.of());
+    }
+
+    /**
+     * Parses args; switches take no value, and the options named in {@code repeatable} may be given
+     * several times ({@link #getAll}); any other option given twice is refused.
+     */
+    public Args(String[] args, Set<String> switches, Set<String> repeatable) {
+        this.repeatable = repeatable;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--")) {
@@ -32,18 +43,18 @@ public final class Args {
                 String name = a.substring(2);
                 int eq = name.indexOf('=');
                 String key = eq >= 0 ? name.substring(0, eq) : name;
-                if (options.containsKey(key)) {
+                if (options.containsKey(key) && !repeatable.contains(key)) {
                     throw new UsageException("option --" + key + " is given twice");
                 }
                 if (eq >= 0) {
-                    options.put(key, name.substring(eq + 1));
+                    put(key, name.substring(eq + 1));
                 } else if (switches.contains(name)) {
-                    options.put(name, "true");
+                    put(name, "true");
                 } else {
                     if (i + 1 >= args.length) {
                         throw new UsageException("option --" + name + " needs a value");
                     }
-                    options.put(name, args[++i]);
+                    put(name, args[++i]);
                 }
             } else {
                 positional.add(a);
@@ -51,10 +62,25 @@ public final class Args {
         }
     }
 
-    /** A string option, or the default. */
+    private void put(String key, String value) {
+        options.put(key, value);
+        repeated.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+    }
+
+    /** A string option, or the default; an option that may repeat must be given at most once to be read this way. */
     public String get(String name, String def) {
         read.add(name);
+        List<String> all = repeated.get(name);
+        if (all != null && all.size() > 1) {
+            throw new UsageException("option --" + name + " is given twice");
+        }
         return options.getOrDefault(name, def);
+    }
+
+    /** Every value of a repeatable option, in order (empty when absent). */
+    public List<String> getAll(String name) {
+        read.add(name);
+        return List.copyOf(repeated.getOrDefault(name, List.of()));
     }
 
     /** An int option, or the default. */

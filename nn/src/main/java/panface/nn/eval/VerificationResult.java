@@ -24,7 +24,7 @@ public record VerificationResult(String name, int pairs, double accuracyMean, do
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "[%s] %d pairs: accuracy-flip %.5f +- %.5f, threshold %.4f, XNorm %.4f", name, pairs, accuracyMean,
+        return String.format(Locale.ROOT, "[%s] %d pairs: accuracy-flip %.5f +- %.5f, threshold %.4f, XNorm %.6g", name, pairs, accuracyMean,
                 accuracyStd, bestThreshold, normMean);
     }
 }
