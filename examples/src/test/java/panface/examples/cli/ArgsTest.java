@@ -49,4 +49,14 @@ class ArgsTest {
         assertEquals("option --lr is given twice", e.getMessage());
         assertThrows(UsageException.class, () -> parse("--flip", "--flip=false"));
     }
+
+    @Test
+    void aRepeatableOptionCollectsEveryValueInOrder() {
+        Args a = new Args(new String[] {"--bin", "a.bin", "--lr", "1", "--bin=b.bin"}, Set.of("flip"), Set.of("bin"));
+        assertEquals(java.util.List.of("a.bin", "b.bin"), a.getAll("bin"));
+        assertEquals(java.util.List.of(), a.getAll("pairs"));
+        UsageException e = assertThrows(UsageException.class, () -> a.get("bin", null));
+        assertEquals("option --bin is given twice", e.getMessage());
+        assertThrows(UsageException.class, () -> new Args(new String[] {"--lr", "1", "--lr", "2"}, Set.of(), Set.of("bin")));
+    }
 }
