@@ -6,6 +6,8 @@ A pack is pickle.dump((bins, issame_list)): bins = 2N encoded images, issame_lis
   because Python 3 writes bytes differently.
 - py3_protocol3.bin, py3_protocol4.bin: Python 3's pickle of bytes images (protocol 4 adds FRAME and MEMOIZE).
 - tiny.bin: 12 pairs of 16x16 JPEGs (protocol 4) for the end-to-end test of the eval command.
+- shared_protocol4.bin: two pairs made of the same two image objects, so that pickle stores each once
+  (MEMOIZE) and refers back to it (BINGET).
 - truncated.bin: py3_protocol4.bin cut in the middle of an image.
 - expected.txt: per pack, the number of pairs, the labels and each image's length and SHA-256, for the reader test.
 """
@@ -90,8 +92,12 @@ def main():
         tbins += [jpeg(base.clip(0, 255).astype(np.uint8)), jpeg(np.clip(other, 0, 255).astype(np.uint8))]
         tsame.append(same)
     tiny = pickle.dumps((tbins, tsame), protocol=4)
+    sbins, ssame = [bins[0], bins[1], bins[0], bins[1]], [False, False]
+    shared = pickle.dumps((sbins, ssame), protocol=4)
+    assert "BINGET" in {op.name for op, _, _ in pickletools.genops(shared)}
 
     files = {"py2_protocol2.bin": p2, "py3_protocol3.bin": p3, "py3_protocol4.bin": p4, "tiny.bin": tiny,
+             "shared_protocol4.bin": shared,
              "truncated.bin": p4[: len(p4) // 2]}
     for name, data in files.items():
         with open(name, "wb") as f:
@@ -99,7 +105,8 @@ def main():
     with open("expected.txt", "w") as f:
         f.write("# pack pairs labels: then one line per image: length and SHA-256 in hex\n")
         for name, (b, s) in {"py2_protocol2.bin": (bins, issame), "py3_protocol3.bin": (bins, issame),
-                             "py3_protocol4.bin": (bins, issame), "tiny.bin": (tbins, tsame)}.items():
+                             "py3_protocol4.bin": (bins, issame), "tiny.bin": (tbins, tsame),
+                             "shared_protocol4.bin": (sbins, ssame)}.items():
             f.write("%s %d %s\n" % (name, len(s), "".join("1" if v else "0" for v in s)))
             for img in b:
                 f.write("%d %s\n" % (len(img), hashlib.sha256(img).hexdigest()))

@@ -61,7 +61,7 @@ class VerificationPackTest {
                 assertTrue(FaceImages.decode(p.image(i)).getWidth() > 0);
             }
         }
-        assertEquals(4, packs);
+        assertEquals(5, packs);
     }
 
     @Test
