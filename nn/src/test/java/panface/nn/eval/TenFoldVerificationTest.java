@@ -136,6 +136,42 @@ class TenFoldVerificationTest {
     }
 
     @Test
+    void valAtFarInterpolatesThresholdOverFarAsInsightface() {
+        // Same pairs at d = 0, different at d = 4 (opposite vectors). No threshold below 4 accepts a
+        // different pair, so the training FAR never reaches 1e-3 and the threshold is 0: with d < 0
+        // nothing is accepted, val 0 (d <= 0 would accept every same pair).
+        int n = 10;
+        float[][] a = new float[n][];
+        float[][] b = new float[n][];
+        boolean[] same = new boolean[n];
+        float[] minusE1 = {-1, 0};
+        for (int i = 0; i < n; i++) {
+            same[i] = i % 2 == 0;
+            a[i] = E1;
+            b[i] = same[i] ? E1 : minusE1;
+        }
+        TenFoldVerification.Val v = TenFoldVerification.valAtFar(a, b, same, 1e-3, 5);
+        assertEquals(0.0, v.valMean(), EXACT);
+        assertEquals(0.0, v.farMean(), EXACT);
+        // Different pairs at d = 2 instead: the training FAR is 0 up to threshold 2.000 (d < 2 fails) and 1
+        // from 2.001 on. The interpolation starts at the last FAR <= 1e-3, threshold 2.000, and goes
+        // 1e-3 of the way to 2.001: 2.000001 accepts every pair, val 1 and FAR 1.
+        for (int i = 1; i < n; i += 2) {
+            b[i] = E2;
+        }
+        v = TenFoldVerification.valAtFar(a, b, same, 1e-3, 5);
+        assertEquals(1.0, v.valMean(), EXACT);
+        assertEquals(0.0, v.valStd(), EXACT);
+        assertEquals(1.0, v.farMean(), EXACT);
+        double[] far = new double[4000];
+        for (int t = 2001; t < 4000; t++) {
+            far[t] = 1;
+        }
+        // Tolerance: the de Boor form rounds differently from 2 + 1e-6.
+        assertEquals(2.000001, TenFoldVerification.interpolate(far, 1e-3), 1e-12);
+    }
+
+    @Test
     void refusesMismatchedOrTooFewPairs() {
         float[][] one = {E1};
         assertThrows(IllegalArgumentException.class, () -> TenFoldVerification.evaluate("x", one, one, new boolean[] {true}));
