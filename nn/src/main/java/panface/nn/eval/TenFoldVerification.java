@@ -41,7 +41,7 @@ public final class TenFoldVerification {
      * @param same   same[i]: whether pair i shows one identity
      * @return the result; its normMean is the mean L2 norm of the given embeddings (all 2N of them).
      *         insightface's XNorm averages the norms of the single-view embeddings before the flip
-     *         sum instead; to report that, use the overload that takes it (the flip embedder of this package measures it)
+     *         sum instead; to report that, use the overload that takes it ({@link FlipEmbedder} measures it)
      */
     public static VerificationResult evaluate(String name, float[][] first, float[][] second, boolean[] same) {
         check(first, second, same);
