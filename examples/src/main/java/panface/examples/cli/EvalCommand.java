@@ -88,12 +88,16 @@ public final class EvalCommand implements Command {
         if (!Models.NAMES.contains(arch.toLowerCase(Locale.ROOT))) {
             throw new UsageException("unknown --arch '" + arch + "'; known: " + String.join(", ", Models.NAMES));
         }
-        // Read the lists before the model: a wrong path fails in a moment, not after loading.
+        // Read the packs and the list before the model: a wrong path or a damaged pack fails in a
+        // moment, not after loading the model or evaluating the packs before it. The packs stay
+        // encoded (their files' size); images are decoded a batch at a time.
         PairList list = pairs == null ? null : PairList.read(Path.of(pairs), Path.of(root));
+        List<VerificationPack> packs = new ArrayList<>();
         for (String b : bins) {
             if (!Files.isRegularFile(Path.of(b))) {
                 throw new IOException(b + ": no such file");
             }
+            packs.add(VerificationPack.read(Path.of(b)));
         }
         try (Scope scope = Scope.detached()) {
             Module m;
@@ -104,8 +108,7 @@ public final class EvalCommand implements Command {
             }
             FlipEmbedder embedder = new FlipEmbedder(m, batch);
             List<String> packJson = new ArrayList<>();
-            for (String b : bins) {
-                VerificationPack pack = VerificationPack.read(Path.of(b));
+            for (VerificationPack pack : packs) {
                 VerificationResult r = embedder.evaluate(pack);
                 System.out.println(r);
                 packJson.add(r.toJson());

@@ -244,6 +244,11 @@ class EvalCommandTest {
         Path missing = dir.resolve("missing.bin");
         assertEquals(1, run("eval", "--model", "m.pt", "--arch", "mbf", "--bin", missing.toString()));
         assertEquals("panface eval: " + missing + ": no such file", console.err().strip());
+        // A damaged pack after a good one is found before any model is loaded (the model file does not exist).
+        Path good = Files.write(dir.resolve("good.bin"), pack(List.of(new byte[] {1}, new byte[] {2}), new boolean[] {true}));
+        Path cut = Files.write(dir.resolve("cut.bin"), java.util.Arrays.copyOf(Files.readAllBytes(good), 7));
+        assertEquals(1, run("eval", "--model", "m.pt", "--arch", "mbf", "--bin", good.toString(), "--bin", cut.toString()));
+        assertTrue(console.err().startsWith("panface eval: " + cut + ": ") && console.err().contains("truncated"), console.err());
         Path bad = Files.writeString(dir.resolve("p.txt"), "a.png b.png 1\na.png b.png maybe\n");
         assertEquals(1, run("eval", "--model", "m.pt", "--arch", "mbf", "--pairs", bad.toString(), "--root", dir.toString()));
         assertTrue(console.err().contains(bad + ":2: expected 'IMAGE_A IMAGE_B 0|1'"), console.err());
