@@ -6,6 +6,9 @@ A pack is pickle.dump((bins, issame_list)): bins = 2N encoded images, issame_lis
   because Python 3 writes bytes differently.
 - py3_protocol3.bin, py3_protocol4.bin: Python 3's pickle of bytes images (protocol 4 adds FRAME and MEMOIZE).
 - tiny.bin: 12 pairs of 16x16 JPEGs (protocol 4) for the end-to-end test of the eval command.
+- py3_protocol2.bin: Python 3's pickle with protocol 2, which writes bytes as _codecs.encode(text, 'latin1').
+- numpy_protocol2.bin, numpy_protocol4.bin, numpy_protocol5.bin: the images as numpy uint8 arrays, the labels as
+  numpy bool scalars (2), one numpy bool array (4) or Python bools (5, where arrays pickle through _frombuffer).
 - shared_protocol4.bin: two pairs made of the same two image objects, so that pickle stores each once
   (MEMOIZE) and refers back to it (BINGET).
 - truncated.bin: py3_protocol4.bin cut in the middle of an image.
@@ -94,10 +97,18 @@ def main():
     tiny = pickle.dumps((tbins, tsame), protocol=4)
     sbins, ssame = [bins[0], bins[1], bins[0], bins[1]], [False, False]
     shared = pickle.dumps((sbins, ssame), protocol=4)
+    arrays = [np.frombuffer(b, dtype=np.uint8) for b in bins]
+    np2 = pickle.dumps((arrays, [np.bool_(v) for v in issame]), protocol=2)
+    np4 = pickle.dumps((arrays, np.array(issame)), protocol=4)
+    np5 = pickle.dumps(([np.array(bytearray(b), dtype=np.uint8) for b in bins], issame), protocol=5)
+    for data, names in ((np2, {"_codecs encode", "numpy.core.multiarray scalar"}), (np5, {"BYTEARRAY8"})):
+        found = {str(arg) for op, arg, _ in pickletools.genops(data) if op.name == "GLOBAL"} | {op.name for op, _, _ in pickletools.genops(data)}
+        assert names <= found, (names, found)
     assert "BINGET" in {op.name for op, _, _ in pickletools.genops(shared)}
 
     files = {"py2_protocol2.bin": p2, "py3_protocol3.bin": p3, "py3_protocol4.bin": p4, "tiny.bin": tiny,
-             "shared_protocol4.bin": shared,
+             "shared_protocol4.bin": shared, "py3_protocol2.bin": pickle.dumps((bins, issame), protocol=2),
+             "numpy_protocol2.bin": np2, "numpy_protocol4.bin": np4, "numpy_protocol5.bin": np5,
              "truncated.bin": p4[: len(p4) // 2]}
     for name, data in files.items():
         with open(name, "wb") as f:
@@ -106,7 +117,9 @@ def main():
         f.write("# pack pairs labels: then one line per image: length and SHA-256 in hex\n")
         for name, (b, s) in {"py2_protocol2.bin": (bins, issame), "py3_protocol3.bin": (bins, issame),
                              "py3_protocol4.bin": (bins, issame), "tiny.bin": (tbins, tsame),
-                             "shared_protocol4.bin": (sbins, ssame)}.items():
+                             "shared_protocol4.bin": (sbins, ssame), "py3_protocol2.bin": (bins, issame),
+                             "numpy_protocol2.bin": (bins, issame), "numpy_protocol4.bin": (bins, issame),
+                             "numpy_protocol5.bin": (bins, issame)}.items():
             f.write("%s %d %s\n" % (name, len(s), "".join("1" if v else "0" for v in s)))
             for img in b:
                 f.write("%d %s\n" % (len(img), hashlib.sha256(img).hexdigest()))

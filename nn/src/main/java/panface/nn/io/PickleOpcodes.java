@@ -60,6 +60,7 @@ final class PickleOpcodes {
             case '2' -> "DUP";
             case 0x90 -> "ADDITEMS";
             case 0x91 -> "FROZENSET";
+            case 0x96 -> "BYTEARRAY8";
             default -> null;
         };
         return String.format("0x%02x", op) + (name == null ? "" : " " + name);

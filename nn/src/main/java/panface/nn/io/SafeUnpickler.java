@@ -27,7 +27,8 @@ import panface.tensor.io.WeightFileException;
  * weights-only unpickler implements (protocol 2, which torch.save writes) with the same meaning,
  * and refuses every other opcode; globals resolve only through an allow-list given by the caller.
  * In particular, as in PyTorch: BUILD is allowed only on an OrderedDict and sets its attributes
- * (a state dict's {@code _metadata}), never its items; APPEND only targets lists, SETITEM only
+ * (a state dict's {@code _metadata}), never its items (and on a {@link Buildable}, which only the
+ * caller's callables can make); APPEND only targets lists, SETITEM only
  * dicts; SETITEMS needs an even number of values; a MARK hides what is below it. Stricter than
  * PyTorch: dict keys must be strings or integers (so no key can be a container, whose hash
  * would recurse), BUILD on a tensor is refused, and STOP needs exactly one value on the stack.
@@ -52,9 +53,9 @@ public final class SafeUnpickler {
         /** Exactly torch.load(weights_only=True)'s protocol-2 set; SHORT_BINSTRING is text (UTF-8). */
         TORCH,
         /**
-         * TORCH's set plus the byte-string and protocol-4 opcodes of plain data: BINSTRING and
-         * SHORT_BINSTRING (as bytes), BINBYTES, SHORT_BINBYTES, BINBYTES8, SHORT_BINUNICODE,
-         * BINUNICODE8, FRAME, MEMOIZE and STACK_GLOBAL.
+         * TORCH's set plus the byte-string and protocol-4 and 5 opcodes of plain data: BINSTRING and
+         * SHORT_BINSTRING (as bytes), BINBYTES, SHORT_BINBYTES, BINBYTES8, BYTEARRAY8 (as bytes),
+         * SHORT_BINUNICODE, BINUNICODE8, FRAME, MEMOIZE and STACK_GLOBAL.
          */
         DATA
     }
@@ -84,6 +85,15 @@ public final class SafeUnpickler {
     @FunctionalInterface
     public interface Callable {
         Object call(Tuple args) throws IOException;
+    }
+
+    /**
+     * An object made by an allowed callable that takes its state from BUILD, as a numpy array
+     * does when unpickled; BUILD on anything else but an OrderedDict is refused. Its build method
+     * must check the state it is given: the pickle chose it.
+     */
+    public interface Buildable {
+        void build(Object state) throws IOException;
     }
 
     /** Resolves a persistent id (BINPERSID) to an object, e.g. a storage read from elsewhere in the file. */
@@ -257,6 +267,16 @@ public final class SafeUnpickler {
             case 'b' -> {
                 Object state = pop();
                 Object target = top();
+                if (target instanceof Buildable b) {
+                    try {
+                        b.build(state);
+                    } catch (WeightFileException e) {
+                        throw e;
+                    } catch (IOException e) {
+                        throw error("BUILD of " + describe(target) + ": " + e.getMessage(), e);
+                    }
+                    return;
+                }
                 if (!(target instanceof OrderedDict od)) {
                     throw error("BUILD on " + describe(target) + "; only an OrderedDict's attributes may be set this way");
                 }
@@ -292,6 +312,7 @@ public final class SafeUnpickler {
                 push(bytes(n));
             }
             case 'B' -> push(bytes(Integer.toUnsignedLong(in.getInt())));
+            case 0x96 -> push(bytes(in.getLong()));                    // BYTEARRAY8 (protocol 5): a bytearray, read as bytes
             case 0x8e -> push(bytes(in.getLong()));                    // BINBYTES8
             case 0x8c -> push(utf8(bytes(in.get() & 0xFF)));             // SHORT_BINUNICODE
             case 0x8d -> push(utf8(bytes(in.getLong())));              // BINUNICODE8

@@ -61,7 +61,7 @@ class VerificationPackTest {
                 assertTrue(FaceImages.decode(p.image(i)).getWidth() > 0);
             }
         }
-        assertEquals(5, packs);
+        assertEquals(9, packs);
     }
 
     @Test
@@ -113,15 +113,48 @@ class VerificationPackTest {
         assertTrue(refused("huge.bin", bytes(0x80, 4, 0x8e, 0, 0, 0, 0, 0, 0, 0, 0x80, '.')).getMessage().contains("exceeds"));
     }
 
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void numpyArraysOtherThanBytesAreRefused() throws Exception {
+        // dtype('f4', False, True): a float array is no encoded image.
+        String f4 = "\u0080\u0002cnumpy\ndtype\nX\u0002\u0000\u0000\u0000f4K\u0000K\u0001\u0087R.";
+        String m = refused("f4.bin", ascii(f4)).getMessage();
+        assertTrue(m.contains("numpy dtype 'f4' is not supported"), m);
+        // _reconstruct(ndarray, (0,), b'b') built with (1, (5,), dtype('u1'), False, b'abc'): 5 items, 3 bytes.
+        String array = "\u0080\u0002cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\nK\u0000\u0085C\u0001b\u0087R"
+                + "(K\u0001K\u0005\u0085cnumpy\ndtype\nX\u0002\u0000\u0000\u0000u1K\u0000K\u0001\u0087R"
+                + "(K\u0003X\u0001\u0000\u0000\u0000|NNNJ\u00ff\u00ff\u00ff\u00ffJ\u00ff\u00ff\u00ff\u00ffK\u0000tb"
+                + "\u0089C\u0003abctb.";
+        m = refused("short.bin", ascii(array)).getMessage();
+        assertTrue(m.contains("an array of 5 one-byte items with 3 bytes of data"), m);
+        // The same with 3 items is a valid array, but not a pack; BUILD on it a second time is refused.
+        String three = array.replace("K\u0005\u0085", "K\u0003\u0085");
+        m = refused("array.bin", ascii(three)).getMessage();
+        assertTrue(m.contains("not a verification pack: the pickle holds a numpy array of u1 with shape [3]"), m);
+        String twice = three.substring(0, three.length() - 1) + "(K\u0001K\u0003\u0085h\u0000\u0089C\u0003abctb.";
+        m = refused("twice.bin", ascii(twice.replace("\u0087R(K\u0003X", "\u0087Rq\u0000(K\u0003X"))).getMessage();
+        assertTrue(m.contains("already built"), m);
+        // _codecs.encode only as protocol 2's bytes.
+        m = refused("codec.bin", ascii("\u0080\u0002c_codecs\nencode\nX\u0001\u0000\u0000\u0000aX\u0004\u0000\u0000\u0000rot1\u0086R.")).getMessage();
+        assertTrue(m.contains("_codecs.encode is allowed only as (text, 'latin1')"), m);
+        // BUILD on a list (not made by an allowed callable) stays refused.
+        m = refused("build.bin", bytes(0x80, 2, ']', '}', 'b', '.')).getMessage();
+        assertTrue(m.contains("BUILD on a list"), m);
+    }
+
     @Test
     void mutantsAreReadOrRefusedCleanly() throws Exception {
         // Random byte changes, insertions and cuts of the valid packs: each is read or refused with an
         // IOException, never another exception (a crash of the reader).
-        byte[][] seeds = {Files.readAllBytes(resource(dir, "py2_protocol2.bin")), Files.readAllBytes(resource(dir, "py3_protocol4.bin"))};
+        byte[][] seeds = {Files.readAllBytes(resource(dir, "py2_protocol2.bin")), Files.readAllBytes(resource(dir, "py3_protocol4.bin")),
+            Files.readAllBytes(resource(dir, "numpy_protocol2.bin")), Files.readAllBytes(resource(dir, "numpy_protocol5.bin"))};
         SplittableRandom rnd = new SplittableRandom(20261206);
         int refused = 0;
         for (int k = 0; k < 400; k++) {
-            byte[] s = seeds[k % 2];
+            byte[] s = seeds[k % seeds.length];
             byte[] m = s.clone();
             int changes = 1 + rnd.nextInt(4);
             for (int c = 0; c < changes; c++) {
