@@ -22,6 +22,16 @@ public interface BatchSource extends AutoCloseable {
     /** Continue from position p: the next call of {@link #next} returns batch p. */
     void seek(long position);
 
+    /**
+     * Hands a batch's arrays back once the caller is done with them (for example after copying
+     * them into a tensor), so that the source may fill them again for a later batch instead of
+     * allocating: a training loop that recycles allocates nothing per batch, which keeps the
+     * collector from copying and promoting batch-sized arrays. The batch must not be used
+     * afterwards. Optional: a source may ignore it (the default), and a caller may never call it.
+     */
+    default void recycle(Batch batch) {
+    }
+
     /** Stops any worker threads and releases files and buffers. */
     @Override
     void close();

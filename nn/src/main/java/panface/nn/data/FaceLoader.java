@@ -42,6 +42,8 @@ public final class FaceLoader implements BatchSource {
     private long skipped;
     private String lastSkipped;
     private final ArrayDeque<CompletableFuture<Loaded>> ahead = new ArrayDeque<>();
+    /** Image arrays handed back by {@link #recycle}, refilled by later batches (at most {@link #spareLimit()}). */
+    private final java.util.concurrent.ConcurrentLinkedQueue<float[]> spare = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final Map<Long, int[]> epochs = new LinkedHashMap<>();
     private final int chunks;
     /** Whether every augmentation is a flip, so images of the batch size go straight from bytes to the batch. */
@@ -159,6 +161,19 @@ public final class FaceLoader implements BatchSource {
         return lastSkipped;
     }
 
+    @Override
+    public void recycle(Batch batch) {
+        float[] images = batch.images();
+        if (images.length == options.batchSize() * 3 * options.height() * options.width() && spare.size() < spareLimit()) {
+            spare.add(images);
+        }
+    }
+
+    /** Enough spare arrays for every batch in flight: those prefetched, the one being read and the caller's. */
+    private int spareLimit() {
+        return options.prefetch() + 2;
+    }
+
     private void fill() {
         while (scheduled < position + 1 + options.prefetch()) {
             ahead.addLast(schedule(scheduled++));
@@ -184,7 +199,8 @@ public final class FaceLoader implements BatchSource {
         int bs = options.batchSize();
         int h = options.height();
         int w = options.width();
-        float[] images = new float[bs * 3 * h * w];
+        float[] reused = spare.poll();
+        float[] images = reused != null ? reused : new float[bs * 3 * h * w];    // every value is written below
         long[] labels = new long[bs];
         Loaded loaded = new Loaded();
         CompletableFuture<?>[] parts = new CompletableFuture<?>[chunks];

@@ -117,6 +117,27 @@ class FaceLoaderTest {
     }
 
     @Test
+    void recycledArraysAreRefilledWithTheSameBatches() {
+        List<Augmentation> augs = List.of(new HorizontalFlip(0.5), new ColorJitter(0.3, 0.3, 0.3, 0.05, 0.8));
+        List<float[]> fresh = new ArrayList<>();
+        try (FaceLoader l = new FaceLoader(new Synthetic(30, Set.of()), plain(5, 2).withAugmentations(augs))) {
+            for (int p = 0; p < 12; p++) {
+                fresh.add(l.next().images());
+            }
+        }
+        java.util.Set<float[]> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        try (FaceLoader l = new FaceLoader(new Synthetic(30, Set.of()), plain(5, 2).withAugmentations(augs))) {
+            for (int p = 0; p < 12; p++) {
+                Batch b = l.next();
+                assertArrayEquals(fresh.get(p), b.images(), "batch " + p + " in a recycled array");
+                seen.add(b.images());
+                l.recycle(b);
+            }
+        }
+        assertTrue(seen.size() < 12, "recycled arrays are used again (" + seen.size() + " distinct arrays for 12 batches)");
+    }
+
+    @Test
     void flipOnlyFastPathGivesTheGeneralPathsValues() {
         // a solarisation with p = 0 changes nothing but sends images through the general path; the flip draws come first in both
         LoaderOptions fast = plain(6, 2).withAugmentations(List.of(new HorizontalFlip(0.5))).withChannels(ChannelOrder.BGR);
