@@ -1,0 +1,189 @@
+package panface.nn.onnx;
+
+import java.util.Arrays;
+
+import panface.tensor.F;
+import panface.tensor.Tensor;
+
+/** Operators with weights or windows: convolution, normalisation, products, softmax, reductions and pooling. */
+final class LayerOps {
+    private LayerOps() {
+    }
+
+    static Kernel build(NodeSpec n) {
+        return switch (n.op()) {
+            case "Conv" -> conv(n);
+            case "BatchNormalization" -> batchNorm(n);
+            case "MatMul" -> (Kernel.Single) in -> F.matmul(in[0], in[1]);
+            case "Gemm" -> gemm(n);
+            case "Softmax" -> softmax(n);
+            case "LayerNormalization" -> layerNorm(n);
+            case "ReduceMean", "ReduceSum" -> reduce(n);
+            case "GlobalAveragePool" -> (Kernel.Single) in -> {
+                int[] dims = new int[in[0].dim() - 2];
+                for (int i = 0; i < dims.length; i++) {
+                    dims[i] = i + 2;
+                }
+                return in[0].mean(dims, true);
+            };
+            case "AveragePool", "MaxPool" -> pool(n);
+            default -> throw new IllegalStateException(n.op());
+        };
+    }
+
+    /** The 2-D window attributes shared by Conv and the pools: symmetric pads only, auto_pad NOTSET or VALID. */
+    record Window(int[] kernel, int[] stride, int[] pads, int[] dilation) {
+        static Window read(NodeSpec n, int[] kernelFromWeight) {
+            String autoPad = n.s("auto_pad", "NOTSET");
+            int[] k = n.ints32("kernel_shape", kernelFromWeight);
+            if (k == null || k.length != 2) {
+                throw new NodeError("only 2-D windows are supported, kernel_shape " + Arrays.toString(k));
+            }
+            if (kernelFromWeight != null && !Arrays.equals(k, kernelFromWeight)) {
+                throw new NodeError("kernel_shape " + Arrays.toString(k) + " differs from the weight's " + Arrays.toString(kernelFromWeight));
+            }
+            int[] s = n.ints32("strides", new int[] {1, 1});
+            int[] d = n.ints32("dilations", new int[] {1, 1});
+            int[] p = n.ints32("pads", new int[] {0, 0, 0, 0});
+            if (!autoPad.equals("NOTSET") && !autoPad.equals("VALID")) {
+                throw new NodeError("auto_pad " + autoPad + " is not supported (give explicit pads)");
+            }
+            if (autoPad.equals("VALID")) {
+                p = new int[] {0, 0, 0, 0};
+            }
+            if (s.length != 2 || d.length != 2 || p.length != 4) {
+                throw new NodeError("strides, dilations and pads must be for 2 dimensions");
+            }
+            if (p[0] != p[2] || p[1] != p[3]) {
+                throw new NodeError("asymmetric pads " + Arrays.toString(p) + " are not supported");
+            }
+            return new Window(k, s, new int[] {p[0], p[1]}, d);
+        }
+    }
+
+    private static Kernel conv(NodeSpec n) {
+        Tensor w = n.constant(1);
+        int[] fromWeight = w == null ? null : w.dim() == 4 ? new int[] {w.size(2), w.size(3)} : new int[w.dim() - 2];
+        Window win = Window.read(n, fromWeight);
+        int groups = n.int32("group", 1);
+        return (Kernel.Single) in -> {
+            if (in[0].dim() != 4 || in[1].dim() != 4) {
+                throw new NodeError("only 2-D convolution of (N, C, H, W) inputs is supported");
+            }
+            return F.conv2d(in[0], in[1], in.length > 2 ? in[2] : null, win.stride(), win.pads(), win.dilation(), groups);
+        };
+    }
+
+    private static Kernel batchNorm(NodeSpec n) {
+        double eps = n.f("epsilon", 1e-5f);
+        n.f("momentum", 0.9f);
+        if (n.opset < 9) {
+            n.i("spatial", 1);
+        }
+        if (n.opset >= 14 && n.i("training_mode", 0) != 0) {
+            throw new NodeError("BatchNormalization in training mode is not supported");
+        }
+        for (int i = 1; i < 5; i++) {
+            n.refuseOutput(i, "running statistics of training mode");
+        }
+        return (Kernel.Single) in -> F.batchNorm(in[0], in[3], in[4], in[1], in[2], false, 0.1, eps);
+    }
+
+    private static Kernel gemm(NodeSpec n) {
+        double alpha = n.f("alpha", 1f);
+        double beta = n.f("beta", 1f);
+        boolean ta = n.i("transA", 0) != 0;
+        boolean tb = n.i("transB", 0) != 0;
+        if (n.opset < 7) {
+            n.i("broadcast", 0);
+        }
+        return (Kernel.Single) in -> {
+            Tensor a = ta ? in[0].mT() : in[0];
+            Tensor b = tb ? in[1].mT() : in[1];
+            Tensor y = F.matmul(a, b);
+            if (alpha != 1) {
+                y = y.mul(alpha);
+            }
+            if (in.length > 2 && in[2] != null) {
+                y = y.add(beta == 1 ? in[2] : in[2].mul(beta));
+            }
+            return y;
+        };
+    }
+
+    private static Kernel softmax(NodeSpec n) {
+        long axis = n.i("axis", n.opset >= 13 ? -1 : 1);
+        if (n.opset >= 13) {
+            return (Kernel.Single) in -> F.softmax(in[0], Ops.axis(axis, in[0].dim(), "Softmax axis"));
+        }
+        return (Kernel.Single) in -> {
+            int[] s = in[0].shape();
+            int a = Ops.axis(axis, s.length, "Softmax axis");
+            if (a == s.length - 1) {
+                return F.softmax(in[0], a);
+            }
+            int outer = 1;
+            for (int i = 0; i < a; i++) {
+                outer *= s[i];
+            }
+            return F.softmax(in[0].reshape(outer, in[0].numel() / Math.max(outer, 1)), 1).reshape(s);
+        };
+    }
+
+    private static Kernel layerNorm(NodeSpec n) {
+        long axis = n.i("axis", -1);
+        double eps = n.f("epsilon", 1e-5f);
+        n.i("stash_type", 1);
+        n.refuseOutput(1, "Mean");
+        n.refuseOutput(2, "InvStdDev");
+        return (Kernel.Single) in -> {
+            int[] s = in[0].shape();
+            int a = Ops.axis(axis, s.length, "LayerNormalization axis");
+            int[] norm = Arrays.copyOfRange(s, a, s.length);
+            Tensor w = in[1].reshape(norm);
+            Tensor b = in.length > 2 && in[2] != null ? in[2].reshape(norm) : null;
+            return norm.length == 1 ? F.layerNorm(in[0], w, b, eps) : F.layerNorm(in[0], norm, w, b, eps);
+        };
+    }
+
+    private static Kernel reduce(NodeSpec n) {
+        boolean sum = n.op().equals("ReduceSum");
+        boolean axesAsInput = n.opset >= (sum ? 13 : 18);
+        long[] attr = axesAsInput ? null : n.ints("axes");
+        boolean keep = n.i("keepdims", 1) != 0;
+        boolean noop = axesAsInput && n.i("noop_with_empty_axes", 0) != 0;
+        return (Kernel.Single) in -> {
+            Tensor x = in[0];
+            long[] axes = axesAsInput ? (in.length > 1 && in[1] != null ? Ops.longs(in[1]) : null) : attr;
+            if (axes == null || axes.length == 0) {
+                if (noop) {
+                    return x;
+                }
+                axes = new long[x.dim()];
+                for (int i = 0; i < axes.length; i++) {
+                    axes[i] = i;
+                }
+            }
+            int[] dims = Ops.axes(axes, x.dim(), n.op() + " axis");
+            return sum ? x.sum(dims, keep) : x.mean(dims, keep);
+        };
+    }
+
+    private static Kernel pool(NodeSpec n) {
+        boolean max = n.op().equals("MaxPool");
+        Window win = Window.read(n, null);
+        boolean ceil = n.opset >= 10 && n.i("ceil_mode", 0) != 0;
+        boolean countPad = !max && n.i("count_include_pad", 0) != 0;
+        if (max) {
+            if (n.i("storage_order", 0) != 0) {
+                throw new NodeError("MaxPool storage_order 1 is not supported");
+            }
+            n.refuseOutput(1, "Indices");
+        }
+        if (win.dilation()[0] != 1 || win.dilation()[1] != 1) {
+            throw new NodeError("dilated pooling is not supported");
+        }
+        return (Kernel.Single) in -> max ? F.maxPool2d(in[0], win.kernel(), win.stride(), win.pads(), ceil)
+                : F.avgPool2d(in[0], win.kernel(), win.stride(), win.pads(), ceil, countPad);
+    }
+}

@@ -1,0 +1,290 @@
+package panface.nn.onnx;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import panface.nn.Layer;
+import panface.nn.Module;
+import panface.nn.onnx.proto.OnnxProto.ModelProto;
+import panface.nn.onnx.proto.OnnxProto.OperatorSetIdProto;
+import panface.tensor.Device;
+import panface.tensor.Scope;
+import panface.tensor.Tensor;
+import panface.tensor.io.WeightFileException;
+
+/**
+ * An ONNX model loaded to run on our tensors: a face model exported by PyTorch or published as
+ * ONNX becomes a {@link Layer} mapping images to embeddings (the graph's first input to its first
+ * output), usable with {@code FaceEmbedder}.
+ *
+ * <p>Loading reads the file with protobuf-java (weights inside the file or as external data beside
+ * it), accepts opsets 9 to 21 of the default domain, orders the nodes (refusing cycles), folds
+ * everything computable from constants, merges Conv + BatchNormalization and products with a
+ * constant weight (plus bias, ReLU/ReLU6 or residual Add) into the kernels our own layers use, and
+ * builds one kernel per remaining node. An operator, attribute or value the importer does not
+ * support fails at load with a {@link WeightFileException} naming the file, the node, its
+ * operator and the opset; see {@link #SUPPORTED_OPERATORS}.
+ *
+ * <p>Nodes that depend only on the input's shape (the Shape/Gather/Unsqueeze/Concat arithmetic of
+ * PyTorch's exporter for a dynamic batch) run once per distinct input shape; their results are
+ * reused afterwards. {@link #prepareInference()} packs the products' weights for the CPU GEMM, as
+ * for our own models. Thread-safe for concurrent forwards after loading. The model runs on the
+ * CPU; its memory is freed by {@link #close()}.
+ */
+public final class OnnxModel extends Module implements Layer, AutoCloseable {
+    /** The ONNX operators the importer runs. */
+    public static final List<String> SUPPORTED_OPERATORS = Ops.SUPPORTED;
+    /** The opsets of the default domain accepted. */
+    public static final int MIN_OPSET = 9;
+    public static final int MAX_OPSET = 21;
+    private static final int SHAPE_CACHE_LIMIT = 64;
+
+    private final Scope scope;
+    private final Path file;
+    private final int opset;
+    private final String producer;
+    private final Tensor[] constants;
+    private final List<Step> steps;
+    private final int[] inputSlots;
+    private final int[] outputSlots;
+    private final List<String> inputNames;
+    private final List<int[]> inputShapes;
+    private final List<String> outputNames;
+    private final Map<List<Integer>, Tensor[]> shapeValues = new ConcurrentHashMap<>();
+
+    private OnnxModel(Scope scope, Path file, String producer, GraphBuilder b) {
+        this.scope = scope;
+        this.file = file;
+        this.opset = b.opset;
+        this.producer = producer;
+        this.constants = b.constants.toArray(new Tensor[0]);
+        this.steps = List.copyOf(b.steps);
+        this.inputNames = List.copyOf(b.inputs);
+        this.inputShapes = b.inputShapes;
+        this.outputNames = List.copyOf(b.outputs);
+        this.inputSlots = b.inputs.stream().mapToInt(b.slots::get).toArray();
+        this.outputSlots = b.outputs.stream().mapToInt(b.slots::get).toArray();
+        eval();
+    }
+
+    /** Loads an ONNX file. */
+    public static OnnxModel load(Path file) throws WeightFileException {
+        ModelProto m = OnnxFile.read(file);
+        int opset = -1;
+        for (OperatorSetIdProto o : m.getOpsetImportList()) {
+            if (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) {
+                opset = (int) Math.min(Integer.MAX_VALUE, o.getVersion());
+            }
+        }
+        if (opset < MIN_OPSET || opset > MAX_OPSET) {
+            throw new WeightFileException(file, null, (opset < 0 ? "no opset of the default domain is imported"
+                    : "opset " + opset + " is not supported") + " (supported: " + MIN_OPSET + " to " + MAX_OPSET + ")");
+        }
+        Scope scope = Scope.detached();
+        GraphBuilder b = new GraphBuilder(file, opset);
+        try {
+            scope.within(() -> {
+                try {
+                    b.build(m.getGraph());
+                } catch (WeightFileException e) {
+                    throw new Wrapped(e);
+                }
+                return null;
+            });
+            return new OnnxModel(scope, file, m.getProducerName(), b);
+        } catch (Wrapped w) {
+            scope.close();
+            throw w.exception;
+        } catch (RuntimeException e) {
+            scope.close();
+            throw new WeightFileException(file, null, "cannot be loaded (" + e + ")", e);
+        }
+    }
+
+    private static final class Wrapped extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final transient WeightFileException exception;
+
+        Wrapped(WeightFileException e) {
+            super(e);
+            this.exception = e;
+        }
+    }
+
+    /** The file the model came from. */
+    public Path file() {
+        return file;
+    }
+
+    /** The opset of the default domain the graph was written for. */
+    public int opset() {
+        return opset;
+    }
+
+    /** The tool that wrote the file, as it says. */
+    public String producer() {
+        return producer;
+    }
+
+    /** Names of the graph's inputs (initializers excluded). */
+    public List<String> inputNames() {
+        return inputNames;
+    }
+
+    /** The first input's declared shape, -1 for a dynamic or unnamed dimension; null when the file does not say. */
+    public int[] inputShape() {
+        int[] s = inputShapes.get(0);
+        return s == null ? null : s.clone();
+    }
+
+    /** Names of the graph's outputs. */
+    public List<String> outputNames() {
+        return outputNames;
+    }
+
+    /** The operator of each step as it runs, fused steps as e.g. "MatMul+Add+Clip" (for diagnostics). */
+    public List<String> stepOperators() {
+        List<String> out = new ArrayList<>(steps.size());
+        for (Step s : steps) {
+            out.add(s.op());
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    /** The first output for the first input. */
+    @Override
+    public Tensor forward(Tensor x) {
+        return run(List.of(x))[0];
+    }
+
+    /** All outputs by name, for inputs by name. */
+    public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+        List<Tensor> in = new ArrayList<>();
+        for (String n : inputNames) {
+            Tensor t = inputs.get(n);
+            if (t == null) {
+                throw new IllegalArgumentException("input '" + n + "' is missing; the model takes " + inputNames);
+            }
+            in.add(t);
+        }
+        Tensor[] out = run(in);
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        for (int i = 0; i < out.length; i++) {
+            m.put(outputNames.get(i), out[i]);
+        }
+        return m;
+    }
+
+    private Tensor[] run(List<Tensor> inputs) {
+        if (scope.isClosed()) {
+            throw new IllegalStateException("this ONNX model was closed");
+        }
+        if (inputs.size() != inputSlots.length) {
+            throw new IllegalArgumentException("the model takes " + inputSlots.length + " inputs " + inputNames + ", got " + inputs.size());
+        }
+        Tensor[] env = constants.clone();
+        List<Integer> key = new ArrayList<>();
+        for (int i = 0; i < inputSlots.length; i++) {
+            Tensor x = inputs.get(i);
+            checkShape(i, x);
+            env[inputSlots[i]] = x;
+            key.add(x.dtype().ordinal());
+            for (int d : x.shape()) {
+                key.add(d);
+            }
+            key.add(-1);
+        }
+        Tensor[] known = shapeValues.get(key);
+        Tensor[] learned = known == null ? new Tensor[env.length] : null;
+        for (Step s : steps) {
+            if (s.shapeOnly() && known != null) {
+                for (int o : s.out()) {
+                    if (o >= 0) {
+                        env[o] = known[o];
+                    }
+                }
+                continue;
+            }
+            Tensor[] in = new Tensor[s.in().length];
+            for (int i = 0; i < in.length; i++) {
+                in[i] = s.in()[i] < 0 ? null : env[s.in()[i]];
+            }
+            Tensor[] out;
+            try {
+                out = s.kernel().run(in);
+            } catch (NodeError | IllegalArgumentException | IllegalStateException e) {
+                throw new IllegalArgumentException(file.getFileName() + ": " + s.describe() + ": " + e.getMessage(), e);
+            }
+            for (int i = 0; i < s.out().length; i++) {
+                int o = s.out()[i];
+                if (o >= 0) {
+                    env[o] = out[i];
+                    if (learned != null && s.shapeOnly()) {
+                        learned[o] = Scope.disown(out[i]);
+                    }
+                }
+            }
+        }
+        if (learned != null) {
+            if (shapeValues.size() >= SHAPE_CACHE_LIMIT) {
+                shapeValues.clear();
+            }
+            shapeValues.putIfAbsent(key, learned);
+        }
+        Tensor[] result = new Tensor[outputSlots.length];
+        for (int i = 0; i < result.length; i++) {
+            result[i] = env[outputSlots[i]];
+        }
+        return result;
+    }
+
+    private void checkShape(int i, Tensor x) {
+        int[] want = inputShapes.get(i);
+        if (want == null) {
+            return;
+        }
+        boolean ok = want.length == x.dim();
+        for (int d = 0; ok && d < want.length; d++) {
+            ok = want[d] < 0 || want[d] == x.size(d);
+        }
+        if (!ok) {
+            throw new IllegalArgumentException("input '" + inputNames.get(i) + "' must have shape " + Arrays.toString(want).replace("-1", "?")
+                    + ", got " + Arrays.toString(x.shape()));
+        }
+    }
+
+    @Override
+    protected void prepareForInference() {
+        for (Step s : steps) {
+            s.kernel().prepare();
+        }
+    }
+
+    @Override
+    protected void weightsChanged() {
+        for (Step s : steps) {
+            s.kernel().unprepare();
+        }
+    }
+
+    /** Imported models run on the CPU; moving one elsewhere is not supported yet. */
+    @Override
+    public Module to(Device device) {
+        if (!device.equals(Device.CPU)) {
+            throw new UnsupportedOperationException("imported ONNX models run on the CPU");
+        }
+        return this;
+    }
+
+    /** Frees the model's memory. Idempotent. */
+    @Override
+    public void close() {
+        scope.close();
+    }
+}
