@@ -11,6 +11,7 @@ import panface.nn.Layer;
 import panface.nn.Module;
 import panface.nn.io.WeightFiles;
 import panface.nn.models.Models;
+import panface.nn.onnx.OnnxModel;
 import panface.tensor.F;
 import panface.tensor.Scope;
 import panface.tensor.Tensor;
@@ -40,22 +41,37 @@ public final class FaceEmbedder implements AutoCloseable {
     private final boolean flip;
     private final int maxBatch;
     private final int dim;
+    private final InputFormat input;
+    private final OnnxModel onnx;
+    /** The batch size a graph with a fixed batch dimension takes (smaller batches are padded), or 0. */
+    private final int fixedBatch;
 
-    private FaceEmbedder(Scope scope, Module model, boolean flip, int maxBatch, int dim) {
+    private FaceEmbedder(Scope scope, Module model, boolean flip, int maxBatch, int dim, InputFormat input, OnnxModel onnx, int fixedBatch) {
+        this.fixedBatch = fixedBatch;
         this.scope = scope;
         this.model = model;
         this.flip = flip;
         this.maxBatch = maxBatch;
         this.dim = dim;
+        this.input = input;
+        this.onnx = onnx;
     }
 
-    /** Loads a backbone (a name of {@link Models#NAMES}) with weights from a safetensors or PyTorch file. */
+    /** Loads a backbone (a name of {@link Models#NAMES}) with weights from a safetensors or PyTorch file, or an ONNX file (see {@link #load(String, Path, int, boolean, int)}). */
     public static FaceEmbedder load(String arch, Path weights, int numFeatures) throws IOException {
         return load(arch, weights, numFeatures, false, 32);
     }
 
-    /** Loads with flip test-time augmentation on or off and a maximum batch per forward pass. */
+    /**
+     * Loads with flip test-time augmentation on or off and a maximum batch per forward pass. A file
+     * whose name ends in ".onnx" is an ONNX model: its graph decides the architecture, the input size
+     * and the embedding size (arch and numFeatures are not used), and its input format is chosen as
+     * {@link #loadOnnx(Path, InputFormat, boolean, int)} does with no format given.
+     */
     public static FaceEmbedder load(String arch, Path weights, int numFeatures, boolean flip, int maxBatch) throws IOException {
+        if (weights.getFileName() != null && weights.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")) {
+            return loadOnnx(weights, null, flip, maxBatch);
+        }
         if (numFeatures < 1 || numFeatures > MAX_FEATURES) {
             throw new IllegalArgumentException("the embedding size must be between 1 and " + MAX_FEATURES + ", got " + numFeatures);
         }
@@ -92,6 +108,63 @@ public final class FaceEmbedder implements AutoCloseable {
         return fromModel(null, model, flip, maxBatch, numFeatures);
     }
 
+    /**
+     * Loads an ONNX face model ({@link OnnxModel}) taking (N, 3, S, S) images. The side S comes from
+     * the graph's input shape (or from format). format null chooses as insightface's ArcFaceONNX
+     * does: RGB with mean 127.5 and std 127.5, unless one of the graph's first eight steps is a Sub
+     * or Mul (the model normalises its input itself), then mean 0 and std 1. The embedding size is the
+     * output's last dimension, found by one forward pass at load.
+     */
+    public static FaceEmbedder loadOnnx(Path file, InputFormat format, boolean flip, int maxBatch) throws IOException {
+        OnnxModel m = OnnxModel.load(file);
+        try {
+            int[] s = m.inputShape();
+            int side = format != null ? format.size() : s != null && s.length == 4 && s[2] > 0 && s[2] == s[3] ? s[2] : -1;
+            if (side < 0) {
+                throw new IllegalArgumentException(file + ": the graph's input shape " + (s == null ? "is not given" : java.util.Arrays.toString(s))
+                        + "; give the input format (its side) explicitly");
+            }
+            if (s != null && (s.length != 4 || (s[1] > 0 && s[1] != 3) || (s[2] > 0 && s[2] != side) || (s[3] > 0 && s[3] != side))) {
+                throw new IllegalArgumentException(file + ": the model takes " + java.util.Arrays.toString(s).replace("-1", "?")
+                        + ", not (N, 3, " + side + ", " + side + ") images");
+            }
+            InputFormat f = format != null ? format : normalisesInside(m) ? new InputFormat(side, false, 0f, 1f) : InputFormat.insightface(side);
+            int fixed = s != null && s.length == 4 && s[0] > 0 ? s[0] : 0;
+            int dim;
+            try (Scope probe = Scope.open(); var g = GradMode.noGrad()) {
+                Tensor y = m.forward(Tensor.zeros(Math.max(fixed, 1), 3, side, side));
+                if (y.dim() != 2 || y.size(0) != Math.max(fixed, 1)) {
+                    throw new IllegalArgumentException(file + ": the model's first output is " + java.util.Arrays.toString(y.shape())
+                            + ", not (N, E) embeddings");
+                }
+                dim = y.size(1);
+            }
+            if (maxBatch <= 0) {
+                throw new IllegalArgumentException("max batch must be positive, got " + maxBatch);
+            }
+            m.prepareInference();
+            return new FaceEmbedder(null, m, flip, fixed > 0 ? fixed : maxBatch, dim, f, m, fixed);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    private static boolean normalisesInside(OnnxModel m) {
+        List<String> ops = m.stepOperators();
+        for (String op : ops.subList(0, Math.min(8, ops.size()))) {
+            if (op.equals("Sub") || op.equals("Mul")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The input format the model takes. */
+    public InputFormat inputFormat() {
+        return input;
+    }
+
     private static FaceEmbedder fromModel(Scope scope, Module m, boolean flip, int maxBatch, int dim) {
         if (!(m instanceof Layer)) {
             throw new IllegalArgumentException("the model must map images to embeddings");
@@ -100,7 +173,7 @@ public final class FaceEmbedder implements AutoCloseable {
             throw new IllegalArgumentException("max batch must be positive, got " + maxBatch);
         }
         m.prepareInference();
-        return new FaceEmbedder(scope, m, flip, maxBatch, dim);
+        return new FaceEmbedder(scope, m, flip, maxBatch, dim, InputFormat.insightface(SIZE), null, 0);
     }
 
     /** Embedding size. */
@@ -110,14 +183,14 @@ public final class FaceEmbedder implements AutoCloseable {
 
     /** The embedding of one aligned face image. */
     public float[] embed(BufferedImage image) {
-        return embedInputs(List.of(FaceImages.toInput(image, SIZE)))[0];
+        return embedInputs(List.of(input.fromStandard(FaceImages.toInput(image, input.size()))))[0];
     }
 
     /** The embeddings of aligned face images, in batches. */
     public float[][] embed(List<BufferedImage> images) {
         List<float[]> in = new ArrayList<>(images.size());
         for (BufferedImage img : images) {
-            in.add(FaceImages.toInput(img, SIZE));
+            in.add(input.fromStandard(FaceImages.toInput(img, input.size())));
         }
         return embedInputs(in);
     }
@@ -132,21 +205,23 @@ public final class FaceEmbedder implements AutoCloseable {
         return embed(FaceImages.read(file));
     }
 
-    /** The embedding of raw RGB pixel values (0..255, CHW, 3 x 112 x 112). */
+    /** The embedding of raw RGB pixel values (0..255, CHW, 3 x S x S for the model's input side S, 112 for our models). */
     public float[] embedRgb(float[] chw) {
-        return embedInputs(List.of(FaceImages.normalizeRgb(chw.clone(), SIZE)))[0];
+        return embedInputs(List.of(input.fromStandard(FaceImages.normalizeRgb(chw.clone(), input.size()))))[0];
     }
 
-    /** Embeddings of already normalised inputs (CHW, (x/255 - 0.5)/0.5). */
+    /** Embeddings of inputs already in the model's {@link #inputFormat()} (for our models CHW RGB, (x/255 - 0.5)/0.5). */
     public float[][] embedInputs(List<float[]> inputs) {
         if (scope != null && scope.isClosed()) {
             throw new IllegalStateException("this FaceEmbedder was closed");
         }
+        int size = input.size();
         float[][] out = new float[inputs.size()][];
-        int per = 3 * SIZE * SIZE;
+        int per = 3 * size * size;
         for (int start = 0; start < inputs.size(); start += maxBatch) {
             int n = Math.min(maxBatch, inputs.size() - start);
-            float[] batch = new float[n * per];
+            int rows = fixedBatch > 0 ? fixedBatch : n;
+            float[] batch = new float[rows * per];
             for (int i = 0; i < n; i++) {
                 float[] x = inputs.get(start + i);
                 if (x.length != per) {
@@ -155,13 +230,13 @@ public final class FaceEmbedder implements AutoCloseable {
                 System.arraycopy(x, 0, batch, i * per, per);
             }
             try (Scope s = Scope.open(); var g = GradMode.noGrad()) {
-                Tensor x = Tensor.of(batch, n, 3, SIZE, SIZE);
+                Tensor x = Tensor.of(batch, rows, 3, size, size);
                 Tensor e = ((Layer) model).forward(x);
                 if (flip) {
                     e = e.add(((Layer) model).forward(F.flip(x, 3)));
                 }
                 float[] flat = F.l2Normalize(e, 1, 1e-12).toFloatArray();
-                int d = flat.length / n;
+                int d = flat.length / rows;
                 for (int i = 0; i < n; i++) {
                     out[start + i] = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);
                 }
@@ -196,6 +271,9 @@ public final class FaceEmbedder implements AutoCloseable {
     public void close() {
         if (scope != null) {
             scope.close();
+        }
+        if (onnx != null) {
+            onnx.close();
         }
     }
 }
