@@ -12,6 +12,7 @@ and once per model
                                           float32 forward on that input (B = BATCH; the static exports are
                                           traced at batch BATCH too, so one input serves every file)
                                           plus input.x1 / output.embedding1, a batch of 1 for the dynamic files.
+and for the CNNs <model>_op13_dyn_bn.onnx, exported with BatchNormalization kept apart from the convolutions.
 BatchNorm statistics and affine parameters are drawn at random so that every normalisation matters.
 """
 import json
@@ -86,6 +87,14 @@ def main():
                 torch.onnx.export(model, x, path, opset_version=opset, input_names=["input"], output_names=["embedding"],
                                   dynamic_axes=axes, do_constant_folding=True)
                 print(path, os.path.getsize(path))
+        # TrainingMode.PRESERVE on a model in evaluation mode keeps BatchNormalization apart from the
+        # convolutions (the EVAL export folds them), as files converted from other frameworks often have it
+        if name == "vit":
+            continue
+        path = os.path.join(OUT, "%s_op13_dyn_bn.onnx" % name)
+        torch.onnx.export(model, x, path, opset_version=13, input_names=["input"], output_names=["embedding"],
+                          dynamic_axes={"input": {0: "batch"}, "embedding": {0: "batch"}}, training=torch.onnx.TrainingMode.PRESERVE)
+        print(path, os.path.getsize(path))
 
 
 if __name__ == "__main__":

@@ -310,7 +310,7 @@ final class GraphBuilder {
         }
         List<String> ins = new ArrayList<>(List.of(n.getInput(0)));
         String name = n.getName();
-        String kind = op;
+        String kind = "Linear(" + op + ")";
         List<String> out = n.getOutputList();
         NodeProto next = soleConsumer(out.get(0), uses, consumer);
         if (op.equals("MatMul") && next != null && next.getOpType().equals("Add")) {

@@ -42,13 +42,14 @@ class OnnxPyTorchTest {
         return maxAbs / Math.max(maxWant, 1e-12);
     }
 
-    @ParameterizedTest(name = "{0} opset {1} dynamic={2}")
-    @CsvSource({"r,11,false", "r,11,true", "r,13,false", "r,13,true", "r,17,false", "r,17,true", "mbf,11,false", "mbf,11,true",
-            "mbf,13,false", "mbf,13,true", "mbf,17,false", "mbf,17,true", "vit,11,false", "vit,11,true", "vit,13,false", "vit,13,true",
-            "vit,17,false", "vit,17,true"})
-    void matchesPyTorch(String model, int opset, boolean dynamic) throws Exception {
+    /** Variant "_bn": BatchNormalization kept apart from the convolutions, folded by the importer. */
+    @ParameterizedTest(name = "{0} opset {1} dynamic={2} {3}")
+    @CsvSource({"r,11,false,", "r,11,true,", "r,13,false,", "r,13,true,", "r,17,false,", "r,17,true,", "mbf,11,false,", "mbf,11,true,",
+            "mbf,13,false,", "mbf,13,true,", "mbf,17,false,", "mbf,17,true,", "vit,11,false,", "vit,11,true,", "vit,13,false,", "vit,13,true,",
+            "vit,17,false,", "vit,17,true,", "r,13,true,_bn", "mbf,13,true,_bn"})
+    void matchesPyTorch(String model, int opset, boolean dynamic, String variant) throws Exception {
         try (Scope s = Scope.open(); var g = GradMode.noGrad();
-                OnnxModel m = OnnxModel.load(resource(model + "_op" + opset + (dynamic ? "_dyn" : "") + ".onnx"))) {
+                OnnxModel m = OnnxModel.load(resource(model + "_op" + opset + (dynamic ? "_dyn" : "") + (variant == null ? "" : variant) + ".onnx"))) {
             Map<String, Tensor> io = Safetensors.load(resource(model + "_io.safetensors"));
             for (boolean prepared : new boolean[] {false, true}) {
                 if (prepared) {
