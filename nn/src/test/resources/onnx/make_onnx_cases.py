@@ -67,7 +67,32 @@ def models():
                            input_size=32)
     vit = fm.FaceViT(embed_dim=16, depth=2, num_heads=2, mlp_ratio=2.0, num_features=16, img_size=36, patch_size=9)
     gen = torch.Generator().manual_seed(5)
-    return {"r": (randomise_norms(r, gen), 32), "mbf": (randomise_norms(mbf, gen), 32), "vit": (randomise_norms(vit, gen), 36)}
+    return {"r": (randomise_norms(r, gen), 32), "mbf": (randomise_norms(mbf, gen), 32), "vit": (randomise_norms(vit, gen), 36),
+            "ops": (OperatorMix(), 16)}
+
+
+class OperatorMix(torch.nn.Module):
+    """The operators face models use beyond the backbones above, in one small graph: pooling,
+    padding, nearest upsampling, splitting, the other activations, comparisons and selection."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 8, 3, stride=2, padding=1, dilation=1, groups=1)
+        self.dw = torch.nn.Conv2d(8, 8, 3, padding=2, dilation=2, groups=8, bias=False)
+        self.fc = torch.nn.Linear(8, 6)
+
+    def forward(self, x):
+        y = torch.nn.functional.leaky_relu(self.conv(x), 0.1)
+        y = torch.nn.functional.max_pool2d(y, 3, 1, 1) + torch.nn.functional.avg_pool2d(y, 3, 1, 1, count_include_pad=False)
+        y = torch.nn.functional.pad(y, (1, 1, 1, 1))
+        y = torch.nn.functional.interpolate(self.dw(y), scale_factor=2, mode="nearest")
+        a, b = torch.split(y, 4, dim=1)
+        y = torch.cat([torch.nn.functional.hardswish(a) * torch.sigmoid(b), torch.nn.functional.gelu(b) - torch.tanh(a)], 1)
+        y = torch.where(y > 0.1, y, torch.nn.functional.hardsigmoid(y))
+        y = torch.nn.functional.adaptive_avg_pool2d(y, 1).flatten(1)
+        z = self.fc(y)
+        z = z + z.mean(dim=1, keepdim=True) * (z.abs() == z).float() + torch.erf(z).sum(dim=1, keepdim=True).expand(-1, 6)
+        return torch.softmax(z, dim=-1) + z.abs().sqrt() + torch.clamp(z, -0.5, 0.5) + (z ** 2) / 2
 
 
 def main():
@@ -89,7 +114,7 @@ def main():
                 print(path, os.path.getsize(path))
         # TrainingMode.PRESERVE on a model in evaluation mode keeps BatchNormalization apart from the
         # convolutions (the EVAL export folds them), as files converted from other frameworks often have it
-        if name == "vit":
+        if name in ("vit", "ops"):
             continue
         path = os.path.join(OUT, "%s_op13_dyn_bn.onnx" % name)
         torch.onnx.export(model, x, path, opset_version=13, input_names=["input"], output_names=["embedding"],

@@ -218,27 +218,50 @@ final class ShapeOps {
         long[] s0 = n.opset < 10 ? n.ints("starts") : null;
         long[] e0 = n.opset < 10 ? n.ints("ends") : null;
         long[] a0 = n.opset < 10 ? n.ints("axes") : null;
-        Tensor steps = n.constant(4);
-        if (steps != null && Arrays.stream(Ops.longs(steps)).anyMatch(v -> v != 1)) {
-            throw new NodeError("Slice steps other than 1 are not supported: " + Arrays.toString(Ops.longs(steps)));
-        }
         return (Kernel.Single) in -> {
             Tensor x = in[0];
             long[] starts = n.opset < 10 ? s0 : Ops.longs(in[1]);
             long[] ends = n.opset < 10 ? e0 : Ops.longs(in[2]);
             long[] axes = n.opset < 10 ? a0 : in.length > 3 && in[3] != null ? Ops.longs(in[3]) : null;
-            if (n.opset >= 10 && in.length > 4 && in[4] != null && Arrays.stream(Ops.longs(in[4])).anyMatch(v -> v != 1)) {
-                throw new NodeError("Slice steps other than 1 are not supported");
+            long[] steps = n.opset >= 10 && in.length > 4 && in[4] != null ? Ops.longs(in[4]) : null;
+            if (ends.length != starts.length || (axes != null && axes.length != starts.length)
+                    || (steps != null && steps.length != starts.length)) {
+                throw new NodeError("Slice starts, ends, axes and steps differ in length");
             }
             for (int i = 0; i < starts.length; i++) {
                 int a = axes == null ? i : Ops.axis(axes[i], x.dim(), "Slice axis");
-                long dim = x.size(a);
-                long st = clamp(starts[i] < 0 ? starts[i] + dim : starts[i], dim);
-                long en = clamp(ends[i] < 0 ? ends[i] + dim : ends[i], dim);
-                x = x.narrow(a, (int) st, (int) Math.max(0, en - st));
+                x = sliceAxis(x, a, starts[i], ends[i], steps == null ? 1 : steps[i]);
             }
             return x;
         };
+    }
+
+    /** One axis of ONNX Slice: start and end clamped as the specification says for the step's sign. */
+    private static Tensor sliceAxis(Tensor x, int a, long start, long end, long step) {
+        long dim = x.size(a);
+        if (step == 0) {
+            throw new NodeError("Slice step 0");
+        }
+        long st = start < 0 ? start + dim : start;
+        long en = end < 0 ? end + dim : end;
+        if (step == 1) {
+            st = clamp(st, dim);
+            en = clamp(en, dim);
+            return x.narrow(a, (int) st, (int) Math.max(0, en - st));
+        }
+        if (step > 0) {
+            st = clamp(st, dim);
+            en = clamp(en, dim);
+        } else {
+            st = Math.max(-1, Math.min(st, dim - 1));
+            en = Math.max(-1, Math.min(en, dim - 1));
+        }
+        long count = step > 0 ? Math.max(0, (en - st + step - 1) / step) : Math.max(0, (st - en + (-step) - 1) / -step);
+        long[] idx = new long[(int) count];
+        for (int k = 0; k < idx.length; k++) {
+            idx[k] = st + k * step;
+        }
+        return F.indexSelect(x, a, Tensor.of(idx, idx.length).to(x.device()));
     }
 
     private static long clamp(long v, long dim) {
