@@ -1,0 +1,80 @@
+package panface.nn.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import panface.nn.Layer;
+import panface.nn.Module;
+import panface.nn.models.FaceViT;
+import panface.nn.models.IResNet;
+import panface.nn.models.ViTConfig;
+import panface.tensor.Scope;
+import panface.tensor.Tensor;
+import panface.tensor.autograd.GradMode;
+import panface.tensor.random.Generator;
+
+/**
+ * Our models written as ONNX and read back by the importer give the model's own embeddings, at two
+ * batch sizes (the batch axis is dynamic). The importer is checked against PyTorch's exports in
+ * OnnxPyTorchTest. Tolerance: 1e-4 relative, as there (the import folds BatchNorm into the
+ * convolutions and sums in another order).
+ */
+class OnnxExportTest {
+    @TempDir
+    Path dir;
+
+    /** Random BatchNorm statistics and affine parameters, so that each normalisation matters. */
+    private static void randomiseNorms(Module m, long seed) {
+        Generator g = new Generator(seed);
+        Map<String, Tensor> state = new HashMap<>(m.stateDict());
+        for (Map.Entry<String, Tensor> e : state.entrySet()) {
+            String k = e.getKey();
+            int[] s = e.getValue().shape();
+            if (k.endsWith("running_var") || (k.endsWith(".weight") && s.length == 1)) {
+                e.setValue(Tensor.rand(g, s).add(0.5));
+            } else if (k.endsWith("running_mean") || (k.endsWith(".bias") && s.length == 1)) {
+                e.setValue(Tensor.randn(g, s).mul(0.1));
+            }
+        }
+        m.loadStateDict(state, true);
+    }
+
+    private void roundTrip(Module model, int side, String name) throws Exception {
+        try (Scope s = Scope.open(); var g = GradMode.noGrad()) {
+            randomiseNorms(model, 9);
+            model.eval();
+            Path file = dir.resolve(name + ".onnx");
+            OnnxExport.write(model, file);
+            try (OnnxModel m = OnnxModel.load(file)) {
+                assertEquals(OnnxExport.OPSET, m.opset());
+                assertArrayEquals(new int[] {-1, 3, side, side}, m.inputShape());
+                m.prepareInference();
+                for (int batch : new int[] {3, 1}) {
+                    Tensor x = Tensor.randn(new Generator(batch), batch, 3, side, side);
+                    float[] want = ((Layer) model).forward(x).toFloatArray();
+                    float[] got = m.forward(x).contiguous().toFloatArray();
+                    double rel = OnnxPyTorchTest.maxRel(got, want);
+                    assertTrue(rel <= 1e-4, name + " batch " + batch + ": max_rel " + rel);
+                }
+            }
+        }
+    }
+
+    @Test
+    void iresnet() throws Exception {
+        roundTrip(new IResNet(new int[] {1, 2, 1, 1}, new int[] {8, 8, 16, 16}, 32, 16, 0, 4), 32, "r");
+    }
+
+    @Test
+    void vit() throws Exception {
+        roundTrip(new FaceViT(new ViTConfig(36, 9, 16, 2, 2, 2.0, 8, 0, 0, false, 5)), 36, "vit");
+    }
+}
