@@ -31,7 +31,11 @@ class OnnxExportTest {
     @TempDir
     Path dir;
 
-    /** Random BatchNorm statistics and affine parameters, so that each normalisation matters. */
+    /**
+     * Random BatchNorm and LayerNorm statistics and affine parameters, so that each normalisation
+     * matters, and linear weights 25 times their initial trunc_normal(0.02): with the initial ones the
+     * attention logits are so small that the softmax is nearly uniform whatever the scale.
+     */
     private static void randomiseNorms(Module m, long seed) {
         Generator g = new Generator(seed);
         Map<String, Tensor> state = new HashMap<>(m.stateDict());
@@ -42,6 +46,8 @@ class OnnxExportTest {
                 e.setValue(Tensor.rand(g, s).add(0.5));
             } else if (k.endsWith("running_mean") || (k.endsWith(".bias") && s.length == 1)) {
                 e.setValue(Tensor.randn(g, s).mul(0.1));
+            } else if (k.endsWith(".weight") && s.length == 2) {
+                e.setValue(e.getValue().mul(25));
             }
         }
         m.loadStateDict(state, true);
