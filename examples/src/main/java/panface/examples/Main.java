@@ -11,6 +11,7 @@ import panface.examples.cli.CompareCommand;
 import panface.examples.cli.DemoCommand;
 import panface.examples.cli.EmbedCommand;
 import panface.examples.cli.EvalCommand;
+import panface.examples.cli.ExportCommand;
 import panface.examples.cli.InspectCommand;
 import panface.examples.cli.LaunchCommand;
 import panface.examples.cli.PackCommand;
@@ -40,7 +41,8 @@ public final class Main {
                 new CompareCommand(),
                 new LaunchCommand(),
                 new PackCommand(),
-                new EvalCommand());
+                new EvalCommand(),
+                new ExportCommand());
     }
 
     public static void main(String[] argv) {
