@@ -37,6 +37,7 @@ final class GraphBuilder {
     final List<int[]> inputShapes = new ArrayList<>();
     final List<String> outputs = new ArrayList<>();
     private final Set<Integer> shapeOnly = new HashSet<>();
+    private final Map<String, List<NodeProto>> consumers = new HashMap<>();
 
     GraphBuilder(Path file, int opset) {
         this.file = file;
@@ -91,6 +92,7 @@ final class GraphBuilder {
         for (NodeProto n : order) {
             for (String in : n.getInputList()) {
                 consumer.put(in, n);
+                consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(n);
             }
         }
         for (NodeProto n : order) {
@@ -282,6 +284,18 @@ final class GraphBuilder {
             Kernel k = Ops.build(spec(conv));
             merged.add(bn);
             addStep(n.getName() + "+" + bn.getName(), "Conv+BatchNormalization", conv.getInputList(), bn.getOutputList(), k, false);
+            return k;
+        }
+        if (op.equals("ReduceMean")) {
+            LayerNormPattern.Match ln = LayerNormPattern.match(n, opset,
+                    v -> outputs.contains(v) ? List.of() : consumers.getOrDefault(v, List.of()), this::constantOf);
+            if (ln == null) {
+                return null;
+            }
+            merged.addAll(ln.nodes());
+            Kernel k = ln.kernel();
+            addStep(n.getName() + "..." + ln.nodes().get(ln.nodes().size() - 1).getName(), "LayerNormalization(fused)", List.of(ln.input()),
+                    List.of(ln.output()), k, false);
             return k;
         }
         LinearKernel lin = null;
