@@ -2,11 +2,21 @@ package panface.nativebindings.nvrtc;
 
 import static panface.nativebindings.nvrtc.gen.Nvrtc.*;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import panface.nativebindings.CStrings;
 import panface.nativebindings.NativeCallException;
@@ -22,23 +32,99 @@ public final class NvrtcCompiler {
     public record Image(byte[] bytes, boolean cubin, String log) {
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(NvrtcCompiler.class);
+    private static volatile boolean builtinsLoaded;
+
     private NvrtcCompiler() {
     }
 
-    /** Loads libnvrtc (throws a NativeLibraryException listing the places tried). */
+    /**
+     * Loads libnvrtc (throws a NativeLibraryException listing the places tried) and, once, its
+     * builtins library from the same folder. NVRTC opens {@code libnvrtc-builtins.so.M.m} by bare
+     * name on every compile; where libnvrtc came from a folder the dynamic loader does not search
+     * (a Python wheel without RUNPATH, an override), that open fails and every compile ends in
+     * NVRTC_ERROR_BUILTIN_OPERATION_FAILURE. Once loaded by full path, the bare name resolves to
+     * the loaded copy.
+     */
     public static void load() {
-        NativeLibraries.load(NativeLibraries.NVRTC);
+        Path lib = NativeLibraries.load(NativeLibraries.NVRTC);
+        if (!builtinsLoaded) {
+            synchronized (NvrtcCompiler.class) {
+                if (!builtinsLoaded) {
+                    preloadBuiltins(lib);
+                    builtinsLoaded = true;
+                }
+            }
+        }
     }
 
-    /** NVRTC's version as {major, minor}. */
-    public static int[] version() {
-        load();
+    private static void preloadBuiltins(Path lib) {
+        int[] v = rawVersion();
+        Path builtins = builtinsBeside(lib, v[0], v[1]);
+        if (builtins == null) {
+            LOG.debug("no libnvrtc-builtins.so.{}.{} beside {}: leaving it to the dynamic loader", v[0], v[1], lib);
+            return;
+        }
+        try {
+            System.load(builtins.toAbsolutePath().toString());
+            LOG.debug("preloaded {}", builtins);
+        } catch (UnsatisfiedLinkError e) {
+            LOG.warn("could not preload {}: {}", builtins, e.getMessage());
+        }
+    }
+
+    /**
+     * The builtins library NVRTC {@code major.minor} opens, looked for in the folder of
+     * {@code nvrtcFile} and in that of the file it links to: {@code libnvrtc-builtins.so.M.m}, else
+     * the first file whose name starts with it ({@code .so.M.m.patch}); null when there is none.
+     */
+    public static Path builtinsBeside(Path nvrtcFile, int major, int minor) {
+        String name = "libnvrtc-builtins.so." + major + "." + minor;
+        Set<Path> folders = new LinkedHashSet<>();
+        if (nvrtcFile.toAbsolutePath().getParent() != null) {
+            folders.add(nvrtcFile.toAbsolutePath().getParent());
+        }
+        try {
+            Path real = nvrtcFile.toRealPath();
+            if (real.getParent() != null) {
+                folders.add(real.getParent());
+            }
+        } catch (IOException e) {
+            LOG.debug("could not resolve {}: {}", nvrtcFile, e.toString());
+        }
+        for (Path folder : folders) {
+            if (Files.isRegularFile(folder.resolve(name))) {
+                return folder.resolve(name);
+            }
+            List<Path> longer = new ArrayList<>();
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(folder, name + ".*")) {
+                for (Path p : ds) {
+                    longer.add(p);
+                }
+            } catch (IOException e) {
+                continue;
+            }
+            if (!longer.isEmpty()) {
+                longer.sort(null);
+                return longer.get(0);
+            }
+        }
+        return null;
+    }
+
+    private static int[] rawVersion() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment major = a.allocate(ValueLayout.JAVA_INT);
             MemorySegment minor = a.allocate(ValueLayout.JAVA_INT);
             check(nvrtcVersion(major, minor), "nvrtcVersion", null);
             return new int[] {major.get(ValueLayout.JAVA_INT, 0), minor.get(ValueLayout.JAVA_INT, 0)};
         }
+    }
+
+    /** NVRTC's version as {major, minor}. */
+    public static int[] version() {
+        load();
+        return rawVersion();
     }
 
     /**

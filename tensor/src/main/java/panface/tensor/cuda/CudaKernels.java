@@ -27,10 +27,11 @@ import panface.nativebindings.nvrtc.NvrtcCompiler;
 
 /**
  * The kernels of one device. Each {@code .cu} resource (with the shared {@code common.cuh}) is
- * compiled by NVRTC the first time one of its kernels is needed, for the device's architecture
- * (a CUBIN; PTX for the driver to finish when NVRTC does not know the architecture), and the
- * image is cached on disk under the cache folder, keyed by a hash of the sources, the options,
- * the architecture and NVRTC's version, so later runs load it without compiling.
+ * compiled by NVRTC for the device's architecture (a CUBIN; PTX for the driver to finish when
+ * NVRTC does not know the architecture), and the image is cached on disk under the cache folder,
+ * keyed by a hash of the sources, the options, the architecture and NVRTC's version, so later runs
+ * load it without compiling. The modules compile in parallel and failures are remembered
+ * ({@link CompiledModules}).
  */
 final class CudaKernels {
     private static final Logger LOG = LoggerFactory.getLogger(CudaKernels.class);
@@ -40,28 +41,32 @@ final class CudaKernels {
     private static final String RESOURCE_DIR = "/panface/tensor/cuda/";
 
     private final CudaDevice device;
-    private final Map<String, MemorySegment> modules = new HashMap<>();
+    private final CompiledModules<MemorySegment> modules;
     private final Map<String, MemorySegment> functions = new HashMap<>();
 
     CudaKernels(CudaDevice device) {
         this.device = device;
+        this.modules = new CompiledModules<>(SOURCES, file -> compile(file, device.info().arch()), image -> {
+            device.makeCurrent();
+            return Cuda.moduleLoad(image);
+        });
     }
 
-    /** The kernel {@code name} of {@code file}, compiling and loading the module on first use. */
+    /** The kernel {@code name} of {@code file}, compiling and loading the modules on first use. */
     synchronized MemorySegment function(String file, String name) {
         String key = file + ":" + name;
         MemorySegment f = functions.get(key);
         if (f != null) {
             return f;
         }
-        MemorySegment module = modules.get(file);
-        if (module == null) {
-            module = load(file);
-            modules.put(file, module);
-        }
-        f = Cuda.moduleFunction(module, name);
+        f = Cuda.moduleFunction(modules.module(file), name);
         functions.put(key, f);
         return f;
+    }
+
+    /** Compiles (or finds cached) and loads every module; the ones that failed, with their errors. */
+    Map<String, RuntimeException> loadAll() {
+        return modules.loadAll();
     }
 
     static String source(String name) {
@@ -82,21 +87,20 @@ final class CudaKernels {
         return o;
     }
 
-    private MemorySegment load(String file) {
+    /** The image of one module for a real architecture (sm_XY), or PTX where NVRTC cannot target it. */
+    private static byte[] compile(String file, String arch) {
         String src = source(file);
         String header = source(HEADER);
         int[] nvrtc = NvrtcCompiler.version();
-        String arch = device.info().arch();
         byte[] image = cached(file, src, header, arch, nvrtc, true);
         if (image == null) {
             image = cached(file, src, header, "compute_" + arch.substring(3), nvrtc, false);
         }
-        device.makeCurrent();
-        return Cuda.moduleLoad(image);
+        return image;
     }
 
     /** The compiled image from the disk cache, or compiled now; null when NVRTC refuses a real architecture. */
-    private byte[] cached(String file, String src, String header, String gpuArch, int[] nvrtc, boolean realArch) {
+    private static byte[] cached(String file, String src, String header, String gpuArch, int[] nvrtc, boolean realArch) {
         List<String> opts = options(gpuArch);
         String hash = hash(src, header, String.join(" ", opts), nvrtc[0] + "." + nvrtc[1]);
         Path dir = CacheDir.root().resolve("kernels");
@@ -149,10 +153,9 @@ final class CudaKernels {
     }
 
     synchronized void unloadAll() {
-        for (MemorySegment m : modules.values()) {
+        for (MemorySegment m : modules.takeLoaded()) {
             Cuda.moduleUnload(m);
         }
-        modules.clear();
         functions.clear();
     }
 }

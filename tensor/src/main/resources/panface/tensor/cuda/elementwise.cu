@@ -325,19 +325,21 @@ __device__ void random_impl(int dist, i64 n, T* out, u64 seed, u64 offset, doubl
         double v[4];
         if (wide) {
             double u0 = uniform_double(w[0], w[1]), u1 = uniform_double(w[2], w[3]);
+            // explicit roundings: the compiler would otherwise fuse the multiply and the add into
+            // one FMA, which rounds once where the CPU rounds twice
             if (dist == UNIFORM) {
-                v[0] = a + (b - a) * u0;
-                v[1] = a + (b - a) * u1;
+                v[0] = __dadd_rn(a, __dmul_rn(b - a, u0));
+                v[1] = __dadd_rn(a, __dmul_rn(b - a, u1));
             } else {
                 double r = sqrt(-2.0 * log(1.0 - u0)), t = TWO_PI * u1;
-                v[0] = a + b * r * cos(t);
-                v[1] = a + b * r * sin(t);
+                v[0] = __dadd_rn(a, __dmul_rn(__dmul_rn(b, r), cos(t)));
+                v[1] = __dadd_rn(a, __dmul_rn(__dmul_rn(b, r), sin(t)));
             }
         } else {
             float u[4];
             for (int j = 0; j < 4; ++j) u[j] = uniform_float(w[j]);
             if (dist == UNIFORM) {
-                for (int j = 0; j < 4; ++j) v[j] = (float)(a + (b - a) * (double)u[j]);
+                for (int j = 0; j < 4; ++j) v[j] = (float)__dadd_rn(a, __dmul_rn(b - a, (double)u[j]));
             } else if (dist == BERNOULLI) {
                 for (int j = 0; j < 4; ++j) v[j] = (double)u[j] < a ? 1.0 : 0.0;
             } else {
@@ -347,11 +349,11 @@ __device__ void random_impl(int dist, i64 n, T* out, u64 seed, u64 offset, doubl
                     if (f32Normal) {
                         // float32 path of the CPU backend: mean + (std*r) in float, then times cos in double
                         float sr = (float)b * r;
-                        v[j] = (float)((double)(float)a + (double)sr * cos((double)t));
-                        v[j + 1] = (float)((double)(float)a + (double)sr * sin((double)t));
+                        v[j] = (float)__dadd_rn((double)(float)a, __dmul_rn((double)sr, cos((double)t)));
+                        v[j + 1] = (float)__dadd_rn((double)(float)a, __dmul_rn((double)sr, sin((double)t)));
                     } else {
-                        v[j] = (float)(a + b * (double)r * cos((double)t));
-                        v[j + 1] = (float)(a + b * (double)r * sin((double)t));
+                        v[j] = (float)__dadd_rn(a, __dmul_rn(__dmul_rn(b, (double)r), cos((double)t)));
+                        v[j + 1] = (float)__dadd_rn(a, __dmul_rn(__dmul_rn(b, (double)r), sin((double)t)));
                     }
                 }
             }
