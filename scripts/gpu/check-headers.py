@@ -6,7 +6,8 @@ a C file is generated that includes the real header and asserts, at compile time
 constant has the same value and that the function has the same type
 (__builtin_types_compatible_p). A C compiler then reports each difference by name.
 
-Real headers are looked for in --include folders, $CUDA_HOME/include, /usr/local/cuda/include,
+Real headers are looked for in --include folders, $PANFACE_CUDA_HEADERS (where CI unpacks Debian's
+CUDA headers), $CUDA_HOME/include, /usr/local/cuda/include,
 /usr/include and the include folders of the nvidia-* Python wheels (nvidia/*/include under the
 site-packages of the python3 running this script).
 
@@ -66,6 +67,8 @@ def prototypes(text):
 
 def include_dirs(extra):
     dirs = list(extra)
+    if os.environ.get("PANFACE_CUDA_HEADERS"):
+        dirs.append(os.environ["PANFACE_CUDA_HEADERS"])
     for env in ("CUDA_HOME", "CUDA_PATH"):
         if os.environ.get(env):
             dirs.append(os.path.join(os.environ[env], "include"))

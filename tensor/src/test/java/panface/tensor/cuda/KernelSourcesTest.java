@@ -9,8 +9,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -194,16 +198,37 @@ class KernelSourcesTest {
         assertEquals(want, got, "sizeof/offsetof of the kernel argument structs");
     }
 
+    /**
+     * NVRTC, the compiler the backend uses at run time, compiles every source (CI installs
+     * Debian's NVRTC, CUDA 11.8, so this runs on every CI run), in parallel as the backend does,
+     * and defines every kernel name the backend launches.
+     */
     @Test
-    void everySourceCompilesWithNvrtc() {
-        assumeTrue(NativeLibraries.isLoadable(NativeLibraries.NVRTC), "NVRTC is not installed: run-time compilation not checked here");
+    void everySourceCompilesWithNvrtc() throws Exception {
+        assumeTrue(NativeLibraries.isLoadable(NativeLibraries.NVRTC),
+                "NVRTC is not installed (CI installs Debian's libnvrtc11.2): run-time compilation not checked here");
         int[] v = NvrtcCompiler.version();
         String header = CudaKernels.source(CudaKernels.HEADER);
-        for (String src : CudaKernels.SOURCES) {
-            NvrtcCompiler.Image img = NvrtcCompiler.compile(src, CudaKernels.source(src), Map.of(CudaKernels.HEADER, header),
-                    CudaKernels.options("compute_80"));
-            String ptx = new String(img.bytes(), StandardCharsets.US_ASCII);
-            assertTrue(ptx.contains(".entry"), src + ": NVRTC " + v[0] + "." + v[1] + " produced no kernels");
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(CudaKernels.SOURCES.size(),
+                Runtime.getRuntime().availableProcessors())));
+        Map<String, Future<NvrtcCompiler.Image>> images = new LinkedHashMap<>();
+        try {
+            for (String src : CudaKernels.SOURCES) {
+                images.put(src, pool.submit(() -> NvrtcCompiler.compile(src, CudaKernels.source(src), Map.of(CudaKernels.HEADER, header),
+                        CudaKernels.options("compute_80"))));
+            }
+            StringBuilder missing = new StringBuilder();
+            for (Map.Entry<String, List<String>> e : namesTheBackendBuilds().entrySet()) {
+                String ptx = new String(images.get(e.getKey()).get(10, TimeUnit.MINUTES).bytes(), StandardCharsets.US_ASCII);
+                for (String kernel : e.getValue()) {
+                    if (!ptx.contains(".entry " + kernel + "(")) {
+                        missing.append(e.getKey()).append(": ").append(kernel).append('\n');
+                    }
+                }
+            }
+            assertEquals("", missing.toString(), "kernels the backend launches but NVRTC " + v[0] + "." + v[1] + " did not produce");
+        } finally {
+            pool.shutdownNow();
         }
     }
 
