@@ -402,7 +402,7 @@ public final class CudaBackend implements Backend {
         boolean block = nOut < 2L * dev.info().multiprocessors() && nRed >= 2048;
         String name = (block ? "reduce_block_" : "reduce_warp_") + sfx(x.dtype());
         if (block) {
-            dev.launch("reduce.cu", name, (int) nOut, 1, 512, 0, k);
+            dev.launch("reduce.cu", name, (int) nOut, 1, REDUCE_BLOCK_THREADS, 0, k);
         } else {
             long blocks = (nOut + 7) / 8;
             dev.launch("reduce.cu", name, (int) blocks, 1, 256, 0, k);
@@ -411,6 +411,9 @@ public final class CudaBackend implements Backend {
 
     /** The most blocks a launch may have along y (gridDim.y). */
     static final int MAX_GRID_Y = 65535;
+
+    /** Threads per block of reduce_block (one block per output); the other reductions use 256. */
+    static final int REDUCE_BLOCK_THREADS = 512;
 
     /** Rows per chunk of a two-stage column reduction: 64, or more where the chunks (one per gridDim.y) would pass {@link #MAX_GRID_Y}. */
     static long rowsPerChunk(long rows) {

@@ -112,12 +112,15 @@ final class CudaDevice {
         Cuda.launch(f, kernel, gx, gy, 1, bx, 1, 1, sharedBytes, stream, args.params());
     }
 
+    /** Threads per block of {@link #launch1d}. */
+    static final int LAUNCH1D_THREADS = 256;
+
     /** A grid-stride launch over n elements (nothing for n = 0). */
     void launch1d(String file, String kernel, long n, KernelArgs args) {
         if (n <= 0) {
             return;
         }
-        int threads = 256;
+        int threads = LAUNCH1D_THREADS;
         long blocks = Math.min((n + threads - 1) / threads, (long) info.multiprocessors() * 32);
         launch(file, kernel, (int) Math.max(1, blocks), 1, threads, 0, args);
     }

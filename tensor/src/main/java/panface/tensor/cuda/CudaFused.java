@@ -14,7 +14,7 @@ final class CudaFused {
     /** Rows per block of the attention kernels and key/query tile length (attention.cu). */
     private static final int ATTN_ROWS = 32;
     private static final int ATTN_TILE = 32;
-    private static final int ATTN_THREADS = 128;
+    static final int ATTN_THREADS = 128;
     /** Head-dimension slices per lane the attention kernels are compiled for (4 lanes a row: D up to 128). */
     static final int[] ATTN_LANE_DIMS = {8, 16, 24, 32};
 
@@ -201,6 +201,21 @@ final class CudaFused {
         return 0;
     }
 
+    /** Dynamic shared memory of attention_forward: a K and a V tile of 4*dl values each, in the statistics type. */
+    static int forwardSharedBytes(int dl, DType st) {
+        return 2 * ATTN_TILE * 4 * dl * st.byteSize();
+    }
+
+    /** Dynamic shared memory of attention_dkdv: a Q and a dY tile, and their log-sum-exp and delta. */
+    static int dkdvSharedBytes(int dl, DType st) {
+        return (2 * ATTN_TILE * 4 * dl + 2 * ATTN_TILE) * st.byteSize();
+    }
+
+    /** Dynamic shared memory of attention_dq: a K and a V tile. */
+    static int dqSharedBytes(int dl, DType st) {
+        return 2 * ATTN_TILE * 4 * dl * st.byteSize();
+    }
+
     /** A view with unit stride along D, copied when it has none. */
     private Tensor unitLast(Tensor t) {
         return t.stride(3) == 1 ? t : backend.contiguous(t);
@@ -255,7 +270,7 @@ final class CudaFused {
         strides(a.ptr(CudaBackend.start(vc)), vc);
         strides(a.ptr(CudaBackend.start(oc)), oc);
         a.ptr(CudaBackend.start(lo)).i32(h).i32(t).i32(s).i32(d).f64(scale);
-        int smem = 2 * ATTN_TILE * 4 * dl * st.byteSize();
+        int smem = forwardSharedBytes(dl, st);
         dev.launch("attention.cu", "attention_forward_" + CudaBackend.sfx(q.dtype()) + "_" + dl, (t + ATTN_ROWS - 1) / ATTN_ROWS, b * h,
                 ATTN_THREADS, smem, a);
         CudaBackend.release(qc, q);
@@ -305,8 +320,7 @@ final class CudaFused {
         strides(a.ptr(CudaBackend.start(gko)), gko);
         strides(a.ptr(CudaBackend.start(gvo)), gvo);
         a.i32(h).i32(t).i32(s).i32(d).f64(scale);
-        int width = 4 * dl;
-        int smemKv = (2 * ATTN_TILE * width + 2 * ATTN_TILE) * st.byteSize();
+        int smemKv = dkdvSharedBytes(dl, st);
         dev.launch("attention.cu", "attention_dkdv_" + sx + "_" + dl, (s + ATTN_ROWS - 1) / ATTN_ROWS, b * h, ATTN_THREADS, smemKv, a);
 
         a = KernelArgs.begin();
@@ -317,7 +331,7 @@ final class CudaFused {
         a.ptr(CudaBackend.start(lc)).ptr(CudaBackend.start(delta));
         strides(a.ptr(CudaBackend.start(gqo)), gqo);
         a.i32(h).i32(t).i32(s).i32(d).f64(scale);
-        int smemQ = 2 * ATTN_TILE * width * st.byteSize();
+        int smemQ = dqSharedBytes(dl, st);
         dev.launch("attention.cu", "attention_dq_" + sx + "_" + dl, (t + ATTN_ROWS - 1) / ATTN_ROWS, b * h, ATTN_THREADS, smemQ, a);
 
         delta.storage().close();
