@@ -77,6 +77,9 @@ class CudaParityTest {
                 x -> F.softmax(x.get(0), 1).add(F.logSoftmax(x.get(0).mul(3), 1).mul(0.1))));
         c.add(new Case("layer norm", new int[][] {s(2, 77, 384), s(384), s(384)},
                 x -> F.layerNorm(x.get(0), x.get(1), x.get(2), 1e-6)));
+        // more rows than one chunk of the weight and bias gradient's two-stage sum
+        c.add(new Case("layer norm backward over many rows", new int[][] {s(3001, 96), s(96), s(96)},
+                x -> F.layerNorm(x.get(0), x.get(1), x.get(2), 1e-5)));
         c.add(new Case("batched matmul with broadcasting", new int[][] {s(2, 3, 17, 40), s(40, 9)}, x -> F.matmul(x.get(0), x.get(1))));
         c.add(new Case("linear on a transposed view", new int[][] {s(64, 48), s(31, 64), s(31)},
                 x -> F.linear(x.get(0).transpose(0, 1), x.get(1), x.get(2))));
