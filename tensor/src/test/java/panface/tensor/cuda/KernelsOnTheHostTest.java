@@ -1,0 +1,210 @@
+package panface.tensor.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static panface.tensor.cuda.CudaParityTest.compare;
+
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import panface.tensor.Backends;
+import panface.tensor.DType;
+import panface.tensor.Device;
+import panface.tensor.Scope;
+import panface.tensor.Tensor;
+import panface.tensor.backend.Backend;
+import panface.tensor.random.Generator;
+
+/**
+ * The kernel sources executed on the CPU (HostKernels: compiled as host C++ with a shim for
+ * thread indices, barriers, shuffles and atomics, one block at a time, each CUDA thread a fiber),
+ * with the backend's launch shapes, against the CPU backend in float64: softmax and its
+ * gradient, layer normalisation with all its gradients (two-stage weight and bias sums), the margin
+ * cross-entropy, and fused attention forward and backward at every lane width. In F32 (relative
+ * L2 error within CudaParityTest's float32 tolerance) and F64 (within 1e-12). Skipped where no
+ * host C++ compiler is installed.
+ */
+class KernelsOnTheHostTest {
+    private static final Backend CPU = Backends.of(Device.CPU);
+
+    @BeforeAll
+    static void needsCompiler() {
+        assumeTrue(HostKernels.compiler() != null, "no host C++ compiler (g++, clang++ or c++) on the PATH: kernels not executed on the CPU");
+    }
+
+    static Stream<Arguments> types() {
+        return Stream.of(Arguments.of(DType.F32), Arguments.of(DType.F64));
+    }
+
+    private static String sfx(DType t) {
+        return t == DType.F64 ? "f64" : "f32";
+    }
+
+    /** Random values rounded to the dtype under test, as float64. */
+    private static double[] values(Generator g, DType t, int n) {
+        return Tensor.randn(g, n).to(t).to(DType.F64).toDoubleArray();
+    }
+
+    private static Tensor t64(double[] v, int... shape) {
+        return Tensor.of(v, shape);
+    }
+
+    static Stream<Arguments> softmaxCases() {
+        return Stream.of(DType.F32, DType.F64).flatMap(t -> Stream.of(
+                Arguments.of(t, 5, 1000, false), Arguments.of(t, 5, 1000, true), Arguments.of(t, 3, 37, false), Arguments.of(t, 2, 5000, true)));
+    }
+
+    @ParameterizedTest(name = "{0} {1}x{2} log={3}")
+    @MethodSource("softmaxCases")
+    void softmaxAndItsGradient(DType t, int rows, int cols, boolean log) throws Exception {
+        boolean f = t == DType.F32;
+        Generator g = new Generator(rows * cols);
+        double[] x = values(g, t, rows * cols);
+        double[] gy = values(g, t, rows * cols);
+        Path dir = HostKernels.runDir();
+        HostKernels.write(dir, "x", x, f);
+        HostKernels.write(dir, "gy", gy, f);
+        HostKernels.writeLongs(dir, "meta", rows, cols, CudaFused.rowThreads(cols), log ? 1 : 0);
+        HostKernels.write(dir, "dmeta", new double[] {0}, false);
+        HostKernels.run(HostKernels.driver("rows"), "softmax", sfx(t), dir.toString());
+        try (Scope scope = Scope.open()) {
+            Tensor y = Tensor.zeros(DType.F64, rows, cols);
+            CPU.softmax(t64(x, rows, cols), y, log);
+            Tensor gx = Tensor.zeros(DType.F64, rows, cols);
+            CPU.softmaxBackward(y, t64(gy, rows, cols), gx, log);
+            compare("softmax", y, t64(HostKernels.read(dir, "y", f), rows, cols), t);
+            compare("softmax gradient", gx, t64(HostKernels.read(dir, "gx", f), rows, cols), t);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("types")
+    void layerNormAndItsGradients(DType t) throws Exception {
+        boolean f = t == DType.F32;
+        int rows = 150;   // three chunks of the weight and bias gradient sums
+        int cols = 384;
+        Generator g = new Generator(5);
+        double[] x = values(g, t, rows * cols);
+        double[] w = values(g, t, cols);
+        double[] b = values(g, t, cols);
+        double[] gy = values(g, t, rows * cols);
+        Path dir = HostKernels.runDir();
+        for (String[] n : new String[][] {{"x"}, {"w"}, {"b"}, {"gy"}}) {
+            HostKernels.write(dir, n[0], switch (n[0]) {
+                case "x" -> x;
+                case "w" -> w;
+                case "b" -> b;
+                default -> gy;
+            }, f);
+        }
+        HostKernels.writeLongs(dir, "meta", rows, cols, CudaFused.rowThreads(cols), CudaBackend.rowsPerChunk(rows));
+        HostKernels.write(dir, "dmeta", new double[] {1e-5}, false);
+        HostKernels.run(HostKernels.driver("rows"), "layer_norm", sfx(t), dir.toString());
+        try (Scope scope = Scope.open()) {
+            Tensor y = Tensor.zeros(DType.F64, rows, cols);
+            Tensor mean = Tensor.zeros(DType.F64, rows);
+            Tensor rstd = Tensor.zeros(DType.F64, rows);
+            CPU.layerNorm(t64(x, rows, cols), t64(w, cols), t64(b, cols), 1e-5, y, mean, rstd);
+            Tensor gx = Tensor.zeros(DType.F64, rows, cols);
+            Tensor gw = Tensor.zeros(DType.F64, cols);
+            Tensor gb = Tensor.zeros(DType.F64, cols);
+            CPU.layerNormBackward(t64(x, rows, cols), t64(w, cols), mean, rstd, t64(gy, rows, cols), gx, gw, gb);
+            compare("layer norm", y, t64(HostKernels.read(dir, "y", f), rows, cols), t);
+            compare("layer norm mean", mean, t64(HostKernels.read(dir, "mean", f), rows), t);
+            compare("layer norm 1/std", rstd, t64(HostKernels.read(dir, "rstd", f), rows), t);
+            compare("layer norm gradient of x", gx, t64(HostKernels.read(dir, "gx", f), rows, cols), t);
+            compare("layer norm gradient of the weight", gw, t64(HostKernels.read(dir, "gw", f), cols), t);
+            compare("layer norm gradient of the bias", gb, t64(HostKernels.read(dir, "gb", f), cols), t);
+        }
+    }
+
+    static Stream<Arguments> marginCases() {
+        return Stream.of(DType.F32, DType.F64).flatMap(t -> TrainingKernelsParityTest.margins().stream().map(c -> Arguments.of(t, c)));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("marginCases")
+    void marginCrossEntropy(DType t, TrainingKernelsParityTest.MarginCase c) throws Exception {
+        boolean f = t == DType.F32;
+        int rows = 6;
+        int cols = 1100;
+        double[] cos;
+        try (Scope scope = Scope.open()) {
+            cos = panface.tensor.F.tanh(Tensor.randn(new Generator(c.name().hashCode()), rows * cols)).mul(1.05).to(t).to(DType.F64)
+                    .toDoubleArray();
+        }
+        long[] y = new long[rows];
+        for (int i = 0; i < rows; i++) {
+            y[i] = i == 2 ? -1 : (i * 7919L + 3) % cols;
+        }
+        Path dir = HostKernels.runDir();
+        HostKernels.write(dir, "cos", cos, f);
+        HostKernels.writeLongs(dir, "labels", y);
+        HostKernels.writeLongs(dir, "meta", rows, cols, CudaFused.rowThreads(cols), c.exact() ? 1 : 0, c.hard() ? 1 : 0);
+        HostKernels.write(dir, "dmeta", new double[] {c.s(), c.m1(), c.m2(), c.m3(), 1.0 / rows}, false);
+        HostKernels.run(HostKernels.driver("rows"), "margin_ce", sfx(t), dir.toString());
+        try (Scope scope = Scope.open()) {
+            Tensor loss = Tensor.zeros(DType.F64, rows);
+            Tensor grad = Tensor.zeros(DType.F64, rows, cols);
+            CPU.marginCrossEntropy(t64(cos, rows, cols), Tensor.of(y, rows), c.s(), c.m1(), c.m2(), c.m3(), c.exact(), c.hard(), 1.0 / rows,
+                    loss, grad);
+            assertArrayEquals(new int[8], HostKernels.readInts(dir, "err"), "the kernel reported an error");
+            compare(c.name() + " loss", loss, t64(HostKernels.read(dir, "loss", f), rows), t);
+            compare(c.name() + " gradient", grad, t64(HostKernels.read(dir, "grad", f), rows, cols), t);
+        }
+    }
+
+    static Stream<Arguments> attentionCases() {
+        // head sizes for each lane width (8, 16, 24, 32), one not a multiple of 4; more than one 32-key tile
+        int[][] shapes = {{32, 37, 70}, {61, 40, 100}, {96, 33, 129}, {128, 35, 67}};
+        return Stream.of(DType.F32, DType.F64).flatMap(t -> Stream.of(shapes).map(s -> Arguments.of(t, s[0], s[1], s[2])));
+    }
+
+    @ParameterizedTest(name = "{0} D={1} T={2} S={3}")
+    @MethodSource("attentionCases")
+    void attentionForwardAndBackward(DType t, int d, int tq, int s) throws Exception {
+        boolean f = t == DType.F32;
+        int b = 2;
+        int h = 2;
+        Generator g = new Generator(d * 31 + s);
+        double[] q = values(g, t, b * h * tq * d);
+        double[] k = values(g, t, b * h * s * d);
+        double[] v = values(g, t, b * h * s * d);
+        double[] gy = values(g, t, b * h * tq * d);
+        double scale = 1 / Math.sqrt(d);
+        int dl = CudaFused.lanesWidth(d);
+        DType st = CudaFused.statType(t);
+        Path dir = HostKernels.runDir();
+        HostKernels.write(dir, "q", q, f);
+        HostKernels.write(dir, "k", k, f);
+        HostKernels.write(dir, "v", v, f);
+        HostKernels.write(dir, "gy", gy, f);
+        HostKernels.writeLongs(dir, "meta", b, h, tq, s, d, dl, CudaFused.forwardSharedBytes(dl, st), CudaFused.dkdvSharedBytes(dl, st),
+                CudaFused.dqSharedBytes(dl, st));
+        HostKernels.write(dir, "dmeta", new double[] {scale}, false);
+        HostKernels.run(HostKernels.driver("attention"), sfx(t), dir.toString());
+        try (Scope scope = Scope.open()) {
+            Tensor tq64 = t64(q, b, h, tq, d);
+            Tensor tk64 = t64(k, b, h, s, d);
+            Tensor tv64 = t64(v, b, h, s, d);
+            Tensor out = Tensor.zeros(DType.F64, b, h, tq, d);
+            Tensor lse = Tensor.zeros(DType.F64, b, h, tq);
+            CPU.attention(tq64, tk64, tv64, scale, out, lse);
+            Tensor gq = Tensor.zeros(DType.F64, b, h, tq, d);
+            Tensor gk = Tensor.zeros(DType.F64, b, h, s, d);
+            Tensor gv = Tensor.zeros(DType.F64, b, h, s, d);
+            CPU.attentionBackward(tq64, tk64, tv64, out, lse, t64(gy, b, h, tq, d), scale, gq, gk, gv);
+            String w = "attention D=" + d + " S=" + s + " ";
+            compare(w + "output", out, t64(HostKernels.read(dir, "out", f), b, h, tq, d), t);
+            compare(w + "log-sum-exp", lse, t64(HostKernels.read(dir, "lse", f), b, h, tq), t);
+            compare(w + "gradient of q", gq, t64(HostKernels.read(dir, "gq", f), b, h, tq, d), t);
+            compare(w + "gradient of k", gk, t64(HostKernels.read(dir, "gk", f), b, h, s, d), t);
+            compare(w + "gradient of v", gv, t64(HostKernels.read(dir, "gv", f), b, h, s, d), t);
+        }
+    }
+}
