@@ -40,12 +40,10 @@ final class CudaKernels {
     static final String HEADER = "common.cuh";
     private static final String RESOURCE_DIR = "/panface/tensor/cuda/";
 
-    private final CudaDevice device;
     private final CompiledModules<MemorySegment> modules;
     private final Map<String, MemorySegment> functions = new HashMap<>();
 
     CudaKernels(CudaDevice device) {
-        this.device = device;
         this.modules = new CompiledModules<>(SOURCES, file -> compile(file, device.info().arch()), image -> {
             device.makeCurrent();
             return Cuda.moduleLoad(image);
