@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class HostKernels {
     private static final String HOST_DIR = "/panface/tensor/cuda/host/";
-    private static final List<String> DRIVERS = List.of("rows", "attention");
+    private static final List<String> DRIVERS = List.of("rows", "attention", "reduce");
     private static final Map<String, Object> BUILT = new HashMap<>();
     private static Path workDir;
 
@@ -66,7 +66,7 @@ final class HostKernels {
         }
     }
 
-    /** The driver binary of {@code source} (rows, attention), or the compiler's error as an exception. */
+    /** The driver binary of {@code source} (rows, attention, reduce), or the compiler's error as an exception. */
     static synchronized Path driver(String source) throws Exception {
         if (BUILT.isEmpty()) {
             buildAll();

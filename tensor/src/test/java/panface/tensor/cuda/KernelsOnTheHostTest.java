@@ -25,7 +25,8 @@ import panface.tensor.random.Generator;
  * thread indices, barriers, shuffles and atomics, one block at a time, each CUDA thread a fiber),
  * with the backend's launch shapes, against the CPU backend in float64: softmax and its
  * gradient, layer normalisation with all its gradients (two-stage weight and bias sums), the margin
- * cross-entropy, and fused attention forward and backward at every lane width. In F32 (relative
+ * cross-entropy, fused attention forward and backward at every lane width, and the reductions
+ * (per warp and per block: sum, max, argmax; the two-stage column sum). In F32 (relative
  * L2 error within CudaParityTest's float32 tolerance) and F64 (within 1e-12). Skipped where no
  * host C++ compiler is installed.
  */
@@ -206,5 +207,53 @@ class KernelsOnTheHostTest {
             compare(w + "gradient of k", gk, t64(HostKernels.read(dir, "gk", f), b, h, s, d), t);
             compare(w + "gradient of v", gv, t64(HostKernels.read(dir, "gv", f), b, h, s, d), t);
         }
+    }
+
+    /** SUM, MAX, ARGMAX: the ordinals of ReduceOp that reduce.cu's enum mirrors. */
+    static Stream<Arguments> reduceCases() {
+        return Stream.of(DType.F32, DType.F64).flatMap(t -> Stream.of(
+                // warp mode: 8 outputs a block, the last block part-empty; block mode: few long rows
+                Arguments.of(t, 0, 13, 300, false), Arguments.of(t, 1, 13, 300, false), Arguments.of(t, 4, 13, 300, false),
+                Arguments.of(t, 0, 3, 5000, true), Arguments.of(t, 1, 3, 5000, true), Arguments.of(t, 4, 3, 5000, true)));
+    }
+
+    @ParameterizedTest(name = "{0} op {1} {2}x{3} block={4}")
+    @MethodSource("reduceCases")
+    void reductions(DType t, int op, int nOut, int nRed, boolean wholeBlock) throws Exception {
+        boolean f = t == DType.F32;
+        double[] x = values(new Generator(nOut * nRed + op), t, nOut * nRed);
+        Path dir = HostKernels.runDir();
+        HostKernels.write(dir, "x", x, f);
+        HostKernels.writeLongs(dir, "meta", nOut, nRed, op, wholeBlock ? 1 : 0, 2);
+        HostKernels.run(HostKernels.driver("reduce"), sfx(t), dir.toString());
+        double[] out = HostKernels.read(dir, "out", f);
+        long[] arg = java.util.Arrays.stream(HostKernels.read(dir, "arg", false)).mapToLong(Double::doubleToRawLongBits).toArray();
+        double[] wantRow = new double[nOut];
+        long[] wantArg = new long[nOut];
+        for (int i = 0; i < nOut; i++) {
+            double acc = op == 0 ? 0 : Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < nRed; j++) {
+                double v = x[i * nRed + j];
+                if (op == 0) {
+                    acc += v;
+                } else if (v > acc) {
+                    acc = v;
+                    wantArg[i] = j;
+                }
+            }
+            wantRow[i] = acc;
+        }
+        if (op == 4) {
+            assertArrayEquals(wantArg, arg, "argmax");
+        } else {
+            compare(op == 0 ? "row sum" : "row max", t64(wantRow, nOut), t64(out, nOut), t);
+        }
+        double[] wantCols = new double[nRed];
+        for (int i = 0; i < nOut; i++) {
+            for (int j = 0; j < nRed; j++) {
+                wantCols[j] += x[i * nRed + j];
+            }
+        }
+        compare("column sum", t64(wantCols, nRed), t64(HostKernels.read(dir, "cols", f), nRed), t);
     }
 }
