@@ -34,7 +34,13 @@ logs=$(mktemp -d)
 summary=()
 
 if [ ! -x "$kit/jdk/bin/java" ] && [ -f .gpu-kit.tar.xz ]; then
-  mkdir -p "$kit" && xz -dc .gpu-kit.tar.xz | tar -C "$kit" -xf -
+  # xz where installed, else Python's lzma
+  mkdir -p "$kit"
+  if command -v xz > /dev/null; then
+    xz -dc .gpu-kit.tar.xz | tar -C "$kit" -xf -
+  else
+    "$py" -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), sys.stdout.buffer)' .gpu-kit.tar.xz | tar -C "$kit" -xf -
+  fi
 fi
 if [ ! -x "$kit/jdk/bin/java" ]; then
   echo "no $kit/jdk and no .gpu-kit.tar.xz: run scripts/gpu/prepare.sh on the development machine first" >&2
