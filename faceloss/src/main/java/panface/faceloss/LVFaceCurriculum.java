@@ -60,7 +60,14 @@ public final class LVFaceCurriculum extends Module {
      * batch first and the prototype term then uses them.
      */
     public Tensor loss(Tensor embeddings, Tensor labels, int epoch) {
-        Stage st = stage(epoch);
+        return loss(embeddings, labels, stage(epoch));
+    }
+
+    /**
+     * The loss of a step in a given stage, for trainers that place the switch by step rather
+     * than by epoch (a fraction of the run, or data whose epochs are longer than the run).
+     */
+    public Tensor loss(Tensor embeddings, Tensor labels, Stage st) {
         fc.setSampleRate(st == Stage.EARLY ? config.sampleRate() : 1.0);
         if (st == Stage.STABLE || config.warmPrototypesFromStart()) {
             prototypes.update(embeddings, labels);
