@@ -1,0 +1,283 @@
+package panface.examples.train;
+
+import java.util.SplittableRandom;
+
+import panface.tensor.random.Generator;
+
+/**
+ * One generated identity: a stable appearance (face outline, skin tone and texture, hair colour
+ * and hairline, eye position, size and iris colour, brows, nose, mouth and lip colour) that
+ * {@link #render} draws under a new pose, expression, lighting, background, occlusion and
+ * noise every time. Identities differ in geometry and in colours that the per-image lighting
+ * partly masks, so telling them apart needs features that ignore the nuisances.
+ */
+final class SyntheticFace {
+    /** Image side (insightface's aligned crops). */
+    static final int SIZE = 112;
+    /** Values per image: 3 x SIZE x SIZE. */
+    static final int PIXELS = 3 * SIZE * SIZE;
+    private static final int WAVES = 4;
+
+    // outline and skin
+    private double halfWidth;
+    private double halfHeight;
+    private final double[] skin = new double[3];
+    private final double[] hair = new double[3];
+    private double hairline;
+    private double hairWave;
+    private double hairFreq;
+    // eyes and brows
+    private double eyeY;
+    private double eyeX;
+    private double eyeR;
+    private double irisFrac;
+    private final double[] iris = new double[3];
+    private double browGap;
+    private double browThick;
+    private double browTilt;
+    // nose and mouth
+    private double noseLen;
+    private double noseWidth;
+    private double noseShade;
+    private double mouthY;
+    private double mouthW;
+    private double mouthH;
+    private final double[] lip = new double[3];
+    // skin texture: plane waves in face coordinates
+    private final double[] waveU = new double[WAVES];
+    private final double[] waveV = new double[WAVES];
+    private final double[] wavePhase = new double[WAVES];
+    private final double[] waveAmp = new double[WAVES];
+
+    private SyntheticFace() {
+    }
+
+    private static double uniform(Generator g, double lo, double hi) {
+        return lo + (hi - lo) * g.nextDouble();
+    }
+
+    /** An identity drawn from the generator. */
+    static SyntheticFace random(Generator g) {
+        SyntheticFace f = new SyntheticFace();
+        f.halfWidth = uniform(g, 0.48, 0.7);
+        f.halfHeight = uniform(g, 0.68, 0.9);
+        double tone = uniform(g, -0.4, 0.6);
+        f.skin[0] = tone + 0.2 + uniform(g, -0.1, 0.1);
+        f.skin[1] = tone + uniform(g, -0.1, 0.1);
+        f.skin[2] = tone - 0.15 + uniform(g, -0.1, 0.1);
+        for (int c = 0; c < 3; c++) {
+            f.hair[c] = uniform(g, -0.95, 0.45);
+            f.iris[c] = uniform(g, -1, 0.4);
+        }
+        f.hairline = uniform(g, -0.72, -0.32);
+        f.hairWave = uniform(g, 0, 0.12);
+        f.hairFreq = uniform(g, 3, 9);
+        f.eyeY = uniform(g, -0.3, -0.08);
+        f.eyeX = uniform(g, 0.18, 0.36);
+        f.eyeR = uniform(g, 0.06, 0.12);
+        f.irisFrac = uniform(g, 0.4, 0.75);
+        f.browGap = uniform(g, 0.07, 0.17);
+        f.browThick = uniform(g, 0.02, 0.055);
+        f.browTilt = uniform(g, -0.25, 0.25);
+        f.noseLen = uniform(g, 0.14, 0.34);
+        f.noseWidth = uniform(g, 0.05, 0.14);
+        f.noseShade = uniform(g, 0.08, 0.3);
+        f.mouthY = uniform(g, 0.28, 0.55);
+        f.mouthW = uniform(g, 0.13, 0.32);
+        f.mouthH = uniform(g, 0.025, 0.07);
+        double red = uniform(g, 0.2, 0.9);
+        f.lip[0] = f.skin[0] + 0.3 * red;
+        f.lip[1] = f.skin[1] - 0.3 * red;
+        f.lip[2] = f.skin[2] - 0.2 * red;
+        for (int w = 0; w < WAVES; w++) {
+            double freq = uniform(g, 4, 14);
+            double angle = uniform(g, 0, Math.PI);
+            f.waveU[w] = freq * Math.cos(angle);
+            f.waveV[w] = freq * Math.sin(angle);
+            f.wavePhase[w] = uniform(g, 0, 2 * Math.PI);
+            f.waveAmp[w] = uniform(g, 0.02, 0.1);
+        }
+        return f;
+    }
+
+    /** Every appearance parameter, in a fixed order (to compare identities). */
+    double[] parameters() {
+        double[] p = {halfWidth, halfHeight, hairline, hairWave, hairFreq, eyeY, eyeX, eyeR, irisFrac, browGap, browThick, browTilt,
+            noseLen, noseWidth, noseShade, mouthY, mouthW, mouthH};
+        double[] all = new double[p.length + 12 + 4 * WAVES];
+        System.arraycopy(p, 0, all, 0, p.length);
+        for (int c = 0; c < 3; c++) {
+            all[p.length + c] = skin[c];
+            all[p.length + 3 + c] = hair[c];
+            all[p.length + 6 + c] = iris[c];
+            all[p.length + 9 + c] = lip[c];
+        }
+        for (int w = 0; w < WAVES; w++) {
+            int at = p.length + 12 + 4 * w;
+            all[at] = waveU[w];
+            all[at + 1] = waveV[w];
+            all[at + 2] = wavePhase[w];
+            all[at + 3] = waveAmp[w];
+        }
+        return all;
+    }
+
+    /**
+     * Draws one image of this identity, normalised to [-1, 1] (3 x 112 x 112, channel-major) into
+     * out at offset, with every nuisance drawn from g: pose (rotation, scale, shift, horizontal
+     * squash for yaw, mirror), expression (eye opening, mouth height), lighting (gain, colour
+     * cast, linear gradient), a background of random colour and gradient, an occluding patch half
+     * of the time, and pixel noise.
+     */
+    void render(Generator g, float[] out, int offset) {
+        double angle = uniform(g, -0.12, 0.12);
+        double scale = uniform(g, 0.92, 1.08);
+        double yaw = uniform(g, 0.88, 1.0);
+        double yawShift = uniform(g, -0.05, 0.05);
+        double tx = uniform(g, -0.06, 0.06);
+        double ty = uniform(g, -0.06, 0.06);
+        boolean mirror = g.nextDouble() < 0.5;
+        double eyeOpen = uniform(g, 0.45, 1.1);
+        double mouthOpen = uniform(g, 0.6, 1.8);
+        double gain = uniform(g, 0.55, 1.35);
+        double bias = uniform(g, -0.25, 0.25);
+        double[] cast = {uniform(g, -0.15, 0.15), uniform(g, -0.15, 0.15), uniform(g, -0.15, 0.15)};
+        double lightDir = uniform(g, 0, 2 * Math.PI);
+        double lightAmp = uniform(g, 0, 0.6);
+        double[] bg = {uniform(g, -1, 1), uniform(g, -1, 1), uniform(g, -1, 1)};
+        double bgDir = uniform(g, 0, 2 * Math.PI);
+        double bgAmp = uniform(g, 0, 0.8);
+        boolean occluded = g.nextDouble() < 0.3;
+        double ox = uniform(g, -1, 1);
+        double oy = uniform(g, -1, 1);
+        double ow = uniform(g, 0.1, 0.35);
+        double oh = uniform(g, 0.1, 0.35);
+        double[] oc = {uniform(g, -1, 1), uniform(g, -1, 1), uniform(g, -1, 1)};
+        double sigma = uniform(g, 0.02, 0.1);
+        SplittableRandom noise = new SplittableRandom(Double.doubleToLongBits(g.nextDouble()));
+
+        // face coordinates are affine in the pixel indices: u = ux x + uy y + u0, v = vx x + vy y + v0
+        double half = SIZE / 2.0;
+        double c0 = 0.5 / half - 1;
+        double sign = mirror ? -1 : 1;
+        double cos = Math.cos(angle) / scale;
+        double sin = Math.sin(angle) / scale;
+        double ux = sign * cos / half / yaw;
+        double uy = sign * sin / half / yaw;
+        double u0 = sign * (cos * (c0 - tx) + sin * (c0 - ty)) / yaw;
+        double vx = -sin / half;
+        double vy = cos / half;
+        double v0 = -sin * (c0 - tx) + cos * (c0 - ty);
+        double lx = Math.cos(lightDir) * lightAmp;
+        double ly = Math.sin(lightDir) * lightAmp;
+        double bx = Math.cos(bgDir) * bgAmp;
+        double by = Math.sin(bgDir) * bgAmp;
+        // the texture's and the hairline's waves along a row turn by a fixed angle per pixel:
+        // rotating (cos, sin) by it replaces a cosine per pixel
+        double[] stepCos = new double[WAVES + 1];
+        double[] stepSin = new double[WAVES + 1];
+        double[] waveCos = new double[WAVES + 1];
+        double[] waveSin = new double[WAVES + 1];
+        for (int w = 0; w <= WAVES; w++) {
+            double d = w < WAVES ? waveU[w] * ux + waveV[w] * vx : hairFreq * ux;
+            stepCos[w] = Math.cos(d);
+            stepSin[w] = Math.sin(d);
+        }
+        double[] rgb = new double[3];
+        int plane = SIZE * SIZE;
+        for (int y = 0; y < SIZE; y++) {
+            double py = (y + 0.5) / half - 1;
+            double rowU = uy * y + u0;
+            double rowV = vy * y + v0;
+            for (int w = 0; w <= WAVES; w++) {
+                double ph = w < WAVES ? waveU[w] * rowU + waveV[w] * rowV + wavePhase[w] : hairFreq * rowU;
+                waveCos[w] = Math.cos(ph);
+                waveSin[w] = Math.sin(ph);
+            }
+            for (int x = 0; x < SIZE; x++) {
+                double px = (x + 0.5) / half - 1;
+                double u = ux * x + rowU;
+                double v = vx * x + rowV;
+                double tex = 0;
+                for (int w = 0; w < WAVES; w++) {
+                    tex += waveAmp[w] * waveCos[w];
+                }
+                if (!face(u, v, tex, waveCos[WAVES], yawShift, eyeOpen, mouthOpen, rgb)) {
+                    double ramp = bx * px + by * py;
+                    rgb[0] = bg[0] + ramp;
+                    rgb[1] = bg[1] + ramp;
+                    rgb[2] = bg[2] + ramp;
+                }
+                for (int w = 0; w <= WAVES; w++) {
+                    double c = waveCos[w] * stepCos[w] - waveSin[w] * stepSin[w];
+                    waveSin[w] = waveSin[w] * stepCos[w] + waveCos[w] * stepSin[w];
+                    waveCos[w] = c;
+                }
+                double light = gain * (1 + lx * px + ly * py);
+                boolean covered = occluded && Math.abs(px - ox) < ow && Math.abs(py - oy) < oh;
+                int at = offset + y * SIZE + x;
+                for (int c = 0; c < 3; c++) {
+                    double val = covered ? oc[c] : light * rgb[c] + bias + cast[c];
+                    // three 21-bit uniforms from one draw; their sum is a cheap bell-shaped noise
+                    long bits = noise.nextLong();
+                    double n = ((bits & 0x1FFFFF) + ((bits >>> 21) & 0x1FFFFF) + ((bits >>> 42) & 0x1FFFFF)) * 0x1p-21 - 1.5;
+                    val += 2 * sigma * n;
+                    out[at + c * plane] = (float) Math.max(-1, Math.min(1, val));
+                }
+            }
+        }
+    }
+
+    /** The face's colour at face coordinates (u, v) given its texture there, or false outside the head (hair included). */
+    private boolean face(double u, double v, double tex, double hairCos, double yawShift, double eyeOpen, double mouthOpen, double[] rgb) {
+        double eu = u / halfWidth;
+        double ev = v / halfHeight;
+        double r2 = eu * eu + ev * ev;
+        double top = hairline + hairWave * hairCos;
+        // hair: a cap over the upper head, a little wider than the face
+        if (v < top && r2 < 1.25) {
+            System.arraycopy(hair, 0, rgb, 0, 3);
+            return true;
+        }
+        if (r2 >= 1) {
+            return false;
+        }
+        // inner features move sideways with the head's yaw
+        double fu = u - yawShift;
+        double au = Math.abs(fu);
+        for (int c = 0; c < 3; c++) {
+            rgb[c] = skin[c] + tex;
+        }
+        double ex = (au - eyeX) / eyeR;
+        double ey = (v - eyeY) / (eyeR * 0.6 * eyeOpen);
+        double e2 = ex * ex + ey * ey;
+        if (e2 < 1) {
+            if (e2 < irisFrac * irisFrac) {
+                System.arraycopy(iris, 0, rgb, 0, 3);
+            } else {
+                rgb[0] = 0.9;
+                rgb[1] = 0.9;
+                rgb[2] = 0.85;
+            }
+            return true;
+        }
+        double browY = eyeY - browGap - browTilt * (au - eyeX);
+        if (Math.abs(au - eyeX) < eyeR * 1.3 && Math.abs(v - browY) < browThick) {
+            System.arraycopy(hair, 0, rgb, 0, 3);
+            return true;
+        }
+        double down = v - eyeY;
+        if (down > 0 && down < noseLen && au < noseWidth * down / noseLen) {
+            for (int c = 0; c < 3; c++) {
+                rgb[c] -= noseShade;
+            }
+            return true;
+        }
+        double mu = fu / mouthW;
+        double mv = (v - mouthY) / (mouthH * mouthOpen);
+        if (mu * mu + mv * mv < 1) {
+            System.arraycopy(lip, 0, rgb, 0, 3);
+        }
+        return true;
+    }
+}

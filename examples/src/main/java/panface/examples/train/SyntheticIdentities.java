@@ -1,0 +1,144 @@
+package panface.examples.train;
+
+import java.util.stream.IntStream;
+
+import panface.nn.data.Batch;
+import panface.nn.data.BatchSource;
+import panface.tensor.random.Generator;
+
+/**
+ * A generated face-identity data set as a {@link BatchSource}: {@code identities} training
+ * identities with {@code imagesPerIdentity} fixed images each, visited in a new shuffled order
+ * every epoch (incomplete last batches are dropped, as insightface's loader does). Each identity
+ * is a stable {@link SyntheticFace} (face shape, skin, hair, eyes, nose, mouth, skin texture);
+ * each image of it a {@link SyntheticFace#render rendering} with its own pose, lighting,
+ * background, occlusion and noise, so pixels alone say little about who it is.
+ *
+ * <p>Everything is a function of the seed and the position: image j of identity i, the order of
+ * epoch e and therefore batch p never depend on what was drawn before, so {@link #seek} is
+ * free. Held-out identities ({@link #heldOut}) come from another key space of the same seed and
+ * are never trained on.
+ */
+public final class SyntheticIdentities implements BatchSource {
+    /** Forks of the seed: identity appearance, image nuisances, epoch orders, held-out identities. */
+    private static final long IDENTITY = 1;
+    private static final long IMAGE = 2;
+    private static final long ORDER = 3;
+    private static final long HELD_OUT = 4;
+
+    private final int identities;
+    private final int imagesPerIdentity;
+    private final int batch;
+    private final long seed;
+    private final SyntheticFace[] faces;
+    private long position;
+    private long orderEpoch = -1;
+    private int[] order;
+
+    /**
+     * @param identities        training identities (labels 0 .. identities - 1)
+     * @param imagesPerIdentity fixed images of each identity
+     * @param batch             images per batch
+     * @param seed              the data set's seed
+     */
+    public SyntheticIdentities(int identities, int imagesPerIdentity, int batch, long seed) {
+        if (identities < 2 || imagesPerIdentity < 1 || batch < 1 || (long) identities * imagesPerIdentity < batch) {
+            throw new IllegalArgumentException("need >= 2 identities, >= 1 image each and at least one full batch of " + batch + ", got "
+                    + identities + " x " + imagesPerIdentity);
+        }
+        this.identities = identities;
+        this.imagesPerIdentity = imagesPerIdentity;
+        this.batch = batch;
+        this.seed = seed;
+        Generator root = new Generator(seed).fork(IDENTITY);
+        this.faces = new SyntheticFace[identities];
+        for (int i = 0; i < identities; i++) {
+            faces[i] = SyntheticFace.random(root.fork(i));
+        }
+    }
+
+    @Override
+    public int numClasses() {
+        return identities;
+    }
+
+    @Override
+    public long batchesPerEpoch() {
+        return (long) identities * imagesPerIdentity / batch;
+    }
+
+    @Override
+    public synchronized Batch next() {
+        long epoch = position / batchesPerEpoch();
+        int within = (int) (position % batchesPerEpoch());
+        if (epoch != orderEpoch) {
+            order = shuffled(identities * imagesPerIdentity, new Generator(seed).fork(ORDER).fork(epoch));
+            orderEpoch = epoch;
+        }
+        long[] labels = new long[batch];
+        int[] image = new int[batch];
+        for (int n = 0; n < batch; n++) {
+            int sample = order[within * batch + n];
+            labels[n] = sample / imagesPerIdentity;
+            image[n] = sample % imagesPerIdentity;
+        }
+        float[] px = new float[batch * SyntheticFace.PIXELS];
+        Generator images = new Generator(seed).fork(IMAGE);
+        IntStream.range(0, batch).parallel().forEach(n -> faces[(int) labels[n]].render(
+                images.fork(labels[n] * imagesPerIdentity + image[n]), px, n * SyntheticFace.PIXELS));
+        position++;
+        return new Batch(px, labels, SyntheticFace.SIZE, SyntheticFace.SIZE);
+    }
+
+    @Override
+    public synchronized long position() {
+        return position;
+    }
+
+    @Override
+    public synchronized void seek(long p) {
+        if (p < 0) {
+            throw new IllegalArgumentException("position must be >= 0, got " + p);
+        }
+        position = p;
+    }
+
+    @Override
+    public void close() {
+    }
+
+    /** The appearance of training identity i (for tests). */
+    SyntheticFace face(int i) {
+        return faces[i];
+    }
+
+    /**
+     * Verification pairs of {@code count} identities that are not in the training set (the same
+     * seed's held-out key space), {@code pairs} pairs, the first half "same" (two renderings of
+     * one identity) and the second half "different", interleaved as same, different, same, ...
+     * so every fold of the 10-fold protocol holds both kinds.
+     */
+    public PairSet heldOut(int count, int pairs, long pairSeed) {
+        Generator root = new Generator(seed).fork(HELD_OUT);
+        SyntheticFace[] held = new SyntheticFace[count];
+        for (int i = 0; i < count; i++) {
+            held[i] = SyntheticFace.random(root.fork(i));
+        }
+        return new SyntheticPairs("synthetic held-out identities", held, pairs, new Generator(seed).fork(HELD_OUT).fork(-1 - pairSeed));
+    }
+
+    /** A permutation of 0..n-1 (Fisher-Yates with the generator's draws). */
+    static int[] shuffled(int n, Generator g) {
+        int[] a = new int[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = g.nextInt(i + 1);
+            int t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+        return a;
+    }
+}
