@@ -3,6 +3,7 @@ package panface.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import panface.tensor.Tensor;
+import panface.tensor.io.Json;
 import panface.tensor.io.Safetensors;
 
 /** The command-line app: help, usage errors, and the commands end to end. */
@@ -78,10 +80,12 @@ class MainTest {
     }
 
     @Test
-    void trainLowersTheLossOfATinyFaceViT() {
+    void trainLowersTheLossOfATinyFaceViTAndEndsWithItsResultsAsJson() throws Exception {
         int steps = 40;
-        assertEquals(0, Main.run(new String[] {"train", "--steps", Integer.toString(steps), "--identities", "4", "--batch", "16",
-            "--dim", "16", "--depth", "1", "--log-every", "1"}), console.err());
+        Path roc = dir.resolve("roc.png");
+        assertEquals(0, Main.run(new String[] {"train", "--steps", Integer.toString(steps), "--identities", "4", "--images-per-identity", "8",
+            "--batch", "16", "--dim", "16", "--depth", "1", "--log-every", "1", "--held-out", "10", "--eval-pairs", "40", "--roc",
+            roc.toString()}), console.err());
         String s = console.out();
         Matcher m = Pattern.compile("step +(\\d+)  loss +(\\S+)  lr").matcher(s);
         List<Double> losses = new ArrayList<>();
@@ -97,10 +101,18 @@ class MainTest {
         double early = losses.subList(0, steps / 4).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
         double late = losses.subList(steps - steps / 4, steps).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
         assertTrue(late < 0.5 * early, "the loss falls: mean " + early + " over the first steps, " + late + " over the last\n" + s);
-        Matcher acc = Pattern.compile("verification accuracy on new samples: ([0-9.]+)%").matcher(s);
-        assertTrue(acc.find(), s);
-        double a = Double.parseDouble(acc.group(1));
-        // chance is 50%; the four identities are told apart once the loss has fallen this far
-        assertTrue(a >= 75 && a <= 100, "verification accuracy " + a + "\n" + s);
+        assertTrue(s.contains("early (rate 0.3)") && s.contains("stable (rate 1.0)"), "both stages run\n" + s);
+        String[] lines = s.strip().split("\n");
+        Map<String, Object> result = Json.parseObject(lines[lines.length - 1]);
+        assertEquals(List.of("before", "after", "seconds", "roc_png"), List.copyOf(result.keySet()), "the last line is the result");
+        for (String when : new String[] {"before", "after"}) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> r = (Map<String, Object>) result.get(when);
+            double acc = ((Number) r.get("accuracy")).doubleValue();
+            double tar = ((Number) r.get("tar_at_far_1e-3")).doubleValue();
+            assertTrue(acc >= 0 && acc <= 1 && tar >= 0 && tar <= 1, when + ": " + r);
+        }
+        assertEquals(roc.toString(), result.get("roc_png"));
+        assertTrue(Files.size(roc) > 0, "the ROC plot is written");
     }
 }

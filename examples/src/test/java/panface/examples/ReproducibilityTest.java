@@ -29,7 +29,7 @@ import panface.tensor.io.Safetensors;
  */
 class ReproducibilityTest {
     private static final String[] TRAIN = {"train", "--steps", "4", "--identities", "6", "--batch", "8", "--dim", "16", "--depth", "1",
-        "--log-every", "100"};
+        "--log-every", "100", "--images-per-identity", "4", "--held-out", "4", "--eval-pairs", "20", "--stop-after", "4"};
 
     private static String[] trainTo(Path file) {
         List<String> a = new ArrayList<>(List.of(TRAIN));

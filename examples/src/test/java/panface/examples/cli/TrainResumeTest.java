@@ -30,7 +30,8 @@ import panface.tensor.io.Safetensors;
  * checkpoints must be byte-identical.
  */
 class TrainResumeTest {
-    private static final List<String> RUN = List.of("train", "--identities", "10", "--batch", "4", "--dim", "8", "--depth", "1");
+    private static final List<String> RUN = List.of("train", "--identities", "10", "--images-per-identity", "4", "--batch", "4", "--dim", "8",
+            "--depth", "1", "--held-out", "4", "--eval-pairs", "20");
     private ConsoleCapture console;
     @TempDir
     Path dir;
@@ -96,11 +97,14 @@ class TrainResumeTest {
                 .toArray(String[]::new)), console.err());
         assertTrue(console.out().contains("resumed " + resumed + " after step 1 of 2"), console.out());
         try (Scope s = Scope.open(); Safetensors.Reader a = Safetensors.open(straight); Safetensors.Reader b = Safetensors.open(resumed)) {
-            assertEquals(a.metadata(), b.metadata(), "step, data and sampler generator positions, recipe");
+            assertEquals(a.metadata(), b.metadata(), "step, data position, sampler generator position, recipe, evaluation before training");
             assertEquals("2", a.metadata().get("step"));
-            assertTrue(a.metadata().containsKey("generator.sampler.offset") && a.metadata().containsKey("generator.data.offset"), a.metadata().toString());
+            assertTrue(a.metadata().containsKey("generator.sampler.offset") && a.metadata().containsKey("data.position"), a.metadata().toString());
+            assertEquals("2", a.metadata().get("data.position"));
+            assertTrue(a.metadata().containsKey("eval.before.accuracy"), a.metadata().toString());
             assertEquals(a.names(), b.names());
-            assertTrue(a.names().contains("head.weight"), "the Partial FC class centres are saved: " + a.names());
+            assertTrue(a.names().contains("head.fc.weight") && a.names().contains("head.epl.prototypes"),
+                    "the Partial FC class centres and EPL's prototypes are saved: " + a.names());
             assertEquals(2L, b.tensor("optim.step").toLongArray()[0]);
         }
     }

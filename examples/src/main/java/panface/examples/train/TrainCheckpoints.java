@@ -1,4 +1,4 @@
-package panface.examples.cli;
+package panface.examples.train;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -6,12 +6,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
-import panface.faceloss.PartialFC;
 import panface.nn.Module;
-import panface.nn.Parameter;
 import panface.nn.io.Checkpoint;
 import panface.nn.optim.Optimizer;
 import panface.tensor.DType;
@@ -20,23 +17,33 @@ import panface.tensor.autograd.GradMode;
 import panface.tensor.random.Generator;
 
 /**
- * The {@code train} command's checkpoints: the backbone ("model"), the Partial FC class centres
- * ("head"), the optimizer state, the data and sampler generators' positions, the number of steps
- * done and the recipe (the options that shape the model, the data and the schedule). Resuming
- * restores all of it, so a resumed run continues with the same bits as one that never stopped
- * (CPU, same thread count). Non-finite values are never saved.
+ * The training checkpoints of {@link RecipeTrainer}: the backbone ("model"), the head ("head":
+ * Partial FC's class centres and EPL's prototypes), the optimizer state, the Partial FC sampler's
+ * position, the data position, the number of steps done, the recipe (the options that shape the
+ * model, the data and the schedule) and the evaluation before training. Writes are atomic
+ * ({@link Checkpoint}), and non-finite values are never saved, so the last good checkpoint
+ * survives a diverged run.
  */
-final class TrainCheckpoints {
+public final class TrainCheckpoints {
     private static final String PREFIX = "train.";
+    /** Metadata key of the data source's position. */
+    static final String DATA_POSITION = "data.position";
 
     private TrainCheckpoints() {
     }
 
+    /** The recipe of a run does not match the checkpoint's. */
+    public static final class RecipeMismatch extends IllegalArgumentException {
+        RecipeMismatch(String message) {
+            super(message);
+        }
+    }
+
     /** Fails before any training when a checkpoint could not be written at the path. */
-    static void checkWritable(Path file) {
+    public static void checkWritable(Path file) {
         Path target = file.toAbsolutePath().normalize();
         if (Files.isDirectory(target)) {
-            throw new UsageException("--save " + file + " is a folder; give a file name");
+            throw new IllegalArgumentException("--save " + file + " is a folder; give a file name");
         }
         Path dir = target.getParent();
         try {
@@ -44,7 +51,7 @@ final class TrainCheckpoints {
             Path probe = Files.createTempFile(dir, target.getFileName().toString(), ".tmp");
             Files.delete(probe);
         } catch (IOException | SecurityException e) {
-            throw new UsageException("--save " + file + " cannot be written: " + describe(e));
+            throw new IllegalArgumentException("--save " + file + " cannot be written: " + describe(e));
         }
     }
 
@@ -63,25 +70,16 @@ final class TrainCheckpoints {
     }
 
     /** The recipe entries of a run, in the checkpoint's metadata under "train.". */
-    static Map<String, String> recipe(Object... nameValue) {
+    static Map<String, String> recipe(Map<String, Object> nameValue) {
         Map<String, String> r = new LinkedHashMap<>();
-        for (int i = 0; i < nameValue.length; i += 2) {
-            r.put(PREFIX + nameValue[i], String.valueOf(nameValue[i + 1]));
+        for (Map.Entry<String, Object> e : nameValue.entrySet()) {
+            r.put(PREFIX + e.getKey(), String.valueOf(e.getValue()));
         }
         return r;
     }
 
-    /** Stops the run when the loss is no longer finite (the weights would follow). */
-    static void checkLoss(Tensor loss, int step, double lr) {
-        double v = loss.item();
-        if (!Double.isFinite(v)) {
-            throw new IllegalStateException(String.format(Locale.ROOT,
-                    "training diverged at step %d: the loss is %s (learning rate %.3g); stopped, no checkpoint written", step + 1, v, lr));
-        }
-    }
-
-    /** Saves the training state; refuses (keeping any earlier checkpoint) when a weight is not finite. */
-    static void save(Path file, Map<String, String> recipe, Module model, PartialFC head, Optimizer opt, Generator data, long step)
+    /** Saves the training state; refuses (keeping any earlier checkpoint) when a weight or buffer is not finite. */
+    static void save(Path file, Map<String, String> metadata, Module model, Module head, Optimizer opt, Generator sampler, long step)
             throws IOException {
         List<String> bad = new ArrayList<>();
         collectNonFinite("model.", model, bad);
@@ -91,16 +89,16 @@ final class TrainCheckpoints {
                     + " (training diverged; the previous checkpoint, if any, is kept)");
         }
         Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("recipe", "panface train demo");
-        meta.putAll(recipe);
-        Checkpoint.save(file, modules(model, head), opt, generators(data, head), step, meta);
+        meta.put("recipe", "panface train");
+        meta.putAll(metadata);
+        Checkpoint.save(file, modules(model, head), opt, Map.of("sampler", sampler), step, meta);
     }
 
     private static void collectNonFinite(String prefix, Module m, List<String> bad) {
         try (var off = GradMode.noGrad()) {
-            for (Map.Entry<String, Parameter> e : m.namedParameters().entrySet()) {
+            for (Map.Entry<String, Tensor> e : m.stateDict().entrySet()) {
                 // a float64 sum cannot overflow for float32 values, so it is finite exactly when every value is
-                if (!Double.isFinite(e.getValue().data().detach().to(DType.F64).sum().item())) {
+                if (e.getValue().dtype().isFloating() && !Double.isFinite(e.getValue().detach().to(DType.F64).sum().item())) {
                     bad.add(prefix + e.getKey());
                 }
             }
@@ -108,11 +106,12 @@ final class TrainCheckpoints {
     }
 
     /**
-     * Restores a checkpoint into the run's objects and returns the number of steps it had done.
-     * The checkpoint's recipe must equal this run's (a different schedule, model or data would
-     * not continue the same run).
+     * Restores a checkpoint into the run's objects and returns its metadata (step, data position,
+     * evaluation before training). The checkpoint's recipe must equal this run's (a different
+     * schedule, model or data would not continue the same run).
      */
-    static long resume(Path file, Map<String, String> recipe, Module model, PartialFC head, Optimizer opt, Generator data) throws IOException {
+    static Checkpoint.State resume(Path file, Map<String, String> recipe, Module model, Module head, Optimizer opt, Generator sampler)
+            throws IOException {
         Checkpoint.State st = Checkpoint.load(file);
         List<String> diffs = new ArrayList<>();
         for (Map.Entry<String, String> e : recipe.entrySet()) {
@@ -123,24 +122,17 @@ final class TrainCheckpoints {
             }
         }
         if (!diffs.isEmpty()) {
-            throw new UsageException("--resume " + file + " was saved by a different run: " + String.join(", ", diffs)
+            throw new RecipeMismatch("--resume " + file + " was saved by a different run: " + String.join(", ", diffs)
                     + "; resume with the options it was started with");
         }
-        Checkpoint.restore(st, modules(model, head), opt, generators(data, head));
-        return st.step();
+        Checkpoint.restore(st, modules(model, head), opt, Map.of("sampler", sampler));
+        return st;
     }
 
-    private static Map<String, Module> modules(Module model, PartialFC head) {
+    private static Map<String, Module> modules(Module model, Module head) {
         Map<String, Module> m = new LinkedHashMap<>();
         m.put("model", model);
         m.put("head", head);
         return m;
-    }
-
-    private static Map<String, Generator> generators(Generator data, PartialFC head) {
-        Map<String, Generator> g = new LinkedHashMap<>();
-        g.put("data", data);
-        g.put("sampler", head.sampler());
-        return g;
     }
 }

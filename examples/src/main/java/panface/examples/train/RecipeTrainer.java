@@ -1,0 +1,229 @@
+package panface.examples.train;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import panface.faceloss.EmpiricalPrototypes;
+import panface.faceloss.LVFaceCurriculum;
+import panface.faceloss.LVFaceCurriculum.Stage;
+import panface.nn.ParameterSlab;
+import panface.nn.Parameter;
+import panface.nn.data.Batch;
+import panface.nn.data.BatchSource;
+import panface.nn.io.Checkpoint;
+import panface.nn.models.FaceViT;
+import panface.nn.models.ViTConfig;
+import panface.nn.optim.AdamW;
+import panface.nn.optim.GradClip;
+import panface.nn.optim.LrSchedule;
+import panface.nn.optim.ParamGroup;
+import panface.tensor.Autocast;
+import panface.tensor.DType;
+import panface.tensor.Device;
+import panface.tensor.Scope;
+import panface.tensor.Tensor;
+import panface.tensor.random.Generator;
+
+/**
+ * Runs an {@link LVFaceRecipe} on any {@link BatchSource}: a face ViT, the LVFace curriculum head
+ * (Partial FC with the margin, EPL prototypes; the baselines never leave the early stage and
+ * leave the prototypes untouched), AdamW with the warm-up and polynomial decay, clipping of the
+ * backbone's gradients, bf16 autocast on request, and the guard that stops a diverging run
+ * before its weights change.
+ *
+ * <p>Everything a step depends on is in the {@link #save checkpoint}: the weights, the
+ * prototypes, the optimizer's moments and step counts, the sampler's position, the data
+ * position and the step. {@link #resume} restores them, and the data source is
+ * {@link BatchSource#seek sought} to the saved position, so a resumed run continues bit for
+ * bit (CPU, same thread count, reproducible kernels), across the stage switch too. Create it
+ * inside an open {@link Scope}, which then owns the model.
+ */
+public final class RecipeTrainer {
+    private final LVFaceRecipe recipe;
+    private final BatchSource data;
+    private final Device device;
+    private final boolean autocast;
+    private final FaceViT model;
+    private final LVFaceCurriculum head;
+    private final AdamW optimizer;
+    private final LrSchedule schedule;
+    private final int switchStep;
+    private final Map<String, String> recipeMeta;
+    private final Map<String, String> extraMeta = new LinkedHashMap<>();
+    private int step;
+
+    /** The outcome of one step. */
+    public record StepResult(int step, double loss, double learningRate, Stage stage, double gradNorm, double sampleRate) {
+    }
+
+    /** A step whose loss or gradients were not finite: nothing was updated. */
+    public static final class Diverged extends IllegalStateException {
+        Diverged(String message) {
+            super(message);
+        }
+    }
+
+    public RecipeTrainer(LVFaceRecipe recipe, BatchSource data, Device device, boolean autocast) {
+        if (data.numClasses() < 2) {
+            throw new IllegalArgumentException("the data has " + data.numClasses() + " identities; need >= 2");
+        }
+        this.recipe = recipe;
+        this.data = data;
+        this.device = device;
+        this.autocast = autocast;
+        long seed = recipe.seed();
+        this.model = new FaceViT(new ViTConfig(112, recipe.patch(), recipe.dim(), recipe.depth(), 4, 2.0, recipe.embedding(), 0.0, 0.0,
+                false, seed));
+        LVFaceCurriculum.Config cc = new LVFaceCurriculum.Config(Integer.MAX_VALUE, recipe.marginFunction(), recipe.sampleRate(),
+                recipe.eplK(), recipe.switches(), EmpiricalPrototypes.Rule.SOFTSIGN, false);
+        this.head = new LVFaceCurriculum(cc, data.numClasses(), recipe.embedding(), new Generator(seed + 7));
+        model.to(device);
+        head.to(device);
+        ParameterSlab.pack(model);
+        ParameterSlab.pack(head);
+        // insightface's trainer decays every parameter, the class centres included
+        List<Parameter> all = new ArrayList<>(model.parameters());
+        all.addAll(head.parameters());
+        this.optimizer = new AdamW(List.of(ParamGroup.of(all, recipe.weightDecay())), recipe.lr());
+        // insightface's schedule runs its iteration 0 at the full rate; skipping it makes the
+        // first step a warm-up step and the ramp reach the peak on the warm-up's last step
+        this.schedule = LrSchedule.polynomialWarmup(recipe.lr(), recipe.warmupSteps(), recipe.steps() + 1L, recipe.power()).skip(1);
+        this.switchStep = recipe.switchStep(data.batchesPerEpoch());
+        Map<String, Object> shaping = new LinkedHashMap<>();
+        recipe.toMap().forEach((k, v) -> {
+            if (!LVFaceRecipe.evaluationOnly(k)) {
+                shaping.put(k, v);
+            }
+        });
+        shaping.put("autocast", autocast);
+        this.recipeMeta = TrainCheckpoints.recipe(shaping);
+    }
+
+    public FaceViT model() {
+        return model;
+    }
+
+    public LVFaceCurriculum head() {
+        return head;
+    }
+
+    public AdamW optimizer() {
+        return optimizer;
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    public boolean autocast() {
+        return autocast;
+    }
+
+    public LVFaceRecipe recipe() {
+        return recipe;
+    }
+
+    /** Steps done. */
+    public int step() {
+        return step;
+    }
+
+    /** The first step of the stable stage (the number of steps when the recipe has none). */
+    public int switchStep() {
+        return switchStep;
+    }
+
+    /** The stage of a step (0-based). */
+    public Stage stage(int atStep) {
+        return atStep < switchStep ? Stage.EARLY : Stage.STABLE;
+    }
+
+    /** A metadata entry restored from the checkpoint or put by {@link #putMetadata}, or null. */
+    public String metadata(String key) {
+        return extraMeta.get(key);
+    }
+
+    /** Extra metadata saved with every checkpoint from now on (e.g. the evaluation before training). */
+    public void putMetadata(String key, String value) {
+        extraMeta.put(key, value);
+    }
+
+    /**
+     * One training step on the next batch of the data. Throws {@link Diverged} before the
+     * optimizer step, leaving the weights and the optimizer's state as they were, when the loss
+     * or a gradient is not finite (buffers updated by the forward pass, such as EPL's
+     * prototypes, may already hold the bad values: the run must stop, and saving refuses them).
+     */
+    public StepResult trainStep() {
+        if (step >= recipe.steps()) {
+            throw new IllegalStateException("the recipe's " + recipe.steps() + " steps are done");
+        }
+        try (Scope s = Scope.open()) {
+            Batch b = data.next();
+            Tensor x = b.imagesTensor().to(device);
+            Tensor labels = b.labelsTensor().to(device);
+            Stage stage = stage(step);
+            optimizer.setLearningRate(schedule.lr(step));
+            Tensor loss;
+            try (Autocast ac = autocast ? Autocast.enable(DType.BF16, device.kind()) : Autocast.disable()) {
+                loss = head.loss(model.forward(x), labels, stage);
+            }
+            double value = loss.item();
+            if (!Double.isFinite(value)) {
+                optimizer.zeroGrad();
+                throw diverged("the loss is " + value);
+            }
+            loss.backward();
+            // the reference clips the backbone only; the head's norm is measured to catch non-finite gradients there too
+            double norm = GradClip.clipNorm(model.parameters(), recipe.clip());
+            double headNorm = GradClip.clipNorm(head.parameters(), Double.POSITIVE_INFINITY);
+            if (!Double.isFinite(norm) || !Double.isFinite(headNorm)) {
+                optimizer.zeroGrad();
+                throw diverged("the gradient norm is " + (Double.isFinite(norm) ? headNorm + " (head)" : norm + " (backbone)"));
+            }
+            optimizer.step();
+            optimizer.zeroGrad();
+            step++;
+            return new StepResult(step, value, optimizer.learningRate(), stage, norm, head.fc().sampleRate());
+        }
+    }
+
+    private Diverged diverged(String what) {
+        return new Diverged(String.format(Locale.ROOT, "training diverged at step %d: %s (learning rate %.3g, %s stage); stopped before "
+                + "the optimizer step", step + 1, what, optimizer.learningRate(), stage(step).name().toLowerCase(Locale.ROOT)));
+    }
+
+    /** Saves the whole training state (atomic; refused when a weight is not finite). */
+    public void save(Path file) throws IOException {
+        Map<String, String> meta = new LinkedHashMap<>(recipeMeta);
+        meta.putAll(extraMeta);
+        meta.put(TrainCheckpoints.DATA_POSITION, Long.toString(data.position()));
+        TrainCheckpoints.save(file, meta, model, head, optimizer, head.fc().sampler(), step);
+    }
+
+    /**
+     * Continues a saved run: restores the state, seeks the data to the saved position and returns
+     * the checkpoint's metadata. Fails ({@link TrainCheckpoints.RecipeMismatch}) when the
+     * checkpoint was written with another recipe.
+     */
+    public Map<String, String> resume(Path file) throws IOException {
+        Checkpoint.State st = TrainCheckpoints.resume(file, recipeMeta, model, head, optimizer, head.fc().sampler());
+        String pos = st.metadata().get(TrainCheckpoints.DATA_POSITION);
+        if (pos == null) {
+            throw new IllegalArgumentException("--resume " + file + " has no data position");
+        }
+        data.seek(Long.parseLong(pos));
+        step = Math.toIntExact(st.step());
+        for (Map.Entry<String, String> e : st.metadata().entrySet()) {
+            if (e.getKey().startsWith("eval.")) {
+                extraMeta.put(e.getKey(), e.getValue());
+            }
+        }
+        return st.metadata();
+    }
+}
