@@ -9,7 +9,9 @@ import panface.tensor.random.Generator;
  * and hairline, eye position, size and iris colour, brows, nose, mouth and lip colour) that
  * {@link #render} draws under a new pose, expression, lighting, background, occlusion and
  * noise every time. Identities differ in geometry and in colours that the per-image lighting
- * partly masks, so telling them apart needs features that ignore the nuisances.
+ * partly masks, so telling them apart needs features that ignore the nuisances. Trigonometry
+ * goes through StrictMath, whose results do not depend on the JIT's state, so an image has the
+ * same bits in a fresh JVM as in a warm one (resumed runs depend on it).
  */
 final class SyntheticFace {
     /** Image side (insightface's aligned crops). */
@@ -92,8 +94,8 @@ final class SyntheticFace {
         for (int w = 0; w < WAVES; w++) {
             double freq = uniform(g, 4, 14);
             double angle = uniform(g, 0, Math.PI);
-            f.waveU[w] = freq * Math.cos(angle);
-            f.waveV[w] = freq * Math.sin(angle);
+            f.waveU[w] = freq * StrictMath.cos(angle);
+            f.waveV[w] = freq * StrictMath.sin(angle);
             f.wavePhase[w] = uniform(g, 0, 2 * Math.PI);
             f.waveAmp[w] = uniform(g, 0.02, 0.1);
         }
@@ -160,18 +162,18 @@ final class SyntheticFace {
         double half = SIZE / 2.0;
         double c0 = 0.5 / half - 1;
         double sign = mirror ? -1 : 1;
-        double cos = Math.cos(angle) / scale;
-        double sin = Math.sin(angle) / scale;
+        double cos = StrictMath.cos(angle) / scale;
+        double sin = StrictMath.sin(angle) / scale;
         double ux = sign * cos / half / yaw;
         double uy = sign * sin / half / yaw;
         double u0 = sign * (cos * (c0 - tx) + sin * (c0 - ty)) / yaw;
         double vx = -sin / half;
         double vy = cos / half;
         double v0 = -sin * (c0 - tx) + cos * (c0 - ty);
-        double lx = Math.cos(lightDir) * lightAmp;
-        double ly = Math.sin(lightDir) * lightAmp;
-        double bx = Math.cos(bgDir) * bgAmp;
-        double by = Math.sin(bgDir) * bgAmp;
+        double lx = StrictMath.cos(lightDir) * lightAmp;
+        double ly = StrictMath.sin(lightDir) * lightAmp;
+        double bx = StrictMath.cos(bgDir) * bgAmp;
+        double by = StrictMath.sin(bgDir) * bgAmp;
         // the texture's and the hairline's waves along a row turn by a fixed angle per pixel:
         // rotating (cos, sin) by it replaces a cosine per pixel
         double[] stepCos = new double[WAVES + 1];
@@ -180,8 +182,8 @@ final class SyntheticFace {
         double[] waveSin = new double[WAVES + 1];
         for (int w = 0; w <= WAVES; w++) {
             double d = w < WAVES ? waveU[w] * ux + waveV[w] * vx : hairFreq * ux;
-            stepCos[w] = Math.cos(d);
-            stepSin[w] = Math.sin(d);
+            stepCos[w] = StrictMath.cos(d);
+            stepSin[w] = StrictMath.sin(d);
         }
         double[] rgb = new double[3];
         int plane = SIZE * SIZE;
@@ -191,8 +193,8 @@ final class SyntheticFace {
             double rowV = vy * y + v0;
             for (int w = 0; w <= WAVES; w++) {
                 double ph = w < WAVES ? waveU[w] * rowU + waveV[w] * rowV + wavePhase[w] : hairFreq * rowU;
-                waveCos[w] = Math.cos(ph);
-                waveSin[w] = Math.sin(ph);
+                waveCos[w] = StrictMath.cos(ph);
+                waveSin[w] = StrictMath.sin(ph);
             }
             for (int x = 0; x < SIZE; x++) {
                 double px = (x + 0.5) / half - 1;

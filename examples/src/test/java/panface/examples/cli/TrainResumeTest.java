@@ -91,8 +91,8 @@ class TrainResumeTest {
         assertEquals(0, Main.run(args(2, "--save", straight.toString(), "--stop-after", "2").toArray(String[]::new)), console.err());
         assertEquals(0, Main.run(args(2, "--save", resumed.toString(), "--stop-after", "1").toArray(String[]::new)), console.err());
         assertTrue(console.out().contains("stopped after step 1 of 2; continue with --resume " + resumed), console.out());
-        assertEquals(2, Main.run(args(2, "--lr", "0.002", "--resume", resumed.toString()).toArray(String[]::new)));
-        assertTrue(console.err().contains("was saved by a different run: --lr 0.002 (checkpoint: 0.001)"), console.err());
+        assertEquals(2, Main.run(args(2, "--lr", "0.003", "--resume", resumed.toString()).toArray(String[]::new)));
+        assertTrue(console.err().contains("was saved by a different run: --lr 0.003 (checkpoint: 0.002)"), console.err());
         assertEquals(0, Main.run(args(2, "--save", resumed.toString(), "--resume", resumed.toString(), "--stop-after", "2")
                 .toArray(String[]::new)), console.err());
         assertTrue(console.out().contains("resumed " + resumed + " after step 1 of 2"), console.out());
