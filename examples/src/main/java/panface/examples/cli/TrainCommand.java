@@ -52,8 +52,8 @@ public final class TrainCommand implements Command {
                   --config FILE reads recipe keys from a JSON object; options of the same names (with
                   '-' for '_') override it; unknown keys are an error. Recipe keys and defaults:
                     loss lvface (or arcface, cosface: Partial FC at sample_rate throughout, no switch;
-                    cosface's margin defaults to 0.4), steps 600, batch 64, identities 500,
-                    images_per_identity 24, held_out 300, eval_pairs 1200, dim 64, depth 2, patch 14,
+                    cosface's margin defaults to 0.4), steps 1200, batch 64, identities 500,
+                    images_per_identity 24, held_out 300, eval_pairs 2000, dim 64, depth 2, patch 14,
                     embedding 128, lr 0.002, weight_decay 0.1, warmup 0.1 (of the steps), power 1,
                     scale 64, margin 0.5, sample_rate 0.3, switch_at 0.4 (of the steps), switch_epoch -1
                     (>= 0: switch at that epoch of the data instead), epl_k 0.7, clip 5, seed 1.
@@ -150,10 +150,11 @@ public final class TrainCommand implements Command {
                         sum.lastStep() < recipe.steps() ? "; continue with --resume " + save : "");
                 return 0;
             }
+            long evalStart = System.nanoTime();
             Verification.Result after = Verification.evaluate(trainer.model(), heldOut, device, autocast);
-            System.out.println("after training, " + after.describe());
-            after.roc().writePng(roc, String.format(Locale.ROOT, "%s after %d steps: accuracy %.2f%%", describe(recipe, trainer.switchStep()),
-                    recipe.steps(), 100 * after.tenFold().accuracyMean()));
+            System.out.printf(Locale.ROOT, "after training, %s; %.1f s%n", after.describe(), (System.nanoTime() - evalStart) * 1e-9);
+            after.roc().writePng(roc, String.format(Locale.ROOT, "%s, %d steps: held-out accuracy %.2f%%", recipe.loss(), recipe.steps(),
+                    100 * after.tenFold().accuracyMean()));
             System.out.println("ROC curve written to " + roc);
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("before", before);
@@ -180,8 +181,9 @@ public final class TrainCommand implements Command {
             System.out.println("before training: not recorded in the checkpoint");
             return null;
         }
+        long evalStart = System.nanoTime();
         Verification.Result r = Verification.evaluate(trainer.model(), heldOut, trainer.device(), trainer.autocast());
-        System.out.println("before training, " + r.describe());
+        System.out.printf(Locale.ROOT, "before training, %s; %.1f s%n", r.describe(), (System.nanoTime() - evalStart) * 1e-9);
         trainer.putMetadata("eval.before.accuracy", Double.toString(r.tenFold().accuracyMean()));
         trainer.putMetadata("eval.before.tar_at_far_1e-3", Double.toString(r.tarAtFar1e3()));
         return metrics(r.tenFold().accuracyMean(), r.tarAtFar1e3());

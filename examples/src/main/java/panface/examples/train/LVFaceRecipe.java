@@ -54,7 +54,7 @@ public record LVFaceRecipe(String loss, int steps, int batch, int identities, in
 
     /** The defaults: the paper's recipe on a 2-core-sized model and data set. */
     public static LVFaceRecipe defaults() {
-        return new LVFaceRecipe("lvface", 600, 64, 500, 24, 300, 1200, 64, 2, 14, 128, 2e-3, 0.1, 0.1, 1.0, 64, 0.5, 0.3, 0.4, -1,
+        return new LVFaceRecipe("lvface", 1200, 64, 500, 24, 300, 2000, 64, 2, 14, 128, 2e-3, 0.1, 0.1, 1.0, 64, 0.5, 0.3, 0.4, -1,
                 0.7, 5.0, 1);
     }
 
