@@ -162,11 +162,11 @@ public record LVFaceRecipe(String loss, int steps, int batch, int identities, in
         Map<String, Object> v = defaults().toMap();
         boolean marginGiven = false;
         for (Map.Entry<String, Object> e : config.entrySet()) {
-            v.put(e.getKey(), typed(e.getKey(), e.getValue(), v, "config"));
+            v.put(e.getKey(), typed(e.getKey(), e.getValue(), v, "config key '" + e.getKey() + "'"));
             marginGiven |= e.getKey().equals("margin");
         }
         for (Map.Entry<String, String> e : overrides.entrySet()) {
-            v.put(e.getKey(), typed(e.getKey(), e.getValue(), v, "override"));
+            v.put(e.getKey(), typed(e.getKey(), e.getValue(), v, "--" + e.getKey().replace('_', '-')));
             marginGiven |= e.getKey().equals("margin");
         }
         if (!marginGiven && "cosface".equals(v.get("loss"))) {
@@ -180,11 +180,11 @@ public record LVFaceRecipe(String loss, int steps, int batch, int identities, in
                 (double) v.get("clip"), (long) v.get("seed"));
     }
 
-    /** A config or override value converted to the type of the key's default. */
-    private static Object typed(String key, Object value, Map<String, Object> defaults, String where) {
+    /** A config or override value converted to the type of the key's default; {@code what} names it in errors. */
+    private static Object typed(String key, Object value, Map<String, Object> defaults, String what) {
         Object def = defaults.get(key);
         if (def == null) {
-            throw new IllegalArgumentException("unknown " + where + " key '" + key + "'; the keys are " + String.join(", ", defaults.keySet()));
+            throw new IllegalArgumentException("unknown " + what + "; the keys are " + String.join(", ", defaults.keySet()));
         }
         String text = String.valueOf(value);
         try {
@@ -211,7 +211,7 @@ public record LVFaceRecipe(String loss, int steps, int batch, int identities, in
             }
             return l;
         } catch (NumberFormatException | ArithmeticException e) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, "%s key '%s' expects %s, got '%s'", where, key,
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "%s expects %s, got '%s'", what,
                     def instanceof String ? "a string" : def instanceof Double ? "a finite number" : "an integer", text));
         }
     }

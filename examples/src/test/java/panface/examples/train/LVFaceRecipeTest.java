@@ -65,11 +65,13 @@ class LVFaceRecipeTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LVFaceRecipe.parse(Map.of("sample_rat", 0.3), Map.of()));
         assertTrue(e.getMessage().contains("unknown config key 'sample_rat'") && e.getMessage().contains("sample_rate"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> LVFaceRecipe.parse(Map.of(), Map.of("warm_up", "0.1")));
-        assertTrue(e.getMessage().contains("unknown override key 'warm_up'"), e.getMessage());
+        assertTrue(e.getMessage().contains("unknown --warm-up"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> LVFaceRecipe.parse(Map.of("steps", 10.5), Map.of()));
-        assertTrue(e.getMessage().contains("'steps' expects an integer, got '10.5'"), e.getMessage());
+        assertTrue(e.getMessage().contains("config key 'steps' expects an integer, got '10.5'"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> LVFaceRecipe.parse(Map.of("lr", "fast"), Map.of()));
-        assertTrue(e.getMessage().contains("'lr' expects a finite number"), e.getMessage());
+        assertTrue(e.getMessage().contains("config key 'lr' expects a finite number"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> LVFaceRecipe.parse(Map.of(), Map.of("lr", "Infinity")));
+        assertTrue(e.getMessage().contains("--lr expects a finite number, got 'Infinity'"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> LVFaceRecipe.parse(Map.of("loss", 3L), Map.of()));
         assertTrue(e.getMessage().contains("'loss' expects a string"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> LVFaceRecipe.parse(Map.of(), Map.of("loss", "softmax")));
