@@ -7,12 +7,18 @@ import java.util.Locale;
 import java.util.Map;
 
 import panface.examples.train.LVFaceRecipe;
+import panface.examples.train.PackPairs;
 import panface.examples.train.PairSet;
 import panface.examples.train.RecipeTrainer;
 import panface.examples.train.SyntheticIdentities;
 import panface.examples.train.TrainCheckpoints;
 import panface.examples.train.TrainLoop;
 import panface.examples.train.Verification;
+import panface.nn.data.BatchSource;
+import panface.nn.data.FaceLoader;
+import panface.nn.data.ImageFolderDataset;
+import panface.nn.data.LoaderOptions;
+import panface.nn.eval.VerificationPack;
 import panface.tensor.Backends;
 import panface.tensor.Device;
 import panface.tensor.Scope;
@@ -38,7 +44,8 @@ public final class TrainCommand implements Command {
     @Override
     public String usage() {
         return """
-                usage: panface train [--config FILE] [--RECIPE-KEY VALUE ...] [--save FILE] [--save-every K] [--stop-after K]
+                usage: panface train [--config FILE] [--RECIPE-KEY VALUE ...] [--data TRAIN.rec|DIR [--bin PACK.bin ...]
+                                     [--skip-bad-records]] [--save FILE] [--save-every K] [--stop-after K]
                                      [--resume FILE] [--log-every K] [--eval-every K] [--roc FILE] [--no-progress]
                                      [--device cpu|cuda[:N]] [--autocast]
                   Trains a face ViT (4 heads, 112x112 input) on generated face identities with the LVFace
@@ -63,12 +70,21 @@ public final class TrainCommand implements Command {
                   optimizer, sampler and data positions, step) at the end and, with --save-every K,
                   every K steps, atomically; --stop-after K ends the run after step K (as a preempted
                   job), saving it, without the final evaluation; --resume FILE continues a saved run
-                  (same recipe) exactly where it stopped. On the CPU, with the same thread count and
-                  -Dpanface.cpu.reproducible=true, the weights equal an uninterrupted run's bit for bit.
+                  (same recipe) exactly where it stopped. On the CPU, with the same thread count, the
+                  weights equal an uninterrupted run's bit for bit (see the README's reproducibility).
                   A loss or gradient that stops being finite stops training (exit code 1) before the
                   weights change; the last checkpoint written stays as it was.
                   --device trains on a GPU; --autocast runs products and attention in bf16 there
-                  (float32 master weights, float32 norms and loss). --roc FILE: default train-roc.png.""";
+                  (float32 master weights, float32 norms and loss). --roc FILE: default train-roc.png.
+                  --data trains on your faces instead: an insightface/MXNet .rec (with its .idx and
+                  property beside it) or a folder of aligned 112x112 faces with one sub-folder per
+                  identity, read by the data loader (several decoding threads, per-epoch shuffling,
+                  random horizontal flip, (x/255-0.5)/0.5); identities, images_per_identity, held_out
+                  and eval_pairs then do not apply. --bin PACK.bin (repeatable) evaluates on insightface
+                  verification packs (lfw.bin, cfp_fp.bin, ...) before and after training, the first
+                  pack's results going into the JSON line; without --bin nothing is evaluated.
+                  --skip-bad-records goes on past damaged records, counting them; by default a damaged
+                  record stops the run naming the file, record and byte offset.""";
     }
 
     @Override
@@ -93,7 +109,17 @@ public final class TrainCommand implements Command {
         int stopAfter = args.getInt("stop-after", Integer.MAX_VALUE, 1, Integer.MAX_VALUE);
         Path roc = Path.of(args.get("roc", "train-roc.png"));
         boolean progress = !args.has("no-progress") && System.console() != null && System.console().isTerminal();
+        String dataPath = args.get("data", null);
+        List<String> bins = args.getAll("bin");
+        boolean skipBad = args.has("skip-bad-records");
         args.finish();
+        if (dataPath == null && (!bins.isEmpty() || skipBad)) {
+            throw new UsageException("--bin and --skip-bad-records go with --data");
+        }
+        List<PairSet> packs = new java.util.ArrayList<>();
+        for (String b : bins) {
+            packs.add(new PackPairs(VerificationPack.read(Path.of(b))));    // every pack read (and checked) before training starts
+        }
         LVFaceRecipe recipe;
         try {
             recipe = LVFaceRecipe.parse(config == null ? Map.of() : LVFaceRecipe.readConfig(Path.of(config)), overrides);
@@ -112,10 +138,11 @@ public final class TrainCommand implements Command {
         if (!Backends.isAvailable(device)) {
             throw new UsageException(device + " cannot be used: " + Backends.unavailableReason(device));
         }
-        try (Scope run = Scope.open();
-                SyntheticIdentities data = new SyntheticIdentities(recipe.identities(), recipe.imagesPerIdentity(), recipe.batch(),
-                        recipe.seed())) {
-            PairSet heldOut = data.heldOut(recipe.heldOut(), recipe.evalPairs(), 0);
+        try (Scope run = Scope.open(); BatchSource data = dataPath == null
+                ? new SyntheticIdentities(recipe.identities(), recipe.imagesPerIdentity(), recipe.batch(), recipe.seed())
+                : openData(Path.of(dataPath), recipe, skipBad)) {
+            List<PairSet> evalSets = data instanceof SyntheticIdentities s ? List.of(s.heldOut(recipe.heldOut(), recipe.evalPairs(), 0)) : packs;
+            PairSet heldOut = evalSets.isEmpty() ? null : evalSets.get(0);
             RecipeTrainer trainer = new RecipeTrainer(recipe, data, device, autocast);
             if (resume != null) {
                 try {
@@ -128,15 +155,17 @@ public final class TrainCommand implements Command {
             if (last < trainer.step()) {
                 throw new UsageException("--stop-after " + stopAfter + " is before the checkpoint's step " + trainer.step());
             }
-            System.out.printf(Locale.ROOT, "face ViT D=%d depth=%d patch %d (%,d parameters), %s, %d identities x %d images, batch %d, "
-                    + "%d steps, on %s%s%n", recipe.dim(), recipe.depth(), recipe.patch(), trainer.model().numParameters(), describe(recipe,
-                            trainer.switchStep()), recipe.identities(), recipe.imagesPerIdentity(), recipe.batch(), recipe.steps(), device,
-                    autocast ? " with bf16 autocast" : "");
+            String source = data instanceof FaceLoader l
+                    ? String.format(Locale.ROOT, "%s (%d identities, %d images)", dataPath, l.numClasses(), l.dataset().size())
+                    : String.format(Locale.ROOT, "%d generated identities x %d images", recipe.identities(), recipe.imagesPerIdentity());
+            System.out.printf(Locale.ROOT, "face ViT D=%d depth=%d patch %d (%,d parameters), %s, %s, batch %d, %d steps, on %s%s%n",
+                    recipe.dim(), recipe.depth(), recipe.patch(), trainer.model().numParameters(), describe(recipe, trainer.switchStep()), source,
+                    recipe.batch(), recipe.steps(), device, autocast ? " with bf16 autocast" : "");
             if (resume != null) {
                 System.out.printf(Locale.ROOT, "resumed %s after step %d of %d%n", resume, trainer.step(), recipe.steps());
             }
             Map<String, Object> before = beforeTraining(trainer, heldOut, resume != null);
-            TrainLoop loop = new TrainLoop(last, save == null ? null : Path.of(save), saveEvery, logEvery, evalEvery, List.of(heldOut),
+            TrainLoop loop = new TrainLoop(last, save == null ? null : Path.of(save), saveEvery, logEvery, evalEvery, evalSets,
                     progress, System.out);
             TrainLoop.Summary sum = loop.run(trainer);
             int done = Math.max(1, sum.lastStep() - sum.firstStep());
@@ -145,10 +174,25 @@ public final class TrainCommand implements Command {
             if (save != null) {
                 System.out.println("saved a training checkpoint (step " + sum.lastStep() + " of " + recipe.steps() + ") to " + save);
             }
+            if (data instanceof FaceLoader l && l.skippedRecords() > 0) {
+                System.out.printf(Locale.ROOT, "skipped %d damaged records (the last: %s)%n", l.skippedRecords(), l.lastSkipped());
+            }
             if (stopping) {
                 System.out.printf(Locale.ROOT, "stopped after step %d of %d%s%n", sum.lastStep(), recipe.steps(),
                         sum.lastStep() < recipe.steps() ? "; continue with --resume " + save : "");
                 return 0;
+            }
+            if (heldOut == null) {
+                Map<String, Object> result = new LinkedHashMap<>();
+                result.put("before", null);
+                result.put("after", null);
+                result.put("seconds", Math.round((System.nanoTime() - started) * 1e-8) / 10.0);
+                result.put("roc_png", null);
+                System.out.println(Json.write(result));
+                return 0;
+            }
+            for (PairSet other : evalSets.subList(1, evalSets.size())) {
+                System.out.println("after training, " + Verification.evaluate(trainer.model(), other, device, autocast).describe());
             }
             long evalStart = System.nanoTime();
             Verification.Result after = Verification.evaluate(trainer.model(), heldOut, device, autocast);
@@ -168,8 +212,20 @@ public final class TrainCommand implements Command {
         return 0;
     }
 
+    /** The data loader over a .rec file or an image folder, at the recipe's batch size and seed, flipping half the images. */
+    private static FaceLoader openData(Path path, LVFaceRecipe recipe, boolean skipBad) throws java.io.IOException {
+        LoaderOptions options = LoaderOptions.insightface(recipe.batch(), recipe.seed()).withSkipBadRecords(skipBad);
+        if (java.nio.file.Files.isDirectory(path)) {
+            return new FaceLoader(ImageFolderDataset.open(path), options);
+        }
+        return FaceLoader.open(path, options);
+    }
+
     /** The evaluation before training: done now on a fresh run, else the one the checkpoint recorded. */
     private static Map<String, Object> beforeTraining(RecipeTrainer trainer, PairSet heldOut, boolean resumed) {
+        if (heldOut == null) {
+            return null;
+        }
         String acc = trainer.metadata("eval.before.accuracy");
         String tar = trainer.metadata("eval.before.tar_at_far_1e-3");
         if (acc != null && tar != null) {

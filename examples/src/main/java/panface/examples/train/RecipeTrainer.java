@@ -167,6 +167,7 @@ public final class RecipeTrainer {
             Batch b = data.next();
             Tensor x = b.imagesTensor().to(device);
             Tensor labels = b.labelsTensor().to(device);
+            data.recycle(b);    // copied into x: the source may refill its arrays
             Stage stage = stage(step);
             optimizer.setLearningRate(schedule.lr(step));
             Tensor loss;

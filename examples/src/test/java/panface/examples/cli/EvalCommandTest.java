@@ -95,7 +95,7 @@ class EvalCommandTest {
     }
 
     /** pickle.dumps((images, same), protocol=3) as Python 3 writes it for bytes: BINBYTES, APPENDS, NEWTRUE/NEWFALSE, TUPLE2. */
-    private static byte[] pack(List<byte[]> images, boolean[] same) {
+    static byte[] pack(List<byte[]> images, boolean[] same) {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         o.write(0x80);
         o.write(3);
