@@ -1,6 +1,7 @@
 package panface.faceloss.golden;
 
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
@@ -9,13 +10,14 @@ import panface.faceloss.DinoLoss;
 import panface.faceloss.Margin;
 import panface.faceloss.PartialFC;
 import panface.faceloss.QueueInfoNce;
+import panface.nn.models.MobileFaceNet;
 import panface.tensor.Tensor;
 import panface.tensor.golden.GoldenCase;
 import panface.tensor.golden.GoldenOp;
 import panface.tensor.golden.GoldenOps;
 import panface.tensor.random.Generator;
 
-/** Golden ops of the faceloss module: combined_margin_loss, partial_fc, info_nce_queue, dino_loss. */
+/** Golden ops of the faceloss module: combined_margin_loss, partial_fc, info_nce_queue, qud_step, dino_loss. */
 public final class FacelossGoldenOps implements GoldenOps {
 
     @Override
@@ -37,6 +39,7 @@ public final class FacelossGoldenOps implements GoldenOps {
             r.put("output.queue", loss.queue());
             return r;
         });
+        m.put("qud_step", FacelossGoldenOps::qudStep);
         m.put("dino_loss", (c, t) -> {
             Tensor center = t.get("buffer.center");
             double temp = c.number("teacher_temp", 0.04);
@@ -48,6 +51,31 @@ public final class FacelossGoldenOps implements GoldenOps {
             return r;
         });
         return m;
+    }
+
+    /** One QUD step: the QUD student in training mode on input.x, the loss against input.teacher and the queue, then the enqueue. */
+    private static Map<String, Tensor> qudStep(GoldenCase c, Map<String, Tensor> leaves) {
+        MobileFaceNet.Config cfg = new MobileFaceNet.Config(c.integer("num_features", 512), c.ints("blocks", null), c.integer("stem", 64),
+                c.integer("body", 128), c.ints("expansions", null), c.integer("first_groups", 64), c.integer("head", 512),
+                c.integer("input_size", 112), false);
+        MobileFaceNet student = new MobileFaceNet(cfg, 0);
+        Map<String, Tensor> bind = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : leaves.entrySet()) {
+            String k = e.getKey();
+            if (!k.equals("buffer.queue") && (k.startsWith("param.") || k.startsWith("buffer."))) {
+                bind.put(k.substring(k.indexOf('.') + 1), e.getValue());
+            }
+        }
+        student.bind(bind);
+        student.train(true);
+        Tensor queue = leaves.get("buffer.queue");
+        QueueInfoNce.Config lc = QueueInfoNce.Config.paper().withTau(c.number("tau", QueueInfoNce.PAPER_TAU)).withQueueSize(queue.size(0));
+        QueueInfoNce loss = new QueueInfoNce(lc, queue.size(1), new Generator(0));
+        loss.setState(queue, c.integer("queue_ptr", 0));
+        Map<String, Tensor> r = out("output.loss", loss.loss(student.forward(leaves.get("input.x")), leaves.get("input.teacher")));
+        r.put("output.queue", loss.queue());
+        r.put("output.queue_ptr", Tensor.of(new long[] {loss.pointer()}));
+        return r;
     }
 
     private static Margin margin(GoldenCase c) {

@@ -26,7 +26,13 @@ public final class MobileFaceNet extends Module implements Layer {
      * The network's widths. insightface: stem 64*scale, body 128*scale, expansions (128, 256,
      * 512), first depthwise conv in 64 groups, head 512 wide, input 112 (GDC kernel 7).
      */
-    public record Config(int numFeatures, int[] blocks, int stem, int body, int[] expansions, int firstGroups, int head, int inputSize) {
+    public record Config(int numFeatures, int[] blocks, int stem, int body, int[] expansions, int firstGroups, int head, int inputSize,
+            boolean affineFeatures) {
+        /** A network whose final BatchNorm1d is affine (insightface's). */
+        public Config(int numFeatures, int[] blocks, int stem, int body, int[] expansions, int firstGroups, int head, int inputSize) {
+            this(numFeatures, blocks, stem, body, expansions, firstGroups, head, inputSize, true);
+        }
+
         /** get_mbf(num_features): blocks (1, 4, 6, 2), scale 2. */
         public static Config standard(int numFeatures) {
             return new Config(numFeatures, new int[] {1, 4, 6, 2}, 128, 256, new int[] {128, 256, 512}, 64, 512, 112);
@@ -36,11 +42,25 @@ public final class MobileFaceNet extends Module implements Layer {
         public static Config large(int numFeatures) {
             return new Config(numFeatures, new int[] {2, 8, 12, 4}, 256, 512, new int[] {128, 256, 512}, 64, 512, 112);
         }
+
+        /**
+         * QUD's student (about 1.19M parameters at 512 features): insightface's layout at scale 1
+         * (stem 64, body 128, expansions 128/256/512, a depthwise first conv) and a final
+         * BatchNorm1d without weight and bias (affine=False), as the QUD code builds it.
+         */
+        public static Config qud(int numFeatures) {
+            return new Config(numFeatures, new int[] {1, 4, 6, 2}, 64, 128, new int[] {128, 256, 512}, 64, 512, 112, false);
+        }
     }
 
     /** The standard network: get_mbf(num_features). */
     public static MobileFaceNet standard(int numFeatures, long seed) {
         return new MobileFaceNet(Config.standard(numFeatures), seed);
+    }
+
+    /** QUD's student network: {@link Config#qud}. */
+    public static MobileFaceNet qud(int numFeatures, long seed) {
+        return new MobileFaceNet(Config.qud(numFeatures), seed);
     }
 
     /** The large network: get_mbf_large(num_features). */
@@ -76,7 +96,7 @@ public final class MobileFaceNet extends Module implements Layer {
                 .add(new LinearBlock(c.head(), c.head(), k, 1, 0, c.head(), g))
                 .addFunction(x -> x.flatten(1, 3))
                 .add(new Linear(c.head(), numFeatures, false, g))
-                .add(new BatchNorm(numFeatures));
+                .add(c.affineFeatures() ? new BatchNorm(numFeatures) : new BatchNorm(numFeatures, 1e-5, 0.1, false));
         this.features = child("features", new Wrapper(gdc));
         initWeights(this, g);
     }

@@ -12,7 +12,7 @@ public final class Models {
 
     /** Names accepted by {@link #create}. */
     public static final List<String> NAMES = List.of("vit_t", "vit_t_dp005_mask0", "vit_s", "vit_s_dp005_mask_0", "vit_b",
-            "vit_b_dp005_mask_005", "vit_l", "vit_l_dp005_mask_005", "vit_h", "r18", "r34", "r50", "r100", "r200", "mbf", "mbf_large");
+            "vit_b_dp005_mask_005", "vit_l", "vit_l_dp005_mask_005", "vit_h", "r18", "r34", "r50", "r100", "r200", "mbf", "mbf_large", "mbf_qud");
 
     /** A backbone producing numFeatures-dimensional embeddings, initialised from a seed. */
     public static Module create(String name, int numFeatures, long seed) {
@@ -30,6 +30,7 @@ public final class Models {
             case "r200", "iresnet200" -> new IResNet(200, numFeatures, 0, seed);
             case "mbf" -> MobileFaceNet.standard(numFeatures, seed);
             case "mbf_large" -> MobileFaceNet.large(numFeatures, seed);
+            case "mbf_qud" -> MobileFaceNet.qud(numFeatures, seed);
             default -> throw new IllegalArgumentException("unknown model '" + name + "'; known: " + String.join(", ", NAMES));
         };
     }
