@@ -9,6 +9,7 @@ import panface.examples.cli.Args;
 import panface.examples.cli.Command;
 import panface.examples.cli.CompareCommand;
 import panface.examples.cli.DemoCommand;
+import panface.examples.cli.DistillCommand;
 import panface.examples.cli.EmbedCommand;
 import panface.examples.cli.EvalCommand;
 import panface.examples.cli.ExportCommand;
@@ -22,7 +23,8 @@ import panface.examples.cli.UsageException;
 
 /** The {@code panface} command-line app: one subcommand per recipe. */
 public final class Main {
-    private static final Set<String> SWITCHES = Set.of("help", "flip", "tf32", "verbose", "quiet", "strict", "bf16", "no-progress", "autocast");
+    private static final Set<String> SWITCHES = Set.of("help", "flip", "tf32", "verbose", "quiet", "strict", "bf16", "no-progress", "autocast", "no-flip",
+            "skip-bad-records");
     /** Options a command may take several times. */
     private static final Set<String> REPEATABLE = Set.of("bin");
 
@@ -42,7 +44,8 @@ public final class Main {
                 new LaunchCommand(),
                 new PackCommand(),
                 new EvalCommand(),
-                new ExportCommand());
+                new ExportCommand(),
+                new DistillCommand());
     }
 
     public static void main(String[] argv) {
