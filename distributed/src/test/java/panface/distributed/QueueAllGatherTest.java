@@ -80,7 +80,7 @@ class QueueAllGatherTest {
 
     @Test
     void queueNotAMultipleOfTheGatheredBatchIsRefusedWithTheNumbers() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> InProcessGroup.run(WORLD, comm -> {
+        CollectiveException e = assertThrows(CollectiveException.class, () -> InProcessGroup.run(WORLD, comm -> {
             QueueInfoNce q = new QueueInfoNce(QueueInfoNce.Config.paper().withQueueSize(12), E, new Generator(5));
             q.setKeyGather(comm::allGather);
             Generator g = new Generator(3 + comm.rank());
