@@ -39,7 +39,7 @@ class MainTest {
     @Test
     void helpListsEveryCommand() {
         assertEquals(0, Main.run(new String[] {"--help"}));
-        for (String c : new String[] {"demo", "info", "golden", "inspect", "embed", "compare", "pack"}) {
+        for (String c : new String[] {"demo", "info", "golden", "inspect", "embed", "compare", "pack", "distill"}) {
             assertTrue(console.out().contains("  " + c + " "), c + " in\n" + console.out());
         }
         assertEquals(0, Main.run(new String[] {"golden", "--help"}));
@@ -56,6 +56,8 @@ class MainTest {
         assertTrue(console.err().contains("unknown option --bogus"));
         assertEquals(2, Main.run(new String[] {"train", "--log-every", "0"}));
         assertTrue(console.err().contains("log-every must be positive"));
+        assertEquals(2, Main.run(new String[] {"distill", "--data", "x"}));
+        assertTrue(console.err().contains("--teacher, --teacher-arch and --data are required"));
     }
 
     @Test
