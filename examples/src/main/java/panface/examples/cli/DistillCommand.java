@@ -13,6 +13,7 @@ import panface.examples.distill.DistillDemo;
 import panface.examples.distill.Distiller;
 import panface.examples.distill.FrozenTeacher;
 import panface.examples.distill.TeacherCache;
+import panface.examples.train.TrainCheckpoints;
 import panface.faceloss.QueueInfoNce;
 import panface.nn.Module;
 import panface.nn.data.FaceDataset;
@@ -50,7 +51,8 @@ public final class DistillCommand implements Command {
                                        [--eval PACK.bin] [--eval-every N] [--log-every K] [--seed S]
                        panface distill demo [--seed S] [--steps 40] [--teacher-steps 60] [--side 16]
                   W: the teacher's weights: a panface training checkpoint, or a PyTorch .pt/.pth or
-                  safetensors state dict; A: its architecture (r18, r50, r100, vit_b, ...). D: an image
+                  safetensors state dict; A: its architecture (r18, r50, r100, vit_b, ...); or an ONNX
+                  face model (W ending in .onnx, A not used; give --features its embedding size). D: an image
                   folder or an insightface .rec; its labels are not used. The student (default mbf:
                   MobileFaceNet as QUD builds it; mbf_insightface for insightface's) learns to match
                   the teacher's embeddings of the same 112x112 images: QUD's queue InfoNCE (tau 0.1,
@@ -103,7 +105,11 @@ public final class DistillCommand implements Command {
             throw new UsageException("--teacher, --teacher-arch and --data are required (or: panface distill demo)");
         }
         if (save != null) {
-            TrainCheckpoints.checkWritable(Path.of(save));
+            try {
+                TrainCheckpoints.checkWritable(Path.of(save));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage());
+            }
         } else if (saveEvery > 0) {
             throw new UsageException("--save-every needs --save FILE");
         }
@@ -140,7 +146,7 @@ public final class DistillCommand implements Command {
                     new QueueInfoNce.Config(queueSize, tau, true, rep));
             Distiller d = new Distiller(student, teacher, images, cache, features, o);
             long steps = stepsArg != null ? Long.parseLong(stepsArg) : epochs * d.stepsPerEpoch();
-            Map<String, String> recipe = TrainCheckpoints.recipe("teacher", teacherPath, "teacher_arch", arch, "data", data, "student", studentName,
+            Map<String, String> recipe = recipe("teacher", teacherPath, "teacher_arch", arch, "data", data, "student", studentName,
                     "features", features, "loss", lossName, "tau", tau, "queue", queueSize, "replacement", replacement, "batch", batch, "lr", lr,
                     "milestones", Arrays.toString(milestones), "flip", flip, "seed", seed);
             long first = resume == null ? 0 : d.resume(Path.of(resume), recipe);
@@ -181,6 +187,15 @@ public final class DistillCommand implements Command {
         } finally {
             student.train(true);
         }
+    }
+
+    /** The options that shape a run, in its checkpoint's metadata ("distill." keys): a resumed run must match them. */
+    private static Map<String, String> recipe(Object... nameValue) {
+        Map<String, String> r = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < nameValue.length; i += 2) {
+            r.put("distill." + nameValue[i], String.valueOf(nameValue[i + 1]));
+        }
+        return r;
     }
 
     private static long fingerprint(String teacher, String data, int features) throws java.io.IOException {

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-import panface.examples.train.SyntheticFaces;
 import panface.faceloss.Margin;
 import panface.faceloss.PartialFC;
 import panface.nn.Layer;

@@ -35,9 +35,13 @@ public final class FrozenTeacher implements UnaryOperator<Tensor> {
 
     /**
      * A backbone of ours (by insightface's get_model name) with the weights of a panface training
-     * checkpoint (its "model" module) or of a PyTorch .pt/.pth or safetensors state dict.
+     * checkpoint (its "model" module) or of a PyTorch .pt/.pth or safetensors state dict; or an
+     * ONNX face model (a file ending in .onnx; arch and numFeatures then come from the graph).
      */
     public static FrozenTeacher load(String arch, Path weights, int numFeatures) throws IOException {
+        if (weights.getFileName() != null && weights.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")) {
+            return new FrozenTeacher(panface.nn.onnx.OnnxModel.load(weights));
+        }
         Module m = Models.create(arch, numFeatures, 0);
         Map<String, Tensor> state;
         try {

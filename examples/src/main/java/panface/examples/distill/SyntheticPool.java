@@ -2,7 +2,6 @@ package panface.examples.distill;
 
 import java.util.Arrays;
 
-import panface.examples.train.SyntheticFaces;
 import panface.tensor.F;
 import panface.tensor.Scope;
 import panface.tensor.Tensor;
