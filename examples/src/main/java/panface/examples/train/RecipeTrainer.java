@@ -43,7 +43,7 @@ import panface.tensor.random.Generator;
  * bit (CPU, same thread count, reproducible kernels), across the stage switch too. Create it
  * inside an open {@link Scope}, which then owns the model.
  */
-public final class RecipeTrainer {
+public final class RecipeTrainer implements StepTrainer {
     private final LVFaceRecipe recipe;
     private final BatchSource data;
     private final Device device;
@@ -104,6 +104,7 @@ public final class RecipeTrainer {
         this.recipeMeta = TrainCheckpoints.recipe(shaping);
     }
 
+    @Override
     public FaceViT model() {
         return model;
     }
@@ -116,24 +117,29 @@ public final class RecipeTrainer {
         return optimizer;
     }
 
+    @Override
     public Device device() {
         return device;
     }
 
+    @Override
     public boolean autocast() {
         return autocast;
     }
 
+    @Override
     public LVFaceRecipe recipe() {
         return recipe;
     }
 
     /** Steps done. */
+    @Override
     public int step() {
         return step;
     }
 
     /** The first step of the stable stage (the number of steps when the recipe has none). */
+    @Override
     public int switchStep() {
         return switchStep;
     }
@@ -159,6 +165,7 @@ public final class RecipeTrainer {
      * or a gradient is not finite (buffers updated by the forward pass, such as EPL's
      * prototypes, may already hold the bad values: the run must stop, and saving refuses them).
      */
+    @Override
     public StepResult trainStep() {
         if (step >= recipe.steps()) {
             throw new IllegalStateException("the recipe's " + recipe.steps() + " steps are done");
@@ -200,6 +207,7 @@ public final class RecipeTrainer {
     }
 
     /** Saves the whole training state (atomic; refused when a weight is not finite). */
+    @Override
     public void save(Path file) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>(recipeMeta);
         meta.putAll(extraMeta);

@@ -30,6 +30,8 @@ public final class SyntheticIdentities implements BatchSource {
     private final int imagesPerIdentity;
     private final int batch;
     private final long seed;
+    private final int shareStart;
+    private final int shareSize;
     private final SyntheticFace[] faces;
     private long position;
     private long orderEpoch = -1;
@@ -42,6 +44,22 @@ public final class SyntheticIdentities implements BatchSource {
      * @param seed              the data set's seed
      */
     public SyntheticIdentities(int identities, int imagesPerIdentity, int batch, long seed) {
+        this(identities, imagesPerIdentity, batch, seed, 0, 1);
+    }
+
+    /**
+     * Rank {@code rank}'s share of the same stream for data-parallel training: of each global
+     * batch of {@code batch} images it renders and returns the contiguous block of
+     * batch / worldSize rows starting at rank * batch / worldSize, so the ranks' shares
+     * concatenated in rank order are the single-process batch, row for row (the order the
+     * all-gathers of the sharded head see, and EPL's in-order prototype updates depend on).
+     */
+    public SyntheticIdentities(int identities, int imagesPerIdentity, int batch, long seed, int rank, int worldSize) {
+        if (worldSize < 1 || rank < 0 || rank >= worldSize || batch % worldSize != 0) {
+            throw new IllegalArgumentException("the batch of " + batch + " must split evenly over " + worldSize + " ranks (rank " + rank + ")");
+        }
+        this.shareSize = batch / worldSize;
+        this.shareStart = rank * shareSize;
         if (identities < 2 || imagesPerIdentity < 1 || batch < 1 || (long) identities * imagesPerIdentity < batch) {
             throw new IllegalArgumentException("need >= 2 identities, >= 1 image each and at least one full batch of " + batch + ", got "
                     + identities + " x " + imagesPerIdentity);
@@ -75,16 +93,16 @@ public final class SyntheticIdentities implements BatchSource {
             order = shuffled(identities * imagesPerIdentity, new Generator(seed).fork(ORDER).fork(epoch));
             orderEpoch = epoch;
         }
-        long[] labels = new long[batch];
-        int[] image = new int[batch];
-        for (int n = 0; n < batch; n++) {
-            int sample = order[within * batch + n];
+        long[] labels = new long[shareSize];
+        int[] image = new int[shareSize];
+        for (int n = 0; n < shareSize; n++) {
+            int sample = order[within * batch + shareStart + n];
             labels[n] = sample / imagesPerIdentity;
             image[n] = sample % imagesPerIdentity;
         }
-        float[] px = new float[batch * SyntheticFace.PIXELS];
+        float[] px = new float[shareSize * SyntheticFace.PIXELS];
         Generator images = new Generator(seed).fork(IMAGE);
-        IntStream.range(0, batch).parallel().forEach(n -> faces[(int) labels[n]].render(
+        IntStream.range(0, shareSize).parallel().forEach(n -> faces[(int) labels[n]].render(
                 images.fork(labels[n] * imagesPerIdentity + image[n]), px, n * SyntheticFace.PIXELS));
         position++;
         return new Batch(px, labels, SyntheticFace.SIZE, SyntheticFace.SIZE);

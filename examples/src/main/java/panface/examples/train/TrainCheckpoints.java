@@ -94,7 +94,8 @@ public final class TrainCheckpoints {
         Checkpoint.save(file, modules(model, head), opt, Map.of("sampler", sampler), step, meta);
     }
 
-    private static void collectNonFinite(String prefix, Module m, List<String> bad) {
+    /** Adds the names (prefixed) of m's floating-point state entries that hold a non-finite value. */
+    static void collectNonFinite(String prefix, Module m, List<String> bad) {
         try (var off = GradMode.noGrad()) {
             for (Map.Entry<String, Tensor> e : m.stateDict().entrySet()) {
                 // a float64 sum cannot overflow for float32 values, so it is finite exactly when every value is
@@ -113,6 +114,13 @@ public final class TrainCheckpoints {
     static Checkpoint.State resume(Path file, Map<String, String> recipe, Module model, Module head, Optimizer opt, Generator sampler)
             throws IOException {
         Checkpoint.State st = Checkpoint.load(file);
+        checkRecipe(file, recipe, st);
+        Checkpoint.restore(st, modules(model, head), opt, Map.of("sampler", sampler));
+        return st;
+    }
+
+    /** Fails ({@link RecipeMismatch}) when the checkpoint at path was written with another recipe than this run's. */
+    static void checkRecipe(Path file, Map<String, String> recipe, Checkpoint.State st) {
         List<String> diffs = new ArrayList<>();
         for (Map.Entry<String, String> e : recipe.entrySet()) {
             String saved = st.metadata().get(e.getKey());
@@ -125,8 +133,6 @@ public final class TrainCheckpoints {
             throw new RecipeMismatch("--resume " + file + " was saved by a different run: " + String.join(", ", diffs)
                     + "; resume with the options it was started with");
         }
-        Checkpoint.restore(st, modules(model, head), opt, Map.of("sampler", sampler));
-        return st;
     }
 
     private static Map<String, Module> modules(Module model, Module head) {

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The loop around {@link RecipeTrainer#trainStep}: checkpoints every {@code saveEvery} steps and
+ * The loop around {@link StepTrainer#trainStep} (one process, or each rank of a data-parallel run): checkpoints every {@code saveEvery} steps and
  * at the end, evaluation on the verification sets every {@code evalEvery} steps, and logs of the
  * loss, learning rate, stage, images per second and the time left: a line every
  * {@code logEvery} steps (and for the first and last step and the stage switch), and on a
@@ -32,7 +32,7 @@ public record TrainLoop(int until, Path save, int saveEvery, int logEvery, int e
     }
 
     /** Trains from the trainer's current step to {@link #until}. */
-    public Summary run(RecipeTrainer t) throws IOException {
+    public Summary run(StepTrainer t) throws IOException {
         LVFaceRecipe r = t.recipe();
         int first = t.step();
         int lastSaved = -1;
