@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import panface.distributed.DistEnv;
 import panface.examples.train.LVFaceRecipe;
 import panface.examples.train.PackPairs;
 import panface.examples.train.PairSet;
@@ -84,7 +85,13 @@ public final class TrainCommand implements Command {
                   verification packs (lfw.bin, cfp_fp.bin, ...) before and after training, the first
                   pack's results going into the JSON line; without --bin nothing is evaluated.
                   --skip-bad-records goes on past damaged records, counting them; by default a damaged
-                  record stops the run naming the file, record and byte offset.""";
+                  record stops the run naming the file, record and byte offset.
+                  Data-parallel: under 'panface launch --nproc-per-node N -- train ...' (or with torchrun's RANK, WORLD_SIZE,
+                  MASTER_ADDR, MASTER_PORT, or SLURM's variables) each process is one rank: the ViT replicated with averaged
+                  gradients, the class centres and EPL prototypes sharded by class (Partial FC v2); batch is the global batch,
+                  each rank reading batch/N of it; GPU number LOCAL_RANK with --device cuda (NCCL), CPU processes otherwise.
+                  Rank 0 alone logs, evaluates and prints the JSON line; --save/--resume name a folder of one file per rank,
+                  resumed on the same number of ranks.""";
     }
 
     @Override
@@ -121,9 +128,11 @@ public final class TrainCommand implements Command {
             packs.add(new PackPairs(VerificationPack.read(Path.of(b))));    // every pack read (and checked) before training starts
         }
         LVFaceRecipe recipe;
+        DistEnv env;
         try {
+            env = DistEnv.fromEnvironment();
             recipe = LVFaceRecipe.parse(config == null ? Map.of() : LVFaceRecipe.readConfig(Path.of(config)), overrides);
-            if (save != null) {
+            if (save != null && env.worldSize() == 1) {
                 TrainCheckpoints.checkWritable(Path.of(save));
             }
         } catch (IllegalArgumentException e) {
@@ -134,6 +143,10 @@ public final class TrainCommand implements Command {
         }
         if (logEvery <= 0) {
             throw new UsageException("log-every must be positive");
+        }
+        if (env.worldSize() > 1) {
+            return DataParallelTrain.run(new DataParallelTrain.Options(recipe, device, autocast, dataPath, packs, skipBad, save, saveEvery,
+                    stopping, stopAfter, resume, logEvery, evalEvery, roc, started), env);
         }
         if (!Backends.isAvailable(device)) {
             throw new UsageException(device + " cannot be used: " + Backends.unavailableReason(device));
@@ -245,7 +258,7 @@ public final class TrainCommand implements Command {
         return metrics(r.tenFold().accuracyMean(), r.tarAtFar1e3());
     }
 
-    private static Map<String, Object> metrics(double accuracy, double tar) {
+    static Map<String, Object> metrics(double accuracy, double tar) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("accuracy", Math.round(accuracy * 1e5) / 1e5);
         m.put("tar_at_far_1e-3", Math.round(tar * 1e5) / 1e5);
