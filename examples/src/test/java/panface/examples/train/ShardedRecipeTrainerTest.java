@@ -106,6 +106,35 @@ class ShardedRecipeTrainerTest {
         }
     }
 
+    @Test
+    void aNonFiniteShardOnOneRankStopsEveryRankBeforeTheUpdate() {
+        LVFaceRecipe r = tiny();
+        List<String> outcomes = InProcessGroup.run(WORLD, comm -> {
+            try (Scope s = Scope.open(); DataParallel dp = new DataParallel(comm)) {
+                SyntheticIdentities share = new SyntheticIdentities(r.identities(), r.imagesPerIdentity(), r.batch(), r.seed(), comm.rank(),
+                        WORLD);
+                ShardedRecipeTrainer t = new ShardedRecipeTrainer(r, share, Device.CPU, false, dp);
+                if (comm.rank() == 1) {
+                    // a NaN centre on rank 1 only: the global loss is NaN, and no rank may take the step
+                    try (var ng = GradMode.noGrad()) {
+                        t.fc().weight().data().copyFrom(t.fc().weight().data().mul(0).add(Float.NaN));
+                    }
+                }
+                float[] before = t.model().parameters().get(0).data().toFloatArray();
+                try {
+                    t.trainStep();
+                    return "stepped";
+                } catch (RecipeTrainer.Diverged e) {
+                    boolean kept = java.util.Arrays.equals(before, t.model().parameters().get(0).data().toFloatArray());
+                    return (kept ? "stopped, weights kept: " : "stopped, weights changed: ") + e.getMessage();
+                }
+            }
+        });
+        for (String o : outcomes) {
+            assertTrue(o.startsWith("stopped, weights kept: "), o);
+        }
+    }
+
     private static Tensor rows(List<RankRun> ranks, boolean centres, int dim) {
         float[] all = concat(centres ? ranks.get(0).centres0() : ranks.get(0).prototypes0(), centres ? ranks.get(1).centres0()
                 : ranks.get(1).prototypes0());
