@@ -5,6 +5,7 @@ attribute names, so that the state-dict keys are the reference's.
 
 Run with a Python that has PyTorch (1.13 wrote the committed files):
     python3 make_lafs_cases.py [OUTPUT_DIR]
+(without OUTPUT_DIR it also writes ../checkpoints: reference-layout .pth files, see checkpoints()).
 Every case is float64 and in evaluation mode (dropout and drop path off; the landmark CNN's
 BatchNorms use random running statistics), with upstream.* cotangents and grad.* of every input and
 parameter.
@@ -326,3 +327,58 @@ def main():
 
 if __name__ == "__main__":
     main()
+
+
+def checkpoints(out_dir):
+    """Checkpoints laid out as the reference saves them (random weights, small widths; no 'args' entry, which is an
+    argparse Namespace the safe reader refuses), and what PyTorch computes from them:
+      lafs_pretrain_small.pth: {'student': MultiCropWrapper state (module.backbone.*, module.head.*),
+        'teacher': (backbone.*, head.*), 'epoch', 'dino_loss': {'center'}}; backbones carry loss.weight (CosFace).
+      part_fvit_supervised_small.pth: a DDP state dict (module.*) of Part fViT with landmarks and loss.weight.
+      lafs_checkpoint_io.safetensors: input.x images; output.embedding of the fine-tuning model built the
+        reference's way (backbone from the teacher, stn/output_layer from the supervised file);
+        output.teacher_logits = teacher head of that embedding."""
+    torch.set_default_dtype(torch.float32)
+    torch.manual_seed(7)
+    cfg = {"num_patches": 16, "patch_size": 8, "dim": 48, "depth": 2, "heads": 3, "dim_head": 20, "mlp_dim": 64}
+    head_args = {"in_dim": 48, "out_dim": 50, "nlayers": 3, "hidden_dim": 32, "bottleneck_dim": 16, "norm_last_layer": True}
+
+    def with_loss(m):
+        m.loss = nn.Module()
+        m.loss.weight = nn.Parameter(torch.randn(10, 48))
+        return m
+
+    student, teacher = with_loss(PartFViT(**cfg)), with_loss(PartFViT(**cfg))
+    s_head, t_head = DINOHead(**head_args), DINOHead(**head_args)
+    sd = {"student": {}, "teacher": {}, "epoch": 3, "dino_loss": {"center": torch.randn(1, 50)}}
+    for k, v in student.state_dict().items():
+        sd["student"]["module.backbone." + k] = v
+    for k, v in s_head.state_dict().items():
+        sd["student"]["module.head." + k] = v
+    for k, v in teacher.state_dict().items():
+        sd["teacher"]["backbone." + k] = v
+    for k, v in t_head.state_dict().items():
+        sd["teacher"]["head." + k] = v
+    torch.save(sd, os.path.join(out_dir, "lafs_pretrain_small.pth"))
+
+    supervised = with_loss(PartFViT(**cfg, table=SMALL_TABLE, extent=31.0))
+    randomise_bn(supervised, torch.Generator().manual_seed(3))
+    torch.save({"module." + k: v for k, v in supervised.state_dict().items()}, os.path.join(out_dir, "part_fvit_supervised_small.pth"))
+
+    finetune = PartFViT(**cfg, table=SMALL_TABLE, extent=31.0)
+    finetune.load_state_dict({k: v for k, v in teacher.state_dict().items() if not k.startswith("loss.")}, strict=False)
+    finetune.load_state_dict({k: v for k, v in supervised.state_dict().items() if k.startswith(("stn", "output_layer"))},
+                             strict=False)
+    finetune.eval()
+    t_head.eval()
+    x = torch.rand(2, 3, 32, 32) * 2 - 1
+    with torch.no_grad():
+        emb = finetune(x)
+        logits = t_head(emb)
+    save(os.path.join(out_dir, "lafs_checkpoint_io.safetensors"), "none", {},
+         {"input.x": x, "output.embedding": emb, "output.teacher_logits": logits})
+
+
+if __name__ == "__main__" and len(sys.argv) <= 1:
+    os.makedirs(os.path.join(os.path.dirname(OUT), "checkpoints"), exist_ok=True)
+    checkpoints(os.path.join(os.path.dirname(OUT), "checkpoints"))
