@@ -1,0 +1,237 @@
+package panface.examples.lafs;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import panface.faceloss.DinoLoss;
+import panface.nn.Module;
+import panface.nn.Parameter;
+import panface.nn.lafs.DinoHead;
+import panface.nn.lafs.LafsViews;
+import panface.nn.lafs.LandmarkCnn;
+import panface.nn.lafs.LandmarkPatches;
+import panface.nn.lafs.LandmarkSampling;
+import panface.nn.lafs.PartFViT;
+import panface.nn.optim.AdamW;
+import panface.nn.optim.LrSchedule;
+import panface.nn.optim.ParamGroup;
+import panface.tensor.F;
+import panface.tensor.Scope;
+import panface.tensor.Tensor;
+import panface.tensor.autograd.GradMode;
+import panface.tensor.random.Generator;
+
+/**
+ * One LAFS pretraining run's state and step: a frozen landmark CNN (evaluation mode) predicts
+ * landmarks on the clean crops, they are perturbed (sigma), local views keep a sample of them
+ * drawn with replacement, patches are cut from the colour-augmented crops; the teacher sees the
+ * global views, the student all views, and DINO's loss trains the student. Per iteration: AdamW
+ * with the warm-up cosine learning rate, a cosine weight decay on weights (not on biases and 1-D
+ * parameters), each gradient tensor clipped on its own, the last layer's gradient dropped during
+ * the first freezeLastLayerEpochs epochs, then the teacher's parameters follow the student by EMA
+ * with a momentum rising from momentumStart to 1.
+ */
+public final class LafsPretrainer implements AutoCloseable {
+    /** Whether the teacher runs stochastically. */
+    public enum TeacherMode {
+        /** The reference code: the teacher keeps dropout and drop path (it is never put in evaluation mode). */
+        STOCHASTIC,
+        /** Original DINO: the teacher runs without dropout and drop path. */
+        DETERMINISTIC
+    }
+
+    /** The settings; {@link #lafs} gives the reference's. */
+    public record Options(int outDim, int headHidden, int headBottleneck, double sigma, int localLandmarks, double baseLr, double minLr, int warmupEpochs, int epochs,
+                          double wdStart, double wdEnd, double clip, int freezeLastLayerEpochs, double momentumStart,
+                          TeacherMode teacherMode, long seed) {
+        /** The reference's settings for a global batch size (lr 5e-4 * batch / 256), the code's sigma 5. */
+        public static Options lafs(int globalBatch, int epochs, long seed) {
+            return new Options(100_000, 2048, 256, LandmarkSampling.CODE_SIGMA, 36, 5e-4 * globalBatch / 256, 1e-6, 10, epochs, 0.04, 0.4, 3.0, 1,
+                    0.996, TeacherMode.STOCHASTIC, seed);
+        }
+    }
+
+    private final Options opt;
+    private final LandmarkCnn landmarkCnn;
+    private final PartFViT student;
+    private final DinoHead studentHead;
+    private final PartFViT teacher;
+    private final DinoHead teacherHead;
+    private final DinoLoss loss;
+    private final AdamW optimizer;
+    private final List<Parameter> decayed = new ArrayList<>();
+    private final LrSchedule lr;
+    private final LrSchedule wd;
+    private final LrSchedule momentum;
+    private final long stepsPerEpoch;
+    private final Generator gen;
+    private final Scope home = Scope.detached();
+    private long iteration;
+
+    /**
+     * A run: student and teacher are built alike from config (without landmarks) and the teacher
+     * starts as a copy of the student; views is the number of views per image (2 global + local).
+     */
+    public LafsPretrainer(Options opt, LandmarkCnn landmarkCnn, PartFViT.Config config, int views, long stepsPerEpoch) {
+        this.opt = opt;
+        this.gen = new Generator(opt.seed());
+        this.landmarkCnn = landmarkCnn;
+        landmarkCnn.eval();
+        for (Parameter p : landmarkCnn.parameters()) {
+            p.requiresGrad(false);
+        }
+        this.student = new PartFViT(config, gen.fork(1));
+        this.studentHead = new DinoHead(config.dim(), opt.outDim(), 3, opt.headHidden(), opt.headBottleneck(), true, gen.fork(2));
+        this.teacher = new PartFViT(config, gen.fork(1));
+        this.teacherHead = new DinoHead(config.dim(), opt.outDim(), 3, opt.headHidden(), opt.headBottleneck(), true, gen.fork(2));
+        copy(student, teacher);
+        copy(studentHead, teacherHead);
+        for (Parameter p : teacher.parameters()) {
+            p.requiresGrad(false);
+        }
+        for (Parameter p : teacherHead.parameters()) {
+            p.requiresGrad(false);
+        }
+        teacher.train(opt.teacherMode() == TeacherMode.STOCHASTIC);
+        teacherHead.train(opt.teacherMode() == TeacherMode.STOCHASTIC);
+        this.loss = new DinoLoss(opt.outDim(), views, 2, 0.1, 0.07, 0.04, 30, 0.9);
+        List<Parameter> plain = new ArrayList<>();
+        for (Module m : List.of(student, studentHead)) {
+            for (Map.Entry<String, Parameter> e : m.namedParameters().entrySet()) {
+                boolean noDecay = e.getKey().endsWith(".bias") || e.getValue().shape().length == 1;
+                (noDecay ? plain : decayed).add(e.getValue());
+            }
+        }
+        // decoupled decay is applied here with the scheduled rate, so the optimizer's own decay is 0
+        // the optimizer's moments live as long as the run, not in the scope of the step that creates them
+        this.optimizer = home.within(() -> new AdamW(List.of(ParamGroup.of(decayed, 0), ParamGroup.of(plain, 0)), opt.baseLr(), 0.9,
+                0.999, 1e-8));
+        long total = stepsPerEpoch * opt.epochs();
+        this.lr = LrSchedule.warmupCosine(opt.baseLr(), stepsPerEpoch * opt.warmupEpochs(), total, opt.minLr());
+        this.wd = LrSchedule.warmupCosine(opt.wdStart(), 0, total, opt.wdEnd());
+        this.momentum = LrSchedule.warmupCosine(opt.momentumStart(), 0, total, 1.0);
+        this.stepsPerEpoch = stepsPerEpoch;
+    }
+
+    private static void copy(Module from, Module to) {
+        to.loadStateDict(from.stateDict(), true);
+    }
+
+    public PartFViT student() {
+        return student;
+    }
+
+    public DinoHead studentHead() {
+        return studentHead;
+    }
+
+    /** The teacher backbone, which fine-tuning starts from. */
+    public PartFViT teacher() {
+        return teacher;
+    }
+
+    public DinoHead teacherHead() {
+        return teacherHead;
+    }
+
+    public DinoLoss loss() {
+        return loss;
+    }
+
+    /** Iterations done. */
+    public long iteration() {
+        return iteration;
+    }
+
+    /** The patch tokens of every view: global views with all landmarks, local views with a sample of them. */
+    List<Tensor> tokens(LafsViews.Views views) {
+        List<Tensor> out = new ArrayList<>();
+        int patch = student.config().patchSize();
+        try (var g = GradMode.noGrad()) {
+            for (int k = 0; k < views.clean().size(); k++) {
+                Tensor r = LandmarkSampling.perturb(landmarkCnn.forward(views.clean().get(k)), opt.sigma(), gen);
+                if (k >= 2) {
+                    r = LandmarkSampling.select(r, LandmarkSampling.drawIndices(r.size(0), r.size(1), opt.localLandmarks(), gen));
+                }
+                out.add(LandmarkPatches.extract(views.augmented().get(k), r, patch));
+            }
+        }
+        return out;
+    }
+
+    /** One iteration on a batch's views; returns the loss. */
+    public double step(LafsViews.Views views) {
+        int epoch = (int) (iteration / stepsPerEpoch);
+        double value;
+        try (Scope scope = Scope.open()) {
+            List<Tensor> tok = tokens(views);
+            Tensor globals = F.cat(tok.subList(0, 2), 0);
+            Tensor t;
+            try (var g = GradMode.noGrad()) {
+                t = teacherHead.forward(teacher.forwardTokens(globals));
+            }
+            Tensor s = studentHead.forward(student.forwardTokens(globals));
+            if (tok.size() > 2) {
+                s = F.cat(List.of(s, studentHead.forward(student.forwardTokens(F.cat(tok.subList(2, tok.size()), 0)))), 0);
+            }
+            Tensor l = loss.loss(s, t, epoch);
+            optimizer.zeroGrad();
+            l.backward();
+            value = l.item();
+            if (epoch < opt.freezeLastLayerEpochs()) {
+                studentHead.lastLayerV().data().zeroGrad();   // DINO's cancel_gradients_last_layer: no update at all
+            }
+            try (var g = GradMode.noGrad()) {
+                clipEach(opt.clip());
+                double rate = lr.lr(iteration);
+                double decay = wd.lr(iteration);
+                optimizer.setLearningRate(rate);
+                for (Parameter p : decayed) {
+                    if (p.data().gradReceived()) {
+                        p.data().mulInPlace(1 - rate * decay);
+                    }
+                }
+                optimizer.step();
+                optimizer.zeroGrad();
+                double m = momentum.lr(iteration);
+                ema(student, teacher, m);
+                ema(studentHead, teacherHead, m);
+            }
+        }
+        iteration++;
+        return value;
+    }
+
+    /** g *= min(1, clip / (||g|| + 1e-6)) for each gradient tensor on its own (DINO's clip_gradients). */
+    private void clipEach(double clip) {
+        if (clip <= 0) {
+            return;
+        }
+        for (Module m : List.of(student, studentHead)) {
+            for (Parameter p : m.parameters()) {
+                if (p.data().gradReceived() && p.grad() != null) {
+                    double norm = p.grad().norm(2, null, false).item();
+                    double coef = clip / (norm + 1e-6);
+                    if (coef < 1) {
+                        p.grad().mulInPlace(coef);
+                    }
+                }
+            }
+        }
+    }
+
+    /** teacher = m * teacher + (1 - m) * student over parameters (buffers untouched, as DINO). */
+    private static void ema(Module student, Module teacher, double m) {
+        Map<String, Parameter> s = student.namedParameters();
+        for (Map.Entry<String, Parameter> e : teacher.namedParameters().entrySet()) {
+            e.getValue().data().mulInPlace(m).addInPlace(s.get(e.getKey()).data(), 1 - m);
+        }
+    }
+
+    /** Frees the optimizer's state. */
+    @Override
+    public void close() {
+        home.close();
+    }
+}

@@ -1,0 +1,67 @@
+package panface.examples.lafs;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+import panface.nn.data.Batch;
+import panface.nn.lafs.LafsViews;
+import panface.nn.lafs.LandmarkCnn;
+import panface.nn.lafs.MobileNetV3Features;
+import panface.nn.lafs.PartFViT;
+import panface.tensor.random.Generator;
+
+/**
+ * The pretraining step on a tiny configuration: the last layer stays frozen through the first
+ * epoch and moves after it, the rest of the student moves, the teacher follows the student by
+ * the EMA formula, and the DINO centre is updated.
+ */
+class LafsPretrainerTest {
+
+    @Test
+    void stepFreezesTheLastLayerInTheFirstEpochAndMovesTheTeacherByEma() {
+        Generator gen = new Generator(5);
+        int[][] table = {{3, 16, 16, 0, 0, 1}, {3, 24, 16, 1, 1, 2}};
+        LandmarkCnn lcnn = new LandmarkCnn(new MobileNetV3Features(table, gen), 16, 31, gen);
+        PartFViT.Config cfg = new PartFViT.Config(16, 8, 24, 1, 2, 8, 32, 0.1, 0.1, 0.1, false);
+        LafsPretrainer.Options opt = new LafsPretrainer.Options(20, 32, 16, 5, 4, 1e-3, 1e-6, 0, 2, 0.04, 0.4, 3.0, 1, 0.996,
+                LafsPretrainer.TeacherMode.DETERMINISTIC, 9);
+        // no warm-up: DINO's warm-up starts at a learning rate of 0, which would leave the first step without effect
+        try (LafsPretrainer run = new LafsPretrainer(opt, lcnn, cfg, 4, 2)) {
+            check(run);
+        }
+    }
+
+    private static void check(LafsPretrainer run) {
+        LafsViews views = new LafsViews(32, 2, 3);
+        float[] px = new float[2 * 3 * 40 * 40];
+        for (int i = 0; i < px.length; i++) {
+            px[i] = (float) Math.sin(i * 0.37) * 0.9f;
+        }
+        Batch batch = new Batch(px, new long[] {0, 1}, 40, 40);
+
+        double[] v0 = run.studentHead().lastLayerV().data().toDoubleArray();
+        double[] w0 = run.student().stateDict().get("patch_to_embedding.weight").toDoubleArray();
+        double[] t0 = run.teacher().stateDict().get("patch_to_embedding.weight").toDoubleArray();
+        double[] c0 = run.loss().center().toDoubleArray();
+        double l = run.step(views.make(batch, 0));
+        assertTrue(Double.isFinite(l) && l > 0);
+        assertArrayEquals(v0, run.studentHead().lastLayerV().data().toDoubleArray(), 0, "last layer frozen in epoch 0");
+        double[] w1 = run.student().stateDict().get("patch_to_embedding.weight").toDoubleArray();
+        assertFalse(java.util.Arrays.equals(w0, w1), "the backbone is trained");
+        double[] t1 = run.teacher().stateDict().get("patch_to_embedding.weight").toDoubleArray();
+        for (int i = 0; i < t1.length; i++) {
+            // momentum at iteration 0 is its start, 0.996; float32 parameters
+            assertEquals(0.996 * t0[i] + 0.004 * w1[i], t1[i], 1e-6 * (1 + Math.abs(t0[i])));
+        }
+        assertFalse(java.util.Arrays.equals(c0, run.loss().center().toDoubleArray()), "the centre moves");
+
+        run.step(views.make(batch, 1));
+        assertArrayEquals(v0, run.studentHead().lastLayerV().data().toDoubleArray(), 0, "still epoch 0");
+        run.step(views.make(batch, 2));
+        assertFalse(java.util.Arrays.equals(v0, run.studentHead().lastLayerV().data().toDoubleArray()), "epoch 1 trains the last layer");
+    }
+}
