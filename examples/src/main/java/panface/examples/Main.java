@@ -14,6 +14,7 @@ import panface.examples.cli.EmbedCommand;
 import panface.examples.cli.EvalCommand;
 import panface.examples.cli.ExportCommand;
 import panface.examples.cli.InspectCommand;
+import panface.examples.cli.LafsCommand;
 import panface.examples.cli.LaunchCommand;
 import panface.examples.cli.PackCommand;
 import panface.examples.cli.TrainCommand;
@@ -45,7 +46,8 @@ public final class Main {
                 new PackCommand(),
                 new EvalCommand(),
                 new ExportCommand(),
-                new DistillCommand());
+                new DistillCommand(),
+                new LafsCommand());
     }
 
     public static void main(String[] argv) {
