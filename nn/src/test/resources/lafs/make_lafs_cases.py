@@ -382,3 +382,32 @@ def checkpoints(out_dir):
 if __name__ == "__main__" and len(sys.argv) <= 1:
     os.makedirs(os.path.join(os.path.dirname(OUT), "checkpoints"), exist_ok=True)
     checkpoints(os.path.join(os.path.dirname(OUT), "checkpoints"))
+
+
+def manifest(path):
+    """[key, shape] in state-dict order for the full-size models: the fine-tuning Part fViT (landmark CNN on
+    MobileNetV3-large, 196 landmarks, width 768, depth 12, 11 heads of 64, MLP 2048) and the DINO head (768 -> K
+    100000 through 2048, 2048, 256)."""
+    large = [[3, 16, 16, 0, 0, 1], [3, 64, 24, 0, 0, 2], [3, 72, 24, 0, 0, 1], [5, 72, 40, 1, 0, 2], [5, 120, 40, 1, 0, 1],
+             [5, 120, 40, 1, 0, 1], [3, 240, 80, 0, 1, 2], [3, 200, 80, 0, 1, 1], [3, 184, 80, 0, 1, 1], [3, 184, 80, 0, 1, 1],
+             [3, 480, 112, 1, 1, 1], [3, 672, 112, 1, 1, 1], [5, 672, 160, 1, 1, 2], [5, 960, 160, 1, 1, 1], [5, 960, 160, 1, 1, 1]]
+    with torch.device("meta") if hasattr(torch, "device") and hasattr(torch.device, "__enter__") else _nullcontext():
+        vit = PartFViT(196, 8, 768, 12, 11, 64, 2048, table=large, extent=111)
+        head = DINOHead(768, 100000, 3, 2048, 256, True)
+    m = {"part_fvit": [[k, list(v.shape)] for k, v in vit.state_dict().items()],
+         "dino_head": [[k, list(v.shape)] for k, v in head.state_dict().items()]}
+    with open(path, "w") as f:
+        json.dump(m, f)
+
+
+class _nullcontext:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        return False
+
+
+if __name__ == "__main__" and len(sys.argv) <= 1:
+    torch.set_default_dtype(torch.float32)
+    manifest(os.path.join(os.path.dirname(OUT), "model_keys.json"))
