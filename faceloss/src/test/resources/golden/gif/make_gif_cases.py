@@ -1,7 +1,7 @@
 """Writes homogenisation_step.txt: one step of the guessed GIF homogenisation objective, by autograd.
 
-L(V) = log sum_{a != b} exp(t V_a . V_b) + lam * sum_y |V_y - V0_y|^2 (V0 = V here, so the anchor
-term and its gradient are zero at the first step; a second case starts from a moved V).
+L(V) = log sum_{a != b} exp(t V_a . V_b) + (lam / m) * sum_y |V_y - V0_y|^2 (the case starts from V
+away from V0, so the anchor term and its gradient are not zero).
 Step: V <- normalize(V - lr * m * dL/dV). Run with PyTorch 1.13: python3 make_gif_cases.py
 Format: blocks "name rows cols" followed by rows lines of cols numbers (repr of float64).
 """
@@ -23,7 +23,7 @@ v = unit32(v0 + 0.3 * torch.randn(m, d))
 def loss_of(x):
     s = x @ x.T
     mask = ~torch.eye(m, dtype=torch.bool)
-    return torch.logsumexp(t * s[mask], dim=0) + lam * ((x - v0) ** 2).sum()
+    return torch.logsumexp(t * s[mask], dim=0) + lam / m * ((x - v0) ** 2).sum()
 
 
 x = v.clone().requires_grad_(True)

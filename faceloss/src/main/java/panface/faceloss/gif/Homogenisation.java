@@ -7,14 +7,15 @@ import java.util.stream.IntStream;
  * not published; the objective here is the reference's guess [UNVERIFIED]:
  *
  * <pre>
- * L(V) = log sum_{a != b} exp(t V_a . V_b) + lambda sum_y |V_y - V0_y|^2
+ * L(V) = log sum_{a != b} exp(t V_a . V_b) + (lambda / m) sum_y |V_y - V0_y|^2
  * </pre>
  *
- * over unit rows V_y, with V0 the initial code vectors. One step is a projected gradient step:
+ * over unit rows V_y, with V0 the initial code vectors (the anchor is a mean over identities, so
+ * both terms stay O(1) whatever m). One step is a projected gradient step:
  * V_a &lt;- normalize(V_a - lr * m * dL/dV_a), with
- * dL/dV_a = (2t / Z) sum_{b != a} exp(t V_a . V_b) V_b + 2 lambda (V_a - V0_a). The gradient of the
- * log-sum term of one row is O(1/m) (Z has m^2 terms), so the step is scaled by m to make the
- * learning rate independent of the number of identities.
+ * dL/dV_a = (2t / Z) sum_{b != a} exp(t V_a . V_b) V_b + (2 lambda / m) (V_a - V0_a). Every row's
+ * gradient is O(1/m), so the step is scaled by m to make the learning rate independent of the
+ * number of identities.
  *
  * <p>The step is computed in blocks of rows and columns: a first sweep sums Z, a second forms
  * each row block's gradient against every column block, so only a (rows x cols) block of
@@ -149,7 +150,7 @@ public final class Homogenisation {
                 for (int i = 0; i < dim; i++) {
                     double grad = coef * ga[i];
                     if (anchor != null) {
-                        grad += 2 * options.anchor() * ((double) va[i] - anchor[a][i]);
+                        grad += 2 * options.anchor() / m * ((double) va[i] - anchor[a][i]);
                     }
                     u[i] = va[i] - scale * grad;
                     n += u[i] * u[i];
@@ -210,7 +211,7 @@ public final class Homogenisation {
                 sum += d * d;
             }
         }
-        return options.anchor() * sum;
+        return options.anchor() / current.length * sum;
     }
 
     /** s[(a - a0) * blockRows + (b - b0)] = V_a . V_b for the block, in float64. */

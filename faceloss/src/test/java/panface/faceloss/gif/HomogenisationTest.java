@@ -99,7 +99,7 @@ class HomogenisationTest {
                 anchor += d * d;
             }
         }
-        return Math.log(z) + lam * anchor;
+        return Math.log(z) + lam / v.length * anchor;
     }
 
     static float[][] randomUnit(int m, int d, long seed) {
