@@ -18,6 +18,7 @@ import panface.examples.cli.LafsCommand;
 import panface.examples.cli.LaunchCommand;
 import panface.examples.cli.PackCommand;
 import panface.examples.cli.TrainCommand;
+import panface.examples.cli.GifCommand;
 import panface.examples.cli.GoldenCommand;
 import panface.examples.cli.InfoCommand;
 import panface.examples.cli.UsageException;
@@ -47,7 +48,8 @@ public final class Main {
                 new EvalCommand(),
                 new ExportCommand(),
                 new DistillCommand(),
-                new LafsCommand());
+                new LafsCommand(),
+                new GifCommand());
     }
 
     public static void main(String[] argv) {
