@@ -95,4 +95,13 @@ class GifHeadsTest {
             }
         }
     }
+
+    @Test
+    void headSizeIsLTimesKTimesDPlusOne() {
+        // the memory model of GIF.md: l linear heads of k x (D + 1) floats, plus (l - 1) k x D prefix vectors when conditioned
+        assertEquals(3L * 256 * 513, GifTokenLoss.linear(3, 256, 512, new Generator(1)).numParameters());
+        assertEquals(3L * 256 * 513 + 2L * 256 * 512,
+                GifTokenLoss.of(3, 256, 512, null, GifTokenLoss.Conditioning.PREFIX, new Generator(1)).numParameters());
+        assertEquals(4L * 16 * 32, GifTokenLoss.withMargin(4, 16, 32, Margin.arcFace(64, 0.5), new Generator(1)).numParameters());
+    }
 }
