@@ -15,7 +15,10 @@ import panface.faceloss.gif.Homogenisation;
 import panface.faceloss.gif.IdentityCodes;
 import panface.nn.Module;
 import panface.nn.Parameter;
+import panface.nn.data.FaceLoader;
+import panface.nn.data.LoaderOptions;
 import panface.nn.eval.TenFoldVerification;
+import panface.nn.infer.FaceEmbedder;
 import panface.nn.layers.Linear;
 import panface.nn.optim.Optimizer;
 import panface.nn.optim.ParamGroup;
@@ -59,14 +62,23 @@ public final class GifCommand implements Command {
                   backbone is trained S steps with L token heads and another, from the same initialisation, with
                   a full FC head; both are evaluated on H held-out identities by 10-fold verification of their
                   embeddings. Defaults: C=1000, H=200, K=16, S=400, P=150, N=30, B=256, LR=0.1, E=32, W=128,
-                  independent linear heads (the reference's first suggestion), seed 3. The last line is JSON.""";
+                  independent linear heads (the reference's first suggestion), seed 3. The last line is JSON.
+                usage: panface gif codes --arch A --model W --data TRAIN.rec --out CODES [--features 512] [--k 256] [--l L]
+                                         [--homogenise N] [--batch B]
+                  Code vectors of every identity of TRAIN.rec from the model (mean of its images' normalised
+                  embeddings, no augmentation, one epoch), homogenised N steps (default 100) and clustered
+                  into a balanced tree of branching K and depth L (default: the smallest L with K^L >= identities);
+                  writes the codes file and prints the collision count.""";
     }
 
     @Override
     public int run(Args args) throws Exception {
         List<String> words = args.positional();
+        if (words.size() == 1 && words.get(0).equals("codes")) {
+            return codes(args);
+        }
         if (words.size() != 1 || !words.get(0).equals("demo")) {
-            throw new UsageException("expected the subcommand demo");
+            throw new UsageException("expected the subcommand demo or codes");
         }
         int c = args.getInt("identities", 1000, 2, 1_000_000);
         int heldout = args.getInt("heldout", 200, 2, 100_000);
@@ -134,6 +146,57 @@ public final class GifCommand implements Command {
                     fcAcc, 4 * fc.numParameters(), gifAcc, 4 * heads.numParameters(), k, l, tree.collisionsAfter(), secs);
         }
         return 0;
+    }
+
+    private static int codes(Args args) throws Exception {
+        String arch = args.get("arch", null);
+        String model = args.get("model", null);
+        String data = args.get("data", null);
+        String out = args.get("out", null);
+        int features = args.getInt("features", 512, 1, FaceEmbedder.MAX_FEATURES);
+        int k = args.getInt("k", 256, 2, 65536);
+        int lArg = args.getInt("l", 0, 0, 64);
+        int homogenise = args.getInt("homogenise", 100, 0, 1_000_000);
+        int batch = args.getInt("batch", 64, 1, 65536);
+        args.finish();
+        if (arch == null || model == null || data == null || out == null) {
+            throw new UsageException("gif codes needs --arch, --model, --data and --out");
+        }
+        LoaderOptions opts = LoaderOptions.insightface(batch, 0).withAugmentations(List.of());
+        try (FaceEmbedder embedder = FaceEmbedder.load(arch, Path.of(model), features, false, batch);
+                FaceLoader loader = FaceLoader.open(Path.of(data), opts)) {
+            int m = loader.numClasses();
+            int l = lArg > 0 ? lArg : CodeTree.Options.depthFor(m, k);
+            long epoch = loader.batchesPerEpoch();
+            float[][] v = GifTraining.codeVectors(images -> embedBatch(embedder, images), loader, epoch, 2 * epoch,
+                    CodeVectors.Averaging.RAW_MEAN);
+            Homogenisation h = new Homogenisation(v, Homogenisation.Options.defaults());
+            for (int i = 0; i < homogenise && m > 1; i++) {
+                h.step();
+            }
+            CodeTree.Result tree = CodeTree.build(h.vectors(), CodeTree.Options.of(k, l));
+            tree.codes().write(Path.of(out));
+            System.out.printf(Locale.ROOT, "{\"identities\": %d, \"k\": %d, \"l\": %d, \"collisions_before\": %d, \"collisions\": %d}%n", m, k, l,
+                    tree.collisionsBefore(), tree.collisionsAfter());
+        }
+        return 0;
+    }
+
+    /** Embeddings (B, E) of a loader batch (B, 3, H, W) through the embedder. */
+    private static Tensor embedBatch(FaceEmbedder embedder, Tensor images) {
+        int b = images.size(0);
+        int per = images.size(1) * images.size(2) * images.size(3);
+        float[] flat = images.contiguous().toFloatArray();
+        List<float[]> rows = new ArrayList<>();
+        for (int i = 0; i < b; i++) {
+            rows.add(java.util.Arrays.copyOfRange(flat, i * per, (i + 1) * per));
+        }
+        float[][] e = embedder.embedInputs(rows);
+        float[] out = new float[b * e[0].length];
+        for (int i = 0; i < b; i++) {
+            System.arraycopy(e[i], 0, out, i * e[i].length, e[i].length);
+        }
+        return Tensor.of(out, b, e[0].length);
     }
 
     private static void progress(String what, long step, long steps, double loss) {
