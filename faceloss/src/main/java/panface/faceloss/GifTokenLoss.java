@@ -18,7 +18,7 @@ import panface.tensor.random.Generator;
  * uniform weights w_j = 1/l (best in the paper's ablation). Whether the heads are independent,
  * linear or margin heads is not published [UNVERIFIED]: here each head is either a linear
  * layer or a margin head (cosine logits with a margin), chosen by the caller. Keys: heads.j.*,
- * and prefix.j.weight for the prefix-conditioned heads.
+ * and prefix.weight ((l-1) k x D: row i k + c holds P_i[c]) for the prefix-conditioned heads.
  *
  * <p>Conditioning [UNVERIFIED: the paper says only that "the search space is narrowed with each
  * correctly predicted token"]: {@link Conditioning#INDEPENDENT} heads (the default: the cheapest,
@@ -29,7 +29,8 @@ import panface.tensor.random.Generator;
 public final class GifTokenLoss extends Module {
     private final List<Linear> linear = new ArrayList<>();
     private final List<CombinedMarginHead> margin = new ArrayList<>();
-    private final List<Parameter> prefix = new ArrayList<>();
+    private Parameter prefix;
+    private final int codebook;
     private final double[] weights;
 
     /** How a head sees the tokens before it. */
@@ -70,12 +71,10 @@ public final class GifTokenLoss extends Module {
                 margin.add(((HeadList) heads).add(new CombinedMarginHead(codebook, dim, m, gen)));
             }
         }
-        if (conditioning == Conditioning.PREFIX) {
-            Module p = child("prefix", new HeadList());
-            for (int j = 0; j + 1 < tokens; j++) {
-                prefix.add(((HeadList) p).add(new PrefixTable(codebook, dim, gen)).weight);
-            }
+        if (conditioning == Conditioning.PREFIX && tokens > 1) {
+            prefix = child("prefix", new PrefixTable((tokens - 1) * codebook, dim, gen)).weight;
         }
+        this.codebook = codebook;
         this.weights = new double[tokens];
         java.util.Arrays.fill(weights, 1.0 / tokens);
     }
@@ -135,21 +134,37 @@ public final class GifTokenLoss extends Module {
         return out;
     }
 
-    /** The input of head j: the embedding, plus the prefix vectors of codes' first j tokens when conditioned. */
+    /**
+     * The input of head j: the embedding, plus the prefix vectors of codes' first j tokens when
+     * conditioned. The j vectors are gathered by one lookup (row i k + c_i) and summed, then added
+     * once, so the prefix and the embedding meet in a single add.
+     */
     private Tensor input(Tensor embeddings, Tensor codes, int j) {
-        Tensor h = embeddings;
-        for (int i = 0; i < j && !prefix.isEmpty(); i++) {
-            h = h.add(F.embedding(codes.select(1, i).contiguous(), prefix.get(i).data()).to(h.dtype()));
+        if (prefix == null || j == 0) {
+            return embeddings;
         }
-        return h;
+        int b = codes.size(0);
+        long[] c = codes.contiguous().toLongArray();
+        int l = codes.size(1);
+        long[] rows = new long[b * j];
+        for (int r = 0; r < b; r++) {
+            for (int i = 0; i < j; i++) {
+                rows[r * j + i] = (long) i * codebook + c[r * l + i];
+            }
+        }
+        Tensor idx = Tensor.of(rows, b, j).to(embeddings.device());
+        Tensor p = F.embedding(idx, prefix.data()).sum(1, false).to(embeddings.dtype());
+        // prefix first: the autograd engine, when it sums the embedding's gradients from several
+        // heads, frees an add's shared gradient unless the other input has already claimed it
+        return p.add(embeddings);
     }
 
-    /** One learned vector per token value. Key: weight. */
+    /** One learned vector per (position, token value). Key: weight. */
     private static final class PrefixTable extends Module {
         final Parameter weight;
 
-        PrefixTable(int codebook, int dim, Generator gen) {
-            weight = parameter("weight", Init.normal(gen, 0, 0.01, codebook, dim));
+        PrefixTable(int rows, int dim, Generator gen) {
+            weight = parameter("weight", Init.normal(gen, 0, 0.01, rows, dim));
         }
     }
 

@@ -23,9 +23,7 @@ class GifHeadsTest {
         int d = 6;
         GifTokenLoss gif = GifTokenLoss.of(l, k, d, null, GifTokenLoss.Conditioning.PREFIX, new Generator(5));
         // prefix vectors scaled up so that conditioning changes the logits visibly
-        for (int i = 0; i < l - 1; i++) {
-            gif.stateDict().get("prefix." + i + ".weight").copyFrom(Tensor.randn(gen, k, d));
-        }
+        gif.stateDict().get("prefix.weight").copyFrom(Tensor.randn(gen, (l - 1) * k, d));
         Tensor e = Tensor.randn(gen, 5, d).requiresGrad(true);
         long[] codes = {0, 1, 2, 3, 3, 0, 1, 1, 1, 2, 0, 3, 0, 2, 2};
         double[][] x = Ref64.rows(e);
@@ -36,7 +34,7 @@ class GifHeadsTest {
             for (int i = 0; i < 5; i++) {
                 double[] h = x[i].clone();
                 for (int p = 0; p < j; p++) {
-                    double[] row = Ref64.rows(gif.stateDict().get("prefix." + p + ".weight"))[(int) codes[i * l + p]];
+                    double[] row = Ref64.rows(gif.stateDict().get("prefix.weight"))[p * k + (int) codes[i * l + p]];
                     for (int q = 0; q < d; q++) {
                         h[q] += row[q];
                     }
@@ -52,7 +50,7 @@ class GifHeadsTest {
         // float32 heads on O(1) inputs
         assertEquals(want, loss.item(), 1e-5);
         loss.backward();
-        assertNotNull(gif.namedParameters().get("prefix.0.weight").grad(), "the prefix vectors are trained");
+        assertNotNull(gif.namedParameters().get("prefix.weight").grad(), "the prefix vectors are trained");
     }
 
     @Test
@@ -84,7 +82,7 @@ class GifHeadsTest {
                             }
                         }
                         if (cond == GifTokenLoss.Conditioning.PREFIX && j + 1 < l) {
-                            double[] row = Ref64.rows(gif.stateDict().get("prefix." + j + ".weight"))[(int) want[j]];
+                            double[] row = Ref64.rows(gif.stateDict().get("prefix.weight"))[j * k + (int) want[j]];
                             for (int q = 0; q < d; q++) {
                                 h[q] += row[q];
                             }

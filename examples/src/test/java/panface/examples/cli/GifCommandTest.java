@@ -50,6 +50,13 @@ class GifCommandTest {
     }
 
     @Test
+    void demoRunsWithPrefixConditionedMarginHeads() {
+        assertEquals(0, Main.run(new String[] {"gif", "demo", "--identities", "40", "--heldout", "10", "--k", "4", "--steps", "5",
+                "--pretrain", "5", "--homogenise", "1", "--batch", "32", "--conditioning", "prefix", "--margin", "arcface"}), console.err());
+        assertTrue(console.out().trim().endsWith("}"), console.out());
+    }
+
+    @Test
     void codesFromAModelAndARecordFile() throws Exception {
         Path faces = dir.resolve("faces");
         int[] colours = {0xFF0000, 0x00FF00, 0x0000FF};

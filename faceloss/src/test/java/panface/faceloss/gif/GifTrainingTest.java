@@ -12,7 +12,9 @@ import panface.faceloss.GifTokenLoss;
 import panface.nn.data.Batch;
 import panface.nn.data.BatchSource;
 import panface.nn.optim.ParamGroup;
+import panface.nn.layers.Linear;
 import panface.nn.optim.SGD;
+import panface.tensor.Scope;
 import panface.tensor.Tensor;
 import panface.tensor.random.Generator;
 
@@ -87,5 +89,57 @@ class GifTrainingTest {
         double first = GifTraining.train(GifTrainingTest::flatten, heads, codes, src, sgd, 1, null);
         double last = GifTraining.train(GifTrainingTest::flatten, heads, codes, src, sgd, 50, null);
         assertTrue(last < 0.5 * first, "token heads should fit three separable identities: " + first + " -> " + last);
+    }
+
+    @Test
+    void prefixConditionedHeadsTrainAcrossStepScopes() {
+        IdentityCodes codes = new IdentityCodes(3, 2, new int[] {0, 1, 2, 2, 1, 0});
+        Batch b = new Batch(new float[] {1, 0, 0, 0, 1, 0, 0, 0, 1}, new long[] {0, 1, 2}, 1, 1);
+        // the optimizer keeps its momentum in the scope it was created in, as in a training run
+        try (Scope run = Scope.open()) {
+            GifTokenLoss heads = GifTokenLoss.of(2, 3, 3, null, GifTokenLoss.Conditioning.PREFIX, new Generator(4));
+            // a trained backbone, so that the embedding and the prefix vectors both receive gradients
+            Linear backbone = new Linear(3, 3, false, new Generator(6));
+            List<panface.nn.Parameter> ps = new java.util.ArrayList<>(heads.parameters());
+            ps.addAll(backbone.parameters());
+            SGD sgd = new SGD(List.of(ParamGroup.of(ps, 5e-4)), 0.5, 0.9);
+            Fixed src = new Fixed(3, List.of(b));
+            java.util.function.Function<Tensor, Tensor> embed = x -> backbone.forward(flatten(x));
+            double first = GifTraining.train(embed, heads, codes, src, sgd, 1, null);
+            double last = GifTraining.train(embed, heads, codes, src, sgd, 30, null);
+            assertTrue(last < 0.5 * first, "prefix-conditioned heads should fit three separable identities: " + first + " -> " + last);
+        }
+    }
+
+    /**
+     * Three prefix-conditioned heads on a two-layer backbone: the embedding receives gradients from
+     * several heads through adds that also feed the prefix lookups (a case where the autograd engine
+     * once freed a shared gradient too early).
+     */
+    @Test
+    void prefixConditionedHeadsOnATrainedBackbone() {
+        int n = 256;
+        float[] img = new float[n * 48];
+        long[] labels = new long[n];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(1);
+        for (int i = 0; i < img.length; i++) {
+            img[i] = (float) r.nextGaussian();
+        }
+        for (int i = 0; i < n; i++) {
+            labels[i] = i % 3;
+        }
+        Batch b = new Batch(img, labels, 4, 4);
+        IdentityCodes codes = new IdentityCodes(3, 3, new int[] {0, 1, 2, 2, 1, 0, 1, 1, 1});
+        try (Scope run = Scope.open()) {
+            GifTokenLoss heads = GifTokenLoss.of(3, 3, 32, null, GifTokenLoss.Conditioning.PREFIX, new Generator(4));
+            Linear fc1 = new Linear(48, 128, true, new Generator(6));
+            Linear fc2 = new Linear(128, 32, true, new Generator(7));
+            List<panface.nn.Parameter> ps = new java.util.ArrayList<>(heads.parameters());
+            ps.addAll(fc1.parameters());
+            ps.addAll(fc2.parameters());
+            SGD sgd = new SGD(List.of(ParamGroup.of(ps, 5e-4)), 0.1, 0.9);
+            GifTraining.train(x -> fc2.forward(panface.tensor.F.relu(fc1.forward(flatten(x)))), heads, codes, new Fixed(3, List.of(b)), sgd, 3,
+                    null);
+        }
     }
 }
