@@ -53,6 +53,7 @@ public final class Engine {
             pending.put(rootNode, seed);
             Set<Storage> made = Collections.newSetFromMap(new IdentityHashMap<>());
             Scope home = Scope.current();
+            List<Tensor> summed = new ArrayList<>();
             for (Node node : order) {
                 Tensor gOut = pending.remove(node);
                 if (gOut == null) {
@@ -109,11 +110,17 @@ public final class Engine {
                             Tensor sum = prev.add(gi);
                             made.add(sum.storage());
                             pending.put(next, sum);
-                            free(prev, made, pending);
-                            free(gi, made, pending);
+                            // freed only after every input has taken its gradient: prev may be the
+                            // very memory a later input of this node is still owed (an add hands
+                            // one tensor to both of its inputs)
+                            summed.add(prev);
                         }
                     }
                 }
+                for (Tensor p : summed) {
+                    free(p, made, pending);
+                }
+                summed.clear();
                 free(gOut, made, pending);
                 for (Tensor gi : gIns) {
                     if (gi != null && (gi.gradFn() == null) && !pending.containsValue(gi)) {
