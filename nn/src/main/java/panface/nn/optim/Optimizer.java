@@ -104,13 +104,20 @@ public abstract class Optimizer {
         }
     }
 
-    /** A state tensor of a parameter, created zero-filled like the parameter on first use (in the optimizer's scope). */
+    /**
+     * A state tensor of a parameter, created zero-filled like the parameter on first use: in the
+     * scope that was open when the optimizer was made, or, when none was, owned by no scope (freed
+     * with the optimizer by the garbage collector), never in the step's scope that happens to be
+     * open, which would free it when the step ends.
+     */
     protected final Tensor state(Map<Integer, Tensor> table, int index, Parameter p) {
         Tensor t = table.get(index);
         if (t == null) {
             t = Tensor.zerosLike(p.data());
             if (home != null && !home.isClosed()) {
                 home.keep(t);
+            } else {
+                Scope.disown(t);
             }
             table.put(index, t);
         }

@@ -60,4 +60,19 @@ class UnusedParametersTest {
             assertTrue(opt.parameterSteps(0) == 3);
         }
     }
+
+    @Test
+    void stateOfAnOptimizerMadeOutsideAnyScopeOutlivesTheSteps() {
+        Generator gen = new Generator(5);
+        Linear layer = new Linear(4, 3, true, gen);
+        SGD opt = new SGD(List.of(ParamGroup.of(layer.parameters(), 0.0)), 0.1, 0.9);
+        for (int step = 0; step < 3; step++) {
+            try (Scope st = Scope.open()) {
+                layer.forward(Tensor.randn(gen, 2, 4)).square().sum().backward();
+                opt.step();    // the second step reads the momentum buffer the first made
+                opt.zeroGrad();
+            }
+        }
+        assertTrue(opt.steps() == 3);
+    }
 }
