@@ -29,7 +29,7 @@ import panface.tensor.autograd.GradMode;
 /**
  * The recipe's trainer: the stage switch (Partial FC sampling, then the full softmax with EPL's
  * prototype term), the divergence guard, and a resumed run equal to an uninterrupted one across
- * the switch (this module's tests run with -Dpanface.cpu.reproducible=true).
+ * the switch (the CPU kernels' default, reproducible mode).
  */
 class RecipeTrainerTest {
     /** 10 identities x 4 images in batches of 8 (5 per epoch); a one-block ViT on 4x4 patches of 28 pixels. */
