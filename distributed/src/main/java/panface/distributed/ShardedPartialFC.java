@@ -3,6 +3,7 @@ package panface.distributed;
 import java.util.Arrays;
 
 import panface.faceloss.Margin;
+import panface.faceloss.SampledRows;
 import panface.nn.Init;
 import panface.nn.Module;
 import panface.nn.Parameter;
@@ -146,7 +147,7 @@ public final class ShardedPartialFC extends Module {
         }
         Device dev = weight.data().device();
         Tensor emb = AllGather.apply(comm, embeddings);
-        Tensor centres = idx.length == shard.numLocal() ? weight.data() : ShardRows.gather(weight.data(), Tensor.of(idx, idx.length).to(dev));
+        Tensor centres = idx.length == shard.numLocal() ? weight.data() : SampledRows.gather(weight.data(), Tensor.of(idx, idx.length).to(dev));
         Tensor cos = F.l2Normalize(emb, 1, 1e-12).matmul(F.l2Normalize(centres, 1, 1e-12).mT());
         return DistMarginSoftmax.loss(comm, cos, Tensor.of(local, local.length), margin);
     }

@@ -122,7 +122,7 @@ public final class PartialFC extends Module {
                 throw new IllegalArgumentException("label " + y[i] + " is not among the sampled classes; positives must always be sampled");
             }
         }
-        Tensor centres = numSampleAll(idx) ? weight.data() : Heads.gatherRows(weight.data(), idx);
+        Tensor centres = numSampleAll(idx) ? weight.data() : SampledRows.gather(weight.data(), idx);
         Tensor labelsInSample = numSampleAll(idx) ? labels.to(DType.I64) : remapped;
         return CombinedMarginHead.loss(embeddings, labelsInSample, centres, margin);
     }

@@ -1,21 +1,25 @@
-package panface.distributed;
+package panface.faceloss;
 
 import panface.tensor.F;
 import panface.tensor.Tensor;
 import panface.tensor.autograd.GradMode;
 import panface.tensor.autograd.Node;
 
-/** Rows of a rank's leaf centre shard at sampled indices, differentiable without a dense temporary. */
-final class ShardRows {
-    private ShardRows() {
+/**
+ * The class centres Partial FC samples: rows of a leaf weight at an index, differentiable
+ * without a dense temporary. Shared by the single-process {@link PartialFC} and the sharded one
+ * of the distributed module.
+ */
+public final class SampledRows {
+    private SampledRows() {
     }
 
     /**
-     * Rows of a leaf weight (N, D) at a sorted 1-D index. The backward adds the rows' gradient
-     * straight into the weight's gradient (rows not sampled get exactly zero), as the
-     * single-process Partial FC does.
+     * Rows of a leaf weight (C, D) at a sorted 1-D index. The backward adds the rows' gradient
+     * straight into the weight's gradient buffer (rows not sampled get exactly zero) and marks it
+     * {@link Tensor#gradReceived received}, so no dense (C, D) temporary is made per step.
      */
-    static Tensor gather(Tensor weight, Tensor index) {
+    public static Tensor gather(Tensor weight, Tensor index) {
         Tensor rows = F.indexSelect(weight.detach(), 0, index);
         if (!GradMode.needsGrad(weight)) {
             return rows;
@@ -23,7 +27,7 @@ final class ShardRows {
         if (!weight.isLeaf()) {
             return F.indexSelect(weight, 0, index);
         }
-        return rows.withGradFn(new Node("shardRows", weight) {
+        return rows.withGradFn(new Node("sampledRows", weight) {
             @Override
             public Tensor[] backward(Tensor g) {
                 Tensor w = input(0);
