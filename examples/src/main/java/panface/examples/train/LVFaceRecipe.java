@@ -8,6 +8,9 @@ import java.util.Locale;
 import java.util.Map;
 
 import panface.faceloss.Margin;
+import panface.nn.models.FaceViT;
+import panface.nn.models.ViTConfig;
+import panface.nn.optim.LrSchedule;
 import panface.tensor.io.Json;
 
 /**
@@ -108,6 +111,32 @@ public record LVFaceRecipe(String loss, int steps, int batch, int identities, in
     /** Warm-up steps. */
     public int warmupSteps() {
         return (int) Math.round(warmup * steps);
+    }
+
+    /** The recipe's face ViT (112x112 input, 4 heads, MLP ratio 2, no dropout or drop path), its weights drawn from the seed. */
+    public FaceViT backbone() {
+        return new FaceViT(new ViTConfig(112, patch, dim, depth, 4, 2.0, embedding, 0.0, 0.0, false, seed));
+    }
+
+    /**
+     * The learning rate of each step: linear warm-up then polynomial decay. insightface's schedule
+     * runs its iteration 0 at the full rate; skipping it makes the first step a warm-up step and
+     * the ramp reach the peak on the warm-up's last step.
+     */
+    public LrSchedule schedule() {
+        return LrSchedule.polynomialWarmup(lr, warmupSteps(), steps + 1L, power).skip(1);
+    }
+
+    /** The keys that shape the training (not the evaluation-only ones) and the autocast flag, as a checkpoint's recipe entries. */
+    Map<String, String> checkpointEntries(boolean autocast) {
+        Map<String, Object> shaping = new LinkedHashMap<>();
+        toMap().forEach((k, v) -> {
+            if (!evaluationOnly(k)) {
+                shaping.put(k, v);
+            }
+        });
+        shaping.put("autocast", autocast);
+        return TrainCheckpoints.recipe(shaping);
     }
 
     /** Every key with its value, in order (the JSON names). */

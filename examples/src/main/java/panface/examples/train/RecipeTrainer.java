@@ -17,7 +17,6 @@ import panface.nn.data.Batch;
 import panface.nn.data.BatchSource;
 import panface.nn.io.Checkpoint;
 import panface.nn.models.FaceViT;
-import panface.nn.models.ViTConfig;
 import panface.nn.optim.AdamW;
 import panface.nn.optim.GradClip;
 import panface.nn.optim.LrSchedule;
@@ -77,8 +76,7 @@ public final class RecipeTrainer implements StepTrainer {
         this.device = device;
         this.autocast = autocast;
         long seed = recipe.seed();
-        this.model = new FaceViT(new ViTConfig(112, recipe.patch(), recipe.dim(), recipe.depth(), 4, 2.0, recipe.embedding(), 0.0, 0.0,
-                false, seed));
+        this.model = recipe.backbone();
         LVFaceCurriculum.Config cc = new LVFaceCurriculum.Config(Integer.MAX_VALUE, recipe.marginFunction(), recipe.sampleRate(),
                 recipe.eplK(), recipe.switches(), EmpiricalPrototypes.Rule.SOFTSIGN, false);
         this.head = new LVFaceCurriculum(cc, data.numClasses(), recipe.embedding(), new Generator(seed + 7));
@@ -90,18 +88,9 @@ public final class RecipeTrainer implements StepTrainer {
         List<Parameter> all = new ArrayList<>(model.parameters());
         all.addAll(head.parameters());
         this.optimizer = new AdamW(List.of(ParamGroup.of(all, recipe.weightDecay())), recipe.lr());
-        // insightface's schedule runs its iteration 0 at the full rate; skipping it makes the
-        // first step a warm-up step and the ramp reach the peak on the warm-up's last step
-        this.schedule = LrSchedule.polynomialWarmup(recipe.lr(), recipe.warmupSteps(), recipe.steps() + 1L, recipe.power()).skip(1);
+        this.schedule = recipe.schedule();
         this.switchStep = recipe.switchStep(data.batchesPerEpoch());
-        Map<String, Object> shaping = new LinkedHashMap<>();
-        recipe.toMap().forEach((k, v) -> {
-            if (!LVFaceRecipe.evaluationOnly(k)) {
-                shaping.put(k, v);
-            }
-        });
-        shaping.put("autocast", autocast);
-        this.recipeMeta = TrainCheckpoints.recipe(shaping);
+        this.recipeMeta = recipe.checkpointEntries(autocast);
     }
 
     @Override

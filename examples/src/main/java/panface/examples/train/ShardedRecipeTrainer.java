@@ -22,7 +22,6 @@ import panface.nn.data.Batch;
 import panface.nn.data.BatchSource;
 import panface.nn.io.Checkpoint;
 import panface.nn.models.FaceViT;
-import panface.nn.models.ViTConfig;
 import panface.nn.optim.AdamW;
 import panface.nn.optim.GradClip;
 import panface.nn.optim.LrSchedule;
@@ -86,8 +85,7 @@ public final class ShardedRecipeTrainer implements StepTrainer {
         this.dp = dp;
         this.comm = dp.communicator();
         long seed = recipe.seed();
-        this.model = new FaceViT(new ViTConfig(112, recipe.patch(), recipe.dim(), recipe.depth(), 4, 2.0, recipe.embedding(), 0.0, 0.0,
-                false, seed));
+        this.model = recipe.backbone();
         // the generators of RecipeTrainer's head: its centres and prototypes, forked per rank by the shards
         Generator headGen = new Generator(seed + 7);
         this.fc = dp.partialFc(data.numClasses(), recipe.embedding(), recipe.sampleRate(), recipe.marginFunction(), headGen);
@@ -103,16 +101,9 @@ public final class ShardedRecipeTrainer implements StepTrainer {
         List<Parameter> all = new ArrayList<>(model.parameters());
         all.addAll(fc.parameters());
         this.optimizer = new AdamW(List.of(ParamGroup.of(all, recipe.weightDecay())), recipe.lr());
-        this.schedule = LrSchedule.polynomialWarmup(recipe.lr(), recipe.warmupSteps(), recipe.steps() + 1L, recipe.power()).skip(1);
+        this.schedule = recipe.schedule();
         this.switchStep = recipe.switchStep(data.batchesPerEpoch());
-        Map<String, Object> shaping = new LinkedHashMap<>();
-        recipe.toMap().forEach((k, v) -> {
-            if (!LVFaceRecipe.evaluationOnly(k)) {
-                shaping.put(k, v);
-            }
-        });
-        shaping.put("autocast", autocast);
-        this.recipeMeta = TrainCheckpoints.recipe(shaping);
+        this.recipeMeta = recipe.checkpointEntries(autocast);
     }
 
     @Override
