@@ -3,19 +3,15 @@ package panface.faceloss;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Map;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import panface.tensor.DType;
 import panface.tensor.Device;
+import panface.tensor.golden.GoldenCheck;
 import panface.tensor.golden.GoldenRunner;
-import panface.tensor.io.Json;
 
 /**
  * The losses against PyTorch on the project's cases, among them confident targets (cosine 0.6-0.95
@@ -29,31 +25,12 @@ class LossGoldenTest {
 
     @ParameterizedTest
     @CsvSource({"F64, 1e-9", "F32, 2e-5"})
-    @SuppressWarnings("unchecked")
     void lossesMatchPyTorch(DType dtype, double limit) throws Exception {
         Path dir = Path.of(LossGoldenTest.class.getResource("/golden/cases").toURI());
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        GoldenRunner.Summary s = new GoldenRunner(dtype, Device.CPU).run(dir, new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        StringBuilder bad = new StringBuilder();
-        for (String line : bytes.toString(StandardCharsets.UTF_8).lines().toList()) {
-            Map<String, Object> r = Json.parseObject(line);
-            if (r.containsKey("summary")) {
-                continue;
-            }
-            if (!"ok".equals(r.get("status"))) {
-                bad.append('\n').append(line);
-                continue;
-            }
-            for (Map.Entry<String, Object> e : ((Map<String, Object>) r.get("checks")).entrySet()) {
-                double rel = ((Number) ((Map<String, Object>) e.getValue()).get("max_rel")).doubleValue();
-                if (!(rel <= limit)) {
-                    bad.append('\n').append(r.get("case")).append(' ').append(e.getKey()).append(' ').append(rel);
-                }
-            }
+        GoldenCheck.Verdict v = GoldenCheck.run(new GoldenRunner(dtype, Device.CPU), dir, (c, check) -> limit);
+        if (!v.failures().isEmpty()) {
+            fail(dtype + ":\n" + String.join("\n", v.failures()));
         }
-        if (!bad.isEmpty()) {
-            fail(dtype + ":" + bad);
-        }
-        assertEquals(20, s.ok());
+        assertEquals(20, v.summary().ok());
     }
 }

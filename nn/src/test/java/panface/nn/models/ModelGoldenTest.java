@@ -3,11 +3,8 @@ package panface.nn.models;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 
 import org.junit.jupiter.params.ParameterizedTest;
@@ -15,9 +12,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import panface.tensor.DType;
 import panface.tensor.Device;
+import panface.tensor.golden.GoldenCheck;
 import panface.tensor.golden.GoldenRunner;
-import panface.tensor.io.Json;
-import panface.tensor.io.Safetensors;
 
 /**
  * The face backbones against PyTorch: the project's golden cases (small widths of the same
@@ -37,53 +33,23 @@ class ModelGoldenTest {
 
     @ParameterizedTest
     @CsvSource({"F64, 1e-9", "F32, 1e-4"})
-    @SuppressWarnings("unchecked")
     void backbonesMatchPyTorch(DType dtype, double limit) throws Exception {
         Path dir = Path.of(ModelGoldenTest.class.getResource("/golden/cases").toURI());
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        GoldenRunner.Summary s = new GoldenRunner(dtype, Device.CPU).run(dir, new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        StringBuilder bad = new StringBuilder();
-        for (String line : bytes.toString(StandardCharsets.UTF_8).lines().toList()) {
-            Map<String, Object> r = Json.parseObject(line);
-            if (r.containsKey("summary")) {
-                continue;
+        Map<String, Map<String, Double>> torchF32 = new HashMap<>();
+        GoldenCheck.Verdict v = GoldenCheck.run(new GoldenRunner(dtype, Device.CPU), dir, (c, check) -> {
+            if (dtype != DType.F32) {
+                return limit;
             }
-            if (!"ok".equals(r.get("status"))) {
-                bad.append('\n').append(line);
-                continue;
+            Map<String, Double> t = torchF32.get(c);
+            if (t == null) {
+                t = GoldenCheck.torchF32MaxRel(dir.resolve(c + ".safetensors"));
+                torchF32.put(c, t);
             }
-            Map<String, Object> torchF32 = dtype == DType.F32 ? torchF32MaxRel(dir, (String) r.get("case")) : Map.of();
-            for (Map.Entry<String, Object> e : ((Map<String, Object>) r.get("checks")).entrySet()) {
-                double rel = ((Number) ((Map<String, Object>) e.getValue()).get("max_rel")).doubleValue();
-                String kind = e.getKey().substring(0, e.getKey().indexOf('.') + 1);
-                double allowed = torchF32.isEmpty() ? limit : TIMES_TORCH_F32 * worst(torchF32, kind);
-                if (!(rel <= allowed)) {
-                    bad.append('\n').append(r.get("case")).append(' ').append(e.getKey()).append(' ').append(rel);
-                }
-            }
+            return t.isEmpty() ? limit : TIMES_TORCH_F32 * GoldenCheck.worst(t, GoldenCheck.kind(check));
+        });
+        if (!v.failures().isEmpty()) {
+            fail(dtype + ":\n" + String.join("\n", v.failures()));
         }
-        if (!bad.isEmpty()) {
-            fail(dtype + ":" + bad);
-        }
-        assertEquals(9, s.ok());
-    }
-
-    /** PyTorch's own float32 max_rel per tensor of a case, as its generator recorded it; empty when not recorded. */
-    private static Map<String, Object> torchF32MaxRel(Path dir, String name) throws IOException {
-        try (Safetensors.Reader r = Safetensors.open(dir.resolve(name + ".safetensors"))) {
-            String m = r.metadata().get("torch_f32_max_rel");
-            return m == null ? Map.of() : Json.parseObject(m);
-        }
-    }
-
-    /** The largest of PyTorch's float32 errors over the tensors whose names start with prefix ("output." or "grad."). */
-    private static double worst(Map<String, Object> torchF32, String prefix) {
-        double w = 0;
-        for (Map.Entry<String, Object> e : torchF32.entrySet()) {
-            if (e.getKey().startsWith(prefix)) {
-                w = Math.max(w, ((Number) e.getValue()).doubleValue());
-            }
-        }
-        return w;
+        assertEquals(9, v.summary().ok());
     }
 }
