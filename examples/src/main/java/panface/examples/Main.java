@@ -73,6 +73,14 @@ public final class Main {
         }
         String[] rest = java.util.Arrays.copyOfRange(argv, 1, argv.length);
         try {
+            // A malformed -Dpanface.* setting is reported here, by name, before any kernel class
+            // fails to initialise on it.
+            panface.tensor.RuntimeConfig.startup();
+        } catch (IllegalArgumentException e) {
+            System.err.println("panface: " + e.getMessage() + " (see ./panface info for every setting)");
+            return 2;
+        }
+        try {
             Args args = new Args(rest, SWITCHES, REPEATABLE);
             if (args.has("help")) {
                 System.out.println(cmd.usage());

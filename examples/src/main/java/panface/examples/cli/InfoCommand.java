@@ -2,6 +2,7 @@ package panface.examples.cli;
 
 import panface.tensor.Backends;
 import panface.tensor.Device;
+import panface.tensor.RuntimeConfig;
 import panface.tensor.cpu.CpuInfo;
 import panface.tensor.cuda.CudaBackendProvider;
 
@@ -14,12 +15,13 @@ public final class InfoCommand implements Command {
 
     @Override
     public String summary() {
-        return "show the Java runtime, CPU threads, GEMM library and available devices";
+        return "show the Java runtime, CPU threads, GEMM library, devices and the engine's settings";
     }
 
     @Override
     public String usage() {
-        return "usage: panface info\n  Prints the Java version, the CPU backend's threads and GEMM implementation, and whether CUDA is usable.";
+        return "usage: panface info\n  Prints the Java version, the CPU backend's threads and GEMM implementation, whether CUDA is usable,\n"
+                + "  and every engine setting (-Dpanface.*) with its value in this JVM, meaning and default.";
     }
 
     @Override
@@ -32,6 +34,10 @@ public final class InfoCommand implements Command {
         boolean cuda = Backends.isAvailable(Device.cuda(0));
         System.out.println("cuda        " + (cuda ? "available" : "not available: " + Backends.unavailableReason(Device.cuda(0))));
         for (String line : CudaBackendProvider.libraries().split("\n")) {
+            System.out.println("  " + line);
+        }
+        System.out.println("settings    (-Dproperty=value; fixed when the engine starts)");
+        for (String line : RuntimeConfig.startup().describe()) {
             System.out.println("  " + line);
         }
         return 0;

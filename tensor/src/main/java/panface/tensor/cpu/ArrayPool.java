@@ -3,6 +3,7 @@ package panface.tensor.cpu;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
+import panface.tensor.RuntimeConfig;
 
 /**
  * Reuses the arrays of freed host storage. Training and inference loops allocate the same large
@@ -13,7 +14,8 @@ import java.util.Map;
  */
 final class ArrayPool {
     static final long MIN_BYTES = 1L << 16;
-    private static final long CAPACITY = Long.getLong("panface.cpu.poolBytes", Runtime.getRuntime().maxMemory() / 4);
+    private static final long CAPACITY = RuntimeConfig.startup().poolBytes() > 0 ? RuntimeConfig.startup().poolBytes()
+            : Runtime.getRuntime().maxMemory() / 4;
 
     private record Key(Class<?> type, int length) {
     }

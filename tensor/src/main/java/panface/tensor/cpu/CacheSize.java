@@ -3,6 +3,7 @@ package panface.tensor.cpu;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import panface.tensor.RuntimeConfig;
 
 /**
  * The size of a core's second-level cache, which decides how a large product is split between
@@ -11,7 +12,8 @@ import java.nio.file.Path;
  */
 final class CacheSize {
     static final long FALLBACK_L2 = 1L << 20;
-    private static final long L2 = Long.getLong("panface.cpu.l2Bytes", read(Path.of("/sys/devices/system/cpu/cpu0/cache")));
+    private static final long L2 = RuntimeConfig.startup().l2Bytes() > 0 ? RuntimeConfig.startup().l2Bytes()
+            : read(Path.of("/sys/devices/system/cpu/cpu0/cache"));
 
     private CacheSize() {
     }

@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import panface.nativebindings.NativeLibraryException;
 import panface.nativebindings.openblas.OpenBlas;
 import panface.tensor.DType;
+import panface.tensor.RuntimeConfig;
 import panface.tensor.Tensor;
 import panface.tensor.backend.BinaryOp;
 import panface.tensor.backend.UnaryOp;
@@ -175,9 +176,9 @@ final class Gemm {
     }
 
     /** From this many flops, one product split across threads packs B once for all of them (see {@link #matmul}). */
-    static final double SHARED_PACK_FLOPS = Double.parseDouble(System.getProperty("panface.gemm.sharedPackFlops", "5e7"));
+    static final double SHARED_PACK_FLOPS = RuntimeConfig.startup().gemmSharedPackFlops();
 
-    private static final String SPLIT_COLUMNS = System.getProperty("panface.gemm.splitColumns");
+    private static final Boolean SPLIT_COLUMNS = RuntimeConfig.startup().gemmSplitColumns();
 
     /**
      * Whether one large product splits the columns of C between the threads rather than the rows.
@@ -191,7 +192,7 @@ final class Gemm {
      */
     static boolean splitColumns(int parts, int n, int k) {
         if (SPLIT_COLUMNS != null) {
-            return Boolean.parseBoolean(SPLIT_COLUMNS);
+            return SPLIT_COLUMNS;
         }
         return n >= 64 * parts && 4L * k * n > parts * CacheSize.l2Bytes();
     }
@@ -255,7 +256,7 @@ final class Gemm {
     }
 
     /** Below this many flops a product runs on the calling thread (waking the pool costs more). */
-    static final double PARALLEL_FLOPS = Double.parseDouble(System.getProperty("panface.gemm.parallelFlops", "1.5e6"));
+    static final double PARALLEL_FLOPS = RuntimeConfig.startup().gemmParallelFlops();
 
     /** Blocks per matrix: 1 when the batch alone fills the pool or the work is small. */
     private static int partsFor(double flops, int splitDim, int count) {

@@ -2,6 +2,7 @@ package panface.tensor.cpu;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import panface.tensor.RuntimeConfig;
 
 /**
  * Reusable 64-byte aligned native buffers for GEMM packing. A buffer is taken for one product and
@@ -12,7 +13,7 @@ import java.lang.foreign.MemorySegment;
 final class NativeScratch {
     private static final int KEEP = 2 * Parallel.threads() + 2;
     /** The largest buffer kept for reuse ({@code -Dpanface.cpu.scratchKeepBytes}, default 64 MiB: B of a 4096^2 product). */
-    static final long KEEP_BYTES = Long.getLong("panface.cpu.scratchKeepBytes", 64L << 20);
+    static final long KEEP_BYTES = RuntimeConfig.startup().scratchKeepBytes();
     private static final Buffer[] FREE = new Buffer[KEEP];
     private static int kept;
 

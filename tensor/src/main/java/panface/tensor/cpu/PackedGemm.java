@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 
 import panface.nativebindings.openblas.OpenBlas;
 import panface.nativebindings.openblas.OpenBlasKernels;
+import panface.tensor.RuntimeConfig;
 
 /**
  * Float GEMM with a {@link PackedWeight}: a driver of our own around OpenBLAS's packing routines
@@ -27,18 +28,18 @@ import panface.nativebindings.openblas.OpenBlasKernels;
 final class PackedGemm {
     private static final Logger LOG = LoggerFactory.getLogger(PackedGemm.class);
     /** The most depth of a packed block (OpenBLAS's Q for the Skylake-X family). */
-    static final int KC = Math.max(8, Integer.getInteger("panface.gemm.kc", 448));
+    static final int KC = RuntimeConfig.startup().gemmKc();
     /** The most columns of C in one packed block of the weight (OpenBLAS's P for the Skylake-X family). */
-    static final int NC = Math.max(16, Integer.getInteger("panface.gemm.nc", 448));
+    static final int NC = RuntimeConfig.startup().gemmNc();
     /** Rows of A packed at once (OpenBLAS's R blocking). */
-    static final int MROWS = Math.max(4, Integer.getInteger("panface.gemm.mRows", 1024));
+    static final int MROWS = RuntimeConfig.startup().gemmMRows();
     private static final OpenBlasKernels K = load();
 
     private PackedGemm() {
     }
 
     private static OpenBlasKernels load() {
-        if (Boolean.getBoolean("panface.gemm.packedDisable") || !OpenBlas.isAvailable()) {
+        if (RuntimeConfig.startup().gemmPackedDisable() || !OpenBlas.isAvailable()) {
             return null;
         }
         OpenBlasKernels k = OpenBlas.get().kernels();
@@ -307,7 +308,7 @@ final class PackedGemm {
      * with more, fetching a weight is a small part of its product, and the extra reads compete with
      * the product's own (batch 32 of the face ViT ran 3% slower with them).
      */
-    static final int PREFETCH_ROWS = Integer.getInteger("panface.gemm.prefetchRows", 1024);
+    static final int PREFETCH_ROWS = RuntimeConfig.startup().gemmPrefetchRows();
     /**
      * The weight the calling thread used last: each thread learns its own order, so that two
      * models run side by side on different threads do not teach each other's weights as next.
@@ -328,17 +329,17 @@ final class PackedGemm {
     }
 
     /** Bytes of C per row block when an epilogue runs (about half of a core's second-level cache). */
-    static final long EPILOGUE_BYTES = Long.getLong("panface.gemm.epilogueBytes", 1L << 20);
+    static final long EPILOGUE_BYTES = RuntimeConfig.startup().gemmEpilogueBytes();
 
     /** Whether threads visit a small product's weight blocks in staggered order (see {@link #rowBlockProduct}). */
-    static final boolean STAGGER = Boolean.parseBoolean(System.getProperty("panface.gemm.stagger", "true"));
+    static final boolean STAGGER = RuntimeConfig.startup().gemmStagger();
 
     /**
      * The most rows per thread for a staggered visit: with more, each weight block serves enough
      * rows that fetching it is a small part of the work, and whole blocks per kernel call are
      * better (the staggered order halves them).
      */
-    static final int STAGGER_ROWS = Integer.getInteger("panface.gemm.staggerRows", 256);
+    static final int STAGGER_ROWS = RuntimeConfig.startup().gemmStaggerRows();
 
     /**
      * C[mr, mr + ml) += alpha op(A) W for one row block, the weight's blocks visited in a rotated

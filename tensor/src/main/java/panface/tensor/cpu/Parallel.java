@@ -3,6 +3,7 @@ package panface.tensor.cpu;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import panface.tensor.RuntimeConfig;
 
 /**
  * The intra-op threads of the CPU backend. A loop of {@code -Dpanface.threads=N} chunks (default:
@@ -16,8 +17,8 @@ import java.util.concurrent.locks.LockSupport;
  * machines shared with other busy processes.
  */
 public final class Parallel {
-    private static final int THREADS = Math.max(1, Integer.getInteger("panface.threads", Runtime.getRuntime().availableProcessors()));
-    private static final long SPIN_NANOS = 1000L * Math.max(0, Integer.getInteger("panface.cpu.spinMicros", 100));
+    private static final int THREADS = RuntimeConfig.startup().threads();
+    private static final long SPIN_NANOS = 1000L * RuntimeConfig.startup().spinMicros();
     private static final ConcurrentLinkedQueue<Part> QUEUE = new ConcurrentLinkedQueue<>();
     private static final Worker[] WORKERS = startWorkers();
 

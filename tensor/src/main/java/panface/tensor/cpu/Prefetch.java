@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.WeakReference;
 import java.util.concurrent.atomic.AtomicLong;
+import panface.tensor.RuntimeConfig;
 
 /**
  * A packed weight to bring towards the cores while the pool's threads would otherwise spin idle
@@ -14,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * never keeps a weight alive. {@code -Dpanface.cpu.prefetch=false} turns it off.
  */
 final class Prefetch {
-    static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("panface.cpu.prefetch", "true"));
+    static final boolean ENABLED = RuntimeConfig.startup().prefetch();
     /** Bytes read per step: small, so a thread that finds work waits at most a few hundred nanoseconds. */
     private static final long STEP = 4096;
     private static volatile WeakReference<PackedWeight> target = new WeakReference<>(null);

@@ -5,6 +5,7 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import panface.tensor.DType;
+import panface.tensor.RuntimeConfig;
 import panface.tensor.Tensor;
 import panface.tensor.backend.BinaryOp;
 import panface.tensor.backend.UnaryOp;
@@ -101,7 +102,7 @@ final class VecElementwise {
     }
 
     /** Largest operand packed (bytes): bigger ones take the indexed path rather than raise peak memory by their size. */
-    private static final long PACK_LIMIT = Long.getLong("panface.cpu.packLimitBytes", 32L << 20);
+    private static final long PACK_LIMIT = RuntimeConfig.startup().packLimitBytes();
 
     private static boolean packable(Tensor t) {
         return 4L * t.numel() <= PACK_LIMIT;

@@ -6,6 +6,7 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
+import panface.tensor.RuntimeConfig;
 
 /**
  * The vector kernels' exp, log, tanh, sin, cos, acos, pow and lane sums, in two modes.
@@ -47,7 +48,7 @@ final class VecReproducible {
     private static final VectorShuffle<Float> FOLD_1 = fold(1);
 
     /** The JIT-independent forms, unless {@code -Dpanface.cpu.reproducible=false} (see the class comment). */
-    static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("panface.cpu.reproducible", "true"));
+    static final boolean ENABLED = RuntimeConfig.startup().reproducible();
 
     private VecReproducible() {
     }

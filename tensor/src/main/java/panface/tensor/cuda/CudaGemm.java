@@ -2,6 +2,7 @@ package panface.tensor.cuda;
 
 import panface.nativebindings.cublas.CublasHandle;
 import panface.tensor.DType;
+import panface.tensor.RuntimeConfig;
 import panface.tensor.Tensor;
 import panface.tensor.backend.UnaryOp;
 
@@ -15,7 +16,7 @@ import panface.tensor.backend.UnaryOp;
 final class CudaGemm {
     private final CudaBackend backend;
     private final CudaDevice dev;
-    private volatile CublasHandle.Float32Mode f32Mode = Boolean.getBoolean("panface.cuda.tf32") ? CublasHandle.Float32Mode.TF32
+    private volatile CublasHandle.Float32Mode f32Mode = RuntimeConfig.startup().cudaTf32() ? CublasHandle.Float32Mode.TF32
             : CublasHandle.Float32Mode.FP32;
 
     CudaGemm(CudaBackend backend, CudaDevice dev) {
