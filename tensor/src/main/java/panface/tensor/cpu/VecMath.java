@@ -19,10 +19,10 @@ import panface.tensor.backend.UnaryOp;
  */
 final class VecMath {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
-    private static final float INV_SQRT_2 = (float) (1.0 / Math.sqrt(2.0));
-    private static final float INV_SQRT_2PI = (float) (1.0 / Math.sqrt(2.0 * Math.PI));
-    private static final float TWO_OVER_SQRT_PI = (float) (2.0 / Math.sqrt(Math.PI));
+    static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
+    static final float INV_SQRT_2 = (float) (1.0 / Math.sqrt(2.0));
+    static final float INV_SQRT_2PI = (float) (1.0 / Math.sqrt(2.0 * Math.PI));
+    static final float TWO_OVER_SQRT_PI = (float) (2.0 / Math.sqrt(Math.PI));
 
     private VecMath() {
     }
@@ -107,6 +107,19 @@ final class VecMath {
             case CLAMP -> zero.blend(one, x.compare(VectorOperators.GE, a).and(x.compare(VectorOperators.LE, b)));
             case AFFINE -> x.broadcast(a);
             case ERF -> VecReproducible.exp(x.mul(x).neg()).mul(TWO_OVER_SQRT_PI);
+        };
+    }
+
+    /**
+     * The gradient gx = g * op'(x), for the ops whose backward is not written as that product.
+     * Other ops take the default arm.
+     */
+    static FloatVector gradient(UnaryOp op, FloatVector g, FloatVector x, FloatVector y, float a, float b) {
+        return switch (op) {
+            // g / x rather than g * (1 / x), as PyTorch's log backward: 1 / x overflows for
+            // subnormal x (below 2.9e-39), where the quotient is still finite.
+            case LOG -> g.div(x);
+            default -> g.mul(derivative(op, x, y, a, b));
         };
     }
 
