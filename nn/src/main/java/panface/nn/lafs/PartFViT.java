@@ -70,7 +70,7 @@ public final class PartFViT extends Module implements Layer {
         this.posEmbedding = parameter("pos_embedding", Tensor.randn(gen, 1, c.numPatches() + 1, c.dim()));
         this.patchToEmbedding = child("patch_to_embedding", new Linear(3 * c.patchSize() * c.patchSize(), c.dim(), true, gen));
         this.clsToken = parameter("cls_token", Tensor.randn(gen, 1, 1, c.dim()));
-        this.embDropout = new Dropout(c.embDropout(), gen);
+        this.embDropout = child("dropout", new Dropout(c.embDropout(), gen));
         Keys layers = child("transformer", new Keys()).put("layers", new Keys());
         for (int i = 0; i < c.depth(); i++) {
             blocks.add(layers.put(Integer.toString(i), new Block(c, gen)));
@@ -119,11 +119,6 @@ public final class PartFViT extends Module implements Layer {
         return norm.forward(t.select(1, 0));
     }
 
-    @Override
-    public Module train(boolean on) {
-        embDropout.train(on);
-        return super.train(on);
-    }
 
     /**
      * x + dropPath(attn(LN x)), then x + dropPath(ff(LN x)), the two drop paths independent.
@@ -144,7 +139,7 @@ public final class PartFViT extends Module implements Layer {
             Keys a = put(put(this, "0"), "fn");
             this.norm1 = a.put("norm", new LayerNorm(c.dim()));
             this.attn = a.put("fn", new PartAttention(c.dim(), c.heads(), c.headDim(), c.dropout(), gen));
-            this.drop1 = new DropPath(c.dropPath(), gen);
+            this.drop1 = child("drop_path1", new DropPath(c.dropPath(), gen));
             Keys f = put(put(this, "1"), "fn");
             this.norm2 = f.put("norm", new LayerNorm(c.dim()));
             Keys net = put(f.put("fn", new Keys()), "net");
@@ -152,7 +147,7 @@ public final class PartFViT extends Module implements Layer {
             this.ffDrop1 = net.put("2", new Dropout(c.dropout(), gen));
             this.fc2 = net.put("3", new Linear(c.mlpDim(), c.dim(), true, gen));
             this.ffDrop2 = net.put("4", new Dropout(c.dropout(), gen));
-            this.drop2 = new DropPath(c.dropPath(), gen);
+            this.drop2 = child("drop_path2", new DropPath(c.dropPath(), gen));
         }
 
         private static Keys put(Module parent, String name) {
@@ -168,13 +163,6 @@ public final class PartFViT extends Module implements Layer {
             Tensor y = x.add(drop1.forward(attn.forward(norm1.forward(x))));
             Tensor h = ffDrop1.forward(F.gelu(fc1.forward(norm2.forward(y))));
             return y.add(drop2.forward(ffDrop2.forward(fc2.forward(h))));
-        }
-
-        @Override
-        public Module train(boolean on) {
-            drop1.train(on);
-            drop2.train(on);
-            return super.train(on);
         }
     }
 }

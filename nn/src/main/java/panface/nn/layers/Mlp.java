@@ -20,7 +20,7 @@ public final class Mlp extends Module implements Layer {
     public Mlp(int in, int hidden, int out, Activation act, double drop, Generator gen) {
         this.fc1 = child("fc1", new Linear(in, hidden, true, gen));
         this.fc2 = child("fc2", new Linear(hidden, out, true, gen));
-        this.drop = new Dropout(drop, gen);
+        this.drop = child("drop", new Dropout(drop, gen));
         this.act = act;
     }
 
@@ -50,11 +50,5 @@ public final class Mlp extends Module implements Layer {
         };
         // on the GPU the bias and the activation run as one fused pass after the product
         return drop.forward(fc1.forwardActivation(x, op, 0));
-    }
-
-    @Override
-    public Module train(boolean on) {
-        drop.train(on);
-        return super.train(on);
     }
 }

@@ -25,7 +25,7 @@ public final class MultiHeadAttention extends Module implements Layer {
         this.proj = child("proj", new Linear(dim, dim, true, gen));
         this.heads = heads;
         this.scale = Math.pow(dim / heads, -0.5);
-        this.projDrop = new Dropout(projDrop, gen);
+        this.projDrop = child("proj_drop", new Dropout(projDrop, gen));
     }
 
     public Linear qkv() {
@@ -48,11 +48,5 @@ public final class MultiHeadAttention extends Module implements Layer {
             return residual.add(forward(x));
         }
         return proj.forwardResidual(F.selfAttention(qkv.forward(x), heads, scale), residual);
-    }
-
-    @Override
-    public Module train(boolean on) {
-        projDrop.train(on);
-        return super.train(on);
     }
 }

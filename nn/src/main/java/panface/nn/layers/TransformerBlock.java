@@ -23,7 +23,7 @@ public final class TransformerBlock extends Module implements Layer {
         this.attn = child("attn", new MultiHeadAttention(dim, heads, qkvBias, drop, gen));
         this.norm2 = child("norm2", new LayerNorm(dim));
         this.mlp = child("mlp", new Mlp(dim, (int) (dim * mlpRatio), dim, act, drop, gen));
-        this.dropPath = new DropPath(dropPath, gen);
+        this.dropPath = child("drop_path", new DropPath(dropPath, gen));
     }
 
     public MultiHeadAttention attn() {
@@ -70,11 +70,5 @@ public final class TransformerBlock extends Module implements Layer {
             Tensor y = Scope.compute(() -> attn.forwardResidual(norm1.forward(x), x));
             return Scope.compute(() -> mlp.forwardResidual(norm2.forward(y), y));
         });
-    }
-
-    @Override
-    public Module train(boolean on) {
-        dropPath.train(on);
-        return super.train(on);
     }
 }

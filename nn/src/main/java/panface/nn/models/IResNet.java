@@ -70,7 +70,7 @@ public final class IResNet extends Module implements Layer {
             stages[s] = child("layer" + (s + 1), stage);
         }
         this.bn2 = child("bn2", new BatchNorm(widths[3]));
-        this.dropout = new Dropout(dropout, gen.fork(7));
+        this.dropout = child("dropout", new Dropout(dropout, gen.fork(7)));
         this.fc = child("fc", new Linear(widths[3] * side * side, numFeatures, true, gen));
         this.features = child("features", new BatchNorm(numFeatures));
         this.features.weight().requiresGrad(false);
@@ -96,11 +96,6 @@ public final class IResNet extends Module implements Layer {
         return features.forward(fc.forward(dropout.forward(y)));
     }
 
-    @Override
-    public Module train(boolean on) {
-        dropout.train(on);
-        return super.train(on);
-    }
 
     /** BN -> conv3x3 -> BN -> PReLU -> conv3x3(stride) -> BN, plus the identity or a 1x1 conv + BN shortcut. */
     static final class IBasicBlock extends Module implements Layer {
