@@ -1,0 +1,8 @@
+/**
+ * The kernel interface a device implements ({@link panface.tensor.backend.Backend}), the op codes it
+ * receives ({@link panface.tensor.backend.UnaryOp}, {@link panface.tensor.backend.BinaryOp},
+ * {@link panface.tensor.backend.ReduceOp}, {@link panface.tensor.backend.Distribution}; the CUDA
+ * kernels receive their ordinals, which a test ties to the C enums) and the parameters of windowed
+ * ops. Backends are found through {@link panface.tensor.backend.BackendProvider}s.
+ */
+package panface.tensor.backend;

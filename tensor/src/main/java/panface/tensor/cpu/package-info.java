@@ -1,0 +1,11 @@
+/**
+ * The CPU backend. Each op has a reference kernel that computes in double on row-major copies
+ * ({@code RefKernels}, {@code Ref}: short, obviously right, the specification) and, for the types and
+ * layouts models use, a fast kernel (Vector API loops in {@code Vec*}, the packed GEMM in
+ * {@code Gemm}/{@code PackedGemm} over OpenBLAS's micro-kernels, {@code *Kernels} for the rest);
+ * {@link panface.tensor.cpu.CpuBackend} picks one per call. Fast kernels are tested against the
+ * reference by the differential tests. Work is split across {@code Parallel}'s threads;
+ * {@code VecReproducible} keeps results bit-identical from run to run. {@code VecUnary} is generated
+ * from {@code VecMath}'s switch arms.
+ */
+package panface.tensor.cpu;
