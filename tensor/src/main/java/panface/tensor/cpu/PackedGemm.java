@@ -306,7 +306,7 @@ final class PackedGemm {
     /**
      * The most rows of a product that learns and prefetches the next weight (see {@link Prefetch}):
      * with more, fetching a weight is a small part of its product, and the extra reads compete with
-     * the product's own (batch 32 of the face ViT ran 3% slower with them).
+     * the product's own (batch 32 of the face ViT ran slower with them).
      */
     static final int PREFETCH_ROWS = RuntimeConfig.startup().gemmPrefetchRows();
     /**

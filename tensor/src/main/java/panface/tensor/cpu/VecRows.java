@@ -28,7 +28,7 @@ final class VecRows {
      * Elements per thread from which a layer norm's forward is split: lower than the other row
      * ops', so that at batch 1 of the face ViT (144 x 256) each thread normalises the rows it
      * will feed into the next product (split the same way), and its output stays in that core's
-     * cache (vit_t batch 1 faster in 7 of 10 interleaved pairs, by 0.4 ms on average).
+     * cache (faster at vit_t batch 1 in interleaved runs).
      */
     private static final int LN_GRAIN = 1 << 14;
 
