@@ -5,11 +5,11 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import panface.tensor.backend.Backend;
 import panface.tensor.backend.BackendProvider;
-import panface.tensor.cpu.CpuBackend;
 
 /**
- * Finds the backend of a device. The CPU backend is always there; GPU backends come from
- * {@link BackendProvider}s and say what they looked for when their device cannot be used.
+ * Finds the backend of a device through the {@link BackendProvider}s registered with
+ * {@link ServiceLoader} (the core names no backend): the CPU's is always there; a GPU's says what it
+ * looked for when its device cannot be used.
  */
 public final class Backends {
     private static final ConcurrentHashMap<Device, Backend> CACHE = new ConcurrentHashMap<>();
@@ -17,10 +17,15 @@ public final class Backends {
     private Backends() {
     }
 
+    /** The CPU backend, looked up once: most calls ask for it. */
+    private static final class Cpu {
+        static final Backend BACKEND = load(Device.CPU);
+    }
+
     /** The backend serving a device; an error that explains why when the device cannot be used. */
     public static Backend of(Device device) {
         if (device.isCpu()) {
-            return CpuBackend.INSTANCE;
+            return Cpu.BACKEND;
         }
         Backend b = CACHE.get(device);
         if (b != null) {
@@ -74,6 +79,10 @@ public final class Backends {
         }
         if (why.isEmpty()) {
             why.append("no backend for ").append(device.kind()).append(" is on the class path");
+        }
+        if (device.isCpu()) {
+            throw new IllegalStateException("the CPU backend is not registered (META-INF/services/" + BackendProvider.class.getName()
+                    + " is missing from the class path): " + why);
         }
         throw new IllegalStateException("device " + device + " is not available: " + why + "; the CPU backend is always available (Device.CPU)");
     }

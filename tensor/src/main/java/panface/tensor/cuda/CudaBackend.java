@@ -14,7 +14,6 @@ import panface.tensor.backend.Distribution;
 import panface.tensor.backend.Pool2dParams;
 import panface.tensor.backend.ReduceOp;
 import panface.tensor.backend.UnaryOp;
-import panface.tensor.cpu.CpuBackend;
 import panface.tensor.cpu.CpuStorage;
 import panface.tensor.internal.Floats;
 
@@ -465,7 +464,7 @@ public final class CudaBackend implements Backend {
         Tensor hx = toHost(x);
         Tensor hv = Tensor.empty(Device.CPU, values.dtype(), values.shape());
         Tensor hi = Tensor.empty(Device.CPU, indices.dtype(), indices.shape());
-        CpuBackend.INSTANCE.sort(hx, descending, hv, hi);
+        hx.backend().sort(hx, descending, hv, hi);
         fromHost(hv, values);
         fromHost(hi, indices);
     }
@@ -475,7 +474,7 @@ public final class CudaBackend implements Backend {
         Tensor hx = toHost(x);
         Tensor hv = Tensor.empty(Device.CPU, values.dtype(), values.shape());
         Tensor hi = Tensor.empty(Device.CPU, indices.dtype(), indices.shape());
-        CpuBackend.INSTANCE.topk(hx, k, largest, hv, hi);
+        hx.backend().topk(hx, k, largest, hv, hi);
         fromHost(hv, values);
         fromHost(hi, indices);
     }
@@ -485,7 +484,7 @@ public final class CudaBackend implements Backend {
         Tensor hs = toHost(sorted);
         Tensor hv = toHost(values);
         Tensor ho = Tensor.empty(Device.CPU, out.dtype(), out.shape());
-        CpuBackend.INSTANCE.searchsorted(hs, hv, right, ho);
+        hs.backend().searchsorted(hs, hv, right, ho);
         fromHost(ho, out);
     }
 
