@@ -19,26 +19,21 @@ public final class EmbedCommand implements Command {
 
     @Override
     public String usage() {
-        return """
-                usage: panface embed --model WEIGHTS --arch ARCH [--features N] [--flip] IMAGE...
-                  WEIGHTS  a safetensors or PyTorch file with the backbone's state dict
-                  ARCH     vit_t, vit_s, vit_b, vit_l, vit_h, r18, r34, r50, r100, r200, mbf, mbf_large
-                  --features  embedding size, 1 to 4096 (default 512)   --flip  add the mirrored image's embedding
+        return "usage: panface embed --model MODEL [--arch ARCH] [--features N] [--flip] [--bgr --mean M --std S] IMAGE...\n"
+                + EmbedderOptions.USAGE + "\n" + """
                   Images are aligned 112x112 faces (other sizes are resized). Prints one line per image:
-                  the file name and the comma-separated L2-normalised embedding.""";
+                  the file name and the comma-separated L2-normalised embedding.
+                """.stripTrailing();
     }
 
     @Override
     public int run(Args args) throws Exception {
-        String model = args.get("model", null);
-        String arch = args.get("arch", null);
-        int features = args.getInt("features", 512, 1, FaceEmbedder.MAX_FEATURES);
-        boolean flip = args.has("flip");
+        EmbedderOptions options = EmbedderOptions.parse(args);
         args.finish();
-        if (model == null || arch == null || args.positional().isEmpty()) {
-            throw new UsageException("--model, --arch and at least one image are required");
+        if (args.positional().isEmpty()) {
+            throw new UsageException("at least one image is required");
         }
-        try (FaceEmbedder e = FaceEmbedder.load(arch, Path.of(model), features, flip, 32)) {
+        try (FaceEmbedder e = options.load(32)) {
             for (String img : args.positional()) {
                 float[] v = e.embed(Path.of(img));
                 StringBuilder sb = new StringBuilder(img).append('\t');
