@@ -16,7 +16,8 @@ import panface.tensor.Tensor;
 /**
  * Runs the backward pass: walks the graph from a root in reverse topological order, calls each
  * node's backward once with the sum of the gradients that reached it, and accumulates (+=) into
- * the {@code grad} of every leaf that requires one. Knows no op.
+ * the {@code grad} of every leaf that requires one. Knows no op. Tells the thread's
+ * {@link GradientReadyHook}, if any, of each leaf as soon as its gradient is final.
  */
 public final class Engine {
     private Engine() {
@@ -46,9 +47,15 @@ public final class Engine {
             Node rootNode = root.gradFn();
             if (rootNode == null) {
                 root.accumulateGrad(seed);
+                GradientReadyHook rootHook = GradientReadyHook.current();
+                if (rootHook != null) {
+                    rootHook.ready(root);
+                }
                 return;
             }
             List<Node> order = topologicalOrder(rootNode);
+            GradientReadyHook hook = GradientReadyHook.current();
+            Map<Node, List<Tensor>> finalAfter = hook == null ? null : lastConsumers(order);
             Map<Node, Tensor> pending = new IdentityHashMap<>();
             pending.put(rootNode, seed);
             Set<Storage> made = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -60,6 +67,7 @@ public final class Engine {
                     if (!retainGraph) {
                         node.release();
                     }
+                    report(hook, finalAfter, node);
                     continue;
                 }
                 Tensor[] ins = node.inputs();
@@ -130,6 +138,36 @@ public final class Engine {
                 if (!retainGraph) {
                     node.release();
                 }
+                report(hook, finalAfter, node);
+            }
+        }
+    }
+
+    /**
+     * For each node, the leaves it is the last consumer of in this order: once it has run (or been
+     * skipped), nothing adds to their gradients any more.
+     */
+    private static Map<Node, List<Tensor>> lastConsumers(List<Node> order) {
+        Map<Tensor, Node> last = new IdentityHashMap<>();
+        List<Tensor> leaves = new ArrayList<>();
+        for (Node node : order) {
+            for (Tensor in : node.inputs()) {
+                if (in != null && in.gradFn() == null && in.requiresGrad() && last.put(in, node) == null) {
+                    leaves.add(in);
+                }
+            }
+        }
+        Map<Node, List<Tensor>> out = new IdentityHashMap<>();
+        for (Tensor leaf : leaves) {
+            out.computeIfAbsent(last.get(leaf), n -> new ArrayList<>()).add(leaf);
+        }
+        return out;
+    }
+
+    private static void report(GradientReadyHook hook, Map<Node, List<Tensor>> finalAfter, Node node) {
+        if (hook != null) {
+            for (Tensor leaf : finalAfter.getOrDefault(node, List.of())) {
+                hook.ready(leaf);
             }
         }
     }
