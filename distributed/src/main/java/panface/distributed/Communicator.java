@@ -28,6 +28,39 @@ public interface Communicator extends AutoCloseable {
     void allReduce(Tensor t, Op op);
 
     /**
+     * Starts {@link #allReduce} and returns at once where the backend can run it beside the
+     * caller (on a collective thread of its own, or queued on a device stream); t must not be
+     * read or written until {@link Work#await}. Collectives, started or called, run in the order
+     * they were issued, so every rank must issue them in the same order. The default runs it
+     * now and returns finished work.
+     */
+    default Work allReduceAsync(Tensor t, Op op) {
+        allReduce(t, op);
+        return Work.DONE;
+    }
+
+    /** A collective started by {@link #allReduceAsync}. */
+    interface Work {
+        /** Work that has already finished. */
+        Work DONE = new Work() {
+            @Override
+            public void await() {
+            }
+
+            @Override
+            public boolean isDone() {
+                return true;
+            }
+        };
+
+        /** Returns once the collective's result is in its tensor; throws its failure. */
+        void await();
+
+        /** True once the collective has finished (or failed). */
+        boolean isDone();
+    }
+
+    /**
      * The concatenation along dimension 0 of every rank's t, in rank order (a new tensor of
      * shape (worldSize * t.size(0), ...)); every rank's t must have the same shape.
      */

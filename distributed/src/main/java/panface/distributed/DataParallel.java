@@ -20,10 +20,11 @@ import panface.tensor.random.Generator;
  * whose centres are sharded and never averaged.
  *
  * <p>A step on every rank: forward the local batch through the backbone; {@code loss =
- * pfc.loss(embeddings, labels)} (the same global-mean scalar on every rank); {@code
- * loss.backward()}; {@link #averageGradients()}; clip the backbone's gradients; one optimizer
- * step over backbone and shard. The replicas stay identical because they start identical
- * ({@link #broadcast}) and apply identical averaged gradients.
+ * pfc.loss(embeddings, labels)} (the same global-mean scalar on every rank); {@link
+ * #backward(Tensor) dp.backward(loss)}, the backward pass with the gradient average overlapped
+ * (or, with {@link #setOverlap setOverlap(false)}, run after it); clip the backbone's gradients;
+ * one optimizer step over backbone and shard. The replicas stay identical because they start
+ * identical ({@link #broadcast}) and apply identical averaged gradients.
  *
  * <pre>{@code
  * try (DataParallel dp = DataParallel.fromEnvironment(DataParallel.deviceFor(DistEnv.fromEnvironment().localRank()))) {
@@ -34,8 +35,7 @@ import panface.tensor.random.Generator;
  *     Optimizer opt = new SGD(List.of(ParamGroup.of(backbone.parameters(), 5e-4), ParamGroup.of(head.parameters(), 5e-4)), 0.1, 0.9);
  *     for (...) {                                             // this rank's batches (the loader's per-rank sampler)
  *         Tensor loss = head.loss(backbone.forward(images), labels);
- *         loss.backward();
- *         dp.averageGradients();
+ *         dp.backward(loss);
  *         GradClip.clipNorm(backbone.parameters(), 5);
  *         opt.step();
  *         opt.zeroGrad();
@@ -48,6 +48,8 @@ public final class DataParallel implements AutoCloseable {
     private final int localRank;
     private final AutoCloseable resources;
     private GradientAllReduce gradients;
+    private boolean overlap = true;
+    private long bucketBytes = GradientAllReduce.DEFAULT_BUCKET_BYTES;
 
     /** Data parallelism over an existing communicator (local rank 0; the in-process group's ranks, for example). */
     public DataParallel(Communicator comm) {
@@ -135,22 +137,69 @@ public final class DataParallel implements AutoCloseable {
         }
     }
 
-    /** Sets the replicated parameters whose gradients {@link #averageGradients} averages (in buckets of the default size). */
+    /**
+     * Whether {@link #backward(Tensor)} overlaps the gradient all-reduce with the backward pass
+     * (the default; bitwise the same result). Off, it runs the backward pass, then the all-reduce.
+     */
+    public DataParallel setOverlap(boolean on) {
+        this.overlap = on;
+        return this;
+    }
+
+    public boolean overlap() {
+        return overlap;
+    }
+
+    /** The gradient bucket size in bytes for the next {@link #replicate} (default {@link GradientAllReduce#DEFAULT_BUCKET_BYTES}). */
+    public DataParallel setBucketBytes(long bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("bucket size must be positive, got " + bytes);
+        }
+        this.bucketBytes = bytes;
+        return this;
+    }
+
+    /** Sets the replicated parameters whose gradients {@link #backward(Tensor)} and {@link #averageGradients} average. */
     public void replicate(Module... modules) {
         List<Parameter> ps = new ArrayList<>();
         for (Module m : modules) {
             ps.addAll(m.parameters());
         }
-        gradients = new GradientAllReduce(comm, ps, GradientAllReduce.DEFAULT_BUCKET_BYTES);
+        gradients = new GradientAllReduce(comm, ps, bucketBytes);
     }
 
-    /** Averages the replicated parameters' gradients over ranks (after backward, before clipping and the optimizer step). */
-    public void averageGradients() {
-        if (gradients == null) {
-            throw new IllegalStateException("call replicate(backbone) before averageGradients()");
+    /** The gradient average of the replicated parameters (null before {@link #replicate}). */
+    public GradientAllReduce gradients() {
+        return gradients;
+    }
+
+    /**
+     * loss.backward() with the replicated parameters' gradients averaged over ranks, overlapped
+     * with the backward pass unless {@link #setOverlap} turned that off; then clip and step.
+     */
+    public void backward(Tensor loss) {
+        requireReplicated();
+        if (comm.worldSize() == 1) {
+            loss.backward();
+        } else if (overlap) {
+            gradients.backward(loss);
+        } else {
+            loss.backward();
+            gradients.run();
         }
+    }
+
+    /** Averages the replicated parameters' gradients over ranks after a backward pass (before clipping and the optimizer step). */
+    public void averageGradients() {
+        requireReplicated();
         if (comm.worldSize() > 1) {
             gradients.run();
+        }
+    }
+
+    private void requireReplicated() {
+        if (gradients == null) {
+            throw new IllegalStateException("call replicate(backbone) before averaging gradients");
         }
     }
 

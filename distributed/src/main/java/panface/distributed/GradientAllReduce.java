@@ -1,7 +1,9 @@
 package panface.distributed;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 import panface.nn.Parameter;
 import panface.nn.ParameterSlab;
@@ -10,6 +12,7 @@ import panface.tensor.Device;
 import panface.tensor.F;
 import panface.tensor.Tensor;
 import panface.tensor.autograd.GradMode;
+import panface.tensor.autograd.GradientReadyHook;
 
 /**
  * The data-parallel gradient average: after every rank's backward pass, each gradient becomes
@@ -22,8 +25,13 @@ import panface.tensor.autograd.GradMode;
  * received gradient on every rank if any rank had one, and with none everywhere otherwise, so
  * the optimizers of all ranks (which skip parameters without one) stay in step.
  *
- * <p>The all-reduce runs after the backward pass, not overlapped with it: overlapping needs the
- * autograd engine to report each gradient as it is finished, which it does not yet do.
+ * <p>{@link #run()} averages after the backward pass; {@link #backward} overlaps the two, starting
+ * each bucket's all-reduce as soon as the autograd engine reports its gradients final
+ * ({@link GradientReadyHook}), on a communicator that can run it beside the backward pass (the
+ * in-process group's and the store's collective thread; NCCL queues it on the device's stream).
+ * Every rank must then call the same other collectives in its backward pass in the same order
+ * relative to the buckets, which holds when every rank's graph reaches the same replicated
+ * parameters (PyTorch DDP's default, without find_unused_parameters).
  */
 public final class GradientAllReduce {
     /** The reference trainer's bucket size: 16 MiB. */
@@ -31,6 +39,7 @@ public final class GradientAllReduce {
 
     private final Communicator comm;
     private final List<List<Parameter>> buckets = new ArrayList<>();
+    private InFlight inFlight;
 
     public GradientAllReduce(Communicator comm, List<Parameter> params, long bucketBytes) {
         if (bucketBytes <= 0) {
@@ -65,42 +74,161 @@ public final class GradientAllReduce {
         return buckets;
     }
 
-    /** Replaces every gradient by its mean over ranks (one all-reduce per bucket). */
+    /** Replaces every gradient by its mean over ranks (one all-reduce per bucket, after the backward pass). */
     public void run() {
-        int world = comm.worldSize();
         try (var g = GradMode.noGrad()) {
             for (List<Parameter> bucket : buckets) {
-                Tensor first = bucket.get(0).data();
-                Device dev = first.device();
-                DType dt = first.dtype();
-                List<Tensor> parts = new ArrayList<>();
-                double[] present = new double[bucket.size()];
-                for (int i = 0; i < bucket.size(); i++) {
-                    Parameter p = bucket.get(i);
-                    boolean has = p.data().gradReceived();
-                    present[i] = has ? 1 : 0;
-                    parts.add(has ? p.grad().reshape(-1) : Tensor.zeros(dev, dt, p.data().numel()));
-                }
-                parts.add(Tensor.of(present, present.length).to(dt).to(dev));
-                Tensor flat = F.cat(parts, 0).contiguous();
+                Tensor flat = pack(bucket);
                 comm.allReduce(flat, Communicator.Op.SUM);
-                double[] had = flat.narrow(0, flat.numel() - bucket.size(), bucket.size()).toDoubleArray();
-                int off = 0;
-                for (int i = 0; i < bucket.size(); i++) {
-                    Parameter p = bucket.get(i);
-                    int n = p.data().numel();
-                    if (had[i] > 0) {
-                        Tensor mean = flat.narrow(0, off, n).reshape(p.shape()).mul(1.0 / world);
-                        if (p.grad() == null) {
-                            p.data().accumulateGrad(mean);
-                        } else {
-                            p.grad().copyFrom(mean);
-                            p.data().markGradReceived();
-                        }
-                    }
-                    off += n;
+                unpack(bucket, flat);
+            }
+        }
+    }
+
+    /**
+     * Runs loss.backward() and averages the gradients, each bucket's all-reduce started as soon as
+     * the backward pass has finished its gradients ({@link #begin}, {@link #finish}). The result
+     * is bitwise that of backward() then {@link #run()}: the same buckets, reduced the same way.
+     */
+    public void backward(Tensor loss) {
+        GradientReadyHook hook = begin();
+        try (var h = GradientReadyHook.install(hook)) {
+            loss.backward();
+        } catch (RuntimeException e) {
+            abandon();
+            throw e;
+        }
+        finish();
+    }
+
+    /**
+     * Starts an overlapped average: install the returned hook around one backward pass
+     * ({@link GradientReadyHook#install}), then call {@link #finish}. A bucket's all-reduce starts
+     * ({@link Communicator#allReduceAsync}) once every parameter in it is final and every earlier
+     * bucket has started: the same order on every rank, whatever order the hooks come in.
+     */
+    public GradientReadyHook begin() {
+        if (inFlight != null) {
+            throw new IllegalStateException("begin() twice without finish()");
+        }
+        inFlight = new InFlight();
+        InFlight f = inFlight;
+        return leaf -> f.ready(leaf);
+    }
+
+    /**
+     * Starts the buckets the backward pass did not complete (parameters it did not reach), waits
+     * for every all-reduce and writes the means: call it before clipping and the optimizer step.
+     */
+    public void finish() {
+        InFlight f = inFlight;
+        if (f == null) {
+            throw new IllegalStateException("finish() without begin()");
+        }
+        inFlight = null;
+        try (var g = GradMode.noGrad()) {
+            f.launch(buckets.size());
+            for (int b = 0; b < buckets.size(); b++) {
+                f.work[b].await();
+                unpack(buckets.get(b), f.flat[b]);
+            }
+        }
+    }
+
+    /** Waits for what a failed backward pass started, so that no collective is left writing; the gradients stay as they are. */
+    private void abandon() {
+        InFlight f = inFlight;
+        inFlight = null;
+        for (Communicator.Work w : f.work) {
+            if (w != null) {
+                try {
+                    w.await();
+                } catch (RuntimeException ignored) {
+                    // the backward pass's own failure is the one reported
                 }
             }
+        }
+    }
+
+    /** The state of one overlapped average: parameters still pending per bucket, started all-reduces. */
+    private final class InFlight {
+        final Map<Tensor, Integer> bucketOf = new IdentityHashMap<>();
+        final int[] waiting = new int[buckets.size()];
+        final Tensor[] flat = new Tensor[buckets.size()];
+        final Communicator.Work[] work = new Communicator.Work[buckets.size()];
+        int started;
+
+        InFlight() {
+            // looked up now, not when the buckets were made: a parameter's tensor may have been replaced since (packed, moved)
+            for (int b = 0; b < buckets.size(); b++) {
+                for (Parameter p : buckets.get(b)) {
+                    bucketOf.put(p.data(), b);
+                }
+                waiting[b] = buckets.get(b).size();
+            }
+        }
+
+        void ready(Tensor leaf) {
+            Integer b = bucketOf.remove(leaf);
+            if (b == null) {
+                return;
+            }
+            waiting[b]--;
+            int upTo = started;
+            while (upTo < waiting.length && waiting[upTo] == 0) {
+                upTo++;
+            }
+            launch(upTo);
+        }
+
+        /** Starts buckets [started, upTo) in order. */
+        void launch(int upTo) {
+            for (; started < upTo; started++) {
+                flat[started] = pack(buckets.get(started));
+                work[started] = comm.allReduceAsync(flat[started], Communicator.Op.SUM);
+            }
+        }
+    }
+
+    /**
+     * A bucket's gradients and, after them, one flag per parameter (1 when its gradient was
+     * written), in one flat tensor: the flags' sum tells every rank which parameters some rank
+     * wrote. An unwritten gradient contributes zeros.
+     */
+    private static Tensor pack(List<Parameter> bucket) {
+        Tensor first = bucket.get(0).data();
+        Device dev = first.device();
+        DType dt = first.dtype();
+        List<Tensor> parts = new ArrayList<>();
+        double[] present = new double[bucket.size()];
+        for (int i = 0; i < bucket.size(); i++) {
+            Parameter p = bucket.get(i);
+            boolean has = p.data().gradReceived();
+            present[i] = has ? 1 : 0;
+            parts.add(has ? p.grad().reshape(-1) : Tensor.zeros(dev, dt, p.data().numel()));
+        }
+        parts.add(Tensor.of(present, present.length).to(dt).to(dev));
+        return F.cat(parts, 0).contiguous();
+    }
+
+    /** Writes the mean over ranks of a reduced bucket into the gradients some rank wrote. */
+    private void unpack(List<Parameter> bucket, Tensor flat) {
+        int world = comm.worldSize();
+        double[] had = flat.narrow(0, flat.numel() - bucket.size(), bucket.size()).toDoubleArray();
+        int off = 0;
+        for (int i = 0; i < bucket.size(); i++) {
+            Parameter p = bucket.get(i);
+            int n = p.data().numel();
+            if (had[i] > 0) {
+                Tensor mean = flat.narrow(0, off, n).reshape(p.shape()).mul(1.0 / world);
+                if (p.grad() == null) {
+                    p.data().accumulateGrad(mean);
+                } else {
+                    p.grad().copyFrom(mean);
+                    p.data().markGradReceived();
+                }
+            }
+            off += n;
         }
     }
 

@@ -16,7 +16,9 @@ import panface.tensor.Tensor;
  * <p>Each collective is a two-step exchange under one lock: every rank deposits a host copy of
  * its tensor, the last to arrive publishes the set, and every rank builds its own result in its
  * own scope on its tensor's device. A rank that fails ({@link #run} reports it) or does not arrive
- * within the time-out makes the others' collectives throw, naming it.
+ * within the time-out makes the others' collectives throw, naming it. {@link
+ * Communicator#allReduceAsync} runs on a collective thread of the rank, beside the rank's own
+ * thread, as a collective library's stream runs beside the training loop.
  */
 public final class InProcessGroup {
     /** The work of one rank. */
@@ -162,10 +164,12 @@ public final class InProcessGroup {
 
     private final class Member implements Communicator {
         private final int rank;
-        private boolean closed;
+        private final CollectiveThread async;
+        private volatile boolean closed;
 
         Member(int rank) {
             this.rank = rank;
+            this.async = new CollectiveThread("rank-" + rank + "-collectives");
         }
 
         @Override
@@ -191,6 +195,19 @@ public final class InProcessGroup {
 
         @Override
         public void allReduce(Tensor t, Op op) {
+            async.drain();
+            reduceInPlace(t, op);
+        }
+
+        @Override
+        public Work allReduceAsync(Tensor t, Op op) {
+            if (closed) {
+                throw new IllegalStateException("communicator of rank " + rank + " is closed");
+            }
+            return async.submit(() -> reduceInPlace(t, op));
+        }
+
+        private void reduceInPlace(Tensor t, Op op) {
             HostBuffer r = HostBuffer.reduce(exchange("allReduce(" + op + ")", t), op);
             try (var g = panface.tensor.autograd.GradMode.noGrad()) {
                 t.copyFrom(r.toTensor(t.device()));
@@ -199,18 +216,21 @@ public final class InProcessGroup {
 
         @Override
         public Tensor allGather(Tensor t) {
+            async.drain();
             HostBuffer all = HostBuffer.concat(exchange("allGather", t));
             return all.toTensor(t.device());
         }
 
         @Override
         public Tensor reduceScatter(Tensor t, Op op) {
+            async.drain();
             HostBuffer r = HostBuffer.reduce(exchange("reduceScatter(" + op + ")", t), op);
             return r.block(rank, world).toTensor(t.device());
         }
 
         @Override
         public void broadcast(Tensor t, int root) {
+            async.drain();
             List<HostBuffer> all = exchange("broadcast(" + root + ")", rank == root ? t : null);
             try (var g = panface.tensor.autograd.GradMode.noGrad()) {
                 t.copyFrom(all.get(root).toTensor(t.device(), t.shape()));
@@ -219,12 +239,14 @@ public final class InProcessGroup {
 
         @Override
         public void barrier() {
+            async.drain();
             exchange("barrier", null);
         }
 
         @Override
         public void close() {
             closed = true;
+            async.close();
         }
     }
 }

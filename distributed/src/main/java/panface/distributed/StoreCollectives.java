@@ -13,16 +13,19 @@ import panface.tensor.autograd.GradMode;
  * launch end to end, small CPU trainings), not for speed. A rank that does not contribute within
  * the time-out is named in the error. A rank deletes its contribution to collective n - 1 when it
  * finishes collective n: by then every rank has started n, so every rank has read n - 1.
+ * {@link Communicator#allReduceAsync} runs on a collective thread of the rank.
  */
 public final class StoreCollectives implements Communicator {
     private final Rendezvous rdzv;
     private final TcpStore store;
+    private final CollectiveThread async;
     private long seq;
-    private boolean closed;
+    private volatile boolean closed;
 
     public StoreCollectives(Rendezvous rdzv) {
         this.rdzv = rdzv;
         this.store = rdzv.store();
+        this.async = new CollectiveThread("rank-" + rdzv.rank() + "-collectives");
     }
 
     @Override
@@ -59,6 +62,19 @@ public final class StoreCollectives implements Communicator {
 
     @Override
     public void allReduce(Tensor t, Op op) {
+        async.drain();
+        reduceInPlace(t, op);
+    }
+
+    @Override
+    public Work allReduceAsync(Tensor t, Op op) {
+        if (closed) {
+            throw new IllegalStateException("communicator of rank " + rank() + " is closed");
+        }
+        return async.submit(() -> reduceInPlace(t, op));
+    }
+
+    private void reduceInPlace(Tensor t, Op op) {
         List<HostBuffer> all = exchange("allReduce", HostBuffer.of(t));
         HostBuffer.checkSame("allReduce", all);
         try (var g = GradMode.noGrad()) {
@@ -68,6 +84,7 @@ public final class StoreCollectives implements Communicator {
 
     @Override
     public Tensor allGather(Tensor t) {
+        async.drain();
         List<HostBuffer> all = exchange("allGather", HostBuffer.of(t));
         HostBuffer.checkSame("allGather", all);
         return HostBuffer.concat(all).toTensor(t.device());
@@ -75,6 +92,7 @@ public final class StoreCollectives implements Communicator {
 
     @Override
     public Tensor reduceScatter(Tensor t, Op op) {
+        async.drain();
         List<HostBuffer> all = exchange("reduceScatter", HostBuffer.of(t));
         HostBuffer.checkSame("reduceScatter", all);
         return HostBuffer.reduce(all, op).block(rank(), worldSize()).toTensor(t.device());
@@ -82,6 +100,7 @@ public final class StoreCollectives implements Communicator {
 
     @Override
     public void broadcast(Tensor t, int root) {
+        async.drain();
         // every rank contributes (an empty marker off the root) and reads every contribution, so that
         // finishing collective n still proves that every rank has read n - 1
         HostBuffer mine = rank() == root ? HostBuffer.of(t) : HostBuffer.of(Tensor.zeros(0));
@@ -95,11 +114,13 @@ public final class StoreCollectives implements Communicator {
 
     @Override
     public void barrier() {
+        async.drain();
         rdzv.barrier("barrier");
     }
 
     @Override
     public void close() {
         closed = true;
+        async.close();
     }
 }

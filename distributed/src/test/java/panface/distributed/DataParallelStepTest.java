@@ -59,7 +59,28 @@ class DataParallelStepTest {
     void dataParallelStepsEqualTheSingleProcessStepsOnTheConcatenatedBatch() {
         for (int world : new int[] {2, 4}) {
             for (boolean sampled : new boolean[] {false, true}) {
-                compare(world, sampled);
+                compare(world, sampled, false);
+            }
+        }
+    }
+
+    /**
+     * The all-reduce overlapped with the backward pass: the same single-process steps, and bitwise
+     * the steps of the all-reduce after the backward pass (same buckets, same sums in the same order).
+     */
+    @Test
+    void overlappedStepsEqualTheSingleProcessStepsAndBitwiseTheStepsAveragedAfterBackward() {
+        for (int world : new int[] {2, 4}) {
+            for (boolean sampled : new boolean[] {false, true}) {
+                List<Snapshot> overlapped = compare(world, sampled, true);
+                List<Snapshot> after = compare(world, sampled, false);
+                for (int r = 0; r < world; r++) {
+                    for (int p = 0; p < after.get(r).backbone().size(); p++) {
+                        assertArrayEquals(after.get(r).backbone().get(p), overlapped.get(r).backbone().get(p), 0.0,
+                                "backbone parameter " + p + " on rank " + r + " of " + world);
+                    }
+                    assertArrayEquals(after.get(r).centres(), overlapped.get(r).centres(), 0.0, "centres on rank " + r + " of " + world);
+                }
             }
         }
     }
@@ -79,7 +100,8 @@ class DataParallelStepTest {
         return out.stream().mapToLong(Long::longValue).toArray();
     }
 
-    private static void compare(int world, boolean sampled) {
+    /** Runs both sides, checks them equal and returns the ranks' results. */
+    private static List<Snapshot> compare(int world, boolean sampled, boolean overlap) {
         {
             int g = B * world;
             Generator data = new Generator(100 + world);
@@ -109,7 +131,8 @@ class DataParallelStepTest {
             Snapshot expect = new Snapshot(values(net), head.weight().data().toDoubleArray());
 
             List<Snapshot> got = InProcessGroup.run(world, comm -> {
-                DataParallel dp = new DataParallel(comm);
+                // buckets (b.bias, b.weight, a.bias) and (a.weight): the first is complete only once the backward pass reaches layer a
+                DataParallel dp = new DataParallel(comm).setOverlap(overlap).setBucketBytes(8L * 55);
                 // every rank but 0 starts from other values: the broadcast must make them equal
                 Backbone replica = new Backbone(new Generator(comm.rank() == 0 ? 1 : 50 + comm.rank()));
                 dp.broadcast(replica);
@@ -126,8 +149,12 @@ class DataParallelStepTest {
                     // the sharded head all-gathers the labels itself; the sampled variant is given the global ones
                     Tensor loss = sampled ? pfc.loss(replica.forward(x), Tensor.of(ys.get(s), g), Tensor.of(idx, idx.length))
                             : pfc.loss(replica.forward(x), Tensor.of(y, B));
-                    loss.backward();
-                    dp.averageGradients();
+                    if (overlap) {
+                        dp.backward(loss);
+                    } else {
+                        loss.backward();
+                        dp.averageGradients();
+                    }
                     o.step();
                 }
                 return new Snapshot(values(replica), pfc.weight().data().toDoubleArray());
@@ -141,6 +168,7 @@ class DataParallelStepTest {
                 assertArrayEquals(java.util.Arrays.copyOfRange(expect.centres(), sh.classStart() * D, sh.classEnd() * D), s.centres(), 1e-9,
                         "centres of rank " + r + " of " + world + (sampled ? ", sampled" : ""));
             }
+            return got;
         }
     }
 
