@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 
 import panface.distributed.DistEnv;
+import panface.distributed.GradientAllReduce;
 import panface.examples.train.LVFaceRecipe;
 import panface.examples.train.PackPairs;
 import panface.examples.train.PairSet;
@@ -48,7 +49,7 @@ public final class TrainCommand implements Command {
                 usage: panface train [--config FILE] [--RECIPE-KEY VALUE ...] [--data TRAIN.rec|DIR [--bin PACK.bin ...]
                                      [--skip-bad-records]] [--save FILE] [--save-every K] [--stop-after K]
                                      [--resume FILE] [--log-every K] [--eval-every K] [--roc FILE] [--no-progress]
-                                     [--device cpu|cuda[:N]] [--autocast]
+                                     [--device cpu|cuda[:N]] [--autocast] [--no-overlap] [--bucket-mb M]
                   Trains a face ViT (4 heads, 112x112 input) on generated face identities with the LVFace
                   recipe: AdamW (weight decay 0.1 on every parameter), linear warm-up then polynomial
                   decay, ArcFace (s=64, m=0.5) over Partial FC sampling (rate 0.3) in the early stage,
@@ -91,7 +92,9 @@ public final class TrainCommand implements Command {
                   gradients, the class centres and EPL prototypes sharded by class (Partial FC v2); batch is the global batch,
                   each rank reading batch/N of it; GPU number LOCAL_RANK with --device cuda (NCCL), CPU processes otherwise.
                   Rank 0 alone logs, evaluates and prints the JSON line; --save/--resume name a folder of one file per rank,
-                  resumed on the same number of ranks.""";
+                  resumed on the same number of ranks. The gradients travel in buckets of M MiB (--bucket-mb, default 16), each
+                  all-reduced as soon as the backward pass has finished it, overlapped with the rest of the pass; --no-overlap
+                  all-reduces them after the pass instead (the same weights, bit for bit).""";
     }
 
     @Override
@@ -119,6 +122,8 @@ public final class TrainCommand implements Command {
         String dataPath = args.get("data", null);
         List<String> bins = args.getAll("bin");
         boolean skipBad = args.has("skip-bad-records");
+        boolean overlap = !args.has("no-overlap");
+        long bucketBytes = (long) args.getInt("bucket-mb", (int) (GradientAllReduce.DEFAULT_BUCKET_BYTES >> 20), 1, 1 << 14) << 20;
         args.finish();
         if (dataPath == null && (!bins.isEmpty() || skipBad)) {
             throw new UsageException("--bin and --skip-bad-records go with --data");
@@ -146,7 +151,7 @@ public final class TrainCommand implements Command {
         }
         if (env.worldSize() > 1) {
             return DataParallelTrain.run(new DataParallelTrain.Options(recipe, device, autocast, dataPath, packs, skipBad, save, saveEvery,
-                    stopping, stopAfter, resume, logEvery, evalEvery, roc, started), env);
+                    stopping, stopAfter, resume, logEvery, evalEvery, roc, started, overlap, bucketBytes), env);
         }
         if (!Backends.isAvailable(device)) {
             throw new UsageException(device + " cannot be used: " + Backends.unavailableReason(device));

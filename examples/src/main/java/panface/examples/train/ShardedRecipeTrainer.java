@@ -36,7 +36,7 @@ import panface.tensor.random.Generator;
 /**
  * One rank of a data-parallel {@link LVFaceRecipe} run: the face ViT replicated (the same seed on
  * every rank, then rank 0's weights broadcast) with its gradients averaged after each backward
- * pass, and the LVFace head sharded by class, as insightface's partial_fc_v2: Partial FC's
+ * pass (overlapped with it unless {@code dp} turned that off), and the LVFace head sharded by class, as insightface's partial_fc_v2: Partial FC's
  * centres ({@link ShardedPartialFC}) with the margin, sampled at the recipe's rate in the early
  * stage and complete in the stable one, and EPL's prototypes ({@link ShardedPrototypes}), updated
  * from the start and added to the loss from the switch, as {@link RecipeTrainer} does.
@@ -187,8 +187,8 @@ public final class ShardedRecipeTrainer implements StepTrainer {
                 optimizer.zeroGrad();
                 throw diverged("the loss is " + value);
             }
-            loss.backward();
-            dp.averageGradients();
+            // the backward pass, with the replicated gradients averaged over ranks as it goes (or after it: DataParallel.setOverlap)
+            dp.backward(loss);
             double norm = GradClip.clipNorm(model.parameters(), recipe.clip());
             double headNorm = GradClip.clipNorm(fc.parameters(), Double.POSITIVE_INFINITY);
             // the centre shards' gradients are rank-local: one rank's non-finite shard must stop every rank

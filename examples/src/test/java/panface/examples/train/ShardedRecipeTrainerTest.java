@@ -106,6 +106,34 @@ class ShardedRecipeTrainerTest {
         }
     }
 
+    /** Small buckets, so that the tiny ViT's gradients travel in several, most of them started during the backward pass. */
+    @Test
+    void theAllReduceOverlappedWithBackwardOrAfterItGivesTheSameWeightsBitForBit() {
+        LVFaceRecipe r = tiny();
+        List<List<List<float[]>>> runs = new ArrayList<>();
+        for (boolean overlap : new boolean[] {true, false}) {
+            runs.add(InProcessGroup.run(WORLD, comm -> {
+                try (Scope s = Scope.open(); DataParallel dp = new DataParallel(comm).setOverlap(overlap).setBucketBytes(4096)) {
+                    SyntheticIdentities share = new SyntheticIdentities(r.identities(), r.imagesPerIdentity(), r.batch(), r.seed(),
+                            comm.rank(), WORLD);
+                    ShardedRecipeTrainer t = new ShardedRecipeTrainer(r, share, Device.CPU, false, dp);
+                    assertTrue(dp.gradients().buckets().size() > 3, dp.gradients().buckets().size() + " buckets");
+                    for (int i = 0; i < r.steps(); i++) {
+                        t.trainStep();
+                    }
+                    List<float[]> out = arrays(t.model().parameters());
+                    out.add(t.fc().weight().data().toFloatArray());
+                    return out;
+                }
+            }));
+        }
+        for (int rank = 0; rank < WORLD; rank++) {
+            for (int i = 0; i < runs.get(0).get(rank).size(); i++) {
+                assertArrayEquals(runs.get(1).get(rank).get(i), runs.get(0).get(rank).get(i), "parameter " + i + " of rank " + rank);
+            }
+        }
+    }
+
     @Test
     void aNonFiniteShardOnOneRankStopsEveryRankBeforeTheUpdate() {
         LVFaceRecipe r = tiny();
