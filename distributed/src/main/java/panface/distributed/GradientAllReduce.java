@@ -10,6 +10,7 @@ import panface.nn.ParameterSlab;
 import panface.tensor.DType;
 import panface.tensor.Device;
 import panface.tensor.F;
+import panface.tensor.Scope;
 import panface.tensor.Tensor;
 import panface.tensor.autograd.GradMode;
 import panface.tensor.autograd.GradientReadyHook;
@@ -196,31 +197,37 @@ public final class GradientAllReduce {
      * wrote. An unwritten gradient contributes zeros.
      */
     private static Tensor pack(List<Parameter> bucket) {
-        Tensor first = bucket.get(0).data();
-        Device dev = first.device();
-        DType dt = first.dtype();
-        List<Tensor> parts = new ArrayList<>();
-        double[] present = new double[bucket.size()];
-        for (int i = 0; i < bucket.size(); i++) {
-            Parameter p = bucket.get(i);
-            boolean has = p.data().gradReceived();
-            present[i] = has ? 1 : 0;
-            parts.add(has ? p.grad().reshape(-1) : Tensor.zeros(dev, dt, p.data().numel()));
-        }
-        parts.add(Tensor.of(present, present.length).to(dt).to(dev));
-        return F.cat(parts, 0).contiguous();
+        // only the flat tensor outlives the call: the parts and zeros are freed at once
+        return Scope.compute(() -> {
+            Tensor first = bucket.get(0).data();
+            Device dev = first.device();
+            DType dt = first.dtype();
+            List<Tensor> parts = new ArrayList<>();
+            double[] present = new double[bucket.size()];
+            for (int i = 0; i < bucket.size(); i++) {
+                Parameter p = bucket.get(i);
+                boolean has = p.data().gradReceived();
+                present[i] = has ? 1 : 0;
+                parts.add(has ? p.grad().reshape(-1) : Tensor.zeros(dev, dt, p.data().numel()));
+            }
+            parts.add(Tensor.of(present, present.length).to(dt).to(dev));
+            return F.cat(parts, 0).contiguous();
+        });
     }
 
-    /** Writes the mean over ranks of a reduced bucket into the gradients some rank wrote. */
+    /**
+     * Writes the mean over ranks of a reduced bucket into the gradients some rank wrote, then
+     * frees the bucket: at most the buckets in flight are held beside the gradients.
+     */
     private void unpack(List<Parameter> bucket, Tensor flat) {
-        int world = comm.worldSize();
         double[] had = flat.narrow(0, flat.numel() - bucket.size(), bucket.size()).toDoubleArray();
+        flat.mulInPlace(1.0 / comm.worldSize());
         int off = 0;
         for (int i = 0; i < bucket.size(); i++) {
             Parameter p = bucket.get(i);
             int n = p.data().numel();
             if (had[i] > 0) {
-                Tensor mean = flat.narrow(0, off, n).reshape(p.shape()).mul(1.0 / world);
+                Tensor mean = flat.narrow(0, off, n).reshape(p.shape());
                 if (p.grad() == null) {
                     p.data().accumulateGrad(mean);
                 } else {
@@ -230,6 +237,7 @@ public final class GradientAllReduce {
             }
             off += n;
         }
+        flat.storage().close();
     }
 
     /**

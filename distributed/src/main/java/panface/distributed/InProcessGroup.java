@@ -209,7 +209,8 @@ public final class InProcessGroup {
 
         private void reduceInPlace(Tensor t, Op op) {
             HostBuffer r = HostBuffer.reduce(exchange("allReduce(" + op + ")", t), op);
-            try (var g = panface.tensor.autograd.GradMode.noGrad()) {
+            // the host result's tensor is a temporary: freed here, not left in the caller's scope
+            try (var g = panface.tensor.autograd.GradMode.noGrad(); var s = panface.tensor.Scope.open()) {
                 t.copyFrom(r.toTensor(t.device()));
             }
         }

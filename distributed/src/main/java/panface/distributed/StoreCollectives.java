@@ -77,7 +77,8 @@ public final class StoreCollectives implements Communicator {
     private void reduceInPlace(Tensor t, Op op) {
         List<HostBuffer> all = exchange("allReduce", HostBuffer.of(t));
         HostBuffer.checkSame("allReduce", all);
-        try (var g = GradMode.noGrad()) {
+        // the host result's tensor is a temporary: freed here, not left in the caller's scope
+        try (var g = GradMode.noGrad(); var s = panface.tensor.Scope.open()) {
             t.copyFrom(HostBuffer.reduce(all, op).toTensor(t.device()));
         }
     }

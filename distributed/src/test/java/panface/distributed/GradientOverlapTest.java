@@ -13,6 +13,9 @@ import org.junit.jupiter.api.Test;
 
 import panface.nn.Parameter;
 import panface.tensor.DType;
+import panface.tensor.Device;
+import panface.tensor.MemoryStats;
+import panface.tensor.Scope;
 import panface.tensor.Tensor;
 import panface.tensor.autograd.GradientReadyHook;
 import panface.tensor.random.Generator;
@@ -136,6 +139,49 @@ class GradientOverlapTest {
             Thread.onSpinWait();
         }
         return true;
+    }
+
+    /**
+     * MEMORY.md's data-parallel lines on one rank: the average leaves nothing beside the
+     * gradients, and holds at most one more copy of them (the buckets in flight, with one flag
+     * per parameter) plus the collective's own copy of one bucket.
+     */
+    @Test
+    void theAverageLeavesOnlyTheGradientsAndHoldsAtMostTheBucketsInFlight() {
+        long[][] got = InProcessGroup.run(1, comm -> {
+            long[][] out = new long[3][];
+            try (Scope s = Scope.open()) {
+                DataParallelStepTest.Backbone net = new DataParallelStepTest.Backbone(new Generator(1));
+                GradientAllReduce g = new GradientAllReduce(comm, net.parameters(), BUCKET);
+                loss(net, 0).backward();
+                for (int mode = 0; mode < 3; mode++) {
+                    try (Scope step = Scope.open()) {
+                        Tensor l = loss(net, 0);
+                        long before = MemoryStats.liveBytes(Device.CPU);
+                        MemoryStats.resetPeak(Device.CPU);
+                        if (mode == 2) {
+                            g.backward(l);
+                        } else {
+                            l.backward();
+                            if (mode == 1) {
+                                g.run();
+                            }
+                        }
+                        out[mode] = new long[] {MemoryStats.liveBytes(Device.CPU) - before, MemoryStats.peakBytes(Device.CPU) - before};
+                    }
+                }
+            }
+            return out;
+        }).get(0);
+        long params = 0;
+        for (Parameter p : new DataParallelStepTest.Backbone(new Generator(1)).parameters()) {
+            params += p.data().numel() + 1;
+        }
+        long copy = 8 * params;
+        assertEquals(got[0][0], got[1][0], "after backward then the average: nothing beyond the backward pass's own");
+        assertEquals(got[0][0], got[2][0], "after the overlapped average: nothing beyond the backward pass's own");
+        assertTrue(got[1][1] <= got[0][1] + copy, "average after backward: peak " + got[1][1] + " vs " + got[0][1]);
+        assertTrue(got[2][1] <= got[0][1] + 2 * copy, "overlapped: peak " + got[2][1] + " vs " + got[0][1]);
     }
 
     /** A communicator that cannot start work beside the caller (the default, as NCCL's stream order) gives the same gradients. */
