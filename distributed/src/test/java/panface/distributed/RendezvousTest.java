@@ -79,6 +79,37 @@ class RendezvousTest {
         }
     }
 
+    /** Started all-reduces run on the rank's collective thread in issue order, and a blocking collective waits for them. */
+    @Test
+    void storeCollectivesRunStartedAllReducesInIssueOrder() throws Exception {
+        int world = 2;
+        try (StoreServer server = StoreServer.start(InetAddress.getLoopbackAddress(), 0);
+             ExecutorService pool = Executors.newFixedThreadPool(world)) {
+            List<Future<double[]>> results = new ArrayList<>();
+            for (int r = 0; r < world; r++) {
+                int rank = r;
+                results.add(pool.submit(() -> {
+                    try (Rendezvous rdzv = Rendezvous.join(env(rank, world, server.port(), 10_000));
+                         StoreCollectives c = new StoreCollectives(rdzv)) {
+                        Tensor a = Tensor.of(new double[] {rank + 1}, 1);
+                        Tensor b = Tensor.of(new double[] {10 * (rank + 1), 1}, 2);
+                        Communicator.Work wa = c.allReduceAsync(a, Communicator.Op.SUM);
+                        Communicator.Work wb = c.allReduceAsync(b, Communicator.Op.MAX);
+                        long[] g = c.allGather(Tensor.of(new long[] {rank}, 1)).toLongArray();
+                        boolean doneBeforeGather = wa.isDone() && wb.isDone();
+                        wb.await();
+                        wa.await();
+                        return new double[] {a.item(), b.toDoubleArray()[0], b.toDoubleArray()[1], g[0], g[1], doneBeforeGather ? 1 : 0};
+                    }
+                }));
+            }
+            for (int r = 0; r < world; r++) {
+                // 1 + 2; max of 10 and 20, and of 1 and 1; the ranks in order; both done when the gather returned
+                assertArrayEquals(new double[] {3, 20, 1, 0, 1, 1}, results.get(r).get(), 0, "rank " + r);
+            }
+        }
+    }
+
     @Test
     void aMissingRankIsNamedAtTheTimeOut() throws Exception {
         try (StoreServer server = StoreServer.start(InetAddress.getLoopbackAddress(), 0);
@@ -119,6 +150,10 @@ class RendezvousTest {
         DistEnv s = DistEnv.from(java.util.Map.of("SLURM_PROCID", "5", "SLURM_NTASKS", "16", "SLURM_LOCALID", "1", "SLURM_NTASKS_PER_NODE",
                 "8", "SLURM_JOB_NODELIST", "gpu[07-08]", "SLURM_JOB_ID", "123456"));
         assertEquals(new DistEnv(5, 16, 1, 8, "gpu07", 20000 + 123456 % 20000, false, Duration.ofSeconds(300)), s);
+        // sbatch's per-node counts ("4(x2)": 4 tasks on each of 2 nodes), with the master named explicitly
+        DistEnv s2 = DistEnv.from(java.util.Map.of("SLURM_PROCID", "6", "SLURM_NTASKS", "8", "SLURM_LOCALID", "2", "SLURM_TASKS_PER_NODE",
+                "4(x2)", "SLURM_JOB_NODELIST", "n[1-2]", "MASTER_ADDR", "head", "MASTER_PORT", "29400"));
+        assertEquals(new DistEnv(6, 8, 2, 4, "head", 29400, false, Duration.ofSeconds(300)), s2);
         assertEquals(1, DistEnv.from(java.util.Map.of()).worldSize());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> DistEnv.from(java.util.Map.of("RANK", "0", "WORLD_SIZE", "2", "MASTER_PORT", "1")));
