@@ -5,8 +5,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Supplier;
 
 import panface.tensor.Scope;
+import panface.tensor.Tensor;
 import panface.tensor.autograd.GradMode;
 
 /**
@@ -24,26 +26,53 @@ final class CollectiveThread implements AutoCloseable {
         this.name = name;
     }
 
-    /** Queues a collective; its temporaries live in a scope of its own, freed when it ends. */
-    synchronized Communicator.Work submit(Runnable collective) {
+    /** Queues an in-place collective; its temporaries live in a scope of its own, freed when it ends. */
+    Communicator.Work submit(Runnable collective) {
+        return submit(() -> {
+            collective.run();
+            return null;
+        });
+    }
+
+    /**
+     * Queues a collective that makes a tensor: its temporaries are freed when it ends, the
+     * tensor is handed to the scope current where its work is awaited.
+     */
+    synchronized Communicator.Work submit(Supplier<Tensor> collective) {
         if (executor == null) {
             executor = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name(name).daemon().unstarted(r));
         }
-        Future<?> f = executor.submit(() -> {
+        Future<Tensor> f = executor.submit(() -> {
             try (Scope s = Scope.open(); var g = GradMode.noGrad()) {
-                collective.run();
+                Tensor r = collective.get();
+                return r == null ? null : Scope.disown(r);
             }
         });
         last = f;
         return new Communicator.Work() {
+            private Tensor result;
+            private boolean taken;
+
             @Override
             public void await() {
                 awaitFuture(f, true);
+                if (!taken) {
+                    taken = true;
+                    result = f.resultNow();
+                    if (result != null && Scope.current() != null) {
+                        Scope.current().keep(result);
+                    }
+                }
             }
 
             @Override
             public boolean isDone() {
                 return f.isDone();
+            }
+
+            @Override
+            public Tensor result() {
+                return result;
             }
         };
     }

@@ -36,28 +36,46 @@ public interface Communicator extends AutoCloseable {
      */
     default Work allReduceAsync(Tensor t, Op op) {
         allReduce(t, op);
-        return Work.DONE;
+        return Work.done(null);
     }
 
-    /** A collective started by {@link #allReduceAsync}. */
+    /**
+     * Starts {@link #allGather} as {@link #allReduceAsync} starts an all-reduce; the gathered
+     * tensor is the work's {@link Work#result} (in the scope current at {@link Work#await}).
+     */
+    default Work allGatherAsync(Tensor t) {
+        return Work.done(allGather(t));
+    }
+
+    /** A collective started by {@link #allReduceAsync} or {@link #allGatherAsync}. */
     interface Work {
-        /** Work that has already finished. */
-        Work DONE = new Work() {
-            @Override
-            public void await() {
-            }
+        /** Work that has already finished, with its result (null for an in-place collective). */
+        static Work done(Tensor result) {
+            return new Work() {
+                @Override
+                public void await() {
+                }
 
-            @Override
-            public boolean isDone() {
-                return true;
-            }
-        };
+                @Override
+                public boolean isDone() {
+                    return true;
+                }
 
-        /** Returns once the collective's result is in its tensor; throws its failure. */
+                @Override
+                public Tensor result() {
+                    return result;
+                }
+            };
+        }
+
+        /** Returns once the collective's result is in place; throws its failure. */
         void await();
 
         /** True once the collective has finished (or failed). */
         boolean isDone();
+
+        /** After {@link #await}: the tensor a gathering collective made (null for an in-place one). */
+        Tensor result();
     }
 
     /**

@@ -8,6 +8,7 @@ import panface.nn.Buffer;
 import panface.nn.Module;
 import panface.nn.Parameter;
 import panface.tensor.Backends;
+import panface.tensor.DType;
 import panface.tensor.Device;
 import panface.tensor.Tensor;
 import panface.tensor.autograd.GradMode;
@@ -50,6 +51,7 @@ public final class DataParallel implements AutoCloseable {
     private GradientAllReduce gradients;
     private boolean overlap = true;
     private long bucketBytes = GradientAllReduce.DEFAULT_BUCKET_BYTES;
+    private DType compression;
 
     /** Data parallelism over an existing communicator (local rank 0; the in-process group's ranks, for example). */
     public DataParallel(Communicator comm) {
@@ -159,13 +161,22 @@ public final class DataParallel implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Sends the gradients in F16 or BF16 (summed in float32) from the next {@link #replicate} on;
+     * null (the default) sends them in their own dtype. See {@link GradientAllReduce}.
+     */
+    public DataParallel setCompression(DType dtype) {
+        this.compression = dtype;
+        return this;
+    }
+
     /** Sets the replicated parameters whose gradients {@link #backward(Tensor)} and {@link #averageGradients} average. */
     public void replicate(Module... modules) {
         List<Parameter> ps = new ArrayList<>();
         for (Module m : modules) {
             ps.addAll(m.parameters());
         }
-        gradients = new GradientAllReduce(comm, ps, bucketBytes);
+        gradients = new GradientAllReduce(comm, ps, bucketBytes, compression);
     }
 
     /** The gradient average of the replicated parameters (null before {@link #replicate}). */

@@ -40,9 +40,26 @@ public final class GradientAllReduce {
 
     private final Communicator comm;
     private final List<List<Parameter>> buckets = new ArrayList<>();
+    private final DType wire;
     private InFlight inFlight;
 
+    /** Buckets of at most bucketBytes, sent in the parameters' own dtype. */
     public GradientAllReduce(Communicator comm, List<Parameter> params, long bucketBytes) {
+        this(comm, params, bucketBytes, null);
+    }
+
+    /**
+     * Buckets of at most bucketBytes (counted in the parameters' dtype); with a compression
+     * dtype (F16 or BF16), each rank sends its bucket in it and the ranks' contributions are
+     * summed in float32, in rank order, from the gathered buckets: half the bytes on the wire for
+     * float32 gradients, at the cost of rounding each contribution to the narrower type (float16
+     * also overflows beyond 65504; bfloat16 keeps float32's range). Null: no compression.
+     */
+    public GradientAllReduce(Communicator comm, List<Parameter> params, long bucketBytes, DType compression) {
+        if (compression != null && compression != DType.F16 && compression != DType.BF16) {
+            throw new IllegalArgumentException("gradient compression is to F16 or BF16, got " + compression);
+        }
+        this.wire = compression;
         if (bucketBytes <= 0) {
             throw new IllegalArgumentException("bucket size must be positive, got " + bucketBytes);
         }
@@ -79,9 +96,15 @@ public final class GradientAllReduce {
     public void run() {
         try (var g = GradMode.noGrad()) {
             for (List<Parameter> bucket : buckets) {
-                Tensor flat = pack(bucket);
-                comm.allReduce(flat, Communicator.Op.SUM);
-                unpack(bucket, flat);
+                Tensor sent = pack(bucket);
+                Communicator.Work w;
+                if (wire == null) {
+                    comm.allReduce(sent, Communicator.Op.SUM);
+                    w = Communicator.Work.done(null);
+                } else {
+                    w = Communicator.Work.done(comm.allGather(sent));
+                }
+                unpack(bucket, sum(bucket, sent, w));
             }
         }
     }
@@ -131,7 +154,7 @@ public final class GradientAllReduce {
             f.launch(buckets.size());
             for (int b = 0; b < buckets.size(); b++) {
                 f.work[b].await();
-                unpack(buckets.get(b), f.flat[b]);
+                unpack(buckets.get(b), sum(buckets.get(b), f.flat[b], f.work[b]));
             }
         }
     }
@@ -186,7 +209,7 @@ public final class GradientAllReduce {
         void launch(int upTo) {
             for (; started < upTo; started++) {
                 flat[started] = pack(buckets.get(started));
-                work[started] = comm.allReduceAsync(flat[started], Communicator.Op.SUM);
+                work[started] = wire == null ? comm.allReduceAsync(flat[started], Communicator.Op.SUM) : comm.allGatherAsync(flat[started]);
             }
         }
     }
@@ -196,7 +219,7 @@ public final class GradientAllReduce {
      * written), in one flat tensor: the flags' sum tells every rank which parameters some rank
      * wrote. An unwritten gradient contributes zeros.
      */
-    private static Tensor pack(List<Parameter> bucket) {
+    private Tensor pack(List<Parameter> bucket) {
         // only the flat tensor outlives the call: the parts and zeros are freed at once
         return Scope.compute(() -> {
             Tensor first = bucket.get(0).data();
@@ -211,8 +234,33 @@ public final class GradientAllReduce {
                 parts.add(has ? p.grad().reshape(-1) : Tensor.zeros(dev, dt, p.data().numel()));
             }
             parts.add(Tensor.of(present, present.length).to(dt).to(dev));
-            return F.cat(parts, 0).contiguous();
+            Tensor flat = F.cat(parts, 0).contiguous();
+            return wire == null ? flat : flat.to(wire).contiguous();
         });
+    }
+
+    /**
+     * The sum over ranks of a sent bucket, in the parameters' dtype: the bucket itself after an
+     * all-reduce; with compression, the gathered contributions summed in float32 in rank order
+     * (the same sum on every rank), the sent and gathered buckets freed.
+     */
+    private Tensor sum(List<Parameter> bucket, Tensor sent, Communicator.Work w) {
+        if (wire == null) {
+            return sent;
+        }
+        Tensor gathered = w.result();
+        int n = sent.numel();
+        DType dt = bucket.get(0).data().dtype();
+        Tensor total = Scope.compute(() -> {
+            Tensor acc = gathered.narrow(0, 0, n).to(DType.F32).contiguous();
+            for (int r = 1; r < comm.worldSize(); r++) {
+                acc.addInPlace(gathered.narrow(0, r * n, n).to(DType.F32), 1.0);
+            }
+            return acc.to(dt).contiguous();
+        });
+        sent.storage().close();
+        gathered.storage().close();
+        return total;
     }
 
     /**

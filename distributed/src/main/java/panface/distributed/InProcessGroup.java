@@ -218,6 +218,18 @@ public final class InProcessGroup {
         @Override
         public Tensor allGather(Tensor t) {
             async.drain();
+            return gather(t);
+        }
+
+        @Override
+        public Work allGatherAsync(Tensor t) {
+            if (closed) {
+                throw new IllegalStateException("communicator of rank " + rank + " is closed");
+            }
+            return async.submit(() -> gather(t));
+        }
+
+        private Tensor gather(Tensor t) {
             HostBuffer all = HostBuffer.concat(exchange("allGather", t));
             return all.toTensor(t.device());
         }

@@ -86,6 +86,18 @@ public final class StoreCollectives implements Communicator {
     @Override
     public Tensor allGather(Tensor t) {
         async.drain();
+        return gather(t);
+    }
+
+    @Override
+    public Work allGatherAsync(Tensor t) {
+        if (closed) {
+            throw new IllegalStateException("communicator of rank " + rank() + " is closed");
+        }
+        return async.submit(() -> gather(t));
+    }
+
+    private Tensor gather(Tensor t) {
         List<HostBuffer> all = exchange("allGather", HostBuffer.of(t));
         HostBuffer.checkSame("allGather", all);
         return HostBuffer.concat(all).toTensor(t.device());

@@ -24,6 +24,7 @@ import panface.nn.data.FaceLoader;
 import panface.nn.data.ImageFolderDataset;
 import panface.nn.data.LoaderOptions;
 import panface.tensor.Backends;
+import panface.tensor.DType;
 import panface.tensor.Device;
 import panface.tensor.Scope;
 import panface.tensor.io.Json;
@@ -41,7 +42,7 @@ final class DataParallelTrain {
     /** The options of the train command that this path uses. */
     record Options(LVFaceRecipe recipe, Device device, boolean autocast, String dataPath, List<PairSet> packs, boolean skipBad,
                    String save, int saveEvery, boolean stopping, int stopAfter, String resume, int logEvery, int evalEvery, Path roc,
-                   long started, boolean overlap, long bucketBytes) {
+                   long started, boolean overlap, long bucketBytes, DType compression) {
     }
 
     private DataParallelTrain() {
@@ -63,7 +64,7 @@ final class DataParallelTrain {
             throw new UsageException("--save " + save + " is a file; a data-parallel run saves a folder of one file per rank");
         }
         try (DataParallel dp = DataParallel.join(env, device); Scope run = Scope.open(); BatchSource data = open(o, env)) {
-            dp.setOverlap(o.overlap()).setBucketBytes(o.bucketBytes());
+            dp.setOverlap(o.overlap()).setBucketBytes(o.bucketBytes()).setCompression(o.compression());
             PrintStream out = dp.isMain() ? System.out : new PrintStream(PrintStream.nullOutputStream());
             List<PairSet> evalSets = !dp.isMain() ? List.of() : data instanceof SyntheticIdentities s
                     ? List.of(s.heldOut(recipe.heldOut(), recipe.evalPairs(), 0)) : o.packs();
@@ -81,10 +82,11 @@ final class DataParallelTrain {
                 throw new UsageException("--stop-after " + o.stopAfter() + " is before the checkpoint's step " + trainer.step());
             }
             out.printf(Locale.ROOT, "data-parallel on %d ranks (%s): face ViT D=%d depth=%d patch %d (%,d parameters), global batch %d "
-                    + "(%d per rank), %d classes in %d shards, %d steps; gradient all-reduce in buckets of %s %s the backward pass%n", world,
+                    + "(%d per rank), %d classes in %d shards, %d steps; gradient all-reduce in buckets of %s%s%s the backward pass%n", world,
                     device.isCpu() ? "CPU processes through the store" : "NCCL", recipe.dim(), recipe.depth(), recipe.patch(),
                     trainer.model().numParameters(), recipe.batch(), recipe.batch() / world, data.numClasses(), world, recipe.steps(),
-                    bytes(o.bucketBytes()), o.overlap() ? "overlapped with" : "after");
+                    bytes(o.bucketBytes()), o.compression() == null ? "" : ", sent in " + o.compression().name().toLowerCase(Locale.ROOT),
+                    o.overlap() ? " overlapped with" : ", after");
             if (o.resume() != null) {
                 out.printf(Locale.ROOT, "resumed %s after step %d of %d%n", o.resume(), trainer.step(), recipe.steps());
             }

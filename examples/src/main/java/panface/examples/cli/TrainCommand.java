@@ -22,6 +22,7 @@ import panface.nn.data.ImageFolderDataset;
 import panface.nn.data.LoaderOptions;
 import panface.nn.eval.VerificationPack;
 import panface.tensor.Backends;
+import panface.tensor.DType;
 import panface.tensor.Device;
 import panface.tensor.Scope;
 import panface.tensor.io.Json;
@@ -50,6 +51,7 @@ public final class TrainCommand implements Command {
                                      [--skip-bad-records]] [--save FILE] [--save-every K] [--stop-after K]
                                      [--resume FILE] [--log-every K] [--eval-every K] [--roc FILE] [--no-progress]
                                      [--device cpu|cuda[:N]] [--autocast] [--no-overlap] [--bucket-mb M]
+                                     [--grad-compression fp16|bf16]
                   Trains a face ViT (4 heads, 112x112 input) on generated face identities with the LVFace
                   recipe: AdamW (weight decay 0.1 on every parameter), linear warm-up then polynomial
                   decay, ArcFace (s=64, m=0.5) over Partial FC sampling (rate 0.3) in the early stage,
@@ -94,7 +96,8 @@ public final class TrainCommand implements Command {
                   Rank 0 alone logs, evaluates and prints the JSON line; --save/--resume name a folder of one file per rank,
                   resumed on the same number of ranks. The gradients travel in buckets of M MiB (--bucket-mb, default 16), each
                   all-reduced as soon as the backward pass has finished it, overlapped with the rest of the pass; --no-overlap
-                  all-reduces them after the pass instead (the same weights, bit for bit).""";
+                  all-reduces them after the pass instead (the same weights, bit for bit). --grad-compression sends them in
+                  float16 or bfloat16 (half the bytes; the ranks' contributions summed in float32).""";
     }
 
     @Override
@@ -124,7 +127,14 @@ public final class TrainCommand implements Command {
         boolean skipBad = args.has("skip-bad-records");
         boolean overlap = !args.has("no-overlap");
         long bucketBytes = (long) args.getInt("bucket-mb", (int) (GradientAllReduce.DEFAULT_BUCKET_BYTES >> 20), 1, 1 << 14) << 20;
+        String compression = args.get("grad-compression", null);
         args.finish();
+        DType wire = switch (compression == null ? "none" : compression) {
+            case "none" -> null;
+            case "fp16" -> DType.F16;
+            case "bf16" -> DType.BF16;
+            default -> throw new UsageException("--grad-compression is fp16 or bf16, got '" + compression + "'");
+        };
         if (dataPath == null && (!bins.isEmpty() || skipBad)) {
             throw new UsageException("--bin and --skip-bad-records go with --data");
         }
@@ -151,7 +161,7 @@ public final class TrainCommand implements Command {
         }
         if (env.worldSize() > 1) {
             return DataParallelTrain.run(new DataParallelTrain.Options(recipe, device, autocast, dataPath, packs, skipBad, save, saveEvery,
-                    stopping, stopAfter, resume, logEvery, evalEvery, roc, started, overlap, bucketBytes), env);
+                    stopping, stopAfter, resume, logEvery, evalEvery, roc, started, overlap, bucketBytes, wire), env);
         }
         if (!Backends.isAvailable(device)) {
             throw new UsageException(device + " cannot be used: " + Backends.unavailableReason(device));

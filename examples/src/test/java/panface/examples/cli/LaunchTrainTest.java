@@ -55,9 +55,9 @@ class LaunchTrainTest {
         assertTrue(console.out().contains("gradient all-reduce in buckets of 1 MiB overlapped with the backward pass"), console.out());
         assertTrue(Files.exists(save.resolve("rank-0-of-2.safetensors")) && Files.exists(save.resolve("rank-1-of-2.safetensors")),
                 "one checkpoint file per rank");
-        assertEquals(0, launch("--save", save.toString(), "--resume", save.toString(), "--no-overlap"), console.out() + console.err());
+        assertEquals(0, launch("--save", save.toString(), "--resume", save.toString(), "--no-overlap", "--grad-compression", "bf16"), console.out() + console.err());
         String out = console.out();
-        assertTrue(out.contains("gradient all-reduce in buckets of 16 MiB after the backward pass"), out);
+        assertTrue(out.contains("gradient all-reduce in buckets of 16 MiB, sent in bf16, after the backward pass"), out);
         assertTrue(out.contains("[rank 0] resumed " + save + " after step 1 of 2"), out);
         assertTrue(out.contains("[rank 0] step    2"), out);
         List<String> json = out.lines().filter(l -> l.contains("{\"before\"")).toList();
