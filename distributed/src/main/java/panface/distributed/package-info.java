@@ -19,7 +19,9 @@
  * shards EPL's prototypes the same way.</li>
  * <li>{@link panface.distributed.DataParallel}: what a training loop calls (join from the
  * environment, broadcast the replicated model, average gradients in buckets with
- * {@link panface.distributed.GradientAllReduce}, build the sharded head).</li>
+ * {@link panface.distributed.GradientAllReduce}, each bucket's all-reduce started during the
+ * backward pass as soon as its gradients are final, optionally sent in float16 or bfloat16,
+ * build the sharded head).</li>
  * <li>{@link panface.distributed.ShardedCheckpoint} and {@link panface.distributed.ShardMerge}:
  * one atomic file per rank, and the merge into one class-centre file.</li>
  * <li>{@link panface.distributed.Launcher}: one process per local rank, stops them all when one
