@@ -8,10 +8,12 @@ import java.util.Map;
 
 import panface.distributed.DistEnv;
 import panface.distributed.GradientAllReduce;
+import panface.examples.train.GifRecipeTrainer;
 import panface.examples.train.LVFaceRecipe;
 import panface.examples.train.PackPairs;
 import panface.examples.train.PairSet;
 import panface.examples.train.RecipeTrainer;
+import panface.examples.train.StepTrainer;
 import panface.examples.train.SyntheticIdentities;
 import panface.examples.train.TrainCheckpoints;
 import panface.examples.train.TrainLoop;
@@ -52,6 +54,8 @@ public final class TrainCommand implements Command {
                                      [--resume FILE] [--log-every K] [--eval-every K] [--roc FILE] [--no-progress]
                                      [--device cpu|cuda[:N]] [--autocast] [--no-overlap] [--bucket-mb M]
                                      [--grad-compression fp16|bf16]
+                                     [--head fc|gif --codes CODES [--gif-k K] [--gif-l L] [--gif-heads softmax|margin]
+                                      [--gif-conditioning independent|prefix]]
                   Trains a face ViT (4 heads, 112x112 input) on generated face identities with the LVFace
                   recipe: AdamW (weight decay 0.1 on every parameter), linear warm-up then polynomial
                   decay, ArcFace (s=64, m=0.5) over Partial FC sampling (rate 0.3) in the early stage,
@@ -97,7 +101,16 @@ public final class TrainCommand implements Command {
                   resumed on the same number of ranks. The gradients travel in buckets of M MiB (--bucket-mb, default 16), each
                   all-reduced as soon as the backward pass has finished it, overlapped with the rest of the pass; --no-overlap
                   all-reduces them after the pass instead (the same weights, bit for bit). --grad-compression sends them in
-                  float16 or bfloat16 (half the bytes; the ranks' contributions summed in float32).""";
+                  float16 or bfloat16 (half the bytes; the ranks' contributions summed in float32).
+                  --head gif trains the same backbone, schedule and clipping with GIF identity codes instead of one
+                  class per identity: L token heads of K entries each predict every image's code from the codes file
+                  CODES (written by 'panface gif codes' from any backbone over the same data; it holds K and L, which
+                  --gif-k/--gif-l, when given, must match). --gif-heads softmax (default: linear heads, plain
+                  softmax) or margin (cosine heads with the recipe's loss/scale/margin: ArcFace s=64 m=0.5 by
+                  default); --gif-conditioning independent (default) or prefix (head j also sees learned vectors
+                  of the tokens before it). Partial FC, EPL and the stage switch do not apply. Checkpoints hold the
+                  heads and a fingerprint of the codes, so --resume refuses other codes or head options; evaluation
+                  discards the heads and uses the embedding. One process only (not under launch).""";
     }
 
     @Override
@@ -128,6 +141,7 @@ public final class TrainCommand implements Command {
         boolean overlap = !args.has("no-overlap");
         long bucketBytes = (long) args.getInt("bucket-mb", (int) (GradientAllReduce.DEFAULT_BUCKET_BYTES >> 20), 1, 1 << 14) << 20;
         String compression = args.get("grad-compression", null);
+        GifHeadArgs head = GifHeadArgs.read(args);
         args.finish();
         DType wire = switch (compression == null ? "none" : compression) {
             case "none" -> null;
@@ -135,6 +149,7 @@ public final class TrainCommand implements Command {
             case "bf16" -> DType.BF16;
             default -> throw new UsageException("--grad-compression is fp16 or bf16, got '" + compression + "'");
         };
+        boolean gif = head.gif();
         if (dataPath == null && (!bins.isEmpty() || skipBad)) {
             throw new UsageException("--bin and --skip-bad-records go with --data");
         }
@@ -160,6 +175,9 @@ public final class TrainCommand implements Command {
             throw new UsageException("log-every must be positive");
         }
         if (env.worldSize() > 1) {
+            if (gif) {
+                throw new UsageException("--head gif trains in one process; the data-parallel runner has the class-per-identity head only");
+            }
             return DataParallelTrain.run(new DataParallelTrain.Options(recipe, device, autocast, dataPath, packs, skipBad, save, saveEvery,
                     stopping, stopAfter, resume, logEvery, evalEvery, roc, started, overlap, bucketBytes, wire), env);
         }
@@ -171,7 +189,13 @@ public final class TrainCommand implements Command {
                 : openData(Path.of(dataPath), recipe, skipBad)) {
             List<PairSet> evalSets = data instanceof SyntheticIdentities s ? List.of(s.heldOut(recipe.heldOut(), recipe.evalPairs(), 0)) : packs;
             PairSet heldOut = evalSets.isEmpty() ? null : evalSets.get(0);
-            RecipeTrainer trainer = new RecipeTrainer(recipe, data, device, autocast);
+            StepTrainer trainer;
+            try {
+                trainer = gif ? new GifRecipeTrainer(recipe, data, head.codes(), head.options(), device, autocast)
+                        : new RecipeTrainer(recipe, data, device, autocast);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage());
+            }
             if (resume != null) {
                 try {
                     trainer.resume(Path.of(resume));
@@ -187,7 +211,9 @@ public final class TrainCommand implements Command {
                     ? String.format(Locale.ROOT, "%s (%d identities, %d images)", dataPath, l.numClasses(), l.dataset().size())
                     : String.format(Locale.ROOT, "%d generated identities x %d images", recipe.identities(), recipe.imagesPerIdentity());
             System.out.printf(Locale.ROOT, "face ViT D=%d depth=%d patch %d (%,d parameters), %s, %s, batch %d, %d steps, on %s%s%n",
-                    recipe.dim(), recipe.depth(), recipe.patch(), trainer.model().numParameters(), describe(recipe, trainer.switchStep()), source,
+                    recipe.dim(), recipe.depth(), recipe.patch(), trainer.model().numParameters(),
+                    gif ? head.describe(recipe.loss(), recipe.scale(), recipe.margin(), ((GifRecipeTrainer) trainer).heads().numParameters())
+                            : describe(recipe, trainer.switchStep()), source,
                     recipe.batch(), recipe.steps(), device, autocast ? " with bf16 autocast" : "");
             if (resume != null) {
                 System.out.printf(Locale.ROOT, "resumed %s after step %d of %d%n", resume, trainer.step(), recipe.steps());
@@ -250,7 +276,7 @@ public final class TrainCommand implements Command {
     }
 
     /** The evaluation before training: done now on a fresh run, else the one the checkpoint recorded. */
-    private static Map<String, Object> beforeTraining(RecipeTrainer trainer, PairSet heldOut, boolean resumed) {
+    private static Map<String, Object> beforeTraining(StepTrainer trainer, PairSet heldOut, boolean resumed) {
         if (heldOut == null) {
             return null;
         }

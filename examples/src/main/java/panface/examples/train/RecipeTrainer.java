@@ -139,11 +139,13 @@ public final class RecipeTrainer implements StepTrainer {
     }
 
     /** A metadata entry restored from the checkpoint or put by {@link #putMetadata}, or null. */
+    @Override
     public String metadata(String key) {
         return extraMeta.get(key);
     }
 
     /** Extra metadata saved with every checkpoint from now on (e.g. the evaluation before training). */
+    @Override
     public void putMetadata(String key, String value) {
         extraMeta.put(key, value);
     }
@@ -201,7 +203,7 @@ public final class RecipeTrainer implements StepTrainer {
         Map<String, String> meta = new LinkedHashMap<>(recipeMeta);
         meta.putAll(extraMeta);
         meta.put(TrainCheckpoints.DATA_POSITION, Long.toString(data.position()));
-        TrainCheckpoints.save(file, meta, model, head, optimizer, head.fc().sampler(), step);
+        TrainCheckpoints.save(file, meta, model, head, optimizer, Map.of("sampler", head.fc().sampler()), step);
     }
 
     /**
@@ -209,8 +211,9 @@ public final class RecipeTrainer implements StepTrainer {
      * the checkpoint's metadata. Fails ({@link TrainCheckpoints.RecipeMismatch}) when the
      * checkpoint was written with another recipe.
      */
+    @Override
     public Map<String, String> resume(Path file) throws IOException {
-        Checkpoint.State st = TrainCheckpoints.resume(file, recipeMeta, model, head, optimizer, head.fc().sampler());
+        Checkpoint.State st = TrainCheckpoints.resume(file, recipeMeta, model, head, optimizer, Map.of("sampler", head.fc().sampler()));
         String pos = st.metadata().get(TrainCheckpoints.DATA_POSITION);
         if (pos == null) {
             throw new IllegalArgumentException("--resume " + file + " has no data position");

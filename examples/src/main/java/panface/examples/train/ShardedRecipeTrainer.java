@@ -156,11 +156,13 @@ public final class ShardedRecipeTrainer implements StepTrainer {
     }
 
     /** A metadata entry restored from the checkpoint or put by {@link #putMetadata}, or null. */
+    @Override
     public String metadata(String key) {
         return extraMeta.get(key);
     }
 
     /** Extra metadata saved with every checkpoint from now on. */
+    @Override
     public void putMetadata(String key, String value) {
         extraMeta.put(key, value);
     }
@@ -254,6 +256,7 @@ public final class ShardedRecipeTrainer implements StepTrainer {
      * Continues a saved run from this rank's file of the folder: the same recipe and world size,
      * every rank at the same step; seeks the data to the saved position and returns the metadata.
      */
+    @Override
     public Map<String, String> resume(Path dir) throws IOException {
         Checkpoint.State st = ShardedCheckpoint.load(dir, comm, fc);
         TrainCheckpoints.checkRecipe(dir, recipeMeta, st);

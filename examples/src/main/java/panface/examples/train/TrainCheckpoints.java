@@ -17,10 +17,11 @@ import panface.tensor.autograd.GradMode;
 import panface.tensor.random.Generator;
 
 /**
- * The training checkpoints of {@link RecipeTrainer}: the backbone ("model"), the head ("head":
- * Partial FC's class centres and EPL's prototypes), the optimizer state, the Partial FC sampler's
- * position, the data position, the number of steps done, the recipe (the options that shape the
- * model, the data and the schedule) and the evaluation before training. Writes are atomic
+ * The training checkpoints of {@link RecipeTrainer} and {@link GifRecipeTrainer}: the backbone
+ * ("model"), the head ("head": Partial FC's class centres and EPL's prototypes, or GIF's token
+ * heads), the optimizer state, the Partial FC sampler's position, the data position, the number
+ * of steps done, the recipe (the options that shape the model, the head, the data and the
+ * schedule) and the evaluation before training. Writes are atomic
  * ({@link Checkpoint}), and non-finite values are never saved, so the last good checkpoint
  * survives a diverged run.
  */
@@ -79,7 +80,8 @@ public final class TrainCheckpoints {
     }
 
     /** Saves the training state; refuses (keeping any earlier checkpoint) when a weight or buffer is not finite. */
-    static void save(Path file, Map<String, String> metadata, Module model, Module head, Optimizer opt, Generator sampler, long step)
+    static void save(Path file, Map<String, String> metadata, Module model, Module head, Optimizer opt, Map<String, Generator> generators,
+            long step)
             throws IOException {
         List<String> bad = new ArrayList<>();
         collectNonFinite("model.", model, bad);
@@ -91,7 +93,7 @@ public final class TrainCheckpoints {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("recipe", "panface train");
         meta.putAll(metadata);
-        Checkpoint.save(file, modules(model, head), opt, Map.of("sampler", sampler), step, meta);
+        Checkpoint.save(file, modules(model, head), opt, generators, step, meta);
     }
 
     /** Adds the names (prefixed) of m's floating-point state entries that hold a non-finite value. */
@@ -111,18 +113,29 @@ public final class TrainCheckpoints {
      * evaluation before training). The checkpoint's recipe must equal this run's (a different
      * schedule, model or data would not continue the same run).
      */
-    static Checkpoint.State resume(Path file, Map<String, String> recipe, Module model, Module head, Optimizer opt, Generator sampler)
-            throws IOException {
+    static Checkpoint.State resume(Path file, Map<String, String> recipe, Module model, Module head, Optimizer opt,
+            Map<String, Generator> generators) throws IOException {
         Checkpoint.State st = Checkpoint.load(file);
         checkRecipe(file, recipe, st);
-        Checkpoint.restore(st, modules(model, head), opt, Map.of("sampler", sampler));
+        Checkpoint.restore(st, modules(model, head), opt, generators);
         return st;
     }
 
     /** Fails ({@link RecipeMismatch}) when the checkpoint at path was written with another recipe than this run's. */
     static void checkRecipe(Path file, Map<String, String> recipe, Checkpoint.State st) {
+        // checkpoints of the class-per-identity head record no head kind
+        String head = PREFIX + GifRecipeTrainer.HEAD_KEY;
+        String savedHead = st.metadata().getOrDefault(head, "fc");
+        String runHead = recipe.getOrDefault(head, "fc");
+        if (!savedHead.equals(runHead)) {
+            throw new RecipeMismatch("--resume " + file + " was saved by a run with --head " + savedHead + ", not " + runHead
+                    + "; resume with the options it was started with");
+        }
         List<String> diffs = new ArrayList<>();
         for (Map.Entry<String, String> e : recipe.entrySet()) {
+            if (e.getKey().equals(head)) {
+                continue;
+            }
             String saved = st.metadata().get(e.getKey());
             if (!e.getValue().equals(saved)) {
                 diffs.add("--" + e.getKey().substring(PREFIX.length()).replace('_', '-') + " " + e.getValue() + " (checkpoint: "

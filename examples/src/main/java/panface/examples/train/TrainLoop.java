@@ -68,7 +68,7 @@ public record TrainLoop(int until, Path save, int saveEvery, int logEvery, int e
                     out.print("\r\033[K");
                     barShown = false;
                 }
-                out.println(line(res, r, emaStep, until - s));
+                out.println(line(res, t.phase(res), r, emaStep, until - s));
             } else if (progress) {
                 out.print("\r\033[K" + bar(res, r, emaStep, until - s));
                 out.flush();
@@ -95,10 +95,9 @@ public record TrainLoop(int until, Path save, int saveEvery, int logEvery, int e
         return new Summary(first, t.step(), secs, done * (double) r.batch() / Math.max(secs, 1e-9));
     }
 
-    private static String line(RecipeTrainer.StepResult res, LVFaceRecipe r, double secPerStep, int left) {
-        return String.format(Locale.ROOT, "step %4d  loss %7.3f  lr %.2e  %s (rate %.1f)  %5.0f img/s  eta %s", res.step(), res.loss(),
-                res.learningRate(), res.stage().name().toLowerCase(Locale.ROOT), res.sampleRate(), r.batch() / secPerStep,
-                duration(left * secPerStep));
+    private static String line(RecipeTrainer.StepResult res, String phase, LVFaceRecipe r, double secPerStep, int left) {
+        return String.format(Locale.ROOT, "step %4d  loss %7.3f  lr %.2e  %s  %5.0f img/s  eta %s", res.step(), res.loss(),
+                res.learningRate(), phase, r.batch() / secPerStep, duration(left * secPerStep));
     }
 
     private static String bar(RecipeTrainer.StepResult res, LVFaceRecipe r, double secPerStep, int left) {
