@@ -205,13 +205,15 @@ final class VecRows {
                     s += e;
                 }
                 if (log) {
-                    float shift = mx + (float) Math.log(s);
+                    // (x - max) - log s, not x - (max + log s): with logits of a few hundred the sum
+                    // max + log s rounds log s away, and the top class's log-probability with it
+                    float ls = (float) Math.log(s);
                     int j = 0;
                     for (; j + L <= cols; j += L) {
-                        FloatVector.fromArray(S, xs, xr + j).sub(shift).intoArray(ys, yr + j);
+                        FloatVector.fromArray(S, xs, xr + j).sub(mx).sub(ls).intoArray(ys, yr + j);
                     }
                     for (; j < cols; j++) {
-                        ys[yr + j] = xs[xr + j] - shift;
+                        ys[yr + j] = (xs[xr + j] - mx) - ls;
                     }
                 } else {
                     float inv = 1f / s;

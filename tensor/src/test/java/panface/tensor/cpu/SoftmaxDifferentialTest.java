@@ -199,4 +199,26 @@ class SoftmaxDifferentialTest {
             }
         }
     }
+
+    @Test
+    void logSoftmaxOfLargeLogitsKeepsTheLeadersSmallLogProbability() {
+        // logits of a few hundred, the leader ahead by 12 (a confident classifier): log p = -log(1 + e^-12 + ...) is
+        // about -1e-5, below half a float32 ulp of 300, so subtracting max + log s in one step would return 0
+        int cols = 2 * Differential.LANES + 3;
+        float[] x = new float[cols];
+        for (int j = 0; j < cols; j++) {
+            x[j] = 288f - j;
+        }
+        x[cols - 1] = 300f;
+        double s = 0;
+        for (float v : x) {
+            s += Math.exp(v - 300.0);
+        }
+        float[] got = F.logSoftmax(Tensor.of(x, 1, cols), 1).toFloatArray();
+        double want = -Math.log(s);
+        // log of a float32 sum near 1: one ulp of 1 (PyTorch's float32 log-softmax has the same), against an error of the
+        // whole 1e-5 when log s is lost in max + log s
+        org.junit.jupiter.api.Assertions.assertEquals(want, got[cols - 1], 1.2e-7, "log p of the leader");
+        org.junit.jupiter.api.Assertions.assertEquals(x[0] - 300.0 - Math.log(s), got[0], 1e-5, "log p of the runner-up");
+    }
 }
