@@ -7,6 +7,7 @@ import java.util.Map;
 
 import panface.faceloss.CombinedMarginHead;
 import panface.faceloss.DinoLoss;
+import panface.faceloss.GifTokenLoss;
 import panface.faceloss.Margin;
 import panface.faceloss.PartialFC;
 import panface.faceloss.QueueInfoNce;
@@ -17,7 +18,7 @@ import panface.tensor.golden.GoldenOp;
 import panface.tensor.golden.GoldenOps;
 import panface.tensor.random.Generator;
 
-/** Golden ops of the faceloss module: combined_margin_loss, partial_fc, info_nce_queue, qud_step, dino_loss. */
+/** Golden ops of the faceloss module: combined_margin_loss, partial_fc, info_nce_queue, qud_step, dino_loss, gif_token_loss. */
 public final class FacelossGoldenOps implements GoldenOps {
 
     @Override
@@ -40,6 +41,7 @@ public final class FacelossGoldenOps implements GoldenOps {
             return r;
         });
         m.put("qud_step", FacelossGoldenOps::qudStep);
+        m.put("gif_token_loss", FacelossGoldenOps::gifTokenLoss);
         m.put("dino_loss", (c, t) -> {
             Tensor center = t.get("buffer.center");
             double temp = c.number("teacher_temp", 0.04);
@@ -76,6 +78,29 @@ public final class FacelossGoldenOps implements GoldenOps {
         r.put("output.queue", loss.queue());
         r.put("output.queue_ptr", Tensor.of(new long[] {loss.pointer()}));
         return r;
+    }
+
+    /** GIF's token loss with the case's heads (and prefix table) bound: linear or margin heads, independent or prefix-conditioned. */
+    private static Map<String, Tensor> gifTokenLoss(GoldenCase c, Map<String, Tensor> leaves) {
+        Tensor e = leaves.get("input.embeddings");
+        Margin m = switch (c.string("heads", "linear")) {
+            case "linear" -> null;
+            case "margin" -> margin(c);
+            default -> throw new IllegalArgumentException("heads is linear or margin");
+        };
+        GifTokenLoss.Conditioning cond = GifTokenLoss.Conditioning.valueOf(c.string("conditioning", "independent").toUpperCase(Locale.ROOT));
+        GifTokenLoss loss = GifTokenLoss.of(c.integer("l", 1), c.integer("k", 2), e.size(1), m, cond, new Generator(0));
+        Map<String, Tensor> bind = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> t : leaves.entrySet()) {
+            if (t.getKey().startsWith("param.")) {
+                bind.put(t.getKey().substring(6), t.getValue());
+            }
+        }
+        if (bind.size() != loss.stateDict().size()) {
+            throw new IllegalArgumentException("the case gives " + bind.keySet() + ", the heads have " + loss.stateDict().keySet());
+        }
+        loss.bind(bind);
+        return out("output.loss", loss.loss(e, leaves.get("input.codes")));
     }
 
     private static Margin margin(GoldenCase c) {
