@@ -13,6 +13,7 @@ import panface.faceloss.gif.CodeVectors;
 import panface.faceloss.gif.GifTraining;
 import panface.faceloss.gif.Homogenisation;
 import panface.faceloss.gif.IdentityCodes;
+import panface.faceloss.gif.SampledHomogenisation;
 import panface.nn.Module;
 import panface.nn.Parameter;
 import panface.nn.data.FaceLoader;
@@ -38,6 +39,8 @@ import panface.tensor.random.Generator;
  */
 public final class GifCommand implements Command {
     private static final int SIDE = 4;
+    /** Identities above which gif codes homogenises by sampled steps (the all-pairs step grows as m^2). */
+    private static final int SAMPLED_ABOVE = 20_000;
 
     @Override
     public String name() {
@@ -64,11 +67,14 @@ public final class GifCommand implements Command {
                   embeddings. Defaults: C=1000, H=200, K=16, S=400, P=150, N=30, B=256, LR=0.1, E=32, W=128,
                   independent linear heads (the reference's first suggestion), seed 3. The last line is JSON.
                 usage: panface gif codes --arch A --model W --data TRAIN.rec --out CODES [--features 512] [--k 256] [--l L]
-                                         [--homogenise N] [--batch B]
+                                         [--homogenise N] [--sampled auto|yes|no] [--batch B]
                   Code vectors of every identity of TRAIN.rec from the model (mean of its images' normalised
                   embeddings, no augmentation, one epoch), homogenised N steps (default 100) and clustered
                   into a balanced tree of branching K and depth L (default: the smallest L with K^L >= identities);
-                  writes the codes file and prints the collision count.""";
+                  writes the codes file and prints the collision count. The homogenisation compares every pair
+                  of identities, or with --sampled yes (auto: above 20000 identities) moves blocks of 1024 of
+                  them against 8192 sampled ones, N sweeps over all of them, in about 8 bytes per identity and
+                  dimension (GIF.md). Then train with: panface train --head gif --codes CODES --data TRAIN.rec.""";
     }
 
     @Override
@@ -157,8 +163,12 @@ public final class GifCommand implements Command {
         int k = args.getInt("k", 256, 2, 65536);
         int lArg = args.getInt("l", 0, 0, 64);
         int homogenise = args.getInt("homogenise", 100, 0, 1_000_000);
+        String sampled = args.get("sampled", "auto");
         int batch = args.getInt("batch", 64, 1, 65536);
         args.finish();
+        if (!sampled.equals("auto") && !sampled.equals("yes") && !sampled.equals("no")) {
+            throw new UsageException("--sampled is auto, yes or no");
+        }
         if (arch == null || model == null || data == null || out == null) {
             throw new UsageException("gif codes needs --arch, --model, --data and --out");
         }
@@ -170,16 +180,37 @@ public final class GifCommand implements Command {
             long epoch = loader.batchesPerEpoch();
             float[][] v = GifTraining.codeVectors(images -> embedBatch(embedder, images), loader, epoch, 2 * epoch,
                     CodeVectors.Averaging.RAW_MEAN);
-            Homogenisation h = new Homogenisation(v, Homogenisation.Options.defaults());
-            for (int i = 0; i < homogenise && m > 1; i++) {
-                h.step();
-            }
-            CodeTree.Result tree = CodeTree.build(h.vectors(), CodeTree.Options.of(k, l));
+            float[][] spread = homogenise(v, homogenise, sampled.equals("yes") || (sampled.equals("auto") && m > SAMPLED_ABOVE));
+            CodeTree.Result tree = CodeTree.build(spread, CodeTree.Options.of(k, l));
             tree.codes().write(Path.of(out));
             System.out.printf(Locale.ROOT, "{\"identities\": %d, \"k\": %d, \"l\": %d, \"collisions_before\": %d, \"collisions\": %d}%n", m, k, l,
                     tree.collisionsBefore(), tree.collisionsAfter());
         }
         return 0;
+    }
+
+    /**
+     * Homogenised code vectors: {@code steps} all-pairs steps, or as many sweeps of sampled steps
+     * (1024-row blocks against 8192 sampled columns) when sampled.
+     */
+    static float[][] homogenise(float[][] v, int steps, boolean sampled) {
+        if (v.length < 2 || steps == 0) {
+            return v;
+        }
+        if (!sampled) {
+            Homogenisation h = new Homogenisation(v, Homogenisation.Options.defaults());
+            for (int i = 0; i < steps; i++) {
+                h.step();
+            }
+            return h.vectors();
+        }
+        SampledHomogenisation.Options o = SampledHomogenisation.Options.defaults();
+        SampledHomogenisation h = new SampledHomogenisation(v, o);
+        long perSweep = (v.length + o.block() - 1) / o.block();
+        for (long i = 0; i < steps * perSweep; i++) {
+            h.step();
+        }
+        return h.vectors();
     }
 
     /** Embeddings (B, E) of a loader batch (B, 3, H, W) through the embedder. */

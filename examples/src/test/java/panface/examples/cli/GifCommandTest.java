@@ -84,5 +84,13 @@ class GifCommandTest {
         assertEquals(3, codes.size());
         assertEquals(2, codes.l());
         assertEquals(0, codes.collisions());
+
+        // the sampled homogenisation, then the codes train a backbone on the same record file
+        assertEquals(0, Main.run(new String[] {"gif", "codes", "--arch", "mbf", "--model", weights.toString(), "--features", "128", "--data",
+                rec.toString(), "--out", out.toString(), "--k", "2", "--homogenise", "2", "--sampled", "yes", "--batch", "2"}), console.err());
+        assertEquals(0, IdentityCodes.read(out).collisions());
+        assertEquals(0, Main.run(new String[] {"train", "--head", "gif", "--codes", out.toString(), "--data", rec.toString(), "--steps", "2",
+                "--batch", "2", "--dim", "8", "--depth", "1", "--no-progress"}), console.err());
+        assertTrue(console.out().contains("GIF codes k=2 l=2 for 3 identities"), console.out());
     }
 }
