@@ -107,6 +107,8 @@ class SampledHomogenisationTest {
         int d = 32;
         float[][] v = HomogenisationTest.randomUnit(m, d, 3);
         SampledHomogenisation.Options o = new SampledHomogenisation.Options(BASE, 128, 1000, 1);
+        // loads the class first, so that loading allocates nothing inside the measurement
+        new SampledHomogenisation(HomogenisationTest.randomUnit(2, d, 1), o);
         long formula = SampledHomogenisation.bytesFor(m, d, o);
         long id = Thread.currentThread().threadId();
         // the JVM's own overhead of m rows (array headers and the row references), measured on a copy like the anchor
