@@ -19,8 +19,10 @@ __device__ void softmax_impl(const T* x, T* y, i64 cols, int logMode) {
     for (i64 j = threadIdx.x; j < cols; j += blockDim.x) s += m_exp((A)Num<T>::load(xr[j]) - mx);
     s = block_sum(s, scratch);
     if (logMode) {
-        A shift = mx + m_log(s);
-        for (i64 j = threadIdx.x; j < cols; j += blockDim.x) yr[j] = Num<T>::store((A)Num<T>::load(xr[j]) - shift);
+        // (x - max) - log s, not x - (max + log s): with logits in the hundreds, log s would round
+        // away in the float sum max + log s (the CPU kernel does the same).
+        A ls = m_log(s);
+        for (i64 j = threadIdx.x; j < cols; j += blockDim.x) yr[j] = Num<T>::store(((A)Num<T>::load(xr[j]) - mx) - ls);
     } else {
         A inv = (A)1 / s;
         for (i64 j = threadIdx.x; j < cols; j += blockDim.x) yr[j] = Num<T>::store(m_exp((A)Num<T>::load(xr[j]) - mx) * inv);
