@@ -6,8 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import panface.examples.lafs.LafsLoops;
 import panface.examples.lafs.LafsPretrainer;
-import panface.nn.data.Batch;
 import panface.nn.data.BatchSource;
 import panface.nn.data.FaceLoader;
 import panface.nn.data.ImageFolderDataset;
@@ -16,20 +16,22 @@ import panface.nn.lafs.LafsCheckpoints;
 import panface.nn.lafs.LafsViews;
 import panface.nn.lafs.LandmarkCnn;
 import panface.nn.lafs.PartFViT;
-import panface.tensor.Scope;
 import panface.tensor.Tensor;
 import panface.tensor.io.Safetensors;
 import panface.tensor.random.Generator;
 
 /**
  * {@code panface lafs pretrain DATA --out DIR}: LAFS self-supervised pretraining of Part fViT on an
- * image folder or a .rec, without labels. The landmark CNN comes from a supervised Part fViT
+ * image folder or a .rec, without labels ({@code lafs finetune} and {@code lafs demo} are
+ * {@link LafsFinetuneCommand} and {@link LafsDemoCommand}). The landmark CNN comes from a supervised Part fViT
  * checkpoint (--landmarks FILE, the reference's stn.* and output_layer.*); without one it is
  * random (useful only as a smoke test). Writes DIR/lafs-epochN.safetensors after each epoch with
  * the teacher under "teacher." and the student under "student." (backbone.* and head.* as the
  * reference's MultiCropWrapper).
  */
 public final class LafsCommand implements Command {
+    /** The pretraining's training-state file in its output folder. */
+    static final String STATE = "lafs-state.safetensors";
 
     @Override
     public String name() {
@@ -38,15 +40,20 @@ public final class LafsCommand implements Command {
 
     @Override
     public String summary() {
-        return "LAFS landmark-based self-supervised pretraining of Part fViT (lafs pretrain)";
+        return "LAFS: landmark-based self-supervised pretraining and fine-tuning of Part fViT (lafs pretrain|finetune|demo)";
     }
 
     @Override
     public String usage() {
         return """
                 usage: panface lafs pretrain DATA --out DIR [options]
-                  DATA                  an image folder (one sub-folder per identity) or a .rec file; labels are not used
-                  --out DIR             where the per-epoch checkpoints go
+                       panface lafs finetune [--data TRAIN.rec|DIR [--bin PACK.bin ...]] [options]
+                       panface lafs demo [--seed S] [--pretrain-steps N] [--finetune-steps N]
+
+                pretrain: self-supervised (DINO with landmark patches), labels unused.
+                  DATA                  an image folder (one sub-folder per identity) or a .rec file
+                  --out DIR             per-epoch weights DIR/lafs-epochN.safetensors (teacher./student.) and the training
+                                        state DIR/lafs-state.safetensors (every epoch, and every --save-every K steps)
                   --landmarks FILE      supervised Part fViT checkpoint whose stn.* / output_layer.* is the landmark CNN
                   --epochs N            epochs (default 41, the reference's)
                   --batch B             images per step (default 82)
@@ -56,15 +63,48 @@ public final class LafsCommand implements Command {
                   --teacher MODE        stochastic (the code: dropout and drop path on) or deterministic (DINO)
                   --warmup-epochs W     linear learning-rate warm-up (default 10, the reference's, at most epochs - 1)
                   --depth D             transformer depth (default 12)
+                  --resume FILE         continue a saved state (same options and data) exactly where it stopped
+                  --stop-after K        stop after step K (as a preempted job), saving the state
                   --seed S              (default 0)
-                not yet: resume, lafs finetune, lafs demo, bf16.""";
+
+                finetune: Part fViT + trainable landmark CNN + CosFace (s=64, m=0.4) over every identity, AdamW with
+                  layer-wise lr decay applied to the groups (lr scale decay^(depth+1-layer); landmark CNN and embeddings
+                  layer 0, the head depth+1), weight decay 0.1 (0.05 landmark CNN, 0 for 1-D), warm-up then cosine to 1e-6.
+                  Without --data: generated identities, evaluated on held-out ones; --bin packs evaluate after training.
+                  --init FILE           LAFS pretraining weights (its teacher: lafs-epochN.safetensors, lafs-state, or the
+                                        reference's .pth); without it Part fViT starts random (from scratch)
+                  --landmarks FILE      supervised Part fViT checkpoint for the landmark CNN (and its frozen copy)
+                  --regularizer R       paper (default: beta constant, the paper's Eq. 7 with its best beta 0.1), code (the
+                                        released code's epoch schedule 1000/100/1/0.11/0, tied to its 34 epochs) or off
+                                        (the released code's default)
+                  --beta B              the constant beta (default 0.1)
+                  --few-shot-fraction F fraction of identities (the paper: 0.01, 0.1; default 1)
+                  --few-shot-images K   images per identity (the paper: 1, 2, 4, 10; default 0 = all)
+                  --few-shot-seed S     which identities and images (deterministic; default 0)
+                  --lr LR               peak lr (default 1e-4, the paper's; the released code's formula gives ~2.3e-3)
+                  --layer-decay D       (default 0.58, the paper's; 1 turns it off)
+                  --epochs N (34) --warmup-epochs W (5) --batch B (64) --margin M (0.4) --seed S (0)
+                  --dim --depth --heads --head-dim --mlp-dim   Part fViT shape (default the reference's 768/12/11/64/2048)
+                  --identities N --images-per-identity K --held-out N --eval-pairs N   generated data (100, 4, 100, 1000)
+                  --save FILE [--save-every K] [--stop-after K] [--resume FILE] [--log-every K] [--device cpu|cuda]
+                  Last line: {"steps":..,"after":{"accuracy":..,"tar_at_far_1e-3":..},"seconds":..}.
+
+                demo: on generated identities, a brief pretraining then few-shot fine-tuning, against fine-tuning from
+                  scratch for the same steps, both evaluated on held-out identities; last line one JSON object.
+                not yet: bf16 autocast, gradient accumulation, mixup.""";
     }
 
     @Override
     public int run(Args args) throws Exception {
         List<String> pos = args.positional();
+        if (pos.size() == 1 && pos.get(0).equals("finetune")) {
+            return LafsFinetuneCommand.run(args);
+        }
+        if (pos.size() == 1 && pos.get(0).equals("demo")) {
+            return LafsDemoCommand.run(args);
+        }
         if (pos.size() != 2 || !pos.get(0).equals("pretrain")) {
-            throw new UsageException("expected: lafs pretrain DATA --out DIR");
+            throw new UsageException("expected: lafs pretrain DATA --out DIR, lafs finetune [options] or lafs demo [options]");
         }
         Path data = Path.of(pos.get(1));
         Path out = Path.of(args.get("out", null) == null ? fail("--out is required") : args.get("out", null));
@@ -78,6 +118,9 @@ public final class LafsCommand implements Command {
         int depth = args.getInt("depth", 12, 1, 64);
         int warmup = args.getInt("warmup-epochs", Math.min(10, epochs - 1), 0, epochs - 1);
         long seed = args.getInt("seed", 0);
+        int saveEvery = args.getInt("save-every", 0, 0, Integer.MAX_VALUE);
+        int stopAfter = args.getInt("stop-after", Integer.MAX_VALUE, 1, Integer.MAX_VALUE);
+        String resume = args.get("resume", null);
         args.finish();
         LafsPretrainer.TeacherMode mode = switch (teacherMode) {
             case "stochastic" -> LafsPretrainer.TeacherMode.STOCHASTIC;
@@ -104,22 +147,18 @@ public final class LafsCommand implements Command {
             LafsViews views = new LafsViews(112, local, seed);
             long perEpoch = source.batchesPerEpoch();
             try (LafsPretrainer run = new LafsPretrainer(opt, lcnn, cfg, views.views(), perEpoch)) {
-                long t0 = System.nanoTime();
-                for (int epoch = 0; epoch < epochs; epoch++) {
-                    for (long i = 0; i < perEpoch; i++) {
-                        long position = source.position();
-                        Batch b = source.next();
-                        double loss;
-                        try (Scope s = Scope.open()) {
-                            loss = run.step(views.make(b, position));
-                        }
-                        source.recycle(b);
-                        if (i % 10 == 0 || i == perEpoch - 1) {
-                            System.err.printf("lafs epoch %d step %d/%d loss %.4f (%.0f s)%n", epoch, i + 1, perEpoch, loss,
-                                    (System.nanoTime() - t0) / 1e9);
-                        }
+                if (resume != null) {
+                    LafsLoops.resume(run, source, Path.of(resume));
+                    System.err.printf("lafs: resumed %s after step %d%n", resume, run.iteration());
+                }
+                long until = Math.min(perEpoch * epochs, stopAfter);
+                LafsLoops.Saving saving = new LafsLoops.Saving(out.resolve(STATE), saveEvery, 10, System.err);
+                while (run.iteration() < until) {
+                    long epochEnd = Math.min(until, (run.iteration() / perEpoch + 1) * perEpoch);
+                    LafsLoops.pretrain(run, views, source, epochEnd, saving);
+                    if (epochEnd % perEpoch == 0) {
+                        save(out.resolve("lafs-epoch" + epochEnd / perEpoch + ".safetensors"), run, (int) (epochEnd / perEpoch));
                     }
-                    save(out.resolve("lafs-epoch" + (epoch + 1) + ".safetensors"), run, epoch + 1);
                 }
             }
         }

@@ -1,12 +1,16 @@
 package panface.examples.lafs;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import panface.faceloss.DinoLoss;
 import panface.nn.Module;
 import panface.nn.Parameter;
+import panface.nn.io.Checkpoint;
 import panface.nn.lafs.DinoHead;
 import panface.nn.lafs.LafsViews;
 import panface.nn.lafs.LandmarkCnn;
@@ -66,6 +70,7 @@ public final class LafsPretrainer implements AutoCloseable {
     private final LrSchedule momentum;
     private final long stepsPerEpoch;
     private final Generator gen;
+    private final List<Generator> networkGens;
     private final Scope home = Scope.detached();
     private long iteration;
 
@@ -81,10 +86,12 @@ public final class LafsPretrainer implements AutoCloseable {
         for (Parameter p : landmarkCnn.parameters()) {
             p.requiresGrad(false);
         }
-        this.student = new PartFViT(config, gen.fork(1));
-        this.studentHead = new DinoHead(config.dim(), opt.outDim(), 3, opt.headHidden(), opt.headBottleneck(), true, gen.fork(2));
-        this.teacher = new PartFViT(config, gen.fork(1));
-        this.teacherHead = new DinoHead(config.dim(), opt.outDim(), 3, opt.headHidden(), opt.headBottleneck(), true, gen.fork(2));
+        // the four networks' generators drive their dropout and drop path after initialisation: kept for checkpoints
+        this.networkGens = List.of(gen.fork(1), gen.fork(2), gen.fork(1), gen.fork(2));
+        this.student = new PartFViT(config, networkGens.get(0));
+        this.studentHead = new DinoHead(config.dim(), opt.outDim(), 3, opt.headHidden(), opt.headBottleneck(), true, networkGens.get(1));
+        this.teacher = new PartFViT(config, networkGens.get(2));
+        this.teacherHead = new DinoHead(config.dim(), opt.outDim(), 3, opt.headHidden(), opt.headBottleneck(), true, networkGens.get(3));
         copy(student, teacher);
         copy(studentHead, teacherHead);
         for (Parameter p : teacher.parameters()) {
@@ -227,6 +234,54 @@ public final class LafsPretrainer implements AutoCloseable {
         for (Map.Entry<String, Parameter> e : teacher.namedParameters().entrySet()) {
             e.getValue().data().mulInPlace(m).addInPlace(s.get(e.getKey()).data(), 1 - m);
         }
+    }
+
+    /**
+     * Saves everything a step depends on: student, teacher, both heads, the DINO centre, the
+     * optimizer's moments, the generators' positions (landmark noise and sampling, dropout) and
+     * the iteration, with extra metadata (such as the data position). The frozen landmark CNN is
+     * not saved: it comes from its own file, which the run is started with again.
+     */
+    public void save(Path file, Map<String, String> extra) throws IOException {
+        Map<String, String> meta = new LinkedHashMap<>(entries());
+        meta.put("recipe", "panface lafs pretrain");
+        meta.putAll(extra);
+        Checkpoint.save(file, modules(), optimizer, generators(), iteration, meta);
+    }
+
+    /** Restores a state saved by a run with the same options; returns the checkpoint's metadata. */
+    public Map<String, String> resume(Path file) throws IOException {
+        Checkpoint.State st = Checkpoint.load(file);
+        LafsResume.checkEntries(file, entries(), st.metadata());
+        try (var g = GradMode.noGrad()) {
+            Checkpoint.restore(st, modules(), optimizer, generators());
+        }
+        iteration = st.step();
+        return st.metadata();
+    }
+
+    private Map<String, String> entries() {
+        return Map.of("lafs.pretrain.options", opt.toString(), "lafs.pretrain.steps_per_epoch", Long.toString(stepsPerEpoch));
+    }
+
+    private Map<String, Module> modules() {
+        Map<String, Module> m = new LinkedHashMap<>();
+        m.put("student", student);
+        m.put("student_head", studentHead);
+        m.put("teacher", teacher);
+        m.put("teacher_head", teacherHead);
+        m.put("dino_loss", loss);
+        return m;
+    }
+
+    private Map<String, Generator> generators() {
+        Map<String, Generator> g = new LinkedHashMap<>();
+        g.put("landmarks", gen);
+        String[] names = {"student", "student_head", "teacher", "teacher_head"};
+        for (int i = 0; i < names.length; i++) {
+            g.put(names[i], networkGens.get(i));
+        }
+        return g;
     }
 
     /** Frees the optimizer's state. */

@@ -5,7 +5,8 @@ import java.util.Locale;
 import panface.nn.eval.RocCurve;
 import panface.nn.eval.TenFoldVerification;
 import panface.nn.eval.VerificationResult;
-import panface.nn.models.FaceViT;
+import panface.nn.Layer;
+import panface.nn.Module;
 import panface.tensor.Autocast;
 import panface.tensor.DType;
 import panface.tensor.Device;
@@ -15,7 +16,7 @@ import panface.tensor.Tensor;
 import panface.tensor.autograd.GradMode;
 
 /**
- * Evaluates a backbone on a {@link PairSet} with insightface's protocol: each image's embedding
+ * Evaluates a backbone (a face ViT, a Part fViT with its landmark CNN) on a {@link PairSet} with insightface's protocol: each image's embedding
  * is the sum of the embeddings of the image and its mirror image, the 10-fold accuracy comes from
  * {@link TenFoldVerification}, and the ROC from the cosine similarities of the pairs.
  */
@@ -42,7 +43,7 @@ public final class Verification {
     }
 
     /** Evaluates the backbone in evaluation mode (restoring its training mode after). */
-    public static Result evaluate(FaceViT model, PairSet set, Device device, boolean autocast) {
+    public static <M extends Module & Layer> Result evaluate(M model, PairSet set, Device device, boolean autocast) {
         boolean[] same = set.same();
         int n = same.length;
         boolean wasTraining = model.isTraining();
@@ -60,7 +61,7 @@ public final class Verification {
         }
     }
 
-    private static float[][] embed(FaceViT model, PairSet set, int side, int n, Device device, boolean autocast) {
+    private static float[][] embed(Layer model, PairSet set, int side, int n, Device device, boolean autocast) {
         float[][] out = new float[n][];
         for (int from = 0; from < n; from += CHUNK) {
             int to = Math.min(n, from + CHUNK);

@@ -5,19 +5,31 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import panface.examples.train.SyntheticIdentities;
 
 import panface.nn.data.Batch;
 import panface.nn.lafs.LafsViews;
 import panface.nn.lafs.LandmarkCnn;
 import panface.nn.lafs.MobileNetV3Features;
 import panface.nn.lafs.PartFViT;
+import panface.tensor.Scope;
 import panface.tensor.random.Generator;
 
 /**
  * The pretraining step on a tiny configuration: the last layer stays frozen through the first
  * epoch and moves after it, the rest of the student moves, the teacher follows the student by
- * the EMA formula, and the DINO centre is updated.
+ * the EMA formula, and the DINO centre is updated; k steps + save + resume + m steps give the
+ * same bits as k + m steps.
  */
 class LafsPretrainerTest {
 
@@ -32,6 +44,42 @@ class LafsPretrainerTest {
         // no warm-up: DINO's warm-up starts at a learning rate of 0, which would leave the first step without effect
         try (LafsPretrainer run = new LafsPretrainer(opt, lcnn, cfg, 4, 2)) {
             check(run);
+        }
+    }
+
+    @Test
+    void resumedRunEqualsUninterruptedRun(@TempDir Path dir) throws IOException {
+        Map<String, double[]> straight = pretrain(4, null);
+        Path ckpt = dir.resolve("pre.safetensors");
+        pretrain(2, ckpt);
+        Map<String, double[]> resumed = pretrain(4, ckpt);
+        assertEquals(straight.keySet(), resumed.keySet());
+        straight.forEach((k, v) -> assertArrayEquals(v, resumed.get(k), 0, k));
+        assertFalse(Arrays.equals(pretrain(2, null).get("teacher.patch_to_embedding.weight"), straight.get("teacher.patch_to_embedding.weight")),
+                "two more steps move the teacher");
+    }
+
+    /** Pretrains (stochastic teacher, so dropout streams matter) to step `until`, resuming from ckpt when it exists and saving there. */
+    private static Map<String, double[]> pretrain(int until, Path ckpt) throws IOException {
+        Generator gen = new Generator(5);
+        int[][] table = {{3, 16, 16, 0, 0, 1}, {3, 24, 16, 1, 1, 2}};
+        LandmarkCnn lcnn = new LandmarkCnn(new MobileNetV3Features(table, gen), 16, 31, gen);
+        PartFViT.Config cfg = new PartFViT.Config(16, 8, 24, 1, 2, 8, 32, 0.1, 0.1, 0.1, false);
+        LafsPretrainer.Options opt = new LafsPretrainer.Options(20, 32, 16, 5, 4, 1e-3, 1e-6, 0, 3, 0.04, 0.4, 3.0, 1, 0.996,
+                LafsPretrainer.TeacherMode.STOCHASTIC, 9);
+        LafsViews views = new LafsViews(32, 2, 3);
+        try (Scope s = Scope.open(); SyntheticIdentities data = new SyntheticIdentities(4, 2, 2, 3);
+                LafsPretrainer run = new LafsPretrainer(opt, lcnn, cfg, 4, data.batchesPerEpoch())) {
+            if (ckpt != null && ckpt.toFile().exists()) {
+                LafsLoops.resume(run, data, ckpt);
+            }
+            LafsLoops.pretrain(run, views, data, until, new LafsLoops.Saving(ckpt, 0, 100, new PrintStream(PrintStream.nullOutputStream())));
+            Map<String, double[]> m = new LinkedHashMap<>();
+            run.student().stateDict().forEach((k, v) -> m.put("student." + k, v.toDoubleArray()));
+            run.teacher().stateDict().forEach((k, v) -> m.put("teacher." + k, v.toDoubleArray()));
+            run.studentHead().stateDict().forEach((k, v) -> m.put("student_head." + k, v.toDoubleArray()));
+            m.put("center", run.loss().center().toDoubleArray());
+            return m;
         }
     }
 

@@ -50,6 +50,11 @@ public final class LandmarkCnn extends Module implements Layer {
         return landmarks;
     }
 
+    /** The largest coordinate (image size - 1 in the reference). */
+    public double extent() {
+        return extent;
+    }
+
     /** Landmarks (N, R, 2), pixel coordinates (x, y) in [0, extent], of images (N, 3, H, W) in [-1, 1]. */
     @Override
     public Tensor forward(Tensor x) {

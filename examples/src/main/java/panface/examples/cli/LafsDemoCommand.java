@@ -1,0 +1,51 @@
+package panface.examples.cli;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+import panface.examples.lafs.LafsDemo;
+import panface.examples.train.Verification;
+import panface.tensor.io.Json;
+
+/** {@code panface lafs demo}: LAFS pretraining + fine-tuning against fine-tuning from scratch on generated faces. */
+final class LafsDemoCommand {
+    private LafsDemoCommand() {
+    }
+
+    static int run(Args args) throws Exception {
+        long started = System.nanoTime();
+        LafsDemo.Settings d = LafsDemo.Settings.quick(args.getInt("seed", 1));
+        LafsDemo.Settings s = new LafsDemo.Settings(d.seed(), args.getInt("pretrain-identities", d.pretrainIdentities(), 2, 1 << 20),
+                args.getInt("pretrain-images", d.pretrainImages(), 1, 1 << 16), args.getInt("pretrain-steps", d.pretrainSteps(), 4, 1 << 24),
+                args.getInt("local-views", d.localViews(), 0, 16), args.getInt("few-identities", d.fewIdentities(), 2, 1 << 20),
+                args.getInt("few-images", d.fewImages(), 1, 1 << 16), args.getInt("finetune-steps", d.finetuneSteps(), 1, 1 << 24),
+                args.getInt("batch", d.batch(), 2, 1 << 12), args.getInt("held-out", d.heldOut(), 2, 1 << 20),
+                args.getInt("eval-pairs", d.pairs(), 20, 1 << 24));
+        args.finish();
+        if ((long) s.fewIdentities() * s.fewImages() < s.batch() || (long) s.pretrainIdentities() * s.pretrainImages() < s.batch()) {
+            throw new UsageException("each data set needs at least one batch of " + s.batch() + " images");
+        }
+        System.out.printf(Locale.ROOT, "LAFS demo: pretrain %d steps on %d x %d unlabelled generated faces, then fine-tune %d steps on %d "
+                + "identities x %d images, vs the same fine-tuning from scratch; evaluated on %d held-out identities%n", s.pretrainSteps(),
+                s.pretrainIdentities(), s.pretrainImages(), s.finetuneSteps(), s.fewIdentities(), s.fewImages(), s.heldOut());
+        LafsDemo.Outcome o = LafsDemo.run(s, System.out);
+        System.out.println("LAFS pretrained + fine-tuned: " + o.pretrained().describe());
+        System.out.println("fine-tuned from scratch:      " + o.scratch().describe());
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("seed", s.seed());
+        result.put("lafs", metrics(o.pretrained()));
+        result.put("scratch", metrics(o.scratch()));
+        result.put("pretrain_seconds", Math.round(o.pretrainSeconds() * 10) / 10.0);
+        result.put("finetune_seconds", Math.round(o.finetuneSeconds() * 10) / 10.0);
+        result.put("seconds", Math.round((System.nanoTime() - started) * 1e-8) / 10.0);
+        System.out.println(Json.write(result));
+        return 0;
+    }
+
+    private static Map<String, Object> metrics(Verification.Result r) {
+        Map<String, Object> m = TrainCommand.metrics(r.tenFold().accuracyMean(), r.tarAtFar1e3());
+        m.put("auc", Math.round(r.roc().auc() * 1e5) / 1e5);
+        return m;
+    }
+}
