@@ -169,10 +169,16 @@ public final class LafsPretrainer implements AutoCloseable {
 
     /** One iteration on a batch's views; returns the loss. */
     public double step(LafsViews.Views views) {
+        try (Scope scope = Scope.open()) {
+            return stepTokens(tokens(views));
+        }
+    }
+
+    /** One iteration on the views' patch tokens (global views first, each (B, n, 3 P^2)); returns the loss. */
+    double stepTokens(List<Tensor> tok) {
         int epoch = (int) (iteration / stepsPerEpoch);
         double value;
         try (Scope scope = Scope.open()) {
-            List<Tensor> tok = tokens(views);
             Tensor globals = F.cat(tok.subList(0, 2), 0);
             Tensor t;
             try (var g = GradMode.noGrad()) {
