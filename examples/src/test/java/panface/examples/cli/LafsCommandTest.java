@@ -1,0 +1,127 @@
+package panface.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import javax.imageio.ImageIO;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import panface.examples.ConsoleCapture;
+import panface.examples.Main;
+import panface.tensor.io.Json;
+
+/**
+ * {@code lafs finetune --data DIR --bin PACK}: a few-shot subset of an image folder (half the
+ * identities, two images each), evaluated on the pack; stopped after a step and resumed to the
+ * end; a checkpoint of other settings is refused.
+ */
+class LafsCommandTest {
+    private static final String[] SMALL = {"--dim", "16", "--depth", "1", "--heads", "2", "--head-dim", "8", "--mlp-dim", "16", "--batch",
+        "2", "--epochs", "1", "--warmup-epochs", "0", "--log-every", "1"};
+    private ConsoleCapture console;
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void capture() {
+        console = ConsoleCapture.start();
+    }
+
+    @AfterEach
+    void restore() {
+        console.close();
+    }
+
+    private int run(List<String> a) {
+        console.reset();
+        return Main.run(a.toArray(String[]::new));
+    }
+
+    private static BufferedImage face(int identity, Random r) {
+        BufferedImage img = new BufferedImage(112, 112, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 112; y++) {
+            for (int x = 0; x < 112; x++) {
+                int v = (identity * 53 + (x / 16) * 31 + (y / 16) * 17 + r.nextInt(20)) & 0xFF;
+                img.setRGB(x, y, (v << 16) | ((255 - v) << 8) | (identity * 40));
+            }
+        }
+        return img;
+    }
+
+    private static byte[] png(BufferedImage img) throws Exception {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        ImageIO.write(img, "png", b);
+        return b.toByteArray();
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> lastJson() {
+        String[] lines = console.out().strip().split("\n");
+        return (Map<String, Object>) Json.parse(lines[lines.length - 1]);
+    }
+
+    @Test
+    void finetunesAFewShotSubsetStopsAndResumes() throws Exception {
+        Random r = new Random(5);
+        Path faces = Files.createDirectories(dir.resolve("faces"));
+        for (int id = 0; id < 6; id++) {
+            Path folder = Files.createDirectories(faces.resolve("person" + id));
+            for (int k = 0; k < 3; k++) {
+                ImageIO.write(face(id, r), "png", folder.resolve(k + ".png").toFile());
+            }
+        }
+        List<byte[]> images = new ArrayList<>();
+        boolean[] same = new boolean[10];
+        for (int p = 0; p < 10; p++) {
+            same[p] = p % 2 == 0;
+            images.add(png(face(p % 6, r)));
+            images.add(png(face(same[p] ? p % 6 : (p + 1) % 6, r)));
+        }
+        Path bin = Files.write(dir.resolve("toy.bin"), EvalCommandTest.pack(images, same));
+        Path ckpt = dir.resolve("ft.safetensors");
+        List<String> base = new ArrayList<>(List.of("lafs", "finetune", "--data", faces.toString(), "--bin", bin.toString(),
+                "--few-shot-fraction", "0.5", "--few-shot-images", "2", "--save", ckpt.toString()));
+        base.addAll(List.of(SMALL));
+
+        List<String> first = new ArrayList<>(base);
+        first.addAll(List.of("--stop-after", "1"));
+        assertEquals(0, run(first), console.err());
+        // 3 identities x 2 images in batches of 2: 3 steps per epoch
+        assertTrue(console.out().contains("3 identities, 3 steps of 2"), console.out());
+        assertEquals(1, ((Number) lastJson().get("steps")).intValue());
+
+        List<String> rest = new ArrayList<>(base);
+        rest.addAll(List.of("--resume", ckpt.toString()));
+        assertEquals(0, run(rest), console.err());
+        assertTrue(console.out().contains("resumed " + ckpt + " after step 1"), console.out());
+        Map<String, Object> json = lastJson();
+        assertEquals(3, ((Number) json.get("steps")).intValue());
+        @SuppressWarnings("unchecked")
+        double acc = ((Number) ((Map<String, Object>) json.get("after")).get("accuracy")).doubleValue();
+        assertTrue(acc >= 0 && acc <= 1, "accuracy " + acc);
+
+        List<String> other = new ArrayList<>(rest);
+        other.addAll(List.of("--regularizer", "code"));
+        assertEquals(1, run(other));
+        assertTrue(console.err().contains("was saved by a different run: lafs.finetune.regularizer CODE (checkpoint: PAPER)"), console.err());
+    }
+
+    @Test
+    void packsWithoutDataAreAUsageError() {
+        assertEquals(2, run(List.of("lafs", "finetune", "--bin", "x.bin")));
+        assertTrue(console.err().contains("--bin and --few-shot-* go with --data"), console.err());
+    }
+}
