@@ -55,7 +55,8 @@ final class LafsFinetuneCommand {
         int batch = args.getInt("batch", 64, 1, 1 << 16);
         PartFViT.Config base = PartFViT.Config.lafs(true);
         PartFViT.Config cfg = new PartFViT.Config(base.numPatches(), base.patchSize(), args.getInt("dim", base.dim(), 1, 1 << 14),
-                args.getInt("depth", base.depth(), 1, 64), args.getInt("heads", base.heads(), 1, 256), args.getInt("head-dim", base.headDim(), 1, 1024),
+                args.getInt("depth", base.depth(), 1, 64), args.getInt("heads", base.heads(), 1, 256),
+                args.getInt("head-dim", base.headDim(), 1, 1024),
                 args.getInt("mlp-dim", base.mlpDim(), 1, 1 << 16), base.dropout(), base.embDropout(), base.dropPath(), true);
         int identities = args.getInt("identities", 100, 2, 1 << 20);
         int perIdentity = args.getInt("images-per-identity", 4, 1, 1 << 16);

@@ -91,8 +91,8 @@ public final class LafsFinetuner implements AutoCloseable {
         }
     }
 
-    /** The outcome of one step: the total loss, its identity and landmark parts, the learning rate and beta. */
-    public record StepResult(long step, double loss, double identityLoss, double landmarkLoss, double lr, double beta) {
+    /** One step's outcome: its number (from 1) and epoch (from 0), the total loss, its identity and landmark parts, lr and beta. */
+    public record StepResult(long step, int epoch, double loss, double identityLoss, double landmarkLoss, double lr, double beta) {
     }
 
     private final Options opt;
@@ -236,7 +236,7 @@ public final class LafsFinetuner implements AutoCloseable {
             loss.backward();
             optimizer.step();
             optimizer.zeroGrad();
-            res = new StepResult(iteration + 1, value, id.item(), landmark, rate, beta);
+            res = new StepResult(iteration + 1, epoch, value, id.item(), landmark, rate, beta);
         }
         iteration++;
         return res;

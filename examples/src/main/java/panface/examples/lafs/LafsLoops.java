@@ -40,7 +40,7 @@ public final class LafsLoops {
             long i = t.iteration();
             if (i % s.logEvery() == 0 || i == until || i == 1) {
                 s.out().printf(Locale.ROOT, "finetune step %d/%d epoch %d loss %.4f (identity %.4f, landmarks %.3g, beta %.3g) lr %.2e (%.0f s)%n",
-                        i, until, t.epoch(), last.loss(), last.identityLoss(), last.landmarkLoss(), last.beta(), last.lr(),
+                        i, until, last.epoch(), last.loss(), last.identityLoss(), last.landmarkLoss(), last.beta(), last.lr(),
                         (System.nanoTime() - t0) * 1e-9);
             }
             if (s.save() != null && (i == until || (s.saveEvery() > 0 && i % s.saveEvery() == 0))) {
