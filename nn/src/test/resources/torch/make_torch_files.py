@@ -50,3 +50,8 @@ with open(path("not_a_checkpoint.pt"), "wb") as f:
     f.write(b"this is not a pickle or a zip file at all")
 with open(path("plain_pickle_dict.pkl"), "wb") as f:
     pickle.dump({"x": 1}, f, protocol=2)
+
+# A research checkpoint: weights with the training options as an argparse.Namespace (read inertly).
+import argparse
+args = argparse.Namespace(lr=0.1, arch="vit", layers=[1, 2], nested={"beta": 0.5}, flag=True)
+torch.save({"state_dict": plain, "args": args, "epoch": 4}, path("with_args.pt"))

@@ -260,7 +260,7 @@ public final class SafeUnpickler {
                 Object args = pop();
                 Object cls = pop();
                 if (!(cls instanceof Global g) || !g.newObj()) {
-                    throw error("NEWOBJ of " + describe(cls) + "; only torch.nn.Parameter may be created this way");
+                    throw error("NEWOBJ of " + describe(cls) + "; only torch.nn.Parameter and argparse.Namespace may be created this way");
                 }
                 push(call(g, args));
             }

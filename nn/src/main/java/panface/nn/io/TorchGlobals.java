@@ -12,7 +12,8 @@ import panface.tensor.Tensor;
 /**
  * The globals a torch.save state dict may use, a subset of what torch.load(weights_only=True)
  * allows: OrderedDict, torch.Size, nn.Parameter, the tensor and parameter rebuild functions and
- * the storage types. Each checks its arguments as strictly as PyTorch does (an offset, size or
+ * the storage types; and, beyond it, argparse.Namespace, read as an inert map
+ * ({@link ArgparseNamespace}) because research checkpoints save their training options with it. Each checks its arguments as strictly as PyTorch does (an offset, size or
  * stride that does not fit, a negative stride, a view reaching outside its storage are refused),
  * with 64-bit values read in full, never cut.
  */
@@ -34,6 +35,8 @@ final class TorchGlobals {
         add(g, new SafeUnpickler.Global("torch._utils", "_rebuild_tensor_v2", TorchGlobals::rebuild));
         add(g, new SafeUnpickler.Global("torch._utils", "_rebuild_tensor", TorchGlobals::rebuild));
         add(g, new SafeUnpickler.Global("torch._utils", "_rebuild_parameter", TorchGlobals::parameter));
+        // Beyond weights_only's list: the training options many checkpoints carry, read inertly.
+        add(g, new SafeUnpickler.Global("argparse", "Namespace", TorchGlobals::namespace, true));
         for (String s : TorchStorages.KINDS.keySet()) {
             add(g, new SafeUnpickler.Global("torch", s, null));
         }
@@ -42,6 +45,14 @@ final class TorchGlobals {
 
     private static void add(Map<String, SafeUnpickler.Global> m, SafeUnpickler.Global g) {
         m.put(g.qualifiedName(), g);
+    }
+
+    /** argparse.Namespace created by NEWOBJ with no arguments; its options come from BUILD. */
+    private static Object namespace(SafeUnpickler.Tuple args) throws IOException {
+        if (args.size() != 0) {
+            throw new IOException("argparse.Namespace is created with no arguments here (its options come from BUILD), got " + args.size());
+        }
+        return new ArgparseNamespace();
     }
 
     /** OrderedDict(), OrderedDict([(k, v), ...]) or OrderedDict({k: v}). */

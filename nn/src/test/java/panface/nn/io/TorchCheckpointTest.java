@@ -80,6 +80,19 @@ class TorchCheckpointTest {
     }
 
     @Test
+    void readsTrainingOptionsSavedAsAnArgparseNamespace() throws Exception {
+        WeightFiles.Weights w = WeightFiles.read(file("with_args.pt"));
+        assertEquals(0.1, w.values().get("args.lr"));
+        assertEquals("vit", w.values().get("args.arch"));
+        assertEquals(2L, w.values().get("args.layers.1"));
+        assertEquals(0.5, w.values().get("args.nested.beta"));
+        assertEquals(Boolean.TRUE, w.values().get("args.flag"));
+        assertEquals(4L, w.values().get("epoch"));
+        Map<String, Tensor> sd = WeightFiles.stateDict(file("with_args.pt"));
+        assertArrayEquals(new double[] {1.5, 2.5}, sd.get("bn1.running_var").toDoubleArray());
+    }
+
+    @Test
     void refusesAnythingThatWouldRunCode() throws Exception {
         IOException e1 = assertThrows(IOException.class, () -> WeightFiles.read(file("evil_os_system.pt")));
         assertTrue(e1.getMessage().contains("'posix.system' is not allowed") || e1.getMessage().contains("system' is not allowed"),
