@@ -13,6 +13,7 @@ import panface.examples.cli.DistillCommand;
 import panface.examples.cli.EmbedCommand;
 import panface.examples.cli.EvalCommand;
 import panface.examples.cli.ExportCommand;
+import panface.examples.cli.FacesCommand;
 import panface.examples.cli.InspectCommand;
 import panface.examples.cli.LafsCommand;
 import panface.examples.cli.LaunchCommand;
@@ -43,6 +44,7 @@ public final class Main {
                 new InspectCommand(),
                 new EmbedCommand(),
                 new CompareCommand(),
+                new FacesCommand(),
                 new LaunchCommand(),
                 new PackCommand(),
                 new EvalCommand(),

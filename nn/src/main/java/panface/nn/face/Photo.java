@@ -22,7 +22,21 @@ public record Photo(Rgb pixels, float scale) {
 
     /** Reads a photo file with the default size limit. */
     public static Photo read(Path file) throws IOException {
-        return decode(Files.readAllBytes(file), file.toString(), DEFAULT_MAX_SIDE);
+        if (Files.isDirectory(file)) {
+            throw new IOException(file + ": is a folder, not a photo");
+        }
+        byte[] data;
+        try {
+            data = Files.readAllBytes(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IOException(file + ": no such file", e);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IOException(file + ": permission denied", e);
+        }
+        if (data.length == 0) {
+            throw new IOException(file + ": empty file, not a photo");
+        }
+        return decode(data, file.toString(), DEFAULT_MAX_SIDE);
     }
 
     /** Decodes an encoded photo; {@code what} names it in errors. */
