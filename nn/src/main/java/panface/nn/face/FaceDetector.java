@@ -13,7 +13,7 @@ import panface.tensor.Tensor;
 import panface.tensor.autograd.GradMode;
 
 /**
- * Runs an imported ONNX face detector of insightface's SCRFD kind ({@link DetectorConfig}) on
+ * Runs an imported ONNX face detector of insightface's SCRFD or RetinaFace kind ({@link DetectorConfig}) on
  * photos: letterbox each into the input, one forward pass per batch, decode every stride's anchors
  * above the score threshold, map back to the photo's pixels, and suppress overlaps. Thread-safe for
  * concurrent calls; {@link #close()} frees the model.
@@ -111,6 +111,10 @@ public final class FaceDetector implements AutoCloseable {
             int fh = DetectorConfig.ceilDiv(config.inputHeight(), stride);
             int fw = DetectorConfig.ceilDiv(config.inputWidth(), stride);
             int rows = config.rows(stride);
+            if (config.retinaFaceLayout()) {
+                decodeRetinaFace(outs, layout, b, scale, si, fh, fw, faces);
+                continue;
+            }
             float[] centres = ScrfdDecoding.anchorCentres(fh, fw, stride, config.anchors());
             float[] sc = outs.get(layout.scores[si]);
             float[] bb = outs.get(layout.boxes[si]);
@@ -139,6 +143,45 @@ public final class FaceDetector implements AutoCloseable {
             }
         }
         return Nms.suppress(faces, config.nmsThreshold());
+    }
+
+    /** One stride of a RetinaFace-style detector: channels-first maps, channel a * k + j for anchor a's value j. */
+    private void decodeRetinaFace(List<float[]> outs, OutputLayout layout, int b, float scale, int si, int fh, int fw, List<Face> faces) {
+        int stride = config.strides()[si];
+        int na = config.anchors();
+        int plane = fh * fw;
+        float[] sc = outs.get(layout.scores[si]);
+        float[] bb = outs.get(layout.boxes[si]);
+        float[] kp = layout.kps[si] >= 0 ? outs.get(layout.kps[si]) : null;
+        for (int y = 0; y < fh; y++) {
+            for (int x = 0; x < fw; x++) {
+                int at = y * fw + x;
+                for (int a = 0; a < na; a++) {
+                    float score = sc[(b * 2 * na + na + a) * plane + at];
+                    if (!(score >= config.scoreThreshold())) {
+                        continue;
+                    }
+                    float side = config.anchorBoxes().sizes()[si][a];
+                    float cx = RetinaFaceDecoding.BASE_CENTRE + x * stride;
+                    float cy = RetinaFaceDecoding.BASE_CENTRE + y * stride;
+                    int o = b * 4 * na + a * 4;
+                    float[] box = RetinaFaceDecoding.box(cx, cy, side, bb[o * plane + at], bb[(o + 1) * plane + at], bb[(o + 2) * plane + at],
+                            bb[(o + 3) * plane + at]);
+                    float[] k = null;
+                    if (kp != null) {
+                        float[] d = new float[10];
+                        for (int j = 0; j < 10; j++) {
+                            d[j] = kp[(b * 10 * na + a * 10 + j) * plane + at] * config.anchorBoxes().landmarkStd();
+                        }
+                        k = RetinaFaceDecoding.landmarks(cx, cy, side, d);
+                        for (int j = 0; j < 10; j++) {
+                            k[j] /= scale;
+                        }
+                    }
+                    faces.add(new Face(box[0] / scale, box[1] / scale, box[2] / scale, box[3] / scale, score, k));
+                }
+            }
+        }
     }
 
     @Override

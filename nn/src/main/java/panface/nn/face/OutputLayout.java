@@ -9,8 +9,9 @@ import panface.tensor.Tensor;
 
 /**
  * Which of a detector's outputs holds the scores, box distances and keypoints of which stride:
- * matched by name when the config lists names, else by shape (last dimension 1, 4 or 10; rows
- * those of a stride at the input size). A model whose outputs do not fit fails with a message that
+ * matched by name when the config lists names, else by shape (SCRFD: last dimension 1, 4 or 10,
+ * rows those of a stride at the input size; RetinaFace: (N, k * anchors, H / stride, W / stride)
+ * with k = 2, 4 or 10). A model whose outputs do not fit fails with a message that
  * lists what it has and what the config expects.
  */
 final class OutputLayout {
@@ -45,20 +46,20 @@ final class OutputLayout {
             }
         } else {
             for (int i = 0; i < n; i++) {
-                int rows = c.rows(c.strides()[i]);
-                s[i] = byShape(rows, 1, batch, names, shapes, c);
-                b[i] = byShape(rows, 4, batch, names, shapes, c);
+                int st = c.strides()[i];
+                s[i] = byShape(st, scoreWidth(c), batch, names, shapes, c);
+                b[i] = byShape(st, 4, batch, names, shapes, c);
                 if (c.keypoints()) {
-                    k[i] = byShape(rows, 10, batch, names, shapes, c);
+                    k[i] = byShape(st, 10, batch, names, shapes, c);
                 }
             }
         }
         for (int i = 0; i < n; i++) {
-            int rows = c.rows(c.strides()[i]);
-            check(s[i], rows, 1, batch, names, shapes, c);
-            check(b[i], rows, 4, batch, names, shapes, c);
+            int st = c.strides()[i];
+            check(s[i], st, scoreWidth(c), batch, names, shapes, c);
+            check(b[i], st, 4, batch, names, shapes, c);
             if (k[i] >= 0) {
-                check(k[i], rows, 10, batch, names, shapes, c);
+                check(k[i], st, 10, batch, names, shapes, c);
             }
         }
         return new OutputLayout(s, b, k);
@@ -81,31 +82,46 @@ final class OutputLayout {
         return i;
     }
 
-    private static int byShape(int rows, int width, int batch, List<String> names, List<int[]> shapes, DetectorConfig c) {
+    /** Values per anchor of the score output: one face probability (SCRFD), or background and face (RetinaFace). */
+    private static int scoreWidth(DetectorConfig c) {
+        return c.retinaFaceLayout() ? 2 : 1;
+    }
+
+    private static int byShape(int stride, int k, int batch, List<String> names, List<int[]> shapes, DetectorConfig c) {
         for (int i = 0; i < shapes.size(); i++) {
-            if (fits(shapes.get(i), rows, width, batch)) {
+            if (fits(shapes.get(i), c, stride, k, batch)) {
                 return i;
             }
         }
-        throw new IllegalArgumentException(mismatch(rows, width, batch, names, shapes, c));
+        throw new IllegalArgumentException(mismatch(stride, k, batch, names, shapes, c));
     }
 
-    private static void check(int i, int rows, int width, int batch, List<String> names, List<int[]> shapes, DetectorConfig c) {
-        if (!fits(shapes.get(i), rows, width, batch)) {
+    private static void check(int i, int stride, int k, int batch, List<String> names, List<int[]> shapes, DetectorConfig c) {
+        if (!fits(shapes.get(i), c, stride, k, batch)) {
             throw new IllegalArgumentException("output '" + names.get(i) + "' is " + Arrays.toString(shapes.get(i)) + "; "
-                    + mismatch(rows, width, batch, names, shapes, c));
+                    + mismatch(stride, k, batch, names, shapes, c));
         }
     }
 
-    private static boolean fits(int[] s, int rows, int width, int batch) {
-        return s.length == 2 && batch == 1 && s[0] == rows && s[1] == width
-                || s.length == 3 && s[0] == batch && s[1] == rows && s[2] == width;
+    private static boolean fits(int[] s, DetectorConfig c, int stride, int k, int batch) {
+        if (c.retinaFaceLayout()) {
+            return s.length == 4 && s[0] == batch && s[1] == k * c.anchors() && s[2] == DetectorConfig.ceilDiv(c.inputHeight(), stride)
+                    && s[3] == DetectorConfig.ceilDiv(c.inputWidth(), stride);
+        }
+        int rows = c.rows(stride);
+        return s.length == 2 && batch == 1 && s[0] == rows && s[1] == k
+                || s.length == 3 && s[0] == batch && s[1] == rows && s[2] == k;
     }
 
-    private static String mismatch(int rows, int width, int batch, List<String> names, List<int[]> shapes, DetectorConfig c) {
-        return "the detector's outputs do not fit the config (input " + c.inputWidth() + " x " + c.inputHeight() + ", strides "
-                + Arrays.toString(c.strides()) + ", " + c.anchors() + " anchors per location" + (c.keypoints() ? ", keypoints" : "")
-                + "): no output of (" + (batch == 1 ? "" : batch + ", ") + rows + ", " + width + "); it has " + describe(names, shapes);
+    private static String mismatch(int stride, int k, int batch, List<String> names, List<int[]> shapes, DetectorConfig c) {
+        String want = c.retinaFaceLayout()
+                ? "(" + batch + ", " + k * c.anchors() + ", " + DetectorConfig.ceilDiv(c.inputHeight(), stride) + ", "
+                        + DetectorConfig.ceilDiv(c.inputWidth(), stride) + ")"
+                : "(" + (batch == 1 ? "" : batch + ", ") + c.rows(stride) + ", " + k + ")";
+        return "the detector's outputs do not fit the config (" + (c.retinaFaceLayout() ? "RetinaFace" : "SCRFD") + " layout, input "
+                + c.inputWidth() + " x " + c.inputHeight() + ", strides " + Arrays.toString(c.strides()) + ", " + c.anchors()
+                + " anchors per location" + (c.keypoints() ? ", keypoints" : "") + "): no output of " + want + "; it has "
+                + describe(names, shapes);
     }
 
     private static String describe(List<String> names, List<int[]> shapes) {

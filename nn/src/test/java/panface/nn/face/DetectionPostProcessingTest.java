@@ -64,7 +64,7 @@ class DetectionPostProcessingTest {
         // A 2 x 1 photo of (255, 0, 51) and (0, 255, 102) into a 4 x 4 input: width fills, height int(4 * 0.5) = 2.
         byte[] px = {(byte) 255, 0, 51, 0, (byte) 255, 102};
         var photo = new panface.nn.infer.RgbDecoder.Rgb(px, 2, 1);
-        DetectorConfig c = new DetectorConfig(4, 4, 127.5f, 128f, false, new int[] {4}, 1, false, 0.5f, 0.4f, null);
+        DetectorConfig c = new DetectorConfig(4, 4, 127.5f, 128f, false, new int[] {4}, 1, false, 0.5f, 0.4f, null, null);
         float[] out = new float[48];
         Letterbox.of(2, 1, 4, 4).fill(photo, c, out, 0);
         // Column 1 of the red plane samples x = (1 + 0.5) * 0.5 - 0.5 = 0.25: 255 * 0.75 = 191.25 -> 191.

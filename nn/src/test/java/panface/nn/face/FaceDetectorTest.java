@@ -87,7 +87,7 @@ class FaceDetectorTest {
 
     @Test
     void aConfigThatDoesNotFitTheOutputsIsRefused() throws IOException {
-        DetectorConfig threeAnchors = new DetectorConfig(160, 160, 127.5f, 128f, false, new int[] {8, 16, 32}, 3, true, 0.5f, 0.4f, null);
+        DetectorConfig threeAnchors = new DetectorConfig(160, 160, 127.5f, 128f, false, new int[] {8, 16, 32}, 3, true, 0.5f, 0.4f, null, null);
         try (FaceDetector d = FaceDetector.load(FaceAlignerTest.resource("tiny_scrfd.onnx"), threeAnchors)) {
             Rgb photo = FaceAlignerTest.png("det_photo_black.png");
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> d.detect(photo));
