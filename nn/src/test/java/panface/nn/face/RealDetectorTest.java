@@ -83,8 +83,9 @@ class RealDetectorTest {
                 }
             }
             System.out.println("RealDetectorTest: largest box/landmark difference " + worst + " px");
-            // What alignment needs: a landmark off by 2 px moves a 112 x 112 crop by about one pixel.
-            assertTrue(worst <= 2, "largest box/landmark difference " + worst + " px");
+            // The same input pixels and float32 arithmetic in another order: hundredths of a pixel (far inside
+            // the 2 px alignment tolerates), so a decoding slip such as a half-pixel anchor offset shows.
+            assertTrue(worst <= 0.1, "largest box/landmark difference " + worst + " px");
             assertEquals(2, want.get("group").size());
             assertEquals(0, want.get("coffee.png").size());
         }
