@@ -109,7 +109,8 @@ final class OutputLayout {
                     && s[3] == DetectorConfig.ceilDiv(c.inputWidth(), stride);
         }
         int rows = c.rows(stride);
-        return s.length == 2 && batch == 1 && s[0] == rows && s[1] == k
+        // insightface's SCRFD exports flatten the batch into the rows: (N * rows, k).
+        return s.length == 2 && s[0] == batch * rows && s[1] == k
                 || s.length == 3 && s[0] == batch && s[1] == rows && s[2] == k;
     }
 
@@ -117,7 +118,7 @@ final class OutputLayout {
         String want = c.retinaFaceLayout()
                 ? "(" + batch + ", " + k * c.anchors() + ", " + DetectorConfig.ceilDiv(c.inputHeight(), stride) + ", "
                         + DetectorConfig.ceilDiv(c.inputWidth(), stride) + ")"
-                : "(" + (batch == 1 ? "" : batch + ", ") + c.rows(stride) + ", " + k + ")";
+                : "(" + batch + ", " + c.rows(stride) + ", " + k + ") or (" + batch * c.rows(stride) + ", " + k + ")";
         return "the detector's outputs do not fit the config (" + (c.retinaFaceLayout() ? "RetinaFace" : "SCRFD") + " layout, input "
                 + c.inputWidth() + " x " + c.inputHeight() + ", strides " + Arrays.toString(c.strides()) + ", " + c.anchors()
                 + " anchors per location" + (c.keypoints() ? ", keypoints" : "") + "): no output of " + want + "; it has "

@@ -90,11 +90,24 @@ class DetectionPostProcessingTest {
     }
 
     @Test
+    void batchFlattenedIntoRowsIsMatched() {
+        // A batch of 3 through an export that reshapes to (-1, k): stride 8 has 3 * 128 rows.
+        DetectorConfig c = DetectorConfig.scrfd(64, 64);
+        List<String> names = List.of("s8", "s16", "s32", "b8", "b16", "b32", "k8", "k16", "k32");
+        List<int[]> shapes = List.of(new int[] {384, 1}, new int[] {96, 1}, new int[] {24, 1}, new int[] {384, 4}, new int[] {96, 4},
+                new int[] {24, 4}, new int[] {384, 10}, new int[] {96, 10}, new int[] {24, 10});
+        OutputLayout l = OutputLayout.match(c, names, shapes, 3);
+        assertArrayEquals(new int[] {0, 1, 2}, l.scores);
+        assertArrayEquals(new int[] {6, 7, 8}, l.kps);
+        assertThrows(IllegalArgumentException.class, () -> OutputLayout.match(c, names, shapes, 1));
+    }
+
+    @Test
     void outputsThatDoNotFitAreNamed() {
         DetectorConfig c = DetectorConfig.scrfd(64, 64);
         List<String> names = List.of("scores", "boxes");
         List<int[]> shapes = List.of(new int[] {1, 4420, 2}, new int[] {1, 4420, 4});
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OutputLayout.match(c, names, shapes, 1));
-        assertTrue(e.getMessage().contains("no output of (128, 1)") && e.getMessage().contains("scores [1, 4420, 2]"), e.getMessage());
+        assertTrue(e.getMessage().contains("no output of (1, 128, 1) or (128, 1)") && e.getMessage().contains("scores [1, 4420, 2]"), e.getMessage());
     }
 }

@@ -86,6 +86,26 @@ class FaceDetectorTest {
     }
 
     @Test
+    void concurrentCallsGiveTheSameFaces() throws Exception {
+        Rgb photo = FaceAlignerTest.png("align_photo.png");
+        try (FaceDetector d = FaceDetector.load(FaceAlignerTest.resource("tiny_scrfd.onnx"), DetectorConfig.scrfd(160, 160))) {
+            List<Face> once = d.detect(photo);
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                List<java.util.concurrent.Future<List<Face>>> runs = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    runs.add(pool.submit(() -> d.detect(photo)));
+                }
+                for (var r : runs) {
+                    assertEquals(once, r.get());
+                }
+            } finally {
+                pool.shutdown();
+            }
+        }
+    }
+
+    @Test
     void aConfigThatDoesNotFitTheOutputsIsRefused() throws IOException {
         DetectorConfig threeAnchors = new DetectorConfig(160, 160, 127.5f, 128f, false, new int[] {8, 16, 32}, 3, true, 0.5f, 0.4f, null, null);
         try (FaceDetector d = FaceDetector.load(FaceAlignerTest.resource("tiny_scrfd.onnx"), threeAnchors)) {
