@@ -210,6 +210,15 @@ public final class FaceEmbedder implements AutoCloseable {
         return embedInputs(List.of(input.fromStandard(FaceImages.normalizeRgb(chw.clone(), input.size()))))[0];
     }
 
+    /** Embeddings of raw RGB pixel values (each 0..255, CHW, 3 x S x S for the model's input side S), in batches. */
+    public float[][] embedRgb(List<float[]> chw) {
+        List<float[]> in = new ArrayList<>(chw.size());
+        for (float[] x : chw) {
+            in.add(input.fromStandard(FaceImages.normalizeRgb(x.clone(), input.size())));
+        }
+        return embedInputs(in);
+    }
+
     /** Embeddings of inputs already in the model's {@link #inputFormat()} (for our models CHW RGB, (x/255 - 0.5)/0.5). */
     public float[][] embedInputs(List<float[]> inputs) {
         if (scope != null && scope.isClosed()) {
