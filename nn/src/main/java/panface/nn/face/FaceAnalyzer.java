@@ -69,16 +69,16 @@ public final class FaceAnalyzer implements AutoCloseable {
         return FaceAligner.align(photo.pixels(), k, size);
     }
 
-    /** L2-normalised embeddings of aligned crops. */
+    /** L2-normalised embeddings of aligned crops (batched forward passes). */
     public float[][] embed(List<Rgb> crops) {
         if (embedder == null) {
             throw new IllegalStateException("this analyzer has no embedding model");
         }
-        float[][] out = new float[crops.size()][];
-        for (int i = 0; i < crops.size(); i++) {
-            out[i] = embedder.embedRgb(chw(crops.get(i)));
+        List<float[]> in = new ArrayList<>(crops.size());
+        for (Rgb c : crops) {
+            in.add(chw(c));
         }
-        return out;
+        return embedder.embedRgb(in);
     }
 
     private static float[] chw(Rgb img) {
