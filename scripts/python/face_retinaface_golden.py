@@ -5,7 +5,8 @@ written out in numpy (anchors_plane over the base-16 anchors, bbox_pred, landmar
 threshold, NMS at 0.4 with inclusive areas; landmark deltas times 0.2 as insightface's
 "net3l" setting for this model). Photos are letterboxed into the 640 x 640 input as
 insightface's SCRFD.detect does (the same resize as face_detector_golden.py). The "group" photo is
-astronaut.png and camera.png side by side (two real faces; the gray one replicated to RGB).
+astronaut.png and camera.png side by side (two real faces; the gray one replicated to RGB);
+sample1-6.jpg are group photos (3 to 5 faces) decoded by Pillow (libjpeg-turbo, as ours).
 
 Needs numpy, onnxruntime and Pillow:
     python scripts/python/face_retinaface_golden.py [DATA_DIR]
@@ -34,7 +35,11 @@ def photos(data):
 
     astronaut = rgb("astronaut.png")
     camera = rgb("camera.png")
-    return {"astronaut.png": astronaut, "group": np.concatenate([astronaut, camera], axis=1), "coffee.png": rgb("coffee.png")}
+    out = {"astronaut.png": astronaut, "group": np.concatenate([astronaut, camera], axis=1), "coffee.png": rgb("coffee.png")}
+    # Group photos of 3 to 5 people from the npm package @vladmandic/face-api's demo folder (MIT).
+    for i in range(1, 7):
+        out["sample%d.jpg" % i] = rgb("sample%d.jpg" % i)
+    return out
 
 
 def letterbox(img):

@@ -18,8 +18,8 @@ import panface.nn.infer.RgbDecoder.Rgb;
 
 /**
  * A real detector on real photos: insightface's RetinaFace-MobileNet0.25 (mnet.25_v2.onnx) on
- * scikit-image's astronaut, a side-by-side of the astronaut and the cameraman (two faces) and a
- * cup of coffee (none), against ONNX Runtime with numpy post-processing
+ * scikit-image's astronaut, a side-by-side of the astronaut and the cameraman (two faces), a
+ * cup of coffee (none) and six group photos of 3 to 5 people (npm @vladmandic/face-api's demo), against ONNX Runtime with numpy post-processing
  * (scripts/python/face_retinaface_golden.py). Skipped unless scripts/fetch-face-models.sh has put
  * the files in .face-data (or the folder named by PANFACE_FACE_DATA).
  */
@@ -62,8 +62,13 @@ class RealDetectorTest {
         }
         Rgb astronaut = Photo.read(dir.resolve("astronaut.png")).pixels();
         Rgb camera = Photo.read(dir.resolve("camera.png")).pixels();
-        Map<String, Rgb> photos = Map.of("astronaut.png", astronaut, "group", side(astronaut, camera), "coffee.png",
-                Photo.read(dir.resolve("coffee.png")).pixels());
+        Map<String, Rgb> photos = new java.util.HashMap<>(Map.of("astronaut.png", astronaut, "group", side(astronaut, camera), "coffee.png",
+                Photo.read(dir.resolve("coffee.png")).pixels()));
+        for (int i = 1; i <= 6; i++) {
+            Path p = dir.resolve("sample" + i + ".jpg");
+            assumeTrue(Files.isRegularFile(p), "no group photos: run scripts/fetch-face-models.sh again (it now fetches " + p.getFileName() + ")");
+            photos.put(p.getFileName().toString(), Photo.read(p).pixels());
+        }
         try (FaceDetector d = FaceDetector.load(dir.resolve("mnet.25_v2.onnx"), DetectorConfig.preset("retinaface_mnet025"))) {
             double worst = 0;
             for (Map.Entry<String, List<float[]>> e : want.entrySet()) {
@@ -88,6 +93,11 @@ class RealDetectorTest {
             assertTrue(worst <= 0.1, "largest box/landmark difference " + worst + " px");
             assertEquals(2, want.get("group").size());
             assertEquals(0, want.get("coffee.png").size());
+            // Every face of the group photos (counted by eye on the drawn results): 3, 3, 3, 4, 5, 4.
+            int[] people = {3, 3, 3, 4, 5, 4};
+            for (int i = 1; i <= 6; i++) {
+                assertEquals(people[i - 1], want.get("sample" + i + ".jpg").size(), "sample" + i + ".jpg");
+            }
         }
     }
 }
