@@ -15,6 +15,8 @@ import org.junit.jupiter.api.Test;
 
 import panface.nn.infer.RgbDecoder;
 import panface.nn.infer.RgbDecoder.Rgb;
+import panface.tensor.Scope;
+import panface.tensor.Tensor;
 
 /**
  * Alignment against golden cases written by scripts/python/face_align_golden.py: Umeyama's SVD
@@ -73,6 +75,44 @@ class FaceAlignerTest {
             cases++;
         }
         assertEquals(6, cases);
+    }
+
+    @Test
+    void tensorAlignmentSamplesAsTheCpuWarp() throws IOException {
+        // The device path (grid sampling of a photo tensor) against the golden crops: the same
+        // bilinear sampling with a black border, unrounded, so within a level of the numpy warp.
+        List<String> lines = Files.readAllLines(resource("align_cases.txt"));
+        Rgb photo = png("align_photo.png");
+        float[] chw = new float[3 * photo.width() * photo.height()];
+        int plane = photo.width() * photo.height();
+        for (int i = 0; i < plane; i++) {
+            for (int c = 0; c < 3; c++) {
+                chw[c * plane + i] = photo.pixels()[i * 3 + c] & 0xFF;
+            }
+        }
+        try (Scope s = Scope.open()) {
+            Tensor x = Tensor.of(chw, 3, photo.height(), photo.width());
+            for (int i = 0; i + 2 < lines.size(); i += 3) {
+                String crop = lines.get(i).split(" ")[2];
+                double[] lm = numbers(lines.get(i + 1));
+                float[] lmf = new float[10];
+                for (int j = 0; j < 10; j++) {
+                    lmf[j] = (float) lm[j];
+                }
+                Tensor got = FaceAligner.align(x, lmf, 112);
+                assertArrayEquals(new int[] {1, 3, 112, 112}, got.shape());
+                float[] g = got.toFloatArray();
+                Rgb want = png(crop);
+                double worst = 0;
+                for (int k = 0; k < 112 * 112; k++) {
+                    for (int c = 0; c < 3; c++) {
+                        worst = Math.max(worst, Math.abs(g[c * 112 * 112 + k] - (want.pixels()[k * 3 + c] & 0xFF)));
+                    }
+                }
+                // The golden crop is rounded to levels: half a level, plus float32 sampling.
+                assertTrue(worst <= 0.51, crop + ": max difference " + worst + " levels");
+            }
+        }
     }
 
     @Test
