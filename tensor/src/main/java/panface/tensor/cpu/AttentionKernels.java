@@ -11,6 +11,7 @@ final class AttentionKernels {
     }
 
     static void forward(Tensor q, Tensor k, Tensor v, double scale, Tensor out, Tensor lse) {
+        RefCalls.hit("attention");
         double[] qv = Ref.load(q);
         double[] kv = Ref.load(k);
         double[] vv = Ref.load(v);
@@ -53,6 +54,7 @@ final class AttentionKernels {
 
     static void backward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor gy, double scale,
                          Tensor gq, Tensor gk, Tensor gv) {
+        RefCalls.hit("attentionBackward");
         double[] qv = Ref.load(q);
         double[] kv = Ref.load(k);
         double[] vv = Ref.load(v);

@@ -13,6 +13,7 @@ final class ImageKernels {
     }
 
     static void im2col(Tensor x, Conv2dParams p, Tensor cols) {
+        RefCalls.hit("im2col");
         double[] v = Ref.load(x);
         int n = x.size(0);
         int c = x.size(1);
@@ -46,6 +47,7 @@ final class ImageKernels {
     }
 
     static void col2im(Tensor cols, Conv2dParams p, Tensor x) {
+        RefCalls.hit("col2im");
         double[] cv = Ref.load(cols);
         double[] v = Ref.load(x);
         int n = x.size(0);
@@ -79,6 +81,7 @@ final class ImageKernels {
     }
 
     static void maxPool2d(Tensor x, Pool2dParams p, Tensor out, Tensor argmax) {
+        RefCalls.hit("maxPool2d");
         double[] v = Ref.load(x);
         int planes = x.size(0) * x.size(1);
         int h = x.size(2);
@@ -118,6 +121,7 @@ final class ImageKernels {
     }
 
     static void maxPool2dBackward(Tensor gy, Tensor argmax, Tensor gx) {
+        RefCalls.hit("maxPool2dBackward");
         double[] g = Ref.load(gy);
         long[] a = Ref.loadLong(argmax);
         double[] v = Ref.load(gx);
@@ -158,6 +162,7 @@ final class ImageKernels {
     }
 
     static void avgPool2d(Tensor x, Pool2dParams p, Tensor out) {
+        RefCalls.hit("avgPool2d");
         double[] v = Ref.load(x);
         int h = x.size(2);
         int w = x.size(3);
@@ -177,6 +182,7 @@ final class ImageKernels {
     }
 
     static void avgPool2dBackward(Tensor gy, Pool2dParams p, Tensor gx) {
+        RefCalls.hit("avgPool2dBackward");
         double[] g = Ref.load(gy);
         int h = gx.size(2);
         int w = gx.size(3);
@@ -203,6 +209,7 @@ final class ImageKernels {
     }
 
     static void adaptiveAvgPool2d(Tensor x, Tensor out, Tensor gy, Tensor gx) {
+        RefCalls.hit("adaptiveAvgPool2d");
         boolean forward = gy == null;
         Tensor in = forward ? x : gx;
         Tensor o = forward ? out : gy;
@@ -253,6 +260,7 @@ final class ImageKernels {
      * gradients into gx and/or ggrid (either may be null).
      */
     static void gridSample(Tensor x, Tensor grid, boolean alignCorners, Tensor out, Tensor gy, Tensor gx, Tensor ggrid) {
+        RefCalls.hit("gridSample");
         double[] v = Ref.load(x);
         double[] gr = Ref.load(grid);
         int n = x.size(0);

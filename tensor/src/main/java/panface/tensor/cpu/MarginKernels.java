@@ -76,6 +76,7 @@ final class MarginKernels {
                 }
             });
         } else {
+            RefCalls.hit("marginCrossEntropy");
             double[] c = Ref.load(cos);
             double[] g = new double[c.length];
             for (int r = 0; r < rows; r++) {

@@ -25,6 +25,7 @@ final class OptimizerKernels {
 
     static void adamwReference(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double b1, double b2, double eps, double wd,
                                long step) {
+        RefCalls.hit("adamw");
         check(param, grad, m, v);
         double[] p = Ref.load(param);
         double[] g = Ref.load(grad);

@@ -18,6 +18,7 @@ public final class RefKernels {
     // ---- elementwise --------------------------------------------------------------------------
 
     static void unary(UnaryOp op, Tensor x, Tensor out, double a, double b) {
+        RefCalls.hit("unary");
         double[] v = Ref.load(x);
         for (int i = 0; i < v.length; i++) {
             v[i] = ScalarMath.apply(op, v[i], a, b);
@@ -26,6 +27,7 @@ public final class RefKernels {
     }
 
     static void unaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor gy, Tensor gx, double a, double b) {
+        RefCalls.hit("unaryBackward");
         double[] xv = x == null ? null : Ref.load(x);
         double[] yv = y == null ? null : Ref.load(y);
         double[] g = Ref.load(gy);
@@ -37,6 +39,7 @@ public final class RefKernels {
     }
 
     static void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        RefCalls.hit("binary");
         if (!a.dtype().isFloating() && !b.dtype().isFloating()) {
             long[] x = Ref.loadLong(a);
             long[] y = Ref.loadLong(b);
@@ -55,6 +58,7 @@ public final class RefKernels {
     }
 
     static void where(Tensor cond, Tensor a, Tensor b, Tensor out) {
+        RefCalls.hit("where");
         long[] c = Ref.loadLong(cond);
         if (!out.dtype().isFloating()) {
             long[] x = Ref.loadLong(a);
@@ -76,6 +80,7 @@ public final class RefKernels {
     // ---- reductions -----------------------------------------------------------------------------
 
     static void reduce(ReduceOp op, Tensor x, int[] dims, Tensor out) {
+        RefCalls.hit("reduce");
         int[] xs = x.shape();
         int[] outIndexStrides = Shape.contiguousStrides(out.shape());
         for (int d : dims) {
@@ -174,6 +179,7 @@ public final class RefKernels {
     // ---- matmul ---------------------------------------------------------------------------------
 
     static void matmul(Tensor a, Tensor b, Tensor out, double alpha, double beta) {
+        RefCalls.hit("matmul");
         int r = out.dim();
         int m = out.size(-2);
         int n = out.size(-1);
@@ -209,6 +215,7 @@ public final class RefKernels {
     // ---- softmax ----------------------------------------------------------------------------------
 
     static void softmax(Tensor x, Tensor out, boolean log) {
+        RefCalls.hit("softmax");
         double[] v = Ref.load(x);
         int cols = x.size(-1);
         int rows = cols == 0 ? 0 : v.length / cols;
@@ -231,6 +238,7 @@ public final class RefKernels {
     }
 
     static void softmaxBackward(Tensor y, Tensor gy, Tensor gx, boolean log) {
+        RefCalls.hit("softmaxBackward");
         double[] yv = Ref.load(y);
         double[] g = Ref.load(gy);
         int cols = y.size(-1);
@@ -251,6 +259,7 @@ public final class RefKernels {
     // ---- layer norm -------------------------------------------------------------------------------
 
     static void layerNorm(Tensor x, Tensor weight, Tensor bias, double eps, Tensor y, Tensor mean, Tensor rstd) {
+        RefCalls.hit("layerNorm");
         double[] v = Ref.load(x);
         double[] w = weight == null ? null : Ref.load(weight);
         double[] b = bias == null ? null : Ref.load(bias);
@@ -284,6 +293,7 @@ public final class RefKernels {
     }
 
     static void layerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor gy, Tensor gx, Tensor gw, Tensor gb) {
+        RefCalls.hit("layerNormBackward");
         double[] v = Ref.load(x);
         double[] g = Ref.load(gy);
         double[] w = weight == null ? null : Ref.load(weight);
