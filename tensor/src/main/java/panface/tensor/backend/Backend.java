@@ -123,6 +123,43 @@ public interface Backend {
         return false;
     }
 
+    // ---- per-channel kernels ------------------------------------------------------------------
+    // Over dimension 1 of a contiguous (N, C, ...) tensor; F32 and F64. Each returns false,
+    // computing nothing, where the backend has no such kernel, and the op takes its composite path.
+
+    /** out = x * scale[c] + shift[c] with scale and shift of C elements (or 1, for every element). */
+    default boolean channelAffine(Tensor x, Tensor scale, Tensor shift, Tensor out) {
+        return false;
+    }
+
+    /** PReLU: out = x > 0 ? x : slope[c] * x with C slopes (or 1, for every element). */
+    default boolean prelu(Tensor x, Tensor slope, Tensor out) {
+        return false;
+    }
+
+    /**
+     * PReLU's gradients: gx = x > 0 ? gy : slope[c] * gy, and gslope[c] the sum of gy * x over
+     * channel c's elements that are not above 0; gx or gslope may be null (written, not accumulated).
+     */
+    default boolean preluBackward(Tensor x, Tensor slope, Tensor gy, Tensor gx, Tensor gslope) {
+        return false;
+    }
+
+    /** Batch normalisation's per-channel mean and biased variance of x, into (C) tensors. */
+    default boolean batchNormMoments(Tensor x, Tensor mean, Tensor var) {
+        return false;
+    }
+
+    /**
+     * Batch normalisation's training-mode gradients given the batch mean and rstd =
+     * 1/sqrt(var + eps) (PyTorch's): with h = (x - mean) rstd over M values a channel, gx = w rstd
+     * (gy - sum(gy)/M - h sum(gy h)/M), gw = sum(gy h), gb = sum(gy). weight null means 1; gx, gw,
+     * gb may be null (written, not accumulated).
+     */
+    default boolean batchNormBackward(Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor gy, Tensor gx, Tensor gw, Tensor gb) {
+        return false;
+    }
+
     // ---- fused row kernels --------------------------------------------------------------------
 
     /** Softmax (or log-softmax) over the last dimension of a contiguous x. */

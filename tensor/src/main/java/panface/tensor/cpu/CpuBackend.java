@@ -111,7 +111,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
-        if (!VecElementwise.binary(op, a, b, out) && !SelectKernels.compare(op, a, b, out)) {
+        if (!VecElementwise.binary(op, a, b, out) && !SelectKernels.compare(op, a, b, out) && !IntegerKernels.binary(op, a, b, out)) {
             RefKernels.binary(op, a, b, out);
         }
     }
@@ -127,9 +127,22 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void reduce(ReduceOp op, Tensor x, int[] dims, Tensor out) {
-        if (!VecRows.reduce(op, x, dims, out)) {
-            RefKernels.reduce(op, x, dims, out);
+        if (VecRows.reduce(op, x, dims, out) || BatchNormKernels.sumAround(op, x, dims, out)) {
+            return;
         }
+        if (x.dtype() == DType.F32 && !x.isContiguous() && x.numel() > 0) {
+            // a strided float32 view (a narrowed or permuted activation): one packing copy, then the fast kernels
+            Tensor packed = Tensor.empty(x.device(), x.dtype(), x.shape());
+            try {
+                CopyKernels.copy(x, packed);
+                if (VecRows.reduce(op, packed, dims, out) || BatchNormKernels.sumAround(op, packed, dims, out)) {
+                    return;
+                }
+            } finally {
+                packed.storage().close();
+            }
+        }
+        RefKernels.reduce(op, x, dims, out);
     }
 
     @Override
@@ -164,6 +177,33 @@ public final class CpuBackend implements Backend {
     @Override
     public boolean linearPrepacked(Tensor x, Object packed, Tensor bias, UnaryOp act, double a, Tensor residual, Tensor out) {
         return Gemm.linearPrepacked(x, packed, bias, act, a, residual, out);
+    }
+
+    // ---- per-channel kernels ----------------------------------------------------------------------
+
+    @Override
+    public boolean channelAffine(Tensor x, Tensor scale, Tensor shift, Tensor out) {
+        return ChannelKernels.affine(x, scale, shift, out);
+    }
+
+    @Override
+    public boolean prelu(Tensor x, Tensor slope, Tensor out) {
+        return ChannelKernels.prelu(x, slope, out);
+    }
+
+    @Override
+    public boolean preluBackward(Tensor x, Tensor slope, Tensor gy, Tensor gx, Tensor gslope) {
+        return ChannelKernels.preluBackward(x, slope, gy, gx, gslope);
+    }
+
+    @Override
+    public boolean batchNormMoments(Tensor x, Tensor mean, Tensor var) {
+        return BatchNormKernels.moments(x, mean, var);
+    }
+
+    @Override
+    public boolean batchNormBackward(Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor gy, Tensor gx, Tensor gw, Tensor gb) {
+        return BatchNormKernels.backward(x, mean, rstd, weight, gy, gx, gw, gb);
     }
 
     // ---- fused row kernels ----------------------------------------------------------------------

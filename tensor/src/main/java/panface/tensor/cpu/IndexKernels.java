@@ -44,6 +44,7 @@ final class IndexKernels {
             });
             return;
         }
+        RefCalls.hit("indexSelect");
         double[] v = Ref.load(x);
         double[] o = new double[outer * k * inner];
         for (int a = 0; a < outer; a++) {
@@ -78,6 +79,7 @@ final class IndexKernels {
             });
             return;
         }
+        RefCalls.hit("indexAdd");
         double[] v = Ref.load(out);
         double[] s = Ref.load(src);
         for (int a = 0; a < outer; a++) {
@@ -118,6 +120,20 @@ final class IndexKernels {
 
     static void gather(Tensor x, int dim, Tensor index, Tensor out) {
         checkIndexShape("gather", index.shape(), x.shape(), dim);
+        if (VecElementwise.f32Contiguous(x, out)) {
+            int[] pos = targets(index.shape(), x.shape(), dim, Ref.loadLong(index), "gather");
+            float[] xs = Ref.storage(x).floats();
+            float[] os = Ref.storage(out).floats();
+            int xo = x.offset();
+            int oo = out.offset();
+            Parallel.forRange(pos.length, VecElementwise.GRAIN, (lo, hi) -> {
+                for (int i = lo; i < hi; i++) {
+                    os[oo + i] = xs[xo + pos[i]];
+                }
+            });
+            return;
+        }
+        RefCalls.hit("gather");
         double[] v = Ref.load(x);
         int[] pos = targets(index.shape(), x.shape(), dim, Ref.loadLong(index), "gather");
         double[] o = new double[pos.length];
@@ -130,6 +146,20 @@ final class IndexKernels {
     static void scatterAdd(Tensor out, int dim, Tensor index, Tensor src) {
         checkIndexShape("scatterAdd", index.shape(), out.shape(), dim);
         checkIndexShape("scatterAdd", index.shape(), src.shape(), -1);
+        if (VecElementwise.f32Contiguous(out, src)) {
+            // one thread, in index order: duplicate targets add up as in the reference
+            int[] pos = targets(index.shape(), out.shape(), dim, Ref.loadLong(index), "scatterAdd");
+            int[] srcPos = Strided.offsets(index.shape(), Shape.contiguousStrides(src.shape()), 0);
+            float[] os = Ref.storage(out).floats();
+            float[] ss = Ref.storage(src).floats();
+            int oo = out.offset();
+            int so = src.offset();
+            for (int i = 0; i < pos.length; i++) {
+                os[oo + pos[i]] += ss[so + srcPos[i]];
+            }
+            return;
+        }
+        RefCalls.hit("scatterAdd");
         double[] v = Ref.load(out);
         int[] pos = targets(index.shape(), out.shape(), dim, Ref.loadLong(index), "scatterAdd");
         int[] srcPos = Strided.offsets(index.shape(), Shape.contiguousStrides(src.shape()), 0);

@@ -2,6 +2,7 @@ package panface.tensor.cpu;
 
 import java.util.Arrays;
 
+import panface.tensor.DType;
 import panface.tensor.Tensor;
 
 /**
@@ -22,8 +23,38 @@ final class SortKernels {
         return Double.compare(a == 0.0 ? 0.0 : a, b == 0.0 ? 0.0 : b);
     }
 
+    /**
+     * The values of x as double: read straight from a contiguous float32, float64 or int64 array;
+     * other layouts through the reference load, which the reference-call counter records.
+     */
+    private static double[] values(Tensor x) {
+        if (x.isContiguous() && (x.dtype() == DType.F32 || x.dtype() == DType.F64 || x.dtype() == DType.I64)) {
+            CpuStorage st = Ref.storage(x);
+            int o = x.offset();
+            double[] v = new double[x.numel()];
+            switch (x.dtype()) {
+                case F32 -> {
+                    float[] a = st.floats();
+                    for (int i = 0; i < v.length; i++) {
+                        v[i] = a[o + i];
+                    }
+                }
+                case F64 -> System.arraycopy(st.doubles(), o, v, 0, v.length);
+                default -> {
+                    long[] a = st.longs();
+                    for (int i = 0; i < v.length; i++) {
+                        v[i] = a[o + i];
+                    }
+                }
+            }
+            return v;
+        }
+        RefCalls.hit("sortLoad");
+        return Ref.load(x);
+    }
+
     static void sort(Tensor x, boolean descending, Tensor values, Tensor indices) {
-        double[] v = Ref.load(x);
+        double[] v = values(x);
         int cols = x.dim() == 0 ? 1 : x.size(-1);
         int rows = cols == 0 ? 0 : v.length / cols;
         double[] ov = new double[v.length];
@@ -50,7 +81,7 @@ final class SortKernels {
     }
 
     static void topk(Tensor x, int k, boolean largest, Tensor values, Tensor indices) {
-        double[] v = Ref.load(x);
+        double[] v = values(x);
         int cols = x.size(-1);
         if (k < 0 || k > cols) {
             throw new IllegalArgumentException("topk: k = " + k + " is out of range for a dimension of size " + cols);
@@ -142,8 +173,8 @@ final class SortKernels {
     }
 
     static void searchsorted(Tensor sorted, Tensor values, boolean right, Tensor out) {
-        double[] s = Ref.load(sorted);
-        double[] v = Ref.load(values);
+        double[] s = values(sorted);
+        double[] v = values(values);
         int n = sorted.size(-1);
         int perRow = values.dim() == 0 ? 1 : values.size(-1);
         long[] o = new long[v.length];

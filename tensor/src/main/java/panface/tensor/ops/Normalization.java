@@ -72,8 +72,105 @@ public final class Normalization {
     /**
      * Batch normalisation over every dimension but 1. Training normalises with the batch's biased
      * variance and updates the running statistics in place (unbiased variance), as PyTorch.
+     * Float32 and float64 take the backend's per-channel kernels (one pass for the statistics, one
+     * for y, one for each gradient) where it has them; other cases compose elementwise ops.
      */
     public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, boolean training,
+                                   double momentum, double eps) {
+        if (x.dim() < 2) {
+            throw new IllegalArgumentException("batchNorm expects (N, C, ...), got " + x.describe());
+        }
+        int c = x.size(1);
+        for (Tensor p : new Tensor[] {runningMean, runningVar, weight, bias}) {
+            if (p != null && (p.dim() != 1 || p.size(0) != c)) {
+                throw new IllegalArgumentException("batchNorm: per-channel tensor " + p.describe() + " must have " + c + " elements");
+            }
+        }
+        boolean fusable = (x.dtype() == DType.F32 || x.dtype() == DType.F64)
+                && (weight == null || weight.dtype() == x.dtype()) && (bias == null || bias.dtype() == x.dtype());
+        if (fusable && training) {
+            Tensor y = batchNormTraining(x, runningMean, runningVar, weight, bias, momentum, eps);
+            if (y != null) {
+                return y;
+            }
+        } else if (fusable && runningMean != null && runningVar != null && !GradMode.needsGrad(x, weight, bias)) {
+            // evaluation: one affine map a channel, scale = w / sqrt(var + eps), shift = b - mean * scale
+            try (var off = GradMode.noGrad()) {
+                Tensor scale = runningVar.to(x.dtype()).add(eps).rsqrt();
+                if (weight != null) {
+                    scale = scale.mul(weight);
+                }
+                Tensor shift = runningMean.to(x.dtype()).mul(scale).neg();
+                if (bias != null) {
+                    shift = shift.add(bias);
+                }
+                Tensor xd = x.contiguous();
+                Tensor y = x.newEmpty(x.dtype(), x.shape());
+                if (x.backend().channelAffine(xd, scale.contiguous(), shift.contiguous(), y)) {
+                    return y;
+                }
+            }
+        }
+        return batchNormComposite(x, runningMean, runningVar, weight, bias, training, momentum, eps);
+    }
+
+    /** Training with the backend's kernels, or null (nothing updated) where it has none. */
+    private static Tensor batchNormTraining(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, double momentum,
+                                            double eps) {
+        int c = x.size(1);
+        long n = (long) x.numel() / Math.max(c, 1);
+        if (n <= 1) {
+            throw new IllegalArgumentException("batchNorm in training needs more than one value per channel, got " + x.describe());
+        }
+        Tensor xd = x.detach().contiguous();
+        Tensor wd = weight == null ? null : weight.detach().contiguous();
+        Tensor mean = x.newEmpty(x.dtype(), c);
+        Tensor var = x.newEmpty(x.dtype(), c);
+        if (!x.backend().batchNormMoments(xd, mean, var)) {
+            return null;
+        }
+        Tensor rstd;
+        Tensor y = x.newEmpty(x.dtype(), x.shape());
+        try (var off = GradMode.noGrad()) {
+            if (runningMean != null) {
+                runningMean.copyFrom(runningMean.mul(1 - momentum).add(mean.to(runningMean.dtype()).mul(momentum)));
+            }
+            if (runningVar != null) {
+                Tensor unbiased = var.mul((double) n / (n - 1)).to(runningVar.dtype());
+                runningVar.copyFrom(runningVar.mul(1 - momentum).add(unbiased.mul(momentum)));
+            }
+            rstd = var.add(eps).rsqrt();
+            Tensor scale = wd == null ? rstd : rstd.mul(wd);
+            Tensor shift = mean.mul(scale).neg();
+            if (bias != null) {
+                shift = shift.add(bias.detach());
+            }
+            if (!x.backend().channelAffine(xd, scale.contiguous(), shift.contiguous(), y)) {
+                throw new IllegalStateException("batchNorm: the backend computed the statistics of " + x.describe() + " but cannot apply them");
+            }
+        }
+        if (!GradMode.needsGrad(x, weight, bias)) {
+            return y;
+        }
+        Node node = new Node("batchNorm", x, weight, bias) {
+            @Override
+            public Tensor[] backward(Tensor g) {
+                Tensor xin = saved(0);
+                Tensor gx = needs(0) ? xin.newEmpty(xin.dtype(), xin.shape()) : null;
+                Tensor gw = needs(1) ? xin.newEmpty(xin.dtype(), c) : null;
+                Tensor gb = needs(2) ? xin.newEmpty(xin.dtype(), c) : null;
+                if (!xin.backend().batchNormBackward(xin, saved(1), saved(2), saved(3), g.to(xin.dtype()).contiguous(), gx, gw, gb)) {
+                    throw new IllegalStateException("batchNorm: the backend has no backward for " + xin.describe());
+                }
+                return new Tensor[] {gx, gw, gb};
+            }
+        };
+        node.save(xd, mean, rstd, wd);
+        return y.withGradFn(node);
+    }
+
+    /** Batch normalisation composed of broadcast elementwise ops and reductions: any dtype and backend. */
+    private static Tensor batchNormComposite(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, boolean training,
                                    double momentum, double eps) {
         if (x.dim() < 2) {
             throw new IllegalArgumentException("batchNorm expects (N, C, ...), got " + x.describe());
@@ -129,16 +226,44 @@ public final class Normalization {
         return y;
     }
 
-    /** PReLU with one weight or one per channel (dim 1). */
+    /**
+     * PReLU with one weight or one per channel (dim 1): x > 0 ? x : w * x. Float32 and float64 take
+     * the backend's fused kernels where it has them; other cases compose where and mul.
+     */
     public static Tensor prelu(Tensor x, Tensor weight) {
         int n = weight.numel();
+        if (n != 1 && (x.dim() < 2 || x.size(1) != n)) {
+            throw new IllegalArgumentException("prelu: " + n + " weights do not match the channels of " + x.describe());
+        }
+        if ((x.dtype() == DType.F32 || x.dtype() == DType.F64) && weight.dtype() == x.dtype()) {
+            Tensor xd = x.detach().contiguous();
+            Tensor wd = weight.detach().contiguous();
+            Tensor out = x.newEmpty(x.dtype(), x.shape());
+            if (x.backend().prelu(xd, wd, out)) {
+                if (!GradMode.needsGrad(x, weight)) {
+                    return out;
+                }
+                int[] wshape = weight.shape();
+                Node node = new Node("prelu", x, weight) {
+                    @Override
+                    public Tensor[] backward(Tensor g) {
+                        Tensor xin = saved(0);
+                        Tensor gx = needs(0) ? xin.newEmpty(xin.dtype(), xin.shape()) : null;
+                        Tensor gw = needs(1) ? xin.newEmpty(xin.dtype(), wshape) : null;
+                        if (!xin.backend().preluBackward(xin, saved(1), g.to(xin.dtype()).contiguous(), gx, gw == null ? null : gw.reshape(n))) {
+                            throw new IllegalStateException("prelu: the backend has no backward for " + xin.describe());
+                        }
+                        return new Tensor[] {gx, gw};
+                    }
+                };
+                node.save(xd, wd);
+                return out.withGradFn(node);
+            }
+        }
         Tensor w;
         if (n == 1) {
             w = weight.reshape();
         } else {
-            if (x.dim() < 2 || x.size(1) != n) {
-                throw new IllegalArgumentException("prelu: " + n + " weights do not match the channels of " + x.describe());
-            }
             int[] s = new int[x.dim()];
             Arrays.fill(s, 1);
             s[1] = n;
