@@ -25,7 +25,16 @@ public final class CpuStorage extends Storage {
         long bytes = (long) numel * dtype.byteSize();
         Object array = ArrayPool.take(type, numel, bytes);
         if (array == null) {
-            array = java.lang.reflect.Array.newInstance(type.componentType(), numel);
+            try {
+                array = java.lang.reflect.Array.newInstance(type.componentType(), numel);
+            } catch (OutOfMemoryError e) {
+                // the pool may hold a quarter of the heap in arrays of other sizes: drop them and try once more
+                if (ArrayPool.pooledBytes() == 0) {
+                    throw e;
+                }
+                ArrayPool.clear();
+                array = java.lang.reflect.Array.newInstance(type.componentType(), numel);
+            }
         } else if (zero) {
             clear(array);
         }
