@@ -1,0 +1,102 @@
+package panface.bench;
+
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.util.List;
+import java.util.Locale;
+
+import panface.faceloss.Margin;
+import panface.faceloss.PartialFC;
+import panface.nn.Layer;
+import panface.nn.Module;
+import panface.nn.models.Models;
+import panface.nn.optim.SGD;
+import panface.nn.optim.ParamGroup;
+import panface.tensor.Device;
+import panface.tensor.MemoryStats;
+import panface.tensor.Scope;
+import panface.tensor.Tensor;
+import panface.tensor.autograd.GradMode;
+import panface.tensor.random.Generator;
+
+/**
+ * Whether a big batch fits the default heap: {@code infer MODEL BATCH} runs evaluation-mode
+ * forwards, {@code train MODEL BATCH} training steps (Partial FC ArcFace head over 10,000 classes
+ * at sample rate 0.1, SGD with momentum), each STEPS times (default 3). Prints per step the time,
+ * and at the end the heap limit, the peak heap in use (all heap pools), the peak tensor storage
+ * and the time spent in garbage collection. Usage: BackboneMemory infer|train MODEL BATCH [STEPS].
+ */
+public final class BackboneMemory {
+    private BackboneMemory() {
+    }
+
+    public static void main(String[] args) {
+        String mode = args[0];
+        String name = args[1];
+        int batch = Integer.parseInt(args[2]);
+        int steps = args.length > 3 ? Integer.parseInt(args[3]) : 3;
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+            p.resetPeakUsage();
+        }
+        long gc0 = gcMillis();
+        try (Scope s = Scope.open()) {
+            Module m = Models.create(name, 512, 1);
+            Layer net = (Layer) m;
+            Tensor x = Tensor.randn(new Generator(2), batch, 3, 112, 112);
+            MemoryStats.resetPeak(Device.CPU);
+            if (mode.equals("infer")) {
+                m.train(false);
+                m.prepareInference();
+                for (int i = 0; i < steps; i++) {
+                    long t0 = System.nanoTime();
+                    try (Scope step = Scope.open(); var g = GradMode.noGrad()) {
+                        net.forward(x);
+                    }
+                    report(mode + " " + name + " b" + batch, i, t0);
+                }
+            } else {
+                m.train(true);
+                PartialFC head = new PartialFC(10_000, 512, 0.1, Margin.arcFace(64, 0.5), new Generator(3));
+                SGD opt = new SGD(List.of(ParamGroup.of(m.parameters(), 5e-4), ParamGroup.of(head.parameters(), 5e-4)), 0.1, 0.9);
+                long[] labels = new long[batch];
+                Generator lg = new Generator(5);
+                for (int i = 0; i < batch; i++) {
+                    labels[i] = lg.nextInt(10_000);
+                }
+                Tensor y = Tensor.of(labels, batch);
+                for (int i = 0; i < steps; i++) {
+                    long t0 = System.nanoTime();
+                    try (Scope step = Scope.open()) {
+                        opt.zeroGrad();
+                        head.loss(net.forward(x), y).backward();
+                        opt.step();
+                    }
+                    report(mode + " " + name + " b" + batch, i, t0);
+                }
+            }
+            long heapPeak = 0;
+            for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+                if (p.getType() == MemoryType.HEAP) {
+                    heapPeak += p.getPeakUsage().getUsed();
+                }
+            }
+            System.out.printf(Locale.ROOT, "%s %s batch %d: max heap %.2f GB, peak heap used %.2f GB, peak tensor storage %.2f GB, GC %.1f s%n",
+                    mode, name, batch, Runtime.getRuntime().maxMemory() / 1e9, heapPeak / 1e9, MemoryStats.peakBytes(Device.CPU) / 1e9,
+                    (gcMillis() - gc0) / 1e3);
+        }
+    }
+
+    private static void report(String what, int i, long t0) {
+        System.out.printf(Locale.ROOT, "%s step %d: %.2f s%n", what, i, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private static long gcMillis() {
+        long ms = 0;
+        for (GarbageCollectorMXBean g : ManagementFactory.getGarbageCollectorMXBeans()) {
+            ms += g.getCollectionTime();
+        }
+        return ms;
+    }
+}
