@@ -12,8 +12,10 @@ import panface.faceloss.PartialFC;
 import panface.nn.Layer;
 import panface.nn.Module;
 import panface.nn.models.Models;
-import panface.nn.optim.SGD;
+import panface.nn.optim.AdamW;
+import panface.nn.optim.Optimizer;
 import panface.nn.optim.ParamGroup;
+import panface.nn.optim.SGD;
 import panface.tensor.Device;
 import panface.tensor.MemoryStats;
 import panface.tensor.Scope;
@@ -24,7 +26,8 @@ import panface.tensor.random.Generator;
 /**
  * Whether a big batch fits the default heap: {@code infer MODEL BATCH} runs evaluation-mode
  * forwards, {@code train MODEL BATCH} training steps (Partial FC ArcFace head over 10,000 classes
- * at sample rate 0.1, SGD with momentum), each STEPS times (default 3). Prints per step the time,
+ * at sample rate 0.1; SGD with momentum for the CNNs, AdamW for the transformers), each STEPS times
+ * (default 3). Prints per step the time (and a training step's split into its phases),
  * and at the end the heap limit, the peak heap in use (all heap pools), the peak tensor storage
  * and the time spent in garbage collection. Usage: BackboneMemory infer|train MODEL BATCH [STEPS].
  */
@@ -59,7 +62,10 @@ public final class BackboneMemory {
             } else {
                 m.train(true);
                 PartialFC head = new PartialFC(10_000, 512, 0.1, Margin.arcFace(64, 0.5), new Generator(3));
-                SGD opt = new SGD(List.of(ParamGroup.of(m.parameters(), 5e-4), ParamGroup.of(head.parameters(), 5e-4)), 0.1, 0.9);
+                // the recipes' optimizers: SGD with momentum for the CNNs, AdamW for the transformers
+                List<ParamGroup> groups = List.of(ParamGroup.of(m.parameters(), name.startsWith("vit") ? 0.1 : 5e-4),
+                        ParamGroup.of(head.parameters(), name.startsWith("vit") ? 0.1 : 5e-4));
+                Optimizer opt = name.startsWith("vit") ? new AdamW(groups, 1e-3) : new SGD(groups, 0.1, 0.9);
                 long[] labels = new long[batch];
                 Generator lg = new Generator(5);
                 for (int i = 0; i < batch; i++) {
@@ -68,12 +74,23 @@ public final class BackboneMemory {
                 Tensor y = Tensor.of(labels, batch);
                 for (int i = 0; i < steps; i++) {
                     long t0 = System.nanoTime();
+                    long[] t = new long[5];
                     try (Scope step = Scope.open()) {
                         opt.zeroGrad();
-                        head.loss(net.forward(x), y).backward();
+                        t[0] = System.nanoTime();
+                        Tensor emb = net.forward(x);
+                        t[1] = System.nanoTime();
+                        Tensor loss = head.loss(emb, y);
+                        t[2] = System.nanoTime();
+                        loss.backward();
+                        t[3] = System.nanoTime();
                         opt.step();
+                        t[4] = System.nanoTime();
                     }
                     report(mode + " " + name + " b" + batch, i, t0);
+                    System.out.printf(Locale.ROOT, "  zero grad %.2f s, backbone forward %.2f s, head forward %.2f s, backward %.2f s, optimizer %.2f s,"
+                            + " closing the step's scope %.2f s%n", (t[0] - t0) / 1e9, (t[1] - t[0]) / 1e9, (t[2] - t[1]) / 1e9, (t[3] - t[2]) / 1e9,
+                            (t[4] - t[3]) / 1e9, (System.nanoTime() - t[4]) / 1e9);
                 }
             }
             long heapPeak = 0;

@@ -130,7 +130,7 @@ public final class CpuBackend implements Backend {
         if (VecRows.reduce(op, x, dims, out) || BatchNormKernels.sumAround(op, x, dims, out)) {
             return;
         }
-        if (x.dtype() == DType.F32 && !x.isContiguous() && x.numel() > 0) {
+        if ((op == ReduceOp.SUM || op == ReduceOp.MAX || op == ReduceOp.MIN) && x.dtype() == DType.F32 && !x.isContiguous() && x.numel() > 0) {
             // a strided float32 view (a narrowed or permuted activation): one packing copy, then the fast kernels
             Tensor packed = Tensor.empty(x.device(), x.dtype(), x.shape());
             try {
