@@ -36,6 +36,16 @@ public final class SGD extends Optimizer {
     protected void update(int index, Parameter p, ParamGroup group, double lr) {
         Tensor w = p.data();
         Tensor d = p.grad();
+        if (w.isContiguous() && d.isContiguous()) {
+            boolean first = momentum != 0 && buffers.get(index) == null;
+            Tensor buf = momentum == 0 ? null : state(buffers, index, p);
+            if (w.backend().sgd(w, d, buf, lr, momentum, dampening, group.weightDecay(), nesterov, first)) {
+                return;
+            }
+            if (first) {
+                buffers.remove(index).storage().close();
+            }
+        }
         if (group.weightDecay() != 0) {
             d = d.add(w.mul(group.weightDecay()));
         }

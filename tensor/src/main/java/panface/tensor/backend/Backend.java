@@ -217,6 +217,17 @@ public interface Backend {
     }
 
     /**
+     * One fused SGD update in place (PyTorch's torch.optim.SGD) of a contiguous F32 or F64
+     * parameter with its gradient and momentum buffer (null without momentum): d = g + wd p;
+     * buf = first ? d : momentum buf + (1 - dampening) d; d = nesterov ? d + momentum buf : buf;
+     * p -= lr d. Returns false, computing nothing, where the backend has no such kernel.
+     */
+    default boolean sgd(Tensor param, Tensor grad, Tensor buf, double lr, double momentum, double dampening, double weightDecay,
+                        boolean nesterov, boolean first) {
+        return false;
+    }
+
+    /**
      * One fused AdamW update of a contiguous parameter, in place (PyTorch's torch.optim.AdamW):
      * p *= 1 - lr*wd; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
      * p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps), for step t (1-based).

@@ -252,6 +252,12 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public boolean sgd(Tensor param, Tensor grad, Tensor buf, double lr, double momentum, double dampening, double weightDecay,
+                       boolean nesterov, boolean first) {
+        return OptimizerKernels.sgd(param, grad, buf, lr, momentum, dampening, weightDecay, nesterov, first);
+    }
+
+    @Override
     public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2, double eps, double weightDecay,
                       long step) {
         if (!OptimizerKernels.adamwF32(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step)) {

@@ -90,4 +90,66 @@ final class OptimizerKernels {
         });
         return true;
     }
+
+    /**
+     * SGD in place over contiguous param, grad and momentum buffer of one dtype (F32 vectors, F64
+     * loops), PyTorch's semantics: d = g + wd p; buf = first ? d : momentum buf + (1 - dampening) d;
+     * d = nesterov ? d + momentum buf : buf; p -= lr d. buf is null without momentum. False when the
+     * operands do not fit.
+     */
+    static boolean sgd(Tensor param, Tensor grad, Tensor buf, double lr, double momentum, double dampening, double wd, boolean nesterov,
+                       boolean first) {
+        if (!ChannelKernels.fits(param.dtype(), param, grad, buf) || grad.numel() != param.numel()
+                || (buf != null && buf.numel() != param.numel())) {
+            return false;
+        }
+        int po = param.offset();
+        int go = grad.offset();
+        int bo = buf == null ? 0 : buf.offset();
+        if (param.dtype() == panface.tensor.DType.F32) {
+            float[] p = VecElementwise.data(param);
+            float[] g = VecElementwise.data(grad);
+            float[] b = buf == null ? null : VecElementwise.data(buf);
+            float fwd = (float) wd;
+            float fm = (float) momentum;
+            float keep = (float) (1 - dampening);
+            float flr = (float) lr;
+            Parallel.forRange(param.numel(), VecElementwise.GRAIN, (lo, hi) -> {
+                int i = lo;
+                for (; i + L <= hi; i += L) {
+                    FloatVector pv = FloatVector.fromArray(S, p, po + i);
+                    FloatVector d = FloatVector.fromArray(S, g, go + i).add(pv.mul(fwd));
+                    if (b != null) {
+                        FloatVector bv = first ? d : FloatVector.fromArray(S, b, bo + i).mul(fm).add(d.mul(keep));
+                        bv.intoArray(b, bo + i);
+                        d = nesterov ? d.add(bv.mul(fm)) : bv;
+                    }
+                    pv.sub(d.mul(flr)).intoArray(p, po + i);
+                }
+                for (; i < hi; i++) {
+                    float d = g[go + i] + p[po + i] * fwd;
+                    if (b != null) {
+                        float bv = first ? d : b[bo + i] * fm + d * keep;
+                        b[bo + i] = bv;
+                        d = nesterov ? d + bv * fm : bv;
+                    }
+                    p[po + i] -= d * flr;
+                }
+            });
+            return true;
+        }
+        double[] p = Ref.storage(param).doubles();
+        double[] g = Ref.storage(grad).doubles();
+        double[] b = buf == null ? null : Ref.storage(buf).doubles();
+        for (int i = 0; i < param.numel(); i++) {
+            double d = g[go + i] + p[po + i] * wd;
+            if (b != null) {
+                double bv = first ? d : b[bo + i] * momentum + d * (1 - dampening);
+                b[bo + i] = bv;
+                d = nesterov ? d + bv * momentum : bv;
+            }
+            p[po + i] -= d * lr;
+        }
+        return true;
+    }
 }
