@@ -24,7 +24,8 @@ import panface.tensor.random.Generator;
  * PyTorch) in evaluation mode at batch 1 and 32, after checking each one's embeddings against
  * PyTorch's on the exported check inputs, and one r50 training step (batch 32, Partial FC over
  * 10,000 classes at sample rate 0.1, ArcFace s=64 m=0.5, SGD with momentum 0.9 and weight decay
- * 5e-4), as conv_torch.py. JSON lines with the best and the median of the repetitions.
+ * 5e-4), as conv_torch.py. JSON lines with the best and the median of the repetitions. A second
+ * argument "infer" or "train" runs only that part.
  */
 public final class ConvComparison {
     private ConvComparison() {
@@ -57,8 +58,9 @@ public final class ConvComparison {
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
+        String only = args.length > 1 ? args[1] : "";
         try (Scope s = Scope.open()) {
-            for (String name : MODELS) {
+            for (String name : only.equals("train") ? new String[0] : MODELS) {
                 try (Scope model = Scope.open()) {
                     Layer m = (Layer) load(dir, name);
                     for (int b : new int[] {1, 32}) {
@@ -71,6 +73,9 @@ public final class ConvComparison {
                         line(name + "_infer_b" + b, t, b);
                     }
                 }
+            }
+            if (only.equals("infer")) {
+                return;
             }
             Module r50 = Models.create("r50", 512, 0);
             r50.loadStateDict(WeightFiles.stateDict(dir.resolve("r50.safetensors")), true);
