@@ -223,6 +223,27 @@ def main():
              lambda sorted, values, right=right: y(torch.searchsorted(sorted, values, right=right)),
              inputs={"sorted": sq, "values": vals}, grads=False)
 
+    conv_shapes()
+
+
+def conv_shapes():
+    """The shapes of the face backbones' convolutions (own seed, so the cases above stay as they were)."""
+    torch.manual_seed(20261206)
+    y = lambda t: {"y": t}
+    for name, n, cin, cout, k, hw, args, bias in [
+        ("conv2d_3x3_odd_pad1", 3, 5, 7, 3, (13, 11), {"stride": 1, "padding": 1, "groups": 1, "dilation": 1}, True),
+        ("conv2d_3x3_odd_pad0", 1, 4, 6, 3, (13, 11), {"stride": 1, "padding": 0, "groups": 1, "dilation": 1}, False),
+        ("conv2d_3x3_stride2_odd", 3, 6, 8, 3, (13, 11), {"stride": 2, "padding": 1, "groups": 1, "dilation": 1}, False),
+        ("conv2d_1x1_stride2_odd", 3, 6, 5, 1, (13, 11), {"stride": 2, "padding": 0, "groups": 1, "dilation": 1}, False),
+        ("conv2d_1x1_batch1", 1, 24, 40, 1, (9, 7), {"stride": 1, "padding": 0, "groups": 1, "dilation": 1}, True),
+        ("conv2d_depthwise_s1_odd", 2, 5, 5, 3, (13, 11), {"stride": 1, "padding": 1, "groups": 5, "dilation": 1}, False),
+        ("conv2d_groups2ch_s1", 2, 6, 6, 3, (9, 8), {"stride": 1, "padding": 1, "groups": 3, "dilation": 1}, False),
+        ("conv2d_gdc7x7", 3, 8, 8, 7, (7, 7), {"stride": 1, "padding": 0, "groups": 8, "dilation": 1}, False),
+    ]:
+        case(name, "conv2d", args, lambda x, weight, bias=None, args=args: y(F.conv2d(x, weight, bias, **args)),
+             inputs={"x": r(n, cin, *hw)},
+             params=dict({"weight": r(cout, cin // args["groups"], k, k)}, **({"bias": r(cout)} if bias else {})))
+
 
 if __name__ == "__main__":
     main()

@@ -216,6 +216,15 @@ public final class F {
         return Convolution.conv2d(x, weight, bias, stride, padding, dilation, groups);
     }
 
+    /**
+     * Inference-only 2-D convolution with per-channel input scale/shift, output scale/shift (a
+     * folded BatchNorm or bias), PReLU/ReLU and a residual fused (see {@link ConvEpilogue}); no
+     * gradient is recorded.
+     */
+    public static Tensor conv2dFused(Tensor x, Tensor weight, int[] stride, int[] padding, int[] dilation, int groups, ConvEpilogue epilogue) {
+        return Convolution.conv2dFused(x, weight, stride, padding, dilation, groups, epilogue);
+    }
+
     /** 2-D max pooling. */
     public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, boolean ceilMode) {
         return Pooling.maxPool2d(x, new Pool2dParams(kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1], ceilMode, false));

@@ -1,5 +1,6 @@
 package panface.tensor.backend;
 
+import panface.tensor.ConvEpilogue;
 import panface.tensor.DType;
 import panface.tensor.Device;
 import panface.tensor.Storage;
@@ -267,6 +268,28 @@ public interface Backend {
 
     /** Folds cols (N, C*kh*kw, Ho*Wo) back, accumulating into x (N, C, H, W). */
     void col2im(Tensor cols, Conv2dParams p, Tensor x);
+
+    /**
+     * out (N, O, Ho, Wo) = the convolution of x (N, C, H, W) with weight (O, C/groups, kh, kw),
+     * with epilogue's parts applied (see {@link ConvEpilogue}); x, weight, out and every tensor of
+     * the epilogue contiguous and of one dtype. Returns false, computing nothing, when the backend
+     * has no direct path for these operands; the caller then unfolds (im2col) and multiplies. A
+     * backend that returns true must also implement {@link #conv2dBackwardInput} and
+     * {@link #conv2dBackwardWeight} for the same operands.
+     */
+    default boolean conv2d(Tensor x, Tensor weight, Conv2dParams p, int groups, ConvEpilogue epilogue, Tensor out) {
+        return false;
+    }
+
+    /** gx (N, C, H, W) = the gradient of a convolution's input from gy (N, O, Ho, Wo); false when not handled (see {@link #conv2d}). */
+    default boolean conv2dBackwardInput(Tensor gy, Tensor weight, Conv2dParams p, int groups, Tensor gx) {
+        return false;
+    }
+
+    /** gw (O, C/groups, kh, kw) = the gradient of a convolution's weight from gy and x; false when not handled (see {@link #conv2d}). */
+    default boolean conv2dBackwardWeight(Tensor gy, Tensor x, Conv2dParams p, int groups, Tensor gw) {
+        return false;
+    }
 
     /** Max pooling; argmax receives the I64 flat index (h*W+w) of each maximum in its plane. */
     void maxPool2d(Tensor x, Pool2dParams p, Tensor out, Tensor argmax);

@@ -1,5 +1,6 @@
 package panface.tensor.cpu;
 
+import panface.tensor.ConvEpilogue;
 import panface.tensor.DType;
 import panface.tensor.Device;
 import panface.tensor.Storage;
@@ -307,6 +308,21 @@ public final class CpuBackend implements Backend {
         if (!FastImage.col2im(cols, p, x)) {
             ImageKernels.col2im(cols, p, x);
         }
+    }
+
+    @Override
+    public boolean conv2d(Tensor x, Tensor weight, Conv2dParams p, int groups, ConvEpilogue epilogue, Tensor out) {
+        return ConvKernels.forward(x, weight, p, groups, epilogue, out);
+    }
+
+    @Override
+    public boolean conv2dBackwardInput(Tensor gy, Tensor weight, Conv2dParams p, int groups, Tensor gx) {
+        return ConvKernels.backwardInput(gy, weight, p, groups, gx);
+    }
+
+    @Override
+    public boolean conv2dBackwardWeight(Tensor gy, Tensor x, Conv2dParams p, int groups, Tensor gw) {
+        return ConvKernels.backwardWeight(gy, x, p, groups, gw);
     }
 
     @Override

@@ -1,0 +1,72 @@
+package panface.tensor.cpu;
+
+import panface.tensor.ConvEpilogue;
+import panface.tensor.Tensor;
+import panface.tensor.backend.Conv2dParams;
+
+/**
+ * The CPU's convolution entry points: float32 contiguous operands go to the direct kernel or the
+ * GEMM kernel by shape ({@link ConvShape}); anything else is declined, and the caller unfolds and
+ * multiplies (float64 stays there: it has no fast kernel and dgemm serves it well enough).
+ */
+final class ConvKernels {
+    private ConvKernels() {
+    }
+
+    private static float[] floats(Tensor t) {
+        return Ref.storage(t).floats();
+    }
+
+    private static boolean epilogueFits(ConvEpilogue e, Tensor out) {
+        if (e == null) {
+            return true;
+        }
+        for (Tensor t : new Tensor[] {e.inScale(), e.inShift(), e.scale(), e.shift(), e.slope()}) {
+            if (t != null && t.dim() != 1) {
+                return false;
+            }
+        }
+        Tensor r = e.residual();
+        return r == null || (VecElementwise.f32Contiguous(r) && java.util.Arrays.equals(r.shape(), out.shape()));
+    }
+
+    static boolean forward(Tensor x, Tensor w, Conv2dParams p, int groups, ConvEpilogue e, Tensor out) {
+        if (!VecElementwise.f32Contiguous(x, w, out) || !epilogueFits(e, out)) {
+            return false;
+        }
+        ConvShape s = ConvShape.of(x.shape(), w.shape(), p, groups);
+        ConvFused f = ConvFused.of(e, out);
+        if (s.direct()) {
+            ConvDirect.forward(floats(x), x.offset(), floats(w), w.offset(), floats(out), out.offset(), s, f);
+        } else {
+            ConvGemm.forward(floats(x), x.offset(), floats(w), w.offset(), floats(out), out.offset(), s, f);
+        }
+        return true;
+    }
+
+    static boolean backwardInput(Tensor gy, Tensor w, Conv2dParams p, int groups, Tensor gx) {
+        if (!VecElementwise.f32Contiguous(gy, w, gx)) {
+            return false;
+        }
+        ConvShape s = ConvShape.of(gx.shape(), w.shape(), p, groups);
+        if (s.direct()) {
+            ConvDirect.backwardInput(floats(gy), gy.offset(), floats(w), w.offset(), floats(gx), gx.offset(), s);
+        } else {
+            ConvGemm.backwardInput(floats(gy), gy.offset(), floats(w), w.offset(), floats(gx), gx.offset(), s);
+        }
+        return true;
+    }
+
+    static boolean backwardWeight(Tensor gy, Tensor x, Conv2dParams p, int groups, Tensor gw) {
+        if (!VecElementwise.f32Contiguous(gy, x, gw)) {
+            return false;
+        }
+        ConvShape s = ConvShape.of(x.shape(), gw.shape(), p, groups);
+        if (s.direct()) {
+            ConvDirect.backwardWeight(floats(gy), gy.offset(), floats(x), x.offset(), floats(gw), gw.offset(), s);
+        } else {
+            ConvGemm.backwardWeight(floats(gy), gy.offset(), floats(x), x.offset(), floats(gw), gw.offset(), s);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,73 @@
+package panface.tensor.cpu;
+
+import panface.tensor.backend.Conv2dParams;
+
+/**
+ * The sizes of one convolution (x (n, c, h, w), weight (o, c/groups, kh, kw), output (n, o, ho,
+ * wo)) and the algorithm the float kernels choose for it:
+ * <ul>
+ * <li>{@link #direct()}: groups with at most {@link #DIRECT_CHANNELS} input channels each
+ * (depthwise 3x3, MobileFaceNet's 7x7 global depthwise head, its 2-channel groups) run as direct
+ * loops over output rows. A GEMM per group would have two to eighteen rows of depth and one to two
+ * rows of output: all packing, no arithmetic;</li>
+ * <li>{@link #pointwise()}: 1x1, stride 1, no padding: each image's (c, h*w) block already is the
+ * GEMM's right-hand operand, so the product reads it in place with no im2col;</li>
+ * <li>everything else (3x3 stride 1 and 2, 1x1 stride 2, the stem): im2col of one image's columns
+ * in tiles that stay in the second-level cache, each tile multiplied by the weight straight away,
+ * so that the unfolded image never goes through memory.</li>
+ * </ul>
+ */
+record ConvShape(int n, int c, int h, int w, int o, int groups, Conv2dParams p, int ho, int wo) {
+    /** The most input channels per group that the direct kernel takes. */
+    static final int DIRECT_CHANNELS = 4;
+    /** Floats of one im2col tile: about half of a core's second-level cache, the rest for the packed weight and output. */
+    static final long TILE_FLOATS = Math.max(4096, CacheSize.l2Bytes() / 8);
+
+    static ConvShape of(int[] x, int[] weight, Conv2dParams p, int groups) {
+        return new ConvShape(x[0], x[1], x[2], x[3], weight[0], groups, p, p.outH(x[2]), p.outW(x[3]));
+    }
+
+    /** Input channels per group. */
+    int cg() {
+        return c / groups;
+    }
+
+    /** Output channels per group. */
+    int og() {
+        return o / groups;
+    }
+
+    /** Taps of the window. */
+    int kk() {
+        return p.kh() * p.kw();
+    }
+
+    /** Depth of a group's product: input channels per group times taps. */
+    int kg() {
+        return cg() * kk();
+    }
+
+    /** Output positions per image. */
+    int l() {
+        return ho * wo;
+    }
+
+    /** Input positions per image plane. */
+    int hw() {
+        return h * w;
+    }
+
+    boolean direct() {
+        return groups > 1 && cg() <= DIRECT_CHANNELS;
+    }
+
+    boolean pointwise() {
+        return p.kh() == 1 && p.kw() == 1 && p.sh() == 1 && p.sw() == 1 && p.ph() == 0 && p.pw() == 0;
+    }
+
+    /** Output columns per im2col tile for a tile of rows rows. */
+    int tileColumns(int rows) {
+        long cols = TILE_FLOATS / Math.max(1, rows);
+        return (int) Math.min(l(), Math.max(64, cols / 16 * 16));
+    }
+}
