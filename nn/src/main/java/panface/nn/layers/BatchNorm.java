@@ -44,6 +44,23 @@ public final class BatchNorm extends Module implements Layer {
         return weight;
     }
 
+    /**
+     * The evaluation-mode transform as y = x * scale + shift per channel, {scale, shift} in
+     * float32 worked out in float64 from the running statistics (what folding this layer into a
+     * neighbouring convolution needs). A snapshot: later changes to the layer do not reach it.
+     */
+    public Tensor[] inferenceScaleShift() {
+        try (var g = GradMode.noGrad()) {
+            Tensor inv = runningVar.data().to(DType.F64).add(eps).rsqrt();
+            Tensor scale = weight == null ? inv : inv.mul(weight.data().to(DType.F64));
+            Tensor shift = runningMean.data().to(DType.F64).mul(scale).neg();
+            if (bias != null) {
+                shift = shift.add(bias.data().to(DType.F64));
+            }
+            return new Tensor[] {scale.to(DType.F32), shift.to(DType.F32)};
+        }
+    }
+
     @Override
     protected Tensor defaultForMissing(String name) {
         return name.equals("num_batches_tracked") ? Tensor.zeros(DType.I64) : null;

@@ -45,6 +45,25 @@ public final class Conv2d extends Module implements Layer {
         return bias;
     }
 
+    /** The stride (height, width); a copy. */
+    public int[] stride() {
+        return stride.clone();
+    }
+
+    /** The zero padding (height, width); a copy. */
+    public int[] padding() {
+        return padding.clone();
+    }
+
+    /** The dilation (height, width); a copy. */
+    public int[] dilation() {
+        return dilation.clone();
+    }
+
+    public int groups() {
+        return groups;
+    }
+
     @Override
     public Tensor forward(Tensor x) {
         return F.conv2d(x, weight.data(), bias == null ? null : bias.data(), stride, padding, dilation, groups);

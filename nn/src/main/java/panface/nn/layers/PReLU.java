@@ -14,6 +14,11 @@ public final class PReLU extends Module implements Layer {
         this.weight = parameter("weight", Tensor.full(0.25, panface.tensor.Device.CPU, panface.tensor.DType.F32, channels));
     }
 
+    /** The slopes: one per channel, or one for all. */
+    public Parameter weight() {
+        return weight;
+    }
+
     @Override
     public Tensor forward(Tensor x) {
         return F.prelu(x, weight.data());

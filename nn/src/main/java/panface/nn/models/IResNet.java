@@ -6,6 +6,7 @@ import panface.nn.Module;
 import panface.nn.layers.BatchNorm;
 import panface.nn.layers.Conv2d;
 import panface.nn.layers.Dropout;
+import panface.nn.layers.FusedConv;
 import panface.nn.layers.Linear;
 import panface.nn.layers.PReLU;
 import panface.nn.layers.Sequential;
@@ -27,6 +28,7 @@ public final class IResNet extends Module implements Layer {
     private final Dropout dropout;
     private final Linear fc;
     private final BatchNorm features;
+    private volatile FusedConv stem;
 
     /** Block counts by depth: 18 [2,2,2,2], 34 [3,4,6,3], 50 [3,4,14,3], 100 [3,13,30,3], 200 [6,26,60,6]. */
     public static int[] layers(int depth) {
@@ -88,7 +90,9 @@ public final class IResNet extends Module implements Layer {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor y = prelu.forward(bn1.forward(conv1.forward(x)));
+        FusedConv f = stem;
+        Tensor y = f != null && !isTraining() && f.isFor(conv1) && !recordsGraph(x) ? f.forward(x, null)
+                : prelu.forward(bn1.forward(conv1.forward(x)));
         for (Sequential s : stages) {
             y = s.forward(y);
         }
@@ -96,6 +100,16 @@ public final class IResNet extends Module implements Layer {
         return features.forward(fc.forward(dropout.forward(y)));
     }
 
+    /** The stem conv with its BatchNorm folded in and its PReLU fused; each block prepares its own convolutions. */
+    @Override
+    protected void prepareForInference() {
+        stem = FusedConv.of(null, conv1, bn1, prelu);
+    }
+
+    @Override
+    protected void weightsChanged() {
+        stem = null;
+    }
 
     /** BN -> conv3x3 -> BN -> PReLU -> conv3x3(stride) -> BN, plus the identity or a 1x1 conv + BN shortcut. */
     static final class IBasicBlock extends Module implements Layer {
@@ -106,6 +120,11 @@ public final class IResNet extends Module implements Layer {
         private final Conv2d conv2;
         private final BatchNorm bn3;
         private final Sequential downsample;
+        private volatile Prepared prepared;
+
+        /** The block's convolutions fused with their BatchNorms, PReLU and the shortcut's add. */
+        private record Prepared(FusedConv conv1, FusedConv conv2, FusedConv downsample) {
+        }
 
         IBasicBlock(int inplanes, int planes, int stride, Generator gen) {
             this.bn1 = child("bn1", new BatchNorm(inplanes));
@@ -119,8 +138,31 @@ public final class IResNet extends Module implements Layer {
                     : null;
         }
 
+        /**
+         * bn1 goes in front of conv1 as its input's per-channel scale and shift (applied where the
+         * window covers the input, not the zero padding, so exactly what the layers compute), bn2
+         * and bn3 fold into the weights of conv1 and conv2, the PReLU runs on conv1's output and
+         * the shortcut is added onto conv2's output, all in the convolution's epilogue.
+         */
+        @Override
+        protected void prepareForInference() {
+            FusedConv down = downsample == null ? null
+                    : FusedConv.of(null, (Conv2d) downsample.get(0), (BatchNorm) downsample.get(1), null);
+            prepared = new Prepared(FusedConv.of(bn1, conv1, bn2, prelu), FusedConv.of(null, conv2, bn3, null), down);
+        }
+
+        @Override
+        protected void weightsChanged() {
+            prepared = null;
+        }
+
         @Override
         public Tensor forward(Tensor x) {
+            Prepared p = prepared;
+            if (p != null && !isTraining() && p.conv1().isFor(conv1) && p.conv2().isFor(conv2) && !recordsGraph(x)) {
+                Tensor shortcut = p.downsample() == null ? x : p.downsample().forward(x, null);
+                return p.conv2().forward(p.conv1().forward(x, null), shortcut);
+            }
             Tensor out = bn3.forward(conv2.forward(prelu.forward(bn2.forward(conv1.forward(bn1.forward(x))))));
             return out.add(downsample == null ? x : downsample.forward(x));
         }

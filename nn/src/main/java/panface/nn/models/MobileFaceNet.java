@@ -5,6 +5,7 @@ import panface.nn.Layer;
 import panface.nn.Module;
 import panface.nn.layers.BatchNorm;
 import panface.nn.layers.Conv2d;
+import panface.nn.layers.FusedConv;
 import panface.nn.layers.Linear;
 import panface.nn.layers.PReLU;
 import panface.nn.layers.Sequential;
@@ -141,9 +142,10 @@ public final class MobileFaceNet extends Module implements Layer {
         }
     }
 
-    /** conv (no bias) + BN + PReLU, under "layers.0/1/2". */
+    /** conv (no bias) + BN + PReLU, under "layers.0/1/2"; prepared for inference as one fused convolution. */
     static final class ConvBlock extends Module implements Layer {
         private final Sequential layers;
+        private volatile FusedConv fused;
 
         ConvBlock(int in, int out, int k, int stride, int pad, int groups, Generator g) {
             this.layers = child("layers", new Sequential().add(new Conv2d(in, out, k, stride, pad, groups, false, g)).add(new BatchNorm(out))
@@ -151,22 +153,54 @@ public final class MobileFaceNet extends Module implements Layer {
         }
 
         @Override
+        protected void prepareForInference() {
+            fused = FusedConv.of(null, (Conv2d) layers.get(0), (BatchNorm) layers.get(1), (PReLU) layers.get(2));
+        }
+
+        @Override
+        protected void weightsChanged() {
+            fused = null;
+        }
+
+        @Override
         public Tensor forward(Tensor x) {
-            return layers.forward(x);
+            FusedConv f = fused;
+            return f != null && !isTraining() && f.isFor((Conv2d) layers.get(0)) && !recordsGraph(x) ? f.forward(x, null) : layers.forward(x);
         }
     }
 
-    /** conv (no bias) + BN, under "layers.0/1". */
+    /** conv (no bias) + BN, under "layers.0/1"; prepared for inference as one convolution with the BN folded in. */
     static final class LinearBlock extends Module implements Layer {
         private final Sequential layers;
+        private volatile FusedConv fused;
 
         LinearBlock(int in, int out, int k, int stride, int pad, int groups, Generator g) {
             this.layers = child("layers", new Sequential().add(new Conv2d(in, out, k, stride, pad, groups, false, g)).add(new BatchNorm(out)));
         }
 
         @Override
+        protected void prepareForInference() {
+            fused = FusedConv.of(null, (Conv2d) layers.get(0), (BatchNorm) layers.get(1), null);
+        }
+
+        @Override
+        protected void weightsChanged() {
+            fused = null;
+        }
+
+        @Override
         public Tensor forward(Tensor x) {
-            return layers.forward(x);
+            return forward(x, null);
+        }
+
+        /** forward(x) + residual (when not null), the add fused into the prepared convolution's epilogue. */
+        Tensor forward(Tensor x, Tensor residual) {
+            FusedConv f = fused;
+            if (f != null && !isTraining() && f.isFor((Conv2d) layers.get(0)) && !recordsGraph(x)) {
+                return f.forward(x, residual);
+            }
+            Tensor y = layers.forward(x);
+            return residual == null ? y : residual.add(y);
         }
     }
 
@@ -185,8 +219,8 @@ public final class MobileFaceNet extends Module implements Layer {
 
         @Override
         public Tensor forward(Tensor x) {
-            Tensor y = layers.forward(x);
-            return residual ? x.add(y) : y;
+            Tensor y = layers.get(1).forward(layers.get(0).forward(x));
+            return ((LinearBlock) layers.get(2)).forward(y, residual ? x : null);
         }
     }
 }

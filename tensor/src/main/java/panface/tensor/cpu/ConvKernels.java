@@ -8,8 +8,10 @@ import panface.tensor.backend.Conv2dParams;
  * The CPU's convolution entry points: float32 contiguous operands go to the direct kernel or the
  * GEMM kernel by shape ({@link ConvShape}); anything else is declined, and the caller unfolds and
  * multiplies (float64 stays there: it has no fast kernel and dgemm serves it well enough).
+ * {@code -Dpanface.conv.kernels=false} declines everything, for before-and-after timings.
  */
 final class ConvKernels {
+    private static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("panface.conv.kernels", "true"));
     private ConvKernels() {
     }
 
@@ -31,7 +33,7 @@ final class ConvKernels {
     }
 
     static boolean forward(Tensor x, Tensor w, Conv2dParams p, int groups, ConvEpilogue e, Tensor out) {
-        if (!VecElementwise.f32Contiguous(x, w, out) || !epilogueFits(e, out)) {
+        if (!ENABLED || !VecElementwise.f32Contiguous(x, w, out) || !epilogueFits(e, out)) {
             return false;
         }
         ConvShape s = ConvShape.of(x.shape(), w.shape(), p, groups);
@@ -45,7 +47,7 @@ final class ConvKernels {
     }
 
     static boolean backwardInput(Tensor gy, Tensor w, Conv2dParams p, int groups, Tensor gx) {
-        if (!VecElementwise.f32Contiguous(gy, w, gx)) {
+        if (!ENABLED || !VecElementwise.f32Contiguous(gy, w, gx)) {
             return false;
         }
         ConvShape s = ConvShape.of(gx.shape(), w.shape(), p, groups);
@@ -58,7 +60,7 @@ final class ConvKernels {
     }
 
     static boolean backwardWeight(Tensor gy, Tensor x, Conv2dParams p, int groups, Tensor gw) {
-        if (!VecElementwise.f32Contiguous(gy, x, gw)) {
+        if (!ENABLED || !VecElementwise.f32Contiguous(gy, x, gw)) {
             return false;
         }
         ConvShape s = ConvShape.of(x.shape(), gw.shape(), p, groups);

@@ -1,0 +1,76 @@
+package panface.nn.layers;
+
+import panface.tensor.ConvEpilogue;
+import panface.tensor.DType;
+import panface.tensor.F;
+import panface.tensor.Tensor;
+import panface.tensor.autograd.GradMode;
+
+/**
+ * A convolution prepared for inference with the layers around it fused (see {@link ConvEpilogue}):
+ * a BatchNorm that follows is folded into the weights and a bias, one that comes before is
+ * applied to the input as it is unfolded (folding it into the weights would be exact for its
+ * scale but not its shift, which a zero-padded window must not see at the padding), and a PReLU
+ * and a residual are applied to the output while it is in cache. A snapshot of the layers'
+ * weights when it was made; {@link #isFor} tells whether it still belongs to a convolution's
+ * current weight.
+ */
+public final class FusedConv {
+    private final Tensor source;
+    private final Tensor weight;
+    private final ConvEpilogue epilogue;
+    private final int[] stride;
+    private final int[] padding;
+    private final int[] dilation;
+    private final int groups;
+
+    private FusedConv(Conv2d conv, Tensor weight, ConvEpilogue epilogue) {
+        this.source = conv.weight().data();
+        this.weight = weight;
+        this.epilogue = epilogue;
+        this.stride = conv.stride();
+        this.padding = conv.padding();
+        this.dilation = conv.dilation();
+        this.groups = conv.groups();
+    }
+
+    /**
+     * bnAfter(conv(bnBefore(x))) followed by act, each of bnBefore, bnAfter and act optional
+     * (null).
+     */
+    public static FusedConv of(BatchNorm bnBefore, Conv2d conv, BatchNorm bnAfter, PReLU act) {
+        try (var g = GradMode.noGrad()) {
+            Tensor w = conv.weight().data();
+            int o = w.size(0);
+            Tensor bias = conv.bias() == null ? null : conv.bias().data().to(DType.F64);
+            ConvEpilogue e = ConvEpilogue.NONE;
+            if (bnAfter != null) {
+                Tensor[] ss = bnAfter.inferenceScaleShift();
+                Tensor scale = ss[0].to(DType.F64);
+                w = w.to(DType.F64).mul(scale.reshape(o, 1, 1, 1)).to(w.dtype());
+                Tensor shift = ss[1].to(DType.F64);
+                bias = bias == null ? shift : bias.mul(scale).add(shift);
+            }
+            e = e.withAffine(null, bias == null ? null : bias.to(w.dtype()).contiguous());
+            if (bnBefore != null) {
+                Tensor[] ss = bnBefore.inferenceScaleShift();
+                e = e.withInput(ss[0].to(w.dtype()), ss[1].to(w.dtype()));
+            }
+            if (act != null) {
+                Tensor slope = act.weight().data().to(w.dtype());
+                e = e.withPrelu(slope.numel() == o ? slope.reshape(o).contiguous() : slope.reshape(1).expand(o).contiguous());
+            }
+            return new FusedConv(conv, w.contiguous(), e);
+        }
+    }
+
+    /** True when this was made from conv's current weight tensor. */
+    public boolean isFor(Conv2d conv) {
+        return conv.weight().data() == source;
+    }
+
+    /** The fused layers on x, plus residual (of the output's shape) when not null; no gradient is recorded. */
+    public Tensor forward(Tensor x, Tensor residual) {
+        return F.conv2dFused(x, weight, stride, padding, dilation, groups, epilogue.withResidual(residual));
+    }
+}
