@@ -40,6 +40,8 @@ final class ConvKernels {
         ConvFused f = ConvFused.of(e, out);
         if (s.direct()) {
             ConvDirect.forward(floats(x), x.offset(), floats(w), w.offset(), floats(out), out.offset(), s, f);
+        } else if (ConvWinograd.suits(s)) {
+            ConvWinograd.forward(floats(x), x.offset(), floats(w), w.offset(), floats(out), out.offset(), s, f);
         } else {
             ConvGemm.forward(floats(x), x.offset(), floats(w), w.offset(), floats(out), out.offset(), s, f);
         }

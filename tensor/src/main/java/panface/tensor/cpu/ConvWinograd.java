@@ -1,0 +1,188 @@
+package panface.tensor.cpu;
+
+import panface.tensor.backend.Conv2dParams;
+
+/**
+ * Float 3x3 stride-1 convolution by Winograd's minimal filtering F(2x2, 3x3) (Lavin and Gray,
+ * "Fast Algorithms for Convolutional Neural Networks"): each 2x2 block of output comes from a
+ * 4x4 patch of input as A^T [(G g G^T) . (B^T d B)] A, so the products, one GEMM (o x c) x (c x
+ * tiles) per of the 16 transformed positions, take 16/36 of the multiplications of the direct
+ * form. These convolutions carry most of IResNet's work, and the GEMMs are what bounds it. The
+ * transforms add a few additions per value and a little float32 rounding (the input transform
+ * sums at most four values, the output transform nine); used from 14x14 outputs up, where the
+ * per-call weight transform (16/9 of the weight's size) is small beside the products.
+ */
+final class ConvWinograd {
+    private static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("panface.conv.winograd", "true"));
+    /** Fewest output positions per image for which the transforms pay off. */
+    private static final int MIN_OUTPUTS = 196;
+
+    private ConvWinograd() {
+    }
+
+    static boolean suits(ConvShape s) {
+        Conv2dParams p = s.p();
+        return ENABLED && s.groups() == 1 && p.kh() == 3 && p.kw() == 3 && p.sh() == 1 && p.sw() == 1 && p.dh() == 1 && p.dw() == 1
+                && s.c() >= 16 && s.o() >= 16 && s.l() >= MIN_OUTPUTS;
+    }
+
+    /** y at yo = conv(x at xo, weight at wOff) with f's parts fused. */
+    static void forward(float[] x, int xo, float[] wt, int wOff, float[] y, int yo, ConvShape s, ConvFused f) {
+        int c = s.c();
+        int o = s.o();
+        int th = (s.ho() + 1) / 2;
+        int tw = (s.wo() + 1) / 2;
+        int tiles = th * tw;
+        float[] u = new float[16 * o * c];
+        Parallel.forRange(o, Math.max(1, 4096 / c), (lo, hi) -> transformWeights(wt, wOff, u, lo, hi, o, c));
+        int threads = Parallel.threads();
+        int oParts = s.n() >= threads ? 1 : Math.max(1, Math.min((threads + s.n() - 1) / s.n(), o / 16));
+        Parallel.forRange(s.n() * oParts, 1, (lo, hi) -> {
+            int vSize = 16 * c * tiles;
+            float[] buf = ConvTiles.scratch(vSize + 16 * o * tiles);
+            for (int unit = lo; unit < hi; unit++) {
+                int n = unit / oParts;
+                int op = unit % oParts;
+                int o0 = Gemm.bound(o, oParts, op, 4);
+                int o1 = Gemm.bound(o, oParts, op + 1, 4);
+                if (o1 <= o0) {
+                    continue;
+                }
+                int rows = o1 - o0;
+                transformInput(x, xo + n * c * s.hw(), s, f, buf, th, tw);
+                for (int e = 0; e < 16; e++) {
+                    Gemm.sgemm(false, false, rows, tiles, c, 1f, u, (e * o + o0) * c, c, buf, e * c * tiles, tiles, 0f, buf, vSize + e * rows * tiles,
+                            tiles);
+                }
+                int yImg = yo + (n * o + o0) * s.l();
+                transformOutput(buf, vSize, rows, s, th, tw, y, yImg);
+                if (f != null) {
+                    f.rows(y, yImg, s.l(), o0, o1, s.l());
+                }
+            }
+        });
+    }
+
+    /** U[e][oc][ci] = (G g G^T)[e] for output channels [lo, hi). */
+    private static void transformWeights(float[] wt, int wOff, float[] u, int lo, int hi, int o, int c) {
+        float[] gg = new float[12];
+        for (int oc = lo; oc < hi; oc++) {
+            for (int ci = 0; ci < c; ci++) {
+                int g = wOff + (oc * c + ci) * 9;
+                for (int j = 0; j < 3; j++) {
+                    float g0 = wt[g + j];
+                    float g1 = wt[g + 3 + j];
+                    float g2 = wt[g + 6 + j];
+                    gg[j] = g0;
+                    gg[3 + j] = 0.5f * (g0 + g1 + g2);
+                    gg[6 + j] = 0.5f * (g0 - g1 + g2);
+                    gg[9 + j] = g2;
+                }
+                for (int i = 0; i < 4; i++) {
+                    float a = gg[3 * i];
+                    float b = gg[3 * i + 1];
+                    float cc = gg[3 * i + 2];
+                    int at = oc * c + ci;
+                    u[(4 * i) * o * c + at] = a;
+                    u[(4 * i + 1) * o * c + at] = 0.5f * (a + b + cc);
+                    u[(4 * i + 2) * o * c + at] = 0.5f * (a - b + cc);
+                    u[(4 * i + 3) * o * c + at] = cc;
+                }
+            }
+        }
+    }
+
+    /** V[e][ci][t] = (B^T d B)[e] for the 4x4 input patch d of each tile t (zero padding, prologue applied inside). */
+    private static void transformInput(float[] x, int xImg, ConvShape s, ConvFused f, float[] v, int th, int tw) {
+        int c = s.c();
+        int h = s.h();
+        int w = s.w();
+        int tiles = th * tw;
+        boolean affine = f != null && f.hasPrologue();
+        float[] d = new float[16];
+        for (int ci = 0; ci < c; ci++) {
+            int plane = xImg + ci * h * w;
+            float a = affine ? f.inScale(ci) : 1f;
+            float b = affine ? f.inShift(ci) : 0f;
+            for (int ty = 0; ty < th; ty++) {
+                int y0 = 2 * ty - s.p().ph();
+                for (int tx = 0; tx < tw; tx++) {
+                    int x0 = 2 * tx - s.p().pw();
+                    boolean inside = y0 >= 0 && x0 >= 0 && y0 + 4 <= h && x0 + 4 <= w;
+                    for (int i = 0; i < 4; i++) {
+                        int iy = y0 + i;
+                        int row = plane + iy * w + x0;
+                        for (int j = 0; j < 4; j++) {
+                            boolean in = inside || (iy >= 0 && iy < h && x0 + j >= 0 && x0 + j < w);
+                            d[4 * i + j] = in ? Math.fma(x[row + j], a, b) : 0f;
+                        }
+                    }
+                    int t = ty * tw + tx;
+                    for (int j = 0; j < 4; j++) {
+                        float r0 = d[j] - d[8 + j];
+                        float r1 = d[4 + j] + d[8 + j];
+                        float r2 = d[8 + j] - d[4 + j];
+                        float r3 = d[4 + j] - d[12 + j];
+                        d[j] = r0;
+                        d[4 + j] = r1;
+                        d[8 + j] = r2;
+                        d[12 + j] = r3;
+                    }
+                    int base = ci * tiles + t;
+                    int stride = c * tiles;
+                    for (int i = 0; i < 4; i++) {
+                        float q0 = d[4 * i];
+                        float q1 = d[4 * i + 1];
+                        float q2 = d[4 * i + 2];
+                        float q3 = d[4 * i + 3];
+                        v[(4 * i) * stride + base] = q0 - q2;
+                        v[(4 * i + 1) * stride + base] = q1 + q2;
+                        v[(4 * i + 2) * stride + base] = q2 - q1;
+                        v[(4 * i + 3) * stride + base] = q1 - q3;
+                    }
+                }
+            }
+        }
+    }
+
+    /** y[oc][2ty + i][2tx + j] = (A^T M A)[i][j] for the rows output channels of M (at mo) and every tile, clipped to the output. */
+    private static void transformOutput(float[] m, int mo, int rows, ConvShape s, int th, int tw, float[] y, int yImg) {
+        int tiles = th * tw;
+        int stride = rows * tiles;
+        int ho = s.ho();
+        int wo = s.wo();
+        float[] q = new float[16];
+        for (int oc = 0; oc < rows; oc++) {
+            int plane = yImg + oc * s.l();
+            for (int t = 0; t < tiles; t++) {
+                int at = mo + oc * tiles + t;
+                for (int e = 0; e < 16; e++) {
+                    q[e] = m[at + e * stride];
+                }
+                // rows: s0 = m0 + m1 + m2, s1 = m1 - m2 - m3; then the same along each row
+                float a0 = q[0] + q[4] + q[8];
+                float a1 = q[1] + q[5] + q[9];
+                float a2 = q[2] + q[6] + q[10];
+                float a3 = q[3] + q[7] + q[11];
+                float b0 = q[4] - q[8] - q[12];
+                float b1 = q[5] - q[9] - q[13];
+                float b2 = q[6] - q[10] - q[14];
+                float b3 = q[7] - q[11] - q[15];
+                int oy = 2 * (t / tw);
+                int ox = 2 * (t % tw);
+                int r = plane + oy * wo + ox;
+                boolean right = ox + 1 < wo;
+                y[r] = a0 + a1 + a2;
+                if (right) {
+                    y[r + 1] = a1 - a2 - a3;
+                }
+                if (oy + 1 < ho) {
+                    y[r + wo] = b0 + b1 + b2;
+                    if (right) {
+                        y[r + wo + 1] = b1 - b2 - b3;
+                    }
+                }
+            }
+        }
+    }
+}
