@@ -9,13 +9,17 @@ import panface.tensor.backend.Conv2dParams;
  * tiles) per of the 16 transformed positions, take 16/36 of the multiplications of the direct
  * form. These convolutions carry most of IResNet's work, and the GEMMs are what bounds it. The
  * transforms add a few additions per value and a little float32 rounding (the input transform
- * sums at most four values, the output transform nine); used from 14x14 outputs up, where the
- * per-call weight transform (16/9 of the weight's size) is small beside the products.
+ * sums at most four values, the output transform nine); used from 14x14 outputs up and from
+ * {@link #MIN_CALL_OUTPUTS} outputs in the call (a 28x28 image, or four at 14x14), where the
+ * per-call weight transform (16/9 of the weight's size, written and read again) is small beside
+ * the products it saves: at batch 1 on 14x14 it cost more than it saved.
  */
 final class ConvWinograd {
     private static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("panface.conv.winograd", "true"));
     /** Fewest output positions per image for which the transforms pay off. */
     private static final int MIN_OUTPUTS = 196;
+    /** Fewest output positions over all images of a call. */
+    private static final int MIN_CALL_OUTPUTS = 768;
 
     private ConvWinograd() {
     }
@@ -23,7 +27,7 @@ final class ConvWinograd {
     static boolean suits(ConvShape s) {
         Conv2dParams p = s.p();
         return ENABLED && s.groups() == 1 && p.kh() == 3 && p.kw() == 3 && p.sh() == 1 && p.sw() == 1 && p.dh() == 1 && p.dw() == 1
-                && s.c() >= 16 && s.o() >= 16 && s.l() >= MIN_OUTPUTS;
+                && s.c() >= 16 && s.o() >= 16 && s.l() >= MIN_OUTPUTS && (long) s.n() * s.l() >= MIN_CALL_OUTPUTS;
     }
 
     /** y at yo = conv(x at xo, weight at wOff) with f's parts fused. */
