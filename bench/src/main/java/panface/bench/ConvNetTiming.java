@@ -22,7 +22,8 @@ import panface.tensor.random.Generator;
  * evaluation mode, an IResNet-50 training step, and single convolutions forward and backward.
  * Lines are JSON ({@link Report}); the best of the repetitions. Arguments pick parts: infer,
  * train, conv (default all). {@code -Dpanface.conv.kernels=false} times the unfold + GEMM path
- * the direct kernels replace.
+ * the direct kernels replace; -Dmodels=r50,mbf picks models, -Dbatch1/-Dbatch2 the batches,
+ * -DtrainBatch the training batch, and -Dtime=cpu with -Dpanface.threads=1 measures CPU time.
  */
 public final class ConvNetTiming {
     private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
@@ -55,10 +56,17 @@ public final class ConvNetTiming {
     public static void main(String[] args) {
         List<String> parts = args.length == 0 ? List.of("infer", "train", "conv") : List.of(args);
         int[] batches = {Integer.getInteger("batch1", 1), Integer.getInteger("batch2", 32)};
+        List<String> models = List.of(System.getProperty("models", "r50,r100,mbf").split(","));
         if (parts.contains("infer")) {
-            infer("r50", new IResNet(50, 512, 0, 1), batches);
-            infer("r100", new IResNet(100, 512, 0, 1), batches);
-            infer("mbf", MobileFaceNet.standard(512, 1), batches);
+            if (models.contains("r50")) {
+                infer("r50", new IResNet(50, 512, 0, 1), batches);
+            }
+            if (models.contains("r100")) {
+                infer("r100", new IResNet(100, 512, 0, 1), batches);
+            }
+            if (models.contains("mbf")) {
+                infer("mbf", MobileFaceNet.standard(512, 1), batches);
+            }
         }
         if (parts.contains("train")) {
             train(new IResNet(50, 512, 0, 1), Integer.getInteger("trainBatch", 32));
