@@ -38,12 +38,14 @@ import java.util.function.Function;
  * @param gemmSharedPackFlops from this many flops one product packs B once for all threads
  * @param gemmParallelFlops from this many flops a product is split across threads
  * @param gemmSplitColumns force splitting C's columns (true) or rows (false) between threads; null decides by cache size
+ * @param convKernels the CPU's own float32 convolution kernels (false: im2col and a GEMM, as before them)
+ * @param convWinograd Winograd F(2x2, 3x3) for the 3x3 stride-1 convolutions it suits
  * @param cudaTf32 cuBLAS float32 products on tensor cores (TF32)
  */
 public record RuntimeConfig(int threads, int spinMicros, boolean reproducible, boolean prefetch, long l2Bytes, long poolBytes,
         long packLimitBytes, long scratchKeepBytes, int gemmKc, int gemmNc, int gemmMRows, boolean gemmPackedDisable,
         int gemmPrefetchRows, long gemmEpilogueBytes, boolean gemmStagger, int gemmStaggerRows, double gemmSharedPackFlops,
-        double gemmParallelFlops, Boolean gemmSplitColumns, boolean cudaTf32) {
+        double gemmParallelFlops, Boolean gemmSplitColumns, boolean convKernels, boolean convWinograd, boolean cudaTf32) {
 
     /** One setting: its system property, default (as written on the command line) and meaning. */
     public record Setting(String property, String defaultValue, String meaning, Function<RuntimeConfig, Object> value) {
@@ -82,6 +84,10 @@ public record RuntimeConfig(int threads, int spinMicros, boolean reproducible, b
                     RuntimeConfig::gemmParallelFlops),
             new Setting("panface.gemm.splitColumns", "unset (decided by cache size)",
                     "force splitting C's columns (true) or rows (false) between threads", RuntimeConfig::gemmSplitColumns),
+            new Setting("panface.conv.kernels", "true", "the CPU's own float32 convolution kernels (false: im2col and a GEMM)",
+                    RuntimeConfig::convKernels),
+            new Setting("panface.conv.winograd", "true", "Winograd F(2x2, 3x3) for the 3x3 stride-1 convolutions it suits",
+                    RuntimeConfig::convWinograd),
             new Setting("panface.cuda.tf32", "false", "cuBLAS float32 products on tensor cores (TF32)", RuntimeConfig::cudaTf32));
 
     private static volatile RuntimeConfig startup;
@@ -162,6 +168,8 @@ public record RuntimeConfig(int threads, int spinMicros, boolean reproducible, b
                 number(lookup, "panface.gemm.sharedPackFlops", 5e7),
                 number(lookup, "panface.gemm.parallelFlops", 1.5e6),
                 optionalBool(lookup, "panface.gemm.splitColumns"),
+                bool(lookup, "panface.conv.kernels", true),
+                bool(lookup, "panface.conv.winograd", true),
                 bool(lookup, "panface.cuda.tf32", false));
     }
 

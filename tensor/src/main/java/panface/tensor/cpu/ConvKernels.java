@@ -1,6 +1,7 @@
 package panface.tensor.cpu;
 
 import panface.tensor.ConvEpilogue;
+import panface.tensor.RuntimeConfig;
 import panface.tensor.Tensor;
 import panface.tensor.backend.Conv2dParams;
 
@@ -11,7 +12,7 @@ import panface.tensor.backend.Conv2dParams;
  * {@code -Dpanface.conv.kernels=false} declines everything, for before-and-after timings.
  */
 final class ConvKernels {
-    private static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("panface.conv.kernels", "true"));
+    private static final boolean ENABLED = RuntimeConfig.startup().convKernels();
     private ConvKernels() {
     }
 

@@ -1,5 +1,6 @@
 package panface.tensor.cpu;
 
+import panface.tensor.RuntimeConfig;
 import panface.tensor.backend.Conv2dParams;
 
 /**
@@ -15,7 +16,7 @@ import panface.tensor.backend.Conv2dParams;
  * the products it saves: at batch 1 on 14x14 it cost more than it saved.
  */
 final class ConvWinograd {
-    private static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("panface.conv.winograd", "true"));
+    private static final boolean ENABLED = RuntimeConfig.startup().convWinograd();
     /** Fewest output positions per image for which the transforms pay off. */
     private static final int MIN_OUTPUTS = 196;
     /** Fewest output positions over all images of a call. */
