@@ -40,6 +40,11 @@ final class Fusion {
     static UnaryOp activation(NodeSpec n) {
         return switch (n.op()) {
             case "Relu" -> UnaryOp.RELU;
+            case "Gelu" -> switch (n.s("approximate", "none")) {
+                case "none" -> UnaryOp.GELU;
+                case "tanh" -> UnaryOp.GELU_TANH;
+                default -> null;
+            };
             case "Clip" -> {
                 double lo;
                 double hi;

@@ -38,6 +38,7 @@ final class GraphBuilder {
     final List<String> outputs = new ArrayList<>();
     private final Set<Integer> shapeOnly = new HashSet<>();
     private final Map<String, List<NodeProto>> consumers = new HashMap<>();
+    private final Map<String, NodeProto> producer = new HashMap<>();
 
     GraphBuilder(Path file, int opset) {
         this.file = file;
@@ -96,7 +97,32 @@ final class GraphBuilder {
             }
         }
         for (NodeProto n : order) {
+            for (String o : n.getOutputList()) {
+                producer.put(o, n);
+            }
+        }
+        Map<NodeProto, AttentionPattern.Match> attentionEnds = new HashMap<>();
+        Set<NodeProto> inAttention = new HashSet<>();
+        for (NodeProto n : order) {
+            if (n.getOpType().equals("Softmax")) {
+                AttentionPattern.Match a = AttentionPattern.match(n, opset, v -> outputs.contains(v) ? List.of() : consumers.getOrDefault(v, List.of()),
+                        producer::get, this::earlyConstant);
+                if (a != null && a.nodes().stream().noneMatch(inAttention::contains)) {
+                    inAttention.addAll(a.nodes());
+                    attentionEnds.put(producer.get(a.output()), a);
+                }
+            }
+        }
+        for (NodeProto n : order) {
             if (merged.contains(n)) {
+                continue;
+            }
+            AttentionPattern.Match a = attentionEnds.get(n);
+            if (a != null) {
+                addStep(a.nodes().get(0).getName() + "..." + n.getName(), a.kind(), a.inputs(), List.of(a.output()), a.kernel(), false);
+                continue;
+            }
+            if (inAttention.contains(n)) {
                 continue;
             }
             try {
@@ -109,6 +135,26 @@ final class GraphBuilder {
             if (!slots.containsKey(o)) {
                 throw new WeightFileException(file, "graph output '" + o + "'", "is produced by no node, initializer or input");
             }
+        }
+    }
+
+    /**
+     * A value known before the nodes are built: an initializer, or the output of a Constant node
+     * (which the build folds later); null otherwise or when the Constant cannot be read.
+     */
+    private Tensor earlyConstant(String value) {
+        Tensor t = constantOf(value);
+        if (t != null) {
+            return t;
+        }
+        NodeProto p = producer.get(value);
+        if (p == null || !p.getOpType().equals("Constant") || p.getOutputCount() != 1) {
+            return null;
+        }
+        try (var g = GradMode.noGrad()) {
+            return Ops.build(spec(p)).run(new Tensor[0])[0];
+        } catch (NodeError | IllegalArgumentException | IllegalStateException e) {
+            return null;
         }
     }
 
@@ -338,6 +384,16 @@ final class GraphBuilder {
                 out = next.getOutputList();
                 next = soleConsumer(out.get(0), uses, consumer);
             }
+        }
+        GeluPattern.Match gelu = GeluPattern.match(out.get(0), v -> outputs.contains(v) ? List.of() : consumers.getOrDefault(v, List.of()),
+                this::earlyConstant);
+        if (gelu != null) {
+            lin = lin.withActivation(UnaryOp.GELU, 0);
+            merged.addAll(gelu.nodes());
+            name += "+" + gelu.nodes().get(gelu.nodes().size() - 1).getName();
+            kind += "+Gelu(erf)";
+            out = List.of(gelu.output());
+            next = null;
         }
         if (next != null) {
             NodeSpec ns = spec(next);

@@ -26,7 +26,8 @@ import panface.tensor.io.WeightFileException;
  * <p>Loading reads the file with protobuf-java (weights inside the file or as external data beside
  * it), accepts opsets 9 to 21 of the default domain, orders the nodes (refusing cycles), folds
  * everything computable from constants, merges Conv + BatchNormalization and products with a
- * constant weight (plus bias, ReLU/ReLU6 or residual Add) into the kernels our own layers use, and
+ * constant weight (plus bias, ReLU/ReLU6/GELU or residual Add), PyTorch's spelled-out layer norm and
+ * its attention subgraphs (see {@code AttentionPattern}) into the kernels our own layers use, and
  * builds one kernel per remaining node. An operator, attribute or value the importer does not
  * support fails at load with a {@link WeightFileException} naming the file, the node, its
  * operator and the opset; see {@link #SUPPORTED_OPERATORS}.
