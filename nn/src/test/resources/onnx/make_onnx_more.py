@@ -104,7 +104,7 @@ class Upsampling(torch.nn.Module):
         d = F.interpolate(F.pad(y, (0, 1, 2, 0)), scale_factor=(1.5, 0.5), mode="bilinear", align_corners=False)
         e = F.max_pool2d(y, 3, 2, 1, ceil_mode=True)
         f = self.ctd(x)
-        return torch.cat([a.mean((2, 3)), b.flatten(1)[:, :20], c.amax((2, 3)), d.flatten(1)[:, ::7], e.flatten(1), f.flatten(1)], 1)
+        return torch.cat([a.mean((2, 3)), b.flatten(1)[:, :20], c.sum((2, 3)), d.flatten(1)[:, ::7], e.flatten(1), f.flatten(1)], 1)
 
 
 def main():

@@ -36,6 +36,51 @@ final class Fusion {
         }
     }
 
+    /**
+     * The convolution followed by an activation node, or null when the node is not one the
+     * convolution's epilogue applies: Relu, Clip to [0, 6] or [0, inf), LeakyRelu, PRelu with 1 or
+     * C constant slopes.
+     */
+    static ConvKernel convActivation(ConvKernel k, NodeSpec n, int channels) {
+        switch (n.op()) {
+            case "LeakyRelu" -> {
+                double alpha = n.f("alpha", 0.01f);
+                n.checkAllRead();
+                return k.withActivation(ConvKernel.Act.LEAKY_RELU, alpha, null);
+            }
+            case "PRelu" -> {
+                Tensor slope = n.constant(1);
+                if (!(slope != null && slope.dtype() == panface.tensor.DType.F32 && (slope.numel() == 1 || slope.numel() == channels)
+                        && channelShaped(slope.shape()))) {
+                    return null;
+                }
+                return k.withActivation(ConvKernel.Act.PRELU, 0, slope);
+            }
+            default -> {
+                UnaryOp a = n.op().equals("Relu") || n.op().equals("Clip") ? activation(n) : null;
+                if (a != UnaryOp.RELU && a != UnaryOp.RELU6) {
+                    return null;
+                }
+                n.checkAllRead();
+                return k.withActivation(a == UnaryOp.RELU6 ? ConvKernel.Act.RELU6 : ConvKernel.Act.RELU, 0, null);
+            }
+        }
+    }
+
+    /** True for slope shapes that broadcast along the channel axis of (N, C, H, W): (C), (C, 1, 1), (1, C, 1, 1), scalars. */
+    private static boolean channelShaped(int[] s) {
+        int big = 0;
+        for (int i = 0; i < s.length; i++) {
+            if (s[i] != 1) {
+                big++;
+                if (s.length - i != 3 && !(s.length == 1)) {
+                    return false;
+                }
+            }
+        }
+        return big <= 1 && s.length <= 4;
+    }
+
     /** The activation a Relu or Clip node applies, or null when it is not one our fused epilogues have. */
     static UnaryOp activation(NodeSpec n) {
         return switch (n.op()) {

@@ -309,28 +309,7 @@ final class GraphBuilder {
     private Kernel fused(NodeProto n, NodeSpec spec, Map<String, Integer> uses, Map<String, NodeProto> consumer, Set<NodeProto> merged) {
         String op = n.getOpType();
         if (op.equals("Conv") && isF32(spec.constant(1)) && (!spec.has(2) || isF32(spec.constant(2)))) {
-            NodeProto bn = soleConsumer(n.getOutput(0), uses, consumer);
-            if (bn == null || !bn.getOpType().equals("BatchNormalization") || bn.getOutputCount() > 1) {
-                return null;
-            }
-            NodeSpec b = spec(bn);
-            for (int i = 1; i < 5; i++) {
-                if (!isF32(b.constant(i))) {
-                    return null;
-                }
-            }
-            Ops.build(b);
-            Tensor[] wb = Fusion.foldBatchNorm(spec.constant(1), spec.constant(2), b.constant(1), b.constant(2), b.constant(3),
-                    b.constant(4), b.f("epsilon", 1e-5f));
-            String w = n.getName() + "#folded_weight";
-            String bias = n.getName() + "#folded_bias";
-            constants.set(slot(w), wb[0]);
-            constants.set(slot(bias), wb[1]);
-            NodeProto conv = n.toBuilder().clearInput().addInput(n.getInput(0)).addInput(w).addInput(bias).build();
-            Kernel k = Ops.build(spec(conv));
-            merged.add(bn);
-            addStep(n.getName() + "+" + bn.getName(), "Conv+BatchNormalization", conv.getInputList(), bn.getOutputList(), k, false);
-            return k;
+            return convChain(n, spec, uses, consumer, merged);
         }
         if (op.equals("ReduceMean")) {
             LayerNormPattern.Match ln = LayerNormPattern.match(n, opset,
@@ -418,6 +397,66 @@ final class GraphBuilder {
         }
         addStep(name, kind, ins, out, lin, false);
         return lin;
+    }
+
+    /**
+     * Conv with a constant weight and what follows it in one step: a BatchNormalization (folded into the
+     * weight and bias), a residual Add, then an activation (ReLU, ReLU6, leaky ReLU, PReLU with
+     * constant slopes), each only when it is the sole reader of the value before.
+     */
+    private Kernel convChain(NodeProto n, NodeSpec spec, Map<String, Integer> uses, Map<String, NodeProto> consumer, Set<NodeProto> merged) {
+        ConvKernel base = LayerOps.conv(spec);
+        spec.checkAllRead();
+        Tensor w = spec.constant(1);
+        Tensor b = spec.constant(2);
+        String name = n.getName();
+        String kind = "Conv";
+        List<String> out = n.getOutputList();
+        NodeProto next = soleConsumer(out.get(0), uses, consumer);
+        if (next != null && next.getOpType().equals("BatchNormalization") && next.getOutputCount() == 1) {
+            NodeSpec bs = spec(next);
+            boolean constant = true;
+            for (int i = 1; i < 5; i++) {
+                constant &= isF32(bs.constant(i));
+            }
+            if (constant) {
+                Ops.build(bs);
+                Tensor[] wb = Fusion.foldBatchNorm(w, b, bs.constant(1), bs.constant(2), bs.constant(3), bs.constant(4), bs.f("epsilon", 1e-5f));
+                w = wb[0];
+                b = wb[1];
+                merged.add(next);
+                name += "+" + next.getName();
+                kind += "+BatchNormalization";
+                out = next.getOutputList();
+                next = soleConsumer(out.get(0), uses, consumer);
+            }
+        }
+        ConvKernel k = new ConvKernel(w.contiguous(), b == null ? null : b.contiguous(), base);
+        List<String> ins = new ArrayList<>(List.of(n.getInput(0)));
+        if (next != null && next.getOpType().equals("Add") && next.getInputCount() == 2 && !next.getInput(0).equals(next.getInput(1))) {
+            String residual = next.getInput(0).equals(out.get(0)) ? next.getInput(1) : next.getInput(0);
+            if (constantOf(residual) == null && available(residual)) {
+                k = k.withResidual();
+                ins.add(residual);
+                merged.add(next);
+                name += "+" + next.getName();
+                kind += "+Add(residual)";
+                out = next.getOutputList();
+                next = soleConsumer(out.get(0), uses, consumer);
+            }
+        }
+        if (next != null) {
+            ConvKernel withAct = Fusion.convActivation(k, spec(next), w.size(0));
+            if (withAct != null) {
+                k = withAct;
+                merged.add(next);
+                name += "+" + next.getName();
+                kind += "+" + next.getOpType();
+                out = next.getOutputList();
+            }
+        }
+        addStep(name, kind, ins, out, k, false);
+        return k;
     }
 
     private static boolean isF32(Tensor t) {

@@ -13,6 +13,7 @@ final class LayerOps {
     static Kernel build(NodeSpec n) {
         return switch (n.op()) {
             case "Conv" -> conv(n);
+            case "ConvTranspose" -> ConvTranspose.build(n);
             case "BatchNormalization" -> batchNorm(n);
             case "MatMul" -> (Kernel.Single) in -> F.matmul(in[0], in[1]);
             case "Gemm" -> gemm(n);
@@ -31,7 +32,10 @@ final class LayerOps {
         };
     }
 
-    /** The 2-D window attributes shared by Conv and the pools: symmetric pads only, auto_pad NOTSET or VALID. */
+    /**
+     * The 2-D window attributes shared by Conv and the pools: pads as top, left, bottom, right (they
+     * may differ before and after), auto_pad NOTSET or VALID.
+     */
     record Window(int[] kernel, int[] stride, int[] pads, int[] dilation) {
         static Window read(NodeSpec n, int[] kernelFromWeight) {
             String autoPad = n.s("auto_pad", "NOTSET");
@@ -54,24 +58,41 @@ final class LayerOps {
             if (s.length != 2 || d.length != 2 || p.length != 4) {
                 throw new NodeError("strides, dilations and pads must be for 2 dimensions");
             }
-            if (p[0] != p[2] || p[1] != p[3]) {
-                throw new NodeError("asymmetric pads " + Arrays.toString(p) + " are not supported");
+            for (int v : p) {
+                if (v < 0) {
+                    throw new NodeError("negative pads " + Arrays.toString(p) + " are not supported");
+                }
             }
-            return new Window(k, s, new int[] {p[0], p[1]}, d);
+            return new Window(k, s, p, d);
+        }
+
+        boolean symmetric() {
+            return pads[0] == pads[2] && pads[1] == pads[3];
+        }
+
+        /** The pads both sides share (height, width). */
+        int[] shared() {
+            return new int[] {Math.min(pads[0], pads[2]), Math.min(pads[1], pads[3])};
+        }
+
+        /** F.pad's list (left, right, top, bottom) for what exceeds the shared pads. */
+        int[] extra() {
+            int[] c = shared();
+            return new int[] {pads[1] - c[1], pads[3] - c[1], pads[0] - c[0], pads[2] - c[0]};
+        }
+
+        /** F.pad's list for all the pads. */
+        int[] all() {
+            return new int[] {pads[1], pads[3], pads[0], pads[2]};
         }
     }
 
-    private static Kernel conv(NodeSpec n) {
+    static ConvKernel conv(NodeSpec n) {
         Tensor w = n.constant(1);
         int[] fromWeight = w == null ? null : w.dim() == 4 ? new int[] {w.size(2), w.size(3)} : new int[w.dim() - 2];
         Window win = Window.read(n, fromWeight);
         int groups = n.int32("group", 1);
-        return (Kernel.Single) in -> {
-            if (in[0].dim() != 4 || in[1].dim() != 4) {
-                throw new NodeError("only 2-D convolution of (N, C, H, W) inputs is supported");
-            }
-            return F.conv2d(in[0], in[1], in.length > 2 ? in[2] : null, win.stride(), win.pads(), win.dilation(), groups);
-        };
+        return new ConvKernel(null, null, win.stride(), win.pads(), win.dilation(), groups, ConvKernel.Act.NONE, 0, null, false);
     }
 
     private static Kernel batchNorm(NodeSpec n) {
@@ -183,7 +204,25 @@ final class LayerOps {
         if (win.dilation()[0] != 1 || win.dilation()[1] != 1) {
             throw new NodeError("dilated pooling is not supported");
         }
-        return (Kernel.Single) in -> max ? F.maxPool2d(in[0], win.kernel(), win.stride(), win.pads(), ceil)
-                : F.avgPool2d(in[0], win.kernel(), win.stride(), win.pads(), ceil, countPad);
+        if (max) {
+            return (Kernel.Single) in -> F.maxPool2d(win.symmetric() ? in[0] : F.pad(in[0], win.extra(), Double.NEGATIVE_INFINITY),
+                    win.kernel(), win.stride(), win.shared(), ceil);
+        }
+        if (win.symmetric()) {
+            return (Kernel.Single) in -> F.avgPool2d(in[0], win.kernel(), win.stride(), win.shared(), ceil, countPad);
+        }
+        int[] none = {0, 0};
+        if (countPad) {
+            return (Kernel.Single) in -> F.avgPool2d(F.pad(in[0], win.all(), 0), win.kernel(), win.stride(), none, ceil, true);
+        }
+        // without the pads in the count: the window sums of the zero-padded input over the window
+        // counts of a zero-padded mask of ones (both averages divide by the same window size)
+        return (Kernel.Single) in -> {
+            Tensor x = in[0];
+            Tensor mask = Tensor.ones(x.dtype(), 1, 1, x.size(2), x.size(3));
+            Tensor sums = F.avgPool2d(F.pad(x, win.all(), 0), win.kernel(), win.stride(), none, ceil, true);
+            Tensor counts = F.avgPool2d(F.pad(mask, win.all(), 0), win.kernel(), win.stride(), none, ceil, true);
+            return sums.div(counts);
+        };
     }
 }

@@ -13,7 +13,7 @@ import panface.tensor.Tensor;
  */
 final class Ops {
     /** The operators of the default ONNX domain that {@link #build} accepts. */
-    static final List<String> SUPPORTED = List.of("Conv", "BatchNormalization", "PRelu", "Relu", "LeakyRelu", "Clip", "Sigmoid",
+    static final List<String> SUPPORTED = List.of("Conv", "ConvTranspose", "BatchNormalization", "PRelu", "Relu", "LeakyRelu", "Clip", "Sigmoid",
             "HardSigmoid", "HardSwish", "Tanh", "Erf", "Gelu", "Add", "Sub", "Mul", "Div", "Pow", "Sqrt", "Neg", "Exp", "Log", "Abs",
             "Reciprocal", "MatMul", "Gemm", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Concat", "Split", "Slice",
             "Gather", "Shape", "Constant", "ConstantOfShape", "Expand", "Identity", "Dropout", "Cast", "Softmax", "LayerNormalization",
@@ -28,7 +28,7 @@ final class Ops {
         Kernel k = switch (n.op()) {
             case "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Concat", "Split", "Slice", "Gather", "Shape", "Constant",
                  "ConstantOfShape", "Expand", "Identity", "Dropout", "Cast", "Pad", "Resize" -> ShapeOps.build(n);
-            case "Conv", "BatchNormalization", "MatMul", "Gemm", "Softmax", "LayerNormalization", "ReduceMean", "ReduceSum",
+            case "Conv", "ConvTranspose", "BatchNormalization", "MatMul", "Gemm", "Softmax", "LayerNormalization", "ReduceMean", "ReduceSum",
                  "GlobalAveragePool", "AveragePool", "MaxPool" -> LayerOps.build(n);
             default -> MathOps.build(n);
         };

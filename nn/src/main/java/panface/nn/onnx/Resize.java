@@ -1,17 +1,27 @@
 package panface.nn.onnx;
 
+import java.util.Arrays;
+
+import panface.tensor.DType;
 import panface.tensor.F;
 import panface.tensor.Tensor;
 
 /**
- * ONNX Resize (and opset 9's Upsample semantics through Resize 10) in nearest mode, the form
- * PyTorch's nn.Upsample(mode="nearest") and F.interpolate export: output index i reads input index
- * floor(i / scale) ("asymmetric" coordinates, "floor" rounding). Other modes and coordinate
- * transformations are refused at load.
+ * ONNX Resize in nearest and (multi)linear mode, axis by axis. Each output index i maps to a
+ * coordinate of the input by the coordinate_transformation_mode (half_pixel, pytorch_half_pixel,
+ * align_corners, asymmetric, tf_half_pixel_for_nn); nearest rounds it by nearest_mode
+ * (round_prefer_floor, round_prefer_ceil, floor, ceil), linear blends the two neighbours, the
+ * coordinate clamped to the input (edge values outside). Opset 10's Resize is asymmetric with
+ * floor rounding (Upsample's semantics). Cubic mode, tf_crop_and_resize, antialias and axes are
+ * refused at load.
  */
 final class Resize {
     private Resize() {
     }
+
+    private enum Coordinates { HALF_PIXEL, PYTORCH_HALF_PIXEL, ALIGN_CORNERS, ASYMMETRIC, TF_HALF_PIXEL_FOR_NN }
+
+    private enum Rounding { ROUND_PREFER_FLOOR, ROUND_PREFER_CEIL, FLOOR, CEIL }
 
     static Kernel build(NodeSpec n) {
         String mode = n.s("mode", "nearest");
@@ -23,7 +33,9 @@ final class Resize {
             n.f("extrapolation_value", 0);
         }
         if (n.opset >= 18) {
-            n.s("keep_aspect_ratio_policy", "stretch");
+            if (!n.s("keep_aspect_ratio_policy", "stretch").equals("stretch")) {
+                throw new NodeError("Resize keep_aspect_ratio_policy other than stretch is not supported");
+            }
             if (n.hasAttr("axes")) {
                 throw new NodeError("Resize axes are not supported");
             }
@@ -31,47 +43,103 @@ final class Resize {
                 throw new NodeError("Resize antialias is not supported");
             }
         }
-        if (!mode.equals("nearest") || !coord.equals("asymmetric") || !rounding.equals("floor")) {
-            throw new NodeError("Resize mode '" + mode + "' with coordinate_transformation_mode '" + coord + "' and nearest_mode '" + rounding
-                    + "' is not supported (only nearest, asymmetric, floor)");
+        if (!mode.equals("nearest") && !mode.equals("linear")) {
+            throw new NodeError("Resize mode '" + mode + "' is not supported (nearest, linear)");
         }
+        Coordinates c;
+        Rounding r;
+        try {
+            c = Coordinates.valueOf(coord.toUpperCase(java.util.Locale.ROOT));
+            r = Rounding.valueOf(rounding.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new NodeError("Resize coordinate_transformation_mode '" + coord + "' with nearest_mode '" + rounding + "' is not supported");
+        }
+        boolean linear = mode.equals("linear");
         int scalesAt = n.opset >= 11 ? 2 : 1;
         return (Kernel.Single) in -> {
             Tensor x = in[0];
-            int r = x.dim();
-            double[] scale = new double[r];
-            int[] size = new int[r];
+            int rank = x.dim();
+            double[] scale = new double[rank];
+            int[] size = new int[rank];
             Tensor sizes = n.opset >= 11 && in.length > 3 ? in[3] : null;
             Tensor scales = in.length > scalesAt ? in[scalesAt] : null;
             if (sizes != null && sizes.numel() > 0) {
                 long[] s = Ops.longs(sizes);
-                check(s.length, r);
-                for (int d = 0; d < r; d++) {
+                check(s.length, rank);
+                for (int d = 0; d < rank; d++) {
                     size[d] = (int) s[d];
                     scale[d] = (double) s[d] / x.size(d);
                 }
             } else if (scales != null && scales.numel() > 0) {
-                float[] s = scales.to(panface.tensor.DType.F32).contiguous().toFloatArray();
-                check(s.length, r);
-                for (int d = 0; d < r; d++) {
+                float[] s = scales.to(DType.F32).contiguous().toFloatArray();
+                check(s.length, rank);
+                for (int d = 0; d < rank; d++) {
                     scale[d] = s[d];
                     size[d] = (int) Math.floor(x.size(d) * (double) s[d]);
                 }
             } else {
                 throw new NodeError("Resize needs scales or sizes");
             }
-            for (int d = 0; d < r; d++) {
-                if (size[d] == x.size(d)) {
+            for (int d = 0; d < rank; d++) {
+                if (size[d] == x.size(d) && scale[d] == 1) {
                     continue;
                 }
-                long[] idx = new long[size[d]];
-                for (int i = 0; i < idx.length; i++) {
-                    idx[i] = Math.min(x.size(d) - 1, (long) Math.floor(i / scale[d]));
+                if (size[d] <= 0) {
+                    throw new NodeError("Resize to size " + Arrays.toString(size));
                 }
-                x = F.indexSelect(x, d, Tensor.of(idx).to(x.device()));
+                x = linear ? linear(x, d, size[d], scale[d], c) : nearest(x, d, size[d], scale[d], c, r);
             }
             return x;
         };
+    }
+
+    /** The input coordinate of output index i along an axis of length in resized to out. */
+    private static double source(int i, int in, int out, double scale, Coordinates c) {
+        return switch (c) {
+            case HALF_PIXEL -> (i + 0.5) / scale - 0.5;
+            case PYTORCH_HALF_PIXEL -> out > 1 ? (i + 0.5) / scale - 0.5 : 0;
+            case ALIGN_CORNERS -> out == 1 ? 0 : i * (double) (in - 1) / (out - 1);
+            case ASYMMETRIC -> i / scale;
+            case TF_HALF_PIXEL_FOR_NN -> (i + 0.5) / scale;
+        };
+    }
+
+    private static Tensor nearest(Tensor x, int d, int out, double scale, Coordinates c, Rounding r) {
+        int in = x.size(d);
+        long[] idx = new long[out];
+        for (int i = 0; i < out; i++) {
+            double s = source(i, in, out, scale, c);
+            double f = Math.floor(s);
+            double v = switch (r) {
+                case ROUND_PREFER_FLOOR -> s - f == 0.5 ? f : Math.round(s);
+                case ROUND_PREFER_CEIL -> Math.floor(s + 0.5);
+                case FLOOR -> f;
+                case CEIL -> Math.ceil(s);
+            };
+            idx[i] = (long) Math.max(0, Math.min(in - 1, v));
+        }
+        return F.indexSelect(x, d, Tensor.of(idx, out).to(x.device()));
+    }
+
+    private static Tensor linear(Tensor x, int d, int out, double scale, Coordinates c) {
+        int in = x.size(d);
+        long[] lo = new long[out];
+        long[] hi = new long[out];
+        float[] w = new float[out];
+        for (int i = 0; i < out; i++) {
+            double s = Math.max(0, Math.min(in - 1, source(i, in, out, scale, c)));
+            int f = (int) Math.floor(s);
+            lo[i] = f;
+            hi[i] = Math.min(in - 1, f + 1);
+            w[i] = (float) (s - f);
+        }
+        int[] shape = new int[x.dim()];
+        Arrays.fill(shape, 1);
+        shape[d] = out;
+        Tensor wt = Tensor.of(w, shape).to(x.dtype());
+        Tensor a = F.indexSelect(x, d, Tensor.of(lo, out));
+        Tensor b = F.indexSelect(x, d, Tensor.of(hi, out));
+        return a.add(b.sub(a).mul(wt));
     }
 
     private static void check(int given, int rank) {

@@ -47,7 +47,7 @@ class OnnxPyTorchTest {
     @CsvSource({"r,11,false,", "r,11,true,", "r,13,false,", "r,13,true,", "r,17,false,", "r,17,true,", "mbf,11,false,", "mbf,11,true,",
             "mbf,13,false,", "mbf,13,true,", "mbf,17,false,", "mbf,17,true,", "vit,11,false,", "vit,11,true,", "vit,13,false,", "vit,13,true,",
             "vit,17,false,", "vit,17,true,", "r,13,true,_bn", "mbf,13,true,_bn", "ops,11,false,", "ops,11,true,", "ops,13,false,", "ops,13,true,", "ops,17,false,",
-            "ops,17,true,"})
+            "ops,17,true,", "up,11,true,", "up,13,true,", "up,17,true,"})
     void matchesPyTorch(String model, int opset, boolean dynamic, String variant) throws Exception {
         try (Scope s = Scope.open(); var g = GradMode.noGrad();
                 OnnxModel m = OnnxModel.load(resource(model + "_op" + opset + (dynamic ? "_dyn" : "") + (variant == null ? "" : variant) + ".onnx"))) {
