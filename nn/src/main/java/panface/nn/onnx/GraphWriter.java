@@ -87,9 +87,20 @@ final class GraphWriter {
                 ints("pads", pad, pad, pad, pad), i("group", groups));
     }
 
+    /** BatchNormalization in evaluation mode; a norm without affine parameters gets scale 1 and shift 0. */
     String batchNorm(String x, String prefix, double eps) {
-        return node("BatchNormalization", new String[] {x, weight(prefix + ".weight"), weight(prefix + ".bias"),
-            weight(prefix + ".running_mean"), weight(prefix + ".running_var")}, f("epsilon", eps));
+        String scale;
+        String shift;
+        if (state.containsKey(prefix + ".weight")) {
+            scale = weight(prefix + ".weight");
+            shift = weight(prefix + ".bias");
+        } else {
+            int c = state.get(prefix + ".running_mean").size(0);
+            scale = constant(prefix + ".ones", Tensor.ones(c));
+            shift = constant(prefix + ".zeros", Tensor.zeros(c));
+        }
+        return node("BatchNormalization", new String[] {x, scale, shift, weight(prefix + ".running_mean"), weight(prefix + ".running_var")},
+                f("epsilon", eps));
     }
 
     String prelu(String x, String prefix) {

@@ -9,6 +9,7 @@ import java.util.Map;
 import panface.nn.Module;
 import panface.nn.models.FaceViT;
 import panface.nn.models.IResNet;
+import panface.nn.models.MobileFaceNet;
 import panface.nn.models.ViTConfig;
 import panface.nn.onnx.proto.OnnxProto.GraphProto;
 import panface.nn.onnx.proto.OnnxProto.ModelProto;
@@ -20,7 +21,7 @@ import panface.tensor.autograd.GradMode;
  * Writes our face models as ONNX (opset 17, IR version 8) for any runtime: input "input"
  * (N, 3, S, S) with a dynamic batch axis, output "embedding" (N, E), weights inside the file (so
  * models up to 2 GiB), state-dict keys as initializer names. The graph follows each model's forward
- * in evaluation mode. Supported: {@link IResNet} and {@link FaceViT}.
+ * in evaluation mode. Supported: {@link IResNet}, {@link MobileFaceNet} and {@link FaceViT}.
  */
 public final class OnnxExport {
     /** The opset written. */
@@ -47,8 +48,9 @@ public final class OnnxExport {
             g = switch (model) {
                 case IResNet r -> iresnet(state);
                 case FaceViT v -> vit(v.config(), state);
+                case MobileFaceNet m -> mobileFaceNet(state);
                 default -> throw new IllegalArgumentException("exporting " + model.getClass().getSimpleName()
-                        + " to ONNX is not supported (supported: IResNet, FaceViT)");
+                        + " to ONNX is not supported (supported: IResNet, MobileFaceNet, FaceViT)");
             };
         }
         return ModelProto.newBuilder().setIrVersion(8).setProducerName("panface").setProducerVersion("0.1")
@@ -78,6 +80,52 @@ public final class OnnxExport {
         int c = state.get("bn2.weight").size(0);
         long side = Math.round(Math.sqrt((double) in / c)) * 16;
         return w.finish("input", new long[] {-1, 3, side, side}, x, "embedding", new long[] {-1, state.get("fc.weight").size(0)});
+    }
+
+    /**
+     * insightface's MobileFaceNet: stride-2 stem ConvBlock, a ConvBlock or residual stage, then three
+     * (stride-2 DepthWise, residual stage) pairs, the 1x1 conv_sep, the global depthwise conv, flatten,
+     * the bias-free linear and its BatchNorm1d. A ConvBlock is conv-BN-PReLU, a LinearBlock conv-BN;
+     * 3x3 convolutions pad 1, groups follow from the weight's input channels.
+     */
+    private static GraphProto mobileFaceNet(Map<String, Tensor> state) {
+        GraphWriter w = new GraphWriter("mobilefacenet", state);
+        int[] channels = {3};
+        String x = convBlock(w, "input", "layers.0", 2, channels, true);
+        for (int i = 1; state.containsKey("layers." + i + ".layers.0.weight") || state.containsKey("layers." + i + ".layers.0.layers.0.weight")
+                || state.containsKey("layers." + i + ".layers.0.layers.0.layers.0.weight"); i++) {
+            String p = "layers." + i;
+            if (state.containsKey(p + ".layers.0.weight")) {
+                x = convBlock(w, x, p, 1, channels, true);
+            } else if (state.containsKey(p + ".layers.0.layers.0.weight")) {
+                x = depthWise(w, x, p, 2, channels);
+            } else {
+                for (int b = 0; state.containsKey(p + ".layers." + b + ".layers.0.layers.0.weight"); b++) {
+                    x = w.op("Add", x, depthWise(w, x, p + ".layers." + b, 1, channels));
+                }
+            }
+        }
+        x = convBlock(w, x, "conv_sep", 1, channels, true);
+        x = w.flatten(convBlock(w, x, "features.layers.0", 1, channels, false));
+        x = w.batchNorm(w.gemm(x, "features.layers.2"), "features.layers.3", 1e-5);
+        int side = state.get("features.layers.0.layers.0.weight").size(2) * 16;
+        return w.finish("input", new long[] {-1, 3, side, side}, x, "embedding", new long[] {-1, state.get("features.layers.2.weight").size(0)});
+    }
+
+    /** conv (3x3 pads 1) + BN (+ PReLU when withPrelu) under prefix.layers.0/1/2; channels[0] tracks the channel count. */
+    private static String convBlock(GraphWriter w, String x, String prefix, int stride, int[] channels, boolean withPrelu) {
+        Tensor k = w.tensor(prefix + ".layers.0.weight");
+        int groups = channels[0] / k.size(1);
+        String y = w.batchNorm(w.conv(x, prefix + ".layers.0", stride, k.size(2) == 3 ? 1 : 0, groups), prefix + ".layers.1", 1e-5);
+        channels[0] = k.size(0);
+        return withPrelu ? w.prelu(y, prefix + ".layers.2") : y;
+    }
+
+    /** 1x1 expand ConvBlock, 3x3 depthwise ConvBlock (the stride), 1x1 project LinearBlock. */
+    private static String depthWise(GraphWriter w, String x, String prefix, int stride, int[] channels) {
+        String y = convBlock(w, x, prefix + ".layers.0", 1, channels, true);
+        y = convBlock(w, y, prefix + ".layers.1", stride, channels, true);
+        return convBlock(w, y, prefix + ".layers.2", 1, channels, false);
     }
 
     /** insightface's face ViT in evaluation mode: patch conv, position embedding, pre-norm blocks, LayerNorm, feature head. */

@@ -15,6 +15,7 @@ import panface.nn.Layer;
 import panface.nn.Module;
 import panface.nn.models.FaceViT;
 import panface.nn.models.IResNet;
+import panface.nn.models.MobileFaceNet;
 import panface.nn.models.ViTConfig;
 import panface.tensor.Scope;
 import panface.tensor.Tensor;
@@ -77,6 +78,13 @@ class OnnxExportTest {
     @Test
     void iresnet() throws Exception {
         roundTrip(new IResNet(new int[] {1, 2, 1, 1}, new int[] {8, 8, 16, 16}, 32, 16, 0, 4), 32, "r");
+    }
+
+    @Test
+    void mobileFaceNet() throws Exception {
+        // a grouped stem ConvBlock at layers.1, and (blocks[0] > 1) a residual stage there instead
+        roundTrip(new MobileFaceNet(new MobileFaceNet.Config(16, new int[] {1, 1, 2, 1}, 8, 16, new int[] {8, 16, 16}, 4, 16, 32), 5), 32, "mbf");
+        roundTrip(new MobileFaceNet(new MobileFaceNet.Config(16, new int[] {2, 1, 1, 2}, 8, 16, new int[] {8, 16, 16}, 8, 16, 32), 6), 32, "mbf2");
     }
 
     @Test
