@@ -7,8 +7,9 @@ import panface.tensor.backend.UnaryOp;
 /**
  * Rewrites of node patterns that exporters emit into the forms our layers run fastest, at load:
  * BatchNormalization after a convolution folds into the convolution's weight and bias (as
- * PyTorch's exporter does in evaluation mode, for files that kept them apart), and products with a
- * constant weight become {@link LinearKernel}s with their bias, activation or residual Add merged in.
+ * PyTorch's exporter does in evaluation mode, for files that kept them apart), the activation after a
+ * convolution becomes its {@link ConvKernel}'s epilogue, and products with a constant weight become
+ * {@link LinearKernel}s with their bias, activation or residual Add merged in.
  */
 final class Fusion {
     private Fusion() {
