@@ -4,9 +4,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import panface.nn.Layer;
@@ -15,6 +17,7 @@ import panface.nn.onnx.proto.OnnxProto.ModelProto;
 import panface.nn.onnx.proto.OnnxProto.OperatorSetIdProto;
 import panface.tensor.Device;
 import panface.tensor.Scope;
+import panface.tensor.Storage;
 import panface.tensor.Tensor;
 import panface.tensor.io.WeightFileException;
 
@@ -58,6 +61,8 @@ public final class OnnxModel extends Module implements Layer, AutoCloseable {
     private final List<int[]> inputShapes;
     private final List<String> outputNames;
     private final Map<List<Integer>, Tensor[]> shapeValues = new ConcurrentHashMap<>();
+    /** Per slot, the index of the last step reading it (steps.size() for graph outputs, -1 when never read). */
+    private final int[] lastUse;
 
     private OnnxModel(Scope scope, Path file, String producer, GraphBuilder b) {
         this.scope = scope;
@@ -71,6 +76,18 @@ public final class OnnxModel extends Module implements Layer, AutoCloseable {
         this.outputNames = List.copyOf(b.outputs);
         this.inputSlots = b.inputs.stream().mapToInt(b.slots::get).toArray();
         this.outputSlots = b.outputs.stream().mapToInt(b.slots::get).toArray();
+        this.lastUse = new int[constants.length];
+        java.util.Arrays.fill(lastUse, -1);
+        for (int i = 0; i < steps.size(); i++) {
+            for (int in : steps.get(i).in()) {
+                if (in >= 0) {
+                    lastUse[in] = i;
+                }
+            }
+        }
+        for (int o : outputSlots) {
+            lastUse[o] = steps.size();
+        }
         eval();
     }
 
@@ -203,7 +220,22 @@ public final class OnnxModel extends Module implements Layer, AutoCloseable {
         }
         Tensor[] known = shapeValues.get(key);
         Tensor[] learned = known == null ? new Tensor[env.length] : null;
-        for (Step s : steps) {
+        Set<Storage> kept = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Tensor t : env) {
+            if (t != null) {
+                kept.add(t.storage());
+            }
+        }
+        if (known != null) {
+            for (Tensor t : known) {
+                if (t != null) {
+                    kept.add(t.storage());
+                }
+            }
+        }
+        boolean[] made = new boolean[env.length];
+        for (int index = 0; index < steps.size(); index++) {
+            Step s = steps.get(index);
             if (s.shapeOnly() && known != null) {
                 for (int o : s.out()) {
                     if (o >= 0) {
@@ -218,7 +250,7 @@ public final class OnnxModel extends Module implements Layer, AutoCloseable {
             }
             Tensor[] out;
             try {
-                out = s.kernel().run(in);
+                out = runStep(s, in);
             } catch (NodeError | IllegalArgumentException | IllegalStateException e) {
                 throw new IllegalArgumentException(file.getFileName() + ": " + s.describe() + ": " + e.getMessage(), e);
             }
@@ -226,11 +258,14 @@ public final class OnnxModel extends Module implements Layer, AutoCloseable {
                 int o = s.out()[i];
                 if (o >= 0) {
                     env[o] = out[i];
+                    made[o] = !s.shapeOnly();
                     if (learned != null && s.shapeOnly()) {
                         learned[o] = Scope.disown(out[i]);
+                        kept.add(out[i].storage());
                     }
                 }
             }
+            freeDead(index, s, env, made, kept);
         }
         if (learned != null) {
             if (shapeValues.size() >= SHAPE_CACHE_LIMIT) {
@@ -243,6 +278,55 @@ public final class OnnxModel extends Module implements Layer, AutoCloseable {
             result[i] = env[outputSlots[i]];
         }
         return result;
+    }
+
+    /**
+     * Runs a step in a scope of its own, so that its kernel's temporaries are freed when it returns;
+     * its outputs move to the caller's scope (or to none, as Scope.compute does).
+     */
+    private static Tensor[] runStep(Step s, Tensor[] in) {
+        Scope outer = Scope.current();
+        try (Scope local = Scope.open()) {
+            Tensor[] out = s.kernel().run(in);
+            for (Tensor t : out) {
+                if (t != null && t.storage().owner() == local) {
+                    if (outer != null) {
+                        outer.keep(t);
+                    } else {
+                        Scope.disown(t);
+                    }
+                }
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Frees the memory of values this forward computed whose last reader was step index, unless a
+     * value still needed (or a constant, an input or a cached shape value) shares it: a deep
+     * network's activations would otherwise all live until the forward returns.
+     */
+    private void freeDead(int index, Step s, Tensor[] env, boolean[] made, Set<Storage> kept) {
+        for (int in : s.in()) {
+            if (in < 0 || lastUse[in] != index || !made[in] || env[in] == null) {
+                continue;
+            }
+            Storage st = env[in].storage();
+            made[in] = false;
+            if (kept.contains(st)) {
+                continue;
+            }
+            boolean shared = false;
+            for (int j = 0; j < env.length && !shared; j++) {
+                shared = j != in && env[j] != null && env[j].storage() == st && lastUse[j] > index;
+            }
+            for (int o : s.out()) {
+                shared |= o >= 0 && env[o] != null && env[o].storage() == st;
+            }
+            if (!shared) {
+                st.close();
+            }
+        }
     }
 
     private void checkShape(int i, Tensor x) {
