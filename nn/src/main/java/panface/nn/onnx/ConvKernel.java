@@ -1,7 +1,9 @@
 package panface.nn.onnx;
 
+import panface.tensor.ConvEpilogue;
 import panface.tensor.F;
 import panface.tensor.Tensor;
+import panface.tensor.autograd.GradMode;
 
 /**
  * A 2-D convolution with its epilogue, the form the importer gives Conv nodes:
@@ -88,17 +90,49 @@ final class ConvKernel implements Kernel {
         return new Tensor[] {convolve(x, w, b, r)};
     }
 
-    /** act(conv(x, w) + b + r). */
+    /**
+     * act(conv(x, w) + b + r). Without gradients this is one fused convolution
+     * ({@link F#conv2dFused}): bias, PReLU/ReLU (a leaky ReLU as a PReLU of one slope) and the
+     * residual applied while the output is in cache. The fused epilogue adds the residual after the
+     * activation, so with both the activation runs as its own op.
+     */
     private Tensor convolve(Tensor x, Tensor w, Tensor b, Tensor r) {
         int padH = Math.min(pads[0], pads[2]);
         int padW = Math.min(pads[1], pads[3]);
         if (pads[0] != pads[2] || pads[1] != pads[3]) {
             x = F.pad(x, new int[] {pads[1] - padW, pads[3] - padW, pads[0] - padH, pads[2] - padH}, 0);
         }
-        Tensor y = F.conv2d(x, w, b, stride, new int[] {padH, padW}, dilation, groups);
+        int[] padding = {padH, padW};
+        if (!GradMode.needsGrad(x, w) && (b == null || !GradMode.needsGrad(b)) && (r == null || !GradMode.needsGrad(r)) && x.dim() == 4) {
+            return fused(x, w, b, r, padding);
+        }
+        Tensor y = F.conv2d(x, w, b, stride, padding, dilation, groups);
         if (r != null) {
             y = y.add(r);
         }
+        return activate(y);
+    }
+
+    private Tensor fused(Tensor x, Tensor w, Tensor b, Tensor r, int[] padding) {
+        int o = w.size(0);
+        ConvEpilogue e = ConvEpilogue.bias(b == null ? null : b.reshape(o));
+        boolean inside = r == null || act == Act.NONE;
+        if (inside) {
+            e = switch (act) {
+                case NONE, RELU6 -> e;
+                case RELU -> e.withRelu();
+                case LEAKY_RELU -> e.withPrelu(Tensor.full(alpha, w.device(), w.dtype(), o));
+                case PRELU -> e.withPrelu(slope.numel() == o ? slope.to(w.dtype()) : slope.expand(o).to(w.dtype()));
+            };
+        }
+        Tensor y = F.conv2dFused(x, w, stride, padding, dilation, groups, e.withResidual(r));
+        if (inside) {
+            return act == Act.RELU6 ? F.relu6(y) : y;
+        }
+        return activate(y);
+    }
+
+    private Tensor activate(Tensor y) {
         return switch (act) {
             case NONE -> y;
             case RELU -> F.relu(y);

@@ -71,7 +71,9 @@ class IntermediateFreeingTest {
             }
             try (Scope step = Scope.open()) {
                 Tensor y = seq.forward(x);
-                assertTrue(step.size() > 5, "a recorded forward keeps what backward needs, found " + step.size());
+                // backward needs the first product (relu's input), the relu output (the second
+                // product's input) and the second product (PReLU's input), besides the output
+                assertTrue(step.size() >= 4, "a recorded forward keeps what backward needs, found " + step.size());
                 assertEquals(0, y.sub(reference).abs().max().item(), 0.0, "freeing changes no value");
                 y.sum().backward();
             }
