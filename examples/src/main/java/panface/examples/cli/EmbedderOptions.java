@@ -59,12 +59,7 @@ record EmbedderOptions(Path model, String arch, int features, boolean flip, Bool
         if (bgr == null && mean == null && std == null) {
             return FaceEmbedder.loadOnnx(model, null, flip, maxBatch);
         }
-        // The side comes from the graph: probe it with the default format, then load with the asked one.
-        int side;
-        try (FaceEmbedder probe = FaceEmbedder.loadOnnx(model, null, false, 1)) {
-            side = probe.inputFormat().size();
-        }
-        InputFormat f = new InputFormat(side, bgr != null && bgr, mean != null ? mean : 127.5f, std != null ? std : 127.5f);
-        return FaceEmbedder.loadOnnx(model, f, flip, maxBatch);
+        return FaceEmbedder.loadOnnxWithFormat(model,
+                side -> new InputFormat(side, bgr != null && bgr, mean != null ? mean : 127.5f, std != null ? std : 127.5f), flip, maxBatch);
     }
 }

@@ -116,6 +116,21 @@ public final class FaceEmbedder implements AutoCloseable {
      * output's last dimension, found by one forward pass at load.
      */
     public static FaceEmbedder loadOnnx(Path file, InputFormat format, boolean flip, int maxBatch) throws IOException {
+        return loadOnnx(file, format, null, flip, maxBatch);
+    }
+
+    /**
+     * As {@link #loadOnnx(Path, InputFormat, boolean, int)}, with the input format made from the
+     * side read from the graph (channel order and normalisation given, size from the model), so
+     * the file is read once.
+     */
+    public static FaceEmbedder loadOnnxWithFormat(Path file, java.util.function.IntFunction<InputFormat> formatForSide, boolean flip,
+            int maxBatch) throws IOException {
+        return loadOnnx(file, null, java.util.Objects.requireNonNull(formatForSide, "formatForSide"), flip, maxBatch);
+    }
+
+    private static FaceEmbedder loadOnnx(Path file, InputFormat format, java.util.function.IntFunction<InputFormat> formatForSide,
+            boolean flip, int maxBatch) throws IOException {
         OnnxModel m = OnnxModel.load(file);
         try {
             int[] s = m.inputShape();
@@ -128,7 +143,9 @@ public final class FaceEmbedder implements AutoCloseable {
                 throw new IllegalArgumentException(file + ": the model takes " + java.util.Arrays.toString(s).replace("-1", "?")
                         + ", not (N, 3, " + side + ", " + side + ") images");
             }
-            InputFormat f = format != null ? format : normalisesInside(m) ? new InputFormat(side, false, 0f, 1f) : InputFormat.insightface(side);
+            InputFormat f = format != null ? format
+                    : formatForSide != null ? formatForSide.apply(side)
+                    : normalisesInside(m) ? new InputFormat(side, false, 0f, 1f) : InputFormat.insightface(side);
             int fixed = s != null && s.length == 4 && s[0] > 0 ? s[0] : 0;
             int dim;
             try (Scope probe = Scope.open(); var g = GradMode.noGrad()) {
