@@ -53,7 +53,12 @@ public final class Resize {
         img.set(out, outW, outH);
     }
 
-    private static void taps(int in, int out, int[] index, float[] frac) {
+    /**
+     * The half-pixel bilinear taps of resizing in samples to out (OpenCV's INTER_LINEAR, PIL's
+     * bilinear without antialiasing): output d reads input index[d] and index[d] + 1 (clamped to
+     * the last sample) with weights 1 - frac[d] and frac[d].
+     */
+    public static void taps(int in, int out, int[] index, float[] frac) {
         double scale = (double) in / out;
         for (int d = 0; d < out; d++) {
             double s = (d + 0.5) * scale - 0.5;

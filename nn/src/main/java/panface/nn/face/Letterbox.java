@@ -1,5 +1,6 @@
 package panface.nn.face;
 
+import panface.nn.data.Resize;
 import panface.nn.infer.RgbDecoder.Rgb;
 
 /**
@@ -43,42 +44,20 @@ public record Letterbox(int width, int height, float scale) {
         int sw = photo.width();
         int sh = photo.height();
         byte[] px = photo.pixels();
-        double fx = sw / (double) width;
-        double fy = sh / (double) height;
         int[] x0 = new int[width];
-        int[] x1 = new int[width];
         float[] ax = new float[width];
+        Resize.taps(sw, width, x0, ax);
+        int[] x1 = new int[width];
         for (int x = 0; x < width; x++) {
-            double s = (x + 0.5) * fx - 0.5;
-            int i = (int) Math.floor(s);
-            double f = s - i;
-            if (i < 0) {
-                i = 0;
-                f = 0;
-            }
-            if (i >= sw - 1) {
-                i = sw - 1;
-                f = 0;
-            }
-            x0[x] = i;
-            x1[x] = Math.min(i + 1, sw - 1);
-            ax[x] = (float) f;
+            x1[x] = Math.min(x0[x] + 1, sw - 1);
         }
+        int[] y0 = new int[height];
+        float[] ays = new float[height];
+        Resize.taps(sh, height, y0, ays);
         for (int y = 0; y < height; y++) {
-            double s = (y + 0.5) * fy - 0.5;
-            int j = (int) Math.floor(s);
-            double f = s - j;
-            if (j < 0) {
-                j = 0;
-                f = 0;
-            }
-            if (j >= sh - 1) {
-                j = sh - 1;
-                f = 0;
-            }
-            int r0 = j * sw * 3;
-            int r1 = Math.min(j + 1, sh - 1) * sw * 3;
-            float ay = (float) f;
+            int r0 = y0[y] * sw * 3;
+            int r1 = Math.min(y0[y] + 1, sh - 1) * sw * 3;
+            float ay = ays[y];
             for (int x = 0; x < width; x++) {
                 for (int ch = 0; ch < 3; ch++) {
                     float top = (px[r0 + x0[x] * 3 + ch] & 0xFF) * (1 - ax[x]) + (px[r0 + x1[x] * 3 + ch] & 0xFF) * ax[x];
