@@ -2,9 +2,7 @@ package panface.examples.train;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.zip.CRC32;
@@ -13,7 +11,6 @@ import panface.faceloss.GifTokenLoss;
 import panface.faceloss.LVFaceCurriculum.Stage;
 import panface.faceloss.gif.GifTraining;
 import panface.faceloss.gif.IdentityCodes;
-import panface.nn.Parameter;
 import panface.nn.ParameterSlab;
 import panface.nn.data.Batch;
 import panface.nn.data.BatchSource;
@@ -21,8 +18,6 @@ import panface.nn.io.Checkpoint;
 import panface.nn.models.FaceViT;
 import panface.nn.optim.AdamW;
 import panface.nn.optim.GradClip;
-import panface.nn.optim.LrSchedule;
-import panface.nn.optim.ParamGroup;
 import panface.tensor.Autocast;
 import panface.tensor.DType;
 import panface.tensor.Device;
@@ -43,7 +38,7 @@ import panface.tensor.random.Generator;
  * Evaluation uses the backbone's embedding only, as for every head. Create it inside an open
  * {@link Scope}, which then owns the model.
  */
-public final class GifRecipeTrainer implements StepTrainer {
+public final class GifRecipeTrainer extends RecipeRun {
     /** Metadata key (after "train.") naming the head kind; absent in checkpoints of the class-per-identity head. */
     static final String HEAD_KEY = "head";
 
@@ -83,18 +78,8 @@ public final class GifRecipeTrainer implements StepTrainer {
         }
     }
 
-    private final LVFaceRecipe recipe;
-    private final BatchSource data;
-    private final Device device;
-    private final boolean autocast;
     private final IdentityCodes codes;
-    private final FaceViT model;
     private final GifTokenLoss heads;
-    private final AdamW optimizer;
-    private final LrSchedule schedule;
-    private final Map<String, String> recipeMeta;
-    private final Map<String, String> extraMeta = new LinkedHashMap<>();
-    private int step;
 
     /** Fails when the codes do not cover the data's identities. */
     public GifRecipeTrainer(LVFaceRecipe recipe, BatchSource data, IdentityCodes codes, Heads options, Device device, boolean autocast) {
@@ -102,23 +87,14 @@ public final class GifRecipeTrainer implements StepTrainer {
             throw new IllegalArgumentException("the codes file holds " + codes.size() + " codes for " + data.numClasses()
                     + " identities; build codes for this data with 'panface gif codes'");
         }
-        this.recipe = recipe;
-        this.data = data;
-        this.device = device;
-        this.autocast = autocast;
-        this.codes = codes;
-        this.model = recipe.backbone();
-        this.heads = GifTokenLoss.of(codes.l(), codes.k(), recipe.embedding(), options.margin() ? recipe.marginFunction() : null,
+        FaceViT model = recipe.backbone();
+        GifTokenLoss heads = GifTokenLoss.of(codes.l(), codes.k(), recipe.embedding(), options.margin() ? recipe.marginFunction() : null,
                 options.conditioning(), new Generator(recipe.seed() + 7));
         model.to(device);
         heads.to(device);
         ParameterSlab.pack(model);
         ParameterSlab.pack(heads);
-        List<Parameter> all = new ArrayList<>(model.parameters());
-        all.addAll(heads.parameters());
-        this.optimizer = new AdamW(List.of(ParamGroup.of(all, recipe.weightDecay())), recipe.lr());
-        this.schedule = recipe.schedule();
-        this.recipeMeta = new LinkedHashMap<>(recipe.checkpointEntries(autocast));
+        Map<String, String> recipeMeta = new LinkedHashMap<>(recipe.checkpointEntries(autocast));
         Map<String, Object> gif = new LinkedHashMap<>();
         gif.put(HEAD_KEY, "gif");
         gif.put("gif_k", codes.k());
@@ -127,6 +103,9 @@ public final class GifRecipeTrainer implements StepTrainer {
         gif.put("gif_conditioning", options.conditioningName());
         gif.put("gif_codes", fingerprint(codes));
         recipeMeta.putAll(TrainCheckpoints.recipe(gif));
+        this.codes = codes;
+        this.heads = heads;
+        super(recipe, data, device, autocast, model, heads.parameters(), recipeMeta);
     }
 
     /** The codes' size and CRC-32 of their tokens, to tell two codes files apart. */
@@ -141,38 +120,9 @@ public final class GifRecipeTrainer implements StepTrainer {
         return String.format(Locale.ROOT, "%d-%08x", codes.size(), crc.getValue());
     }
 
-    @Override
-    public FaceViT model() {
-        return model;
-    }
-
     /** The token heads (not used at evaluation). */
     public GifTokenLoss heads() {
         return heads;
-    }
-
-    public AdamW optimizer() {
-        return optimizer;
-    }
-
-    @Override
-    public Device device() {
-        return device;
-    }
-
-    @Override
-    public boolean autocast() {
-        return autocast;
-    }
-
-    @Override
-    public LVFaceRecipe recipe() {
-        return recipe;
-    }
-
-    @Override
-    public int step() {
-        return step;
     }
 
     /** GIF has no stage switch. */
@@ -186,17 +136,6 @@ public final class GifRecipeTrainer implements StepTrainer {
         return String.format(Locale.ROOT, "gif (k %d, l %d)", codes.k(), codes.l());
     }
 
-    /** A metadata entry restored from the checkpoint or put by {@link #putMetadata}, or null. */
-    @Override
-    public String metadata(String key) {
-        return extraMeta.get(key);
-    }
-
-    @Override
-    public void putMetadata(String key, String value) {
-        extraMeta.put(key, value);
-    }
-
     /**
      * One step: the backbone's embeddings, the token loss against the batch's codes, clipping of
      * the backbone, AdamW. Throws {@link RecipeTrainer.Diverged} before the optimizer step when
@@ -204,9 +143,7 @@ public final class GifRecipeTrainer implements StepTrainer {
      */
     @Override
     public RecipeTrainer.StepResult trainStep() {
-        if (step >= recipe.steps()) {
-            throw new IllegalStateException("the recipe's " + recipe.steps() + " steps are done");
-        }
+        checkNotDone();
         try (Scope s = Scope.open()) {
             Batch b = data.next();
             Tensor x = b.imagesTensor().to(device);
@@ -245,10 +182,7 @@ public final class GifRecipeTrainer implements StepTrainer {
     /** Saves the whole training state (atomic; refused when a weight is not finite). */
     @Override
     public void save(Path file) throws IOException {
-        Map<String, String> meta = new LinkedHashMap<>(recipeMeta);
-        meta.putAll(extraMeta);
-        meta.put(TrainCheckpoints.DATA_POSITION, Long.toString(data.position()));
-        TrainCheckpoints.save(file, meta, model, heads, optimizer, Map.of(), step);
+        TrainCheckpoints.save(file, checkpointMetadata(), model, heads, optimizer, Map.of(), step);
     }
 
     /**
@@ -259,17 +193,6 @@ public final class GifRecipeTrainer implements StepTrainer {
     @Override
     public Map<String, String> resume(Path file) throws IOException {
         Checkpoint.State st = TrainCheckpoints.resume(file, recipeMeta, model, heads, optimizer, Map.of());
-        String pos = st.metadata().get(TrainCheckpoints.DATA_POSITION);
-        if (pos == null) {
-            throw new IllegalArgumentException("--resume " + file + " has no data position");
-        }
-        data.seek(Long.parseLong(pos));
-        step = Math.toIntExact(st.step());
-        for (Map.Entry<String, String> e : st.metadata().entrySet()) {
-            if (e.getKey().startsWith("eval.")) {
-                extraMeta.put(e.getKey(), e.getValue());
-            }
-        }
-        return st.metadata();
+        return resumed(file, st);
     }
 }

@@ -2,9 +2,6 @@ package panface.examples.train;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -12,15 +9,12 @@ import panface.faceloss.EmpiricalPrototypes;
 import panface.faceloss.LVFaceCurriculum;
 import panface.faceloss.LVFaceCurriculum.Stage;
 import panface.nn.ParameterSlab;
-import panface.nn.Parameter;
 import panface.nn.data.Batch;
 import panface.nn.data.BatchSource;
 import panface.nn.io.Checkpoint;
 import panface.nn.models.FaceViT;
 import panface.nn.optim.AdamW;
 import panface.nn.optim.GradClip;
-import panface.nn.optim.LrSchedule;
-import panface.nn.optim.ParamGroup;
 import panface.tensor.Autocast;
 import panface.tensor.DType;
 import panface.tensor.Device;
@@ -42,19 +36,9 @@ import panface.tensor.random.Generator;
  * bit (CPU, same thread count, reproducible kernels), across the stage switch too. Create it
  * inside an open {@link Scope}, which then owns the model.
  */
-public final class RecipeTrainer implements StepTrainer {
-    private final LVFaceRecipe recipe;
-    private final BatchSource data;
-    private final Device device;
-    private final boolean autocast;
-    private final FaceViT model;
+public final class RecipeTrainer extends RecipeRun {
     private final LVFaceCurriculum head;
-    private final AdamW optimizer;
-    private final LrSchedule schedule;
     private final int switchStep;
-    private final Map<String, String> recipeMeta;
-    private final Map<String, String> extraMeta = new LinkedHashMap<>();
-    private int step;
 
     /** The outcome of one step. */
     public record StepResult(int step, double loss, double learningRate, Stage stage, double gradNorm, double sampleRate) {
@@ -71,60 +55,21 @@ public final class RecipeTrainer implements StepTrainer {
         if (data.numClasses() < 2) {
             throw new IllegalArgumentException("the data has " + data.numClasses() + " identities; need >= 2");
         }
-        this.recipe = recipe;
-        this.data = data;
-        this.device = device;
-        this.autocast = autocast;
-        long seed = recipe.seed();
-        this.model = recipe.backbone();
+        FaceViT model = recipe.backbone();
         LVFaceCurriculum.Config cc = new LVFaceCurriculum.Config(Integer.MAX_VALUE, recipe.marginFunction(), recipe.sampleRate(),
                 recipe.eplK(), recipe.switches(), EmpiricalPrototypes.Rule.SOFTSIGN, false);
-        this.head = new LVFaceCurriculum(cc, data.numClasses(), recipe.embedding(), new Generator(seed + 7));
+        LVFaceCurriculum head = new LVFaceCurriculum(cc, data.numClasses(), recipe.embedding(), new Generator(recipe.seed() + 7));
         model.to(device);
         head.to(device);
         ParameterSlab.pack(model);
         ParameterSlab.pack(head);
-        // insightface's trainer decays every parameter, the class centres included
-        List<Parameter> all = new ArrayList<>(model.parameters());
-        all.addAll(head.parameters());
-        this.optimizer = new AdamW(List.of(ParamGroup.of(all, recipe.weightDecay())), recipe.lr());
-        this.schedule = recipe.schedule();
+        this.head = head;
         this.switchStep = recipe.switchStep(data.batchesPerEpoch());
-        this.recipeMeta = recipe.checkpointEntries(autocast);
-    }
-
-    @Override
-    public FaceViT model() {
-        return model;
+        super(recipe, data, device, autocast, model, head.parameters(), recipe.checkpointEntries(autocast));
     }
 
     public LVFaceCurriculum head() {
         return head;
-    }
-
-    public AdamW optimizer() {
-        return optimizer;
-    }
-
-    @Override
-    public Device device() {
-        return device;
-    }
-
-    @Override
-    public boolean autocast() {
-        return autocast;
-    }
-
-    @Override
-    public LVFaceRecipe recipe() {
-        return recipe;
-    }
-
-    /** Steps done. */
-    @Override
-    public int step() {
-        return step;
     }
 
     /** The first step of the stable stage (the number of steps when the recipe has none). */
@@ -138,18 +83,6 @@ public final class RecipeTrainer implements StepTrainer {
         return atStep < switchStep ? Stage.EARLY : Stage.STABLE;
     }
 
-    /** A metadata entry restored from the checkpoint or put by {@link #putMetadata}, or null. */
-    @Override
-    public String metadata(String key) {
-        return extraMeta.get(key);
-    }
-
-    /** Extra metadata saved with every checkpoint from now on (e.g. the evaluation before training). */
-    @Override
-    public void putMetadata(String key, String value) {
-        extraMeta.put(key, value);
-    }
-
     /**
      * One training step on the next batch of the data. Throws {@link Diverged} before the
      * optimizer step, leaving the weights and the optimizer's state as they were, when the loss
@@ -158,9 +91,7 @@ public final class RecipeTrainer implements StepTrainer {
      */
     @Override
     public StepResult trainStep() {
-        if (step >= recipe.steps()) {
-            throw new IllegalStateException("the recipe's " + recipe.steps() + " steps are done");
-        }
+        checkNotDone();
         try (Scope s = Scope.open()) {
             Batch b = data.next();
             Tensor x = b.imagesTensor().to(device);
@@ -200,10 +131,7 @@ public final class RecipeTrainer implements StepTrainer {
     /** Saves the whole training state (atomic; refused when a weight is not finite). */
     @Override
     public void save(Path file) throws IOException {
-        Map<String, String> meta = new LinkedHashMap<>(recipeMeta);
-        meta.putAll(extraMeta);
-        meta.put(TrainCheckpoints.DATA_POSITION, Long.toString(data.position()));
-        TrainCheckpoints.save(file, meta, model, head, optimizer, Map.of("sampler", head.fc().sampler()), step);
+        TrainCheckpoints.save(file, checkpointMetadata(), model, head, optimizer, Map.of("sampler", head.fc().sampler()), step);
     }
 
     /**
@@ -214,17 +142,6 @@ public final class RecipeTrainer implements StepTrainer {
     @Override
     public Map<String, String> resume(Path file) throws IOException {
         Checkpoint.State st = TrainCheckpoints.resume(file, recipeMeta, model, head, optimizer, Map.of("sampler", head.fc().sampler()));
-        String pos = st.metadata().get(TrainCheckpoints.DATA_POSITION);
-        if (pos == null) {
-            throw new IllegalArgumentException("--resume " + file + " has no data position");
-        }
-        data.seek(Long.parseLong(pos));
-        step = Math.toIntExact(st.step());
-        for (Map.Entry<String, String> e : st.metadata().entrySet()) {
-            if (e.getKey().startsWith("eval.")) {
-                extraMeta.put(e.getKey(), e.getValue());
-            }
-        }
-        return st.metadata();
+        return resumed(file, st);
     }
 }

@@ -16,16 +16,12 @@ import panface.distributed.ShardedPrototypes;
 import panface.faceloss.EmpiricalPrototypes;
 import panface.faceloss.LVFaceCurriculum.Stage;
 import panface.nn.Module;
-import panface.nn.Parameter;
 import panface.nn.ParameterSlab;
 import panface.nn.data.Batch;
 import panface.nn.data.BatchSource;
 import panface.nn.io.Checkpoint;
 import panface.nn.models.FaceViT;
-import panface.nn.optim.AdamW;
 import panface.nn.optim.GradClip;
-import panface.nn.optim.LrSchedule;
-import panface.nn.optim.ParamGroup;
 import panface.tensor.Autocast;
 import panface.tensor.DType;
 import panface.tensor.Device;
@@ -51,24 +47,14 @@ import panface.tensor.random.Generator;
  * ({@link ShardedCheckpoint}), resumed on the same world size. Create it inside an open
  * {@link Scope}.
  */
-public final class ShardedRecipeTrainer implements StepTrainer {
+public final class ShardedRecipeTrainer extends RecipeRun {
     private static final String HEAD = "head";
 
-    private final LVFaceRecipe recipe;
-    private final BatchSource data;
-    private final Device device;
-    private final boolean autocast;
     private final DataParallel dp;
     private final Communicator comm;
-    private final FaceViT model;
     private final ShardedPartialFC fc;
     private final ShardedPrototypes prototypes;
-    private final AdamW optimizer;
-    private final LrSchedule schedule;
     private final int switchStep;
-    private final Map<String, String> recipeMeta;
-    private final Map<String, String> extraMeta = new LinkedHashMap<>();
-    private int step;
 
     public ShardedRecipeTrainer(LVFaceRecipe recipe, BatchSource data, Device device, boolean autocast, DataParallel dp) {
         if (data.numClasses() < 2) {
@@ -78,19 +64,14 @@ public final class ShardedRecipeTrainer implements StepTrainer {
             throw new IllegalArgumentException("--batch " + recipe.batch() + " (the global batch) must be divisible by the " + dp.worldSize()
                     + " ranks");
         }
-        this.recipe = recipe;
-        this.data = data;
-        this.device = device;
-        this.autocast = autocast;
-        this.dp = dp;
-        this.comm = dp.communicator();
+        Communicator comm = dp.communicator();
         long seed = recipe.seed();
-        this.model = recipe.backbone();
+        FaceViT model = recipe.backbone();
         // the generators of RecipeTrainer's head: its centres and prototypes, forked per rank by the shards
         Generator headGen = new Generator(seed + 7);
-        this.fc = dp.partialFc(data.numClasses(), recipe.embedding(), recipe.sampleRate(), recipe.marginFunction(), headGen);
-        this.prototypes = new ShardedPrototypes(comm, data.numClasses(), recipe.embedding(), EmpiricalPrototypes.Rule.SOFTSIGN, recipe.eplK(),
-                false, new Generator(seed + 7).fork(0xE91));
+        ShardedPartialFC fc = dp.partialFc(data.numClasses(), recipe.embedding(), recipe.sampleRate(), recipe.marginFunction(), headGen);
+        ShardedPrototypes prototypes = new ShardedPrototypes(comm, data.numClasses(), recipe.embedding(), EmpiricalPrototypes.Rule.SOFTSIGN,
+                recipe.eplK(), false, new Generator(seed + 7).fork(0xE91));
         model.to(device);
         fc.to(device);
         prototypes.to(device);
@@ -98,42 +79,17 @@ public final class ShardedRecipeTrainer implements StepTrainer {
         ParameterSlab.pack(fc);
         dp.broadcast(model);
         dp.replicate(model);
-        List<Parameter> all = new ArrayList<>(model.parameters());
-        all.addAll(fc.parameters());
-        this.optimizer = new AdamW(List.of(ParamGroup.of(all, recipe.weightDecay())), recipe.lr());
-        this.schedule = recipe.schedule();
+        this.dp = dp;
+        this.comm = comm;
+        this.fc = fc;
+        this.prototypes = prototypes;
         this.switchStep = recipe.switchStep(data.batchesPerEpoch());
-        this.recipeMeta = recipe.checkpointEntries(autocast);
-    }
-
-    @Override
-    public LVFaceRecipe recipe() {
-        return recipe;
-    }
-
-    @Override
-    public int step() {
-        return step;
+        super(recipe, data, device, autocast, model, fc.parameters(), recipe.checkpointEntries(autocast));
     }
 
     @Override
     public int switchStep() {
         return switchStep;
-    }
-
-    @Override
-    public FaceViT model() {
-        return model;
-    }
-
-    @Override
-    public Device device() {
-        return device;
-    }
-
-    @Override
-    public boolean autocast() {
-        return autocast;
     }
 
     /** This rank's shard of Partial FC's class centres. */
@@ -155,23 +111,9 @@ public final class ShardedRecipeTrainer implements StepTrainer {
         return atStep < switchStep ? Stage.EARLY : Stage.STABLE;
     }
 
-    /** A metadata entry restored from the checkpoint or put by {@link #putMetadata}, or null. */
-    @Override
-    public String metadata(String key) {
-        return extraMeta.get(key);
-    }
-
-    /** Extra metadata saved with every checkpoint from now on. */
-    @Override
-    public void putMetadata(String key, String value) {
-        extraMeta.put(key, value);
-    }
-
     @Override
     public RecipeTrainer.StepResult trainStep() {
-        if (step >= recipe.steps()) {
-            throw new IllegalStateException("the recipe's " + recipe.steps() + " steps are done");
-        }
+        checkNotDone();
         try (Scope s = Scope.open()) {
             Batch b = data.next();
             Tensor x = b.imagesTensor().to(device);
@@ -246,9 +188,7 @@ public final class ShardedRecipeTrainer implements StepTrainer {
         }
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("recipe", "panface train");
-        meta.putAll(recipeMeta);
-        meta.putAll(extraMeta);
-        meta.put(TrainCheckpoints.DATA_POSITION, Long.toString(data.position()));
+        meta.putAll(checkpointMetadata());
         ShardedCheckpoint.save(dir, comm, modules(), HEAD, fc, optimizer, Map.of("sampler", fc.sampler()), step, meta);
     }
 
@@ -261,18 +201,7 @@ public final class ShardedRecipeTrainer implements StepTrainer {
         Checkpoint.State st = ShardedCheckpoint.load(dir, comm, fc);
         TrainCheckpoints.checkRecipe(dir, recipeMeta, st);
         Checkpoint.restore(st, modules(), optimizer, Map.of("sampler", fc.sampler()));
-        String pos = st.metadata().get(TrainCheckpoints.DATA_POSITION);
-        if (pos == null) {
-            throw new IllegalArgumentException("--resume " + dir + " has no data position");
-        }
-        data.seek(Long.parseLong(pos));
-        step = Math.toIntExact(st.step());
-        for (Map.Entry<String, String> e : st.metadata().entrySet()) {
-            if (e.getKey().startsWith("eval.")) {
-                extraMeta.put(e.getKey(), e.getValue());
-            }
-        }
-        return st.metadata();
+        return resumed(dir, st);
     }
 
     private Map<String, Module> modules() {

@@ -1,0 +1,124 @@
+package panface.examples.train;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import panface.nn.Parameter;
+import panface.nn.data.BatchSource;
+import panface.nn.io.Checkpoint;
+import panface.nn.models.FaceViT;
+import panface.nn.optim.AdamW;
+import panface.nn.optim.LrSchedule;
+import panface.nn.optim.ParamGroup;
+import panface.tensor.Device;
+
+/**
+ * What the recipe's trainers share: the recipe and its data, the backbone, AdamW over the
+ * backbone and a head, the learning-rate schedule, the checkpoint metadata and the step count.
+ * A trainer builds its head (on the device, packed) before calling this constructor, then adds
+ * its step and its checkpoint format.
+ */
+abstract sealed class RecipeRun implements StepTrainer permits RecipeTrainer, GifRecipeTrainer, ShardedRecipeTrainer {
+    final LVFaceRecipe recipe;
+    final BatchSource data;
+    final Device device;
+    final boolean autocast;
+    final FaceViT model;
+    final AdamW optimizer;
+    final LrSchedule schedule;
+    /** What a checkpoint must match to be resumed by this trainer. */
+    final Map<String, String> recipeMeta;
+    final Map<String, String> extraMeta = new LinkedHashMap<>();
+    int step;
+
+    RecipeRun(LVFaceRecipe recipe, BatchSource data, Device device, boolean autocast, FaceViT model, List<Parameter> headParameters,
+            Map<String, String> recipeMeta) {
+        this.recipe = recipe;
+        this.data = data;
+        this.device = device;
+        this.autocast = autocast;
+        this.model = model;
+        // insightface's trainer decays every parameter, the class centres included
+        List<Parameter> all = new ArrayList<>(model.parameters());
+        all.addAll(headParameters);
+        this.optimizer = new AdamW(List.of(ParamGroup.of(all, recipe.weightDecay())), recipe.lr());
+        this.schedule = recipe.schedule();
+        this.recipeMeta = recipeMeta;
+    }
+
+    @Override
+    public final FaceViT model() {
+        return model;
+    }
+
+    public final AdamW optimizer() {
+        return optimizer;
+    }
+
+    @Override
+    public final Device device() {
+        return device;
+    }
+
+    @Override
+    public final boolean autocast() {
+        return autocast;
+    }
+
+    @Override
+    public final LVFaceRecipe recipe() {
+        return recipe;
+    }
+
+    @Override
+    public final int step() {
+        return step;
+    }
+
+    @Override
+    public final String metadata(String key) {
+        return extraMeta.get(key);
+    }
+
+    @Override
+    public final void putMetadata(String key, String value) {
+        extraMeta.put(key, value);
+    }
+
+    /** Refuses a step past the recipe's last. */
+    final void checkNotDone() {
+        if (step >= recipe.steps()) {
+            throw new IllegalStateException("the recipe's " + recipe.steps() + " steps are done");
+        }
+    }
+
+    /** The metadata a checkpoint carries: the recipe's entries, the extra ones and the data position. */
+    final Map<String, String> checkpointMetadata() {
+        Map<String, String> meta = new LinkedHashMap<>(recipeMeta);
+        meta.putAll(extraMeta);
+        meta.put(TrainCheckpoints.DATA_POSITION, Long.toString(data.position()));
+        return meta;
+    }
+
+    /**
+     * The end of a resume, once the checkpoint's tensors are restored: seeks the data to the saved
+     * position, takes the step and keeps the saved evaluations; returns the checkpoint's metadata.
+     */
+    final Map<String, String> resumed(Path path, Checkpoint.State st) {
+        String pos = st.metadata().get(TrainCheckpoints.DATA_POSITION);
+        if (pos == null) {
+            throw new IllegalArgumentException("--resume " + path + " has no data position");
+        }
+        data.seek(Long.parseLong(pos));
+        step = Math.toIntExact(st.step());
+        for (Map.Entry<String, String> e : st.metadata().entrySet()) {
+            if (e.getKey().startsWith("eval.")) {
+                extraMeta.put(e.getKey(), e.getValue());
+            }
+        }
+        return st.metadata();
+    }
+}
