@@ -5,7 +5,7 @@ import java.util.Arrays;
 import panface.tensor.F;
 import panface.tensor.Tensor;
 
-/** Operators with weights or windows: convolution, normalisation, products, softmax, reductions and pooling. */
+/** Operators with weights or windows: convolution, normalisation, products, softmax, reductions, pooling and sampling. */
 final class LayerOps {
     private LayerOps() {
     }
@@ -19,7 +19,8 @@ final class LayerOps {
             case "Gemm" -> gemm(n);
             case "Softmax" -> softmax(n);
             case "LayerNormalization" -> layerNorm(n);
-            case "ReduceMean", "ReduceSum" -> reduce(n);
+            case "ReduceMean", "ReduceSum", "ReduceMin", "ReduceMax" -> reduce(n);
+            case "GridSample" -> gridSample(n);
             case "GlobalAveragePool" -> (Kernel.Single) in -> {
                 int[] dims = new int[in[0].dim() - 2];
                 for (int i = 0; i < dims.length; i++) {
@@ -167,9 +168,14 @@ final class LayerOps {
         };
     }
 
+    /**
+     * ReduceMean, ReduceSum, ReduceMin and ReduceMax: the axes an attribute until the opset where
+     * they became an input (13 for ReduceSum, 18 for the others); no axes reduce all of them unless
+     * noop_with_empty_axes. Min and max reduce one axis after the other, the highest first.
+     */
     private static Kernel reduce(NodeSpec n) {
-        boolean sum = n.op().equals("ReduceSum");
-        boolean axesAsInput = n.opset >= (sum ? 13 : 18);
+        String op = n.op();
+        boolean axesAsInput = n.opset >= (op.equals("ReduceSum") ? 13 : 18);
         long[] attr = axesAsInput ? null : n.ints("axes");
         boolean keep = n.i("keepdims", 1) != 0;
         boolean noop = axesAsInput && n.i("noop_with_empty_axes", 0) != 0;
@@ -185,8 +191,50 @@ final class LayerOps {
                     axes[i] = i;
                 }
             }
-            int[] dims = Ops.axes(axes, x.dim(), n.op() + " axis");
-            return sum ? x.sum(dims, keep) : x.mean(dims, keep);
+            int[] dims = Ops.axes(axes, x.dim(), op + " axis");
+            return switch (op) {
+                case "ReduceSum" -> x.sum(dims, keep);
+                case "ReduceMean" -> x.mean(dims, keep);
+                default -> extreme(x, dims, keep, op.equals("ReduceMax"));
+            };
+        };
+    }
+
+    private static Tensor extreme(Tensor x, int[] dims, boolean keep, boolean max) {
+        int[] sorted = Arrays.stream(dims).distinct().sorted().toArray();
+        if (x.numel() == 0) {
+            throw new NodeError("ReduceMin and ReduceMax of an empty tensor are not supported");
+        }
+        Tensor y = x;
+        for (int i = sorted.length - 1; i >= 0; i--) {
+            y = max ? y.max(sorted[i], keep) : y.min(sorted[i], keep);
+        }
+        return y;
+    }
+
+    /**
+     * GridSample on 4-D inputs (N, C, H, W) with a grid (N, Ho, Wo, 2) of (x, y) in [-1, 1]: bilinear
+     * ("linear" from opset 20), zero padding, align_corners 0 or 1. Nearest and cubic modes and the
+     * border and reflection paddings are refused at load.
+     */
+    private static Kernel gridSample(NodeSpec n) {
+        String mode = n.s("mode", n.opset >= 20 ? "linear" : "bilinear");
+        String padding = n.s("padding_mode", "zeros");
+        long corners = n.i("align_corners", 0);
+        if (!mode.equals(n.opset >= 20 ? "linear" : "bilinear")) {
+            throw new NodeError("GridSample mode '" + mode + "' is not supported (" + (n.opset >= 20 ? "linear" : "bilinear") + " only)");
+        }
+        if (!padding.equals("zeros")) {
+            throw new NodeError("GridSample padding_mode '" + padding + "' is not supported (zeros only)");
+        }
+        if (corners != 0 && corners != 1) {
+            throw new NodeError("GridSample align_corners " + corners + " is not 0 or 1");
+        }
+        return (Kernel.Single) in -> {
+            if (in[0].dim() != 4) {
+                throw new NodeError("GridSample is supported on 4-D inputs only, got " + in[0].describe());
+            }
+            return F.gridSample(in[0], in[1].dtype() == in[0].dtype() ? in[1] : in[1].to(in[0].dtype()), corners == 1);
         };
     }
 

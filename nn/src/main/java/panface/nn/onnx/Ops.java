@@ -17,8 +17,8 @@ final class Ops {
             "HardSigmoid", "HardSwish", "Tanh", "Erf", "Gelu", "Add", "Sub", "Mul", "Div", "Pow", "Sqrt", "Neg", "Exp", "Log", "Abs",
             "Reciprocal", "MatMul", "Gemm", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Concat", "Split", "Slice",
             "Gather", "Shape", "Constant", "ConstantOfShape", "Expand", "Identity", "Dropout", "Cast", "Softmax", "LayerNormalization",
-            "ReduceMean", "ReduceSum", "GlobalAveragePool", "AveragePool", "MaxPool", "Pad", "Resize", "Where", "Equal", "Less",
-            "Greater", "Not");
+            "ReduceMean", "ReduceSum", "ReduceMin", "ReduceMax", "GlobalAveragePool", "AveragePool", "MaxPool", "Pad", "Resize", "Where", "Equal", "Less",
+            "Greater", "Not", "GridSample");
 
     private Ops() {
     }
@@ -29,7 +29,7 @@ final class Ops {
             case "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Concat", "Split", "Slice", "Gather", "Shape", "Constant",
                  "ConstantOfShape", "Expand", "Identity", "Dropout", "Cast", "Pad", "Resize" -> ShapeOps.build(n);
             case "Conv", "ConvTranspose", "BatchNormalization", "MatMul", "Gemm", "Softmax", "LayerNormalization", "ReduceMean", "ReduceSum",
-                 "GlobalAveragePool", "AveragePool", "MaxPool" -> LayerOps.build(n);
+                 "ReduceMin", "ReduceMax", "GlobalAveragePool", "AveragePool", "MaxPool", "GridSample" -> LayerOps.build(n);
             default -> MathOps.build(n);
         };
         n.checkAllRead();

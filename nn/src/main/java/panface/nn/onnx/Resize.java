@@ -7,13 +7,15 @@ import panface.tensor.F;
 import panface.tensor.Tensor;
 
 /**
- * ONNX Resize in nearest and (multi)linear mode, axis by axis. Each output index i maps to a
- * coordinate of the input by the coordinate_transformation_mode (half_pixel, pytorch_half_pixel,
- * align_corners, asymmetric, tf_half_pixel_for_nn); nearest rounds it by nearest_mode
- * (round_prefer_floor, round_prefer_ceil, floor, ceil), linear blends the two neighbours, the
- * coordinate clamped to the input (edge values outside). Opset 10's Resize is asymmetric with
- * floor rounding (Upsample's semantics). Cubic mode, tf_crop_and_resize, antialias and axes are
- * refused at load.
+ * ONNX Resize in nearest, (multi)linear and (multi)cubic mode, axis by axis. Each output index i
+ * maps to a coordinate of the input by the coordinate_transformation_mode (half_pixel,
+ * pytorch_half_pixel, align_corners, asymmetric, tf_half_pixel_for_nn); nearest rounds it by
+ * nearest_mode (round_prefer_floor, round_prefer_ceil, floor, ceil), linear blends the two
+ * neighbours, the coordinate clamped to the input (edge values outside), and cubic blends four
+ * neighbours with Keys' cubic convolution weights of parameter cubic_coeff_a, taps outside the
+ * input taking the edge value, or with exclude_outside dropped and the others' weights
+ * renormalised. Opset 10's Resize is asymmetric with floor rounding (Upsample's semantics).
+ * tf_crop_and_resize, antialias and axes are refused at load.
  */
 final class Resize {
     private Resize() {
@@ -27,10 +29,13 @@ final class Resize {
         String mode = n.s("mode", "nearest");
         String coord = n.opset >= 11 ? n.s("coordinate_transformation_mode", "half_pixel") : "asymmetric";
         String rounding = n.opset >= 11 ? n.s("nearest_mode", "round_prefer_floor") : "floor";
+        double a = n.opset >= 11 ? n.f("cubic_coeff_a", -0.75f) : -0.75;
+        long excludeOutside = n.opset >= 11 ? n.i("exclude_outside", 0) : 0;
         if (n.opset >= 11) {
-            n.f("cubic_coeff_a", -0.75f);
-            n.i("exclude_outside", 0);
             n.f("extrapolation_value", 0);
+        }
+        if (excludeOutside != 0 && excludeOutside != 1) {
+            throw new NodeError("Resize exclude_outside " + excludeOutside + " is not 0 or 1");
         }
         if (n.opset >= 18) {
             if (!n.s("keep_aspect_ratio_policy", "stretch").equals("stretch")) {
@@ -43,8 +48,8 @@ final class Resize {
                 throw new NodeError("Resize antialias is not supported");
             }
         }
-        if (!mode.equals("nearest") && !mode.equals("linear")) {
-            throw new NodeError("Resize mode '" + mode + "' is not supported (nearest, linear)");
+        if (!mode.equals("nearest") && !mode.equals("linear") && !(mode.equals("cubic") && n.opset >= 11)) {
+            throw new NodeError("Resize mode '" + mode + "' is not supported (nearest, linear" + (n.opset >= 11 ? ", cubic)" : ")"));
         }
         Coordinates c;
         Rounding r;
@@ -55,6 +60,8 @@ final class Resize {
             throw new NodeError("Resize coordinate_transformation_mode '" + coord + "' with nearest_mode '" + rounding + "' is not supported");
         }
         boolean linear = mode.equals("linear");
+        boolean cubic = mode.equals("cubic");
+        boolean exclude = excludeOutside == 1;
         int scalesAt = n.opset >= 11 ? 2 : 1;
         return (Kernel.Single) in -> {
             Tensor x = in[0];
@@ -75,7 +82,7 @@ final class Resize {
                 check(s.length, rank);
                 for (int d = 0; d < rank; d++) {
                     scale[d] = s[d];
-                    size[d] = (int) Math.floor(x.size(d) * (double) s[d]);
+                    size[d] = (int) Math.floor(x.size(d) * s[d]);           // a float product, as ONNX Runtime computes it
                 }
             } else {
                 throw new NodeError("Resize needs scales or sizes");
@@ -87,7 +94,8 @@ final class Resize {
                 if (size[d] <= 0) {
                     throw new NodeError("Resize to size " + Arrays.toString(size));
                 }
-                x = linear ? linear(x, d, size[d], scale[d], c) : nearest(x, d, size[d], scale[d], c, r);
+                x = cubic ? cubic(x, d, size[d], scale[d], c, a, exclude)
+                        : linear ? linear(x, d, size[d], scale[d], c) : nearest(x, d, size[d], scale[d], c, r);
             }
             return x;
         };
@@ -140,6 +148,52 @@ final class Resize {
         Tensor a = F.indexSelect(x, d, Tensor.of(lo, out));
         Tensor b = F.indexSelect(x, d, Tensor.of(hi, out));
         return a.add(b.sub(a).mul(wt));
+    }
+
+    /**
+     * Four taps floor(s) - 1 .. floor(s) + 2 around the unclamped coordinate s with Keys' weights
+     * for t = s - floor(s): W(|d|) = ((a + 2)|d| - (a + 3))|d|^2 + 1 for |d| <= 1 and
+     * ((|d| - 5)|d| + 8)a|d| - 4a for 1 < |d| < 2.
+     */
+    private static Tensor cubic(Tensor x, int d, int out, double scale, Coordinates c, double a, boolean exclude) {
+        int in = x.size(d);
+        long[][] idx = new long[4][out];
+        float[][] w = new float[4][out];
+        for (int i = 0; i < out; i++) {
+            double s = source(i, in, out, scale, c);
+            double f = Math.floor(s);
+            double t = s - f;
+            double[] k = {keys(1 + t, a), keys(t, a), keys(1 - t, a), keys(2 - t, a)};
+            double sum = 0;
+            for (int j = 0; j < 4; j++) {
+                long p = (long) f - 1 + j;
+                if (exclude && (p < 0 || p >= in)) {
+                    k[j] = 0;
+                }
+                sum += k[j];
+                idx[j][i] = Math.max(0, Math.min(in - 1, p));
+            }
+            for (int j = 0; j < 4; j++) {
+                w[j][i] = (float) (exclude ? k[j] / sum : k[j]);
+            }
+        }
+        int[] shape = new int[x.dim()];
+        Arrays.fill(shape, 1);
+        shape[d] = out;
+        Tensor y = null;
+        for (int j = 0; j < 4; j++) {
+            Tensor term = F.indexSelect(x, d, Tensor.of(idx[j], out).to(x.device())).mul(Tensor.of(w[j], shape).to(x.dtype()).to(x.device()));
+            y = y == null ? term : y.add(term);
+        }
+        return y;
+    }
+
+    /** Keys' cubic convolution kernel at distance z >= 0. */
+    private static double keys(double z, double a) {
+        if (z <= 1) {
+            return ((a + 2) * z - (a + 3)) * z * z + 1;
+        }
+        return z < 2 ? ((z - 5) * z + 8) * a * z - 4 * a : 0;
     }
 
     private static void check(int given, int rank) {

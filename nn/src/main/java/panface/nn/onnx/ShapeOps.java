@@ -33,7 +33,7 @@ final class ShapeOps {
             case "ConstantOfShape" -> constantOfShape(n);
             case "Expand" -> (Kernel.Single) in -> expand(in[0], Ops.longs(in[1]));
             case "Cast" -> cast(n);
-            case "Pad" -> pad(n);
+            case "Pad" -> Pad.build(n);
             case "Resize" -> Resize.build(n);
             default -> throw new IllegalStateException(n.op());
         };
@@ -370,46 +370,5 @@ final class ShapeOps {
             throw new NodeError("Cast to " + OnnxTensors.typeName((int) to) + " is not supported");
         }
         return (Kernel.Single) in -> in[0].to(dt);
-    }
-
-    private static Kernel pad(NodeSpec n) {
-        String mode = n.s("mode", "constant");
-        if (!mode.equals("constant")) {
-            throw new NodeError("Pad mode '" + mode + "' is not supported (only constant)");
-        }
-        long[] padsAttr = n.opset < 11 ? n.ints(n.opset < 2 ? "paddings" : "pads") : null;
-        float valueAttr = n.opset < 11 ? n.f("value", 0) : 0;
-        return (Kernel.Single) in -> {
-            Tensor x = in[0];
-            long[] pads = n.opset < 11 ? padsAttr : Ops.longs(in[1]);
-            double value = n.opset < 11 ? valueAttr : in.length > 2 && in[2] != null && in[2].numel() > 0 ? in[2].reshape(1).getDouble(0) : 0;
-            int r = x.dim();
-            int[] axes = new int[r];
-            if (n.opset >= 18 && in.length > 3 && in[3] != null) {
-                axes = Ops.axes(Ops.longs(in[3]), r, "Pad axis");
-            } else {
-                for (int i = 0; i < r; i++) {
-                    axes[i] = i;
-                }
-            }
-            if (pads.length != 2 * axes.length) {
-                throw new NodeError("pads " + Arrays.toString(pads) + " do not fit " + axes.length + " axes");
-            }
-            int[] before = new int[r];
-            int[] after = new int[r];
-            for (int i = 0; i < axes.length; i++) {
-                if (pads[i] < 0 || pads[i + axes.length] < 0) {
-                    throw new NodeError("negative pads are not supported: " + Arrays.toString(pads));
-                }
-                before[axes[i]] = (int) pads[i];
-                after[axes[i]] = (int) pads[i + axes.length];
-            }
-            int[] torch = new int[2 * r];
-            for (int d = 0; d < r; d++) {
-                torch[2 * d] = before[r - 1 - d];
-                torch[2 * d + 1] = after[r - 1 - d];
-            }
-            return Arrays.stream(torch).allMatch(p -> p == 0) ? x : F.pad(x, torch, value);
-        };
     }
 }

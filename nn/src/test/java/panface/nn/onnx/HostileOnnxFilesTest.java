@@ -104,8 +104,8 @@ class HostileOnnxFilesTest {
         refused(write("attr.onnx", model(graph("x", "y").addNode(relu), 17).toByteArray()), "node 'act'", "Relu", "opset 17", "'bogus'");
         refused(write("old.onnx", model(graph("x", "y").addNode(node("act", "Relu", "x", "y")), 8).toByteArray()), "opset 8");
         NodeProto pad = node("pad", "Pad", "x", "y").toBuilder().addAttribute(AttributeProto.newBuilder().setName("mode")
-                .setS(ByteString.copyFromUtf8("reflect")).setType(AttributeProto.AttributeType.STRING)).build();
-        refused(write("pad.onnx", model(graph("x", "y").addNode(pad), 13).toByteArray()), "node 'pad'", "reflect");
+                .setS(ByteString.copyFromUtf8("wrap")).setType(AttributeProto.AttributeType.STRING)).build();
+        refused(write("pad.onnx", model(graph("x", "y").addNode(pad), 19).toByteArray()), "node 'pad'", "Pad", "opset 19", "wrap");
         refused(write("undefined.onnx", model(graph("x", "y").addNode(node("n", "Relu", "nowhere", "y")), 13).toByteArray()), "'nowhere'");
     }
 
