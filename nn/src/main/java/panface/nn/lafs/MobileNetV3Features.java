@@ -28,6 +28,7 @@ public final class MobileNetV3Features extends Module implements Layer {
 
     private final Sequential features;
     private final int outChannels;
+    private final int[][] table;
 
     /** The large configuration (160 output channels). */
     public MobileNetV3Features(Generator gen) {
@@ -45,6 +46,19 @@ public final class MobileNetV3Features extends Module implements Layer {
         }
         this.features = child("features", f);
         this.outChannels = in;
+        this.table = new int[table.length][];
+        for (int i = 0; i < table.length; i++) {
+            this.table[i] = table[i].clone();
+        }
+    }
+
+    /** The bottleneck table (rows as {@link #LARGE}), a copy: what an exporter needs besides the weights (strides, activations). */
+    public int[][] table() {
+        int[][] out = new int[table.length][];
+        for (int i = 0; i < table.length; i++) {
+            out[i] = table[i].clone();
+        }
+        return out;
     }
 
     /** The number of output channels (160 for the large table). */

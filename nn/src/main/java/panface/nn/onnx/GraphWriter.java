@@ -50,7 +50,7 @@ final class GraphWriter {
         return state.get(key);
     }
 
-    private static AttributeProto ints(String name, long... v) {
+    static AttributeProto ints(String name, long... v) {
         AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
         for (long x : v) {
             a.addInts(x);
@@ -58,12 +58,17 @@ final class GraphWriter {
         return a.build();
     }
 
-    private static AttributeProto i(String name, long v) {
+    static AttributeProto i(String name, long v) {
         return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(v).build();
     }
 
-    private static AttributeProto f(String name, double v) {
+    static AttributeProto f(String name, double v) {
         return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF((float) v).build();
+    }
+
+    static AttributeProto s(String name, String v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRING)
+                .setS(com.google.protobuf.ByteString.copyFromUtf8(v)).build();
     }
 
     String node(String op, String[] inputs, AttributeProto... attrs) {
@@ -154,6 +159,12 @@ final class GraphWriter {
 
     String clip(String x, double lo, double hi) {
         return node("Clip", new String[] {x, constant(fresh("min"), Tensor.scalar(lo)), constant(fresh("max"), Tensor.scalar(hi))});
+    }
+
+    /** x[..., start:end, ...] along one axis, the bounds constants. */
+    String slice(String x, int axis, long start, long end) {
+        return node("Slice", new String[] {x, constant(fresh("starts"), Tensor.of(new long[] {start}, 1)),
+            constant(fresh("ends"), Tensor.of(new long[] {end}, 1)), constant(fresh("axes"), Tensor.of(new long[] {axis}, 1))});
     }
 
     String gather(String x, long index, int axis) {

@@ -7,6 +7,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Map;
 
 import panface.nn.Module;
+import panface.nn.lafs.PartFViT;
 import panface.nn.models.FaceViT;
 import panface.nn.models.IResNet;
 import panface.nn.models.MobileFaceNet;
@@ -21,7 +22,10 @@ import panface.tensor.autograd.GradMode;
  * Writes our face models as ONNX (opset 17, IR version 8) for any runtime: input "input"
  * (N, 3, S, S) with a dynamic batch axis, output "embedding" (N, E), weights inside the file (so
  * models up to 2 GiB), state-dict keys as initializer names. The graph follows each model's forward
- * in evaluation mode. Supported: {@link IResNet}, {@link MobileFaceNet} and {@link FaceViT}.
+ * in evaluation mode. Supported: {@link IResNet}, {@link MobileFaceNet}, {@link FaceViT} and
+ * {@link PartFViT} (with its landmark CNN the input is the image, (S - 1) the landmark CNN's largest
+ * coordinate, and the output the class token's embedding; without it the input is the patch tokens
+ * (N, n, 3 P^2)).
  */
 public final class OnnxExport {
     /** The opset written. */
@@ -49,8 +53,9 @@ public final class OnnxExport {
                 case IResNet r -> iresnet(state);
                 case FaceViT v -> vit(v.config(), state);
                 case MobileFaceNet m -> mobileFaceNet(state);
+                case PartFViT p -> PartFViTGraph.write(p, state);
                 default -> throw new IllegalArgumentException("exporting " + model.getClass().getSimpleName()
-                        + " to ONNX is not supported (supported: IResNet, MobileFaceNet, FaceViT)");
+                        + " to ONNX is not supported (supported: IResNet, MobileFaceNet, FaceViT, PartFViT)");
             };
         }
         return ModelProto.newBuilder().setIrVersion(8).setProducerName("panface").setProducerVersion("0.1")
