@@ -11,6 +11,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import panface.nn.Layer;
 import panface.nn.Module;
+import panface.nn.lafs.PartFViT;
 import panface.nn.models.Models;
 import panface.nn.onnx.OnnxExport;
 import panface.nn.onnx.OnnxModel;
@@ -24,7 +25,8 @@ import panface.tensor.random.Generator;
  * mode) is written by {@link OnnxExport}, run by ONNX Runtime at batch 1 and 3 (the batch axis is
  * dynamic) and by our importer, and both are compared with the model's own forward. One JSON line
  * per model and batch; exit status 1 when a relative error passes 1e-4.
- * Arguments: a work folder, then model names (default r18 mbf vit_t).
+ * Arguments: a work folder, then model names (default r18 mbf vit_t; part_fvit is LAFS's Part fViT
+ * with its landmark CNN, the reference's shape).
  */
 public final class OrtExportCheck {
     private static final double LIMIT = 1e-4;
@@ -39,7 +41,8 @@ public final class OrtExportCheck {
         boolean ok = true;
         for (String name : names) {
             try (Scope s = Scope.open()) {
-                Module model = Models.create(name, 512, 7);
+                Module model = name.equals("part_fvit") ? new PartFViT(PartFViT.Config.lafs(true), new Generator(7))
+                        : Models.create(name, 512, 7);
                 model.eval();
                 Path file = dir.resolve(name + ".onnx");
                 try {
