@@ -109,6 +109,22 @@ class HostileOnnxFilesTest {
         refused(write("undefined.onnx", model(graph("x", "y").addNode(node("n", "Relu", "nowhere", "y")), 13).toByteArray()), "'nowhere'");
     }
 
+    /**
+     * An unknown operator inside an otherwise valid graph (between supported nodes, and reading
+     * only an initializer, which the load would fold) is named with its node and opset, and the
+     * message lists what is supported, new operators included.
+     */
+    @Test
+    void unsupportedOperatorInsideAValidGraph() throws Exception {
+        GraphProto.Builder g = graph("x", "y").addNode(node("first", "Relu", "x", "a")).addNode(node("middle", "Mystery", "a", "b"))
+                .addNode(node("last", "Sigmoid", "b", "y"));
+        refused(write("middle.onnx", model(g, 17).toByteArray()), "node 'middle'", "Mystery", "opset 17", "GridSample", "ReduceMax");
+        TensorProto c = TensorProto.newBuilder().setName("c").setDataType(1).addDims(1).addFloatData(1).build();
+        GraphProto.Builder folded = graph("x", "y").addInitializer(c).addNode(node("constant", "Mystery", "c", "d"))
+                .addNode(NodeProto.newBuilder().setName("add").setOpType("Add").addInput("x").addInput("d").addOutput("y"));
+        refused(write("folded.onnx", model(folded, 13).toByteArray()), "node 'constant'", "Mystery", "opset 13");
+    }
+
     private static TensorProto external(String location, long offset, long length) {
         TensorProto.Builder t = TensorProto.newBuilder().setName("w").setDataType(1).addDims(4)
                 .setDataLocation(TensorProto.DataLocation.EXTERNAL).addExternalData(entry("location", location));
