@@ -14,7 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import panface.examples.ConsoleCapture;
 import panface.examples.Main;
-import panface.nn.lafs.LandmarkCnn;
 import panface.nn.lafs.PartFViT;
 import panface.nn.onnx.OnnxModel;
 import panface.tensor.Scope;
@@ -24,9 +23,12 @@ import panface.tensor.io.Safetensors;
 import panface.tensor.random.Generator;
 
 /**
- * export --arch part_fvit on a fine-tuning save (the network under "model."): the shape comes from
- * the weights (--heads given), the landmark CNN is kept, and the file gives the model's embeddings.
- * Tolerance 1e-4 relative to the largest element, as the other export checks.
+ * export --arch part_fvit on a pretraining epoch file (the teacher's backbone under
+ * "teacher.backbone.", beside the student and the DINO heads): the shape comes from the weights
+ * (--heads given), without a landmark CNN the input is the patch tokens, and the file gives the
+ * model's embeddings. (The graph with the landmark CNN is checked in the nn module's
+ * OnnxExportTest, and in ONNX Runtime by bench/scripts/check-onnx-export.sh part_fvit.) Tolerance
+ * 1e-4 relative to the largest element, as the other export checks.
  */
 class ExportPartFViTTest {
     private ConsoleCapture console;
@@ -44,20 +46,22 @@ class ExportPartFViTTest {
     }
 
     @Test
-    void exportsAFineTuningSave() throws Exception {
+    void exportsThePretrainedTeacher() throws Exception {
         try (Scope s = Scope.open(); var g = GradMode.noGrad()) {
             Generator gen = new Generator(4);
-            PartFViT model = new PartFViT(new PartFViT.Config(196, 8, 16, 2, 2, 6, 24, 0.1, 0.1, 0.1, true), new LandmarkCnn(196, gen), gen);
+            PartFViT model = new PartFViT(new PartFViT.Config(16, 8, 16, 2, 2, 6, 24, 0.1, 0.1, 0.1, false), gen);
             model.eval();
+            PartFViT student = new PartFViT(new PartFViT.Config(16, 8, 16, 1, 2, 6, 24, 0.1, 0.1, 0.1, false), gen);
             Map<String, Tensor> save = new LinkedHashMap<>();
-            model.stateDict().forEach((k, v) -> save.put("model." + k, v));
-            save.put("head.weight", Tensor.zeros(3, 16));
-            Path weights = dir.resolve("finetune.safetensors");
+            model.stateDict().forEach((k, v) -> save.put("teacher.backbone." + k, v));
+            student.stateDict().forEach((k, v) -> save.put("student.backbone." + k, v));
+            save.put("teacher.head.last_layer.weight", Tensor.zeros(3, 16));
+            Path weights = dir.resolve("lafs-epoch1.safetensors");
             Safetensors.save(weights, save, Map.of());
             Path out = dir.resolve("part_fvit.onnx");
             assertEquals(0, Main.run(new String[] {"export", "--model", weights.toString(), "--arch", "part_fvit", "--heads", "2", out.toString()}),
                     console.err());
-            Tensor x = Tensor.rand(new Generator(1), 1, 3, 112, 112).mul(2).sub(1);
+            Tensor x = Tensor.randn(new Generator(1), 2, 16, 192);
             float[] want = model.forward(x).toFloatArray();
             try (OnnxModel m = OnnxModel.load(out)) {
                 float[] got = m.forward(x).contiguous().toFloatArray();
