@@ -18,6 +18,11 @@ import panface.tensor.Tensor;
  * input is the tokens (N, n, 3 P^2). Then the Linear embedding, the class token (Expand to the
  * batch), the first n + 1 positional embeddings, the pre-norm blocks (attention scale dim^-0.5 of
  * the model width, GELU as PyTorch exports it before opset 20) and the class token's LayerNorm.
+ *
+ * <p>GridSample (opset 16) rather than a gather formulation (floor, four GatherND reads, weights and
+ * masks for the zero padding): one node with the model's exact semantics, which ONNX Runtime and the
+ * other current runtimes implement natively, against some twenty nodes that each runtime must fuse
+ * back to be as fast.
  */
 final class PartFViTGraph {
     private PartFViTGraph() {
