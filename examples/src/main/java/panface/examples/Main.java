@@ -27,7 +27,7 @@ import panface.examples.cli.UsageException;
 /** The {@code panface} command-line app: one subcommand per recipe. */
 public final class Main {
     private static final Set<String> SWITCHES = Set.of("help", "flip", "tf32", "verbose", "quiet", "strict", "bf16", "no-progress", "autocast", "no-flip",
-            "skip-bad-records", "bgr", "no-overlap");
+            "skip-bad-records", "bgr", "no-overlap", "kernels");
     /** Options a command may take several times. */
     private static final Set<String> REPEATABLE = Set.of("bin");
 

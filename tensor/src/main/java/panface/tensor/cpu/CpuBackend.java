@@ -16,7 +16,9 @@ import panface.tensor.backend.UnaryOp;
 /**
  * The CPU backend. Every primitive has a plain reference implementation in double ({@link
  * RefKernels} and friends) that defines its semantics; float32 work on contiguous data takes the
- * fast paths (Vector API, OpenBLAS, threads), which the tests check against the reference.
+ * fast paths (Vector API, OpenBLAS, threads), which the tests check against the reference. Which
+ * kernel runs is decided by {@link KernelSelection} under the conditions listed in {@link CpuKernel}
+ * ({@code panface info --kernels} prints them); this class only carries the choice out.
  */
 public final class CpuBackend implements Backend {
     /** The single instance. */
@@ -84,42 +86,59 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void biasActivation(UnaryOp act, double a, double b, Tensor x, Tensor bias, Tensor out) {
-        if (!VecElementwise.biasActivation(act, x, bias, out, a, b)) {
+        if (KernelSelection.biasActivation(act, x, bias, out) == CpuKernel.BIAS_ACTIVATION_FUSED) {
+            VecElementwise.biasActivation(act, x, bias, out, a, b);
+        } else {
             Backend.super.biasActivation(act, a, b, x, bias, out);
         }
     }
 
     @Override
     public void biasActivationBackward(UnaryOp act, double a, double b, Tensor x, Tensor bias, Tensor gy, Tensor gz) {
-        if (!VecElementwise.biasActivationBackward(act, x, bias, gy, gz, a, b)) {
+        if (KernelSelection.biasActivationBackward(act, x, bias, gy, gz) == CpuKernel.BIAS_ACTIVATION_BACKWARD_FUSED) {
+            VecElementwise.biasActivationBackward(act, x, bias, gy, gz, a, b);
+        } else {
             Backend.super.biasActivationBackward(act, a, b, x, bias, gy, gz);
         }
     }
 
     @Override
     public void unary(UnaryOp op, Tensor x, Tensor out, double a, double b) {
-        if (!VecElementwise.unary(op, x, out, a, b)) {
+        if (KernelSelection.unary(op, x, out) == CpuKernel.UNARY_VECTOR) {
+            VecElementwise.unary(op, x, out, a, b);
+        } else {
             RefKernels.unary(op, x, out, a, b);
         }
     }
 
     @Override
     public void unaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor gy, Tensor gx, double a, double b) {
-        if (!VecElementwise.unaryBackward(op, x, y, gy, gx, a, b)) {
+        if (KernelSelection.unaryBackward(op, x, y, gy, gx) == CpuKernel.UNARY_BACKWARD_VECTOR) {
+            VecElementwise.unaryBackward(op, x, y, gy, gx, a, b);
+        } else {
             RefKernels.unaryBackward(op, x, y, gy, gx, a, b);
         }
     }
 
     @Override
     public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
-        if (!VecElementwise.binary(op, a, b, out) && !SelectKernels.compare(op, a, b, out) && !IntegerKernels.binary(op, a, b, out)) {
+        boolean done = switch (KernelSelection.binary(op, a, b, out)) {
+            case BINARY_VECTOR -> VecElementwise.binary(op, a, b, out);
+            case BINARY_COMPARE -> SelectKernels.compare(op, a, b, out);
+            case BINARY_INTEGER -> {
+                IntegerKernels.binary(op, a, b, out);
+                yield true;
+            }
+            default -> false;
+        };
+        if (!done) {
             RefKernels.binary(op, a, b, out);
         }
     }
 
     @Override
     public void where(Tensor cond, Tensor a, Tensor b, Tensor out) {
-        if (!SelectKernels.where(cond, a, b, out)) {
+        if (KernelSelection.where(cond, a, b, out) != CpuKernel.WHERE_ROWS || !SelectKernels.where(cond, a, b, out)) {
             RefKernels.where(cond, a, b, out);
         }
     }
@@ -128,22 +147,31 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void reduce(ReduceOp op, Tensor x, int[] dims, Tensor out) {
-        if (VecRows.reduce(op, x, dims, out) || BatchNormKernels.sumAround(op, x, dims, out)) {
+        CpuKernel k = KernelSelection.reduce(op, x, dims, out);
+        if (k != CpuKernel.REDUCE_PACKED) {
+            reduceContiguous(k, op, x, dims, out);
             return;
         }
-        if ((op == ReduceOp.SUM || op == ReduceOp.MAX || op == ReduceOp.MIN) && x.dtype() == DType.F32 && !x.isContiguous() && x.numel() > 0) {
-            // a strided float32 view (a narrowed or permuted activation): one packing copy, then the fast kernels
-            Tensor packed = Tensor.empty(x.device(), x.dtype(), x.shape());
-            try {
-                CopyKernels.copy(x, packed);
-                if (VecRows.reduce(op, packed, dims, out) || BatchNormKernels.sumAround(op, packed, dims, out)) {
-                    return;
-                }
-            } finally {
-                packed.storage().close();
-            }
+        // a strided float32 view (a narrowed or permuted activation): one packing copy, then the fast kernels
+        Tensor packed = Tensor.empty(x.device(), x.dtype(), x.shape());
+        try {
+            CopyKernels.copy(x, packed);
+            reduceContiguous(KernelSelection.contiguousReduce(op, packed, dims, out), op, packed, dims, out);
+        } finally {
+            packed.storage().close();
         }
-        RefKernels.reduce(op, x, dims, out);
+    }
+
+    private static void reduceContiguous(CpuKernel k, ReduceOp op, Tensor x, int[] dims, Tensor out) {
+        switch (k) {
+            case REDUCE_ROWS -> VecRows.reduce(op, x, dims, out);
+            case REDUCE_AROUND -> {
+                if (!BatchNormKernels.sumAround(op, x, dims, out)) {
+                    throw new IllegalStateException("sumAround declined what KernelSelection chose for it");
+                }
+            }
+            default -> RefKernels.reduce(op, x, dims, out);
+        }
     }
 
     @Override
@@ -165,7 +193,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void matmul(Tensor a, Tensor b, Tensor out, double alpha, double beta) {
-        if (!Gemm.matmul(a, b, out, alpha, beta)) {
+        if (KernelSelection.matmul(a, b, out) != CpuKernel.MATMUL_GEMM || !Gemm.matmul(a, b, out, alpha, beta)) {
             RefKernels.matmul(a, b, out, alpha, beta);
         }
     }
@@ -211,35 +239,45 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void softmax(Tensor x, Tensor out, boolean log) {
-        if (!VecRows.softmax(x, out, log)) {
+        if (KernelSelection.softmax(x, out) == CpuKernel.SOFTMAX_ROWS) {
+            VecRows.softmax(x, out, log);
+        } else {
             RefKernels.softmax(x, out, log);
         }
     }
 
     @Override
     public void softmaxBackward(Tensor y, Tensor gy, Tensor gx, boolean log) {
-        if (!VecRows.softmaxBackward(y, gy, gx, log)) {
+        if (KernelSelection.softmaxBackward(y, gy, gx) == CpuKernel.SOFTMAX_BACKWARD_ROWS) {
+            VecRows.softmaxBackward(y, gy, gx, log);
+        } else {
             RefKernels.softmaxBackward(y, gy, gx, log);
         }
     }
 
     @Override
     public void layerNorm(Tensor x, Tensor weight, Tensor bias, double eps, Tensor y, Tensor mean, Tensor rstd) {
-        if (!VecRows.layerNorm(x, weight, bias, eps, y, mean, rstd)) {
+        if (KernelSelection.layerNorm(x, weight, bias, y, mean, rstd) == CpuKernel.LAYER_NORM_ROWS) {
+            VecRows.layerNorm(x, weight, bias, eps, y, mean, rstd);
+        } else {
             RefKernels.layerNorm(x, weight, bias, eps, y, mean, rstd);
         }
     }
 
     @Override
     public void layerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor gy, Tensor gx, Tensor gw, Tensor gb) {
-        if (!VecRows.layerNormBackward(x, weight, mean, rstd, gy, gx, gw, gb)) {
+        if (KernelSelection.layerNormBackward(x, weight, mean, rstd, gy, gx, gw, gb) == CpuKernel.LAYER_NORM_BACKWARD_ROWS) {
+            VecRows.layerNormBackward(x, weight, mean, rstd, gy, gx, gw, gb);
+        } else {
             RefKernels.layerNormBackward(x, weight, mean, rstd, gy, gx, gw, gb);
         }
     }
 
     @Override
     public void attention(Tensor q, Tensor k, Tensor v, double scale, Tensor out, Tensor lse) {
-        if (!VecAttention.forward(q, k, v, scale, out, lse)) {
+        if (KernelSelection.attention(q, k, v, out, lse) == CpuKernel.ATTENTION_FUSED) {
+            VecAttention.forward(q, k, v, scale, out, lse);
+        } else {
             AttentionKernels.forward(q, k, v, scale, out, lse);
         }
     }
@@ -247,7 +285,9 @@ public final class CpuBackend implements Backend {
     @Override
     public void attentionBackward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor gy, double scale,
                                   Tensor gq, Tensor gk, Tensor gv) {
-        if (!VecAttention.backward(q, k, v, out, lse, gy, scale, gq, gk, gv)) {
+        if (KernelSelection.attentionBackward(q, k, v, out, lse, gy, gq, gk, gv) == CpuKernel.ATTENTION_BACKWARD_FUSED) {
+            VecAttention.backward(q, k, v, out, lse, gy, scale, gq, gk, gv);
+        } else {
             AttentionKernels.backward(q, k, v, out, lse, gy, scale, gq, gk, gv);
         }
     }
@@ -261,7 +301,9 @@ public final class CpuBackend implements Backend {
     @Override
     public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2, double eps, double weightDecay,
                       long step) {
-        if (!OptimizerKernels.adamwF32(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step)) {
+        if (KernelSelection.adamw(param, grad, m, v) == CpuKernel.ADAMW_VECTOR) {
+            OptimizerKernels.adamwF32(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step);
+        } else {
             OptimizerKernels.adamwReference(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step);
         }
     }
@@ -298,14 +340,18 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void im2col(Tensor x, Conv2dParams p, Tensor cols) {
-        if (!FastImage.im2col(x, p, cols)) {
+        if (KernelSelection.im2col(x, cols) == CpuKernel.IM2COL_FAST) {
+            FastImage.im2col(x, p, cols);
+        } else {
             ImageKernels.im2col(x, p, cols);
         }
     }
 
     @Override
     public void col2im(Tensor cols, Conv2dParams p, Tensor x) {
-        if (!FastImage.col2im(cols, p, x)) {
+        if (KernelSelection.col2im(cols, x) == CpuKernel.COL2IM_FAST) {
+            FastImage.col2im(cols, p, x);
+        } else {
             ImageKernels.col2im(cols, p, x);
         }
     }

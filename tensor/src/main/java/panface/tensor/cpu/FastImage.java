@@ -15,14 +15,11 @@ final class FastImage {
     private FastImage() {
     }
 
-    private static boolean fits(Tensor x, Tensor cols) {
+    static boolean fits(Tensor x, Tensor cols) {
         return x.dtype() == DType.F32 && cols.dtype() == DType.F32 && x.isContiguous() && cols.isContiguous();
     }
 
-    static boolean im2col(Tensor x, Conv2dParams p, Tensor cols) {
-        if (!fits(x, cols)) {
-            return false;
-        }
+    static void im2col(Tensor x, Conv2dParams p, Tensor cols) {
         float[] src = Ref.storage(x).floats();
         float[] dst = Ref.storage(cols).floats();
         int xo = x.offset();
@@ -59,13 +56,9 @@ final class FastImage {
                 }
             }
         });
-        return true;
     }
 
-    static boolean col2im(Tensor cols, Conv2dParams p, Tensor x) {
-        if (!fits(x, cols)) {
-            return false;
-        }
+    static void col2im(Tensor cols, Conv2dParams p, Tensor x) {
         float[] src = Ref.storage(cols).floats();
         float[] dst = Ref.storage(x).floats();
         int xo = x.offset();
@@ -103,6 +96,5 @@ final class FastImage {
                 }
             }
         });
-        return true;
     }
 }

@@ -62,15 +62,17 @@ final class Gemm {
         }
     }
 
-    /** Computes the product if this path handles the dtypes and layout; returns false otherwise. */
+    /** Whether OpenBLAS was loaded (float64 products need it). */
+    static boolean hasBlas() {
+        return BLAS != null;
+    }
+
+    /**
+     * Computes the product for the dtypes {@link CpuKernel#MATMUL_GEMM} states; false when the
+     * output's last two dimensions are transposed or no layout fits.
+     */
     static boolean matmul(Tensor a, Tensor b, Tensor out, double alpha, double beta) {
         DType t = out.dtype();
-        if (a.dtype() != t || b.dtype() != t || (t != DType.F32 && t != DType.F64)) {
-            return false;
-        }
-        if (BLAS == null && t != DType.F32) {
-            return false;
-        }
         int r = out.dim();
         int m = out.size(-2);
         int n = out.size(-1);

@@ -1,6 +1,5 @@
 package panface.tensor.cpu;
 
-import panface.tensor.DType;
 import panface.tensor.Tensor;
 import panface.tensor.backend.BinaryOp;
 
@@ -13,11 +12,8 @@ final class IntegerKernels {
     private IntegerKernels() {
     }
 
-    static boolean binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
-        if ((op != BinaryOp.ADD && op != BinaryOp.SUB && op != BinaryOp.MUL) || a.dtype() != DType.I64 || b.dtype() != DType.I64
-                || out.dtype() != DType.I64 || !out.isContiguous() || !operand(a, out) || !operand(b, out)) {
-            return false;
-        }
+    /** ADD, SUB or MUL of int64 operands as {@link CpuKernel#BINARY_INTEGER} states them. */
+    static void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
         long[] as = Ref.storage(a).longs();
         long[] bs = Ref.storage(b).longs();
         long[] os = Ref.storage(out).longs();
@@ -35,11 +31,10 @@ final class IntegerKernels {
                 default -> x * y;
             };
         }
-        return true;
     }
 
     /** A single value, or contiguous with out's shape. */
-    private static boolean operand(Tensor t, Tensor out) {
+    static boolean operand(Tensor t, Tensor out) {
         return t.numel() == 1 || (t.isContiguous() && java.util.Arrays.equals(t.shape(), out.shape()));
     }
 }

@@ -45,11 +45,8 @@ final class OptimizerKernels {
         Ref.store(vv, v);
     }
 
-    static boolean adamwF32(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double b1, double b2, double eps, double wd,
-                            long step) {
-        if (!VecElementwise.f32Contiguous(param, grad, m, v)) {
-            return false;
-        }
+    static void adamwF32(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double b1, double b2, double eps, double wd,
+                         long step) {
         check(param, grad, m, v);
         float[] p = VecElementwise.data(param);
         float[] g = VecElementwise.data(grad);
@@ -88,7 +85,6 @@ final class OptimizerKernels {
                 p[po + i] = p[po + i] * decay - mn / ((float) Math.sqrt(vn) * invBc2 + feps) * stepSize;
             }
         });
-        return true;
     }
 
     /**

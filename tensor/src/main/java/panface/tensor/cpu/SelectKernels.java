@@ -1,6 +1,5 @@
 package panface.tensor.cpu;
 
-import panface.tensor.DType;
 import panface.tensor.Tensor;
 import panface.tensor.backend.BinaryOp;
 
@@ -19,12 +18,8 @@ final class SelectKernels {
     private SelectKernels() {
     }
 
-    /** a op b for a comparison op on float32 operands into a contiguous BOOL output; false when not applicable. */
+    /** a op b for a comparison op on float32 operands into a contiguous BOOL output ({@link CpuKernel#BINARY_COMPARE}); false when the strides do not merge into rows. */
     static boolean compare(BinaryOp op, Tensor a, Tensor b, Tensor out) {
-        if (op.ordinal() < BinaryOp.EQ.ordinal() || op.ordinal() > BinaryOp.GE.ordinal() || a.dtype() != DType.F32
-                || b.dtype() != DType.F32 || out.dtype() != DType.BOOL || !rowsApply(out, a, b)) {
-            return false;
-        }
         Rows.Layout l = layout(out, a, b);
         if (l == null) {
             return false;
@@ -56,12 +51,8 @@ final class SelectKernels {
         };
     }
 
-    /** cond ? a : b with a BOOL condition and float32 values into a contiguous float32 output; false when not applicable. */
+    /** cond ? a : b with a BOOL condition and float32 values into a contiguous float32 output ({@link CpuKernel#WHERE_ROWS}); false when the strides do not merge into rows. */
     static boolean where(Tensor cond, Tensor a, Tensor b, Tensor out) {
-        if (cond.dtype() != DType.BOOL || a.dtype() != DType.F32 || b.dtype() != DType.F32 || out.dtype() != DType.F32
-                || !rowsApply(out, cond, a, b)) {
-            return false;
-        }
         Rows.Layout l = layout(out, cond, a, b);
         if (l == null) {
             return false;
@@ -89,7 +80,7 @@ final class SelectKernels {
     }
 
     /** A contiguous, non-scalar output and inputs of its shape whose last stride is 0 or 1. */
-    private static boolean rowsApply(Tensor out, Tensor... in) {
+    static boolean rowsApply(Tensor out, Tensor... in) {
         if (!out.isContiguous() || out.dim() == 0 || !(out.storage() instanceof CpuStorage)) {
             return false;
         }

@@ -104,25 +104,13 @@ final class VecAttention {
         return p;
     }
 
-    /** F32 with a unit stride in the last dimension (rows may be strided: views into a fused qkv buffer). */
-    private static boolean rows(Tensor... ts) {
-        for (Tensor t : ts) {
-            if (t.dtype() != panface.tensor.DType.F32 || t.stride(-1) != 1 || t.stride(-2) < t.size(-1)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /** Storage offset of head (b / heads, b % heads) of a (B, H, T, D) view. */
     private static int base(Tensor t, int b, int heads) {
         return t.offset() + (b / heads) * t.stride(0) + (b % heads) * t.stride(1);
     }
 
-    static boolean forward(Tensor q, Tensor k, Tensor v, double scale, Tensor out, Tensor lse) {
-        if (!rows(q, k, v, out) || !VecElementwise.f32Contiguous(lse)) {
-            return false;
-        }
+    /** Operands as {@link CpuKernel#ATTENTION_FUSED} states them (rows may be strided: views into a fused qkv buffer). */
+    static void forward(Tensor q, Tensor k, Tensor v, double scale, Tensor out, Tensor lse) {
         float[] qa = VecElementwise.data(q);
         float[] ka = VecElementwise.data(k);
         float[] va = VecElementwise.data(v);
@@ -151,13 +139,9 @@ final class VecAttention {
                 scaleRows(oa, base(out, b, heads), lo1, t, dv, inv);
             }
         });
-        return true;
     }
 
-    static boolean backward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor gy, double scale, Tensor gq, Tensor gk, Tensor gv) {
-        if (!rows(q, k, v, out, gy, gq, gk, gv) || !VecElementwise.f32Contiguous(lse)) {
-            return false;
-        }
+    static void backward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor gy, double scale, Tensor gq, Tensor gk, Tensor gv) {
         float[] qa = VecElementwise.data(q);
         float[] ka = VecElementwise.data(k);
         float[] va = VecElementwise.data(v);
@@ -211,6 +195,5 @@ final class VecAttention {
                 Gemm.sgemm(true, false, s, d, t, 1f, dp, 0, s, qa, qo, lq, 0f, dk, base(gk, b, heads), gk.stride(2));
             }
         });
-        return true;
     }
 }

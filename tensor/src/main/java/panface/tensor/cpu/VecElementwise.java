@@ -37,10 +37,8 @@ final class VecElementwise {
         return Ref.storage(t).floats();
     }
 
-    static boolean unary(UnaryOp op, Tensor x, Tensor out, double a, double b) {
-        if (!VecMath.supports(op) || !f32Contiguous(x, out)) {
-            return false;
-        }
+    /** The vector loop of op over contiguous float32 x into out (see {@link CpuKernel#UNARY_VECTOR}). */
+    static void unary(UnaryOp op, Tensor x, Tensor out, double a, double b) {
         float[] xs = data(x);
         float[] ys = data(out);
         int xo = x.offset();
@@ -49,13 +47,10 @@ final class VecElementwise {
         float fb = (float) b;
         VecUnary.Loop loop = VecUnary.loop(op);
         Parallel.forRange(x.numel(), GRAIN, (lo, hi) -> loop.run(xs, xo, ys, yo, lo, hi, fa, fb));
-        return true;
     }
 
-    static boolean unaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor gy, Tensor gx, double a, double b) {
-        if (!VecMath.supports(op) || !f32Contiguous(x, y, gy, gx)) {
-            return false;
-        }
+    /** The vector gradient loop of op over contiguous float32 operands (see {@link CpuKernel#UNARY_BACKWARD_VECTOR}). */
+    static void unaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor gy, Tensor gx, double a, double b) {
         float[] xs = data(x);
         float[] ys = data(y);
         float[] gs = data(gy);
@@ -68,18 +63,14 @@ final class VecElementwise {
         float fb = (float) b;
         VecUnary.GradLoop loop = VecUnary.gradLoop(op);
         Parallel.forRange(x.numel(), GRAIN, (lo, hi) -> loop.run(xs, xo, ys, yo, gs, go, out, oo, lo, hi, fa, fb));
-        return true;
     }
 
     /**
      * a op b for float arithmetic where every operand's last dimension is contiguous or broadcast
-     * (stride 0): rows of the output are produced with vector loops.
+     * (stride 0): rows of the output are produced with vector loops. The operands are those of
+     * {@link CpuKernel#BINARY_VECTOR}; false when their strides do not merge into rows.
      */
     static boolean binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
-        if (op.isPredicate() || op == BinaryOp.POW || a.dtype() != DType.F32 || b.dtype() != DType.F32 || out.dtype() != DType.F32
-                || !out.isContiguous() || out.dim() == 0) {
-            return false;
-        }
         // an operand strided along its last dimension (a transposed view) is first packed by the
         // blocked copy kernel: one extra pass, far cheaper than element-by-element indexing
         boolean packA = a.stride(-1) > 1;
@@ -305,10 +296,7 @@ final class VecElementwise {
      * out = act(x + bias) over contiguous float32 rows (bias along the last dimension): the bias
      * is added into the output row and the activation runs over it while it is in cache.
      */
-    static boolean biasActivation(UnaryOp op, Tensor x, Tensor bias, Tensor out, double a, double b) {
-        if (!VecMath.supports(op) || !f32Contiguous(x, bias, out) || bias.dim() != 1 || bias.numel() == 0) {
-            return false;
-        }
+    static void biasActivation(UnaryOp op, Tensor x, Tensor bias, Tensor out, double a, double b) {
         float[] xs = data(x);
         float[] bs = data(bias);
         float[] ys = data(out);
@@ -326,14 +314,10 @@ final class VecElementwise {
                 loop.run(ys, yo + r * cols, ys, yo + r * cols, 0, cols, fa, fb);
             }
         });
-        return true;
     }
 
     /** gz = gy * act'(x + bias) over contiguous float32 rows, x + bias and act(x + bias) recomputed per row. */
-    static boolean biasActivationBackward(UnaryOp op, Tensor x, Tensor bias, Tensor gy, Tensor gz, double a, double b) {
-        if (!VecMath.supports(op) || !f32Contiguous(x, bias, gy, gz) || bias.dim() != 1 || bias.numel() == 0) {
-            return false;
-        }
+    static void biasActivationBackward(UnaryOp op, Tensor x, Tensor bias, Tensor gy, Tensor gz, double a, double b) {
         float[] xs = data(x);
         float[] bs = data(bias);
         float[] gs = data(gy);
@@ -357,7 +341,6 @@ final class VecElementwise {
                 grad.run(z, 0, y, 0, gs, go + r * cols, out, oo + r * cols, 0, cols, fa, fb);
             }
         });
-        return true;
     }
 
     private static FloatVector apply(BinaryOp op, FloatVector x, FloatVector y) {

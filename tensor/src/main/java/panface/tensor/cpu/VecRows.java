@@ -96,16 +96,10 @@ final class VecRows {
     }
 
     /**
-     * SUM/MAX/MIN of contiguous F32 over the last dimension, or over all leading dimensions
-     * (keeping the last, e.g. a bias gradient); false for other cases.
+     * SUM/MAX/MIN of contiguous F32 over a trailing run of dimensions, or SUM over a leading run
+     * (keeping the rest, e.g. a bias gradient): the operands of {@link CpuKernel#REDUCE_ROWS}.
      */
-    static boolean reduce(ReduceOp op, Tensor x, int[] dims, Tensor out) {
-        if (op != ReduceOp.SUM && op != ReduceOp.MAX && op != ReduceOp.MIN) {
-            return false;
-        }
-        if (!VecElementwise.f32Contiguous(x, out) || x.dim() == 0) {
-            return false;
-        }
+    static void reduce(ReduceOp op, Tensor x, int[] dims, Tensor out) {
         float[] xs = VecElementwise.data(x);
         float[] os = VecElementwise.data(out);
         int xo = x.offset();
@@ -113,7 +107,6 @@ final class VecRows {
         int r = x.dim();
         int[] shape = x.shape();
         boolean suffix = dims[dims.length - 1] == r - 1 && dims[0] == r - dims.length;
-        boolean prefix = dims[0] == 0 && dims[dims.length - 1] == dims.length - 1;
         if (suffix) {
             // rows = the kept leading dimensions, each reduced over the contiguous trailing block
             int cols = panface.tensor.Shape.prod(shape, r - dims.length, r);
@@ -128,54 +121,47 @@ final class VecRows {
                     };
                 }
             });
-            return true;
+            return;
         }
-        if (op == ReduceOp.SUM && prefix) {
-            // column sums: each thread owns a range of columns and walks all rows, in blocks of
-            // about sqrt(rows) rows summed apart and then added up: one running sum per column
-            // would round at the size of the whole sum on every row, and for same-sign values of
-            // similar size (a bias gradient, a batch's mean) mostly in one direction, so its error
-            // grew with rows (58 ulps on 1021 rows of 12345.678 + 1e-3 N(0,1), 2230 on 100,003;
-            // blocked: 1 and 11)
-            int rows = panface.tensor.Shape.prod(shape, 0, dims.length);
-            int cols = rows == 0 ? 0 : x.numel() / rows;
-            int block = Math.max(1, (int) Math.sqrt(rows));
-            Parallel.forRange(cols, Math.max(L, VecElementwise.GRAIN / Math.max(1, rows)), (lo, hi) -> {
-                int c0 = lo;
-                for (; c0 + L <= hi; c0 += L) {
-                    FloatVector total = FloatVector.zero(S);
-                    for (int i0 = 0; i0 < rows; i0 += block) {
-                        int i1 = Math.min(rows, i0 + block);
-                        FloatVector acc = FloatVector.zero(S);
-                        for (int i = i0; i < i1; i++) {
-                            acc = acc.add(FloatVector.fromArray(S, xs, xo + i * cols + c0));
-                        }
-                        total = total.add(acc);
+        // column sums: each thread owns a range of columns and walks all rows, in blocks of
+        // about sqrt(rows) rows summed apart and then added up: one running sum per column
+        // would round at the size of the whole sum on every row, and for same-sign values of
+        // similar size (a bias gradient, a batch's mean) mostly in one direction, so its error
+        // grew with rows (58 ulps on 1021 rows of 12345.678 + 1e-3 N(0,1), 2230 on 100,003;
+        // blocked: 1 and 11)
+        int rows = panface.tensor.Shape.prod(shape, 0, dims.length);
+        int cols = rows == 0 ? 0 : x.numel() / rows;
+        int block = Math.max(1, (int) Math.sqrt(rows));
+        Parallel.forRange(cols, Math.max(L, VecElementwise.GRAIN / Math.max(1, rows)), (lo, hi) -> {
+            int c0 = lo;
+            for (; c0 + L <= hi; c0 += L) {
+                FloatVector total = FloatVector.zero(S);
+                for (int i0 = 0; i0 < rows; i0 += block) {
+                    int i1 = Math.min(rows, i0 + block);
+                    FloatVector acc = FloatVector.zero(S);
+                    for (int i = i0; i < i1; i++) {
+                        acc = acc.add(FloatVector.fromArray(S, xs, xo + i * cols + c0));
                     }
-                    total.intoArray(os, oo + c0);
+                    total = total.add(acc);
                 }
-                for (; c0 < hi; c0++) {
-                    float total = 0;
-                    for (int i0 = 0; i0 < rows; i0 += block) {
-                        int i1 = Math.min(rows, i0 + block);
-                        float acc = 0;
-                        for (int i = i0; i < i1; i++) {
-                            acc += xs[xo + i * cols + c0];
-                        }
-                        total += acc;
+                total.intoArray(os, oo + c0);
+            }
+            for (; c0 < hi; c0++) {
+                float total = 0;
+                for (int i0 = 0; i0 < rows; i0 += block) {
+                    int i1 = Math.min(rows, i0 + block);
+                    float acc = 0;
+                    for (int i = i0; i < i1; i++) {
+                        acc += xs[xo + i * cols + c0];
                     }
-                    os[oo + c0] = total;
+                    total += acc;
                 }
-            });
-            return true;
-        }
-        return false;
+                os[oo + c0] = total;
+            }
+        });
     }
 
-    static boolean softmax(Tensor x, Tensor out, boolean log) {
-        if (!VecElementwise.f32Contiguous(x, out) || x.dim() == 0) {
-            return false;
-        }
+    static void softmax(Tensor x, Tensor out, boolean log) {
         float[] xs = VecElementwise.data(x);
         float[] ys = VecElementwise.data(out);
         int xo = x.offset();
@@ -227,13 +213,9 @@ final class VecRows {
                 }
             }
         });
-        return true;
     }
 
-    static boolean softmaxBackward(Tensor y, Tensor gy, Tensor gx, boolean log) {
-        if (!VecElementwise.f32Contiguous(y, gy, gx) || y.dim() == 0) {
-            return false;
-        }
+    static void softmaxBackward(Tensor y, Tensor gy, Tensor gx, boolean log) {
         float[] ys = VecElementwise.data(y);
         float[] gs = VecElementwise.data(gy);
         float[] os = VecElementwise.data(gx);
@@ -285,13 +267,9 @@ final class VecRows {
                 }
             }
         });
-        return true;
     }
 
-    static boolean layerNorm(Tensor x, Tensor weight, Tensor bias, double eps, Tensor y, Tensor mean, Tensor rstd) {
-        if (!VecElementwise.f32Contiguous(x, weight, bias, y, mean, rstd)) {
-            return false;
-        }
+    static void layerNorm(Tensor x, Tensor weight, Tensor bias, double eps, Tensor y, Tensor mean, Tensor rstd) {
         float[] xs = VecElementwise.data(x);
         float[] ys = VecElementwise.data(y);
         // a missing weight or bias becomes ones or zeros: conditional vector values in the loop
@@ -346,13 +324,9 @@ final class VecRows {
                 }
             }
         });
-        return true;
     }
 
-    static boolean layerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor gy, Tensor gx, Tensor gw, Tensor gb) {
-        if (!VecElementwise.f32Contiguous(x, weight, mean, rstd, gy, gx, gw, gb)) {
-            return false;
-        }
+    static void layerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor gy, Tensor gx, Tensor gw, Tensor gb) {
         float[] xs = VecElementwise.data(x);
         float[] gs = VecElementwise.data(gy);
         float[] ws = weight == null ? ones(x.size(-1)) : VecElementwise.data(weight);
@@ -436,7 +410,6 @@ final class VecRows {
         });
         store(partW, gw, cols);
         store(partB, gb, cols);
-        return true;
     }
 
     private static void store(float[][] parts, Tensor dst, int cols) {

@@ -90,7 +90,7 @@ class AttentionDifferentialTest {
         AttentionKernels.forward(qt, kt, vt, scale, outWant, lseWant);
         Tensor out = Differential.empty(Layout.OFFSET, DType.F32, b, h, t, dv);
         Tensor lse = Differential.empty(Layout.CONTIGUOUS, DType.F32, b, h, t);
-        assertTaken(what, VecAttention.forward(qt, kt, vt, scale, out, lse), true);
+        assertTaken(what, Chosen.attention(qt, kt, vt, scale, out, lse), true);
         double[] qd = Differential.widen(q);
         double[] kd = Differential.widen(k);
         double[] vd = Differential.widen(v);
@@ -116,7 +116,7 @@ class AttentionDifferentialTest {
         AttentionKernels.backward(qt, kt, vt, o32, l32, gy, scale, gWant[0], gWant[1], gWant[2]);
         Tensor[] gGot = {Differential.empty(Layout.CONTIGUOUS, DType.F32, b, h, t, d), Differential.empty(Layout.OFFSET, DType.F32, b, h, s, d),
             Differential.empty(Layout.CONTIGUOUS, DType.F32, b, h, s, dv)};
-        assertTaken(what + " backward", VecAttention.backward(qt, kt, vt, o32, l32, gy, scale, gGot[0], gGot[1], gGot[2]), true);
+        assertTaken(what + " backward", Chosen.attentionBackward(qt, kt, vt, o32, l32, gy, scale, gGot[0], gGot[1], gGot[2]), true);
         double[][] bb = Tolerances.attention(qd, kd, vd, o32.toDoubleArray(), l32.toDoubleArray(), Differential.widen(gv), b * h, t, s, d, dv,
                 scale);
         String[] names = {"dq", "dk", "dv"};
@@ -158,7 +158,7 @@ class AttentionDifferentialTest {
             Tensor l32 = Tensor.zeros(b, heads, len);
             Tensor o32b = Tensor.zeros(b, heads, len, dh);
             // the log-sum-exp the float32 forward saved: the same kernel call again
-            VecAttention.forward(parts[0].to(DType.F32), parts[1].to(DType.F32), parts[2].to(DType.F32), scale, o32b, l32);
+            Chosen.attention(parts[0].to(DType.F32), parts[1].to(DType.F32), parts[2].to(DType.F32), scale, o32b, l32);
             AttentionKernels.backward(parts[0], parts[1], parts[2], o32, l32, gy, scale, gw[0], gw[1], gw[2]);
             double[][] bb = Tolerances.attention(parts[0].toDoubleArray(), parts[1].toDoubleArray(), parts[2].toDoubleArray(), o32.toDoubleArray(),
                     l32.toDoubleArray(), gy.toDoubleArray(), b * heads, len, len, dh, dh, scale);

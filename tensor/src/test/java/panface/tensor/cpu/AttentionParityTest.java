@@ -26,19 +26,19 @@ class AttentionParityTest {
             Tensor out = Tensor.zeros(sh[0], sh[1], sh[2], sh[5]);
             Tensor lse = Tensor.zeros(sh[0], sh[1], sh[2]);
             AttentionKernels.forward(q, k, v, scale, outRef, lseRef);
-            assertTrue(VecAttention.forward(q, k, v, scale, out, lse));
+            assertTrue(Chosen.attention(q, k, v, scale, out, lse));
             Assertions2.assertClose(outRef, out, 1e-5, 1e-4);
             Assertions2.assertClose(lseRef, lse, 1e-5, 1e-5);
             Tensor gy = Tensor.randn(g, out.shape());
             Tensor[] ref = {Tensor.zerosLike(q), Tensor.zerosLike(k), Tensor.zerosLike(v)};
             Tensor[] fast = {Tensor.zerosLike(q), Tensor.zerosLike(k), Tensor.zerosLike(v)};
             AttentionKernels.backward(q, k, v, outRef, lseRef, gy, scale, ref[0], ref[1], ref[2]);
-            assertTrue(VecAttention.backward(q, k, v, outRef, lseRef, gy, scale, fast[0], fast[1], fast[2]));
+            assertTrue(Chosen.attentionBackward(q, k, v, outRef, lseRef, gy, scale, fast[0], fast[1], fast[2]));
             for (int i = 0; i < 3; i++) {
                 Assertions2.assertClose(ref[i], fast[i], 1e-4, 1e-3);
             }
         }
-        assertTrue(!VecAttention.forward(Tensor.zeros(DType.F64, 1, 1, 2, 2), Tensor.zeros(DType.F64, 1, 1, 2, 2),
+        assertTrue(!Chosen.attention(Tensor.zeros(DType.F64, 1, 1, 2, 2), Tensor.zeros(DType.F64, 1, 1, 2, 2),
                 Tensor.zeros(DType.F64, 1, 1, 2, 2), 1, Tensor.zeros(DType.F64, 1, 1, 2, 2), Tensor.zeros(DType.F64, 1, 1, 2)));
     }
 

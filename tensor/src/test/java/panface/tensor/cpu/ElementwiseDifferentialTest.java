@@ -90,7 +90,7 @@ class ElementwiseDifferentialTest {
         Tensor want = Differential.f64(n);
         RefKernels.unary(op, x, want, a(op), b(op));
         Tensor got = Differential.empty(out, DType.F32, n);
-        assertTaken(what, VecElementwise.unary(op, x, got, a(op), b(op)), true);
+        assertTaken(what, Chosen.unary(op, x, got, a(op), b(op)), true);
         double[] xd = Differential.widen(xv);
         double[] yd = want.toDoubleArray();
         for (int i = 0; i < n; i++) {
@@ -107,7 +107,7 @@ class ElementwiseDifferentialTest {
         Tensor gWant = Differential.f64(n);
         RefKernels.unaryBackward(op, x, y, gy, gWant, a(op), b(op));
         Tensor gGot = Differential.empty(in, DType.F32, n);
-        assertTaken(what + " derivative", VecElementwise.unaryBackward(op, x, y, gy, gGot, a(op), b(op)), true);
+        assertTaken(what + " derivative", Chosen.unaryBackward(op, x, y, gy, gGot, a(op), b(op)), true);
         double[] d = new double[n];
         for (int i = 0; i < n; i++) {
             d[i] = ScalarMath.derivative(op, xv[i], yv[i], a(op), b(op));
@@ -156,7 +156,7 @@ class ElementwiseDifferentialTest {
                 float[] v = new float[n];
                 java.util.Arrays.fill(v, Float.NaN);
                 Tensor got = Tensor.zeros(n);
-                assertTaken(op.name(), VecElementwise.unary(op, Tensor.of(v, n), got, a(op), b(op)), true);
+                assertTaken(op.name(), Chosen.unary(op, Tensor.of(v, n), got, a(op), b(op)), true);
                 double[] nan = new double[n];
                 java.util.Arrays.fill(nan, Double.NaN);
                 Differential.assertExactly(op + " of NaN, n=" + n, nan, got);
@@ -182,7 +182,7 @@ class ElementwiseDifferentialTest {
                     Tensor want = Differential.f64(out);
                     RefKernels.binary(op, a, b, want);
                     Tensor got = Differential.empty(Layout.OFFSET, DType.F32, out);
-                    assertTaken(what, VecElementwise.binary(op, a, b, got), true);
+                    assertTaken(what, Chosen.binary(op, a, b, got), true);
                     double[] w = want.toDoubleArray();
                     assertAgrees(what, w, got, op == BinaryOp.MAX || op == BinaryOp.MIN ? Tolerances.EXACT : Tolerances.binary(w));
                     assertOnlyViewWritten(what, got);
@@ -221,7 +221,7 @@ class ElementwiseDifferentialTest {
                 }
                 String what = "bias + " + act + " cols=" + cols;
                 Tensor got = Differential.empty(Layout.CONTIGUOUS, DType.F32, rows, cols);
-                assertTaken(what, VecElementwise.biasActivation(act, x, bias, got, a(act), 0), true);
+                assertTaken(what, Chosen.biasActivation(act, x, bias, got, a(act), 0), true);
                 Bound f = Tolerances.unary(act).forward(z, y);
                 assertAgrees(what, y, got, i -> f.at(i) + Math.abs(d[i]) * Differential.U * Math.abs(z[i]));
                 assertOnlyViewWritten(what, got);
@@ -235,7 +235,7 @@ class ElementwiseDifferentialTest {
                     dd[i] = Math.abs(ScalarMath.derivative(act, zf, ScalarMath.apply(act, zf, a(act), 0), a(act), 0) - d[i]);
                 }
                 Tensor gGot = Differential.empty(Layout.OFFSET, DType.F32, rows, cols);
-                assertTaken(what + " backward", VecElementwise.biasActivationBackward(act, x, bias, Tensor.of(gv, rows, cols), gGot, a(act), 0), true);
+                assertTaken(what + " backward", Chosen.biasActivationBackward(act, x, bias, Tensor.of(gv, rows, cols), gGot, a(act), 0), true);
                 Bound b = Tolerances.unary(act).backward(z, d, Differential.widen(gv), gx);
                 assertAgrees(what + " backward", gx, gGot, i -> b.at(i) + Math.abs(gv[i]) * dd[i]);
                 assertOnlyViewWritten(what + " backward", gGot);

@@ -61,14 +61,14 @@ class FastPathParityTest {
                 Tensor ref = Tensor.zerosLike(x);
                 Tensor fast = Tensor.zerosLike(x);
                 RefKernels.unary(op, x, ref, a, b);
-                assertTrue(VecElementwise.unary(op, x, fast, a, b));
+                assertTrue(Chosen.unary(op, x, fast, a, b));
                 double atol = op == UnaryOp.GELU ? 6e-7 * 3 : op == UnaryOp.ERF ? 3e-7 : 1e-6;
                 close(op + " forward n=" + n, ref.toFloatArray(), fast.toFloatArray(), atol, 2e-6);
                 Tensor gy = data(n, 1);
                 Tensor gRef = Tensor.zerosLike(x);
                 Tensor gFast = Tensor.zerosLike(x);
                 RefKernels.unaryBackward(op, x, ref, gy, gRef, a, b);
-                assertTrue(VecElementwise.unaryBackward(op, x, ref, gy, gFast, a, b));
+                assertTrue(Chosen.unaryBackward(op, x, ref, gy, gFast, a, b));
                 close(op + " backward n=" + n, gRef.toFloatArray(), gFast.toFloatArray(), atol * 4, 1e-5);
             }
         }
@@ -87,7 +87,7 @@ class FastPathParityTest {
                 Tensor ref = Tensor.zeros(out);
                 Tensor fast = Tensor.zeros(out);
                 RefKernels.binary(op, ae, be, ref);
-                assertTrue(VecElementwise.binary(op, ae, be, fast), op + " " + java.util.Arrays.deepToString(s));
+                assertTrue(Chosen.binary(op, ae, be, fast), op + " " + java.util.Arrays.deepToString(s));
                 close(op.name(), ref.toFloatArray(), fast.toFloatArray(), 0, 1e-7);
             }
         }
@@ -104,7 +104,7 @@ class FastPathParityTest {
                 Tensor ref = Tensor.zeros(ks);
                 Tensor fast = Tensor.zeros(ks);
                 RefKernels.reduce(op, x, new int[] {last}, ref);
-                assertTrue(VecRows.reduce(op, x, new int[] {last}, fast));
+                assertTrue(Chosen.reduce(op, x, new int[] {last}, fast));
                 close(op + " rows", ref.toFloatArray(), fast.toFloatArray(), 1e-4, 1e-5);
             }
             int[] lead = new int[last];
@@ -118,20 +118,20 @@ class FastPathParityTest {
             Tensor ref = Tensor.zeros(cs);
             Tensor fast = Tensor.zeros(cs);
             RefKernels.reduce(ReduceOp.SUM, x, lead, ref);
-            assertTrue(VecRows.reduce(ReduceOp.SUM, x, lead, fast));
+            assertTrue(Chosen.reduce(ReduceOp.SUM, x, lead, fast));
             close("column sums", ref.toFloatArray(), fast.toFloatArray(), 1e-3, 1e-5);
             for (boolean log : new boolean[] {false, true}) {
                 Tensor r = Tensor.zerosLike(x);
                 Tensor f = Tensor.zerosLike(x);
                 RefKernels.softmax(x, r, log);
-                assertTrue(VecRows.softmax(x, f, log));
+                assertTrue(Chosen.softmax(x, f, log));
                 // log-softmax subtracts numbers of the inputs' magnitude: float32 leaves ~1e-6 absolute
                 close("softmax log=" + log, r.toFloatArray(), f.toFloatArray(), 1e-5, 1e-5);
                 Tensor g = Tensor.randn(gen, shape);
                 Tensor gr = Tensor.zerosLike(x);
                 Tensor gf = Tensor.zerosLike(x);
                 RefKernels.softmaxBackward(r, g, gr, log);
-                assertTrue(VecRows.softmaxBackward(r, g, gf, log));
+                assertTrue(Chosen.softmaxBackward(r, g, gf, log));
                 close("softmax backward log=" + log, gr.toFloatArray(), gf.toFloatArray(), 1e-5, 1e-4);
             }
             int cols = shape[last];
@@ -142,13 +142,13 @@ class FastPathParityTest {
             Tensor[] r = {Tensor.zeros(rows, cols), Tensor.zeros(rows), Tensor.zeros(rows)};
             Tensor[] f = {Tensor.zeros(rows, cols), Tensor.zeros(rows), Tensor.zeros(rows)};
             RefKernels.layerNorm(x2, w, b, 1e-5, r[0], r[1], r[2]);
-            assertTrue(VecRows.layerNorm(x2, w, b, 1e-5, f[0], f[1], f[2]));
+            assertTrue(Chosen.layerNorm(x2, w, b, 1e-5, f[0], f[1], f[2]));
             close("layerNorm", r[0].toFloatArray(), f[0].toFloatArray(), 1e-5, 1e-4);
             Tensor g = Tensor.randn(gen, rows, cols);
             Tensor[] gr = {Tensor.zeros(rows, cols), Tensor.zeros(cols), Tensor.zeros(cols)};
             Tensor[] gf = {Tensor.zeros(rows, cols), Tensor.zeros(cols), Tensor.zeros(cols)};
             RefKernels.layerNormBackward(x2, w, r[1], r[2], g, gr[0], gr[1], gr[2]);
-            assertTrue(VecRows.layerNormBackward(x2, w, r[1], r[2], g, gf[0], gf[1], gf[2]));
+            assertTrue(Chosen.layerNormBackward(x2, w, r[1], r[2], g, gf[0], gf[1], gf[2]));
             for (int i = 0; i < 3; i++) {
                 close("layerNorm backward " + i, gr[i].toFloatArray(), gf[i].toFloatArray(), 1e-3, 1e-4);
             }
@@ -158,7 +158,7 @@ class FastPathParityTest {
     @Test
     void fallsBackWhereTheLayoutDoesNotFit() {
         Tensor x = Tensor.randn(gen, 4, 6).transpose(0, 1);
-        assertTrue(!VecElementwise.unary(UnaryOp.EXP, x, Tensor.zeros(6, 4), 0, 0));
-        assertTrue(!VecElementwise.unary(UnaryOp.EXP, x.to(DType.F64), Tensor.zeros(DType.F64, 6, 4), 0, 0));
+        assertTrue(!Chosen.unary(UnaryOp.EXP, x, Tensor.zeros(6, 4), 0, 0));
+        assertTrue(!Chosen.unary(UnaryOp.EXP, x.to(DType.F64), Tensor.zeros(DType.F64, 6, 4), 0, 0));
     }
 }

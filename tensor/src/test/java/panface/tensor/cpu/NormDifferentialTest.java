@@ -58,7 +58,7 @@ class NormDifferentialTest {
         RefKernels.layerNorm(x, w, b, EPS, want[0], want[1], want[2]);
         Tensor[] got = {Differential.empty(other, DType.F32, rows, cols), Differential.empty(layout, DType.F32, rows),
             Differential.empty(other, DType.F32, rows)};
-        assertTaken(what, VecRows.layerNorm(x, w, b, EPS, got[0], got[1], got[2]), true);
+        assertTaken(what, Chosen.layerNorm(x, w, b, EPS, got[0], got[1], got[2]), true);
         double[] xd = Differential.widen(xv);
         double[] yd = want[0].toDoubleArray();
         assertAgrees("layer norm " + what, yd, got[0], Tolerances.normalized(xd, perElement(wv, rows), yd, EPS, cols, Mean.SHIFTED));
@@ -77,7 +77,7 @@ class NormDifferentialTest {
         RefKernels.layerNormBackward(x, w, mean, rstd, gy, gWant[0], gWant[1], gWant[2]);
         Tensor[] gGot = {Differential.empty(layout, DType.F32, rows, cols), Differential.empty(other, DType.F32, cols),
             Differential.empty(layout, DType.F32, cols)};
-        assertTaken(what + " backward", VecRows.layerNormBackward(x, w, mean, rstd, gy, gGot[0], gGot[1], gGot[2]), true);
+        assertTaken(what + " backward", Chosen.layerNormBackward(x, w, mean, rstd, gy, gGot[0], gGot[1], gGot[2]), true);
         double[] md = mean.toDoubleArray();
         double[] rd = rstd.toDoubleArray();
         double[] gd = Differential.widen(gv);
@@ -101,7 +101,7 @@ class NormDifferentialTest {
                 float[] x = new float[n];
                 System.arraycopy(row, 0, x, 0, 3);
                 Tensor y = Tensor.zeros(1, n);
-                assertTaken("layer norm", VecRows.layerNorm(Tensor.of(x, 1, n), null, null, EPS, y, Tensor.zeros(1), Tensor.zeros(1)), true);
+                assertTaken("layer norm", Chosen.layerNorm(Tensor.of(x, 1, n), null, null, EPS, y, Tensor.zeros(1), Tensor.zeros(1)), true);
                 double[] nan = new double[n];
                 java.util.Arrays.fill(nan, Double.NaN);
                 Differential.assertExactly("layer norm of " + java.util.Arrays.toString(x), nan, y);

@@ -71,7 +71,7 @@ class OptimizerDifferentialTest {
         Layout layout = (n & 1) == 0 ? Layout.OFFSET : Layout.CONTIGUOUS;
         Tensor[] got = {Differential.place(layout, p, n), Differential.place(Layout.OFFSET, g, n), Differential.place(layout, m, n),
             Differential.place(Layout.CONTIGUOUS, v, n)};
-        assertTaken(what, OptimizerKernels.adamwF32(got[0], got[1], got[2], got[3], LR, B1, B2, EPS, WD, step), true);
+        assertTaken(what, Chosen.adamw(got[0], got[1], got[2], got[3], LR, B1, B2, EPS, WD, step), true);
         double[] pw = want[0].toDoubleArray();
         Differential.Bound[] bounds = Tolerances.adamw(Differential.widen(p), Differential.widen(g), Differential.widen(m), Differential.widen(v), pw,
                 LR, B1, B2, EPS, WD, step);
@@ -92,7 +92,7 @@ class OptimizerDifferentialTest {
                 float[] g = new float[n];
                 java.util.Arrays.fill(g, bad);
                 Tensor p = Tensor.ones(n);
-                assertTaken("adamw", OptimizerKernels.adamwF32(p, Tensor.of(g, n), Tensor.zeros(n), Tensor.zeros(n), LR, B1, B2, EPS, WD, 1), true);
+                assertTaken("adamw", Chosen.adamw(p, Tensor.of(g, n), Tensor.zeros(n), Tensor.zeros(n), LR, B1, B2, EPS, WD, 1), true);
                 double[] nan = new double[n];
                 java.util.Arrays.fill(nan, Double.NaN);
                 Differential.assertExactly("adamw parameter after a gradient of " + bad, nan, p);

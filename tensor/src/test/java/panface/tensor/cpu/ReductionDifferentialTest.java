@@ -83,7 +83,7 @@ class ReductionDifferentialTest {
     private static void check(ReduceOp op, String what, Tensor x, int[] dims, Tensor out, int n) {
         Tensor want = Differential.f64(out.shape());
         RefKernels.reduce(op, x, dims, want);
-        assertTaken(what, VecRows.reduce(op, x, dims, out), true);
+        assertTaken(what, Chosen.reduce(op, x, dims, out), true);
         Bound bound = op == ReduceOp.SUM ? Tolerances.sum(absSums(x, dims, out.shape()), n) : Tolerances.EXACT;
         assertAgrees(what, want.toDoubleArray(), out, bound);
         assertOnlyViewWritten(what, out);
@@ -134,13 +134,13 @@ class ReductionDifferentialTest {
                 v[at] = Float.NaN;
                 for (ReduceOp op : OPS) {
                     Tensor out = Tensor.zeros(1, 1);
-                    assertTaken("NaN row", VecRows.reduce(op, Tensor.of(v, 1, n), new int[] {1}, out), true);
+                    assertTaken("NaN row", Chosen.reduce(op, Tensor.of(v, 1, n), new int[] {1}, out), true);
                     Differential.assertExactly(op + " with NaN at " + at + " of " + n, new double[] {Double.NaN}, out);
                 }
                 v[at] = Float.POSITIVE_INFINITY;
                 v[n - 1 - at] = n == 1 ? Float.POSITIVE_INFINITY : Float.NEGATIVE_INFINITY;
                 Tensor out = Tensor.zeros(1, 1);
-                VecRows.reduce(ReduceOp.SUM, Tensor.of(v, 1, n), new int[] {1}, out);
+                Chosen.reduce(ReduceOp.SUM, Tensor.of(v, 1, n), new int[] {1}, out);
                 double want = n == 1 ? Double.POSITIVE_INFINITY : at == n - 1 - at ? Float.NEGATIVE_INFINITY : Double.NaN;
                 Differential.assertExactly("sum of +inf and -inf at " + at + " of " + n, new double[] {want}, out);
             }
@@ -148,7 +148,7 @@ class ReductionDifferentialTest {
         int[] s = {2, 2};
         Tensor x = Tensor.of(new float[] {Float.NaN, 1, 2, 3}, s);
         Tensor out = Tensor.zeros(Shape.numel(s) / 2, 1).reshape(1, 2);
-        VecRows.reduce(ReduceOp.SUM, x, new int[] {0}, out);
+        Chosen.reduce(ReduceOp.SUM, x, new int[] {0}, out);
         Differential.assertExactly("column sum with NaN", new double[] {Double.NaN, 4}, out);
     }
 }

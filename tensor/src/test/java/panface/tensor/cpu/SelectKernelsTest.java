@@ -52,7 +52,7 @@ class SelectKernelsTest {
                 Tensor ref = Tensor.zeros(panface.tensor.Device.CPU, DType.BOOL, out);
                 Tensor fast = Tensor.zeros(panface.tensor.Device.CPU, DType.BOOL, out);
                 RefKernels.binary(op, a, b, ref);
-                assertTrue(SelectKernels.compare(op, a, b, fast), op + " " + java.util.Arrays.deepToString(s));
+                assertTrue(Chosen.compare(op, a, b, fast), op + " " + java.util.Arrays.deepToString(s));
                 same(ref, fast, op + " " + java.util.Arrays.deepToString(s));
             }
         }
@@ -68,7 +68,7 @@ class SelectKernelsTest {
             Tensor ref = Tensor.zeros(out);
             Tensor fast = Tensor.zeros(out);
             RefKernels.where(cond, a, b, ref);
-            assertTrue(SelectKernels.where(cond, a, b, fast), java.util.Arrays.deepToString(s));
+            assertTrue(Chosen.where(cond, a, b, fast), java.util.Arrays.deepToString(s));
             same(ref, fast, "where " + java.util.Arrays.deepToString(s));
         }
     }
@@ -83,7 +83,7 @@ class SelectKernelsTest {
                 Tensor ref = Tensor.zeros(out);
                 Tensor fast = Tensor.zeros(out);
                 RefKernels.binary(op, a, b, ref);
-                assertTrue(VecElementwise.binary(op, a, b, fast), op + " " + java.util.Arrays.deepToString(s));
+                assertTrue(Chosen.binary(op, a, b, fast), op + " " + java.util.Arrays.deepToString(s));
                 same(ref, fast, op + " " + java.util.Arrays.deepToString(s));
             }
         }
@@ -94,8 +94,8 @@ class SelectKernelsTest {
         Tensor a = values(new int[] {6, 5}).transpose(0, 1);
         Tensor b = values(new int[] {5, 6});
         Tensor out = Tensor.zeros(panface.tensor.Device.CPU, DType.BOOL, 5, 6);
-        assertFalse(SelectKernels.compare(BinaryOp.GT, a, b, out));
-        assertFalse(SelectKernels.where(b.gt(0.0), a, b, Tensor.zeros(5, 6)));
+        assertFalse(Chosen.compare(BinaryOp.GT, a, b, out));
+        assertFalse(Chosen.where(b.gt(0.0), a, b, Tensor.zeros(5, 6)));
         assertNull(Rows.layout(new int[] {5, 6}, new int[][] {{1, 5}}, new int[] {0}), "no row layout for it");
         Rows.Layout merged = Rows.layout(new int[] {2, 5, 6, 7}, new int[][] {{0, 1, 0, 0}, {210, 42, 7, 1}}, new int[] {0, 0});
         assertEquals(42, merged.cols(), "a per-channel operand against (N, C, H, W): rows of H * W");

@@ -56,7 +56,7 @@ class SoftmaxDifferentialTest {
         Tensor want = Differential.f64(rows, cols);
         RefKernels.softmax(x, want, log);
         Tensor got = Differential.empty(out, DType.F32, rows, cols);
-        assertTaken(name, VecRows.softmax(x, got, log), true);
+        assertTaken(name, Chosen.softmax(x, got, log), true);
         double[] xd = Differential.widen(xv);
         double[] w = want.toDoubleArray();
         assertAgrees(name, w, got, log ? Tolerances.logSoftmax(xd, cols) : Tolerances.softmax(xd, w, cols));
@@ -70,7 +70,7 @@ class SoftmaxDifferentialTest {
         Tensor gWant = Differential.f64(rows, cols);
         RefKernels.softmaxBackward(y, gy, gWant, log);
         Tensor gGot = Differential.empty(in, DType.F32, rows, cols);
-        assertTaken(name + " backward", VecRows.softmaxBackward(y, gy, gGot, log), true);
+        assertTaken(name + " backward", Chosen.softmaxBackward(y, gy, gGot, log), true);
         double[] yd = Differential.widen(yv);
         double[] gd = Differential.widen(gv);
         assertAgrees(name + " backward", gWant.toDoubleArray(), gGot,
@@ -85,7 +85,7 @@ class SoftmaxDifferentialTest {
             for (Layout out : Layout.values()) {
                 Tensor x = Differential.place(in, v, 5, 9);
                 Tensor y = Differential.empty(out, DType.F32, 5, 9);
-                assertTaken("softmax " + in + " -> " + out, VecRows.softmax(x, y, false), in.rowMajor() && out.rowMajor());
+                assertTaken("softmax " + in + " -> " + out, Chosen.softmax(x, y, false), in.rowMajor() && out.rowMajor());
             }
         }
     }
@@ -163,7 +163,7 @@ class SoftmaxDifferentialTest {
                         want[j] = allNan ? nan : j >= n - 3 ? tail[j - (n - 3)] : want[j];
                     }
                     Tensor got = Tensor.zeros(1, n);
-                    assertTaken("special row", VecRows.softmax(Tensor.of(x, 1, n), got, log), true);
+                    assertTaken("special row", Chosen.softmax(Tensor.of(x, 1, n), got, log), true);
                     assertAgrees("softmax log=" + log + " of " + java.util.Arrays.toString(x), want, got, i -> 1e-7);
                 }
             }
