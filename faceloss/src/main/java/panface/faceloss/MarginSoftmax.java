@@ -1,15 +1,18 @@
 package panface.faceloss;
 
+import panface.faceloss.kernels.MarginCrossEntropyKernel;
 import panface.tensor.DType;
 import panface.tensor.Tensor;
 import panface.tensor.autograd.GradMode;
 import panface.tensor.autograd.Node;
+import panface.tensor.backend.ExtensionKernels;
 
 /**
- * The margin softmax cross-entropy as one differentiable op over cosine logits: the backend's
- * fused kernel computes the per-row losses and the gradient in one pass, and the backward only
- * scales the saved gradient. Logits, softmax and loss are float32 (float64 for float64 input)
- * whatever the embeddings' dtype, with the row maximum subtracted.
+ * The margin softmax cross-entropy as one differentiable op over cosine logits: this module's
+ * fused kernel ({@link MarginCrossEntropyKernel}, CPU or CUDA) computes the per-row losses and
+ * the gradient in one pass, and the backward only scales the saved gradient. Logits, softmax and
+ * loss are float32 (float64 for float64 input) whatever the embeddings' dtype, with the row
+ * maximum subtracted.
  */
 public final class MarginSoftmax {
     private MarginSoftmax() {
@@ -32,7 +35,8 @@ public final class MarginSoftmax {
         boolean needGrad = GradMode.needsGrad(cos);
         Tensor rows = c.newEmpty(c.dtype(), b);
         Tensor grad = needGrad ? (inPlace && c == cos ? cos.detach() : c.newEmpty(c.dtype(), c.shape())) : null;
-        c.backend().marginCrossEntropy(c.detach(), labels.to(DType.I64), m.s(), m.m1(), m.m2(), m.m3(), m.gradient() == Margin.Gradient.EXACT,
+        MarginCrossEntropyKernel kernel = ExtensionKernels.get(MarginCrossEntropyKernel.class, c.device());
+        kernel.marginCrossEntropy(c.detach(), labels.to(DType.I64), m.s(), m.m1(), m.m2(), m.m3(), m.gradient() == Margin.Gradient.EXACT,
                 m.hardFallback(), 1.0 / b, rows, grad);
         Tensor loss = rows.detach().mean();
         if (!needGrad) {

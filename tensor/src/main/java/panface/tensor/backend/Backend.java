@@ -236,17 +236,6 @@ public interface Backend {
     void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2, double eps, double weightDecay,
                long step);
 
-    /**
-     * Fused margin-softmax cross-entropy over contiguous rows of cosine logits c (B, K) with I64
-     * labels (B) in [0, K) or -1 (no target in this shard). Per row: z_j = s*clamp(c_j, -1, 1),
-     * and for the target z_y = s*(cos(m1*acos(c_y) + m2) - m3) (with the hard-margin fallback when
-     * {@code hardFallback} and m1*theta + m2 &gt; pi); loss_i = logsumexp(z) - z_y (0 without a
-     * target). Writes loss (B) and grad = gradScale * dloss_i/dc (zero where |c| &gt; 1), where the
-     * target's derivative is s (straight-through) or exact; grad may be c itself (computed in place).
-     */
-    void marginCrossEntropy(Tensor cos, Tensor labels, double s, double m1, double m2, double m3, boolean exact, boolean hardFallback,
-                            double gradScale, Tensor loss, Tensor grad);
-
     // ---- indexing ---------------------------------------------------------------------------
 
     /** out = x selected along dim at index (1-D); out's dim has index's length. */

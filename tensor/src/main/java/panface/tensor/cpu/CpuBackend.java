@@ -308,12 +308,6 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    @Override
-    public void marginCrossEntropy(Tensor cos, Tensor labels, double s, double m1, double m2, double m3, boolean exact,
-                                   boolean hardFallback, double gradScale, Tensor loss, Tensor grad) {
-        MarginKernels.marginCrossEntropy(cos, labels, new MarginKernels.Margin(s, m1, m2, m3, exact, hardFallback), gradScale, loss, grad);
-    }
-
     // ---- indexing -----------------------------------------------------------------------------
 
     @Override

@@ -101,9 +101,6 @@ public enum CpuKernel {
     SGD_COMPOSITE("sgd", "composite (mul, add)", "otherwise", Decided.IN_KERNEL),
     ADAMW_VECTOR("adamw", "OptimizerKernels.adamwF32", "param, grad, m, v float32 contiguous", Decided.SELECTION),
     ADAMW_REFERENCE("adamw", "OptimizerKernels.adamwReference", "otherwise", Decided.SELECTION),
-    MARGIN_CROSS_ENTROPY_ROWS("marginCrossEntropy", "MarginKernels.marginCrossEntropy: float32 rows", "cos float32", Decided.IN_KERNEL),
-    MARGIN_CROSS_ENTROPY_REFERENCE("marginCrossEntropy", "MarginKernels.marginCrossEntropy: double reference", "otherwise",
-            Decided.IN_KERNEL),
 
     INDEX_SELECT_ROWS("indexSelect", "IndexKernels.indexSelect: row copies", "x float32; x, out contiguous", Decided.IN_KERNEL),
     INDEX_SELECT_REFERENCE("indexSelect", "IndexKernels.indexSelect: double reference", "otherwise", Decided.IN_KERNEL),

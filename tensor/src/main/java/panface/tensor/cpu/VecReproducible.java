@@ -22,8 +22,11 @@ import panface.tensor.RuntimeConfig;
  * differently once the JIT has compiled the calling code (intrinsics there, per-lane
  * {@code Math} calls before), and a float {@code reduceLanes(ADD)} may add in any order; so a
  * run's last bits then depend on which methods the compiler had reached.
+ *
+ * <p>Public for CPU kernels that libraries register from outside the backend (see {@link
+ * panface.tensor.backend.ExtensionKernels}).
  */
-final class VecReproducible {
+public final class VecReproducible {
     private static final VectorSpecies<Float> S = VecMath.S;
     private static final int L = S.length();
     private static final float ROUND = 0x1.8p23f;
@@ -58,7 +61,7 @@ final class VecReproducible {
     }
 
     /** The sum of the lanes. */
-    static float sum(FloatVector v) {
+    public static float sum(FloatVector v) {
         return ENABLED ? treeSum(v) : v.reduceLanes(VectorOperators.ADD);
     }
 
@@ -83,7 +86,7 @@ final class VecReproducible {
     }
 
     /** e^x per lane. */
-    static FloatVector exp(FloatVector x) {
+    public static FloatVector exp(FloatVector x) {
         return ENABLED ? expPolynomial(x) : x.lanewise(VectorOperators.EXP);
     }
 

@@ -567,7 +567,13 @@ public final class CudaBackend implements Backend {
         fused.adamw(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step);
     }
 
-    @Override
+    /**
+     * The {@code margin_ce} kernel of rows.cu, for the face losses' margin cross-entropy kernel on
+     * CUDA (registered by that library, not part of {@link Backend}): per-row losses over contiguous
+     * (B, K) cosines with int64 labels in [-1, K), and gradScale times the gradient (which may
+     * overwrite the cosines). The kernel stays here because it is compiled in one NVRTC module with
+     * the other row kernels and shares their device helpers and host-executed tests.
+     */
     public void marginCrossEntropy(Tensor cos, Tensor labels, double s, double m1, double m2, double m3, boolean exact, boolean hardFallback,
                                    double gradScale, Tensor loss, Tensor grad) {
         fused.marginCrossEntropy(cos, labels, s, m1, m2, m3, exact, hardFallback, gradScale, loss, grad);

@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.faceloss.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -47,7 +47,7 @@ class MarginDifferentialTest {
         return new Case(name, c, y, k);
     }
 
-    private static void check(Case cs, MarginKernels.Margin m) {
+    private static void check(Case cs, CpuMarginCrossEntropy.Margin m) {
         int rows = cs.labels().length;
         Tensor c32 = Tensor.of(cs.cos(), rows, cs.k());
         Tensor c64 = c32.to(DType.F64);
@@ -57,15 +57,15 @@ class MarginDifferentialTest {
         Tensor g32 = Tensor.zeros(DType.F32, rows, cs.k());
         Tensor g64 = Tensor.zeros(DType.F64, rows, cs.k());
         double scale = 1.0 / rows;
-        MarginKernels.marginCrossEntropy(c32, labels, m, scale, loss32, g32);
-        MarginKernels.marginCrossEntropy(c64, labels, m, scale, loss64, g64);
+        CpuMarginCrossEntropy.marginCrossEntropy(c32, labels, m, scale, loss32, g32);
+        CpuMarginCrossEntropy.marginCrossEntropy(c64, labels, m, scale, loss64, g64);
         String what = cs.name() + " " + m;
         close(what + " loss", loss64.toDoubleArray(), loss32.toDoubleArray());
         close(what + " gradient", g64.toDoubleArray(), g32.toDoubleArray());
         // the heads write the gradient over their logits (not compared bit for bit with g32: the
         // vector exp of a method the JIT has not compiled yet rounds differently in the last bit)
         Tensor inPlace = Tensor.of(cs.cos().clone(), rows, cs.k());
-        MarginKernels.marginCrossEntropy(inPlace, labels, m, scale, Tensor.zeros(DType.F32, rows), inPlace);
+        CpuMarginCrossEntropy.marginCrossEntropy(inPlace, labels, m, scale, Tensor.zeros(DType.F32, rows), inPlace);
         close(what + " gradient written over the logits", g64.toDoubleArray(), inPlace.toDoubleArray());
     }
 
@@ -82,14 +82,14 @@ class MarginDifferentialTest {
         }
     }
 
-    private static final MarginKernels.Margin ARC_ST = new MarginKernels.Margin(64, 1, 0.5, 0, false, false);
-    private static final MarginKernels.Margin ARC_EXACT = new MarginKernels.Margin(64, 1, 0.5, 0, true, true);
-    private static final MarginKernels.Margin COS = new MarginKernels.Margin(64, 1, 0, 0.4, false, false);
-    private static final MarginKernels.Margin COMBINED = new MarginKernels.Margin(64, 1, 0.3, 0.2, true, true);
+    private static final CpuMarginCrossEntropy.Margin ARC_ST = new CpuMarginCrossEntropy.Margin(64, 1, 0.5, 0, false, false);
+    private static final CpuMarginCrossEntropy.Margin ARC_EXACT = new CpuMarginCrossEntropy.Margin(64, 1, 0.5, 0, true, true);
+    private static final CpuMarginCrossEntropy.Margin COS = new CpuMarginCrossEntropy.Margin(64, 1, 0, 0.4, false, false);
+    private static final CpuMarginCrossEntropy.Margin COMBINED = new CpuMarginCrossEntropy.Margin(64, 1, 0.3, 0.2, true, true);
 
     @Test
     void confidentTargetsAgreeWithFloat64() {
-        for (MarginKernels.Margin m : new MarginKernels.Margin[] {ARC_ST, ARC_EXACT, COS, COMBINED}) {
+        for (CpuMarginCrossEntropy.Margin m : new CpuMarginCrossEntropy.Margin[] {ARC_ST, ARC_EXACT, COS, COMBINED}) {
             check(confident("target 0.7, negatives N(0, 0.1^2)", 6, 1000, 0.7, 0, 0.1, 1), m);
             check(confident("target 0.9, negatives near 0.5", 6, 1000, 0.9, 0.5, 0.05, 2), m);
             check(confident("target 0.95, odd width", 6, 1013, 0.95, 0, 0.1, 3), m);
@@ -99,7 +99,7 @@ class MarginDifferentialTest {
 
     @Test
     void aHundredThousandClassRow() {
-        for (MarginKernels.Margin m : new MarginKernels.Margin[] {ARC_ST, COS}) {
+        for (CpuMarginCrossEntropy.Margin m : new CpuMarginCrossEntropy.Margin[] {ARC_ST, COS}) {
             check(confident("100,000 classes, target 0.8", 2, 100_000, 0.8, 0, 0.1, 5), m);
             check(confident("100,003 classes, target 0.65, negatives near 0.3", 2, 100_003, 0.65, 0.3, 0.1, 6), m);
         }
@@ -114,7 +114,7 @@ class MarginDifferentialTest {
         c[2 * 333 + (int) y[2]] = -0.97f;           // theta + m > pi: the hard fallback
         c[3 * 333 + 5] = 1.0000001f;                // a negative just outside [-1, 1]: zero gradient
         c[4 * 333 + (int) y[4]] = 0.99999994f;      // a target at the edge of acos
-        for (MarginKernels.Margin m : new MarginKernels.Margin[] {ARC_ST, ARC_EXACT, COS, COMBINED}) {
+        for (CpuMarginCrossEntropy.Margin m : new CpuMarginCrossEntropy.Margin[] {ARC_ST, ARC_EXACT, COS, COMBINED}) {
             check(cs, m);
         }
     }
@@ -125,7 +125,7 @@ class MarginDifferentialTest {
         Case cs = confident("target 0.7", 1, 1000, 0.7, 0, 0.1, 8);
         Tensor loss = Tensor.zeros(DType.F32, 1);
         Tensor grad = Tensor.zeros(DType.F32, 1, 1000);
-        MarginKernels.marginCrossEntropy(Tensor.of(cs.cos(), 1, 1000), Tensor.of(cs.labels(), 1), ARC_ST, 1.0, loss, grad);
+        CpuMarginCrossEntropy.marginCrossEntropy(Tensor.of(cs.cos(), 1, 1000), Tensor.of(cs.labels(), 1), ARC_ST, 1.0, loss, grad);
         // independently: log(sum_j exp(z_j)) - z_y in double, z_y = 64 cos(acos(0.7) + 0.5)
         double zy = 64 * Math.cos(Math.acos(0.7f) + 0.5);
         double max = zy;

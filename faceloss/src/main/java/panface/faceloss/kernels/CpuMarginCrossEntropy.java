@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.faceloss.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -7,21 +7,30 @@ import jdk.incubator.vector.VectorSpecies;
 
 import panface.tensor.DType;
 import panface.tensor.Tensor;
+import panface.tensor.cpu.CpuStorage;
+import panface.tensor.cpu.Parallel;
+import panface.tensor.cpu.RefCalls;
+import panface.tensor.cpu.VecReproducible;
 
 /**
  * The fused margin-softmax cross-entropy of face classification heads. One pass finds the row
  * maximum, one sums the exponentials, one writes the gradient (possibly over the logits
  * themselves), so a (B x C) logits matrix is materialised only once. Float64 rows run a plain
  * loop, the reference; float32 rows run vectorised in float32 with the row sums in double and
- * the target's term apart (see {@link #rowF32}).
+ * the target's term apart (see {@link #rowF32}). Registered for CPU devices by {@link
+ * MarginKernelsProvider}.
  */
-final class MarginKernels {
-    private static final VectorSpecies<Float> S = VecMath.S;
+public final class CpuMarginCrossEntropy implements MarginCrossEntropyKernel {
+    /** The vector shape of the CPU backend's float kernels. */
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     /** Exact-mode cosines are kept inside [-1 + EPS, 1 - EPS], where the derivative of acos is finite. */
     static final double EPS = 1e-7;
 
-    private MarginKernels() {
+    @Override
+    public void marginCrossEntropy(Tensor cos, Tensor labels, double s, double m1, double m2, double m3, boolean exact,
+                                   boolean hardFallback, double gradScale, Tensor loss, Tensor grad) {
+        marginCrossEntropy(cos, labels, new Margin(s, m1, m2, m3, exact, hardFallback), gradScale, loss, grad);
     }
 
     /** The margin: s, m1 (multiplicative angle), m2 (additive angle), m3 (additive cosine), the gradient mode, the fallback. */
@@ -56,7 +65,7 @@ final class MarginKernels {
         if (cos.dim() != 2 || !cos.isContiguous() || (grad != null && (!grad.isContiguous() || grad.dtype() != cos.dtype()))) {
             throw new IllegalArgumentException("marginCrossEntropy needs contiguous (B, K) logits and gradient, got " + cos.describe());
         }
-        long[] y = Ref.loadLong(labels);
+        long[] y = labels.contiguous().toLongArray();
         int rows = cos.size(0);
         int k = cos.size(1);
         for (int i = 0; i < rows; i++) {
@@ -66,8 +75,8 @@ final class MarginKernels {
         }
         double[] lossRows = new double[rows];
         if (cos.dtype() == DType.F32) {
-            float[] c = Ref.storage(cos).floats();
-            float[] g = grad == null ? null : Ref.storage(grad).floats();
+            float[] c = storage(cos).floats();
+            float[] g = grad == null ? null : storage(grad).floats();
             int co = cos.offset();
             int go = grad == null ? 0 : grad.offset();
             Parallel.forRange(rows, 1, (lo, hi) -> {
@@ -77,16 +86,25 @@ final class MarginKernels {
             });
         } else {
             RefCalls.hit("marginCrossEntropy");
-            double[] c = Ref.load(cos);
+            double[] c = cos.toDoubleArray();
             double[] g = new double[c.length];
             for (int r = 0; r < rows; r++) {
                 lossRows[r] = rowF64(c, r * k, k, (int) y[r], m, gradScale, g);
             }
             if (grad != null) {
-                Ref.store(g, grad);
+                store(g, grad);
             }
         }
-        Ref.store(lossRows, loss);
+        store(lossRows, loss);
+    }
+
+    private static CpuStorage storage(Tensor t) {
+        return (CpuStorage) t.storage();
+    }
+
+    /** Writes row-major values into t (any strides), converting to its dtype. */
+    private static void store(double[] v, Tensor t) {
+        t.copyFrom(Tensor.of(v, t.shape()));
     }
 
     /**

@@ -1,0 +1,18 @@
+package panface.faceloss.kernels;
+
+import panface.tensor.Tensor;
+import panface.tensor.cuda.CudaBackend;
+
+/**
+ * The CUDA margin cross-entropy: the {@code margin_ce} kernel of the CUDA backend's row kernels,
+ * which stays compiled with them (it shares their device helpers, their NVRTC module and their
+ * host-executed tests), reached through {@link CudaBackend#marginCrossEntropy} rather than the
+ * {@code Backend} interface. Registered for CUDA devices by {@link MarginKernelsProvider}.
+ */
+final class CudaMarginCrossEntropy implements MarginCrossEntropyKernel {
+    @Override
+    public void marginCrossEntropy(Tensor cos, Tensor labels, double s, double m1, double m2, double m3, boolean exact,
+                                   boolean hardFallback, double gradScale, Tensor loss, Tensor grad) {
+        ((CudaBackend) cos.backend()).marginCrossEntropy(cos, labels, s, m1, m2, m3, exact, hardFallback, gradScale, loss, grad);
+    }
+}

@@ -1,0 +1,7 @@
+/**
+ * The face losses' own kernels, outside the core engine: {@link
+ * panface.faceloss.kernels.MarginCrossEntropyKernel} with its CPU implementation and the CUDA one,
+ * registered with {@link panface.tensor.backend.ExtensionKernels} by {@link
+ * panface.faceloss.kernels.MarginKernelsProvider}.
+ */
+package panface.faceloss.kernels;
