@@ -225,6 +225,14 @@ public final class F {
         return Convolution.conv2dFused(x, weight, stride, padding, dilation, groups, epilogue);
     }
 
+    /**
+     * {@link #conv2dFused(Tensor, Tensor, int[], int[], int[], int, ConvEpilogue)} with a weight
+     * prepared once for many calls (its window and groups given at preparation).
+     */
+    public static Tensor conv2dFused(Tensor x, PreparedConv weight, ConvEpilogue epilogue) {
+        return Convolution.conv2dFused(x, weight, epilogue);
+    }
+
     /** 2-D max pooling. */
     public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, boolean ceilMode) {
         return Pooling.maxPool2d(x, new Pool2dParams(kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1], ceilMode, false));

@@ -3,6 +3,7 @@ package panface.nn.layers;
 import panface.tensor.ConvEpilogue;
 import panface.tensor.DType;
 import panface.tensor.F;
+import panface.tensor.PreparedConv;
 import panface.tensor.Tensor;
 import panface.tensor.autograd.GradMode;
 
@@ -11,27 +12,21 @@ import panface.tensor.autograd.GradMode;
  * a BatchNorm that follows is folded into the weights and a bias, one that comes before is
  * applied to the input as it is unfolded (folding it into the weights would be exact for its
  * scale but not its shift, which a zero-padded window must not see at the padding), and a PReLU
- * and a residual are applied to the output while it is in cache. A snapshot of the layers'
- * weights when it was made; {@link #isFor} tells whether it still belongs to a convolution's
- * current weight.
+ * and a residual are applied to the output while it is in cache. The folded weight is prepared
+ * once ({@link PreparedConv}: on the CPU packed for the GEMM kernel, and transformed for Winograd,
+ * the first time a call needs either), so that calls do no work on the weight. A snapshot of the
+ * layers' weights when it was made; {@link #isFor} tells whether it still belongs to a
+ * convolution's current weight.
  */
 public final class FusedConv {
     private final Tensor source;
-    private final Tensor weight;
+    private final PreparedConv weight;
     private final ConvEpilogue epilogue;
-    private final int[] stride;
-    private final int[] padding;
-    private final int[] dilation;
-    private final int groups;
 
     private FusedConv(Conv2d conv, Tensor weight, ConvEpilogue epilogue) {
         this.source = conv.weight().data();
-        this.weight = weight;
+        this.weight = PreparedConv.of(weight, conv.stride(), conv.padding(), conv.dilation(), conv.groups());
         this.epilogue = epilogue;
-        this.stride = conv.stride();
-        this.padding = conv.padding();
-        this.dilation = conv.dilation();
-        this.groups = conv.groups();
     }
 
     /**
@@ -71,6 +66,6 @@ public final class FusedConv {
 
     /** The fused layers on x, plus residual (of the output's shape) when not null; no gradient is recorded. */
     public Tensor forward(Tensor x, Tensor residual) {
-        return F.conv2dFused(x, weight, stride, padding, dilation, groups, epilogue.withResidual(residual));
+        return F.conv2dFused(x, weight, epilogue.withResidual(residual));
     }
 }

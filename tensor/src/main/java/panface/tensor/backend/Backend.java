@@ -270,6 +270,23 @@ public interface Backend {
         return false;
     }
 
+    /**
+     * A convolution weight (O, C/groups, kh, kw), which the caller will not change, prepared for
+     * repeated inference calls of {@link #conv2dPrepared}, or null when the backend gains nothing
+     * from preparing it (the default).
+     */
+    default Object prepareConv(Tensor weight, Conv2dParams p, int groups) {
+        return null;
+    }
+
+    /**
+     * As {@link #conv2d} (forward only) with a weight from {@link #prepareConv}; false, computing
+     * nothing, when the backend has no such path for these operands.
+     */
+    default boolean conv2dPrepared(Tensor x, Object prepared, ConvEpilogue epilogue, Tensor out) {
+        return false;
+    }
+
     /** gx (N, C, H, W) = the gradient of a convolution's input from gy (N, O, Ho, Wo); false when not handled (see {@link #conv2d}). */
     default boolean conv2dBackwardInput(Tensor gy, Tensor weight, Conv2dParams p, int groups, Tensor gx) {
         return false;

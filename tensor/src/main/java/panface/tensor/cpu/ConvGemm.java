@@ -60,6 +60,65 @@ final class ConvGemm {
         });
     }
 
+    /**
+     * As {@link #forward} with the weight packed once ({@link ConvPackedWeight}): per image, group
+     * and block of output positions, each depth block of the unfolded input (read in place for a
+     * pointwise convolution) is packed and multiplied by the packed weight, the product written
+     * straight into the output's planes. Blocks of positions are as wide as lets a depth block of
+     * the unfolded input and its packed copy share the core's second-level cache with room to
+     * spare; at batch 1 the threads take different blocks of positions where there are enough,
+     * else different output channels of the same block.
+     */
+    static void forwardPacked(float[] x, int xo, ConvPackedWeight pw, float[] y, int yo, ConvShape s, ConvFused f) {
+        boolean inPlace = s.pointwise() && (f == null || !f.hasPrologue());
+        int l = s.l();
+        int og = s.og();
+        int kk = s.kk();
+        int unroll = ConvProduct.kernels().unrollM();
+        int depth = ConvProduct.maxBlock(pw);
+        int widest = (int) Math.max(4L * unroll, 3L * CacheSize.l2Bytes() / (32L * depth) / unroll * unroll);
+        int tiles = (l + widest - 1) / widest;
+        int base = s.n() * s.groups() * tiles;
+        int threads = Parallel.threads();
+        int oParts = base >= threads ? 1 : Math.max(1, Math.min((threads + base - 1) / base, og / MIN_ROWS));
+        int most = widest + unroll;
+        Parallel.forRange(base * oParts, 1, (lo, hi) -> {
+            float[] buf = inPlace ? null : ConvTiles.scratch(depth * most);
+            NativeScratch.Buffer pa = NativeScratch.take(ConvProduct.packFloats(pw, most));
+            try {
+                for (int u = lo; u < hi; u++) {
+                    int op = u % oParts;
+                    int t = u / oParts % tiles;
+                    int ng = u / oParts / tiles;
+                    int g = ng % s.groups();
+                    int n = ng / s.groups();
+                    int o0 = Gemm.bound(og, oParts, op, 4);
+                    int o1 = Gemm.bound(og, oParts, op + 1, 4);
+                    int t0 = Gemm.bound(l, tiles, t, unroll);
+                    int t1 = Gemm.bound(l, tiles, t + 1, unroll);
+                    int cols = t1 - t0;
+                    if (o1 <= o0 || cols <= 0) {
+                        continue;
+                    }
+                    int xImg = xo + (n * s.c() + g * s.cg()) * s.hw();
+                    int yAt = yo + (n * s.o() + g * og + o0) * l + t0;
+                    ConvProduct.Panels panels = inPlace
+                            ? (k0, k1, dst) -> ConvProduct.packRows(x, xImg + t0, l, k0, k1, cols, dst)
+                            : (k0, k1, dst) -> {
+                                ConvTiles.im2col(x, xImg + k0 / kk * s.hw(), s, g * s.cg() + k0 / kk, (k1 - k0) / kk, t0, t1, buf, f);
+                                ConvProduct.packRows(buf, 0, cols, 0, k1 - k0, cols, dst);
+                            };
+                    ConvProduct.multiply(pw, g, o0, o1, cols, panels, y, yAt, l, pa.segment());
+                    if (f != null) {
+                        f.rows(y, yAt, l, g * og + o0, g * og + o1, cols);
+                    }
+                }
+            } finally {
+                NativeScratch.give(pa);
+            }
+        });
+    }
+
     /** Blocks of input channels per group for a backward pass over units (images times groups) of work. */
     private static int channelBlocks(ConvShape s, int units) {
         int threads = Parallel.threads();

@@ -49,6 +49,25 @@ final class ConvKernels {
         return true;
     }
 
+    /**
+     * As {@link #forward} with a weight prepared by {@link ConvPrepared#of}: the packed forms of
+     * the weight, made once, instead of the weight itself (see {@link ConvShape#algorithm}).
+     */
+    static boolean forwardPrepared(Tensor x, ConvPrepared w, ConvEpilogue e, Tensor out) {
+        if (!ENABLED || w == null || !VecElementwise.f32Contiguous(x, out) || !epilogueFits(e, out)) {
+            return false;
+        }
+        ConvShape s = ConvShape.of(x.shape(), w.weight().shape(), w.params(), w.groups());
+        ConvFused f = ConvFused.of(e, out);
+        ConvShape.Algorithm alg = s.algorithm(true);
+        switch (alg) {
+            case DIRECT -> ConvDirect.forward(floats(x), x.offset(), w.floats(), w.weight().offset(), floats(out), out.offset(), s, f);
+            case WINOGRAD -> ConvWinogradPacked.forward(floats(x), x.offset(), w.winograd(), floats(out), out.offset(), s, f);
+            default -> ConvGemm.forwardPacked(floats(x), x.offset(), w.gemm(), floats(out), out.offset(), s, f);
+        }
+        return true;
+    }
+
     static boolean backwardInput(Tensor gy, Tensor w, Conv2dParams p, int groups, Tensor gx) {
         if (!ENABLED || !VecElementwise.f32Contiguous(gy, w, gx)) {
             return false;

@@ -16,6 +16,11 @@ import panface.tensor.backend.Conv2dParams;
  * in tiles that stay in the second-level cache, each tile multiplied by the weight straight away,
  * so that the unfolded image never goes through memory.</li>
  * </ul>
+ * 3x3 stride-1 convolutions with enough channels go to Winograd ({@link ConvWinograd}) instead,
+ * where it pays off. With a weight prepared once ({@link ConvPrepared}, see {@link #algorithm})
+ * the same choice applies, but the GEMMs multiply the weight packed once, and Winograd, whose
+ * weight transform no longer comes with every call, takes every 3x3 stride-1 shape from 7x7 up:
+ * at batch 1 the per-call transform was what made it lose on 14x14 (IResNet's largest stage).
  */
 record ConvShape(int n, int c, int h, int w, int o, int groups, Conv2dParams p, int ho, int wo) {
     /** The most input channels per group that the direct kernel takes. */
@@ -63,6 +68,38 @@ record ConvShape(int n, int c, int h, int w, int o, int groups, Conv2dParams p, 
 
     boolean pointwise() {
         return p.kh() == 1 && p.kw() == 1 && p.sh() == 1 && p.sw() == 1 && p.ph() == 0 && p.pw() == 0;
+    }
+
+    /** The kernels that compute a convolution's forward pass. */
+    enum Algorithm { DIRECT, WINOGRAD, GEMM }
+
+    /**
+     * Fewest output positions per image for Winograd with a prepared weight: down to IResNet's
+     * 7x7 stage, whose 4x4 tiles cover 8x8 (a third more than the output) and still ran faster
+     * than the packed GEMM at batch 1 (one thread, CPU time: 61 against 45 GFLOPS of the direct
+     * form's work).
+     */
+    static final int PREPARED_WINOGRAD_OUTPUTS = 49;
+
+    /**
+     * The forward algorithm: {@link #direct()} where it applies; Winograd where
+     * {@link ConvWinograd#suits} says so, or, with a prepared weight (whose transform is made
+     * once, not in every call), for every 3x3 stride-1 shape of at least
+     * {@link #PREPARED_WINOGRAD_OUTPUTS} outputs per image; the GEMM otherwise.
+     */
+    Algorithm algorithm(boolean prepared) {
+        if (direct()) {
+            return Algorithm.DIRECT;
+        }
+        if (ConvWinograd.suits(this) || (prepared && ConvWinograd.enabled() && winogradShape() && l() >= PREPARED_WINOGRAD_OUTPUTS)) {
+            return Algorithm.WINOGRAD;
+        }
+        return Algorithm.GEMM;
+    }
+
+    /** 3x3, stride 1, no dilation, one group, at least 16 channels in and out. */
+    boolean winogradShape() {
+        return groups == 1 && p.kh() == 3 && p.kw() == 3 && p.sh() == 1 && p.sw() == 1 && p.dh() == 1 && p.dw() == 1 && c >= 16 && o >= 16;
     }
 
     /** Output columns per im2col tile for a tile of rows rows. */

@@ -1,7 +1,6 @@
 package panface.tensor.cpu;
 
 import panface.tensor.RuntimeConfig;
-import panface.tensor.backend.Conv2dParams;
 
 /**
  * Float 3x3 stride-1 convolution by Winograd's minimal filtering F(2x2, 3x3) (Lavin and Gray,
@@ -26,9 +25,12 @@ final class ConvWinograd {
     }
 
     static boolean suits(ConvShape s) {
-        Conv2dParams p = s.p();
-        return ENABLED && s.groups() == 1 && p.kh() == 3 && p.kw() == 3 && p.sh() == 1 && p.sw() == 1 && p.dh() == 1 && p.dw() == 1
-                && s.c() >= 16 && s.o() >= 16 && s.l() >= MIN_OUTPUTS && (long) s.n() * s.l() >= MIN_CALL_OUTPUTS;
+        return ENABLED && s.winogradShape() && s.l() >= MIN_OUTPUTS && (long) s.n() * s.l() >= MIN_CALL_OUTPUTS;
+    }
+
+    /** False when {@code -Dpanface.conv.winograd=false} turned Winograd off. */
+    static boolean enabled() {
+        return ENABLED;
     }
 
     /** y at yo = conv(x at xo, weight at wOff) with f's parts fused. */
@@ -69,7 +71,7 @@ final class ConvWinograd {
     }
 
     /** U[e][oc][ci] = (G g G^T)[e] for output channels [lo, hi). */
-    private static void transformWeights(float[] wt, int wOff, float[] u, int lo, int hi, int o, int c) {
+    static void transformWeights(float[] wt, int wOff, float[] u, int lo, int hi, int o, int c) {
         float[] gg = new float[12];
         for (int oc = lo; oc < hi; oc++) {
             for (int ci = 0; ci < c; ci++) {

@@ -356,6 +356,16 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public Object prepareConv(Tensor weight, Conv2dParams p, int groups) {
+        return weight.dtype() == panface.tensor.DType.F32 ? ConvPrepared.of(weight.contiguous(), p, groups) : null;
+    }
+
+    @Override
+    public boolean conv2dPrepared(Tensor x, Object prepared, ConvEpilogue epilogue, Tensor out) {
+        return prepared instanceof ConvPrepared w && ConvKernels.forwardPrepared(x, w, epilogue, out);
+    }
+
+    @Override
     public boolean conv2dBackwardInput(Tensor gy, Tensor weight, Conv2dParams p, int groups, Tensor gx) {
         return ConvKernels.backwardInput(gy, weight, p, groups, gx);
     }

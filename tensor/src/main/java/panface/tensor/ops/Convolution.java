@@ -2,6 +2,7 @@ package panface.tensor.ops;
 
 import panface.tensor.Autocast;
 import panface.tensor.ConvEpilogue;
+import panface.tensor.PreparedConv;
 import panface.tensor.Tensor;
 import panface.tensor.autograd.GradMode;
 import panface.tensor.autograd.Node;
@@ -80,7 +81,17 @@ public final class Convolution {
      * no gradient is recorded. Backends without a fused path compute the same with separate ops.
      */
     public static Tensor conv2dFused(Tensor x, Tensor weight, int[] stride, int[] padding, int[] dilation, int groups, ConvEpilogue e) {
-        Conv2dParams p = check(x, weight, stride, padding, dilation, groups);
+        return fused(x, weight, null, check(x, weight, stride, padding, dilation, groups), groups, e);
+    }
+
+    /** As {@link #conv2dFused(Tensor, Tensor, int[], int[], int[], int, ConvEpilogue)} with a prepared weight. */
+    public static Tensor conv2dFused(Tensor x, PreparedConv w, ConvEpilogue e) {
+        Tensor weight = w.weight();
+        check(x, weight, w.stride(), w.padding(), w.dilation(), w.groups());
+        return fused(x, weight, w, w.params(), w.groups(), e);
+    }
+
+    private static Tensor fused(Tensor x, Tensor weight, PreparedConv prepared, Conv2dParams p, int groups, ConvEpilogue e) {
         int c = x.size(1);
         int o = weight.size(0);
         channels("inScale", e.inScale(), c);
@@ -91,9 +102,21 @@ public final class Convolution {
         try (var g = GradMode.noGrad()) {
             Tensor r = e.residual() == null ? null : e.residual().detach().contiguous();
             ConvEpilogue ce = new ConvEpilogue(vec(e.inScale()), vec(e.inShift()), vec(e.scale()), vec(e.shift()), vec(e.slope()), e.relu(), r);
-            Tensor y = Autocast.forProduct(x) == x && Autocast.forProduct(weight) == weight ? direct(x, weight, p, groups, ce) : null;
+            boolean plain = Autocast.forProduct(x) == x && Autocast.forProduct(weight) == weight;
+            Tensor y = plain && prepared != null && prepared.isPrepared() ? direct(x, prepared, p, ce) : null;
+            y = y == null && plain ? direct(x, weight, p, groups, ce) : y;
             return y != null ? y : unfused(x, weight, p, groups, ce);
         }
+    }
+
+    /** The backend's convolution with a prepared weight, or null when it has no such path for these operands. */
+    private static Tensor direct(Tensor x, PreparedConv w, Conv2dParams p, ConvEpilogue e) {
+        Tensor weight = w.weight();
+        Tensor y = x.newEmpty(x.dtype(), x.size(0), weight.size(0), p.outH(x.size(2)), p.outW(x.size(3)));
+        if (y.numel() == 0 || x.dtype() != weight.dtype() || !x.device().equals(weight.device())) {
+            return null;
+        }
+        return y.backend().conv2dPrepared(x.detach().contiguous(), w.prepared(), e, y) ? y : null;
     }
 
     private static Tensor vec(Tensor t) {

@@ -1,0 +1,242 @@
+package panface.tensor.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Winograd's F(2x2, 3x3) (see {@link ConvWinograd}) with the transformed weight packed once
+ * ({@link ConvPackedWeight} of 16 batches, one per transformed position e, each o x c), so that
+ * a call does no weight work. An image goes in blocks of whole rows of tiles (about
+ * {@link #BLOCK_TILES} tiles): the block's input is transformed into V[e][c][t], each of the 16
+ * products M[e] = U[e] V[e] packs V[e] a depth block at a time, and the output transform writes
+ * the block's rows of the output, to which the epilogue is applied at once. Transformed input and
+ * output of a block stay in the caches between the steps, where the whole image's would go
+ * through memory (at 112 x 112, 13 MB each). The transforms run along a row of tiles with the
+ * Vector API: each input row is first split into its even and odd columns, so that the four
+ * columns of a tile's patch are contiguous loads at tile offsets 0 and 1.
+ */
+final class ConvWinogradPacked {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Tiles per block: a few panels of the kernel for each product, the block's V and M still in the second-level cache. */
+    static final int BLOCK_TILES = 96;
+
+    private ConvWinogradPacked() {
+    }
+
+    /** y at yo = conv(x at xo, the weight whose transform u holds) with f's parts fused. */
+    static void forward(float[] x, int xo, ConvPackedWeight u, float[] y, int yo, ConvShape s, ConvFused f) {
+        int c = s.c();
+        int o = s.o();
+        int th = (s.ho() + 1) / 2;
+        int tw = (s.wo() + 1) / 2;
+        int rowsPerBlock = Math.clamp(Math.round((float) BLOCK_TILES / tw), 1, th);
+        int blocks = (th + rowsPerBlock - 1) / rowsPerBlock;
+        int maxTiles = rowsPerBlock * tw;
+        int threads = Parallel.threads();
+        int base = s.n() * blocks;
+        int oParts = base >= threads ? 1 : Math.max(1, Math.min((threads + base - 1) / base, o / 16));
+        Parallel.forRange(base * oParts, 1, (lo, hi) -> {
+            int vSize = 16 * c * maxTiles;
+            float[] buf = ConvTiles.scratch(vSize + 16 * o * maxTiles);
+            float[] rows = new float[2 * (2 * rowsPerBlock + 2) * (tw + 1 + S.length())];
+            float[] tmp = new float[4 * (tw + S.length())];
+            NativeScratch.Buffer pa = NativeScratch.take(ConvProduct.packFloats(u, maxTiles));
+            try {
+                for (int unit = lo; unit < hi; unit++) {
+                    int op = unit % oParts;
+                    int b = unit / oParts % blocks;
+                    int n = unit / oParts / blocks;
+                    int o0 = Gemm.bound(o, oParts, op, 4);
+                    int o1 = Gemm.bound(o, oParts, op + 1, 4);
+                    if (o1 <= o0) {
+                        continue;
+                    }
+                    int ty0 = b * rowsPerBlock;
+                    int ty1 = Math.min(th, ty0 + rowsPerBlock);
+                    int tiles = (ty1 - ty0) * tw;
+                    int rowsOut = o1 - o0;
+                    transformInput(x, xo + n * c * s.hw(), s, f, buf, ty0, ty1, tw, rows);
+                    for (int e = 0; e < 16; e++) {
+                        int ve = e * c * tiles;
+                        ConvProduct.multiply(u, e, o0, o1, tiles, (k0, k1, dst) -> ConvProduct.packRows(buf, ve, tiles, k0, k1, tiles, dst),
+                                buf, vSize + e * rowsOut * tiles, tiles, pa.segment());
+                    }
+                    int yImg = yo + (n * o + o0) * s.l();
+                    transformOutput(buf, vSize, rowsOut, s, ty0, ty1, tw, y, yImg, tmp);
+                    if (f != null) {
+                        int p0 = 2 * ty0 * s.wo();
+                        int p1 = Math.min(s.ho(), 2 * ty1) * s.wo();
+                        f.rows(y, yImg + p0, s.l(), o0, o1, p1 - p0);
+                    }
+                }
+            } finally {
+                NativeScratch.give(pa);
+            }
+        });
+    }
+
+    /**
+     * V[e][ci][t] (t counted from the block's first tile) = (B^T d B)[e] for the 4x4 patches d of
+     * the tiles in rows [ty0, ty1), the prologue applied and the padding zero. rows is scratch for
+     * the even and odd columns of the block's input rows.
+     */
+    private static void transformInput(float[] x, int xImg, ConvShape s, ConvFused f, float[] v, int ty0, int ty1, int tw, float[] rows) {
+        int c = s.c();
+        int h = s.h();
+        int w = s.w();
+        int ph = s.p().ph();
+        int pw = s.p().pw();
+        int tiles = (ty1 - ty0) * tw;
+        int span = tw + 1 + S.length();
+        int inRows = 2 * (ty1 - ty0) + 2;
+        boolean affine = f != null && f.hasPrologue();
+        int bound = S.loopBound(tw);
+        for (int ci = 0; ci < c; ci++) {
+            int plane = xImg + ci * h * w;
+            float a = affine ? f.inScale(ci) : 1f;
+            float sh = affine ? f.inShift(ci) : 0f;
+            for (int r = 0; r < inRows; r++) {
+                int iy = 2 * ty0 - ph + r;
+                int ev = 2 * r * span;
+                int od = ev + span;
+                for (int tx = 0; tx <= tw; tx++) {
+                    int ix = 2 * tx - pw;
+                    boolean rowIn = iy >= 0 && iy < h;
+                    rows[ev + tx] = rowIn && ix >= 0 && ix < w ? Math.fma(x[plane + iy * w + ix], a, sh) : 0f;
+                    rows[od + tx] = rowIn && ix + 1 >= 0 && ix + 1 < w ? Math.fma(x[plane + iy * w + ix + 1], a, sh) : 0f;
+                }
+            }
+            int stride = c * tiles;
+            for (int ty = ty0; ty < ty1; ty++) {
+                int r0 = 2 * (2 * (ty - ty0)) * span;
+                int at = ci * tiles + (ty - ty0) * tw;
+                int tx = 0;
+                for (; tx < bound; tx += S.length()) {
+                    int rt = r0 + tx;
+                    for (int j = 0; j < 4; j++) {
+                        FloatVector q0 = term(rows, rt, span, j);
+                        FloatVector q1 = term(rows, rt + 2 * span, span, j);
+                        FloatVector q2 = term(rows, rt + 4 * span, span, j);
+                        FloatVector q3 = term(rows, rt + 6 * span, span, j);
+                        q0.sub(q2).intoArray(v, j * stride + at + tx);
+                        q1.add(q2).intoArray(v, (4 + j) * stride + at + tx);
+                        q2.sub(q1).intoArray(v, (8 + j) * stride + at + tx);
+                        q1.sub(q3).intoArray(v, (12 + j) * stride + at + tx);
+                    }
+                }
+                for (; tx < tw; tx++) {
+                    float[] q = new float[16];
+                    for (int i = 0; i < 4; i++) {
+                        int ev = r0 + 2 * i * span + tx;
+                        int od = ev + span;
+                        q[4 * i] = rows[ev] - rows[ev + 1];
+                        q[4 * i + 1] = rows[od] + rows[ev + 1];
+                        q[4 * i + 2] = rows[ev + 1] - rows[od];
+                        q[4 * i + 3] = rows[od] - rows[od + 1];
+                    }
+                    for (int j = 0; j < 4; j++) {
+                        v[j * stride + at + tx] = q[j] - q[8 + j];
+                        v[(4 + j) * stride + at + tx] = q[4 + j] + q[8 + j];
+                        v[(8 + j) * stride + at + tx] = q[8 + j] - q[4 + j];
+                        v[(12 + j) * stride + at + tx] = q[4 + j] - q[12 + j];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The output rows of tile rows [ty0, ty1) for the rowsOut channels of M (at mo, M[e][oc][t]):
+     * (A^T M A) along each row of tiles with the Vector API, the two columns of each tile then
+     * interleaved into the output rows (tmp: scratch for four rows of tw values).
+     */
+    private static void transformOutput(float[] m, int mo, int rowsOut, ConvShape s, int ty0, int ty1, int tw, float[] y, int yImg, float[] tmp) {
+        int tiles = (ty1 - ty0) * tw;
+        int stride = rowsOut * tiles;
+        int ho = s.ho();
+        int wo = s.wo();
+        int span = tw + S.length();
+        int bound = S.loopBound(tw);
+        for (int oc = 0; oc < rowsOut; oc++) {
+            int plane = yImg + oc * s.l();
+            for (int ty = ty0; ty < ty1; ty++) {
+                int at = mo + oc * tiles + (ty - ty0) * tw;
+                int tx = 0;
+                for (; tx < bound; tx += S.length()) {
+                    int q = at + tx;
+                    FloatVector a0 = upper(m, q, stride);
+                    FloatVector a1 = upper(m, q + 1 * stride, stride);
+                    FloatVector a2 = upper(m, q + 2 * stride, stride);
+                    FloatVector a3 = upper(m, q + 3 * stride, stride);
+                    a0.add(a1).add(a2).intoArray(tmp, tx);
+                    a1.sub(a2).sub(a3).intoArray(tmp, span + tx);
+                    FloatVector b0 = lower(m, q, stride);
+                    FloatVector b1 = lower(m, q + 1 * stride, stride);
+                    FloatVector b2 = lower(m, q + 2 * stride, stride);
+                    FloatVector b3 = lower(m, q + 3 * stride, stride);
+                    b0.add(b1).add(b2).intoArray(tmp, 2 * span + tx);
+                    b1.sub(b2).sub(b3).intoArray(tmp, 3 * span + tx);
+                }
+                for (; tx < tw; tx++) {
+                    float[] a = new float[4];
+                    float[] b = new float[4];
+                    for (int j = 0; j < 4; j++) {
+                        float q0 = m[at + j * stride + tx];
+                        float q1 = m[at + (4 + j) * stride + tx];
+                        float q2 = m[at + (8 + j) * stride + tx];
+                        float q3 = m[at + (12 + j) * stride + tx];
+                        a[j] = q0 + q1 + q2;
+                        b[j] = q1 - q2 - q3;
+                    }
+                    tmp[tx] = a[0] + a[1] + a[2];
+                    tmp[span + tx] = a[1] - a[2] - a[3];
+                    tmp[2 * span + tx] = b[0] + b[1] + b[2];
+                    tmp[3 * span + tx] = b[1] - b[2] - b[3];
+                }
+                int oy = 2 * ty;
+                interleave(tmp, 0, span, y, plane + oy * wo, wo);
+                if (oy + 1 < ho) {
+                    interleave(tmp, 2 * span, 3 * span, y, plane + (oy + 1) * wo, wo);
+                }
+            }
+        }
+    }
+
+    /**
+     * Column j of (d B) for a row of patches along a row of tiles: the row's even columns at ev
+     * and its odd columns at ev + span, so that a tile's patch columns are even[t], odd[t],
+     * even[t + 1] and odd[t + 1].
+     */
+    private static FloatVector term(float[] rows, int ev, int span, int j) {
+        FloatVector e1 = FloatVector.fromArray(S, rows, ev + 1);
+        FloatVector o0 = FloatVector.fromArray(S, rows, ev + span);
+        return switch (j) {
+            case 0 -> FloatVector.fromArray(S, rows, ev).sub(e1);
+            case 1 -> o0.add(e1);
+            case 2 -> e1.sub(o0);
+            default -> o0.sub(FloatVector.fromArray(S, rows, ev + span + 1));
+        };
+    }
+
+    /** m0 + m1 + m2 of column j (at q; row i of the 4x4 at q + 4 * i * stride). */
+    private static FloatVector upper(float[] m, int q, int stride) {
+        return FloatVector.fromArray(S, m, q).add(FloatVector.fromArray(S, m, q + 4 * stride)).add(FloatVector.fromArray(S, m, q + 8 * stride));
+    }
+
+    /** m1 - m2 - m3 of column j (see {@link #upper}). */
+    private static FloatVector lower(float[] m, int q, int stride) {
+        return FloatVector.fromArray(S, m, q + 4 * stride).sub(FloatVector.fromArray(S, m, q + 8 * stride)).sub(FloatVector.fromArray(S, m, q + 12 * stride));
+    }
+
+    /** y[at + 2i] = tmp[even + i], y[at + 2i + 1] = tmp[odd + i] for the wo columns of a row. */
+    private static void interleave(float[] tmp, int even, int odd, float[] y, int at, int wo) {
+        int pairs = wo / 2;
+        for (int i = 0; i < pairs; i++) {
+            y[at + 2 * i] = tmp[even + i];
+            y[at + 2 * i + 1] = tmp[odd + i];
+        }
+        if ((wo & 1) != 0) {
+            y[at + wo - 1] = tmp[even + pairs];
+        }
+    }
+}
