@@ -6,7 +6,7 @@ import panface.tensor.backend.Conv2dParams;
 
 /**
  * Float convolution with few input channels per group (depthwise 3x3, the 7x7 global depthwise
- * head, 2-channel groups) as direct loops: for each output plane, each tap adds weight times the
+ * head, 2-channel groups) as direct loops (depthwise forward passes go to {@link ConvDepthwise}): for each output plane, each tap adds weight times the
  * shifted input row onto the output row, the window's bounds worked out once per (tap, row). At
  * stride 1 the inner loop is a contiguous multiply-add the JIT vectorises; a plane of the
  * output (a few KiB) stays in the first-level cache across the taps. Planes go to the threads
@@ -19,6 +19,10 @@ final class ConvDirect {
 
     /** y at yo = conv(x at xo, weight at wOff) with f's parts fused. */
     static void forward(float[] x, int xo, float[] wt, int wOff, float[] y, int yo, ConvShape s, ConvFused f) {
+        if (ConvDepthwise.suits(s)) {
+            ConvDepthwise.forward(x, xo, wt, wOff, y, yo, s, f);
+            return;
+        }
         Conv2dParams p = s.p();
         int l = s.l();
         int wo = s.wo();
