@@ -25,22 +25,65 @@ final class ConvWinogradPacked {
 
     /** y at yo = conv(x at xo, the weight whose transform u holds) with f's parts fused. */
     static void forward(float[] x, int xo, ConvPackedWeight u, float[] y, int yo, ConvShape s, ConvFused f) {
-        int c = s.c();
-        int o = s.o();
         int th = (s.ho() + 1) / 2;
         int tw = (s.wo() + 1) / 2;
         int rowsPerBlock = Math.clamp(Math.round((float) BLOCK_TILES / tw), 1, th);
-        int blocks = (th + rowsPerBlock - 1) / rowsPerBlock;
-        int maxTiles = rowsPerBlock * tw;
+        Plan plan = new Plan(s, u, f, tw, th, rowsPerBlock, (th + rowsPerBlock - 1) / rowsPerBlock);
         int threads = Parallel.threads();
-        int base = s.n() * blocks;
-        int oParts = base >= threads ? 1 : Math.max(1, Math.min((threads + base - 1) / base, o / 16));
-        Parallel.forRange(base * oParts, 1, (lo, hi) -> {
-            int vSize = 16 * c * maxTiles;
-            float[] buf = ConvTiles.scratch(vSize + 16 * o * maxTiles);
+        int base = s.n() * plan.blocks;
+        int oParts = base >= threads ? 1 : Math.max(1, Math.min((threads + base - 1) / base, s.o() / 16));
+        if (oParts == 1) {
+            Parallel.forRange(base, 1, (lo, hi) -> plan.run(x, xo, y, yo, lo, hi, 1, null));
+            return;
+        }
+        // fewer blocks than threads (batch 1 from 14x14 down): the threads transform the block's
+        // input together, split by channels, then each multiplies and transforms back its share
+        // of the output channels, instead of each transforming the whole input
+        float[] v = shared(16 * s.c() * plan.maxTiles());
+        for (int unit = 0; unit < base; unit++) {
+            int n = unit / plan.blocks;
+            int b = unit % plan.blocks;
+            Parallel.forRange(s.c(), 8, (c0, c1) -> plan.transformInput(x, xo + n * s.c() * s.hw(), v, b, c0, c1));
+            int first = unit * oParts;
+            Parallel.forRange(oParts, 1, (lo, hi) -> plan.run(x, xo, y, yo, first + lo, first + hi, oParts, v));
+        }
+    }
+
+    private static final ThreadLocal<float[]> SHARED = new ThreadLocal<>();
+
+    /** The calling thread's buffer for a block's transformed input shared with the pool (contents stale). */
+    private static float[] shared(int n) {
+        float[] a = SHARED.get();
+        if (a == null || a.length < n) {
+            a = new float[n];
+            SHARED.set(a);
+        }
+        return a;
+    }
+
+    /** One convolution's blocking: blocks of rowsPerBlock rows of tiles, maxTiles tiles at most. */
+    private record Plan(ConvShape s, ConvPackedWeight u, ConvFused f, int tw, int th, int rowsPerBlock, int blocks) {
+        int maxTiles() {
+            return rowsPerBlock * tw;
+        }
+
+        void transformInput(float[] x, int xImg, float[] v, int b, int c0, int c1) {
+            float[] rows = new float[2 * (2 * rowsPerBlock + 2) * (tw + 1 + S.length())];
+            ConvWinogradPacked.transformInput(x, xImg, s, f, v, b * rowsPerBlock, Math.min(th, (b + 1) * rowsPerBlock), tw, rows, c0, c1);
+        }
+
+        /**
+         * Units [lo, hi) of (image, block, share of the output channels among oParts), with the
+         * block's transformed input in shared, or transformed here when shared is null.
+         */
+        void run(float[] x, int xo, float[] y, int yo, int lo, int hi, int oParts, float[] shared) {
+            int c = s.c();
+            int o = s.o();
+            int vSize = shared == null ? 16 * c * maxTiles() : 0;
+            float[] buf = ConvTiles.scratch(vSize + 16 * o * maxTiles());
             float[] rows = new float[2 * (2 * rowsPerBlock + 2) * (tw + 1 + S.length())];
             float[] tmp = new float[4 * (tw + S.length())];
-            NativeScratch.Buffer pa = NativeScratch.take(ConvProduct.packFloats(u, maxTiles));
+            NativeScratch.Buffer pa = NativeScratch.take(ConvProduct.packFloats(u, maxTiles()));
             try {
                 for (int unit = lo; unit < hi; unit++) {
                     int op = unit % oParts;
@@ -55,10 +98,13 @@ final class ConvWinogradPacked {
                     int ty1 = Math.min(th, ty0 + rowsPerBlock);
                     int tiles = (ty1 - ty0) * tw;
                     int rowsOut = o1 - o0;
-                    transformInput(x, xo + n * c * s.hw(), s, f, buf, ty0, ty1, tw, rows);
+                    if (shared == null) {
+                        ConvWinogradPacked.transformInput(x, xo + n * c * s.hw(), s, f, buf, ty0, ty1, tw, rows, 0, c);
+                    }
+                    float[] v = shared == null ? buf : shared;
                     for (int e = 0; e < 16; e++) {
                         int ve = e * c * tiles;
-                        ConvProduct.multiply(u, e, o0, o1, tiles, (k0, k1, dst) -> ConvProduct.packRows(buf, ve, tiles, k0, k1, tiles, dst),
+                        ConvProduct.multiply(u, e, o0, o1, tiles, (k0, k1, dst) -> ConvProduct.packRows(v, ve, tiles, k0, k1, tiles, dst),
                                 buf, vSize + e * rowsOut * tiles, tiles, pa.segment());
                     }
                     int yImg = yo + (n * o + o0) * s.l();
@@ -72,7 +118,7 @@ final class ConvWinogradPacked {
             } finally {
                 NativeScratch.give(pa);
             }
-        });
+        }
     }
 
     /**
@@ -80,7 +126,8 @@ final class ConvWinogradPacked {
      * the tiles in rows [ty0, ty1), the prologue applied and the padding zero. rows is scratch for
      * the even and odd columns of the block's input rows.
      */
-    private static void transformInput(float[] x, int xImg, ConvShape s, ConvFused f, float[] v, int ty0, int ty1, int tw, float[] rows) {
+    private static void transformInput(float[] x, int xImg, ConvShape s, ConvFused f, float[] v, int ty0, int ty1, int tw, float[] rows, int c0,
+                                       int c1) {
         int c = s.c();
         int h = s.h();
         int w = s.w();
@@ -91,19 +138,23 @@ final class ConvWinogradPacked {
         int inRows = 2 * (ty1 - ty0) + 2;
         boolean affine = f != null && f.hasPrologue();
         int bound = S.loopBound(tw);
-        for (int ci = 0; ci < c; ci++) {
+        for (int ci = c0; ci < c1; ci++) {
             int plane = xImg + ci * h * w;
             float a = affine ? f.inScale(ci) : 1f;
             float sh = affine ? f.inShift(ci) : 0f;
             for (int r = 0; r < inRows; r++) {
                 int iy = 2 * ty0 - ph + r;
                 int ev = 2 * r * span;
-                int od = ev + span;
-                for (int tx = 0; tx <= tw; tx++) {
-                    int ix = 2 * tx - pw;
-                    boolean rowIn = iy >= 0 && iy < h;
-                    rows[ev + tx] = rowIn && ix >= 0 && ix < w ? Math.fma(x[plane + iy * w + ix], a, sh) : 0f;
-                    rows[od + tx] = rowIn && ix + 1 >= 0 && ix + 1 < w ? Math.fma(x[plane + iy * w + ix + 1], a, sh) : 0f;
+                java.util.Arrays.fill(rows, ev, ev + 2 * span, 0f);
+                if (iy < 0 || iy >= h) {
+                    continue;
+                }
+                // input column ix is padded column j = ix + pw: even half at j / 2, odd half at span + j / 2
+                int src = plane + iy * w;
+                int end = Math.min(w, 2 * tw + 2 - pw);
+                for (int ix = Math.max(0, -pw); ix < end; ix++) {
+                    int j = ix + pw;
+                    rows[ev + (j & 1) * span + (j >> 1)] = Math.fma(x[src + ix], a, sh);
                 }
             }
             int stride = c * tiles;
