@@ -51,18 +51,22 @@ public final class PreparedConv {
         return weight;
     }
 
+    /** The stride (height, width). */
     public int[] stride() {
         return stride.clone();
     }
 
+    /** The zero padding (height, width). */
     public int[] padding() {
         return padding.clone();
     }
 
+    /** The dilation (height, width). */
     public int[] dilation() {
         return dilation.clone();
     }
 
+    /** The number of groups. */
     public int groups() {
         return groups;
     }

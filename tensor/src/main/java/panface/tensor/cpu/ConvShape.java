@@ -9,7 +9,10 @@ import panface.tensor.backend.Conv2dParams;
  * <li>{@link #direct()}: groups with at most {@link #DIRECT_CHANNELS} input channels each
  * (depthwise 3x3, MobileFaceNet's 7x7 global depthwise head, its 2-channel groups) run as direct
  * loops over output rows. A GEMM per group would have two to eighteen rows of depth and one to two
- * rows of output: all packing, no arithmetic;</li>
+ * rows of output: all packing, no arithmetic. Those with as many outputs as inputs per group
+ * (depthwise, 2-channel groups) at stride 1 or 2 sum each run of outputs in a register over a
+ * zero-bordered copy of the input plane ({@link ConvDepthwise}): a tap at a time, the output row
+ * went through the cache once per tap, and that traffic, not the arithmetic, bounded them;</li>
  * <li>{@link #pointwise()}: 1x1, stride 1, no padding: each image's (c, h*w) block already is the
  * GEMM's right-hand operand, so the product reads it in place with no im2col;</li>
  * <li>everything else (3x3 stride 1 and 2, 1x1 stride 2, the stem): im2col of one image's columns
