@@ -11,6 +11,7 @@ import panface.tensor.Device;
 import panface.tensor.Scope;
 import panface.tensor.Tensor;
 import panface.tensor.autograd.GradMode;
+import panface.tensor.autograd.SavedTensors;
 
 /**
  * A building block with explicitly registered parameters, buffers and child modules (no
@@ -231,11 +232,11 @@ public abstract class Module {
      * module requires a gradient), frees its intermediate tensors as soon as it returns, keeping
      * only the result. Their memory then goes straight back to the next step while it is still in
      * cache, instead of a whole forward's activations passing through memory once (measurably
-     * faster at batch 1 of the face ViT). When a graph is recorded, body just runs: backward
-     * needs what it saved.
+     * faster at batch 1 of the face ViT). When a graph is recorded, only what the backward needs
+     * is kept (see {@link SavedTensors}), and the backward frees that as it goes.
      */
     protected final Tensor freeingIntermediates(Tensor input, java.util.function.Supplier<Tensor> body) {
-        return recordsGraph(input) ? body.get() : Scope.compute(body);
+        return recordsGraph(input) ? SavedTensors.compute(body) : Scope.compute(body);
     }
 
     /** Whether a forward of this module on input records a graph for backward: grad mode on, and input or a parameter requires a gradient. */

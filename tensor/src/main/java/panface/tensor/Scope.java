@@ -169,6 +169,11 @@ public final class Scope implements AutoCloseable {
         return t;
     }
 
+    /** A snapshot of the storages this scope currently owns (not counting child scopes). */
+    public synchronized List<Storage> storages() {
+        return new ArrayList<>(owned);
+    }
+
     /** Number of storages this scope currently owns (not counting child scopes). */
     public synchronized int size() {
         return owned.size();

@@ -11,6 +11,7 @@ public abstract class Storage implements AutoCloseable {
     private final DType dtype;
     private final int numel;
     private volatile boolean closed;
+    private volatile boolean heldForBackward;
     volatile Scope owner;
 
     protected Storage(Device device, DType dtype, int numel) {
@@ -45,6 +46,20 @@ public abstract class Storage implements AutoCloseable {
     /** The scope that owns this storage, or null for unowned host memory. */
     public final Scope owner() {
         return owner;
+    }
+
+    /**
+     * Marks memory that only a recorded graph refers to: an intermediate of a module's forward,
+     * kept because a node needs it for the backward. The backward frees it as soon as the last
+     * node that needs it has run (for the autograd engine).
+     */
+    public final void holdForBackward() {
+        heldForBackward = true;
+    }
+
+    /** Whether {@link #holdForBackward} marked this memory. */
+    public final boolean isHeldForBackward() {
+        return heldForBackward;
     }
 
     /** Throws when the storage has been freed. */

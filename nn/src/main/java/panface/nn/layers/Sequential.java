@@ -7,6 +7,7 @@ import panface.nn.Layer;
 import panface.nn.Module;
 import panface.tensor.Scope;
 import panface.tensor.Tensor;
+import panface.tensor.autograd.SavedTensors;
 
 /** Layers applied in order, registered as "0", "1", ... (PyTorch's nn.Sequential keys). */
 public final class Sequential extends Module implements Layer {
@@ -39,15 +40,26 @@ public final class Sequential extends Module implements Layer {
      * {@link #freeingIntermediates}), each layer's intermediate tensors are freed when it returns
      * and each layer's output once the next layer has consumed it, so an inference holds about
      * one layer's activations at a time rather than all of them until the caller's scope closes.
+     * When a graph is recorded, each layer's intermediates that the backward does not need are
+     * freed when it returns, and its output once the next layer has consumed it unless the
+     * backward reads it (see {@link SavedTensors}).
      */
     @Override
     public Tensor forward(Tensor x) {
         Tensor y = x;
-        if (layers.size() < 2 || recordsGraph(x)) {
-            for (Layer l : layers) {
-                y = l.forward(y);
-            }
-            return y;
+        if (layers.size() < 2) {
+            return layers.isEmpty() ? x : layers.get(0).forward(x);
+        }
+        if (recordsGraph(x)) {
+            return SavedTensors.compute(() -> {
+                Tensor h = x;
+                for (Layer l : layers) {
+                    Tensor in = h;
+                    h = SavedTensors.compute(() -> l.forward(in));
+                    SavedTensors.trim(h);
+                }
+                return h;
+            });
         }
         for (Layer l : layers) {
             Tensor in = y;

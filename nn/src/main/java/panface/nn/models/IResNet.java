@@ -92,7 +92,7 @@ public final class IResNet extends Module implements Layer {
     public Tensor forward(Tensor x) {
         FusedConv f = stem;
         Tensor y = f != null && !isTraining() && f.isFor(conv1) && !recordsGraph(x) ? f.forward(x, null)
-                : prelu.forward(bn1.forward(conv1.forward(x)));
+                : freeingIntermediates(x, () -> prelu.forward(bn1.forward(conv1.forward(x))));
         for (Sequential s : stages) {
             y = s.forward(y);
         }

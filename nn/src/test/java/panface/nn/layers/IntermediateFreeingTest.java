@@ -81,6 +81,68 @@ class IntermediateFreeingTest {
     }
 
     @Test
+    void aRecordedSequentialKeepsOnlyWhatBackwardNeedsAndTheSameGradients() {
+        Generator gen = new Generator(8);
+        try (Scope model = Scope.open()) {
+            // an IResNet block's residual branch: BN, conv, BN, PReLU, conv, BN
+            Sequential seq = new Sequential().add(new BatchNorm(8)).add(new Conv2d(8, 16, 3, 1, 1, 1, false, gen))
+                    .add(new BatchNorm(16)).add(new PReLU(16)).add(new Conv2d(16, 16, 3, 1, 1, 1, false, gen)).add(new BatchNorm(16));
+            Tensor x = Tensor.randn(gen, 4, 8, 12, 12).requiresGrad(true);
+            long unit = 4L * 16 * 12 * 12 * Float.BYTES;
+            // reference: the layers called one by one, so that every activation stays until the step ends
+            long[] everything = new long[2];
+            float[][] reference = step(seq, x, everything, () -> {
+                Tensor y = x;
+                for (int i = 0; i < seq.size(); i++) {
+                    y = seq.get(i).forward(y);
+                }
+                return y;
+            });
+            long[] lean = new long[2];
+            float[][] got = step(seq, x, lean, () -> seq.forward(x));
+            for (int i = 0; i < got.length; i++) {
+                assertEquals(reference[i].length, got[i].length);
+                for (int j = 0; j < got[i].length; j++) {
+                    assertEquals(reference[i][j], got[i][j], 0f, "gradient " + i + " changed at " + j);
+                }
+            }
+            // kept everything: the first BN's output (half a unit) and five more outputs of a unit
+            assertTrue(everything[0] >= unit * 11 / 2, "reference forward kept " + everything[0]);
+            // kept for backward: the two conv outputs (the BNs' inputs) and the result; the BN and
+            // PReLU outputs the convs and the PReLU read are recomputed; a few per-channel vectors
+            assertTrue(lean[0] <= 3 * unit + 8192, "a recorded forward kept " + lean[0] + " bytes, more than three activations");
+            // the peak comes in the backward of the second conv, which has its input recomputed
+            // (and the PReLU's input for that) while the reference still holds all six outputs
+            assertTrue(lean[1] < everything[1] - unit, "peak " + lean[1] + " against " + everything[1] + " keeping everything");
+        }
+    }
+
+    /** Runs forward and backward of sum(y^2), returns the gradients of x and every parameter; live bytes after the forward and the peak in bytes. */
+    private static float[][] step(Sequential seq, Tensor x, long[] bytes, java.util.function.Supplier<Tensor> forward) {
+        java.util.List<Tensor> leaves = new java.util.ArrayList<>();
+        leaves.add(x);
+        for (Parameter p : seq.parameters()) {
+            leaves.add(p.data());
+        }
+        for (Tensor t : leaves) {
+            t.clearGrad();
+        }
+        long base = panface.tensor.MemoryStats.liveBytes(panface.tensor.Device.CPU);
+        panface.tensor.MemoryStats.resetPeak(panface.tensor.Device.CPU);
+        try (Scope step = Scope.open()) {
+            Tensor y = forward.get();
+            bytes[0] = panface.tensor.MemoryStats.liveBytes(panface.tensor.Device.CPU) - base;
+            y.square().sum().backward();
+            bytes[1] = panface.tensor.MemoryStats.peakBytes(panface.tensor.Device.CPU) - base;
+        }
+        float[][] out = new float[leaves.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = leaves.get(i).grad().toFloatArray();
+        }
+        return out;
+    }
+
+    @Test
     void aMobileFaceNetEmbeddingHoldsAboutOneLayersActivations() {
         try (Scope model = Scope.open(); var g = GradMode.noGrad()) {
             panface.nn.models.MobileFaceNet net = panface.nn.models.MobileFaceNet.standard(128, 3);

@@ -25,7 +25,8 @@ public final class Engine {
 
     /**
      * Backpropagates {@code grad} (of root's shape; null means 1 for a one-element root).
-     * Unless {@code retainGraph}, each node releases its saved tensors after it runs.
+     * Unless {@code retainGraph}, each node releases its saved tensors after it runs, and memory
+     * held only for the backward is freed after the last node that needs it.
      */
     public static void backward(Tensor root, Tensor grad, boolean retainGraph) {
         if (!root.requiresGrad()) {
@@ -56,6 +57,7 @@ public final class Engine {
             List<Node> order = topologicalOrder(rootNode);
             GradientReadyHook hook = GradientReadyHook.current();
             Map<Node, List<Tensor>> finalAfter = hook == null ? null : lastConsumers(order);
+            Map<Node, List<Storage>> heldUntil = retainGraph ? Map.of() : lastUses(order);
             Map<Node, Tensor> pending = new IdentityHashMap<>();
             pending.put(rootNode, seed);
             Set<Storage> made = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -67,6 +69,7 @@ public final class Engine {
                     if (!retainGraph) {
                         node.release();
                     }
+                    freeHeld(heldUntil, node, pending);
                     report(hook, finalAfter, node);
                     continue;
                 }
@@ -75,7 +78,11 @@ public final class Engine {
                 // Each backward runs in a scope of its own: what it allocates besides the gradients
                 // it returns is freed at once, instead of piling up until the step's scope closes.
                 try (Scope local = Scope.open()) {
-                    gIns = node.backward(gOut);
+                    try {
+                        gIns = node.backward(gOut);
+                    } finally {
+                        node.dropRecomputed();
+                    }
                     for (Tensor gi : gIns) {
                         if (gi != null && gi.storage().owner() == local) {
                             if (home != null) {
@@ -138,8 +145,44 @@ public final class Engine {
                 if (!retainGraph) {
                     node.release();
                 }
+                freeHeld(heldUntil, node, pending);
                 report(hook, finalAfter, node);
             }
+        }
+    }
+
+    /**
+     * For each node, the memory held for the backward (see {@link Storage#holdForBackward}) that
+     * it is the last in this order to need: once it has run, nothing reads that memory again.
+     * A node that recomputes a freed input reads what the input's producer keeps, and that
+     * producer runs later still.
+     */
+    private static Map<Node, List<Storage>> lastUses(List<Node> order) {
+        Map<Storage, Node> last = new IdentityHashMap<>();
+        for (Node node : order) {
+            node.forEachKept((t, saved, i) -> {
+                if (t.storage().isHeldForBackward()) {
+                    last.put(t.storage(), node);
+                }
+            });
+        }
+        Map<Node, List<Storage>> out = new IdentityHashMap<>();
+        for (Map.Entry<Storage, Node> e : last.entrySet()) {
+            out.computeIfAbsent(e.getValue(), n -> new ArrayList<>()).add(e.getKey());
+        }
+        return out;
+    }
+
+    /** Frees the held memory node was the last to need, unless a gradient still waiting views it. */
+    private static void freeHeld(Map<Node, List<Storage>> heldUntil, Node node, Map<Node, Tensor> pending) {
+        outer:
+        for (Storage s : heldUntil.getOrDefault(node, List.of())) {
+            for (Tensor p : pending.values()) {
+                if (p.storage() == s) {
+                    continue outer;
+                }
+            }
+            s.close();
         }
     }
 

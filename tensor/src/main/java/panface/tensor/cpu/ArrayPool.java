@@ -1,5 +1,8 @@
 package panface.tensor.cpu;
 
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.SoftReference;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
@@ -11,6 +14,8 @@ import panface.tensor.RuntimeConfig;
  * garbage collector (large arrays go straight to the old generation, and each one would
  * otherwise eventually cost a full collection). Only arrays of at least {@link #MIN_BYTES} are
  * kept, up to {@code -Dpanface.cpu.poolBytes} in total (default a quarter of the maximum heap).
+ * The pool holds them softly: when the heap runs short, the collector takes pooled arrays back
+ * before it would fail an allocation, so the pool never pins memory that live tensors need.
  */
 final class ArrayPool {
     static final long MIN_BYTES = 1L << 16;
@@ -20,7 +25,20 @@ final class ArrayPool {
     private record Key(Class<?> type, int length) {
     }
 
-    private static final Map<Key, ArrayDeque<Object>> FREE = new HashMap<>();
+    /** A pooled array, with what the pool's bookkeeping needs once the collector has cleared it. */
+    private static final class Pooled extends SoftReference<Object> {
+        final Key key;
+        final long bytes;
+
+        Pooled(Object array, Key key, long bytes) {
+            super(array, CLEARED);
+            this.key = key;
+            this.bytes = bytes;
+        }
+    }
+
+    private static final ReferenceQueue<Object> CLEARED = new ReferenceQueue<>();
+    private static final Map<Key, ArrayDeque<Pooled>> FREE = new HashMap<>();
     private static long pooledBytes;
 
     private ArrayPool() {
@@ -31,24 +49,32 @@ final class ArrayPool {
         if (bytes < MIN_BYTES) {
             return null;
         }
-        ArrayDeque<Object> q = FREE.get(new Key(type, length));
-        Object a = q == null ? null : q.pollLast();
-        if (a != null) {
-            pooledBytes -= bytes;
+        forgetCleared();
+        ArrayDeque<Pooled> q = FREE.get(new Key(type, length));
+        while (q != null && !q.isEmpty()) {
+            Pooled p = q.pollLast();
+            pooledBytes -= p.bytes;
+            Object a = p.get();
+            p.clear();
+            if (a != null) {
+                return a;
+            }
         }
-        return a;
+        return null;
     }
 
     /** Offers the array of a freed storage back to the pool. */
     static synchronized void give(Object array, int length, long bytes) {
+        forgetCleared();
         if (bytes < MIN_BYTES || pooledBytes + bytes > CAPACITY) {
             return;
         }
-        FREE.computeIfAbsent(new Key(array.getClass(), length), k -> new ArrayDeque<>()).addLast(array);
+        Key k = new Key(array.getClass(), length);
+        FREE.computeIfAbsent(k, x -> new ArrayDeque<>()).addLast(new Pooled(array, k, bytes));
         pooledBytes += bytes;
     }
 
-    /** Bytes currently held for reuse. */
+    /** Bytes currently held for reuse (arrays the collector took back are counted until noticed). */
     static synchronized long pooledBytes() {
         return pooledBytes;
     }
@@ -57,5 +83,16 @@ final class ArrayPool {
     static synchronized void clear() {
         FREE.clear();
         pooledBytes = 0;
+    }
+
+    /** Removes the entries whose arrays the collector has taken back. */
+    private static void forgetCleared() {
+        for (Reference<?> r; (r = CLEARED.poll()) != null; ) {
+            Pooled p = (Pooled) r;
+            ArrayDeque<Pooled> q = FREE.get(p.key);
+            if (q != null && q.remove(p)) {
+                pooledBytes -= p.bytes;
+            }
+        }
     }
 }

@@ -62,18 +62,21 @@ public final class Convolution {
         if (!GradMode.needsGrad(x, weight, bias)) {
             return direct;
         }
-        Tensor xs = x;
-        Tensor ws = weight;
-        return direct.withGradFn(new Node("conv2d", x, weight, bias) {
+        // the backward reads the input and weight through input(i): an input that its producer
+        // can recompute (a BatchNorm or PReLU output) need not be kept for it
+        Node node = new Node("conv2d", x, weight, bias) {
             @Override
             public Tensor[] backward(Tensor g) {
                 Tensor gy = g.contiguous();
+                Tensor xs = input(0);
+                Tensor ws = input(1);
                 Tensor gx = needs(0) ? inputGrad(gy, ws, p, groups, xs.shape()) : null;
                 Tensor gw = needs(1) ? weightGrad(gy, xs, p, groups, ws.shape()) : null;
                 Tensor gb = needs(2) ? gy.sum(new int[] {0, 2, 3}, false) : null;
                 return new Tensor[] {gx, gw, gb};
             }
-        });
+        };
+        return direct.withGradFn(node.readsValuesOnDemand().needsNoValuesOf(2));
     }
 
     /**

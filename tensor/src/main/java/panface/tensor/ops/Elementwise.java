@@ -154,7 +154,15 @@ public final class Elementwise {
                 };
             }
         };
-        node.save(out);
+        // add and sub read only the gradient; div reads the divisor and its output, not the dividend
+        switch (op) {
+            case ADD, SUB -> node.needsNoValuesOf(0, 1);
+            case DIV -> node.needsNoValuesOf(0);
+            default -> { }
+        }
+        if (op == BinaryOp.DIV || op == BinaryOp.POW) {
+            node.save(out);
+        }
         return out.withGradFn(node);
     }
 

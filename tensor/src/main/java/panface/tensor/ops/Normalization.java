@@ -130,6 +130,7 @@ public final class Normalization {
             return null;
         }
         Tensor rstd;
+        Tensor[] affine = new Tensor[2];
         Tensor y = x.newEmpty(x.dtype(), x.shape());
         try (var off = GradMode.noGrad()) {
             if (runningMean != null) {
@@ -145,7 +146,9 @@ public final class Normalization {
             if (bias != null) {
                 shift = shift.add(bias.detach());
             }
-            if (!x.backend().channelAffine(xd, scale.contiguous(), shift.contiguous(), y)) {
+            affine[0] = scale.contiguous();
+            affine[1] = shift.contiguous();
+            if (!x.backend().channelAffine(xd, affine[0], affine[1], y)) {
                 throw new IllegalStateException("batchNorm: the backend computed the statistics of " + x.describe() + " but cannot apply them");
             }
         }
@@ -155,7 +158,7 @@ public final class Normalization {
         Node node = new Node("batchNorm", x, weight, bias) {
             @Override
             public Tensor[] backward(Tensor g) {
-                Tensor xin = saved(0);
+                Tensor xin = source();
                 Tensor gx = needs(0) ? xin.newEmpty(xin.dtype(), xin.shape()) : null;
                 Tensor gw = needs(1) ? xin.newEmpty(xin.dtype(), c) : null;
                 Tensor gb = needs(2) ? xin.newEmpty(xin.dtype(), c) : null;
@@ -164,9 +167,43 @@ public final class Normalization {
                 }
                 return new Tensor[] {gx, gw, gb};
             }
+
+            /** y again from the input and the per-channel scale and shift the forward applied: the same kernel on the same values. */
+            @Override
+            protected boolean recomputes() {
+                return true;
+            }
+
+            @Override
+            protected Tensor recompute() {
+                Tensor xin = source();
+                Tensor out = xin.newEmpty(xin.dtype(), xin.shape());
+                xin.backend().channelAffine(xin, saved(4), saved(5), out);
+                return out;
+            }
+
+            /** The contiguous input: the input itself, or the copy saved when it was not contiguous. */
+            private Tensor source() {
+                return saved(0) != null ? saved(0) : input(0).detach();
+            }
         };
-        node.save(xd, mean, rstd, wd);
-        return y.withGradFn(node);
+        saveInput(node, x, xd, mean, rstd, wd, affine[0], affine[1]);
+        return y.withGradFn(node.readsValuesOnDemand());
+    }
+
+    /**
+     * Saves what a per-channel node needs beside its input: the input itself is kept as an input
+     * (so that, when its producer can recompute it, it need not be kept at all), or, when it was
+     * not contiguous, as the contiguous copy the kernels read, saved in slot 0 in its stead.
+     */
+    private static void saveInput(Node node, Tensor x, Tensor xd, Tensor... rest) {
+        Tensor[] all = new Tensor[rest.length + 1];
+        if (xd.storage() != x.storage()) {
+            all[0] = xd;
+            node.needsNoValuesOf(0);
+        }
+        System.arraycopy(rest, 0, all, 1, rest.length);
+        node.save(all);
     }
 
     /** Batch normalisation composed of broadcast elementwise ops and reductions: any dtype and backend. */
@@ -247,7 +284,7 @@ public final class Normalization {
                 Node node = new Node("prelu", x, weight) {
                     @Override
                     public Tensor[] backward(Tensor g) {
-                        Tensor xin = saved(0);
+                        Tensor xin = source();
                         Tensor gx = needs(0) ? xin.newEmpty(xin.dtype(), xin.shape()) : null;
                         Tensor gw = needs(1) ? xin.newEmpty(xin.dtype(), wshape) : null;
                         if (!xin.backend().preluBackward(xin, saved(1), g.to(xin.dtype()).contiguous(), gx, gw == null ? null : gw.reshape(n))) {
@@ -255,9 +292,27 @@ public final class Normalization {
                         }
                         return new Tensor[] {gx, gw};
                     }
+
+                    /** The output again from the input and the slopes: the same kernel on the same values. */
+                    @Override
+                    protected boolean recomputes() {
+                        return true;
+                    }
+
+                    @Override
+                    protected Tensor recompute() {
+                        Tensor xin = source();
+                        Tensor y = xin.newEmpty(xin.dtype(), xin.shape());
+                        xin.backend().prelu(xin, saved(1), y);
+                        return y;
+                    }
+
+                    private Tensor source() {
+                        return saved(0) != null ? saved(0) : input(0).detach();
+                    }
                 };
-                node.save(xd, wd);
-                return out.withGradFn(node);
+                saveInput(node, x, xd, wd);
+                return out.withGradFn(node.readsValuesOnDemand());
             }
         }
         Tensor w;
