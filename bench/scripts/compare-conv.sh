@@ -11,9 +11,11 @@
 # with torch and onnxruntime from the configured package index); the export runs with
 # EXPORT_PYTHON (default /usr/bin/python3, whose PyTorch 1.13 writes ONNX opset 13 and TorchScript
 # that libtorch 2.7.1 loads). ONNX Runtime and DJL are built by the Maven profile "compare".
-# 2 threads by default (THREADS); WORK_DIR keeps the exported files. Our JVM runs with JAVA_HEAP
-# (default -Xmx16g): the r50 training step at batch 32 keeps every convolution's unfolded input
-# (about 5 GB) and every activation until its step ends, more than the default heap holds.
+# 2 threads by default (THREADS); WORK_DIR keeps the exported files. Our JVM runs with the JVM's
+# default heap, or with JAVA_HEAP (say -Xmx16g) where set: the convolutions unfold their input tile
+# by tile and save none of it for the backward, and the training step keeps only what its backward
+# reads (BatchNorm and PReLU outputs are recomputed), so the r50 step at batch 32 peaks at about
+# 1.4 GB of tensors (BackboneMemory train r50 64 peaks at 2.7 GB).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -40,7 +42,7 @@ echo "load before: $(uptime)"
 torch_version=$("$VENV/bin/python" -c 'import torch; print(torch.__version__)')
 for r in $(seq "$rounds"); do
   echo "round $r of $rounds" >&2
-  "$here/run-java.sh" "${JAVA_HEAP:--Xmx16g}" -Dpanface.threads="$threads" panface.bench.ConvComparison "$work" >> "$work/ours.jsonl"
+  "$here/run-java.sh" ${JAVA_HEAP:+"$JAVA_HEAP"} -Dpanface.threads="$threads" panface.bench.ConvComparison "$work" >> "$work/ours.jsonl"
   OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$threads" THREADS="$threads" "$VENV/bin/python" "$here/conv_torch.py" time "$work" >> "$work/torch.jsonl"
   "$here/run-java.sh" -Dpanface.threads="$threads" panface.bench.compare.OrtConv "$work" "$threads" >> "$work/ort.jsonl"
   DJL_OFFLINE=true "$here/run-java.sh" -Dpanface.threads="$threads" panface.bench.compare.DjlConv "$work" "$threads" >> "$work/djl.jsonl"

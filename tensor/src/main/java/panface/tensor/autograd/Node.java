@@ -52,6 +52,9 @@ public abstract class Node {
      */
     public final Node needsNoValuesOf(int... indices) {
         for (int i : indices) {
+            if (i < 0 || i >= Long.SIZE) {
+                throw new IllegalArgumentException("needsNoValuesOf: input index " + i + " is outside 0.." + (Long.SIZE - 1));
+            }
             valuesUnused |= 1L << i;
         }
         return this;
