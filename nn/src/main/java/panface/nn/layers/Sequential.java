@@ -51,15 +51,7 @@ public final class Sequential extends Module implements Layer {
             return layers.isEmpty() ? x : layers.get(0).forward(x);
         }
         if (recordsGraph(x)) {
-            return SavedTensors.compute(() -> {
-                Tensor h = x;
-                for (Layer l : layers) {
-                    Tensor in = h;
-                    h = SavedTensors.compute(() -> l.forward(in));
-                    SavedTensors.trim(h);
-                }
-                return h;
-            });
+            return SavedTensors.chain(x, layers.stream().map(l -> (java.util.function.UnaryOperator<Tensor>) l::forward).toList());
         }
         for (Layer l : layers) {
             Tensor in = y;

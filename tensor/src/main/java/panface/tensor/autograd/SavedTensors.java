@@ -3,9 +3,11 @@ package panface.tensor.autograd;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 import panface.tensor.Scope;
 import panface.tensor.Storage;
@@ -16,9 +18,11 @@ import panface.tensor.Tensor;
  * (a module's) in a scope of its own and, when it returns, keeps only its result and the memory
  * the recorded graph needs for the backward: tensors nodes saved and inputs whose values their
  * backward reads. The rest is freed at once, among it outputs that a cheap pointwise node can
- * recompute on demand (see {@link Node#recompute}). What is kept for the graph moves to the
- * caller's scope, marked {@link Storage#holdForBackward held}, so that the backward frees it as
- * soon as the last node that needs it has run.
+ * recompute on demand (see {@link Node#recompute}). {@link #chain} does so for each layer of a
+ * chain, and frees each layer's output once the next has consumed it unless the backward reads
+ * it. What is kept for the graph moves to the caller's scope, marked
+ * {@link Storage#holdForBackward held}, so that the backward frees it as soon as the last node
+ * that needs it has run.
  */
 public final class SavedTensors {
     private SavedTensors() {
@@ -49,14 +53,28 @@ public final class SavedTensors {
     }
 
     /**
-     * Frees, in the calling thread's current scope, every tensor that neither head nor the graph
-     * recorded to it needs: for a forward made of steps (a chain of layers) whose every tensor
-     * made so far lies behind head, so that an output the next step consumed and whose values no
-     * backward reads goes at once. Without a current scope or a recorded graph, nothing happens.
+     * Applies steps (a chain of layers) to x in order, each as by {@link #compute}, and frees each
+     * step's output once the next step has consumed it, unless the backward reads it. Returns the
+     * last output; x stays the caller's.
      */
-    public static void trim(Tensor head) {
-        Scope local = Scope.current();
-        if (local == null || head.gradFn() == null) {
+    public static Tensor chain(Tensor x, List<? extends UnaryOperator<Tensor>> steps) {
+        return compute(() -> {
+            Tensor h = x;
+            for (UnaryOperator<Tensor> step : steps) {
+                Tensor in = h;
+                h = compute(() -> step.apply(in));
+                trim(h, Scope.current());
+            }
+            return h;
+        });
+    }
+
+    /**
+     * Frees every tensor of local that neither head nor the graph recorded to it needs: every
+     * tensor local holds lies behind head, made by the steps of a chain so far.
+     */
+    private static void trim(Tensor head, Scope local) {
+        if (head.gradFn() == null) {
             return;
         }
         Map<Storage, Tensor> keep = needed(head, local);
