@@ -2,6 +2,7 @@ package panface.nn.onnx;
 
 import panface.tensor.ConvEpilogue;
 import panface.tensor.F;
+import panface.tensor.PreparedConv;
 import panface.tensor.Tensor;
 import panface.tensor.autograd.GradMode;
 
@@ -13,7 +14,10 @@ import panface.tensor.autograd.GradMode;
  * skip connection of a residual block). ONNX's pads may differ before and after; the extra part
  * is padded explicitly.
  *
- * <p>{@link #convolve} is the one place that computes it; it runs today's separate operators.
+ * <p>{@link #convolve} is the one place that computes it. {@link #prepare()} (from
+ * {@link OnnxModel#prepareInference()}) prepares a constant weight once ({@link PreparedConv}:
+ * packed for the GEMM kernel, Winograd-transformed where that is chosen), as the native models'
+ * fused convolutions do, so an imported network runs the same kernels as ours.
  */
 final class ConvKernel implements Kernel {
     /** The activation applied last. */
@@ -29,6 +33,7 @@ final class ConvKernel implements Kernel {
     private final double alpha;
     private final Tensor slope;
     private final boolean residual;
+    private volatile PreparedConv prepared;
 
     /**
      * @param weight   (O, I/groups, kh, kw), or null when the weight is input 1 of the node
@@ -71,6 +76,11 @@ final class ConvKernel implements Kernel {
 
     boolean hasResidual() {
         return residual;
+    }
+
+    /** True when {@link #prepare()} prepared the constant weight and nothing dropped it since. */
+    boolean isPrepared() {
+        return prepared != null;
     }
 
     /** Output channels when the weight is a constant, else -1. */
@@ -125,11 +135,26 @@ final class ConvKernel implements Kernel {
                 case PRELU -> e.withPrelu(slope.numel() == o ? slope.to(w.dtype()) : slope.expand(o).to(w.dtype()));
             };
         }
-        Tensor y = F.conv2dFused(x, w, stride, padding, dilation, groups, e.withResidual(r));
+        PreparedConv p = prepared;
+        Tensor y = p != null && w == weight ? F.conv2dFused(x, p, e.withResidual(r))
+                : F.conv2dFused(x, w, stride, padding, dilation, groups, e.withResidual(r));
         if (inside) {
             return act == Act.RELU6 ? F.relu6(y) : y;
         }
         return activate(y);
+    }
+
+    @Override
+    public void prepare() {
+        if (weight != null) {
+            int[] padding = {Math.min(pads[0], pads[2]), Math.min(pads[1], pads[3])};
+            prepared = PreparedConv.of(weight, stride, padding, dilation, groups);
+        }
+    }
+
+    @Override
+    public void unprepare() {
+        prepared = null;
     }
 
     private Tensor activate(Tensor y) {

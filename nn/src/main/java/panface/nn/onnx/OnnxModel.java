@@ -175,6 +175,15 @@ public final class OnnxModel extends Module implements Layer, AutoCloseable {
         return Collections.unmodifiableList(out);
     }
 
+    /** The steps' kernels in order (for tests of what loading and preparing made). */
+    List<Kernel> kernels() {
+        List<Kernel> out = new ArrayList<>(steps.size());
+        for (Step s : steps) {
+            out.add(s.kernel());
+        }
+        return out;
+    }
+
     /** The first output for the first input. */
     @Override
     public Tensor forward(Tensor x) {

@@ -1,15 +1,22 @@
 package panface.nn.onnx;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+import panface.tensor.Scope;
+import panface.tensor.Tensor;
+import panface.tensor.autograd.GradMode;
+import panface.tensor.io.Safetensors;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Convolutions in PyTorch's exports with BatchNormalization kept apart (r and mbf _bn files) load
  * as one step each with the normalisation folded and the PReLU or the residual Add of the block
- * merged. OnnxPyTorchTest checks those files' outputs against PyTorch's.
+ * merged, and preparing the model prepares every convolution's weight as the native models' fused
+ * convolutions are. OnnxPyTorchTest checks those files' outputs against PyTorch's, prepared or not.
  */
 class ConvFusionTest {
     @ParameterizedTest
@@ -20,6 +27,25 @@ class ConvFusionTest {
             assertTrue(ops.contains("Conv+BatchNormalization+PRelu"), ops.toString());
             assertTrue(ops.contains("Conv+BatchNormalization+Add(residual)"), ops.toString());
             assertFalse(ops.contains("Conv") || ops.contains("PRelu") || ops.contains("Add"), ops.toString());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"r", "mbf"})
+    void preparingPreparesEveryConvolutionAndTrainingDropsIt(String model) throws Exception {
+        try (Scope s = Scope.open(); var g = GradMode.noGrad(); OnnxModel m = OnnxModel.load(OnnxPyTorchTest.resource(model + "_op13_dyn_bn.onnx"))) {
+            List<ConvKernel> convs = m.kernels().stream().filter(k -> k instanceof ConvKernel).map(k -> (ConvKernel) k).toList();
+            assertFalse(convs.isEmpty());
+            assertTrue(convs.stream().noneMatch(ConvKernel::isPrepared));
+            Tensor x = Safetensors.load(OnnxPyTorchTest.resource(model + "_io.safetensors")).get("input.x");
+            float[] plain = m.forward(x).contiguous().toFloatArray();
+            m.prepareInference();
+            assertTrue(convs.stream().allMatch(ConvKernel::isPrepared));
+            float[] prepared = m.forward(x).contiguous().toFloatArray();
+            // the same convolutions through another kernel (packed GEMM, Winograd): float32 sums in another order
+            assertEquals(0, OnnxPyTorchTest.maxRel(prepared, plain), 1e-4);
+            m.train(true);
+            assertTrue(convs.stream().noneMatch(ConvKernel::isPrepared));
         }
     }
 }
