@@ -2,6 +2,7 @@ package panface.nn.lafs;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 
 import panface.nn.data.Batch;
 import panface.nn.data.ColorJitter;
@@ -61,7 +62,8 @@ public final class LafsViews {
         ColorJitter jitter = new ColorJitter(0.4, 0.4, 0.2, 0.1, 0.8);
         Grayscale gray = new Grayscale(0.2);
         Solarize solarize = new Solarize(128, 0.2);
-        for (int i = 0; i < b; i++) {
+        // each (image, view) has its own random stream and writes its own slice: the images can be augmented in parallel
+        IntStream.range(0, b).parallel().forEach(i -> {
             for (int k = 0; k < v; k++) {
                 SampleRandom r = new SampleRandom(seed, position, (long) i * v + k);
                 float[] px = new float[plane];
@@ -80,7 +82,7 @@ public final class LafsViews {
                 }
                 store(img, aug[k], i * out);
             }
-        }
+        });
         List<Tensor> c = new ArrayList<>();
         List<Tensor> a = new ArrayList<>();
         for (int k = 0; k < v; k++) {
