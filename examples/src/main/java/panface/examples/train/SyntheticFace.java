@@ -124,6 +124,55 @@ final class SyntheticFace {
         return all;
     }
 
+    /** An image's head pose: in-plane rotation, scale, yaw squash and the inner features' sideways shift, shift, mirror. */
+    private record Pose(double angle, double scale, double yaw, double yawShift, double tx, double ty, boolean mirror) {
+        /** The first draws of every rendering, in this order. */
+        static Pose draw(Generator g) {
+            return new Pose(uniform(g, -0.12, 0.12), uniform(g, 0.92, 1.08), uniform(g, 0.88, 1.0), uniform(g, -0.05, 0.05),
+                    uniform(g, -0.06, 0.06), uniform(g, -0.06, 0.06), g.nextDouble() < 0.5);
+        }
+
+        /** Face coordinates as affine functions of the pixel indices: (ux, uy, u0, vx, vy, v0) with u = ux x + uy y + u0, v = vx x + vy y + v0. */
+        double[] toFace() {
+            double half = SIZE / 2.0;
+            double c0 = 0.5 / half - 1;
+            double sign = mirror ? -1 : 1;
+            double cos = StrictMath.cos(angle) / scale;
+            double sin = StrictMath.sin(angle) / scale;
+            return new double[] {sign * cos / half / yaw, sign * sin / half / yaw, sign * (cos * (c0 - tx) + sin * (c0 - ty)) / yaw,
+                -sin / half, cos / half, -sin * (c0 - tx) + cos * (c0 - ty)};
+        }
+    }
+
+    /**
+     * The ground-truth landmarks of the image that {@link #render} draws from a generator in the same
+     * state: a perSide x perSide grid over the face, row by row from the top, each row from the
+     * image's left, as pixel coordinates (x, y) with pixel centres at integer + 0.5 (the patch
+     * extraction's convention), written to out at offset. Grid point (i, j) lies at face
+     * coordinates u = yawShift + s a_i halfWidth, v = b_j halfHeight with a, b evenly from -1
+     * to 1: it follows the head's pose and this identity's proportions, and the inner features' sideways
+     * shift; s is -1 on mirrored images, so landmark k is always on the same side of the image
+     * (a mirrored face cannot be told apart from its mirror image).
+     */
+    void landmarks(Generator g, int perSide, float[] out, int offset) {
+        Pose pose = Pose.draw(g);
+        double[] a = pose.toFace();
+        // invert the pixel-to-face map: (x, y) = A^-1 (u - u0, v - v0)
+        double det = a[0] * a[4] - a[1] * a[3];
+        double sign = pose.mirror() ? -1 : 1;
+        for (int j = 0; j < perSide; j++) {
+            double v = halfHeight * (perSide == 1 ? 0 : -1 + 2.0 * j / (perSide - 1));
+            for (int i = 0; i < perSide; i++) {
+                double u = pose.yawShift() + sign * halfWidth * (perSide == 1 ? 0 : -1 + 2.0 * i / (perSide - 1));
+                double du = u - a[2];
+                double dv = v - a[5];
+                int at = offset + 2 * (j * perSide + i);
+                out[at] = (float) ((a[4] * du - a[1] * dv) / det + 0.5);
+                out[at + 1] = (float) ((-a[3] * du + a[0] * dv) / det + 0.5);
+            }
+        }
+    }
+
     /**
      * Draws one image of this identity, normalised to [-1, 1] (3 x 112 x 112, channel-major) into
      * out at offset, with every nuisance drawn from g: pose (rotation, scale, shift, horizontal
@@ -132,13 +181,8 @@ final class SyntheticFace {
      * of the time, and pixel noise.
      */
     void render(Generator g, float[] out, int offset) {
-        double angle = uniform(g, -0.12, 0.12);
-        double scale = uniform(g, 0.92, 1.08);
-        double yaw = uniform(g, 0.88, 1.0);
-        double yawShift = uniform(g, -0.05, 0.05);
-        double tx = uniform(g, -0.06, 0.06);
-        double ty = uniform(g, -0.06, 0.06);
-        boolean mirror = g.nextDouble() < 0.5;
+        Pose pose = Pose.draw(g);
+        double yawShift = pose.yawShift();
         double eyeOpen = uniform(g, 0.45, 1.1);
         double mouthOpen = uniform(g, 0.6, 1.8);
         double gain = uniform(g, 0.55, 1.35);
@@ -158,18 +202,14 @@ final class SyntheticFace {
         double sigma = uniform(g, 0.02, 0.1);
         SplittableRandom noise = new SplittableRandom(Double.doubleToLongBits(g.nextDouble()));
 
-        // face coordinates are affine in the pixel indices: u = ux x + uy y + u0, v = vx x + vy y + v0
+        double[] a = pose.toFace();
+        double ux = a[0];
+        double uy = a[1];
+        double u0 = a[2];
+        double vx = a[3];
+        double vy = a[4];
+        double v0 = a[5];
         double half = SIZE / 2.0;
-        double c0 = 0.5 / half - 1;
-        double sign = mirror ? -1 : 1;
-        double cos = StrictMath.cos(angle) / scale;
-        double sin = StrictMath.sin(angle) / scale;
-        double ux = sign * cos / half / yaw;
-        double uy = sign * sin / half / yaw;
-        double u0 = sign * (cos * (c0 - tx) + sin * (c0 - ty)) / yaw;
-        double vx = -sin / half;
-        double vy = cos / half;
-        double v0 = -sin * (c0 - tx) + cos * (c0 - ty);
         double lx = StrictMath.cos(lightDir) * lightAmp;
         double ly = StrictMath.sin(lightDir) * lightAmp;
         double bx = StrictMath.cos(bgDir) * bgAmp;

@@ -87,25 +87,48 @@ public final class SyntheticIdentities implements BatchSource {
 
     @Override
     public synchronized Batch next() {
-        long epoch = position / batchesPerEpoch();
-        int within = (int) (position % batchesPerEpoch());
+        int[] samples = samples(position);
+        long[] labels = new long[shareSize];
+        for (int n = 0; n < shareSize; n++) {
+            labels[n] = samples[n] / imagesPerIdentity;
+        }
+        float[] px = new float[shareSize * SyntheticFace.PIXELS];
+        Generator images = new Generator(seed).fork(IMAGE);
+        IntStream.range(0, shareSize).parallel().forEach(n -> faces[(int) labels[n]].render(images.fork(samples[n]), px,
+                n * SyntheticFace.PIXELS));
+        position++;
+        return new Batch(px, labels, SyntheticFace.SIZE, SyntheticFace.SIZE);
+    }
+
+    /**
+     * The ground-truth landmarks of the batch at a position (the one {@link #next} returns there):
+     * (rows, perSide^2, 2) pixel coordinates (x, y), a grid over each face that follows its pose
+     * ({@link SyntheticFace#landmarks}).
+     */
+    public synchronized float[] landmarks(long at, int perSide) {
+        int[] samples = samples(at);
+        int per = 2 * perSide * perSide;
+        float[] out = new float[shareSize * per];
+        Generator images = new Generator(seed).fork(IMAGE);
+        for (int n = 0; n < shareSize; n++) {
+            faces[samples[n] / imagesPerIdentity].landmarks(images.fork(samples[n]), perSide, out, n * per);
+        }
+        return out;
+    }
+
+    /** This rank's samples (identity * imagesPerIdentity + image) of the batch at a position. */
+    private int[] samples(long at) {
+        long epoch = at / batchesPerEpoch();
+        int within = (int) (at % batchesPerEpoch());
         if (epoch != orderEpoch) {
             order = shuffled(identities * imagesPerIdentity, new Generator(seed).fork(ORDER).fork(epoch));
             orderEpoch = epoch;
         }
-        long[] labels = new long[shareSize];
-        int[] image = new int[shareSize];
+        int[] s = new int[shareSize];
         for (int n = 0; n < shareSize; n++) {
-            int sample = order[within * batch + shareStart + n];
-            labels[n] = sample / imagesPerIdentity;
-            image[n] = sample % imagesPerIdentity;
+            s[n] = order[within * batch + shareStart + n];
         }
-        float[] px = new float[shareSize * SyntheticFace.PIXELS];
-        Generator images = new Generator(seed).fork(IMAGE);
-        IntStream.range(0, shareSize).parallel().forEach(n -> faces[(int) labels[n]].render(
-                images.fork(labels[n] * imagesPerIdentity + image[n]), px, n * SyntheticFace.PIXELS));
-        position++;
-        return new Batch(px, labels, SyntheticFace.SIZE, SyntheticFace.SIZE);
+        return s;
     }
 
     @Override
