@@ -53,6 +53,7 @@ final class LafsFinetuneCommand {
                 d.weightDecay(), d.landmarkDecay(), d.scale(), args.getDouble("margin", d.margin(), 0, 1), regularizer(reg),
                 args.getDouble("beta", d.beta(), 0, 1e6), d.seed());
         int batch = args.getInt("batch", 64, 1, 1 << 16);
+        int accumulate = args.getInt("accumulate", 1, 1, 1 << 16);
         PartFViT.Config base = PartFViT.Config.lafs(true);
         PartFViT.Config cfg = new PartFViT.Config(base.numPatches(), base.patchSize(), args.getInt("dim", base.dim(), 1, 1 << 14),
                 args.getInt("depth", base.depth(), 1, 64), args.getInt("heads", base.heads(), 1, 256),
@@ -82,21 +83,33 @@ final class LafsFinetuneCommand {
         try (Scope run = Scope.open(); BatchSource data = dataPath == null ? new SyntheticIdentities(identities, perIdentity, batch, opt.seed())
                 : open(Path.of(dataPath), fraction, shots, fewSeed, batch, opt.seed())) {
             List<PairSet> evalSets = data instanceof SyntheticIdentities s ? List.of(s.heldOut(heldOut, pairs, 0)) : packs;
-            try (LafsFinetuner t = new LafsFinetuner(opt, cfg, g -> new LandmarkCnn(cfg.numPatches(), g), data.numClasses(),
-                    data.batchesPerEpoch(), device)) {
-                finetune(t, data, evalSets, init, landmarks, resume, save, saveEvery, stopAfter, logEvery, started, device, cfg, batch, reg);
+            // an epoch is one pass over the data: with accumulation, fewer optimizer steps
+            long stepsPerEpoch = Math.max(1, data.batchesPerEpoch() / accumulate);
+            try (LafsFinetuner t = new LafsFinetuner(opt, cfg, g -> new LandmarkCnn(cfg.numPatches(), g), data.numClasses(), stepsPerEpoch,
+                    device)) {
+                finetune(t, data, evalSets, new Run(init, landmarks, resume, save, saveEvery, stopAfter, logEvery, started, device, cfg, batch,
+                        accumulate, stepsPerEpoch, reg));
             }
         }
         return 0;
     }
 
-    private static void finetune(LafsFinetuner t, BatchSource data, List<PairSet> evalSets, String init, String landmarks, String resume,
-                                 String save, int saveEvery, int stopAfter, int logEvery, long started, Device device, PartFViT.Config cfg,
-                                 int batch, String reg) throws IOException {
+    /** A run's command-line choices beyond the trainer's options. */
+    private record Run(String init, String landmarks, String resume, String save, int saveEvery, int stopAfter, int logEvery, long started,
+                       Device device, PartFViT.Config cfg, int batch, int accumulate, long stepsPerEpoch, String reg) {
+    }
+
+    private static void finetune(LafsFinetuner t, BatchSource data, List<PairSet> evalSets, Run run) throws IOException {
+        String init = run.init();
+        String landmarks = run.landmarks();
+        String resume = run.resume();
+        String save = run.save();
+        Device device = run.device();
+        PartFViT.Config cfg = run.cfg();
         LafsFinetuner.Options opt = t.options();
         int epochs = opt.epochs();
         if (resume != null) {
-            LafsLoops.resume(t, data, Path.of(resume));
+            LafsLoops.resume(t, data, run.accumulate(), Path.of(resume));
             System.out.printf(Locale.ROOT, "resumed %s after step %d%n", resume, t.iteration());
         } else {
             t.initialize(init == null ? null : LafsCheckpoints.network(Path.of(init), "teacher"),
@@ -108,12 +121,13 @@ final class LafsFinetuneCommand {
                 System.err.println("lafs finetune: no --landmarks; the landmark CNN starts random");
             }
         }
-        long total = data.batchesPerEpoch() * epochs;
-        long until = Math.min(total, stopAfter);
-        System.out.printf(Locale.ROOT, "LAFS fine-tuning: Part fViT D=%d depth %d (%,d parameters), %d identities, %d steps of %d, "
+        long total = run.stepsPerEpoch() * epochs;
+        long until = Math.min(total, run.stopAfter());
+        System.out.printf(Locale.ROOT, "LAFS fine-tuning: Part fViT D=%d depth %d (%,d parameters), %d identities, %d steps of %d x %d, "
                 + "lr %.2e with layer decay %.2f, regulariser %s%n", cfg.dim(), cfg.depth(), t.model().numParameters(), data.numClasses(),
-                total, batch, opt.lr(), opt.layerDecay(), reg);
-        LafsLoops.finetune(t, data, until, new LafsLoops.Saving(save == null ? null : Path.of(save), saveEvery, logEvery, System.out));
+                total, run.accumulate(), run.batch(), opt.lr(), opt.layerDecay(), run.reg());
+        LafsLoops.finetune(t, data, until, run.accumulate(), new LafsLoops.Saving(save == null ? null : Path.of(save), run.saveEvery(),
+                run.logEvery(), System.out));
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("steps", t.iteration());
         for (PairSet set : evalSets) {
@@ -121,7 +135,7 @@ final class LafsFinetuneCommand {
             System.out.println("after fine-tuning, " + r.describe());
             result.putIfAbsent("after", TrainCommand.metrics(r.tenFold().accuracyMean(), r.tarAtFar1e3()));
         }
-        result.put("seconds", Math.round((System.nanoTime() - started) * 1e-8) / 10.0);
+        result.put("seconds", Math.round((System.nanoTime() - run.started()) * 1e-8) / 10.0);
         System.out.println(Json.write(result));
     }
 

@@ -203,43 +203,69 @@ public final class LafsFinetuner implements AutoCloseable {
 
     /** One step on images (N, 3, H, W) in [-1, 1] and their labels (N). */
     public StepResult step(Tensor images, Tensor labels) {
+        return step(List.of(images), List.of(labels));
+    }
+
+    /**
+     * One step with gradient accumulation: each micro-batch (images (n_i, 3, H, W) in [-1, 1] and
+     * labels (n_i)) runs forward and backward on its own with its loss weighted by n_i / sum n, and
+     * the optimizer steps once on the summed gradients, so the step is the one of the concatenated
+     * batch up to rounding, except where the landmark CNN's batch normalisation, in training mode,
+     * takes its statistics per micro-batch (as the reference's accumulation does) and dropout
+     * draws its masks per micro-batch. The returned losses are the weighted sums.
+     */
+    public StepResult step(List<Tensor> images, List<Tensor> labels) {
+        if (images.isEmpty() || images.size() != labels.size()) {
+            throw new IllegalArgumentException("a step needs as many label tensors as image tensors, at least one, got " + images.size()
+                    + " and " + labels.size());
+        }
         int epoch = epoch();
         double rate = lr.lr(iteration);
-        StepResult res;
-        try (Scope s = Scope.open()) {
-            Tensor x = images.to(device);
-            Tensor y = labels.to(device);
-            optimizer.setLearningRate(rate);
-            Tensor r = model.landmarkCnn().forward(x);
-            int p = model.config().patchSize();
-            int keep = (x.size(2) / p) * (x.size(2) / p);
-            Tensor emb = model.forwardTokens(LandmarkPatches.extract(x, r.narrow(1, 0, keep), p));
-            Tensor id = head.loss(emb, y);
-            Tensor loss = id;
-            double landmark = 0;
-            double beta = 0;
-            if (regularizer != null) {
-                beta = regularizer.beta(epoch);
-                Tensor fixed;
-                try (var g = GradMode.noGrad()) {
-                    fixed = frozen.forward(x);
+        double beta = regularizer == null ? 0 : regularizer.beta(epoch);
+        long total = 0;
+        for (Tensor x : images) {
+            total += x.size(0);
+        }
+        double value = 0;
+        double identity = 0;
+        double landmark = 0;
+        optimizer.setLearningRate(rate);
+        optimizer.zeroGrad();
+        for (int i = 0; i < images.size(); i++) {
+            double w = (double) images.get(i).size(0) / total;
+            try (Scope s = Scope.open()) {
+                Tensor x = images.get(i).to(device);
+                Tensor y = labels.get(i).to(device);
+                Tensor r = model.landmarkCnn().forward(x);
+                int p = model.config().patchSize();
+                int keep = (x.size(2) / p) * (x.size(2) / p);
+                Tensor emb = model.forwardTokens(LandmarkPatches.extract(x, r.narrow(1, 0, keep), p));
+                Tensor id = head.loss(emb, y);
+                Tensor loss = id;
+                if (regularizer != null) {
+                    Tensor fixed;
+                    try (var g = GradMode.noGrad()) {
+                        fixed = frozen.forward(x);
+                    }
+                    Tensor reg = regularizer.loss(fixed, r, epoch);
+                    landmark += w * reg.item();
+                    loss = loss.add(reg);
                 }
-                Tensor reg = regularizer.loss(fixed, r, epoch);
-                landmark = reg.item();
-                loss = loss.add(reg);
+                double part = loss.item();
+                if (!Double.isFinite(part)) {
+                    throw new IllegalStateException("LAFS fine-tuning diverged at step " + (iteration + 1) + ": the loss is " + part);
+                }
+                value += w * part;
+                identity += w * id.item();
+                (w == 1 ? loss : loss.mul(w)).backward();
             }
-            double value = loss.item();
-            if (!Double.isFinite(value)) {
-                throw new IllegalStateException("LAFS fine-tuning diverged at step " + (iteration + 1) + ": the loss is " + value);
-            }
-            optimizer.zeroGrad();
-            loss.backward();
+        }
+        try (Scope s = Scope.open()) {
             optimizer.step();
             optimizer.zeroGrad();
-            res = new StepResult(iteration + 1, epoch, value, id.item(), landmark, rate, beta);
         }
         iteration++;
-        return res;
+        return new StepResult(iteration, epoch, value, identity, landmark, rate, beta);
     }
 
     /** Saves the whole training state with extra metadata (such as the data position). */

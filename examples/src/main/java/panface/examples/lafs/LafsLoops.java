@@ -3,6 +3,8 @@ package panface.examples.lafs;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -10,6 +12,7 @@ import panface.nn.data.Batch;
 import panface.nn.data.BatchSource;
 import panface.nn.lafs.LafsViews;
 import panface.tensor.Scope;
+import panface.tensor.Tensor;
 
 /**
  * The loops around the LAFS trainers' steps on a {@link BatchSource}: a log line every logEvery
@@ -19,6 +22,8 @@ import panface.tensor.Scope;
 public final class LafsLoops {
     /** Metadata key of the data source's position. */
     static final String DATA_POSITION = "data.position";
+    /** Metadata key of the batches accumulated per fine-tuning step. */
+    static final String ACCUMULATE = "lafs.finetune.accumulate";
 
     private LafsLoops() {
     }
@@ -29,13 +34,32 @@ public final class LafsLoops {
 
     /** Fine-tunes until the given iteration; returns the last step's result (null when none was taken). */
     public static LafsFinetuner.StepResult finetune(LafsFinetuner t, BatchSource data, long until, Saving s) throws IOException {
+        return finetune(t, data, until, 1, s);
+    }
+
+    /**
+     * Fine-tunes until the given iteration, each iteration accumulating the gradients of accumulate
+     * consecutive batches before one optimizer step ({@link LafsFinetuner#step(List, List)});
+     * returns the last step's result (null when none was taken).
+     */
+    public static LafsFinetuner.StepResult finetune(LafsFinetuner t, BatchSource data, long until, int accumulate, Saving s)
+            throws IOException {
+        if (accumulate < 1) {
+            throw new IllegalArgumentException("accumulate must be >= 1, got " + accumulate);
+        }
         LafsFinetuner.StepResult last = null;
         long t0 = System.nanoTime();
         while (t.iteration() < until) {
             try (Scope scope = Scope.open()) {
-                Batch b = data.next();
-                last = t.step(b.imagesTensor(), b.labelsTensor());
-                data.recycle(b);
+                List<Tensor> images = new ArrayList<>();
+                List<Tensor> labels = new ArrayList<>();
+                for (int k = 0; k < accumulate; k++) {
+                    Batch b = data.next();
+                    images.add(b.imagesTensor());
+                    labels.add(b.labelsTensor());
+                    data.recycle(b);
+                }
+                last = t.step(images, labels);
             }
             long i = t.iteration();
             if (i % s.logEvery() == 0 || i == until || i == 1) {
@@ -44,7 +68,7 @@ public final class LafsLoops {
                         (System.nanoTime() - t0) * 1e-9);
             }
             if (s.save() != null && (i == until || (s.saveEvery() > 0 && i % s.saveEvery() == 0))) {
-                t.save(s.save(), Map.of(DATA_POSITION, Long.toString(data.position())));
+                t.save(s.save(), Map.of(DATA_POSITION, Long.toString(data.position()), ACCUMULATE, Integer.toString(accumulate)));
             }
         }
         return last;
@@ -74,7 +98,17 @@ public final class LafsLoops {
 
     /** Continues a saved fine-tuning run: restores it and seeks the data to the saved position. */
     public static void resume(LafsFinetuner t, BatchSource data, Path file) throws IOException {
-        seek(data, file, t.resume(file));
+        resume(t, data, 1, file);
+    }
+
+    /** Continues a saved fine-tuning run that accumulated as many batches per step; restores it and seeks the data. */
+    public static void resume(LafsFinetuner t, BatchSource data, int accumulate, Path file) throws IOException {
+        Map<String, String> meta = t.resume(file);
+        String saved = meta.getOrDefault(ACCUMULATE, "1");
+        if (!saved.equals(Integer.toString(accumulate))) {
+            throw new IllegalArgumentException("--resume " + file + " accumulated " + saved + " batches per step, this run " + accumulate);
+        }
+        seek(data, file, meta);
     }
 
     /** Continues a saved pretraining run: restores it and seeks the data to the saved position. */

@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -107,6 +108,55 @@ class LafsFinetunerTest {
         straight.forEach((k, v) -> assertArrayEquals(v, resumed.get(k), 0, k));
         Map<String, double[]> fresh = run(2, null, dir);
         assertFalse(Arrays.equals(fresh.get("head.weight"), straight.get("head.weight")), "two more steps change the head");
+    }
+
+    @Test
+    void accumulatedMicroBatchesMakeTheStepOfTheWholeBatch() {
+        // no dropout anywhere and the landmark CNN's batch normalisation on its running statistics: then nothing
+        // depends on how the batch is split, and accumulation must reproduce the whole batch's gradients
+        PartFViT.Config still = new PartFViT.Config(49, 16, 24, 2, 2, 8, 32, 0, 0, 0, true);
+        try (Scope s = Scope.open(); SyntheticIdentities data = new SyntheticIdentities(4, 2, 4, 3)) {
+            Batch b = data.next();
+            Tensor x = b.imagesTensor();
+            Tensor y = b.labelsTensor();
+            Map<String, double[]> whole = accumulated(still, List.of(x), List.of(y));
+            Map<String, double[]> parts = accumulated(still, List.of(x.narrow(0, 0, 1), x.narrow(0, 1, 3)),
+                    List.of(y.narrow(0, 0, 1), y.narrow(0, 1, 3)));
+            Map<String, double[]> half = accumulated(still, List.of(x.narrow(0, 0, 2)), List.of(y.narrow(0, 0, 2)));
+            int compared = 0;
+            for (Map.Entry<String, double[]> e : whole.entrySet()) {
+                double[] w = e.getValue();
+                double scale = Arrays.stream(w).map(Math::abs).max().orElse(0);
+                double diff = maxDiff(w, parts.get(e.getKey()));
+                // float32 sums in another order: about 1e-6 of the largest value; 1e-4 leaves room
+                assertTrue(diff <= 1e-4 * scale + 1e-30, e.getKey() + ": " + diff + " against " + scale);
+                if (e.getKey().startsWith("optim.") && scale > 0) {
+                    compared++;
+                }
+            }
+            assertTrue(compared > 10, "the optimizer's moments (the gradients) are compared");
+            double control = maxDiff(whole.get("head.weight"), half.get("head.weight"));
+            assertTrue(control > 1e-6, "half the batch gives another step: " + control);
+        }
+    }
+
+    /** The state after one step of a fresh trainer on the given micro-batches (the landmark CNN in evaluation mode). */
+    private static Map<String, double[]> accumulated(PartFViT.Config cfg, List<Tensor> images, List<Tensor> labels) {
+        try (LafsFinetuner t = new LafsFinetuner(options(0.58, LafsFinetuner.Regularizer.PAPER), cfg, LafsFinetunerTest::lcnn, 4, 2,
+                Device.CPU)) {
+            t.model().landmarkCnn().eval();
+            LafsFinetuner.StepResult r = t.step(images, labels);
+            assertTrue(Double.isFinite(r.loss()));
+            return snapshot(t);
+        }
+    }
+
+    private static double maxDiff(double[] a, double[] b) {
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs(a[i] - b[i]));
+        }
+        return m;
     }
 
     /** Runs to step `until`, resuming from ckpt when it exists and saving there after (when given). */
