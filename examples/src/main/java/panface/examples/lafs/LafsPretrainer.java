@@ -56,7 +56,17 @@ public final class LafsPretrainer implements AutoCloseable {
         }
     }
 
+    /**
+     * DINO's temperatures: the student's, and the teacher's, which moves linearly from warmupTeacher
+     * to teacher over the first warmupEpochs epochs and stays there.
+     */
+    public record Temperatures(double student, double warmupTeacher, double teacher, int warmupEpochs) {
+        /** LAFS's: student 0.1, teacher 0.07 to 0.04 over 30 epochs (its 41-epoch run). */
+        public static final Temperatures LAFS = new Temperatures(0.1, 0.07, 0.04, 30);
+    }
+
     private final Options opt;
+    private final Temperatures temperatures;
     private final LandmarkCnn landmarkCnn;
     private final PartFViT student;
     private final DinoHead studentHead;
@@ -79,7 +89,14 @@ public final class LafsPretrainer implements AutoCloseable {
      * starts as a copy of the student; views is the number of views per image (2 global + local).
      */
     public LafsPretrainer(Options opt, LandmarkCnn landmarkCnn, PartFViT.Config config, int views, long stepsPerEpoch) {
+        this(opt, Temperatures.LAFS, landmarkCnn, config, views, stepsPerEpoch);
+    }
+
+    /** A run with other DINO temperatures than LAFS's. */
+    public LafsPretrainer(Options opt, Temperatures temperatures, LandmarkCnn landmarkCnn, PartFViT.Config config, int views,
+                          long stepsPerEpoch) {
         this.opt = opt;
+        this.temperatures = temperatures;
         this.gen = new Generator(opt.seed());
         this.landmarkCnn = landmarkCnn;
         landmarkCnn.eval();
@@ -102,7 +119,8 @@ public final class LafsPretrainer implements AutoCloseable {
         }
         teacher.train(opt.teacherMode() == TeacherMode.STOCHASTIC);
         teacherHead.train(opt.teacherMode() == TeacherMode.STOCHASTIC);
-        this.loss = new DinoLoss(opt.outDim(), views, 2, 0.1, 0.07, 0.04, 30, 0.9);
+        this.loss = new DinoLoss(opt.outDim(), views, 2, temperatures.student(), temperatures.warmupTeacher(), temperatures.teacher(),
+                temperatures.warmupEpochs(), 0.9);
         List<Parameter> plain = new ArrayList<>();
         for (Module m : List.of(student, studentHead)) {
             for (Map.Entry<String, Parameter> e : m.namedParameters().entrySet()) {
@@ -267,7 +285,14 @@ public final class LafsPretrainer implements AutoCloseable {
     }
 
     private Map<String, String> entries() {
-        return Map.of("lafs.pretrain.options", opt.toString(), "lafs.pretrain.steps_per_epoch", Long.toString(stepsPerEpoch));
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("lafs.pretrain.options", opt.toString());
+        m.put("lafs.pretrain.steps_per_epoch", Long.toString(stepsPerEpoch));
+        if (!temperatures.equals(Temperatures.LAFS)) {
+            // recorded only when not LAFS's, so states saved before the temperatures were an option still resume
+            m.put("lafs.pretrain.temperatures", temperatures.toString());
+        }
+        return m;
     }
 
     private Map<String, Module> modules() {
