@@ -48,7 +48,7 @@ public final class LafsCommand implements Command {
         return """
                 usage: panface lafs pretrain DATA --out DIR [options]
                        panface lafs finetune [--data TRAIN.rec|DIR [--bin PACK.bin ...]] [options]
-                       panface lafs demo [--seed S] [--pretrain-steps N] [--finetune-steps N]
+                       panface lafs demo [--seed S] [options]
 
                 pretrain: self-supervised (DINO with landmark patches), labels unused.
                   DATA                  an image folder (one sub-folder per identity) or a .rec file
@@ -84,14 +84,23 @@ public final class LafsCommand implements Command {
                   --lr LR               peak lr (default 1e-4, the paper's; the released code's formula gives ~2.3e-3)
                   --layer-decay D       (default 0.58, the paper's; 1 turns it off)
                   --epochs N (34) --warmup-epochs W (5) --batch B (64) --margin M (0.4) --seed S (0)
+                  --accumulate K        gradients of K batches of B per optimizer step (the reference: 3); an epoch is still
+                                        one pass over the data; batch normalisation keeps per-batch statistics
                   --dim --depth --heads --head-dim --mlp-dim   Part fViT shape (default the reference's 768/12/11/64/2048)
                   --identities N --images-per-identity K --held-out N --eval-pairs N   generated data (100, 4, 100, 1000)
                   --save FILE [--save-every K] [--stop-after K] [--resume FILE] [--log-every K] [--device cpu|cuda]
                   Last line: {"steps":..,"after":{"accuracy":..,"tar_at_far_1e-3":..},"seconds":..}.
 
-                demo: on generated identities, a brief pretraining then few-shot fine-tuning, against fine-tuning from
-                  scratch for the same steps, both evaluated on held-out identities; last line one JSON object.
-                not yet: bf16 autocast, gradient accumulation, mixup.""";
+                demo: on generated identities: the landmark CNN fitted to the faces' ground-truth landmarks (no identity
+                  labels), then frozen; LAFS pretraining without labels; 1-shot fine-tuning of the teacher, against the
+                  same fine-tuning from a random Part fViT (same landmark CNN, head start, batches, learning rates); all
+                  evaluated on held-out identities, the teacher also before fine-tuning. Last line one JSON object.
+                  --seed S (1) --landmark-steps N (200, 0 keeps it random) --landmark-lr LR (1e-2)
+                  --pretrain-identities N (200) --pretrain-images K (4) --pretrain-steps N (240) --local-views N (2)
+                  --momentum M (teacher momentum start, 0.99) --teacher-temperature T (constant, 0.04)
+                  --few-identities N (64) --few-images K (1)
+                  --finetune-steps N (60) --batch B (32) --held-out N (200) --eval-pairs N (1000)
+                not yet: bf16 autocast, gradient accumulation in pretraining, mixup.""";
     }
 
     @Override

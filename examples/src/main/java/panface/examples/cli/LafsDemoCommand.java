@@ -16,26 +16,36 @@ final class LafsDemoCommand {
     static int run(Args args) throws Exception {
         long started = System.nanoTime();
         LafsDemo.Settings d = LafsDemo.Settings.quick(args.getInt("seed", 1));
-        LafsDemo.Settings s = new LafsDemo.Settings(d.seed(), args.getInt("pretrain-identities", d.pretrainIdentities(), 2, 1 << 20),
+        LafsDemo.Settings s = new LafsDemo.Settings(d.seed(), args.getInt("landmark-steps", d.landmarkSteps(), 0, 1 << 24),
+                args.getDouble("landmark-lr", d.landmarkLr(), 1e-6, 1), args.getInt("pretrain-identities", d.pretrainIdentities(), 2, 1 << 20),
                 args.getInt("pretrain-images", d.pretrainImages(), 1, 1 << 16), args.getInt("pretrain-steps", d.pretrainSteps(), 4, 1 << 24),
-                args.getInt("local-views", d.localViews(), 0, 16), args.getInt("few-identities", d.fewIdentities(), 2, 1 << 20),
-                args.getInt("few-images", d.fewImages(), 1, 1 << 16), args.getInt("finetune-steps", d.finetuneSteps(), 1, 1 << 24),
-                args.getInt("batch", d.batch(), 2, 1 << 12), args.getInt("held-out", d.heldOut(), 2, 1 << 20),
-                args.getInt("eval-pairs", d.pairs(), 20, 1 << 24));
+                args.getInt("local-views", d.localViews(), 0, 16), args.getDouble("momentum", d.momentum(), 0, 1),
+                args.getDouble("teacher-temperature", d.teacherTemperature(), 1e-3, 10),
+                args.getInt("few-identities", d.fewIdentities(), 2, 1 << 20), args.getInt("few-images", d.fewImages(), 1, 1 << 16),
+                args.getInt("finetune-steps", d.finetuneSteps(), 1, 1 << 24), args.getInt("batch", d.batch(), 2, 1 << 12),
+                args.getInt("held-out", d.heldOut(), 2, 1 << 20), args.getInt("eval-pairs", d.pairs(), 20, 1 << 24));
         args.finish();
         if ((long) s.fewIdentities() * s.fewImages() < s.batch() || (long) s.pretrainIdentities() * s.pretrainImages() < s.batch()) {
             throw new UsageException("each data set needs at least one batch of " + s.batch() + " images");
         }
-        System.out.printf(Locale.ROOT, "LAFS demo: pretrain %d steps on %d x %d unlabelled generated faces, then fine-tune %d steps on %d "
-                + "identities x %d images, vs the same fine-tuning from scratch; evaluated on %d held-out identities%n", s.pretrainSteps(),
-                s.pretrainIdentities(), s.pretrainImages(), s.finetuneSteps(), s.fewIdentities(), s.fewImages(), s.heldOut());
+        if (s.fewIdentities() > s.pretrainIdentities()) {
+            throw new UsageException("the few-shot identities are the first of the pretraining ones: at most " + s.pretrainIdentities());
+        }
+        System.out.printf(Locale.ROOT, "LAFS demo: fit the landmark CNN to ground-truth landmarks (%d steps), pretrain %d steps on %d x %d "
+                + "unlabelled generated faces, then fine-tune %d steps on %d identities x %d images, vs the same fine-tuning from scratch; "
+                + "evaluated on %d held-out identities (%d pairs)%n", s.landmarkSteps(), s.pretrainSteps(), s.pretrainIdentities(),
+                s.pretrainImages(), s.finetuneSteps(), s.fewIdentities(), s.fewImages(), s.heldOut(), s.pairs());
         LafsDemo.Outcome o = LafsDemo.run(s, System.out);
-        System.out.println("LAFS pretrained + fine-tuned: " + o.pretrained().describe());
-        System.out.println("fine-tuned from scratch:      " + o.scratch().describe());
+        System.out.println("LAFS pretrained, not fine-tuned: " + o.pretrainedOnly().describe());
+        System.out.println("LAFS pretrained + fine-tuned:    " + o.pretrained().describe());
+        System.out.println("fine-tuned from scratch:         " + o.scratch().describe());
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("seed", s.seed());
         result.put("lafs", metrics(o.pretrained()));
         result.put("scratch", metrics(o.scratch()));
+        result.put("lafs_not_finetuned", metrics(o.pretrainedOnly()));
+        result.put("landmark_error_px", Double.isNaN(o.landmarkError()) ? null : Math.round(o.landmarkError() * 100) / 100.0);
+        result.put("landmark_seconds", Math.round(o.landmarkSeconds() * 10) / 10.0);
         result.put("pretrain_seconds", Math.round(o.pretrainSeconds() * 10) / 10.0);
         result.put("finetune_seconds", Math.round(o.finetuneSeconds() * 10) / 10.0);
         result.put("seconds", Math.round((System.nanoTime() - started) * 1e-8) / 10.0);

@@ -123,9 +123,10 @@ final class LafsFinetuneCommand {
         }
         long total = run.stepsPerEpoch() * epochs;
         long until = Math.min(total, run.stopAfter());
-        System.out.printf(Locale.ROOT, "LAFS fine-tuning: Part fViT D=%d depth %d (%,d parameters), %d identities, %d steps of %d x %d, "
+        System.out.printf(Locale.ROOT, "LAFS fine-tuning: Part fViT D=%d depth %d (%,d parameters), %d identities, %d steps of %d%s, "
                 + "lr %.2e with layer decay %.2f, regulariser %s%n", cfg.dim(), cfg.depth(), t.model().numParameters(), data.numClasses(),
-                total, run.accumulate(), run.batch(), opt.lr(), opt.layerDecay(), run.reg());
+                total, run.batch(), run.accumulate() > 1 ? " x " + run.accumulate() + " accumulated" : "", opt.lr(), opt.layerDecay(),
+                run.reg());
         LafsLoops.finetune(t, data, until, run.accumulate(), new LafsLoops.Saving(save == null ? null : Path.of(save), run.saveEvery(),
                 run.logEvery(), System.out));
         Map<String, Object> result = new LinkedHashMap<>();

@@ -17,44 +17,64 @@ import panface.tensor.Tensor;
 import panface.tensor.random.Generator;
 
 /**
- * LAFS at toy scale on generated faces: a small Part fViT (patches of 16 at 49 landmarks) with a
- * narrow MobileNetV3 landmark CNN is pretrained with LAFS on unlabelled images of many
- * identities, then fine-tuned on a few images of a few identities; the same fine-tuning from a
- * random Part fViT (same landmark CNN start, same head, same batches) is the baseline. Both are
- * evaluated on held-out identities. The landmark CNN is random, not supervised as the
- * reference's: both arms share it, so the comparison isolates the pretraining of Part fViT.
+ * LAFS at toy scale on generated faces, in the reference's three stages. (1) The landmark CNN (a
+ * narrow MobileNetV3) is fitted to the faces' ground-truth landmarks ({@link LandmarkFit}: a 7 x 7
+ * grid over each face, no identity labels), standing in for the reference's landmark CNN taken from
+ * a supervised Part fViT; it is then frozen. (2) A small Part fViT (patches of 16 at 49 landmarks,
+ * width 64, depth 2) is pretrained with LAFS on unlabelled images of many identities. (3) The LAFS
+ * teacher is fine-tuned on one image each of a few identities (the paper's 1-shot protocol); the
+ * baseline is the same fine-tuning (same fitted landmark CNN, same head initialisation, same
+ * batches, same learning rates and layer decay) from a random Part fViT. Both are evaluated on
+ * identities that neither stage saw; the pretrained teacher is also evaluated as it is, without
+ * fine-tuning, which shows what the pretraining itself learned.
+ *
+ * <p>The reference's teacher momentum 0.996 (rising to 1) averages over about 250 steps: in a
+ * run of a few hundred steps the teacher, which fine-tuning starts from, would stay close to its
+ * random initialisation. The demo starts the momentum at {@link Settings#momentum} (0.99 by
+ * default, an average over about 100 steps) and keeps the reference's cosine to 1.
  */
 public final class LafsDemo {
     /** The toy landmark CNN's bottlenecks (kernel, expansion, out, SE, h-swish, stride): 112 pixels down to 4x4. */
     static final int[][] TRUNK = {{3, 16, 16, 0, 0, 2}, {3, 32, 24, 0, 0, 2}, {5, 48, 32, 1, 1, 2}, {3, 64, 48, 1, 1, 2}};
     /** The toy Part fViT: 49 landmark patches of 16 pixels, width 64, depth 2, 2 heads of 32, MLP 128, the reference's dropouts. */
     static final PartFViT.Config MODEL = new PartFViT.Config(49, 16, 64, 2, 2, 32, 128, 0.1, 0.1, 0.1, true);
+    /** Landmarks per side of the ground-truth grid (MODEL's 49 = 7 x 7). */
+    static final int GRID = 7;
 
     /**
      * The demo's settings.
      *
      * @param seed                seeds the data, the models and the views
+     * @param landmarkSteps       steps of the landmark CNN's fit to the ground-truth landmarks (0 keeps it random)
+     * @param landmarkLr          its peak learning rate
      * @param pretrainIdentities  identities of the unlabelled pretraining images
      * @param pretrainImages      images of each
      * @param pretrainSteps       pretraining steps
      * @param localViews          local views per image
+     * @param momentum            the teacher momentum's start (rises to 1 by a cosine)
+     * @param teacherTemperature  the teacher's temperature, constant (LAFS: 0.07 falling to 0.04 over 30 of 41 epochs)
      * @param fewIdentities       identities fine-tuned on (a subset of the pretraining ones)
-     * @param fewImages           images of each for fine-tuning
+     * @param fewImages           images of each for fine-tuning (1: the paper's 1-shot)
      * @param finetuneSteps       fine-tuning steps (both arms)
      * @param batch               images per step
      * @param heldOut             held-out identities for evaluation
      * @param pairs               verification pairs
      */
-    public record Settings(long seed, int pretrainIdentities, int pretrainImages, int pretrainSteps, int localViews, int fewIdentities,
-                           int fewImages, int finetuneSteps, int batch, int heldOut, int pairs) {
-        /** A run of a couple of minutes on two cores. */
+    public record Settings(long seed, int landmarkSteps, double landmarkLr, int pretrainIdentities, int pretrainImages, int pretrainSteps,
+                           int localViews, double momentum, double teacherTemperature, int fewIdentities, int fewImages, int finetuneSteps, int batch, int heldOut,
+                           int pairs) {
+        /** The default run: a few minutes on two cores. */
         public static Settings quick(long seed) {
-            return new Settings(seed, 200, 4, 60, 2, 40, 2, 60, 32, 100, 600);
+            return new Settings(seed, 200, 1e-2, 200, 4, 240, 2, 0.99, 0.04, 64, 1, 60, 32, 200, 1000);
         }
     }
 
-    /** The two arms' held-out results. */
-    public record Outcome(Verification.Result pretrained, Verification.Result scratch, double pretrainSeconds, double finetuneSeconds) {
+    /**
+     * The outcome: held-out results of the pretrained teacher as it is, of the two fine-tuned arms,
+     * the landmark fit's last error (pixels, NaN without a fit) and each stage's seconds.
+     */
+    public record Outcome(Verification.Result pretrainedOnly, Verification.Result pretrained, Verification.Result scratch, double landmarkError,
+                          double landmarkSeconds, double pretrainSeconds, double finetuneSeconds) {
     }
 
     private LafsDemo() {
@@ -64,36 +84,50 @@ public final class LafsDemo {
         return new LandmarkCnn(new MobileNetV3Features(TRUNK, g), MODEL.numPatches(), 111, g);
     }
 
-    /** Runs both arms; logs go to out. */
+    /** Runs the three stages; logs go to out. */
     public static Outcome run(Settings s, PrintStream out) throws IOException {
         PartFViT.Config teacherCfg = new PartFViT.Config(MODEL.numPatches(), MODEL.patchSize(), MODEL.dim(), MODEL.depth(), MODEL.heads(),
                 MODEL.headDim(), MODEL.mlpDim(), MODEL.dropout(), MODEL.embDropout(), MODEL.dropPath(), false);
         try (Scope scope = Scope.open()) {
-            LandmarkCnn lcnn = landmarkCnn(new Generator(s.seed()).fork(10));
-            Map<String, Tensor> landmarks = lcnn.stateDict();
             long t0 = System.nanoTime();
+            LandmarkCnn lcnn = landmarkCnn(new Generator(s.seed()).fork(10));
+            double landmarkError = Double.NaN;
+            if (s.landmarkSteps() > 0) {
+                // the pretraining images, another pass over them: landmarks only, no identity labels
+                try (SyntheticIdentities data = new SyntheticIdentities(s.pretrainIdentities(), s.pretrainImages(), s.batch(), s.seed())) {
+                    landmarkError = LandmarkFit.fit(lcnn, data, GRID, s.landmarkSteps(), s.landmarkLr(), 50, out);
+                }
+            }
+            Map<String, Tensor> landmarks = lcnn.stateDict();
+            double landmarkSeconds = (System.nanoTime() - t0) * 1e-9;
+            long t1 = System.nanoTime();
             Map<String, Tensor> teacher;
             try (SyntheticIdentities data = new SyntheticIdentities(s.pretrainIdentities(), s.pretrainImages(), s.batch(), s.seed())) {
                 int epochs = 4;
                 long perEpoch = Math.max(1, s.pretrainSteps() / epochs);
                 LafsPretrainer.Options opt = new LafsPretrainer.Options(256, 128, 32, 2, 16, 5e-4, 1e-6, 1, epochs, 0.04, 0.4, 3.0, 1,
-                        0.996, LafsPretrainer.TeacherMode.STOCHASTIC, s.seed());
+                        s.momentum(), LafsPretrainer.TeacherMode.STOCHASTIC, s.seed());
                 LafsViews views = new LafsViews(112, s.localViews(), s.seed());
-                try (LafsPretrainer pre = new LafsPretrainer(opt, landmarkCnn(new Generator(s.seed()).fork(10)), teacherCfg, views.views(),
-                        perEpoch)) {
+                LandmarkCnn frozen = landmarkCnn(new Generator(s.seed()).fork(10));
+                frozen.loadStateDict(landmarks, true);
+                LafsPretrainer.Temperatures temps = new LafsPretrainer.Temperatures(LafsPretrainer.Temperatures.LAFS.student(),
+                        s.teacherTemperature(), s.teacherTemperature(), 0);
+                try (LafsPretrainer pre = new LafsPretrainer(opt, temps, frozen, teacherCfg, views.views(), perEpoch)) {
                     LafsLoops.pretrain(pre, views, data, Math.min(s.pretrainSteps(), perEpoch * epochs), new LafsLoops.Saving(null, 0, 20, out));
                     teacher = pre.teacher().stateDict();
                 }
             }
-            double pretrainSeconds = (System.nanoTime() - t0) * 1e-9;
-            long t1 = System.nanoTime();
-            Verification.Result pretrained = finetune(s, teacher, landmarks, out);
-            Verification.Result scratch = finetune(s, null, landmarks, out);
-            return new Outcome(pretrained, scratch, pretrainSeconds, (System.nanoTime() - t1) * 1e-9);
+            double pretrainSeconds = (System.nanoTime() - t1) * 1e-9;
+            long t2 = System.nanoTime();
+            Verification.Result[] pretrained = finetune(s, teacher, landmarks, out);
+            Verification.Result scratch = finetune(s, null, landmarks, out)[1];
+            return new Outcome(pretrained[0], pretrained[1], scratch, landmarkError, landmarkSeconds, pretrainSeconds,
+                    (System.nanoTime() - t2) * 1e-9);
         }
     }
 
-    private static Verification.Result finetune(Settings s, Map<String, Tensor> backbone, Map<String, Tensor> landmarks, PrintStream out)
+    /** Fine-tunes from backbone (null: random); returns the held-out results before (pretrained arm only, else null) and after. */
+    private static Verification.Result[] finetune(Settings s, Map<String, Tensor> backbone, Map<String, Tensor> landmarks, PrintStream out)
             throws IOException {
         try (SyntheticIdentities few = new SyntheticIdentities(s.fewIdentities(), s.fewImages(), s.batch(), s.seed())) {
             long perEpoch = few.batchesPerEpoch();
@@ -102,10 +136,15 @@ public final class LafsDemo {
                     LafsFinetuner.Regularizer.PAPER, 0.1, s.seed());
             try (LafsFinetuner t = new LafsFinetuner(opt, MODEL, LafsDemo::landmarkCnn, few.numClasses(), perEpoch, Device.CPU)) {
                 t.initialize(backbone, landmarks);
+                PairSet held = few.heldOut(s.heldOut(), s.pairs(), 0);
+                Verification.Result before = null;
+                if (backbone != null) {
+                    before = Verification.evaluate(t.model(), held, Device.CPU, false);
+                    out.println("LAFS teacher before fine-tuning: " + before.describe());
+                }
                 out.println(backbone == null ? "fine-tuning from scratch" : "fine-tuning the LAFS teacher");
                 LafsLoops.finetune(t, few, s.finetuneSteps(), new LafsLoops.Saving(null, 0, 20, out));
-                PairSet held = few.heldOut(s.heldOut(), s.pairs(), 0);
-                return Verification.evaluate(t.model(), held, Device.CPU, false);
+                return new Verification.Result[] {before, Verification.evaluate(t.model(), held, Device.CPU, false)};
             }
         }
     }
