@@ -57,6 +57,8 @@ public final class LafsCommand implements Command {
                   --landmarks FILE      supervised Part fViT checkpoint whose stn.* / output_layer.* is the landmark CNN
                   --epochs N            epochs (default 41, the reference's)
                   --batch B             images per step (default 82)
+                  --accumulate K        gradients of K batches of B per optimizer step, the DINO centre moved once by
+                                        their mean; an epoch is still one pass over the data
                   --local-views N       local views per image (default 8)
                   --sigma S             landmark perturbation in pixels (default 5, the code; the paper's best is 2)
                   --out-dim K           DINO head outputs (default 100000)
@@ -100,7 +102,7 @@ public final class LafsCommand implements Command {
                   --momentum M (teacher momentum start, 0.99) --teacher-temperature T (constant, 0.04)
                   --few-identities N (64) --few-images K (1)
                   --finetune-steps N (60) --batch B (32) --held-out N (200) --eval-pairs N (1000)
-                not yet: bf16 autocast, gradient accumulation in pretraining, mixup.""";
+                not yet: bf16 autocast, mixup.""";
     }
 
     @Override
@@ -120,6 +122,7 @@ public final class LafsCommand implements Command {
         String landmarks = args.get("landmarks", null);
         int epochs = args.getInt("epochs", 41, 1, 100_000);
         int batch = args.getInt("batch", 82, 1, 1 << 16);
+        int accumulate = args.getInt("accumulate", 1, 1, 1 << 16);
         int local = args.getInt("local-views", 8, 0, 64);
         double sigma = args.getDouble("sigma", 5, 0, 1000);
         int outDim = args.getInt("out-dim", 100_000, 2, 1 << 20);
@@ -154,17 +157,18 @@ public final class LafsCommand implements Command {
                     d.baseLr(), d.minLr(), warmup, epochs, d.wdStart(), d.wdEnd(), d.clip(), d.freezeLastLayerEpochs(),
                     d.momentumStart(), mode, seed);
             LafsViews views = new LafsViews(112, local, seed);
-            long perEpoch = source.batchesPerEpoch();
+            // an epoch is one pass over the data: with accumulation, fewer optimizer steps
+            long perEpoch = Math.max(1, source.batchesPerEpoch() / accumulate);
             try (LafsPretrainer run = new LafsPretrainer(opt, lcnn, cfg, views.views(), perEpoch)) {
                 if (resume != null) {
-                    LafsLoops.resume(run, source, Path.of(resume));
+                    LafsLoops.resume(run, source, accumulate, Path.of(resume));
                     System.err.printf("lafs: resumed %s after step %d%n", resume, run.iteration());
                 }
                 long until = Math.min(perEpoch * epochs, stopAfter);
                 LafsLoops.Saving saving = new LafsLoops.Saving(out.resolve(STATE), saveEvery, 10, System.err);
                 while (run.iteration() < until) {
                     long epochEnd = Math.min(until, (run.iteration() / perEpoch + 1) * perEpoch);
-                    LafsLoops.pretrain(run, views, source, epochEnd, saving);
+                    LafsLoops.pretrain(run, views, source, epochEnd, accumulate, saving);
                     if (epochEnd % perEpoch == 0) {
                         save(out.resolve("lafs-epoch" + epochEnd / perEpoch + ".safetensors"), run, (int) (epochEnd / perEpoch));
                     }

@@ -24,6 +24,8 @@ public final class LafsLoops {
     static final String DATA_POSITION = "data.position";
     /** Metadata key of the batches accumulated per fine-tuning step. */
     static final String ACCUMULATE = "lafs.finetune.accumulate";
+    /** Metadata key of the batches accumulated per pretraining step. */
+    static final String PRETRAIN_ACCUMULATE = "lafs.pretrain.accumulate";
 
     private LafsLoops() {
     }
@@ -76,21 +78,37 @@ public final class LafsLoops {
 
     /** Pretrains until the given iteration; returns the last loss (NaN when no step was taken). */
     public static double pretrain(LafsPretrainer t, LafsViews views, BatchSource data, long until, Saving s) throws IOException {
+        return pretrain(t, views, data, until, 1, s);
+    }
+
+    /**
+     * Pretrains until the given iteration, each iteration accumulating the gradients of accumulate
+     * consecutive batches ({@link LafsPretrainer#step(List)}); returns the last loss (NaN when no step was taken).
+     */
+    public static double pretrain(LafsPretrainer t, LafsViews views, BatchSource data, long until, int accumulate, Saving s)
+            throws IOException {
+        if (accumulate < 1) {
+            throw new IllegalArgumentException("accumulate must be >= 1, got " + accumulate);
+        }
         double loss = Double.NaN;
         long t0 = System.nanoTime();
         while (t.iteration() < until) {
             try (Scope scope = Scope.open()) {
-                long position = data.position();
-                Batch b = data.next();
-                loss = t.step(views.make(b, position));
-                data.recycle(b);
+                List<LafsViews.Views> micro = new ArrayList<>();
+                for (int k = 0; k < accumulate; k++) {
+                    long position = data.position();
+                    Batch b = data.next();
+                    micro.add(views.make(b, position));
+                    data.recycle(b);
+                }
+                loss = t.step(micro);
             }
             long i = t.iteration();
             if (i % s.logEvery() == 0 || i == until || i == 1) {
                 s.out().printf(Locale.ROOT, "pretrain step %d/%d loss %.4f (%.0f s)%n", i, until, loss, (System.nanoTime() - t0) * 1e-9);
             }
             if (s.save() != null && (i == until || (s.saveEvery() > 0 && i % s.saveEvery() == 0))) {
-                t.save(s.save(), Map.of(DATA_POSITION, Long.toString(data.position())));
+                t.save(s.save(), Map.of(DATA_POSITION, Long.toString(data.position()), PRETRAIN_ACCUMULATE, Integer.toString(accumulate)));
             }
         }
         return loss;
@@ -113,7 +131,17 @@ public final class LafsLoops {
 
     /** Continues a saved pretraining run: restores it and seeks the data to the saved position. */
     public static void resume(LafsPretrainer t, BatchSource data, Path file) throws IOException {
-        seek(data, file, t.resume(file));
+        resume(t, data, 1, file);
+    }
+
+    /** Continues a saved pretraining run that accumulated as many batches per step; restores it and seeks the data. */
+    public static void resume(LafsPretrainer t, BatchSource data, int accumulate, Path file) throws IOException {
+        Map<String, String> meta = t.resume(file);
+        String saved = meta.getOrDefault(PRETRAIN_ACCUMULATE, "1");
+        if (!saved.equals(Integer.toString(accumulate))) {
+            throw new IllegalArgumentException("--resume " + file + " accumulated " + saved + " batches per step, this run " + accumulate);
+        }
+        seek(data, file, meta);
     }
 
     private static void seek(BatchSource data, Path file, Map<String, String> meta) {

@@ -164,6 +164,11 @@ public final class LafsPretrainer implements AutoCloseable {
         return loss;
     }
 
+    /** The student's optimizer (its moments hold the gradients' history). */
+    AdamW optimizer() {
+        return optimizer;
+    }
+
     /** Iterations done. */
     public long iteration() {
         return iteration;
@@ -187,33 +192,86 @@ public final class LafsPretrainer implements AutoCloseable {
 
     /** One iteration on a batch's views; returns the loss. */
     public double step(LafsViews.Views views) {
+        return step(List.of(views));
+    }
+
+    /**
+     * One iteration with gradient accumulation over micro-batches' views: each runs forward and
+     * backward on its own, its loss weighted by its share of the images, the DINO centre is moved
+     * once by the mean teacher output of all of them, then the clipped, decayed update and the EMA
+     * follow as for one batch. With a deterministic teacher and without dropout this is the step of
+     * the concatenated batch up to rounding. Returns the weighted loss.
+     */
+    public double step(List<LafsViews.Views> micro) {
         try (Scope scope = Scope.open()) {
-            return stepTokens(tokens(views));
+            List<List<Tensor>> tok = new ArrayList<>();
+            for (LafsViews.Views v : micro) {
+                tok.add(tokens(v));
+            }
+            return stepMicro(tok);
         }
     }
 
     /** One iteration on the views' patch tokens (global views first, each (B, n, 3 P^2)); returns the loss. */
     double stepTokens(List<Tensor> tok) {
+        return stepMicro(List.of(tok));
+    }
+
+    /** One iteration on micro-batches' patch tokens, each as {@link #stepTokens} takes them; returns the weighted loss. */
+    double stepMicro(List<List<Tensor>> micro) {
         int epoch = (int) (iteration / stepsPerEpoch);
-        double value;
+        long images = 0;
+        for (List<Tensor> tok : micro) {
+            images += tok.get(0).size(0);
+        }
+        double value = 0;
         try (Scope scope = Scope.open()) {
-            Tensor globals = F.cat(tok.subList(0, 2), 0);
-            Tensor t;
-            try (var g = GradMode.noGrad()) {
-                t = teacherHead.forward(teacher.forwardTokens(globals));
-            }
-            Tensor s = studentHead.forward(student.forwardTokens(globals));
-            if (tok.size() > 2) {
-                s = F.cat(List.of(s, studentHead.forward(student.forwardTokens(F.cat(tok.subList(2, tok.size()), 0)))), 0);
-            }
-            Tensor l = loss.loss(s, t, epoch);
             optimizer.zeroGrad();
-            l.backward();
-            value = l.item();
-            if (epoch < opt.freezeLastLayerEpochs()) {
-                studentHead.lastLayerV().data().zeroGrad();   // DINO's cancel_gradients_last_layer: no update at all
+            boolean split = micro.size() > 1;
+            Tensor center0 = null;
+            Tensor centerSum = null;
+            if (split) {
+                try (var g = GradMode.noGrad()) {
+                    center0 = loss.center().mul(1.0);
+                    centerSum = loss.center().mul(0.0);
+                }
+            }
+            for (List<Tensor> tok : micro) {
+                double w = (double) tok.get(0).size(0) / images;
+                try (Scope part = Scope.open()) {
+                    Tensor globals = F.cat(tok.subList(0, 2), 0);
+                    Tensor t;
+                    try (var g = GradMode.noGrad()) {
+                        t = teacherHead.forward(teacher.forwardTokens(globals));
+                    }
+                    Tensor s = studentHead.forward(student.forwardTokens(globals));
+                    if (tok.size() > 2) {
+                        s = F.cat(List.of(s, studentHead.forward(student.forwardTokens(F.cat(tok.subList(2, tok.size()), 0)))), 0);
+                    }
+                    if (split) {
+                        // every micro-batch is scored against the step's starting centre; the loss moves it, so put it back
+                        try (var g = GradMode.noGrad()) {
+                            loss.center().copyFrom(center0);
+                        }
+                    }
+                    Tensor l = loss.loss(s, t, epoch);
+                    if (split) {
+                        // centre_i = m c0 + (1 - m) mean_i, so the images' weighted mean of centre_i is one update by the whole batch's mean
+                        try (var g = GradMode.noGrad()) {
+                            centerSum.addInPlace(loss.center(), w);
+                        }
+                    }
+                    value += w * l.item();
+                    (split ? l.mul(w) : l).backward();
+                }
             }
             try (var g = GradMode.noGrad()) {
+                if (split) {
+                    loss.center().copyFrom(centerSum);
+                }
+                if (epoch < opt.freezeLastLayerEpochs()) {
+                    studentHead.lastLayerV().data().zeroGrad();   // DINO's cancel_gradients_last_layer: no update at all
+                }
                 clipEach(opt.clip());
                 double rate = lr.lr(iteration);
                 double decay = wd.lr(iteration);

@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -23,6 +25,7 @@ import panface.nn.lafs.LandmarkCnn;
 import panface.nn.lafs.MobileNetV3Features;
 import panface.nn.lafs.PartFViT;
 import panface.tensor.Scope;
+import panface.tensor.Tensor;
 import panface.tensor.random.Generator;
 
 /**
@@ -81,6 +84,76 @@ class LafsPretrainerTest {
             m.put("center", run.loss().center().toDoubleArray());
             return m;
         }
+    }
+
+    @Test
+    void accumulatedMicroBatchesMakeTheStepOfTheWholeBatch() {
+        // a deterministic teacher and no dropout: nothing depends on how the batch is split
+        PartFViT.Config cfg = new PartFViT.Config(16, 8, 24, 1, 2, 8, 32, 0, 0, 0, false);
+        int b = 4;
+        List<Tensor> tokens = new ArrayList<>();
+        for (int k = 0; k < 4; k++) {
+            int n = k < 2 ? 16 : 4;
+            float[] v = new float[b * n * 192];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) Math.sin(i * 0.37 + k * 1.3 + i % 7 * 0.11);
+            }
+            tokens.add(Tensor.of(v, b, n, 192));
+        }
+        try (Scope s = Scope.open()) {
+            Map<String, double[]> whole = accumulated(cfg, List.of(tokens));
+            Map<String, double[]> parts = accumulated(cfg, List.of(narrow(tokens, 0, 1), narrow(tokens, 1, 3)));
+            Map<String, double[]> first = accumulated(cfg, List.of(narrow(tokens, 0, 2)));
+            int moments = 0;
+            for (Map.Entry<String, double[]> e : whole.entrySet()) {
+                double[] w = e.getValue();
+                double scale = Arrays.stream(w).map(Math::abs).max().orElse(0);
+                double diff = maxDiff(w, parts.get(e.getKey()));
+                // float32 sums in another order: about 1e-6 of the largest value; 1e-4 leaves room
+                assertTrue(diff <= 1e-4 * scale + 1e-30, e.getKey() + ": " + diff + " against " + scale);
+                if (e.getKey().startsWith("optim.") && scale > 0) {
+                    moments++;
+                }
+            }
+            assertTrue(moments > 10, "the optimizer's moments (the gradients) are compared");
+            assertTrue(maxDiff(whole.get("center"), first.get("center")) > 1e-6, "half the batch moves the centre elsewhere");
+        }
+    }
+
+    private static List<Tensor> narrow(List<Tensor> tokens, int from, int length) {
+        List<Tensor> out = new ArrayList<>();
+        for (Tensor t : tokens) {
+            out.add(t.narrow(0, from, length));
+        }
+        return out;
+    }
+
+    /** Everything one step of a fresh run on the given micro-batches' tokens changes. */
+    private static Map<String, double[]> accumulated(PartFViT.Config cfg, List<List<Tensor>> micro) {
+        Generator gen = new Generator(5);
+        int[][] table = {{3, 16, 16, 0, 0, 1}, {3, 24, 16, 1, 1, 2}};
+        LandmarkCnn lcnn = new LandmarkCnn(new MobileNetV3Features(table, gen), 16, 31, gen);
+        // no warm-up and no frozen last layer: every parameter moves in the first step
+        LafsPretrainer.Options opt = new LafsPretrainer.Options(20, 32, 16, 5, 4, 1e-3, 1e-6, 0, 2, 0.04, 0.4, 3.0, 0, 0.9,
+                LafsPretrainer.TeacherMode.DETERMINISTIC, 9);
+        try (LafsPretrainer run = new LafsPretrainer(opt, lcnn, cfg, 4, 2)) {
+            assertTrue(Double.isFinite(run.stepMicro(micro)));
+            Map<String, double[]> m = new LinkedHashMap<>();
+            run.student().stateDict().forEach((k, v) -> m.put("student." + k, v.toDoubleArray()));
+            run.teacher().stateDict().forEach((k, v) -> m.put("teacher." + k, v.toDoubleArray()));
+            run.studentHead().stateDict().forEach((k, v) -> m.put("student_head." + k, v.toDoubleArray()));
+            run.optimizer().stateTensors().forEach((k, v) -> m.put("optim." + k, v.toDoubleArray()));
+            m.put("center", run.loss().center().toDoubleArray());
+            return m;
+        }
+    }
+
+    private static double maxDiff(double[] a, double[] b) {
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs(a[i] - b[i]));
+        }
+        return m;
     }
 
     private static void check(LafsPretrainer run) {
