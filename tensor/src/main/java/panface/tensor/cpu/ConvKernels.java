@@ -75,9 +75,44 @@ final class ConvKernels {
         ConvShape s = ConvShape.of(gx.shape(), w.shape(), p, groups);
         if (s.direct()) {
             ConvDirect.backwardInput(floats(gy), gy.offset(), floats(w), w.offset(), floats(gx), gx.offset(), s);
-        } else {
+        } else if (!backwardInputWinograd(gy, w, p, s, gx)) {
             ConvGemm.backwardInput(floats(gy), gy.offset(), floats(w), w.offset(), floats(gx), gx.offset(), s);
         }
+        return true;
+    }
+
+    /**
+     * The input gradient of a 3x3 stride-1 convolution with padding 1 is itself such a
+     * convolution: of the output gradient, with the weight's input and output channels swapped and
+     * its taps turned by 180 degrees (padding k - 1 - p = 1). Where Winograd's algorithm pays off for
+     * that convolution ({@link ConvWinograd#suits}) it computes the gradient with 2.25x fewer
+     * multiplications than unfolding the output gradient; false where it does not apply.
+     */
+    private static boolean backwardInputWinograd(Tensor gy, Tensor w, Conv2dParams p, ConvShape s, Tensor gx) {
+        if (!s.winogradShape() || p.ph() != 1 || p.pw() != 1) {
+            return false;
+        }
+        int o = s.o();
+        int c = s.c();
+        ConvShape t = ConvShape.of(gy.shape(), new int[] {c, o, 3, 3}, p, 1);
+        if (!ConvWinograd.suits(t)) {
+            return false;
+        }
+        float[] wt = floats(w);
+        int wo = w.offset();
+        float[] turned = new float[o * c * 9];
+        Parallel.forRange(c, Math.max(1, 4096 / o), (lo, hi) -> {
+            for (int ci = lo; ci < hi; ci++) {
+                for (int oc = 0; oc < o; oc++) {
+                    int from = wo + (oc * c + ci) * 9;
+                    int to = (ci * o + oc) * 9;
+                    for (int k = 0; k < 9; k++) {
+                        turned[to + 8 - k] = wt[from + k];
+                    }
+                }
+            }
+        });
+        ConvWinograd.forward(floats(gy), gy.offset(), turned, 0, floats(gx), gx.offset(), t, null);
         return true;
     }
 

@@ -13,7 +13,9 @@ import panface.tensor.backend.Conv2dParams;
  * The float32 convolution kernels (direct, pointwise GEMM, tiled im2col GEMM; batch 1, where
  * output or input channels are split between threads, and batches, where images are) against
  * the float64 reference on the face backbones' shapes and odd ones: forward, input gradient and
- * weight gradient.
+ * weight gradient. The 3x3 stride-1 shapes from 16x17 up are large enough for Winograd's algorithm in
+ * the forward and in the input gradient (a convolution of the output gradient with the turned
+ * weight), the last two of them at batch 8 with widths that leave half tiles.
  */
 class ConvKernelsTest {
     /** n, c, o, h, w, kh, kw, stride, pad, dilation, groups. */
@@ -22,7 +24,9 @@ class ConvKernelsTest {
         {1, 32, 64, 5, 5, 3, 3, 1, 1, 1, 1}, {1, 24, 40, 9, 7, 1, 1, 1, 0, 1, 1}, {3, 6, 5, 13, 11, 1, 1, 2, 0, 1, 1},
         {2, 3, 8, 70, 66, 3, 3, 1, 1, 1, 1}, {2, 5, 5, 13, 11, 3, 3, 1, 1, 1, 5}, {1, 6, 6, 12, 9, 3, 3, 2, 1, 1, 6},
         {2, 6, 6, 9, 8, 3, 3, 1, 1, 1, 3}, {3, 8, 8, 7, 7, 7, 7, 1, 0, 1, 8}, {2, 4, 6, 11, 10, 3, 3, 1, 2, 2, 1},
-        {2, 16, 8, 6, 7, 3, 3, 1, 1, 1, 2}, {3, 16, 24, 16, 17, 3, 3, 1, 1, 1, 1}, {1, 16, 32, 31, 30, 3, 3, 1, 0, 1, 1}};
+        {2, 16, 8, 6, 7, 3, 3, 1, 1, 1, 2}, {3, 16, 24, 16, 17, 3, 3, 1, 1, 1, 1}, {1, 16, 32, 31, 30, 3, 3, 1, 0, 1, 1},
+        {4, 32, 16, 14, 15, 3, 3, 1, 1, 1, 1}, {8, 16, 24, 14, 15, 3, 3, 1, 1, 1, 1}, {8, 8, 12, 9, 7, 3, 3, 2, 1, 1, 1},
+        {8, 12, 16, 7, 7, 1, 1, 1, 0, 1, 1}};
     private final SplittableRandom rnd = new SplittableRandom(7);
 
     private float[] random(int n) {
