@@ -88,12 +88,6 @@ class EvalCommandTest {
         return img;
     }
 
-    private static byte[] png(BufferedImage img) throws Exception {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        ImageIO.write(img, "png", b);
-        return b.toByteArray();
-    }
-
     /** pickle.dumps((images, same), protocol=3) as Python 3 writes it for bytes: BINBYTES, APPENDS, NEWTRUE/NEWFALSE, TUPLE2. */
     static byte[] pack(List<byte[]> images, boolean[] same) {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
@@ -137,7 +131,7 @@ class EvalCommandTest {
         }
         List<byte[]> encoded = new ArrayList<>();
         for (BufferedImage f : faces) {
-            encoded.add(png(f));
+            encoded.add(ToyFaces.png(f));
         }
         Path bin = Files.write(dir.resolve("toy.bin"), pack(encoded, same));
 

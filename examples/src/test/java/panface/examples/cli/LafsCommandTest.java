@@ -3,16 +3,12 @@ package panface.examples.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
-import javax.imageio.ImageIO;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,7 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import panface.examples.ConsoleCapture;
 import panface.examples.Main;
-import panface.tensor.io.Json;
 
 /**
  * {@code lafs finetune --data DIR --bin PACK}: a few-shot subset of an image folder (half the
@@ -50,47 +45,15 @@ class LafsCommandTest {
         return Main.run(a.toArray(String[]::new));
     }
 
-    private static BufferedImage face(int identity, Random r) {
-        BufferedImage img = new BufferedImage(112, 112, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < 112; y++) {
-            for (int x = 0; x < 112; x++) {
-                int v = (identity * 53 + (x / 16) * 31 + (y / 16) * 17 + r.nextInt(20)) & 0xFF;
-                img.setRGB(x, y, (v << 16) | ((255 - v) << 8) | (identity * 40));
-            }
-        }
-        return img;
-    }
-
-    private static byte[] png(BufferedImage img) throws Exception {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        ImageIO.write(img, "png", b);
-        return b.toByteArray();
-    }
-
-    @SuppressWarnings("unchecked")
     private Map<String, Object> lastJson() {
-        String[] lines = console.out().strip().split("\n");
-        return (Map<String, Object>) Json.parse(lines[lines.length - 1]);
+        return ToyFaces.lastJson(console.out());
     }
 
     @Test
     void finetunesAFewShotSubsetStopsAndResumes() throws Exception {
         Random r = new Random(5);
-        Path faces = Files.createDirectories(dir.resolve("faces"));
-        for (int id = 0; id < 6; id++) {
-            Path folder = Files.createDirectories(faces.resolve("person" + id));
-            for (int k = 0; k < 3; k++) {
-                ImageIO.write(face(id, r), "png", folder.resolve(k + ".png").toFile());
-            }
-        }
-        List<byte[]> images = new ArrayList<>();
-        boolean[] same = new boolean[10];
-        for (int p = 0; p < 10; p++) {
-            same[p] = p % 2 == 0;
-            images.add(png(face(p % 6, r)));
-            images.add(png(face(same[p] ? p % 6 : (p + 1) % 6, r)));
-        }
-        Path bin = Files.write(dir.resolve("toy.bin"), EvalCommandTest.pack(images, same));
+        Path faces = ToyFaces.folder(dir, 6, 3, 40, r);
+        Path bin = ToyFaces.bin(dir, 6, 40, r);
         Path ckpt = dir.resolve("ft.safetensors");
         List<String> base = new ArrayList<>(List.of("lafs", "finetune", "--data", faces.toString(), "--bin", bin.toString(),
                 "--few-shot-fraction", "0.5", "--few-shot-images", "2", "--save", ckpt.toString()));
