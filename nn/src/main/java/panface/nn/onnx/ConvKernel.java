@@ -107,12 +107,12 @@ final class ConvKernel implements Kernel {
      * activation, so with both the activation runs as its own op.
      */
     private Tensor convolve(Tensor x, Tensor w, Tensor b, Tensor r) {
-        int padH = Math.min(pads[0], pads[2]);
-        int padW = Math.min(pads[1], pads[3]);
+        int[] padding = symmetricPadding();
+        int padH = padding[0];
+        int padW = padding[1];
         if (pads[0] != pads[2] || pads[1] != pads[3]) {
             x = F.pad(x, new int[] {pads[1] - padW, pads[3] - padW, pads[0] - padH, pads[2] - padH}, 0);
         }
-        int[] padding = {padH, padW};
         if (!GradMode.needsGrad(x, w) && (b == null || !GradMode.needsGrad(b)) && (r == null || !GradMode.needsGrad(r)) && x.dim() == 4) {
             return fused(x, w, b, r, padding);
         }
@@ -147,9 +147,13 @@ final class ConvKernel implements Kernel {
     @Override
     public void prepare() {
         if (weight != null) {
-            int[] padding = {Math.min(pads[0], pads[2]), Math.min(pads[1], pads[3])};
-            prepared = PreparedConv.of(weight, stride, padding, dilation, groups);
+            prepared = PreparedConv.of(weight, stride, symmetricPadding(), dilation, groups);
         }
+    }
+
+    /** The padding both sides share (height, width); the rest of an asymmetric pad is added explicitly. */
+    private int[] symmetricPadding() {
+        return new int[] {Math.min(pads[0], pads[2]), Math.min(pads[1], pads[3])};
     }
 
     @Override
