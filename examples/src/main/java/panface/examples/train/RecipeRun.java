@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import panface.faceloss.LVFaceCurriculum.Stage;
 import panface.nn.Parameter;
 import panface.nn.data.BatchSource;
 import panface.nn.io.Checkpoint;
@@ -86,6 +87,11 @@ abstract sealed class RecipeRun implements StepTrainer permits RecipeTrainer, Gi
     @Override
     public final void putMetadata(String key, String value) {
         extraMeta.put(key, value);
+    }
+
+    /** The stage of a step (0-based): early before {@link #switchStep()}, stable from it. */
+    public final Stage stage(int atStep) {
+        return atStep < switchStep() ? Stage.EARLY : Stage.STABLE;
     }
 
     /** Refuses a step past the recipe's last. */

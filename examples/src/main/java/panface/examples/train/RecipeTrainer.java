@@ -78,11 +78,6 @@ public final class RecipeTrainer extends RecipeRun {
         return switchStep;
     }
 
-    /** The stage of a step (0-based). */
-    public Stage stage(int atStep) {
-        return atStep < switchStep ? Stage.EARLY : Stage.STABLE;
-    }
-
     /**
      * One training step on the next batch of the data. Throws {@link Diverged} before the
      * optimizer step, leaving the weights and the optimizer's state as they were, when the loss

@@ -106,11 +106,6 @@ public final class ShardedRecipeTrainer extends RecipeRun {
         return dp;
     }
 
-    /** The stage of a step (0-based). */
-    public Stage stage(int atStep) {
-        return atStep < switchStep ? Stage.EARLY : Stage.STABLE;
-    }
-
     @Override
     public RecipeTrainer.StepResult trainStep() {
         checkNotDone();
