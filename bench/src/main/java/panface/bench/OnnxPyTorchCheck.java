@@ -57,19 +57,11 @@ public final class OnnxPyTorchCheck {
         }
     }
 
-    /** max |got - want| / max |want|, over the whole batch. */
+    /** Errors.maxRel over the whole batch; infinite when the shapes differ. */
     static double maxRel(Tensor got, Tensor want) {
         if (!java.util.Arrays.equals(got.shape(), want.shape())) {
             return Double.POSITIVE_INFINITY;
         }
-        float[] g = got.contiguous().toFloatArray();
-        float[] w = want.contiguous().toFloatArray();
-        double maxAbs = 0;
-        double maxWant = 0;
-        for (int i = 0; i < w.length; i++) {
-            maxAbs = Math.max(maxAbs, Math.abs((double) g[i] - w[i]));
-            maxWant = Math.max(maxWant, Math.abs(w[i]));
-        }
-        return maxAbs / Math.max(maxWant, 1e-30);
+        return Errors.maxRel(want.contiguous().toFloatArray(), got.contiguous().toFloatArray());
     }
 }

@@ -9,6 +9,7 @@ import java.util.Map;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import panface.bench.Errors;
 import panface.nn.Layer;
 import panface.nn.Module;
 import panface.nn.lafs.PartFViT;
@@ -67,8 +68,8 @@ public final class OrtExportCheck {
                                 OrtSession.Result out = session.run(Map.of(session.getInputNames().iterator().next(), in))) {
                             ort = flatten(out.get(0).getValue());
                         }
-                        double relOrt = maxRel(want, ort);
-                        double relOurs = maxRel(want, imported);
+                        double relOrt = Errors.maxRel(want, ort);
+                        double relOurs = Errors.maxRel(want, imported);
                         boolean pass = relOrt <= LIMIT && relOurs <= LIMIT;
                         ok &= pass;
                         System.out.printf(Locale.ROOT, "{\"model\":\"%s\",\"batch\":%d,\"bytes\":%d,\"onnxruntime_max_rel\":%.3g,"
@@ -87,19 +88,5 @@ public final class OrtExportCheck {
             System.arraycopy(rows[i], 0, out, i * rows[0].length, rows[0].length);
         }
         return out;
-    }
-
-    /** max |a - b| / max |a| over the whole output (the embeddings' scale). */
-    private static double maxRel(float[] want, float[] got) {
-        if (want.length != got.length) {
-            return Double.POSITIVE_INFINITY;
-        }
-        double scale = 0;
-        double err = 0;
-        for (int i = 0; i < want.length; i++) {
-            scale = Math.max(scale, Math.abs(want[i]));
-            err = Math.max(err, Math.abs(want[i] - got[i]));
-        }
-        return err / Math.max(scale, 1e-30);
     }
 }
