@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,14 +17,9 @@ import org.junit.jupiter.api.Test;
 class LauncherTest {
 
     static List<String> rankMain(String... args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java"));
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-modules") || a.startsWith("--enable-native-access") || a.startsWith("jdk.incubator")) {
-                cmd.add(a);
-            }
-        }
-        cmd.addAll(List.of("-XX:TieredStopAtLevel=1", "-Xmx256m", "-cp", System.getProperty("java.class.path"), RankMain.class.getName()));
+        List<String> options = new ArrayList<>(JvmCommand.moduleOptions());
+        options.addAll(List.of("-XX:TieredStopAtLevel=1", "-Xmx256m"));
+        List<String> cmd = new ArrayList<>(JvmCommand.of(options, RankMain.class));
         cmd.addAll(List.of(args));
         return cmd;
     }

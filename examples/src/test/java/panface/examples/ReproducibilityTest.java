@@ -14,6 +14,7 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import panface.distributed.JvmCommand;
 import panface.tensor.DType;
 import panface.tensor.Scope;
 import panface.tensor.Tensor;
@@ -41,10 +42,9 @@ class ReproducibilityTest {
     @Test
     void trainingGivesTheSameBitsInEveryJitState(@TempDir Path dir) throws Exception {
         Path firstTier = dir.resolve("first-tier.safetensors");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                "-Dpanface.threads=" + panface.tensor.cpu.Parallel.threads(), "-cp", System.getProperty("java.class.path"),
-                Main.class.getName()));
+        List<String> options = new ArrayList<>(JvmCommand.moduleOptions());
+        options.addAll(List.of("-XX:TieredStopAtLevel=1", "-Dpanface.threads=" + panface.tensor.cpu.Parallel.threads()));
+        List<String> cmd = new ArrayList<>(JvmCommand.of(options, Main.class));
         cmd.addAll(List.of(trainTo(firstTier)));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();
         assertEquals(0, p.waitFor(), () -> "the first-tier run failed: " + read(dir.resolve("child.log")));

@@ -1,17 +1,18 @@
 package panface.examples.cli;
 
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import panface.distributed.JvmCommand;
 import panface.distributed.Launcher;
+import panface.examples.Main;
 
 /**
  * {@code launch}: runs a command as one process per GPU of this machine (and, with several
  * machines, one launch per machine), with the environment the distributed library reads. A
  * panface command ({@code -- train ...}) runs in a JVM like this one (same Java, flags and class
- * path); a command starting with a path ({@code -- ./script.sh}) runs as it is.
+ * path, or module path when it runs as modules); a command starting with a path ({@code -- ./script.sh}) runs as it is.
  */
 public final class LaunchCommand implements Command {
     @Override
@@ -67,17 +68,7 @@ public final class LaunchCommand implements Command {
         if (first.startsWith("/") || first.startsWith("./") || first.startsWith("../")) {
             return words;
         }
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java"));
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            // a debugger agent would make every rank listen on the same port
-            if (!a.startsWith("-agentlib:jdwp") && !a.startsWith("-Xrunjdwp")) {
-                cmd.add(a);
-            }
-        }
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add("panface.examples.Main");
+        List<String> cmd = new ArrayList<>(JvmCommand.of(JvmCommand.options(), Main.class));
         cmd.addAll(words);
         return cmd;
     }

@@ -9,6 +9,8 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
+import panface.examples.Main;
+
 /** The launch command's parsing: the command comes after --, panface commands run in a JVM like this one. */
 class LaunchCommandTest {
 
@@ -26,7 +28,14 @@ class LaunchCommandTest {
     void aPanfaceCommandRunsInAJvmAndAPathRunsAsItIs() {
         List<String> jvm = LaunchCommand.childCommand(List.of("train", "--epochs", "1"));
         assertTrue(jvm.get(0).endsWith("java"), jvm.get(0));
-        assertEquals(List.of("panface.examples.Main", "train", "--epochs", "1"), jvm.subList(jvm.size() - 4, jvm.size()));
+        assertEquals(List.of("train", "--epochs", "1"), jvm.subList(jvm.size() - 3, jvm.size()));
+        String main = jvm.get(jvm.size() - 4);
+        if (Main.class.getModule().isNamed()) {
+            assertEquals("panface.examples/panface.examples.Main", main);
+            assertEquals("-m", jvm.get(jvm.size() - 5));
+        } else {
+            assertEquals("panface.examples.Main", main);
+        }
         assertEquals(List.of("./run.sh", "a"), LaunchCommand.childCommand(List.of("./run.sh", "a")));
     }
 

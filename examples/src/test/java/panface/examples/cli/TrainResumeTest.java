@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import panface.distributed.JvmCommand;
 import panface.examples.ConsoleCapture;
 import panface.examples.Main;
 import panface.tensor.Scope;
@@ -55,14 +55,14 @@ class TrainResumeTest {
 
     /** Runs the app in a fresh JVM with this JVM's flags and thread count. */
     private static void child(List<String> args) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+        List<String> options = new ArrayList<>();
+        for (String a : JvmCommand.options()) {
             if (!a.startsWith("-javaagent") && !a.startsWith("-agentlib")) {
-                cmd.add(a);
+                options.add(a);
             }
         }
-        cmd.addAll(List.of("-Dpanface.threads=" + panface.tensor.cpu.Parallel.threads(), "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        options.add("-Dpanface.threads=" + panface.tensor.cpu.Parallel.threads());
+        List<String> cmd = new ArrayList<>(JvmCommand.of(options, Main.class));
         cmd.addAll(args);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
