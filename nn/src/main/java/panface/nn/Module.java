@@ -24,6 +24,10 @@ public abstract class Module {
     private final Map<String, Module> children = new LinkedHashMap<>();
     private boolean training = true;
 
+    /** A module with nothing registered yet, in training mode. */
+    protected Module() {
+    }
+
     /** Registers a parameter under a name; returns its holder. */
     protected final Parameter parameter(String name, Tensor init) {
         checkName(name);

@@ -45,6 +45,10 @@ public final class RgbDecoder implements AutoCloseable {
     private final long maxPixels = FaceImages.maxPixels();
     private final boolean acceptDamaged = Boolean.getBoolean(FaceImages.ACCEPT_DAMAGED_PROPERTY);
 
+    /** A decoder with no readers or TurboJPEG handle yet; each is opened on first use. */
+    public RgbDecoder() {
+    }
+
     /** Decodes {@code encoded}; {@code what} names its source in messages. */
     public Rgb decode(byte[] encoded, String what) throws IOException {
         if (TURBO && "jpeg".equals(sniff(encoded))) {

@@ -75,6 +75,10 @@ public final class SafeUnpickler {
     public static final class OrderedDict extends LinkedHashMap<Object, Object> {
         private final Map<Object, Object> attributes = new LinkedHashMap<>();
 
+        /** An empty dict without attributes. */
+        public OrderedDict() {
+        }
+
         /** Attributes such as a state dict's {@code _metadata}; they are not items. */
         public Map<Object, Object> attributes() {
             return attributes;

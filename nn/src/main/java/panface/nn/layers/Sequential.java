@@ -13,6 +13,10 @@ import panface.tensor.autograd.SavedTensors;
 public final class Sequential extends Module implements Layer {
     private final List<Layer> layers = new ArrayList<>();
 
+    /** An empty sequence; {@link #add} appends. */
+    public Sequential() {
+    }
+
     /** Adds a layer module; returns this. */
     public <M extends Module & Layer> Sequential add(M layer) {
         child(Integer.toString(layers.size()), layer);

@@ -45,7 +45,7 @@ public final class OnnxExport {
     }
 
     /** The ONNX model message of a model. */
-    public static ModelProto toProto(Module model) {
+    static ModelProto toProto(Module model) {
         GraphProto g;
         try (var gm = GradMode.noGrad()) {
             Map<String, Tensor> state = model.stateDict();

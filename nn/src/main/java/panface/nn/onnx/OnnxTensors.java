@@ -244,7 +244,7 @@ public final class OnnxTensors {
     }
 
     /** A TensorProto holding a tensor's values as raw little-endian data. */
-    public static TensorProto toProto(String name, Tensor t) {
+    static TensorProto toProto(String name, Tensor t) {
         Tensor c = t.contiguous();
         DType dt = c.dtype();
         ByteBuffer b = ByteBuffer.allocate(c.numel() * dt.byteSize()).order(ByteOrder.LITTLE_ENDIAN);

@@ -17,6 +17,10 @@ import panface.tensor.ValuesIndices;
  */
 public final class TensorGoldenOps implements GoldenOps {
 
+    /** Called by {@link java.util.ServiceLoader}. */
+    public TensorGoldenOps() {
+    }
+
     @Override
     public Map<String, GoldenOp> ops() {
         Map<String, GoldenOp> m = new HashMap<>();
