@@ -1,0 +1,35 @@
+import panface.tensor.backend.BackendProvider;
+import panface.tensor.backend.ExtensionKernels;
+import panface.tensor.golden.GoldenOps;
+
+/**
+ * Tensors, autograd, the backend contract and random numbers. The backends themselves
+ * ({@code panface.tensor.cpu}, {@code panface.tensor.cuda}) are found through {@link BackendProvider}
+ * and are not exported; the few modules above that implement kernels of their own on a backend's
+ * storage, or report on a backend, get them by name in a qualified export. (Those modules are built
+ * after this one, hence the suppressed "module not found" warnings.)
+ */
+@SuppressWarnings("module")
+module panface.tensor {
+    requires transitive panface.nativebindings;
+    requires jdk.incubator.vector;
+    requires org.slf4j;
+
+    exports panface.tensor;
+    exports panface.tensor.autograd;
+    exports panface.tensor.backend;
+    exports panface.tensor.golden;
+    exports panface.tensor.io;
+    exports panface.tensor.ops;
+    exports panface.tensor.random;
+
+    exports panface.tensor.cpu to panface.nn, panface.faceloss, panface.examples;
+    exports panface.tensor.cuda to panface.faceloss, panface.distributed, panface.examples, panface.bench;
+
+    uses BackendProvider;
+    uses ExtensionKernels.Provider;
+    uses GoldenOps;
+
+    provides BackendProvider with panface.tensor.cpu.CpuBackendProvider, panface.tensor.cuda.CudaBackendProvider;
+    provides GoldenOps with panface.tensor.golden.TensorGoldenOps;
+}
