@@ -5,9 +5,13 @@
 # with 4 KiB pages their packing misses the TLB on almost every row (2048^3 fp32 matmul ran about
 # 4% faster with them). Where the kernel gives them to everyone ("[always]") the flag is not needed,
 # and where it gives none the JVM would only warn.
+# Native access: from the class path our code is in the unnamed module (ALL-UNNAMED); on the module
+# path the one module that calls restricted methods is panface.nativebindings, and that is what
+# JVM_MODULE_FLAGS (below) grant instead (naming a module that is not loaded earns a warning).
 JVM_FLAGS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC)
 # With huge pages the collector's adaptive resizing of the generations is turned off: every
 # resize gives pages back and faults new huge ones in, which made the training demo 11% slower.
 if grep -q '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
   JVM_FLAGS+=(-XX:+UseTransparentHugePages -XX:-UseAdaptiveSizePolicy)
 fi
+JVM_MODULE_FLAGS=("${JVM_FLAGS[@]/#--enable-native-access=ALL-UNNAMED/--enable-native-access=panface.nativebindings}")
