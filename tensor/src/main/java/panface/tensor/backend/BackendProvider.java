@@ -2,7 +2,10 @@ package panface.tensor.backend;
 
 import panface.tensor.Device;
 
-/** Creates the backend of a device kind (registered with ServiceLoader). */
+/**
+ * Creates the backend of a device kind: a {@link java.util.ServiceLoader} service, declared with
+ * {@code provides} in the module-info and in {@code META-INF/services} for class-path runs.
+ */
 public interface BackendProvider {
 
     /** The device kind served. */

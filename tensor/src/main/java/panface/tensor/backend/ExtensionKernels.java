@@ -11,8 +11,9 @@ import panface.tensor.Device;
  * face losses' margin cross-entropy, say) is a kernel interface owned by the library, with one
  * implementation per device kind registered here, and the library's op looks its kernel up by
  * the interface and the device of its operands. Registration is either explicit ({@link
- * #register}) or by a {@link Provider} listed in {@code META-INF/services}, loaded on the first
- * lookup.
+ * #register}) or by a {@link Provider}, loaded on the first lookup: a service that the providing
+ * module declares twice, with {@code provides} in its module-info (read on the module path) and in
+ * {@code META-INF/services} (read on the class path).
  */
 public final class ExtensionKernels {
     private static final Map<Key, Object> KERNELS = new ConcurrentHashMap<>();
@@ -21,7 +22,7 @@ public final class ExtensionKernels {
     private ExtensionKernels() {
     }
 
-    /** Registers kernels when first needed; listed in {@code META-INF/services/panface.tensor.backend.ExtensionKernels$Provider}. */
+    /** Registers kernels when first needed; a service ({@code provides} and {@code META-INF/services/panface.tensor.backend.ExtensionKernels$Provider}). */
     public interface Provider {
         /** Registers this library's kernels (called once) through registrar. */
         void registerKernels(Registrar registrar);

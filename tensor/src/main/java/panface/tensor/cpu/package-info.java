@@ -7,5 +7,10 @@
  * reference by the differential tests. Work is split across {@code Parallel}'s threads;
  * {@code VecReproducible} keeps results bit-identical from run to run. {@code VecUnary} is generated
  * from {@code VecMath}'s switch arms.
+ *
+ * <p>Not exported: code outside the tensor module reaches this backend through {@link
+ * panface.tensor.backend.BackendProvider} ({@code CpuBackendProvider} is a service of the module). The
+ * module exports the package only to nn, faceloss (whose margin kernel works on {@code CpuStorage})
+ * and examples ({@code panface info}).
  */
 package panface.tensor.cpu;

@@ -2,11 +2,16 @@ package panface.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.lang.module.ModuleDescriptor;
 import java.lang.module.ModuleDescriptor.Exports;
+import java.lang.module.ModuleDescriptor.Provides;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,9 +26,11 @@ import org.junit.jupiter.api.Test;
  * The wall between the library's API and its backends, read from the module descriptors of the
  * running JVM: which packages each of our modules exports, and to whom. Making a package API is a
  * deliberate edit of the lists below; exporting a backend package (say {@code panface.tensor.cpu})
- * to everyone fails. Every module of ours that the app uses is here (bench is not one of them).
+ * to everyone fails. Every module of ours that the app uses is here (bench is not one of them). Also
+ * that the services (backends, extension kernels, golden ops) are declared alike for the module
+ * path and the class path. Runs only when the tests run on the module path (surefire's default).
  */
-class ModuleExportsTest {
+class ModuleDescriptorsTest {
     private static final Map<String, Set<String>> EXPORTED = Map.of(
             "panface.nativebindings", Set.of("panface.nativebindings", "panface.nativebindings.cublas",
                     "panface.nativebindings.cublaslt", "panface.nativebindings.cuda", "panface.nativebindings.nccl",
@@ -53,7 +60,7 @@ class ModuleExportsTest {
 
     @BeforeEach
     void onTheModulePath() {
-        assumeTrue(ModuleExportsTest.class.getModule().isNamed(),
+        assumeTrue(ModuleDescriptorsTest.class.getModule().isNamed(),
                 "the tests run on the class path, where there are no module descriptors to read; run them on the module path (surefire's default)");
     }
 
@@ -108,6 +115,22 @@ class ModuleExportsTest {
                 providers(ours.get("panface.faceloss"), "panface.tensor.backend.ExtensionKernels$Provider"));
         assertTrue(ours.get("panface.tensor").uses().containsAll(Set.of("panface.tensor.backend.BackendProvider",
                 "panface.tensor.backend.ExtensionKernels$Provider", "panface.tensor.golden.GoldenOps")));
+    }
+
+    /** The class path reads META-INF/services and the module path reads provides: both must list the same classes. */
+    @Test
+    void everyServiceIsDeclaredTheSameForTheModuleAndTheClassPath() throws IOException {
+        for (String name : ours().keySet()) {
+            Module m = ModuleLayer.boot().findModule(name).orElseThrow();
+            for (Provides p : m.getDescriptor().provides()) {
+                try (InputStream in = m.getResourceAsStream("META-INF/services/" + p.service())) {
+                    assertNotNull(in, name + " provides " + p.service() + " but has no META-INF/services file for it");
+                    List<String> listed = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
+                            .map(l -> l.replaceAll("#.*", "").strip()).filter(l -> !l.isEmpty()).toList();
+                    assertEquals(p.providers(), listed, name + ": " + p.service());
+                }
+            }
+        }
     }
 
     private static List<String> providers(ModuleDescriptor d, String service) {
