@@ -8,6 +8,7 @@
 @SuppressWarnings("requires-automatic")
 module panface.bench {
     requires panface.distributed;
+    requires panface.nativebindings;
     requires jmh.core;
     requires java.management;
     requires jdk.management;

@@ -4,6 +4,7 @@
  */
 module panface.distributed {
     requires transitive panface.faceloss;
+    requires panface.nativebindings;
     requires java.management;
 
     exports panface.distributed;

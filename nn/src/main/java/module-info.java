@@ -8,6 +8,7 @@ import panface.tensor.golden.GoldenOps;
 @SuppressWarnings("requires-automatic")
 module panface.nn {
     requires transitive panface.tensor;
+    requires panface.nativebindings;
     requires transitive java.desktop;
     requires com.google.protobuf;
 

@@ -11,7 +11,7 @@ import panface.tensor.golden.GoldenOps;
  */
 @SuppressWarnings("module")
 module panface.tensor {
-    requires transitive panface.nativebindings;
+    requires panface.nativebindings;
     requires jdk.incubator.vector;
     requires org.slf4j;
 
