@@ -5,8 +5,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Live and peak bytes of scope-owned tensor storage per device: counted when a scope takes a
- * storage and uncounted when the storage is freed or leaves its scope. Host storage allocated
- * outside any scope belongs to the garbage collector and is not counted.
+ * storage and uncounted when the storage is freed or leaves its scope. Storage allocated outside
+ * any scope belongs to the garbage collector (on every device) and is not counted.
  */
 public final class MemoryStats {
     private static final ConcurrentHashMap<Device, AtomicLong> LIVE = new ConcurrentHashMap<>();

@@ -1,10 +1,12 @@
 package panface.tensor;
 
 /**
- * A block of memory holding {@code numel} elements of one dtype on one device. Every storage has
- * an owner: the {@link Scope} that was current on the allocating thread (or none, for host memory
- * allocated outside any scope, which the garbage collector reclaims). Closing the owner frees it;
- * a freed storage refuses all further access with a clear error.
+ * A block of memory holding {@code numel} elements of one dtype on one device. One rule on every
+ * device: a storage belongs to the {@link Scope} that was current on the allocating thread, and
+ * closing that scope frees it; a storage allocated outside any scope belongs to the garbage
+ * collector, which frees it once no tensor reaches it (host arrays by being collected, device
+ * blocks through a cleaner that returns them to the device's allocator). A freed storage refuses
+ * all further access with a clear error.
  */
 public abstract class Storage implements AutoCloseable {
     private final Device device;
@@ -43,7 +45,7 @@ public abstract class Storage implements AutoCloseable {
         return closed;
     }
 
-    /** The scope that owns this storage, or null for unowned host memory. */
+    /** The scope that owns this storage, or null for memory the collector reclaims. */
     public final Scope owner() {
         return owner;
     }

@@ -11,7 +11,9 @@ import panface.nativebindings.cuda.Cuda;
  * A caching allocator for one device: freed blocks go to a free list per size class and are
  * handed out again without a driver call. All work runs on the device's one stream, so a block
  * freed by a tensor whose kernels are still queued is only reused by work queued after them.
- * When the driver is out of memory the cache is returned to it and the allocation retried once.
+ * When the driver is out of memory the cache is returned to it and the allocation retried; if that
+ * fails too, the collector is asked to find storages no scope owns and no tensor reaches any more
+ * (their blocks come back through {@link DeviceBlockRelease}), and the allocation is tried a last time.
  */
 final class CudaAllocator {
     private static final long SMALL = 1L << 20;
@@ -57,7 +59,18 @@ final class CudaAllocator {
                 if (!Cuda.isOutOfMemory(again)) {
                     throw again;
                 }
-                throw outOfMemory(bytes, again);
+                if (!collectUnreachable()) {
+                    throw outOfMemory(bytes, again);
+                }
+                releaseCache();
+                try {
+                    ptr = Cuda.memAlloc(size);
+                } catch (NativeCallException last) {
+                    if (!Cuda.isOutOfMemory(last)) {
+                        throw last;
+                    }
+                    throw outOfMemory(bytes, last);
+                }
             }
         }
         driverCalls++;
@@ -71,6 +84,30 @@ final class CudaAllocator {
         inUse -= size;
         cached += size;
         free.computeIfAbsent(size, k -> new ArrayDeque<>()).push(ptr);
+        notifyAll();
+    }
+
+    /**
+     * Runs the collector and waits briefly for the blocks of unreachable storages to come back;
+     * true when some did. Called holding this monitor: waiting releases it, so the cleaner
+     * thread's {@link #release} can run.
+     */
+    private boolean collectUnreachable() {
+        long before = cached;
+        System.gc();
+        long deadline = System.nanoTime() + 200_000_000L;
+        try {
+            while (cached == before) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                wait(Math.max(1, left / 1_000_000));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return cached != before;
     }
 
     /** Returns every cached block to the driver (after the stream has finished with them). */

@@ -76,21 +76,12 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Storage allocate(DType dtype, int numel) {
-        requireScope();
         return new CudaStorage(dev, dtype, numel, true);
     }
 
     @Override
     public Storage allocateUninitialized(DType dtype, int numel) {
-        requireScope();
         return new CudaStorage(dev, dtype, numel, false);
-    }
-
-    private void requireScope() {
-        if (Scope.current() == null) {
-            throw new IllegalStateException("device memory needs an owner: open a Scope (try (Scope s = Scope.open()) { ... }) before "
-                    + "creating tensors on " + dev.device() + ", or create long-lived ones in Scope.detached()");
-        }
     }
 
     static long address(Tensor t) {

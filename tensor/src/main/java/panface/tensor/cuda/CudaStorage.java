@@ -1,13 +1,19 @@
 package panface.tensor.cuda;
 
+import java.lang.ref.Cleaner;
+
 import panface.tensor.DType;
 import panface.tensor.Storage;
 
-/** Device memory of one tensor storage, from the device's caching allocator. */
+/**
+ * Device memory of one tensor storage, from the device's caching allocator. It goes back to the
+ * allocator when its scope closes or, if no scope owns it, when the collector finds it
+ * unreachable ({@link DeviceBlockRelease}): the rule host storage follows.
+ */
 final class CudaStorage extends Storage {
     private final CudaDevice cuda;
     private final long address;
-    private final long bytes;
+    private final Cleaner.Cleanable release;
 
     CudaStorage(CudaDevice cuda, DType dtype, int numel, boolean zero) {
         long size = (long) numel * dtype.byteSize();
@@ -18,7 +24,8 @@ final class CudaStorage extends Storage {
         super(cuda.device(), dtype, numel);
         this.cuda = cuda;
         this.address = p;
-        this.bytes = size;
+        CudaAllocator allocator = cuda.allocator();
+        this.release = DeviceBlockRelease.track(this, allocator::release, p, size);
     }
 
     /** The device address of element 0 (valid while the storage is open). */
@@ -33,6 +40,6 @@ final class CudaStorage extends Storage {
 
     @Override
     protected void free() {
-        cuda.allocator().release(address, bytes);
+        release.clean();
     }
 }
