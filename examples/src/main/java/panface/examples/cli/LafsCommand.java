@@ -80,6 +80,9 @@ public final class LafsCommand implements Command {
                                         released code's epoch schedule 1000/100/1/0.11/0, tied to its 34 epochs) or off
                                         (the released code's default)
                   --beta B              the constant beta (default 0.1)
+                  --mixup on|off        the reference's batch mixup with label smoothing and CosFace against the soft
+                                        targets (default on); --mixup-alpha A (0.2) --mixup-prob P (0.1) --smoothing S (0.1);
+                                        mixup pairs each batch with itself reversed, so B must be even
                   --few-shot-fraction F fraction of identities (the paper: 0.01, 0.1; default 1)
                   --few-shot-images K   images per identity (the paper: 1, 2, 4, 10; default 0 = all)
                   --few-shot-seed S     which identities and images (deterministic; default 0)

@@ -21,6 +21,7 @@ import panface.nn.data.FaceDataset;
 import panface.nn.data.FaceLoader;
 import panface.nn.data.ImageFolderDataset;
 import panface.nn.data.LoaderOptions;
+import panface.nn.data.Mixup;
 import panface.nn.data.RecordDataset;
 import panface.nn.eval.VerificationPack;
 import panface.nn.lafs.LafsCheckpoints;
@@ -34,6 +35,19 @@ import panface.tensor.io.Json;
 /** {@code panface lafs finetune}: supervised fine-tuning of Part fViT with its landmark CNN (see {@link LafsCommand#usage}). */
 final class LafsFinetuneCommand {
     private LafsFinetuneCommand() {
+    }
+
+    /** --mixup on|off with --mixup-alpha, --mixup-prob and --smoothing (the reference's 0.2, 0.1 and 0.1 by default). */
+    private static Mixup mixup(Args args, Mixup d) {
+        String on = args.get("mixup", "on");
+        double alpha = args.getDouble("mixup-alpha", d.alpha(), 1e-6, 1e3);
+        double prob = args.getDouble("mixup-prob", d.prob(), 0, 1);
+        double smoothing = args.getDouble("smoothing", d.smoothing(), 0, 0.999);
+        return switch (on) {
+            case "on" -> new Mixup(alpha, prob, smoothing);
+            case "off" -> null;
+            default -> throw new UsageException("--mixup is on or off, got " + on);
+        };
     }
 
     static int run(Args args) throws Exception {
@@ -51,7 +65,7 @@ final class LafsFinetuneCommand {
         LafsFinetuner.Options opt = new LafsFinetuner.Options(args.getDouble("lr", d.lr(), 0, 1), d.minLr(),
                 args.getInt("warmup-epochs", d.warmupEpochs(), 0, epochs - 1), epochs, args.getDouble("layer-decay", d.layerDecay(), 1e-6, 1),
                 d.weightDecay(), d.landmarkDecay(), d.scale(), args.getDouble("margin", d.margin(), 0, 1), regularizer(reg),
-                args.getDouble("beta", d.beta(), 0, 1e6), d.seed());
+                args.getDouble("beta", d.beta(), 0, 1e6), mixup(args, d.mixup()), d.seed());
         int batch = args.getInt("batch", 64, 1, 1 << 16);
         int accumulate = args.getInt("accumulate", 1, 1, 1 << 16);
         PartFViT.Config base = PartFViT.Config.lafs(true);
@@ -70,6 +84,9 @@ final class LafsFinetuneCommand {
         int logEvery = args.getInt("log-every", 20, 1, Integer.MAX_VALUE);
         Device device = Device.parse(args.get("device", "cpu"));
         args.finish();
+        if (opt.mixup() != null && batch % 2 != 0) {
+            throw new UsageException("--mixup pairs each batch with itself reversed: --batch must be even, got " + batch + " (or --mixup off)");
+        }
         if (dataPath == null && (!bins.isEmpty() || fraction < 1 || shots > 0)) {
             throw new UsageException("--bin and --few-shot-* go with --data (generated identities take --identities and --images-per-identity)");
         }

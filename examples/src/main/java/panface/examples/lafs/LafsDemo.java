@@ -140,7 +140,7 @@ public final class LafsDemo {
             long perEpoch = few.batchesPerEpoch();
             int epochs = (int) Math.max(2, (s.finetuneSteps() + perEpoch - 1) / perEpoch);
             LafsFinetuner.Options opt = new LafsFinetuner.Options(2e-3, 1e-6, 1, epochs, 0.58, 0.1, 0.05, 64, 0.4,
-                    LafsFinetuner.Regularizer.PAPER, 0.1, s.seed());
+                    LafsFinetuner.Regularizer.PAPER, 0.1, null, s.seed());
             try (LafsFinetuner t = new LafsFinetuner(opt, MODEL, LafsDemo::landmarkCnn, few.numClasses(), perEpoch, Device.CPU)) {
                 t.initialize(backbone, landmarks);
                 PairSet held = few.heldOut(s.heldOut(), s.pairs(), 0);

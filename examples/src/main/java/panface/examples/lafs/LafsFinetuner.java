@@ -10,8 +10,10 @@ import java.util.function.Function;
 import panface.faceloss.CombinedMarginHead;
 import panface.faceloss.LandmarkRegularizer;
 import panface.faceloss.Margin;
+import panface.faceloss.SoftTargetCosFace;
 import panface.nn.Module;
 import panface.nn.Parameter;
+import panface.nn.data.Mixup;
 import panface.nn.io.Checkpoint;
 import panface.nn.lafs.LafsCheckpoints;
 import panface.nn.lafs.LafsFinetuneGroups;
@@ -29,7 +31,9 @@ import panface.tensor.random.Generator;
 /**
  * One LAFS fine-tuning run's state and step: Part fViT with a trainable landmark CNN, a CosFace
  * head over all identities, and (unless switched off) the landmark regulariser against a frozen
- * copy of the landmark CNN as it was at the start. AdamW over {@link LafsFinetuneGroups}: the
+ * copy of the landmark CNN as it was at the start. With {@link Mixup} the reference's batch mixup
+ * and label smoothing are applied to each micro-batch and the identity loss is CosFace against the
+ * soft targets ({@link SoftTargetCosFace}). AdamW over {@link LafsFinetuneGroups}: the
  * layer-wise learning-rate decay is applied through each group's lr scale, weight decay per
  * group; the learning rate warms up linearly, then follows a cosine to minLr, per iteration.
  *
@@ -62,14 +66,18 @@ public final class LafsFinetuner implements AutoCloseable {
      * @param margin       CosFace m
      * @param regularizer  how beta is chosen
      * @param beta         the constant beta of {@link Regularizer#PAPER}
-     * @param seed         seeds the head's initialisation and the dropout streams
+     * @param mixup        batch mixup with label smoothing, or null for hard labels
+     * @param seed         seeds the head's initialisation, the dropout streams and mixup
      */
     public record Options(double lr, double minLr, int warmupEpochs, int epochs, double layerDecay, double weightDecay, double landmarkDecay,
-                          double scale, double margin, Regularizer regularizer, double beta, long seed) {
-        /** The paper's settings (lr 1e-4, LLRD 0.58, beta 0.1 constant) with the code's schedule shape (warm-up 5, cosine to 1e-6). */
+                          double scale, double margin, Regularizer regularizer, double beta, Mixup mixup, long seed) {
+        /**
+         * The paper's settings (lr 1e-4, LLRD 0.58, beta 0.1 constant) with the code's schedule shape
+         * (warm-up 5, cosine to 1e-6) and mixup (alpha 0.2, probability 0.1, smoothing 0.1).
+         */
         public static Options paper(int epochs, long seed) {
             return new Options(1e-4, 1e-6, Math.min(5, epochs - 1), epochs, LafsFinetuneGroups.PAPER_DECAY, 0.1, 0.05, 64, 0.4,
-                    Regularizer.PAPER, 0.1, seed);
+                    Regularizer.PAPER, 0.1, Mixup.lafs(), seed);
         }
 
         /** The settings as checkpoint metadata (a resumed run must have the same). */
@@ -87,6 +95,10 @@ public final class LafsFinetuner implements AutoCloseable {
             m.put("lafs.finetune.regularizer", regularizer.name());
             m.put("lafs.finetune.beta", Double.toString(beta));
             m.put("lafs.finetune.seed", Long.toString(seed));
+            if (mixup != null) {
+                // only when on, so checkpoints of runs without mixup still resume
+                m.put("lafs.finetune.mixup", mixup.alpha() + "," + mixup.prob() + "," + mixup.smoothing());
+            }
             return m;
         }
     }
@@ -99,6 +111,7 @@ public final class LafsFinetuner implements AutoCloseable {
     private final Device device;
     private final Generator landmarkGen;
     private final Generator modelGen;
+    private final Generator mixupGen;
     private final LandmarkCnn frozen;
     private final PartFViT model;
     private final CombinedMarginHead head;
@@ -124,6 +137,7 @@ public final class LafsFinetuner implements AutoCloseable {
         Generator root = new Generator(opt.seed());
         this.landmarkGen = root.fork(1);
         this.modelGen = root.fork(3);
+        this.mixupGen = root.fork(5);
         LandmarkCnn trainable = landmarks.apply(landmarkGen);
         this.frozen = landmarks.apply(root.fork(2));
         this.model = new PartFViT(config, trainable, modelGen);
@@ -236,11 +250,17 @@ public final class LafsFinetuner implements AutoCloseable {
             try (Scope s = Scope.open()) {
                 Tensor x = images.get(i).to(device);
                 Tensor y = labels.get(i).to(device);
+                Tensor soft = null;
+                if (opt.mixup() != null) {
+                    Mixup.Mixed mixed = opt.mixup().apply(x, labels.get(i), head.weight().data().size(0), mixupGen);
+                    x = mixed.images();
+                    soft = mixed.targets();
+                }
                 Tensor r = model.landmarkCnn().forward(x);
                 int p = model.config().patchSize();
                 int keep = (x.size(2) / p) * (x.size(2) / p);
                 Tensor emb = model.forwardTokens(LandmarkPatches.extract(x, r.narrow(1, 0, keep), p));
-                Tensor id = head.loss(emb, y);
+                Tensor id = soft == null ? head.loss(emb, y) : SoftTargetCosFace.loss(emb, soft, head.weight().data(), opt.scale(), opt.margin());
                 Tensor loss = id;
                 if (regularizer != null) {
                     Tensor fixed;
@@ -299,6 +319,9 @@ public final class LafsFinetuner implements AutoCloseable {
         Map<String, Generator> g = new LinkedHashMap<>();
         g.put("landmarks", landmarkGen);
         g.put("model", modelGen);
+        if (opt.mixup() != null) {
+            g.put("mixup", mixupGen);
+        }
         return g;
     }
 

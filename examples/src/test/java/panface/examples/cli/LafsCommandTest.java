@@ -87,4 +87,12 @@ class LafsCommandTest {
         assertEquals(2, run(List.of("lafs", "finetune", "--bin", "x.bin")));
         assertTrue(console.err().contains("--bin and --few-shot-* go with --data"), console.err());
     }
+
+    @Test
+    void mixupWithAnOddBatchIsAUsageError() {
+        assertEquals(2, run(List.of("lafs", "finetune", "--batch", "3")));
+        assertTrue(console.err().contains("--batch must be even"), console.err());
+        assertEquals(2, run(List.of("lafs", "finetune", "--mixup", "maybe")));
+        assertTrue(console.err().contains("--mixup is on or off"), console.err());
+    }
 }

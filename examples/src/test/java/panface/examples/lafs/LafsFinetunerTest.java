@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import panface.examples.train.SyntheticIdentities;
 import panface.nn.data.Batch;
+import panface.nn.data.Mixup;
 import panface.nn.lafs.LandmarkCnn;
 import panface.nn.lafs.MobileNetV3Features;
 import panface.nn.lafs.PartFViT;
@@ -43,8 +44,36 @@ class LafsFinetunerTest {
     }
 
     private static LafsFinetuner.Options options(double layerDecay, LafsFinetuner.Regularizer reg) {
+        return options(layerDecay, reg, null);
+    }
+
+    private static LafsFinetuner.Options options(double layerDecay, LafsFinetuner.Regularizer reg, Mixup mixup) {
         // no warm-up: its first learning rate would be 0
-        return new LafsFinetuner.Options(1e-3, 1e-6, 0, 3, layerDecay, 0.1, 0.05, 64, 0.4, reg, 0.1, 4);
+        return new LafsFinetuner.Options(1e-3, 1e-6, 0, 3, layerDecay, 0.1, 0.05, 64, 0.4, reg, 0.1, mixup, 4);
+    }
+
+    @Test
+    void mixupWithoutMixingOrSmoothingIsTheHardLabelStepAndMixingChangesIt() {
+        PartFViT.Config still = new PartFViT.Config(49, 16, 24, 2, 2, 8, 32, 0, 0, 0, true);
+        try (Scope s = Scope.open(); SyntheticIdentities data = new SyntheticIdentities(4, 2, 4, 3)) {
+            Batch b = data.next();
+            Map<String, double[]> hard = stepWith(still, null, b);
+            Map<String, double[]> soft = stepWith(still, new Mixup(0.2, 0, 0), b);
+            Map<String, double[]> mixed = stepWith(still, new Mixup(0.2, 1, 0), b);
+            double scale = Arrays.stream(hard.get("head.weight")).map(Math::abs).max().orElse(0);
+            // one-hot soft targets give the CosFace head's loss in another float32 order: rounding only
+            assertTrue(maxDiff(hard.get("head.weight"), soft.get("head.weight")) <= 1e-5 * scale);
+            assertTrue(maxDiff(hard.get("head.weight"), mixed.get("head.weight")) > 1e-6 * scale, "a mixed batch gives another step");
+        }
+    }
+
+    private static Map<String, double[]> stepWith(PartFViT.Config cfg, Mixup mixup, Batch b) {
+        try (LafsFinetuner t = new LafsFinetuner(options(0.58, LafsFinetuner.Regularizer.PAPER, mixup), cfg, LafsFinetunerTest::lcnn, 4, 2,
+                Device.CPU)) {
+            t.model().landmarkCnn().eval();
+            assertTrue(Double.isFinite(t.step(b.imagesTensor(), b.labelsTensor()).loss()));
+            return snapshot(t);
+        }
     }
 
     @Test
@@ -162,8 +191,8 @@ class LafsFinetunerTest {
     /** Runs to step `until`, resuming from ckpt when it exists and saving there after (when given). */
     private static Map<String, double[]> run(int until, Path ckpt, Path dir) throws IOException {
         try (Scope s = Scope.open(); SyntheticIdentities data = new SyntheticIdentities(4, 2, 4, 3);
-                LafsFinetuner t = new LafsFinetuner(options(0.58, LafsFinetuner.Regularizer.PAPER), CFG, LafsFinetunerTest::lcnn, 4, 2,
-                        Device.CPU)) {
+                LafsFinetuner t = new LafsFinetuner(options(0.58, LafsFinetuner.Regularizer.PAPER, new Mixup(0.2, 0.5, 0.1)), CFG,
+                        LafsFinetunerTest::lcnn, 4, 2, Device.CPU)) {
             if (ckpt != null && ckpt.toFile().exists()) {
                 LafsLoops.resume(t, data, ckpt);
             }
