@@ -16,6 +16,8 @@ import panface.nn.lafs.LafsCheckpoints;
 import panface.nn.lafs.LafsViews;
 import panface.nn.lafs.LandmarkCnn;
 import panface.nn.lafs.PartFViT;
+import panface.tensor.Backends;
+import panface.tensor.Device;
 import panface.tensor.Tensor;
 import panface.tensor.io.Safetensors;
 import panface.tensor.random.Generator;
@@ -68,6 +70,8 @@ public final class LafsCommand implements Command {
                   --resume FILE         continue a saved state (same options and data) exactly where it stopped
                   --stop-after K        stop after step K (as a preempted job), saving the state
                   --seed S              (default 0)
+                  --device cpu|cuda[:N] --autocast   train on a GPU; student and teacher in bf16 autocast (float32
+                                        master weights; the frozen landmark CNN stays float32)
 
                 finetune: Part fViT + trainable landmark CNN + CosFace (s=64, m=0.4) over every identity, AdamW with
                   layer-wise lr decay applied to the groups (lr scale decay^(depth+1-layer); landmark CNN and embeddings
@@ -94,6 +98,8 @@ public final class LafsCommand implements Command {
                   --dim --depth --heads --head-dim --mlp-dim   Part fViT shape (default the reference's 768/12/11/64/2048)
                   --identities N --images-per-identity K --held-out N --eval-pairs N   generated data (100, 4, 100, 1000)
                   --save FILE [--save-every K] [--stop-after K] [--resume FILE] [--log-every K] [--device cpu|cuda]
+                  --autocast            Part fViT and the head's products and attention in bf16 (float32 master weights;
+                                        the landmark CNNs stay float32)
                   Last line: {"steps":..,"after":{"accuracy":..,"tar_at_far_1e-3":..},"seconds":..}.
 
                 demo: on generated identities: the landmark CNN fitted to the faces' ground-truth landmarks (no identity
@@ -104,8 +110,7 @@ public final class LafsCommand implements Command {
                   --pretrain-identities N (200) --pretrain-images K (4) --pretrain-steps N (240) --local-views N (2)
                   --momentum M (teacher momentum start, 0.99) --teacher-temperature T (constant, 0.04)
                   --few-identities N (64) --few-images K (1)
-                  --finetune-steps N (60) --batch B (32) --held-out N (200) --eval-pairs N (1000)
-                not yet: bf16 autocast, mixup.""";
+                  --finetune-steps N (60) --batch B (32) --held-out N (200) --eval-pairs N (1000)""";
     }
 
     @Override
@@ -136,7 +141,12 @@ public final class LafsCommand implements Command {
         int saveEvery = args.getInt("save-every", 0, 0, Integer.MAX_VALUE);
         int stopAfter = args.getInt("stop-after", Integer.MAX_VALUE, 1, Integer.MAX_VALUE);
         String resume = args.get("resume", null);
+        Device device = Device.parse(args.get("device", "cpu"));
+        boolean autocast = args.has("autocast");
         args.finish();
+        if (!Backends.isAvailable(device)) {
+            throw new UsageException(device + " cannot be used: " + Backends.unavailableReason(device));
+        }
         LafsPretrainer.TeacherMode mode = switch (teacherMode) {
             case "stochastic" -> LafsPretrainer.TeacherMode.STOCHASTIC;
             case "deterministic" -> LafsPretrainer.TeacherMode.DETERMINISTIC;
@@ -162,7 +172,8 @@ public final class LafsCommand implements Command {
             LafsViews views = new LafsViews(112, local, seed);
             // an epoch is one pass over the data: with accumulation, fewer optimizer steps
             long perEpoch = Math.max(1, source.batchesPerEpoch() / accumulate);
-            try (LafsPretrainer run = new LafsPretrainer(opt, lcnn, cfg, views.views(), perEpoch)) {
+            try (LafsPretrainer run = new LafsPretrainer(opt, LafsPretrainer.Temperatures.LAFS, lcnn, cfg, views.views(), perEpoch, device,
+                    autocast)) {
                 if (resume != null) {
                     LafsLoops.resume(run, source, accumulate, Path.of(resume));
                     System.err.printf("lafs: resumed %s after step %d%n", resume, run.iteration());

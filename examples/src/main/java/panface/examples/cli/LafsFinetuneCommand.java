@@ -83,6 +83,7 @@ final class LafsFinetuneCommand {
         String resume = args.get("resume", null);
         int logEvery = args.getInt("log-every", 20, 1, Integer.MAX_VALUE);
         Device device = Device.parse(args.get("device", "cpu"));
+        boolean autocast = args.has("autocast");
         args.finish();
         if (opt.mixup() != null && batch % 2 != 0) {
             throw new UsageException("--mixup pairs each batch with itself reversed: --batch must be even, got " + batch + " (or --mixup off)");
@@ -103,7 +104,7 @@ final class LafsFinetuneCommand {
             // an epoch is one pass over the data: with accumulation, fewer optimizer steps
             long stepsPerEpoch = Math.max(1, data.batchesPerEpoch() / accumulate);
             try (LafsFinetuner t = new LafsFinetuner(opt, cfg, g -> new LandmarkCnn(cfg.numPatches(), g), data.numClasses(), stepsPerEpoch,
-                    device)) {
+                    device, autocast)) {
                 finetune(t, data, evalSets, new Run(init, landmarks, resume, save, saveEvery, stopAfter, logEvery, started, device, cfg, batch,
                         accumulate, stepsPerEpoch, reg));
             }

@@ -22,6 +22,8 @@ import panface.nn.lafs.LandmarkPatches;
 import panface.nn.lafs.PartFViT;
 import panface.nn.optim.AdamW;
 import panface.nn.optim.LrSchedule;
+import panface.tensor.Autocast;
+import panface.tensor.DType;
 import panface.tensor.Device;
 import panface.tensor.Scope;
 import panface.tensor.Tensor;
@@ -109,6 +111,7 @@ public final class LafsFinetuner implements AutoCloseable {
 
     private final Options opt;
     private final Device device;
+    private final boolean autocast;
     private final Generator landmarkGen;
     private final Generator modelGen;
     private final Generator mixupGen;
@@ -129,6 +132,18 @@ public final class LafsFinetuner implements AutoCloseable {
      */
     public LafsFinetuner(Options opt, PartFViT.Config config, Function<Generator, LandmarkCnn> landmarks, int numClasses, long stepsPerEpoch,
                          Device device) {
+        this(opt, config, landmarks, numClasses, stepsPerEpoch, device, false);
+    }
+
+    /**
+     * The same with autocast: Part fViT and the CosFace head's product run their products and
+     * attention in bf16 on the device, parameters and optimizer state staying float32 (PyTorch's
+     * autocast rules; the reference fine-tunes in fp16). The landmark CNNs stay float32: bf16's 8
+     * bits would put the landmarks on a half-pixel grid at 100 pixels.
+     */
+    public LafsFinetuner(Options opt, PartFViT.Config config, Function<Generator, LandmarkCnn> landmarks, int numClasses, long stepsPerEpoch,
+                         Device device, boolean autocast) {
+        this.autocast = autocast;
         if (!config.withLandmarks()) {
             throw new IllegalArgumentException("fine-tuning trains the landmark CNN: the config must have landmarks");
         }
@@ -256,12 +271,17 @@ public final class LafsFinetuner implements AutoCloseable {
                     x = mixed.images();
                     soft = mixed.targets();
                 }
+                Tensor loss;
+                Tensor id;
+                // the landmark CNNs run in float32 even under autocast: bf16 keeps 8 bits, half a pixel at 100 pixels
                 Tensor r = model.landmarkCnn().forward(x);
-                int p = model.config().patchSize();
-                int keep = (x.size(2) / p) * (x.size(2) / p);
-                Tensor emb = model.forwardTokens(LandmarkPatches.extract(x, r.narrow(1, 0, keep), p));
-                Tensor id = soft == null ? head.loss(emb, y) : SoftTargetCosFace.loss(emb, soft, head.weight().data(), opt.scale(), opt.margin());
-                Tensor loss = id;
+                try (Autocast ac = autocast ? Autocast.enable(DType.BF16, device.kind()) : Autocast.disable()) {
+                    int p = model.config().patchSize();
+                    int keep = (x.size(2) / p) * (x.size(2) / p);
+                    Tensor emb = model.forwardTokens(LandmarkPatches.extract(x, r.narrow(1, 0, keep), p));
+                    id = soft == null ? head.loss(emb, y) : SoftTargetCosFace.loss(emb, soft, head.weight().data(), opt.scale(), opt.margin());
+                    loss = id;
+                }
                 if (regularizer != null) {
                     Tensor fixed;
                     try (var g = GradMode.noGrad()) {
@@ -290,7 +310,7 @@ public final class LafsFinetuner implements AutoCloseable {
 
     /** Saves the whole training state with extra metadata (such as the data position). */
     public void save(Path file, Map<String, String> extra) throws IOException {
-        Map<String, String> meta = new LinkedHashMap<>(opt.entries());
+        Map<String, String> meta = new LinkedHashMap<>(entries());
         meta.put("recipe", "panface lafs finetune");
         meta.putAll(extra);
         Checkpoint.save(file, modules(), optimizer, generators(), iteration, meta);
@@ -299,12 +319,21 @@ public final class LafsFinetuner implements AutoCloseable {
     /** Restores a saved state of a run with the same options; returns the checkpoint's metadata. */
     public Map<String, String> resume(Path file) throws IOException {
         Checkpoint.State st = Checkpoint.load(file);
-        LafsResume.checkEntries(file, opt.entries(), st.metadata());
+        LafsResume.checkEntries(file, entries(), st.metadata());
         try (var g = GradMode.noGrad()) {
             Checkpoint.restore(st, modules(), optimizer, generators());
         }
         iteration = st.step();
         return st.metadata();
+    }
+
+    /** The options as metadata, with autocast when on (so states saved before it was an option still resume). */
+    private Map<String, String> entries() {
+        Map<String, String> m = opt.entries();
+        if (autocast) {
+            m.put("lafs.finetune.autocast", "bf16");
+        }
+        return m;
     }
 
     private Map<String, Module> modules() {

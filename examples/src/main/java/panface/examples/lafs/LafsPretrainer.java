@@ -20,6 +20,9 @@ import panface.nn.lafs.PartFViT;
 import panface.nn.optim.AdamW;
 import panface.nn.optim.LrSchedule;
 import panface.nn.optim.ParamGroup;
+import panface.tensor.Autocast;
+import panface.tensor.DType;
+import panface.tensor.Device;
 import panface.tensor.F;
 import panface.tensor.Scope;
 import panface.tensor.Tensor;
@@ -82,6 +85,8 @@ public final class LafsPretrainer implements AutoCloseable {
     private final Generator gen;
     private final List<Generator> networkGens;
     private final Scope home = Scope.detached();
+    private final Device device;
+    private final boolean autocast;
     private long iteration;
 
     /**
@@ -95,7 +100,21 @@ public final class LafsPretrainer implements AutoCloseable {
     /** A run with other DINO temperatures than LAFS's. */
     public LafsPretrainer(Options opt, Temperatures temperatures, LandmarkCnn landmarkCnn, PartFViT.Config config, int views,
                           long stepsPerEpoch) {
+        this(opt, temperatures, landmarkCnn, config, views, stepsPerEpoch, Device.CPU, false);
+    }
+
+    /**
+     * A run on a device (the landmark CNN, both networks, their heads and the DINO centre move
+     * there; views are copied there each step). With autocast the student's and teacher's forward
+     * passes run their products and attention in bf16 on that device, parameters and optimizer
+     * state staying float32, softmaxes and the loss in float32 (PyTorch's autocast rules); the
+     * frozen landmark CNN stays float32 (bf16 would put landmarks on a half-pixel grid).
+     */
+    public LafsPretrainer(Options opt, Temperatures temperatures, LandmarkCnn landmarkCnn, PartFViT.Config config, int views,
+                          long stepsPerEpoch, Device device, boolean autocast) {
         this.opt = opt;
+        this.device = device;
+        this.autocast = autocast;
         this.temperatures = temperatures;
         this.gen = new Generator(opt.seed());
         this.landmarkCnn = landmarkCnn;
@@ -121,6 +140,10 @@ public final class LafsPretrainer implements AutoCloseable {
         teacherHead.train(opt.teacherMode() == TeacherMode.STOCHASTIC);
         this.loss = new DinoLoss(opt.outDim(), views, 2, temperatures.student(), temperatures.warmupTeacher(), temperatures.teacher(),
                 temperatures.warmupEpochs(), 0.9);
+        // moved before the optimizer is built, so its moments are made beside the parameters
+        for (Module m : List.of(landmarkCnn, student, studentHead, teacher, teacherHead, loss)) {
+            m.to(device);
+        }
         List<Parameter> plain = new ArrayList<>();
         for (Module m : List.of(student, studentHead)) {
             for (Map.Entry<String, Parameter> e : m.namedParameters().entrySet()) {
@@ -180,11 +203,11 @@ public final class LafsPretrainer implements AutoCloseable {
         int patch = student.config().patchSize();
         try (var g = GradMode.noGrad()) {
             for (int k = 0; k < views.clean().size(); k++) {
-                Tensor r = LandmarkSampling.perturb(landmarkCnn.forward(views.clean().get(k)), opt.sigma(), gen);
+                Tensor r = LandmarkSampling.perturb(landmarkCnn.forward(views.clean().get(k).to(device)), opt.sigma(), gen);
                 if (k >= 2) {
                     r = LandmarkSampling.select(r, LandmarkSampling.drawIndices(r.size(0), r.size(1), opt.localLandmarks(), gen));
                 }
-                out.add(LandmarkPatches.extract(views.augmented().get(k), r, patch));
+                out.add(LandmarkPatches.extract(views.augmented().get(k).to(device), r, patch));
             }
         }
         return out;
@@ -241,12 +264,20 @@ public final class LafsPretrainer implements AutoCloseable {
                 try (Scope part = Scope.open()) {
                     Tensor globals = F.cat(tok.subList(0, 2), 0);
                     Tensor t;
-                    try (var g = GradMode.noGrad()) {
-                        t = teacherHead.forward(teacher.forwardTokens(globals));
+                    Tensor s;
+                    try (Autocast ac = autocast ? Autocast.enable(DType.BF16, device.kind()) : Autocast.disable()) {
+                        try (var g = GradMode.noGrad()) {
+                            t = teacherHead.forward(teacher.forwardTokens(globals));
+                        }
+                        s = studentHead.forward(student.forwardTokens(globals));
+                        if (tok.size() > 2) {
+                            s = F.cat(List.of(s, studentHead.forward(student.forwardTokens(F.cat(tok.subList(2, tok.size()), 0)))), 0);
+                        }
                     }
-                    Tensor s = studentHead.forward(student.forwardTokens(globals));
-                    if (tok.size() > 2) {
-                        s = F.cat(List.of(s, studentHead.forward(student.forwardTokens(F.cat(tok.subList(2, tok.size()), 0)))), 0);
+                    if (autocast) {
+                        // the loss's softmaxes and centre in float32, as autocast would run them
+                        t = t.to(DType.F32);
+                        s = s.to(DType.F32);
                     }
                     if (split) {
                         // every micro-batch is scored against the step's starting centre; the loss moves it, so put it back
@@ -346,6 +377,10 @@ public final class LafsPretrainer implements AutoCloseable {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("lafs.pretrain.options", opt.toString());
         m.put("lafs.pretrain.steps_per_epoch", Long.toString(stepsPerEpoch));
+        if (autocast) {
+            // recorded only when on, so states saved before autocast was an option still resume
+            m.put("lafs.pretrain.autocast", "bf16");
+        }
         if (!temperatures.equals(Temperatures.LAFS)) {
             // recorded only when not LAFS's, so states saved before the temperatures were an option still resume
             m.put("lafs.pretrain.temperatures", temperatures.toString());

@@ -67,6 +67,26 @@ class LafsFinetunerTest {
         }
     }
 
+    @Test
+    void autocastRunsTheStepInBf16WithFloat32Weights() {
+        PartFViT.Config still = new PartFViT.Config(49, 16, 24, 2, 2, 8, 32, 0, 0, 0, true);
+        try (Scope s = Scope.open(); SyntheticIdentities data = new SyntheticIdentities(4, 2, 4, 3)) {
+            Batch b = data.next();
+            double[] losses = new double[2];
+            for (int a = 0; a < 2; a++) {
+                try (LafsFinetuner t = new LafsFinetuner(options(0.58, LafsFinetuner.Regularizer.PAPER), still, LafsFinetunerTest::lcnn, 4, 2,
+                        Device.CPU, a == 1)) {
+                    t.model().landmarkCnn().eval();
+                    losses[a] = t.step(b.imagesTensor(), b.labelsTensor()).identityLoss();
+                    assertTrue(t.model().parameters().stream().allMatch(p -> p.data().dtype() == panface.tensor.DType.F32));
+                }
+            }
+            // CosFace at s = 64 through bf16 products: a few bf16 roundings (2^-8) of the logits, not more
+            assertEquals(losses[0], losses[1], 0.05 * Math.abs(losses[0]));
+            assertTrue(losses[0] != losses[1], "autocast must change the products' rounding");
+        }
+    }
+
     private static Map<String, double[]> stepWith(PartFViT.Config cfg, Mixup mixup, Batch b) {
         try (LafsFinetuner t = new LafsFinetuner(options(0.58, LafsFinetuner.Regularizer.PAPER, mixup), cfg, LafsFinetunerTest::lcnn, 4, 2,
                 Device.CPU)) {

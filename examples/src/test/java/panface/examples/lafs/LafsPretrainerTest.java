@@ -24,6 +24,8 @@ import panface.nn.lafs.LafsViews;
 import panface.nn.lafs.LandmarkCnn;
 import panface.nn.lafs.MobileNetV3Features;
 import panface.nn.lafs.PartFViT;
+import panface.tensor.DType;
+import panface.tensor.Device;
 import panface.tensor.Scope;
 import panface.tensor.Tensor;
 import panface.tensor.random.Generator;
@@ -117,6 +119,42 @@ class LafsPretrainerTest {
             }
             assertTrue(moments > 10, "the optimizer's moments (the gradients) are compared");
             assertTrue(maxDiff(whole.get("center"), first.get("center")) > 1e-6, "half the batch moves the centre elsewhere");
+        }
+    }
+
+    @Test
+    void autocastRunsTheNetworksInBf16AndKeepsFloat32Weights() {
+        PartFViT.Config cfg = new PartFViT.Config(16, 8, 24, 1, 2, 8, 32, 0, 0, 0, false);
+        List<Tensor> tokens = new ArrayList<>();
+        for (int k = 0; k < 4; k++) {
+            int n = k < 2 ? 16 : 4;
+            float[] v = new float[4 * n * 192];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) Math.sin(i * 0.37 + k * 1.3 + i % 7 * 0.11);
+            }
+            tokens.add(Tensor.of(v, 4, n, 192));
+        }
+        try (Scope s = Scope.open()) {
+            double[] plain = autocastStep(cfg, tokens, false);
+            double[] bf16 = autocastStep(cfg, tokens, true);
+            // the loss through bf16 products: within a few bf16 roundings (2^-8 relative) of float32, and not equal to it
+            assertEquals(plain[0], bf16[0], 0.03 * Math.abs(plain[0]));
+            assertTrue(plain[0] != bf16[0], "autocast must change the products' rounding");
+            assertEquals(1.0, bf16[1], "the student's weights stay float32");
+        }
+    }
+
+    /** One step's loss and whether the student's weights are float32 afterwards (1 or 0). */
+    private static double[] autocastStep(PartFViT.Config cfg, List<Tensor> tokens, boolean autocast) {
+        Generator gen = new Generator(5);
+        int[][] table = {{3, 16, 16, 0, 0, 1}, {3, 24, 16, 1, 1, 2}};
+        LandmarkCnn lcnn = new LandmarkCnn(new MobileNetV3Features(table, gen), 16, 31, gen);
+        LafsPretrainer.Options opt = new LafsPretrainer.Options(20, 32, 16, 5, 4, 1e-3, 1e-6, 0, 2, 0.04, 0.4, 3.0, 0, 0.9,
+                LafsPretrainer.TeacherMode.DETERMINISTIC, 9);
+        try (LafsPretrainer run = new LafsPretrainer(opt, LafsPretrainer.Temperatures.LAFS, lcnn, cfg, 4, 2, Device.CPU, autocast)) {
+            double loss = run.stepTokens(tokens);
+            boolean f32 = run.student().parameters().stream().allMatch(p -> p.data().dtype() == DType.F32);
+            return new double[] {loss, f32 ? 1 : 0};
         }
     }
 
