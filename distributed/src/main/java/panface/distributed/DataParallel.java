@@ -132,6 +132,7 @@ public final class DataParallel implements AutoCloseable {
     private void broadcastInPlace(Tensor t) {
         if (t.isContiguous()) {
             comm.broadcast(t, 0);
+            t.storage().bumpVersion();   // a collective writes in place without going through Tensor
         } else {
             Tensor c = t.contiguous();
             comm.broadcast(c, 0);

@@ -14,6 +14,7 @@ public abstract class Storage implements AutoCloseable {
     private final int numel;
     private volatile boolean closed;
     private volatile boolean heldForBackward;
+    private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
     volatile Scope owner;
 
     protected Storage(Device device, DType dtype, int numel) {
@@ -62,6 +63,21 @@ public abstract class Storage implements AutoCloseable {
     /** Whether {@link #holdForBackward} marked this memory. */
     public final boolean isHeldForBackward() {
         return heldForBackward;
+    }
+
+    /**
+     * A counter of writes into this memory after it was made (PyTorch's version counter, shared by
+     * every view of the storage): {@link Tensor}'s in-place methods and optimizer steps advance it,
+     * so whatever is derived from the values (a packed or folded weight) can tell that it is out
+     * of date by comparing the count it was made at.
+     */
+    public final long version() {
+        return version.get();
+    }
+
+    /** Records a write into this memory (see {@link #version()}); for code that writes through a backend kernel directly. */
+    public final void bumpVersion() {
+        version.incrementAndGet();
     }
 
     /** Throws when the storage has been freed. */

@@ -838,40 +838,55 @@ public final class Tensor {
         }
     }
 
+    /** Counts a finished in-place write in the storage's {@link #version()} (after it, so that a reader that sees the new count sees the new values). */
+    private Tensor written() {
+        storage.bumpVersion();
+        return this;
+    }
+
+    /**
+     * How many writes this tensor's memory has seen (its storage's counter, shared with every view
+     * of it): advanced by the in-place methods below, by optimizer steps and by state-dict
+     * loading, so a value derived from this tensor can tell when it is out of date.
+     */
+    public long version() {
+        return storage.version();
+    }
+
     /** this += alpha * o (o broadcast to this shape). Returns this. */
     public Tensor addInPlace(Tensor o, double alpha) {
         checkInPlace("addInPlace");
         Tensor src = alpha == 1.0 ? o : o.mul(alpha);
         backend().binary(BinaryOp.ADD, this, Views.broadcastTo(src, shape), this);
-        return this;
+        return written();
     }
 
     /** this *= o elementwise (o broadcast to this shape). Returns this. */
     public Tensor mulInPlace(Tensor o) {
         checkInPlace("mulInPlace");
         backend().binary(BinaryOp.MUL, this, Views.broadcastTo(o.detach().to(dtype()), shape), this);
-        return this;
+        return written();
     }
 
     /** this *= c. Returns this. */
     public Tensor mulInPlace(double c) {
         checkInPlace("mulInPlace");
         backend().unary(UnaryOp.AFFINE, this, this, c, 0.0);
-        return this;
+        return written();
     }
 
     /** this = a*this + b elementwise. Returns this. */
     public Tensor affineInPlace(double a, double b) {
         checkInPlace("affineInPlace");
         backend().unary(UnaryOp.AFFINE, this, this, a, b);
-        return this;
+        return written();
     }
 
     /** Sets every element to value. Returns this. */
     public Tensor fillInPlace(double value) {
         checkInPlace("fillInPlace");
         backend().fill(this, value);
-        return this;
+        return written();
     }
 
     /** Copies src (broadcast to this shape, converted to this dtype, any device) into this. Returns this. */
@@ -879,7 +894,7 @@ public final class Tensor {
         checkInPlace("copyFrom");
         Tensor s = src.device().equals(device()) ? src : src.detach().to(device());
         backend().copy(Views.broadcastTo(s.detach(), shape), this);
-        return this;
+        return written();
     }
 
     // ---- reading values -----------------------------------------------------------------------------

@@ -85,6 +85,8 @@ public abstract class Optimizer {
                     if (p.data().gradReceived() && p.requiresGrad()) {
                         parameterSteps[idx]++;
                         update(idx, p, group, lr * group.lrScale());
+                        // the fused kernels write through the backend, which counts no writes itself
+                        p.data().storage().bumpVersion();
                     }
                     idx++;
                 }
