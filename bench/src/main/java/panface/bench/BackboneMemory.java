@@ -9,6 +9,7 @@ import java.util.Locale;
 
 import panface.faceloss.Margin;
 import panface.faceloss.PartialFC;
+import panface.nn.InferencePlan;
 import panface.nn.Layer;
 import panface.nn.Module;
 import panface.nn.models.Models;
@@ -50,12 +51,11 @@ public final class BackboneMemory {
             Tensor x = Tensor.randn(new Generator(2), batch, 3, 112, 112);
             MemoryStats.resetPeak(Device.CPU);
             if (mode.equals("infer")) {
-                m.train(false);
-                m.prepareInference();
+                InferencePlan plan = m.compileInference(x);
                 for (int i = 0; i < steps; i++) {
                     long t0 = System.nanoTime();
-                    try (Scope step = Scope.open(); var g = GradMode.noGrad()) {
-                        net.forward(x);
+                    try (Scope step = Scope.open()) {
+                        plan.run(x);
                     }
                     report(mode + " " + name + " b" + batch, i, t0);
                 }

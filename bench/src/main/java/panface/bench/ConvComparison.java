@@ -7,6 +7,7 @@ import java.util.Map;
 
 import panface.faceloss.Margin;
 import panface.faceloss.PartialFC;
+import panface.nn.InferencePlan;
 import panface.nn.Layer;
 import panface.nn.Module;
 import panface.nn.io.WeightFiles;
@@ -38,10 +39,9 @@ public final class ConvComparison {
         Module m = Models.create(name, 512, 0);
         m.loadStateDict(WeightFiles.stateDict(dir.resolve(name + ".safetensors")), true);
         m.train(false);
-        m.prepareInference();
         Map<String, Tensor> check = Safetensors.load(dir.resolve(name + "_check.safetensors"));
-        try (Scope s = Scope.open(); var g = GradMode.noGrad()) {
-            double err = ((Layer) m).forward(check.get("x")).sub(check.get("embedding")).abs().max().item();
+        try (Scope s = Scope.open(); InferencePlan plan = m.compileInference(check.get("x"))) {
+            double err = plan.run(check.get("x")).sub(check.get("embedding")).abs().max().item();
             double scale = check.get("embedding").abs().max().item();
             if (!(err <= 1e-3 * scale)) {
                 throw new IllegalStateException(name + " embeddings differ from PyTorch's by " + err + " (scale " + scale + ")");
@@ -62,16 +62,17 @@ public final class ConvComparison {
         try (Scope s = Scope.open()) {
             for (String name : only.equals("train") ? new String[0] : MODELS) {
                 try (Scope model = Scope.open()) {
-                    Layer m = (Layer) load(dir, name);
+                    InferencePlan m = load(dir, name).compileInference(Tensor.zeros(1, 3, 112, 112));
                     for (int b : new int[] {1, 32}) {
                         Tensor x = Tensor.randn(new Generator(b), b, 3, 112, 112);
                         double[] t = Timing.sortedSeconds(() -> {
-                            try (Scope step = Scope.open(); var g = GradMode.noGrad()) {
-                                m.forward(x);
+                            try (Scope step = Scope.open()) {
+                                m.run(x);
                             }
                         }, b == 1 ? 20 : 1, b == 1 ? 20 : 3);
                         line(name + "_infer_b" + b, t, b);
                     }
+                    m.close();
                 }
             }
             if (only.equals("infer")) {

@@ -3,6 +3,7 @@ package panface.bench;
 import java.util.List;
 import java.util.Locale;
 
+import panface.nn.InferencePlan;
 import panface.nn.Layer;
 import panface.nn.Module;
 import panface.nn.ParameterSlab;
@@ -85,18 +86,23 @@ public final class ConvNetTiming {
         Layer net = (Layer) m;
         m.eval();
         for (boolean prepared : new boolean[] {false, true}) {
-            if (prepared) {
-                m.prepareInference();
-            }
+            InferencePlan plan = prepared ? m.compileInference(Tensor.zeros(1, 3, 112, 112)) : null;
             for (int b : batches) {
                 Tensor x = Tensor.randn(new Generator(b), b, 3, 112, 112);
                 double sec = best(() -> {
                     try (Scope step = Scope.open(); var g = GradMode.noGrad()) {
-                        net.forward(x);
+                        if (plan != null) {
+                            plan.run(x);
+                        } else {
+                            net.forward(x);
+                        }
                     }
                 }, b == 1 ? 10 : 2, b == 1 ? 20 : 3);
                 Report.line(name + "_infer_b" + b + (prepared ? "_prepared" : "_eval"), sec,
                         String.format(Locale.ROOT, "\"ms_per_image\":%.2f", 1e3 * sec / b));
+            }
+            if (plan != null) {
+                plan.close();
             }
         }
         m.train(true);

@@ -4,9 +4,9 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
-import panface.nn.Layer;
-import panface.nn.Module;
+import panface.nn.InferencePlan;
 import panface.nn.io.WeightFiles;
 import panface.nn.models.FaceViT;
 import panface.nn.models.ViTConfig;
@@ -34,11 +34,11 @@ public final class OnnxVitComparison {
         try (Scope s = Scope.open(); OnnxModel imported = OnnxModel.load(dir.resolve("vit_t.onnx"))) {
             FaceViT vit = new FaceViT(ViTConfig.named("vit_t").withoutRegularization());
             vit.loadStateDict(WeightFiles.stateDict(dir.resolve("vit_t.safetensors")), true);
-            vit.prepareInference();
+            InferencePlan plan = vit.compileInference(Tensor.zeros(1, 3, 112, 112));
             imported.prepareInference();
             Map<String, Tensor> check = Safetensors.load(dir.resolve("check.safetensors"));
-            check("native", vit, check);
-            check("imported", imported, check);
+            check("native", plan::run, check);
+            check("imported", imported::forward, check);
             for (int b : new int[] {1, 32}) {
                 Tensor x = Tensor.randn(new Generator(b), b, 3, 112, 112);
                 int warm = b == 1 ? 30 : 2;
@@ -47,8 +47,8 @@ public final class OnnxVitComparison {
                 double bestNative = Double.MAX_VALUE;
                 double bestImported = Double.MAX_VALUE;
                 for (int r = 0; r < rounds; r++) {
-                    double n = Timing.bestSeconds(() -> forward(vit, x), r == 0 ? warm : 1, reps);
-                    double i = Timing.bestSeconds(() -> forward(imported, x), r == 0 ? warm : 1, reps);
+                    double n = Timing.bestSeconds(() -> forward(plan::run, x), r == 0 ? warm : 1, reps);
+                    double i = Timing.bestSeconds(() -> forward(imported::forward, x), r == 0 ? warm : 1, reps);
                     ratio[r] = i / n;
                     bestNative = Math.min(bestNative, n);
                     bestImported = Math.min(bestImported, i);
@@ -61,15 +61,15 @@ public final class OnnxVitComparison {
         }
     }
 
-    private static void forward(Module m, Tensor x) {
+    private static void forward(UnaryOperator<Tensor> m, Tensor x) {
         try (Scope step = Scope.open(); var g = GradMode.noGrad()) {
-            ((Layer) m).forward(x);
+            m.apply(x);
         }
     }
 
-    private static void check(String what, Module m, Map<String, Tensor> check) {
+    private static void check(String what, UnaryOperator<Tensor> m, Map<String, Tensor> check) {
         try (Scope step = Scope.open(); var g = GradMode.noGrad()) {
-            double err = ((Layer) m).forward(check.get("x")).sub(check.get("embedding")).abs().max().item();
+            double err = m.apply(check.get("x")).sub(check.get("embedding")).abs().max().item();
             double scale = check.get("embedding").abs().max().item();
             if (!(err <= 1e-3 * scale)) {
                 throw new IllegalStateException(what + " vit_t embeddings differ from PyTorch's by " + err + " (scale " + scale + ")");

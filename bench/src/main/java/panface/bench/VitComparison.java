@@ -7,6 +7,7 @@ import java.util.Map;
 
 import panface.faceloss.CombinedMarginHead;
 import panface.faceloss.Margin;
+import panface.nn.InferencePlan;
 import panface.nn.ParameterSlab;
 import panface.nn.io.WeightFiles;
 import panface.nn.models.FaceViT;
@@ -33,11 +34,11 @@ public final class VitComparison {
         try (Scope s = Scope.open()) {
             FaceViT vit = new FaceViT(ViTConfig.named("vit_t").withoutRegularization());
             vit.loadStateDict(WeightFiles.stateDict(dir.resolve("vit_t.safetensors")), true);
-            // as FaceEmbedder does: evaluation mode, weights packed for the GEMM kernel once
-            vit.prepareInference();
+            // as FaceEmbedder does: an inference plan (evaluation mode, weights packed for the GEMM kernel once)
             Map<String, Tensor> check = Safetensors.load(dir.resolve("check.safetensors"));
+            InferencePlan plan = vit.compileInference(check.get("x"));
             try (var g = GradMode.noGrad()) {
-                double err = vit.forward(check.get("x")).sub(check.get("embedding")).abs().max().item();
+                double err = plan.run(check.get("x")).sub(check.get("embedding")).abs().max().item();
                 double scale = check.get("embedding").abs().max().item();
                 if (!(err <= 1e-3 * scale)) {
                     throw new IllegalStateException("vit_t embeddings differ from PyTorch's by " + err + " (scale " + scale + ")");
@@ -46,12 +47,13 @@ public final class VitComparison {
             for (int b : new int[] {1, 32}) {
                 Tensor x = Tensor.randn(new Generator(b), b, 3, 112, 112);
                 double sec = Timing.bestSeconds(() -> {
-                    try (Scope step = Scope.open(); var g = GradMode.noGrad()) {
-                        vit.forward(x);
+                    try (Scope step = Scope.open()) {
+                        plan.run(x);
                     }
                 }, b == 1 ? 100 : 3, b == 1 ? 50 : 5);
                 Report.line("vit_t_infer_b" + b, sec, String.format(Locale.ROOT, "\"ms_per_image\":%.2f", 1e3 * sec / b));
             }
+            plan.close();
             vit.train(true);
             CombinedMarginHead head = new CombinedMarginHead(10_000, 512, Margin.arcFace(64, 0.5), new Generator(3));
             ParameterSlab.pack(vit);

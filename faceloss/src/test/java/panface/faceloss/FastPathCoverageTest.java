@@ -7,6 +7,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import panface.nn.InferencePlan;
 import panface.nn.Layer;
 import panface.nn.Module;
 import panface.nn.models.Models;
@@ -32,12 +33,10 @@ class FastPathCoverageTest {
     private static void inference(String name, int batch) {
         try (Scope s = Scope.open()) {
             Layer m = (Layer) Models.create(name, 512, 1);
-            ((Module) m).train(false);
-            ((Module) m).prepareInference();
             Tensor x = Tensor.randn(new Generator(2), batch, 3, 112, 112);
-            RefCalls.reset();
-            try (var g = GradMode.noGrad()) {
-                m.forward(x);
+            try (InferencePlan plan = ((Module) m).compileInference(x)) {
+                RefCalls.reset();
+                plan.run(x);
             }
             Map<String, Long> hits = referenceCalls();
             assertTrue(hits.isEmpty(), name + " inference ran reference kernels: " + hits);

@@ -153,7 +153,6 @@ public abstract class Module {
         if (strict && !report.clean()) {
             throw new IllegalArgumentException("state dict does not match " + getClass().getSimpleName() + ": " + report);
         }
-        visit(Module::weightsChanged);
         try (var g = GradMode.noGrad()) {
             for (Map.Entry<String, Tensor> e : own.entrySet()) {
                 Tensor src = state.get(e.getKey());
@@ -195,7 +194,6 @@ public abstract class Module {
 
     /** Binds external tensors as the parameters and buffers themselves (no copy): for golden runs and weight sharing. */
     public final void bind(Map<String, Tensor> tensors) {
-        visit(Module::weightsChanged);
         Map<String, Parameter> ps = namedParameters();
         Map<String, Buffer> bs = namedBuffers();
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
@@ -218,16 +216,41 @@ public abstract class Module {
     }
 
     /**
-     * Puts this module and every descendant in evaluation mode and prepares their weights for
-     * fast inference (linear layers pack their weights for the CPU's GEMM kernel once, instead of
-     * in every product). The prepared copies are snapshots: loading a state dict, binding or
-     * moving tensors, or switching to training mode drops them; after changing weights in place
-     * in any other way, call this again. Returns this.
+     * Puts this module and every descendant in evaluation mode. Returns this.
+     *
+     * @deprecated fast inference is an {@link InferencePlan} now ({@link #compileInference}):
+     *     the plan owns the prepared weights and keeps them in step with the module's, where
+     *     this method's snapshots went stale after in-place changes. It remains for callers that
+     *     only want evaluation mode.
      */
+    @Deprecated
     public Module prepareInference() {
         eval();
-        visit(Module::prepareForInference);
         return this;
+    }
+
+    /**
+     * Compiles this module for inference on inputs like example (any batch size): see
+     * {@link InferencePlan}. Puts the module in evaluation mode.
+     */
+    public final InferencePlan compileInference(Tensor example) {
+        return InferencePlan.compile(this, example);
+    }
+
+    /**
+     * This module's part of an {@link InferencePlan}, resolved once when the plan is compiled: by
+     * default its plain {@link Layer#forward} (in evaluation mode, without a graph). A module
+     * with a faster evaluation-mode path (folded BatchNorms, fused epilogues, packed weights)
+     * overrides this, taking its children's steps from c and its prepared weights from
+     * {@link InferenceCompiler#prepare} slots, so that its forward need not branch on whether it
+     * is prepared. A module that calls its children itself must override this too, so that their
+     * fast paths are used.
+     */
+    protected InferenceStep inferenceStep(InferenceCompiler c) {
+        if (!(this instanceof Layer l)) {
+            throw new UnsupportedOperationException(getClass().getSimpleName() + " has no single-input forward to compile");
+        }
+        return (w, x) -> l.forward(x);
     }
 
     /**
@@ -257,26 +280,8 @@ public abstract class Module {
         return false;
     }
 
-    /** Prepares this module's own weights for inference (see {@link #prepareInference()}); nothing by default. */
-    protected void prepareForInference() {
-    }
-
-    /** Drops whatever {@link #prepareForInference()} derived from this module's weights; nothing by default. */
-    protected void weightsChanged() {
-    }
-
-    private void visit(java.util.function.Consumer<Module> f) {
-        f.accept(this);
-        for (Module m : children.values()) {
-            m.visit(f);
-        }
-    }
-
     /** Sets training mode on this module and every descendant. Returns this. */
     public Module train(boolean on) {
-        if (on) {
-            weightsChanged();
-        }
         training = on;
         for (Module m : children.values()) {
             m.train(on);
@@ -299,7 +304,6 @@ public abstract class Module {
      * moved; pack parameters into slabs again after moving. Returns this.
      */
     public Module to(Device device) {
-        visit(Module::weightsChanged);
         try (var g = GradMode.noGrad()) {
             for (Parameter p : namedParameters().values()) {
                 if (!p.data().device().equals(device)) {

@@ -1,2 +1,2 @@
-/** Modules, layers, face models, optimizers, weight I/O and the embedding API. */
+/** Modules, inference plans, layers, face models, optimizers, weight I/O and the embedding API. */
 package panface.nn;

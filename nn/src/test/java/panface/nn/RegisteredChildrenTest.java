@@ -24,7 +24,7 @@ import panface.tensor.random.Generator;
 
 /**
  * Every module a model holds in a field is one of its registered descendants, so that train(),
- * eval(), to(device), prepareInference() and the state dict reach it without the model
+ * eval(), to(device), an inference plan and the state dict reach it without the model
  * forwarding them by hand (a dropout that is not registered stays in training mode after eval()).
  */
 class RegisteredChildrenTest {

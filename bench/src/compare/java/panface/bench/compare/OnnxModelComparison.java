@@ -13,7 +13,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import panface.bench.Report;
 import panface.bench.Timing;
-import panface.nn.Layer;
+import panface.nn.InferencePlan;
 import panface.nn.Module;
 import panface.nn.models.Models;
 import panface.nn.onnx.OnnxExport;
@@ -49,8 +49,7 @@ public final class OnnxModelComparison {
             Module model = Models.create(name, 512, 7);
             model.eval();
             OnnxExport.write(model, file);
-            model.prepareInference();
-            try (OnnxModel imported = OnnxModel.load(file); OrtSession ort = env.createSession(file.toString(), opts)) {
+            try (InferencePlan plan = model.compileInference(Tensor.zeros(1, 3, 112, 112)); OnnxModel imported = OnnxModel.load(file); OrtSession ort = env.createSession(file.toString(), opts)) {
                 imported.prepareInference();
                 int side = imported.inputShape()[2];
                 for (int b : new int[] {1, 32}) {
@@ -63,8 +62,8 @@ public final class OnnxModelComparison {
                     try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(x.contiguous().toFloatArray()), new long[] {b, 3, side, side})) {
                         for (int r = 0; r < rounds; r++) {
                             int w = r == 0 ? warm : 1;
-                            double n = Timing.bestSeconds(() -> forward(model, x), w, reps);
-                            double i = Timing.bestSeconds(() -> forward(imported, x), w, reps);
+                            double n = Timing.bestSeconds(() -> forward(plan::run, x), w, reps);
+                            double i = Timing.bestSeconds(() -> forward(imported::forward, x), w, reps);
                             double o = Timing.bestSeconds(() -> runOrt(ort, t), w, reps);
                             ratioImported[r] = i / n;
                             ratioOrt[r] = o / n;
@@ -84,9 +83,9 @@ public final class OnnxModelComparison {
         }
     }
 
-    private static void forward(Module m, Tensor x) {
+    private static void forward(java.util.function.UnaryOperator<Tensor> m, Tensor x) {
         try (Scope step = Scope.open(); var g = GradMode.noGrad()) {
-            ((Layer) m).forward(x);
+            m.apply(x);
         }
     }
 

@@ -14,8 +14,8 @@ import panface.tensor.random.Generator;
 /**
  * float32 products C = A B^T (a linear layer) into a preallocated output: the face ViT's shapes
  * at batch 1 (144 tokens) and 32 (4608 rows), and square ones, with the weight as it is
- * ({@code linear}) and packed once ({@code linearPrepacked}, as after
- * {@code Module.prepareInference()}). Score: time per product.
+ * ({@code linear}) and packed once ({@code linearPrepacked}, as in an inference plan,
+ * {@code Module.compileInference}). Score: time per product.
  */
 public class GemmBench extends State {
     /** rows x inner x outputs. */

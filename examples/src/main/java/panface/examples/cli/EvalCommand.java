@@ -147,7 +147,7 @@ public final class EvalCommand implements Command {
         if (!device.isCpu()) {
             m.to(device);
         }
-        m.prepareInference();
+        m.eval();   // FlipEmbedder runs it through an inference plan
         return m;
     }
 }

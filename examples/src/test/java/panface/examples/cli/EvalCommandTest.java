@@ -207,7 +207,7 @@ class EvalCommandTest {
         try (Scope s = Scope.open(); var g = GradMode.noGrad()) {
             MobileFaceNet m = MobileFaceNet.standard(128, 3);
             m.loadStateDict(Safetensors.load(w), true);
-            m.prepareInference();
+            m.eval();
             int per = 3 * 112 * 112;
             float[] x = new float[faces.size() * per];
             for (int i = 0; i < faces.size(); i++) {

@@ -2,11 +2,13 @@ package panface.nn.eval;
 
 import java.io.IOException;
 
+import panface.nn.InferencePlan;
 import panface.nn.Layer;
 import panface.nn.Module;
 import panface.nn.Parameter;
 import panface.nn.infer.FaceEmbedder;
 import panface.nn.infer.FaceImages;
+import panface.tensor.DType;
 import panface.tensor.Device;
 import panface.tensor.F;
 import panface.tensor.Scope;
@@ -22,8 +24,9 @@ import panface.tensor.autograd.GradMode;
  * <p>Images are turned into inputs one batch at a time, so memory is bounded by the batch and the
  * embeddings. The model must be in evaluation mode (BatchNorm's running statistics, as
  * insightface's {@code backbone.eval()}); the embedder never changes it, keeps no state between
- * calls and may be used from several threads at once when the model's forward allows it (as after
- * {@link Module#prepareInference()}).
+ * calls and may be used from several threads at once. Each {@link #embed} runs the model through an
+ * {@link InferencePlan} compiled for it, so it uses the model's fused and prepared paths with the
+ * weights as they are at that call.
  */
 public final class FlipEmbedder {
     /** The source of the normalised inputs (CHW, 3 x 112 x 112, (x/255 - 0.5)/0.5), by index. */
@@ -67,6 +70,7 @@ public final class FlipEmbedder {
         Device device = device();
         float[][] out = new float[count][];
         double normSum = 0;
+        try (InferencePlan plan = model.compileInference(Tensor.zeros(device == null ? Device.CPU : device, DType.F32, 1, 3, side, side))) {
         for (int start = 0; start < count; start += batch) {
             int n = Math.min(batch, count - start);
             float[] x = new float[n * per];
@@ -82,8 +86,8 @@ public final class FlipEmbedder {
                 if (device != null && !device.equals(t.device())) {
                     t = t.to(device);
                 }
-                float[] a = ((Layer) model).forward(t).toFloatArray();
-                float[] b = ((Layer) model).forward(F.flip(t, 3)).toFloatArray();
+                float[] a = plan.run(t).toFloatArray();
+                float[] b = plan.run(F.flip(t, 3)).toFloatArray();
                 int d = a.length / n;
                 for (int i = 0; i < n; i++) {
                     float[] e = new float[d];
@@ -100,6 +104,7 @@ public final class FlipEmbedder {
                     out[start + i] = e;
                 }
             }
+        }
         }
         return new Embeddings(out, count == 0 ? Double.NaN : normSum / (2.0 * count));
     }

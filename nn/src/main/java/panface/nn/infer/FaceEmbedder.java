@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import panface.nn.InferencePlan;
 import panface.nn.Layer;
 import panface.nn.Module;
 import panface.nn.io.WeightFiles;
@@ -37,7 +38,7 @@ public final class FaceEmbedder implements AutoCloseable {
     public static final int MAX_FEATURES = 4096;
 
     private final Scope scope;
-    private final Module model;
+    private final InferencePlan plan;
     private final boolean flip;
     private final int maxBatch;
     private final int dim;
@@ -46,10 +47,11 @@ public final class FaceEmbedder implements AutoCloseable {
     /** The batch size a graph with a fixed batch dimension takes (smaller batches are padded), or 0. */
     private final int fixedBatch;
 
-    private FaceEmbedder(Scope scope, Module model, boolean flip, int maxBatch, int dim, InputFormat input, OnnxModel onnx, int fixedBatch) {
+    private FaceEmbedder(Scope scope, InferencePlan plan, boolean flip, int maxBatch, int dim, InputFormat input, OnnxModel onnx,
+            int fixedBatch) {
         this.fixedBatch = fixedBatch;
         this.scope = scope;
-        this.model = model;
+        this.plan = plan;
         this.flip = flip;
         this.maxBatch = maxBatch;
         this.dim = dim;
@@ -100,9 +102,9 @@ public final class FaceEmbedder implements AutoCloseable {
 
     /**
      * Wraps a model already in memory (owned by the caller's scope; closing the embedder does not
-     * free it). The model is put in evaluation mode and its weights are prepared for inference
-     * ({@link Module#prepareInference()}): change them afterwards only through the module's own
-     * methods (loading a state dict), or call that again.
+     * free it). The model is put in evaluation mode and compiled into an {@link InferencePlan},
+     * which keeps its prepared weights in step with the model's: embeddings always reflect the
+     * weights as they are at the call (after training steps or a loaded state dict too).
      */
     public static FaceEmbedder of(Module model, int numFeatures, boolean flip, int maxBatch) {
         return fromModel(null, model, flip, maxBatch, numFeatures);
@@ -160,7 +162,7 @@ public final class FaceEmbedder implements AutoCloseable {
                 throw new IllegalArgumentException("max batch must be positive, got " + maxBatch);
             }
             m.prepareInference();
-            return new FaceEmbedder(null, m, flip, fixed > 0 ? fixed : maxBatch, dim, f, m, fixed);
+            return new FaceEmbedder(null, null, flip, fixed > 0 ? fixed : maxBatch, dim, f, m, fixed);
         } catch (RuntimeException e) {
             m.close();
             throw e;
@@ -189,8 +191,8 @@ public final class FaceEmbedder implements AutoCloseable {
         if (maxBatch <= 0) {
             throw new IllegalArgumentException("max batch must be positive, got " + maxBatch);
         }
-        m.prepareInference();
-        return new FaceEmbedder(scope, m, flip, maxBatch, dim, InputFormat.insightface(SIZE), null, 0);
+        InferencePlan plan = m.compileInference(Tensor.zeros(1, 3, SIZE, SIZE));
+        return new FaceEmbedder(scope, plan, flip, maxBatch, dim, InputFormat.insightface(SIZE), null, 0);
     }
 
     /** Embedding size. */
@@ -257,9 +259,9 @@ public final class FaceEmbedder implements AutoCloseable {
             }
             try (Scope s = Scope.open(); var g = GradMode.noGrad()) {
                 Tensor x = Tensor.of(batch, rows, 3, size, size);
-                Tensor e = ((Layer) model).forward(x);
+                Tensor e = forward(x);
                 if (flip) {
-                    e = e.add(((Layer) model).forward(F.flip(x, 3)));
+                    e = e.add(forward(F.flip(x, 3)));
                 }
                 float[] flat = F.l2Normalize(e, 1, 1e-12).toFloatArray();
                 int d = flat.length / rows;
@@ -269,6 +271,10 @@ public final class FaceEmbedder implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    private Tensor forward(Tensor x) {
+        return plan != null ? plan.run(x) : onnx.forward(x);
     }
 
     /** Cosine similarity of two embeddings. */
@@ -295,6 +301,9 @@ public final class FaceEmbedder implements AutoCloseable {
     /** Frees the model's memory (when it was loaded by this embedder). Idempotent. */
     @Override
     public void close() {
+        if (plan != null) {
+            plan.close();
+        }
         if (scope != null) {
             scope.close();
         }

@@ -15,16 +15,14 @@ import panface.tensor.autograd.GradMode;
  * and a residual are applied to the output while it is in cache. The folded weight is prepared
  * once ({@link PreparedConv}: on the CPU packed for the GEMM kernel, and transformed for Winograd,
  * the first time a call needs either), so that calls do no work on the weight. A snapshot of the
- * layers' weights when it was made; {@link #isFor} tells whether it still belongs to a
- * convolution's current weight.
+ * layers' weights when it was made: an inference plan keeps it in a slot that it makes again when
+ * those weights change (see {@link panface.nn.InferenceCompiler#prepare}).
  */
 public final class FusedConv {
-    private final Tensor source;
     private final PreparedConv weight;
     private final ConvEpilogue epilogue;
 
     private FusedConv(Conv2d conv, Tensor weight, ConvEpilogue epilogue) {
-        this.source = conv.weight().data();
         this.weight = PreparedConv.of(weight, conv.stride(), conv.padding(), conv.dilation(), conv.groups());
         this.epilogue = epilogue;
     }
@@ -57,11 +55,6 @@ public final class FusedConv {
             }
             return new FusedConv(conv, w.contiguous(), e);
         }
-    }
-
-    /** True when this was made from conv's current weight tensor. */
-    public boolean isFor(Conv2d conv) {
-        return conv.weight().data() == source;
     }
 
     /** The fused layers on x, plus residual (of the output's shape) when not null; no gradient is recorded. */

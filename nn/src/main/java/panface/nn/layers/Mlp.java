@@ -1,5 +1,7 @@
 package panface.nn.layers;
 
+import panface.nn.InferenceCompiler;
+import panface.nn.InferenceStep;
 import panface.nn.Layer;
 import panface.nn.Module;
 import panface.tensor.F;
@@ -37,18 +39,32 @@ public final class Mlp extends Module implements Layer {
         return drop.forward(fc2.forward(hidden(x)));
     }
 
-    /** residual + forward(x), the skip connection fused into fc2 when dropout is off (see {@link Linear#forwardResidual}). */
-    public Tensor forwardResidual(Tensor x, Tensor residual) {
-        return drop.isIdentity() ? fc2.forwardResidual(hidden(x), residual) : residual.add(forward(x));
-    }
-
-    private Tensor hidden(Tensor x) {
-        UnaryOp op = switch (act) {
+    private UnaryOp op() {
+        return switch (act) {
             case RELU6 -> UnaryOp.RELU6;
             case GELU -> UnaryOp.GELU;
             case RELU -> UnaryOp.RELU;
         };
+    }
+
+    private Tensor hidden(Tensor x) {
         // on the GPU the bias and the activation run as one fused pass after the product
-        return drop.forward(fc1.forwardActivation(x, op, 0));
+        return drop.forward(fc1.forwardActivation(x, op(), 0));
+    }
+
+    /** residual + mlp(x) in evaluation mode, with packed weights and the skip connection fused into fc2's product. */
+    ResidualStep residualStep(InferenceCompiler c) {
+        PreparedLinear p1 = PreparedLinear.of(c, fc1);
+        PreparedLinear p2 = PreparedLinear.of(c, fc2);
+        UnaryOp op = op();
+        return (w, x, r) -> p2.forwardResidual(w, p1.forwardActivation(w, x, op), r);
+    }
+
+    @Override
+    protected InferenceStep inferenceStep(InferenceCompiler c) {
+        PreparedLinear p1 = PreparedLinear.of(c, fc1);
+        PreparedLinear p2 = PreparedLinear.of(c, fc2);
+        UnaryOp op = op();
+        return (w, x) -> p2.forward(w, p1.forwardActivation(w, x, op));
     }
 }

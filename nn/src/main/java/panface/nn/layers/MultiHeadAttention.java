@@ -1,5 +1,7 @@
 package panface.nn.layers;
 
+import panface.nn.InferenceCompiler;
+import panface.nn.InferenceStep;
 import panface.nn.Layer;
 import panface.nn.Module;
 import panface.tensor.F;
@@ -42,11 +44,17 @@ public final class MultiHeadAttention extends Module implements Layer {
         return projDrop.forward(proj.forward(o));
     }
 
-    /** residual + forward(x), the skip connection fused into the output projection when dropout is off. */
-    public Tensor forwardResidual(Tensor x, Tensor residual) {
-        if (!projDrop.isIdentity()) {
-            return residual.add(forward(x));
-        }
-        return proj.forwardResidual(F.selfAttention(qkv.forward(x), heads, scale), residual);
+    /** residual + attention(x) in evaluation mode, with packed weights and the skip connection fused into the output projection. */
+    ResidualStep residualStep(InferenceCompiler c) {
+        PreparedLinear pq = PreparedLinear.of(c, qkv);
+        PreparedLinear pp = PreparedLinear.of(c, proj);
+        return (w, x, r) -> pp.forwardResidual(w, F.selfAttention(pq.forward(w, x), heads, scale), r);
+    }
+
+    @Override
+    protected InferenceStep inferenceStep(InferenceCompiler c) {
+        PreparedLinear pq = PreparedLinear.of(c, qkv);
+        PreparedLinear pp = PreparedLinear.of(c, proj);
+        return (w, x) -> pp.forward(w, F.selfAttention(pq.forward(w, x), heads, scale));
     }
 }

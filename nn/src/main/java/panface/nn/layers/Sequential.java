@@ -3,6 +3,8 @@ package panface.nn.layers;
 import java.util.ArrayList;
 import java.util.List;
 
+import panface.nn.InferenceCompiler;
+import panface.nn.InferenceStep;
 import panface.nn.Layer;
 import panface.nn.Module;
 import panface.tensor.Scope;
@@ -66,6 +68,19 @@ public final class Sequential extends Module implements Layer {
             }
         }
         return y;
+    }
+
+    /** The layers' steps chained, each output freed once the next has consumed it (see {@link InferenceStep#chain}). */
+    @Override
+    protected InferenceStep inferenceStep(InferenceCompiler c) {
+        if (layers.isEmpty()) {
+            return (w, x) -> x;
+        }
+        java.util.List<InferenceStep> steps = new ArrayList<>();
+        for (Module m : children().values()) {
+            steps.add(c.step(m));
+        }
+        return InferenceStep.chain(steps);
     }
 
     /** A function without parameters (Flatten, an activation) as a module. */

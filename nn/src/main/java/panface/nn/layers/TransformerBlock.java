@@ -1,5 +1,7 @@
 package panface.nn.layers;
 
+import panface.nn.InferenceCompiler;
+import panface.nn.InferenceStep;
 import panface.nn.Layer;
 import panface.nn.Module;
 import panface.tensor.Scope;
@@ -54,21 +56,39 @@ public final class TransformerBlock extends Module implements Layer {
 
     @Override
     public Tensor forward(Tensor x) {
-        // drop path active (training): each branch is scaled before it is added
-        if (!dropPath.isIdentity()) {
-            Tensor y = x.add(dropPath.forward(attn.forward(norm1.forward(x))));
-            return y.add(dropPath.forward(mlp.forward(norm2.forward(y))));
-        }
-        // the skip connections are fused into the output projections; without a graph to record,
-        // each branch's intermediates are freed once it returns, and the residual between the
-        // branches once the block does (see freeingIntermediates; decided once for the block)
         if (recordsGraph(x)) {
-            Tensor y = attn.forwardResidual(norm1.forward(x), x);
-            return mlp.forwardResidual(norm2.forward(y), y);
+            return mlpBranch(attnBranch(x));
         }
+        // without a graph to record, each branch's intermediates are freed once it returns, and the
+        // residual between the branches once the block does (decided once for the block)
         return Scope.compute(() -> {
-            Tensor y = Scope.compute(() -> attn.forwardResidual(norm1.forward(x), x));
-            return Scope.compute(() -> mlp.forwardResidual(norm2.forward(y), y));
+            Tensor y = Scope.compute(() -> attnBranch(x));
+            return Scope.compute(() -> mlpBranch(y));
+        });
+    }
+
+    private Tensor attnBranch(Tensor x) {
+        return x.add(dropPath.forward(attn.forward(norm1.forward(x))));
+    }
+
+    private Tensor mlpBranch(Tensor y) {
+        return y.add(dropPath.forward(mlp.forward(norm2.forward(y))));
+    }
+
+    /**
+     * The evaluation-mode block with the skip connections fused into the output projections;
+     * each branch's intermediates are freed once it returns, and the residual between the
+     * branches once the block does.
+     */
+    @Override
+    protected InferenceStep inferenceStep(InferenceCompiler c) {
+        InferenceStep n1 = c.step(norm1);
+        InferenceStep n2 = c.step(norm2);
+        ResidualStep a = attn.residualStep(c);
+        ResidualStep m = mlp.residualStep(c);
+        return (w, x) -> Scope.compute(() -> {
+            Tensor y = Scope.compute(() -> a.apply(w, n1.apply(w, x), x));
+            return Scope.compute(() -> m.apply(w, n2.apply(w, y), y));
         });
     }
 }

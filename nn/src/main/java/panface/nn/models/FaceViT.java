@@ -3,6 +3,8 @@ package panface.nn.models;
 import java.util.ArrayList;
 import java.util.List;
 
+import panface.nn.InferenceCompiler;
+import panface.nn.InferenceStep;
 import panface.nn.Init;
 import panface.nn.Layer;
 import panface.nn.Module;
@@ -107,10 +109,7 @@ public final class FaceViT extends Module implements Layer {
      * the attention branch's and the MLP branch's decisions.
      */
     public Tensor forward(Tensor x, ViTDraws draws) {
-        if (x.dim() != 4 || x.size(1) != 3 || x.size(2) != config.imgSize() || x.size(3) != config.imgSize()) {
-            throw new IllegalArgumentException("FaceViT expects images (B, 3, " + config.imgSize() + ", " + config.imgSize() + "), got "
-                    + x.describe());
-        }
+        checkInput(x);
         int b = x.size(0);
         int d = config.embedDim();
         int n = config.numPatches();
@@ -146,6 +145,39 @@ public final class FaceViT extends Module implements Layer {
             t = F.gather(full, 1, restore.unsqueeze(-1).expand(b, n, d).contiguous());
         }
         return feature.forward(t.reshape(b, n * d));
+    }
+
+    /**
+     * The evaluation-mode forward (no masking, no drop path) with each block's and the head's
+     * fast paths; each block's input is freed once the block has returned.
+     */
+    @Override
+    protected InferenceStep inferenceStep(InferenceCompiler c) {
+        int n = config.numPatches();
+        int d = config.embedDim();
+        InferenceStep patch = c.step(patchProj);
+        List<InferenceStep> steps = new ArrayList<>();
+        steps.add((w, x) -> {
+            checkInput(x);
+            return patch.apply(w, x).flatten(2, 3).transpose(1, 2).add(posEmbed.data());   // (B, N, D)
+        });
+        for (TransformerBlock blk : blocks) {
+            steps.add(c.step(blk));
+        }
+        InferenceStep last = c.step(norm);
+        InferenceStep head = c.step(feature);
+        steps.add((w, t) -> {
+            Tensor u = t.dtype() == DType.BF16 || t.dtype() == DType.F16 ? t.to(DType.F32) : t;
+            return head.apply(w, last.apply(w, u).reshape(t.size(0), n * d));
+        });
+        return InferenceStep.chain(steps);
+    }
+
+    private void checkInput(Tensor x) {
+        if (x.dim() != 4 || x.size(1) != 3 || x.size(2) != config.imgSize() || x.size(3) != config.imgSize()) {
+            throw new IllegalArgumentException("FaceViT expects images (B, 3, " + config.imgSize() + ", " + config.imgSize() + "), got "
+                    + x.describe());
+        }
     }
 
     /** The patch embedding: Conv2d(3, D, k=p, s=p) under the key "proj". */

@@ -1,8 +1,14 @@
 package panface.nn.models;
 
+import java.util.ArrayList;
+import java.util.List;
+
+import panface.nn.InferenceCompiler;
+import panface.nn.InferenceStep;
 import panface.nn.Init;
 import panface.nn.Layer;
 import panface.nn.Module;
+import panface.nn.PreparedSlot;
 import panface.nn.layers.BatchNorm;
 import panface.nn.layers.Conv2d;
 import panface.nn.layers.Dropout;
@@ -28,7 +34,6 @@ public final class IResNet extends Module implements Layer {
     private final Dropout dropout;
     private final Linear fc;
     private final BatchNorm features;
-    private volatile FusedConv stem;
 
     /** Block counts by depth: 18 [2,2,2,2], 34 [3,4,6,3], 50 [3,4,14,3], 100 [3,13,30,3], 200 [6,26,60,6]. */
     public static int[] layers(int depth) {
@@ -90,9 +95,7 @@ public final class IResNet extends Module implements Layer {
 
     @Override
     public Tensor forward(Tensor x) {
-        FusedConv f = stem;
-        Tensor y = f != null && !isTraining() && f.isFor(conv1) && !recordsGraph(x) ? f.forward(x, null)
-                : freeingIntermediates(x, () -> prelu.forward(bn1.forward(conv1.forward(x))));
+        Tensor y = freeingIntermediates(x, () -> prelu.forward(bn1.forward(conv1.forward(x))));
         for (Sequential s : stages) {
             y = s.forward(y);
         }
@@ -100,15 +103,20 @@ public final class IResNet extends Module implements Layer {
         return features.forward(fc.forward(dropout.forward(y)));
     }
 
-    /** The stem conv with its BatchNorm folded in and its PReLU fused; each block prepares its own convolutions. */
+    /** The stem conv with its BatchNorm folded in and its PReLU fused; each block fuses its own convolutions. */
     @Override
-    protected void prepareForInference() {
-        stem = FusedConv.of(null, conv1, bn1, prelu);
-    }
-
-    @Override
-    protected void weightsChanged() {
-        stem = null;
+    protected InferenceStep inferenceStep(InferenceCompiler c) {
+        PreparedSlot<FusedConv> stem = c.prepare(() -> FusedConv.of(null, conv1, bn1, prelu), conv1, bn1, prelu);
+        List<InferenceStep> steps = new ArrayList<>();
+        steps.add((w, x) -> stem.in(w).forward(x, null));
+        for (Sequential s : stages) {
+            steps.add(c.step(s));
+        }
+        InferenceStep bn = c.step(bn2);
+        InferenceStep linear = c.step(fc);
+        InferenceStep feat = c.step(features);
+        steps.add((w, y) -> feat.apply(w, linear.apply(w, bn.apply(w, y).flatten(1, 3))));
+        return InferenceStep.chain(steps);
     }
 
     /** BN -> conv3x3 -> BN -> PReLU -> conv3x3(stride) -> BN, plus the identity or a 1x1 conv + BN shortcut. */
@@ -120,10 +128,9 @@ public final class IResNet extends Module implements Layer {
         private final Conv2d conv2;
         private final BatchNorm bn3;
         private final Sequential downsample;
-        private volatile Prepared prepared;
 
         /** The block's convolutions fused with their BatchNorms, PReLU and the shortcut's add. */
-        private record Prepared(FusedConv conv1, FusedConv conv2, FusedConv downsample) {
+        private record Fused(FusedConv conv1, FusedConv conv2, FusedConv downsample) {
         }
 
         IBasicBlock(int inplanes, int planes, int stride, Generator gen) {
@@ -145,24 +152,18 @@ public final class IResNet extends Module implements Layer {
          * the shortcut is added onto conv2's output, all in the convolution's epilogue.
          */
         @Override
-        protected void prepareForInference() {
-            FusedConv down = downsample == null ? null
-                    : FusedConv.of(null, (Conv2d) downsample.get(0), (BatchNorm) downsample.get(1), null);
-            prepared = new Prepared(FusedConv.of(bn1, conv1, bn2, prelu), FusedConv.of(null, conv2, bn3, null), down);
-        }
-
-        @Override
-        protected void weightsChanged() {
-            prepared = null;
+        protected InferenceStep inferenceStep(InferenceCompiler c) {
+            PreparedSlot<Fused> fused = c.prepare(() -> new Fused(FusedConv.of(bn1, conv1, bn2, prelu), FusedConv.of(null, conv2, bn3, null),
+                    downsample == null ? null : FusedConv.of(null, (Conv2d) downsample.get(0), (BatchNorm) downsample.get(1), null)), this);
+            return (w, x) -> {
+                Fused f = fused.in(w);
+                Tensor shortcut = f.downsample() == null ? x : f.downsample().forward(x, null);
+                return f.conv2().forward(f.conv1().forward(x, null), shortcut);
+            };
         }
 
         @Override
         public Tensor forward(Tensor x) {
-            Prepared p = prepared;
-            if (p != null && !isTraining() && p.conv1().isFor(conv1) && p.conv2().isFor(conv2) && !recordsGraph(x)) {
-                Tensor shortcut = p.downsample() == null ? x : p.downsample().forward(x, null);
-                return p.conv2().forward(p.conv1().forward(x, null), shortcut);
-            }
             Tensor out = bn3.forward(conv2.forward(prelu.forward(bn2.forward(conv1.forward(bn1.forward(x))))));
             return out.add(downsample == null ? x : downsample.forward(x));
         }

@@ -1,8 +1,13 @@
 package panface.nn.models;
 
+import java.util.List;
+
+import panface.nn.InferenceCompiler;
+import panface.nn.InferenceStep;
 import panface.nn.Init;
 import panface.nn.Layer;
 import panface.nn.Module;
+import panface.nn.PreparedSlot;
 import panface.nn.layers.BatchNorm;
 import panface.nn.layers.Conv2d;
 import panface.nn.layers.FusedConv;
@@ -128,6 +133,11 @@ public final class MobileFaceNet extends Module implements Layer {
         return features.forward(convSep.forward(layers.forward(x)));
     }
 
+    @Override
+    protected InferenceStep inferenceStep(InferenceCompiler c) {
+        return InferenceStep.chain(List.of(c.step(layers), c.step(convSep), c.step(features)));
+    }
+
     /** A module whose only child is "layers" (insightface wraps Residual and GDC that way). */
     static final class Wrapper extends Module implements Layer {
         private final Sequential inner;
@@ -140,12 +150,16 @@ public final class MobileFaceNet extends Module implements Layer {
         public Tensor forward(Tensor x) {
             return inner.forward(x);
         }
+
+        @Override
+        protected InferenceStep inferenceStep(InferenceCompiler c) {
+            return c.step(inner);
+        }
     }
 
-    /** conv (no bias) + BN + PReLU, under "layers.0/1/2"; prepared for inference as one fused convolution. */
+    /** conv (no bias) + BN + PReLU, under "layers.0/1/2"; in an inference plan one fused convolution. */
     static final class ConvBlock extends Module implements Layer {
         private final Sequential layers;
-        private volatile FusedConv fused;
 
         ConvBlock(int in, int out, int k, int stride, int pad, int groups, Generator g) {
             this.layers = child("layers", new Sequential().add(new Conv2d(in, out, k, stride, pad, groups, false, g)).add(new BatchNorm(out))
@@ -153,54 +167,40 @@ public final class MobileFaceNet extends Module implements Layer {
         }
 
         @Override
-        protected void prepareForInference() {
-            fused = FusedConv.of(null, (Conv2d) layers.get(0), (BatchNorm) layers.get(1), (PReLU) layers.get(2));
-        }
-
-        @Override
-        protected void weightsChanged() {
-            fused = null;
+        protected InferenceStep inferenceStep(InferenceCompiler c) {
+            PreparedSlot<FusedConv> f = c.prepare(() -> FusedConv.of(null, (Conv2d) layers.get(0), (BatchNorm) layers.get(1), (PReLU) layers.get(2)),
+                    this);
+            return (w, x) -> f.in(w).forward(x, null);
         }
 
         @Override
         public Tensor forward(Tensor x) {
-            FusedConv f = fused;
-            return f != null && !isTraining() && f.isFor((Conv2d) layers.get(0)) && !recordsGraph(x) ? f.forward(x, null) : layers.forward(x);
+            return layers.forward(x);
         }
     }
 
-    /** conv (no bias) + BN, under "layers.0/1"; prepared for inference as one convolution with the BN folded in. */
+    /** conv (no bias) + BN, under "layers.0/1"; in an inference plan one convolution with the BN folded in. */
     static final class LinearBlock extends Module implements Layer {
         private final Sequential layers;
-        private volatile FusedConv fused;
 
         LinearBlock(int in, int out, int k, int stride, int pad, int groups, Generator g) {
             this.layers = child("layers", new Sequential().add(new Conv2d(in, out, k, stride, pad, groups, false, g)).add(new BatchNorm(out)));
         }
 
-        @Override
-        protected void prepareForInference() {
-            fused = FusedConv.of(null, (Conv2d) layers.get(0), (BatchNorm) layers.get(1), null);
+        /** The convolution with its BatchNorm folded in, in a slot of the plan. */
+        PreparedSlot<FusedConv> prepared(InferenceCompiler c) {
+            return c.prepare(() -> FusedConv.of(null, (Conv2d) layers.get(0), (BatchNorm) layers.get(1), null), this);
         }
 
         @Override
-        protected void weightsChanged() {
-            fused = null;
+        protected InferenceStep inferenceStep(InferenceCompiler c) {
+            PreparedSlot<FusedConv> f = prepared(c);
+            return (w, x) -> f.in(w).forward(x, null);
         }
 
         @Override
         public Tensor forward(Tensor x) {
-            return forward(x, null);
-        }
-
-        /** forward(x) + residual (when not null), the add fused into the prepared convolution's epilogue. */
-        Tensor forward(Tensor x, Tensor residual) {
-            FusedConv f = fused;
-            if (f != null && !isTraining() && f.isFor((Conv2d) layers.get(0)) && !recordsGraph(x)) {
-                return f.forward(x, residual);
-            }
-            Tensor y = layers.forward(x);
-            return residual == null ? y : residual.add(y);
+            return layers.forward(x);
         }
     }
 
@@ -219,8 +219,17 @@ public final class MobileFaceNet extends Module implements Layer {
 
         @Override
         public Tensor forward(Tensor x) {
-            Tensor y = layers.get(1).forward(layers.get(0).forward(x));
-            return ((LinearBlock) layers.get(2)).forward(y, residual ? x : null);
+            Tensor y = layers.forward(x);
+            return residual ? x.add(y) : y;
+        }
+
+        /** The three fused convolutions, the residual added in the projection's epilogue. */
+        @Override
+        protected InferenceStep inferenceStep(InferenceCompiler c) {
+            InferenceStep expand = c.step((Module) layers.get(0));
+            InferenceStep depthwise = c.step((Module) layers.get(1));
+            PreparedSlot<FusedConv> project = ((LinearBlock) layers.get(2)).prepared(c);
+            return (w, x) -> project.in(w).forward(depthwise.apply(w, expand.apply(w, x)), residual ? x : null);
         }
     }
 }

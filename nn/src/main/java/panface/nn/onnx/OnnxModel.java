@@ -353,18 +353,30 @@ public final class OnnxModel extends Module implements Layer, AutoCloseable {
         }
     }
 
+    /**
+     * Evaluation mode, and the products' and convolutions' constant weights prepared once (packed
+     * for the CPU GEMM). The constants are the model's own and never change, so the prepared
+     * forms cannot go stale. Returns this.
+     */
     @Override
-    protected void prepareForInference() {
+    @SuppressWarnings("deprecation")
+    public OnnxModel prepareInference() {
+        super.prepareInference();
         for (Step s : steps) {
             s.kernel().prepare();
         }
+        return this;
     }
 
+    /** Training mode drops the prepared weights, as the kernels then take the plain path. */
     @Override
-    protected void weightsChanged() {
-        for (Step s : steps) {
-            s.kernel().unprepare();
+    public Module train(boolean on) {
+        if (on) {
+            for (Step s : steps) {
+                s.kernel().unprepare();
+            }
         }
+        return super.train(on);
     }
 
     /** Imported models run on the CPU; moving one elsewhere is not supported yet. */

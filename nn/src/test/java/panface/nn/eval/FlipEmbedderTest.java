@@ -43,7 +43,7 @@ class FlipEmbedderTest {
         try (Scope s = Scope.open(); var g = GradMode.noGrad()) {
             FaceViT m = tiny();
             assertThrows(IllegalStateException.class, () -> new FlipEmbedder(m, 2).embed(1, i -> input(i)), "training mode is refused");
-            m.prepareInference();
+            m.eval();
             float[][] in = {input(0), input(1), input(2)};
             // Reference: one batch of three, forward of x and of x mirrored along the width, summed here.
             float[] all = new float[3 * PER];
@@ -91,7 +91,7 @@ class FlipEmbedderTest {
     void anUndecodableImageNamesThePackImageAndPair() {
         try (Scope s = Scope.open()) {
             FaceViT m = tiny();
-            m.prepareInference();
+            m.eval();
             VerificationPack pack = new VerificationPack("toy", List.of(new byte[] {1, 2, 3}, new byte[] {4}), new boolean[] {true});
             IOException e = assertThrows(IOException.class, () -> new FlipEmbedder(m, 4).embed(pack));
             assertTrue(e.getMessage().startsWith("toy: image 0 (pair 0): "), e.getMessage());
