@@ -21,7 +21,6 @@ import panface.tensor.Device;
 import panface.tensor.MemoryStats;
 import panface.tensor.Scope;
 import panface.tensor.Tensor;
-import panface.tensor.autograd.GradMode;
 import panface.tensor.random.Generator;
 
 /**

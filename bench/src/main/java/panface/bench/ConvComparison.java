@@ -16,7 +16,6 @@ import panface.nn.optim.ParamGroup;
 import panface.nn.optim.SGD;
 import panface.tensor.Scope;
 import panface.tensor.Tensor;
-import panface.tensor.autograd.GradMode;
 import panface.tensor.io.Safetensors;
 import panface.tensor.random.Generator;
 

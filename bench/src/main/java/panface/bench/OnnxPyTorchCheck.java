@@ -7,10 +7,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import panface.nn.InferencePlan;
 import panface.nn.onnx.OnnxModel;
 import panface.tensor.Scope;
 import panface.tensor.Tensor;
-import panface.tensor.autograd.GradMode;
 import panface.tensor.io.Safetensors;
 
 /**
@@ -41,10 +41,9 @@ public final class OnnxPyTorchCheck {
             Map<String, Tensor> io = Safetensors.load(dir.resolve(model + "_io.safetensors"));
             for (Path f : files) {
                 boolean dynamic = f.getFileName().toString().contains("_dyn");
-                try (Scope one = Scope.open(); var g = GradMode.noGrad(); OnnxModel m = OnnxModel.load(f)) {
-                    m.prepareInference();
-                    double rel3 = maxRel(m.forward(io.get("input.x")), io.get("output.embedding"));
-                    double rel1 = dynamic ? maxRel(m.forward(io.get("input.x1")), io.get("output.embedding1")) : 0;
+                try (Scope one = Scope.open(); OnnxModel m = OnnxModel.load(f); InferencePlan plan = m.compileInference(io.get("input.x"))) {
+                    double rel3 = maxRel(plan.run(io.get("input.x")), io.get("output.embedding"));
+                    double rel1 = dynamic ? maxRel(plan.run(io.get("input.x1")), io.get("output.embedding1")) : 0;
                     boolean pass = rel3 <= MAX_REL && rel1 <= MAX_REL;
                     ok &= pass;
                     System.out.printf(Locale.ROOT, "{\"file\":\"%s\",\"max_rel_b3\":%.3g%s,\"pass\":%b}%n", f.getFileName(), rel3,

@@ -40,4 +40,16 @@ public final class InferenceCompiler {
         }
         return weights.add(make, src);
     }
+
+    /**
+     * A slot for a value made from tensors that no parameter holds (an imported graph's
+     * constants): made again when one of them is written in place (its version moves on).
+     */
+    public <T> PreparedSlot<T> prepareFrom(Supplier<T> make, Tensor... sources) {
+        List<Supplier<Tensor>> src = new ArrayList<>();
+        for (Tensor t : sources) {
+            src.add(() -> t);
+        }
+        return weights.add(make, src);
+    }
 }

@@ -9,6 +9,7 @@ import java.util.Map;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import panface.nn.InferencePlan;
 import panface.nn.onnx.OnnxModel;
 import panface.tensor.Scope;
 import panface.tensor.Tensor;
@@ -36,8 +37,8 @@ public final class OrtFaceModelCheck {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (Scope s = Scope.open(); var g = GradMode.noGrad(); OnnxModel ours = OnnxModel.load(model);
                 OrtSession ort = env.createSession(model.toString(), new OrtSession.SessionOptions())) {
-            ours.prepareInference();
             Tensor x = Safetensors.load(Path.of(args[1])).get("x").sub(mean).div(std).contiguous();
+            InferencePlan plan = ours.compileInference(x.narrow(0, 0, 1).contiguous());
             int n = x.size(0);
             String input = ort.getInputNames().iterator().next();
             float[][] a = new float[n][];
@@ -48,7 +49,7 @@ public final class OrtFaceModelCheck {
                         OrtSession.Result r = ort.run(Map.of(input, t))) {
                     a[i] = flatten(r.get(0).getValue());
                 }
-                b[i] = ours.forward(xi).contiguous().toFloatArray();
+                b[i] = plan.run(xi).contiguous().toFloatArray();
             }
             boolean ok = true;
             double minCos = 1;

@@ -161,8 +161,8 @@ public final class FaceEmbedder implements AutoCloseable {
             if (maxBatch <= 0) {
                 throw new IllegalArgumentException("max batch must be positive, got " + maxBatch);
             }
-            m.prepareInference();
-            return new FaceEmbedder(null, null, flip, fixed > 0 ? fixed : maxBatch, dim, f, m, fixed);
+            InferencePlan plan = m.compileInference(Tensor.zeros(Math.max(fixed, 1), 3, side, side));
+            return new FaceEmbedder(null, plan, flip, fixed > 0 ? fixed : maxBatch, dim, f, m, fixed);
         } catch (RuntimeException e) {
             m.close();
             throw e;
@@ -274,7 +274,7 @@ public final class FaceEmbedder implements AutoCloseable {
     }
 
     private Tensor forward(Tensor x) {
-        return plan != null ? plan.run(x) : onnx.forward(x);
+        return plan.run(x);
     }
 
     /** Cosine similarity of two embeddings. */

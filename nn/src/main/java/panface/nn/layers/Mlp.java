@@ -4,7 +4,6 @@ import panface.nn.InferenceCompiler;
 import panface.nn.InferenceStep;
 import panface.nn.Layer;
 import panface.nn.Module;
-import panface.tensor.F;
 import panface.tensor.Tensor;
 import panface.tensor.backend.UnaryOp;
 import panface.tensor.random.Generator;

@@ -15,7 +15,7 @@ import panface.tensor.autograd.GradMode;
  * is padded explicitly.
  *
  * <p>{@link #convolve} is the one place that computes it. {@link #prepare()} (from
- * {@link OnnxModel#prepareInference()}) prepares a constant weight once ({@link PreparedConv}:
+ * an inference plan of the model, {@link OnnxModel#compileInference}) prepares a constant weight once ({@link PreparedConv}:
  * packed for the GEMM kernel, Winograd-transformed where that is chosen), as the native models'
  * fused convolutions do, so an imported network runs the same kernels as ours.
  */
@@ -33,7 +33,6 @@ final class ConvKernel implements Kernel {
     private final double alpha;
     private final Tensor slope;
     private final boolean residual;
-    private volatile PreparedConv prepared;
 
     /**
      * @param weight   (O, I/groups, kh, kw), or null when the weight is input 1 of the node
@@ -78,11 +77,6 @@ final class ConvKernel implements Kernel {
         return residual;
     }
 
-    /** True when {@link #prepare()} prepared the constant weight and nothing dropped it since. */
-    boolean isPrepared() {
-        return prepared != null;
-    }
-
     /** Output channels when the weight is a constant, else -1. */
     int outChannels() {
         return weight == null ? -1 : weight.size(0);
@@ -90,6 +84,11 @@ final class ConvKernel implements Kernel {
 
     @Override
     public Tensor[] run(Tensor[] in) {
+        return run(in, null);
+    }
+
+    @Override
+    public Tensor[] run(Tensor[] in, Object prepared) {
         Tensor x = in[0];
         Tensor w = weight != null ? weight : in[1];
         Tensor b = weight != null ? bias : in.length > 2 ? in[2] : null;
@@ -97,7 +96,7 @@ final class ConvKernel implements Kernel {
         if (x.dim() != 4 || w.dim() != 4) {
             throw new NodeError("only 2-D convolution of (N, C, H, W) inputs is supported");
         }
-        return new Tensor[] {convolve(x, w, b, r)};
+        return new Tensor[] {convolve(x, w, b, r, (PreparedConv) prepared)};
     }
 
     /**
@@ -106,7 +105,7 @@ final class ConvKernel implements Kernel {
      * residual applied while the output is in cache. The fused epilogue adds the residual after the
      * activation, so with both the activation runs as its own op.
      */
-    private Tensor convolve(Tensor x, Tensor w, Tensor b, Tensor r) {
+    private Tensor convolve(Tensor x, Tensor w, Tensor b, Tensor r, PreparedConv prepared) {
         int[] padding = symmetricPadding();
         int padH = padding[0];
         int padW = padding[1];
@@ -114,7 +113,7 @@ final class ConvKernel implements Kernel {
             x = F.pad(x, new int[] {pads[1] - padW, pads[3] - padW, pads[0] - padH, pads[2] - padH}, 0);
         }
         if (!GradMode.needsGrad(x, w) && (b == null || !GradMode.needsGrad(b)) && (r == null || !GradMode.needsGrad(r)) && x.dim() == 4) {
-            return fused(x, w, b, r, padding);
+            return fused(x, w, b, r, padding, prepared);
         }
         Tensor y = F.conv2d(x, w, b, stride, padding, dilation, groups);
         if (r != null) {
@@ -123,7 +122,7 @@ final class ConvKernel implements Kernel {
         return activate(y);
     }
 
-    private Tensor fused(Tensor x, Tensor w, Tensor b, Tensor r, int[] padding) {
+    private Tensor fused(Tensor x, Tensor w, Tensor b, Tensor r, int[] padding, PreparedConv p) {
         int o = w.size(0);
         ConvEpilogue e = ConvEpilogue.bias(b == null ? null : b.reshape(o));
         boolean inside = r == null || act == Act.NONE;
@@ -135,7 +134,6 @@ final class ConvKernel implements Kernel {
                 case PRELU -> e.withPrelu(slope.numel() == o ? slope.to(w.dtype()) : slope.expand(o).to(w.dtype()));
             };
         }
-        PreparedConv p = prepared;
         Tensor y = p != null && w == weight ? F.conv2dFused(x, p, e.withResidual(r))
                 : F.conv2dFused(x, w, stride, padding, dilation, groups, e.withResidual(r));
         if (inside) {
@@ -145,20 +143,18 @@ final class ConvKernel implements Kernel {
     }
 
     @Override
-    public void prepare() {
-        if (weight != null) {
-            prepared = PreparedConv.of(weight, stride, symmetricPadding(), dilation, groups);
-        }
+    public Tensor preparable() {
+        return weight;
+    }
+
+    @Override
+    public Object prepare() {
+        return weight == null ? null : PreparedConv.of(weight, stride, symmetricPadding(), dilation, groups);
     }
 
     /** The padding both sides share (height, width); the rest of an asymmetric pad is added explicitly. */
     private int[] symmetricPadding() {
         return new int[] {Math.min(pads[0], pads[2]), Math.min(pads[1], pads[3])};
-    }
-
-    @Override
-    public void unprepare() {
-        prepared = null;
     }
 
     private Tensor activate(Tensor y) {

@@ -6,12 +6,22 @@ import panface.tensor.Tensor;
 interface Kernel {
     Tensor[] run(Tensor[] in);
 
-    /** Prepares weights for inference (packs a linear layer's weight); nothing by default. */
-    default void prepare() {
+    /**
+     * The constant weight this kernel can prepare for inference (packed for the GEMM, or for a
+     * convolution), or null (the default) when it has none; see {@link #prepare()}.
+     */
+    default Tensor preparable() {
+        return null;
     }
 
-    /** Drops what {@link #prepare()} made; nothing by default. */
-    default void unprepare() {
+    /** Prepares {@link #preparable()} for {@link #run(Tensor[], Object)}; called by an inference plan, which owns the result. */
+    default Object prepare() {
+        return null;
+    }
+
+    /** The computation with the weight prepared by {@link #prepare()} (null: the weight as it is). */
+    default Tensor[] run(Tensor[] in, Object prepared) {
+        return run(in);
     }
 
     /** A kernel with one output. */

@@ -8,8 +8,9 @@ import panface.tensor.backend.UnaryOp;
 /**
  * A product with a constant weight, act(x W^T + b) or residual + x W^T + b, the form of our Linear
  * layer: the loader makes one from MatMul or Gemm nodes whose weight is a constant (with a following
- * bias Add, activation or residual Add merged in), so that {@link OnnxModel#prepareInference()} packs
- * the weight for the CPU GEMM kernel once, as it does for our own models.
+ * bias Add, activation or residual Add merged in), so that an inference plan of the model
+ * ({@link OnnxModel#compileInference}) packs the weight for the CPU GEMM kernel once, as it does for
+ * our own models.
  */
 final class LinearKernel implements Kernel {
     private final Tensor weight;
@@ -17,7 +18,6 @@ final class LinearKernel implements Kernel {
     private final UnaryOp act;
     private final double a;
     private final boolean residual;
-    private volatile PrepackedWeight packed;
 
     /**
      * @param weight   (out, in), contiguous
@@ -56,12 +56,17 @@ final class LinearKernel implements Kernel {
 
     @Override
     public Tensor[] run(Tensor[] in) {
+        return run(in, null);
+    }
+
+    @Override
+    public Tensor[] run(Tensor[] in, Object prepared) {
         Tensor x = in[0];
         if (x.size(x.dim() - 1) != weight.size(1)) {
             throw new NodeError("input " + java.util.Arrays.toString(x.shape()) + " does not fit a weight of " + weight.size(1)
                     + " input features");
         }
-        PrepackedWeight p = packed;
+        PrepackedWeight p = (PrepackedWeight) prepared;
         Tensor y;
         if (residual) {
             Tensor r = in[1];
@@ -82,12 +87,12 @@ final class LinearKernel implements Kernel {
     }
 
     @Override
-    public void prepare() {
-        packed = PrepackedWeight.of(weight);
+    public Tensor preparable() {
+        return weight;
     }
 
     @Override
-    public void unprepare() {
-        packed = null;
+    public Object prepare() {
+        return PrepackedWeight.of(weight);
     }
 }

@@ -10,9 +10,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntFunction;
 
+import panface.nn.InferenceCompiler;
+import panface.nn.InferenceStep;
 import panface.nn.Layer;
 import panface.nn.Module;
+import panface.nn.PreparedSlot;
 import panface.nn.onnx.proto.OnnxProto.ModelProto;
 import panface.nn.onnx.proto.OnnxProto.OperatorSetIdProto;
 import panface.tensor.Device;
@@ -37,9 +41,9 @@ import panface.tensor.io.WeightFileException;
  *
  * <p>Nodes that depend only on the input's shape (the Shape/Gather/Unsqueeze/Concat arithmetic of
  * PyTorch's exporter for a dynamic batch) run once per distinct input shape; their results are
- * reused afterwards. {@link #prepareInference()} packs the products' weights for the CPU GEMM, as
- * for our own models. Thread-safe for concurrent forwards after loading. The model runs on the
- * CPU; its memory is freed by {@link #close()}.
+ * reused afterwards. An inference plan of the model ({@link #compileInference}) packs the products'
+ * and convolutions' weights once, as for our own models. Thread-safe for concurrent forwards after
+ * loading. The model runs on the CPU; its memory is freed by {@link #close()}.
  */
 public final class OnnxModel extends Module implements Layer, AutoCloseable {
     /** The ONNX operators the importer runs. */
@@ -187,7 +191,7 @@ public final class OnnxModel extends Module implements Layer, AutoCloseable {
     /** The first output for the first input. */
     @Override
     public Tensor forward(Tensor x) {
-        return run(List.of(x))[0];
+        return run(List.of(x), i -> null)[0];
     }
 
     /** All outputs by name, for inputs by name. */
@@ -200,7 +204,7 @@ public final class OnnxModel extends Module implements Layer, AutoCloseable {
             }
             in.add(t);
         }
-        Tensor[] out = run(in);
+        Tensor[] out = run(in, i -> null);
         Map<String, Tensor> m = new LinkedHashMap<>();
         for (int i = 0; i < out.length; i++) {
             m.put(outputNames.get(i), out[i]);
@@ -208,7 +212,8 @@ public final class OnnxModel extends Module implements Layer, AutoCloseable {
         return m;
     }
 
-    private Tensor[] run(List<Tensor> inputs) {
+    /** Runs the graph, step i's kernel with the weight prepared(i) (null: the weight as it is). */
+    private Tensor[] run(List<Tensor> inputs, IntFunction<Object> prepared) {
         if (scope.isClosed()) {
             throw new IllegalStateException("this ONNX model was closed");
         }
@@ -259,7 +264,7 @@ public final class OnnxModel extends Module implements Layer, AutoCloseable {
             }
             Tensor[] out;
             try {
-                out = runStep(s, in);
+                out = runStep(s, in, prepared.apply(index));
             } catch (NodeError | IllegalArgumentException | IllegalStateException e) {
                 throw new IllegalArgumentException(file.getFileName() + ": " + s.describe() + ": " + e.getMessage(), e);
             }
@@ -293,10 +298,10 @@ public final class OnnxModel extends Module implements Layer, AutoCloseable {
      * Runs a step in a scope of its own, so that its kernel's temporaries are freed when it returns;
      * its outputs move to the caller's scope (or to none, as Scope.compute does).
      */
-    private static Tensor[] runStep(Step s, Tensor[] in) {
+    private static Tensor[] runStep(Step s, Tensor[] in, Object prepared) {
         Scope outer = Scope.current();
         try (Scope local = Scope.open()) {
-            Tensor[] out = s.kernel().run(in);
+            Tensor[] out = prepared == null ? s.kernel().run(in) : s.kernel().run(in, prepared);
             for (Tensor t : out) {
                 if (t != null && t.storage().owner() == local) {
                     if (outer != null) {
@@ -354,29 +359,19 @@ public final class OnnxModel extends Module implements Layer, AutoCloseable {
     }
 
     /**
-     * Evaluation mode, and the products' and convolutions' constant weights prepared once (packed
-     * for the CPU GEMM). The constants are the model's own and never change, so the prepared
-     * forms cannot go stale. Returns this.
+     * The graph with the products' and convolutions' constant weights prepared once (packed for
+     * the CPU GEMM, or for the convolution kernels), each in a slot of the plan keyed by the
+     * constant's version, as our own layers' weights are.
      */
     @Override
-    @SuppressWarnings("deprecation")
-    public OnnxModel prepareInference() {
-        super.prepareInference();
+    protected InferenceStep inferenceStep(InferenceCompiler c) {
+        List<PreparedSlot<Object>> slots = new ArrayList<>();
         for (Step s : steps) {
-            s.kernel().prepare();
+            Kernel k = s.kernel();
+            Tensor w = k.preparable();
+            slots.add(w == null ? null : c.prepareFrom(k::prepare, w));
         }
-        return this;
-    }
-
-    /** Training mode drops the prepared weights, as the kernels then take the plain path. */
-    @Override
-    public Module train(boolean on) {
-        if (on) {
-            for (Step s : steps) {
-                s.kernel().unprepare();
-            }
-        }
-        return super.train(on);
+        return (w, x) -> run(List.of(x), i -> slots.get(i) == null ? null : slots.get(i).in(w))[0];
     }
 
     /** Imported models run on the CPU; moving one elsewhere is not supported yet. */

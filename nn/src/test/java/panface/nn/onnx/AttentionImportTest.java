@@ -11,6 +11,7 @@ import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import panface.nn.InferencePlan;
 import panface.tensor.Scope;
 import panface.tensor.Tensor;
 import panface.tensor.autograd.GradMode;
@@ -37,15 +38,17 @@ class AttentionImportTest {
             assertFalse(ops.contains("Softmax") || ops.contains("Erf"), ops.toString());
             Map<String, Tensor> io = Safetensors.load(OnnxPyTorchTest.resource("attn_io.safetensors"));
             for (boolean prepared : new boolean[] {false, true}) {
-                if (prepared) {
-                    m.prepareInference();
-                }
+                InferencePlan plan = prepared ? m.compileInference(io.get("input.x")) : null;
+                java.util.function.UnaryOperator<Tensor> f = plan != null ? plan::run : m::forward;
                 for (String b : new String[] {"", "1"}) {
-                    Tensor y = m.forward(io.get("input.x" + b));
+                    Tensor y = f.apply(io.get("input.x" + b));
                     Tensor want = io.get("output.embedding" + b);
                     assertArrayEquals(want.shape(), y.shape());
                     double rel = OnnxPyTorchTest.maxRel(y.contiguous().toFloatArray(), want.toFloatArray());
                     assertTrue(rel <= OnnxPyTorchTest.MAX_REL, "opset " + opset + " batch " + want.size(0) + " prepared=" + prepared + ": " + rel);
+                }
+                if (plan != null) {
+                    plan.close();
                 }
             }
         }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import panface.nn.InferencePlan;
 import panface.tensor.Scope;
 import panface.tensor.Tensor;
 import panface.tensor.autograd.GradMode;
@@ -32,20 +33,24 @@ class ConvFusionTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"r", "mbf"})
-    void preparingPreparesEveryConvolutionAndTrainingDropsIt(String model) throws Exception {
+    void aPlanPreparesEveryConvolutionAndFollowsItsWeight(String model) throws Exception {
         try (Scope s = Scope.open(); var g = GradMode.noGrad(); OnnxModel m = OnnxModel.load(OnnxPyTorchTest.resource(model + "_op13_dyn_bn.onnx"))) {
             List<ConvKernel> convs = m.kernels().stream().filter(k -> k instanceof ConvKernel).map(k -> (ConvKernel) k).toList();
             assertFalse(convs.isEmpty());
-            assertTrue(convs.stream().noneMatch(ConvKernel::isPrepared));
+            assertTrue(convs.stream().allMatch(k -> k.preparable() != null), "every convolution of the graph has a constant weight");
             Tensor x = Safetensors.load(OnnxPyTorchTest.resource(model + "_io.safetensors")).get("input.x");
             float[] plain = m.forward(x).contiguous().toFloatArray();
-            m.prepareInference();
-            assertTrue(convs.stream().allMatch(ConvKernel::isPrepared));
-            float[] prepared = m.forward(x).contiguous().toFloatArray();
-            // the same convolutions through another kernel (packed GEMM, Winograd): float32 sums in another order
-            assertEquals(0, OnnxPyTorchTest.maxRel(prepared, plain), 1e-4);
-            m.train(true);
-            assertTrue(convs.stream().noneMatch(ConvKernel::isPrepared));
+            try (InferencePlan plan = m.compileInference(x)) {
+                float[] prepared = plan.run(x).contiguous().toFloatArray();
+                // the same convolutions through another kernel (packed GEMM, Winograd): float32 sums in another order
+                double rel = OnnxPyTorchTest.maxRel(prepared, plain);
+                assertTrue(rel <= 1e-4 && rel > 0, "the prepared kernels must have run and agree: " + rel);
+                // a constant written in place reaches the plan through its version
+                convs.get(0).preparable().mulInPlace(0.5);
+                float[] halved = m.forward(x).contiguous().toFloatArray();
+                assertTrue(OnnxPyTorchTest.maxRel(halved, plain) > 1e-3, "halving the first weight must change the output");
+                assertTrue(OnnxPyTorchTest.maxRel(plan.run(x).contiguous().toFloatArray(), halved) <= 1e-4, "the plan must use the written weight");
+            }
         }
     }
 }

@@ -11,6 +11,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import panface.nn.InferencePlan;
 import panface.nn.Layer;
 import panface.nn.Module;
 import panface.nn.lafs.LandmarkCnn;
@@ -67,14 +68,13 @@ class OnnxExportTest {
             model.eval();
             Path file = dir.resolve(name + ".onnx");
             OnnxExport.write(model, file);
-            try (OnnxModel m = OnnxModel.load(file)) {
+            try (OnnxModel m = OnnxModel.load(file); InferencePlan plan = m.compileInference(Tensor.zeros(1, 3, side, side))) {
                 assertEquals(OnnxExport.OPSET, m.opset());
                 assertArrayEquals(new int[] {-1, 3, side, side}, m.inputShape());
-                m.prepareInference();
                 for (int batch : new int[] {3, 1}) {
                     Tensor x = Tensor.randn(new Generator(batch), batch, 3, side, side);
                     float[] want = ((Layer) model).forward(x).toFloatArray();
-                    float[] got = m.forward(x).contiguous().toFloatArray();
+                    float[] got = plan.run(x).contiguous().toFloatArray();
                     double rel = OnnxPyTorchTest.maxRel(got, want);
                     assertTrue(rel <= 1e-4, name + " batch " + batch + ": max_rel " + rel);
                 }

@@ -10,6 +10,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import panface.nn.InferencePlan;
 import panface.tensor.Scope;
 import panface.tensor.Tensor;
 import panface.tensor.autograd.GradMode;
@@ -36,8 +37,8 @@ class RealFaceModelTest {
             assumeTrue(Files.isRegularFile(dir.resolve(f)), dir.resolve(f) + " is missing (run bench/scripts/check-real-face-model.sh)");
         }
         try (Scope s = Scope.open(); var g = GradMode.noGrad(); OnnxModel m = OnnxModel.load(dir.resolve("fr_feature.onnx"))) {
-            m.prepareInference();
             Tensor x = Safetensors.load(dir.resolve("crops.safetensors")).get("x").sub(127).div(128).contiguous();
+            InferencePlan plan = m.compileInference(x.narrow(0, 0, 1).contiguous());
             Map<String, Tensor> ort = Safetensors.load(dir.resolve("fr_feature_ort.safetensors"));
             Tensor want = ort.get("embedding");
             int n = x.size(0);
@@ -46,7 +47,7 @@ class RealFaceModelTest {
             float[][] b = new float[n][];
             for (int i = 0; i < n; i++) {
                 a[i] = want.narrow(0, i, 1).contiguous().toFloatArray();
-                b[i] = m.forward(x.narrow(0, i, 1).contiguous()).contiguous().toFloatArray();
+                b[i] = plan.run(x.narrow(0, i, 1).contiguous()).contiguous().toFloatArray();
                 double c = cosine(a[i], b[i]);
                 assertTrue(c >= MIN_COSINE, "crop " + i + ": cosine " + c);
             }
