@@ -11,13 +11,16 @@ import panface.tensor.autograd.GradMode;
  * A module compiled for inference ({@link Module#compileInference}): the module tree is walked
  * once, each module resolving its fastest evaluation-mode path (convolutions with their
  * BatchNorms folded in and their activation and residual fused, products with packed weights;
- * see {@link Module#inferenceStep}), and the plan owns every value prepared from the weights.
+ * see {@link Module#inferenceStep}), and the plan owns every value prepared from the weights. It
+ * is not a recorded graph: each step is the module's own code for that path, chosen once, and a
+ * module without a step of its own runs its plain forward (in evaluation mode).
  *
  * <p>The prepared values follow the weights: each records the tensors and the
  * {@link Tensor#version() versions} it was made from, and a run that finds one out of date
  * (after an optimizer step, a loaded state dict, a rebinding, any in-place write) makes it again
  * first, so training and then running the plan never gives results of the old weights, and
- * nothing needs to be called in between.
+ * nothing needs to be called in between. (A run that overlaps a write on another thread may see
+ * part of it; runs that start after the write has returned see all of it.)
  *
  * <p>{@link #run} may be called from many threads at once; each run holds one consistent set of
  * prepared values, records no graph and frees its intermediate tensors as soon as they are dead,

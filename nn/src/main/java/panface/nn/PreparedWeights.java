@@ -99,12 +99,22 @@ final class PreparedWeights implements AutoCloseable {
                 versions[i][k] = t.version();
             }
             Scope home = Scope.detached();
-            values[i] = home.within(() -> {
-                try (var g = GradMode.noGrad()) {
-                    return slot.make.get();
-                }
-            });
             scopes[i] = home;
+            try {
+                values[i] = home.within(() -> {
+                    try (var g = GradMode.noGrad()) {
+                        return slot.make.get();
+                    }
+                });
+            } catch (RuntimeException | Error e) {
+                // the old set stays current; what this attempt made is freed
+                for (int k = 0; k <= i; k++) {
+                    if (scopes[k] != null && (old == null || scopes[k] != old.scopes[k])) {
+                        scopes[k].close();
+                    }
+                }
+                throw e;
+            }
             if (old != null) {
                 dying.add(old.scopes[i]);
             }

@@ -838,7 +838,10 @@ public final class Tensor {
         }
     }
 
-    /** Counts a finished in-place write in the storage's {@link #version()} (after it, so that a reader that sees the new count sees the new values). */
+    /**
+     * Counts a finished in-place write in the storage's {@link #version()}: after the write, so
+     * that a reader that sees the new count also sees the new values.
+     */
     private Tensor written() {
         storage.bumpVersion();
         return this;

@@ -49,7 +49,8 @@ public final class OnnxModelComparison {
             Module model = Models.create(name, 512, 7);
             model.eval();
             OnnxExport.write(model, file);
-            try (InferencePlan plan = model.compileInference(Tensor.zeros(1, 3, 112, 112)); OnnxModel imported = OnnxModel.load(file); OrtSession ort = env.createSession(file.toString(), opts)) {
+            try (InferencePlan plan = model.compileInference(Tensor.zeros(1, 3, 112, 112));
+                    OnnxModel imported = OnnxModel.load(file); OrtSession ort = env.createSession(file.toString(), opts)) {
                 int side = imported.inputShape()[2];
                 InferencePlan importedPlan = imported.compileInference(Tensor.zeros(1, 3, side, side));
                 for (int b : new int[] {1, 32}) {

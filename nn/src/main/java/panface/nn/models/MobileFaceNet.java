@@ -168,8 +168,8 @@ public final class MobileFaceNet extends Module implements Layer {
 
         @Override
         protected InferenceStep inferenceStep(InferenceCompiler c) {
-            PreparedSlot<FusedConv> f = c.prepare(() -> FusedConv.of(null, (Conv2d) layers.get(0), (BatchNorm) layers.get(1), (PReLU) layers.get(2)),
-                    this);
+            PreparedSlot<FusedConv> f = c.prepare(
+                    () -> FusedConv.of(null, (Conv2d) layers.get(0), (BatchNorm) layers.get(1), (PReLU) layers.get(2)), this);
             return (w, x) -> f.in(w).forward(x, null);
         }
 
