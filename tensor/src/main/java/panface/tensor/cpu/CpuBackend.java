@@ -407,11 +407,19 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void gridSample(Tensor x, Tensor grid, boolean alignCorners, Tensor out) {
-        ImageKernels.gridSample(x, grid, alignCorners, out, null, null, null);
+        if (KernelSelection.gridSample(x, grid, out) == CpuKernel.GRID_SAMPLE_FAST) {
+            FastImage.gridSample(x, grid, alignCorners, out);
+        } else {
+            ImageKernels.gridSample(x, grid, alignCorners, out, null, null, null);
+        }
     }
 
     @Override
     public void gridSampleBackward(Tensor x, Tensor grid, boolean alignCorners, Tensor gy, Tensor gx, Tensor ggrid) {
-        ImageKernels.gridSample(x, grid, alignCorners, null, gy, gx, ggrid);
+        if (KernelSelection.gridSampleBackward(x, grid, gy, gx, ggrid) == CpuKernel.GRID_SAMPLE_BACKWARD_FAST) {
+            FastImage.gridSampleBackward(x, grid, alignCorners, gy, gx, ggrid);
+        } else {
+            ImageKernels.gridSample(x, grid, alignCorners, null, gy, gx, ggrid);
+        }
     }
 }

@@ -137,8 +137,11 @@ public enum CpuKernel {
     AVG_POOL2D_BACKWARD("avgPool2dBackward", "ImageKernels.avgPool2dBackward (reference)", "always", Decided.SELECTION),
     ADAPTIVE_AVG_POOL2D("adaptiveAvgPool2d", "ImageKernels.adaptiveAvgPool2d (reference)", "always", Decided.SELECTION),
     ADAPTIVE_AVG_POOL2D_BACKWARD("adaptiveAvgPool2dBackward", "ImageKernels.adaptiveAvgPool2d (reference)", "always", Decided.SELECTION),
-    GRID_SAMPLE("gridSample", "ImageKernels.gridSample (reference)", "always", Decided.SELECTION),
-    GRID_SAMPLE_BACKWARD("gridSampleBackward", "ImageKernels.gridSample (reference)", "always", Decided.SELECTION);
+    GRID_SAMPLE_FAST("gridSample", "FastImage.gridSample", "x, grid, out float32 contiguous", Decided.SELECTION),
+    GRID_SAMPLE("gridSample", "ImageKernels.gridSample (reference)", "otherwise", Decided.SELECTION),
+    GRID_SAMPLE_BACKWARD_FAST("gridSampleBackward", "FastImage.gridSampleBackward", "x, grid, gy and the gradients asked for float32 contiguous",
+            Decided.SELECTION),
+    GRID_SAMPLE_BACKWARD("gridSampleBackward", "ImageKernels.gridSample (reference)", "otherwise", Decided.SELECTION);
 
     /** Where the condition of a row is evaluated. */
     public enum Decided {

@@ -186,6 +186,14 @@ public final class KernelSelection {
         return f32Contiguous(param, grad, m, v) ? CpuKernel.ADAMW_VECTOR : CpuKernel.ADAMW_REFERENCE;
     }
 
+    static CpuKernel gridSample(Tensor x, Tensor grid, Tensor out) {
+        return FastImage.fitsGridSample(x, grid, out) ? CpuKernel.GRID_SAMPLE_FAST : CpuKernel.GRID_SAMPLE;
+    }
+
+    static CpuKernel gridSampleBackward(Tensor x, Tensor grid, Tensor gy, Tensor gx, Tensor ggrid) {
+        return FastImage.fitsGridSample(x, grid, gy, gx, ggrid) ? CpuKernel.GRID_SAMPLE_BACKWARD_FAST : CpuKernel.GRID_SAMPLE_BACKWARD;
+    }
+
     static CpuKernel im2col(Tensor x, Tensor cols) {
         return FastImage.fits(x, cols) ? CpuKernel.IM2COL_FAST : CpuKernel.IM2COL_REFERENCE;
     }

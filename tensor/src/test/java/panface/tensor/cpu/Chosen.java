@@ -143,4 +143,20 @@ final class Chosen {
         }
         return take;
     }
+
+    static boolean gridSample(Tensor x, Tensor grid, boolean alignCorners, Tensor out) {
+        boolean take = KernelSelection.gridSample(x, grid, out) == CpuKernel.GRID_SAMPLE_FAST;
+        if (take) {
+            FastImage.gridSample(x, grid, alignCorners, out);
+        }
+        return take;
+    }
+
+    static boolean gridSampleBackward(Tensor x, Tensor grid, boolean alignCorners, Tensor gy, Tensor gx, Tensor ggrid) {
+        boolean take = KernelSelection.gridSampleBackward(x, grid, gy, gx, ggrid) == CpuKernel.GRID_SAMPLE_BACKWARD_FAST;
+        if (take) {
+            FastImage.gridSampleBackward(x, grid, alignCorners, gy, gx, ggrid);
+        }
+        return take;
+    }
 }
