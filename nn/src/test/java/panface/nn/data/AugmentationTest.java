@@ -82,6 +82,49 @@ class AugmentationTest {
     }
 
     @Test
+    void blurGivesThePlainFloatLoopsBitForBit() {
+        // the plain loops: each pixel sums its taps in order from 0, reflecting every index
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
+        for (int[] s : new int[][] {{1, 1, 9}, {3, 5, 9}, {8, 7, 3}, {112, 112, 9}, {20, 3, 5}}) {
+            int w = s[0];
+            int h = s[1];
+            int size = s[2];
+            float[] v = new float[3 * w * h];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) (rnd.nextDouble() * 255);
+            }
+            float[] k = GaussianBlur.kernel(size, 1.7);
+            int r = size / 2;
+            float[] tmp = new float[v.length];
+            float[] want = new float[v.length];
+            for (int c = 0; c < 3; c++) {
+                int base = c * w * h;
+                for (int y = 0; y < h; y++) {
+                    for (int x = 0; x < w; x++) {
+                        float acc = 0;
+                        for (int t = 0; t < size; t++) {
+                            acc += k[t] * v[base + y * w + GaussianBlur.reflect(x + t - r, w)];
+                        }
+                        tmp[base + y * w + x] = acc;
+                    }
+                }
+                for (int y = 0; y < h; y++) {
+                    for (int x = 0; x < w; x++) {
+                        float acc = 0;
+                        for (int t = 0; t < size; t++) {
+                            acc += k[t] * tmp[base + GaussianBlur.reflect(y + t - r, h) * w + x];
+                        }
+                        want[base + y * w + x] = acc;
+                    }
+                }
+            }
+            Image img = new Image(v.clone(), w, h);
+            GaussianBlur.blur(img, size, 1.7);
+            assertArrayEquals(want, img.data(), 0f, w + "x" + h + " size " + size);
+        }
+    }
+
+    @Test
     void blurIsTheSeparableGaussianWithReflectPadding() {
         int w = 6;
         int h = 5;
