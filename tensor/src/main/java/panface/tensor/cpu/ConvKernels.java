@@ -123,6 +123,8 @@ final class ConvKernels {
         ConvShape s = ConvShape.of(x.shape(), gw.shape(), p, groups);
         if (s.direct()) {
             ConvDirect.backwardWeight(floats(gy), gy.offset(), floats(x), x.offset(), floats(gw), gw.offset(), s);
+        } else if (ConvWinogradWeight.suits(s)) {
+            ConvWinogradWeight.backwardWeight(floats(gy), gy.offset(), floats(x), x.offset(), floats(gw), gw.offset(), s);
         } else {
             ConvGemm.backwardWeight(floats(gy), gy.offset(), floats(x), x.offset(), floats(gw), gw.offset(), s);
         }
