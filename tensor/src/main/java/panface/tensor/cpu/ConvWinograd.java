@@ -47,6 +47,7 @@ final class ConvWinograd {
         Parallel.forRange(s.n() * oParts, 1, (lo, hi) -> {
             int vSize = 16 * c * tiles;
             float[] buf = ConvTiles.scratch(vSize + 16 * o * tiles);
+            float[] flat = new float[ConvWinogradTiles.flatFloats(th, tw)];
             for (int unit = lo; unit < hi; unit++) {
                 int n = unit / oParts;
                 int op = unit % oParts;
@@ -56,13 +57,13 @@ final class ConvWinograd {
                     continue;
                 }
                 int rows = o1 - o0;
-                transformInput(x, xo + n * c * s.hw(), s, f, buf, th, tw);
+                ConvWinogradTiles.transformInput(x, xo + n * c * s.hw(), 0, c, s, f, th, tw, buf, 0, c * tiles, tiles, flat);
                 for (int e = 0; e < 16; e++) {
                     Gemm.sgemm(false, false, rows, tiles, c, 1f, u, (e * o + o0) * c, c, buf, e * c * tiles, tiles, 0f, buf, vSize + e * rows * tiles,
                             tiles);
                 }
                 int yImg = yo + (n * o + o0) * s.l();
-                transformOutput(buf, vSize, rows, s, th, tw, y, yImg);
+                ConvWinogradTiles.transformOutput(buf, vSize, rows * tiles, tiles, rows, s, th, tw, y, yImg, flat);
                 if (f != null) {
                     f.rows(y, yImg, s.l(), o0, o1, s.l());
                 }
@@ -94,100 +95,6 @@ final class ConvWinograd {
                     u[(4 * i + 1) * o * c + at] = 0.5f * (a + b + cc);
                     u[(4 * i + 2) * o * c + at] = 0.5f * (a - b + cc);
                     u[(4 * i + 3) * o * c + at] = cc;
-                }
-            }
-        }
-    }
-
-    /** V[e][ci][t] = (B^T d B)[e] for the 4x4 input patch d of each tile t (zero padding, prologue applied inside). */
-    private static void transformInput(float[] x, int xImg, ConvShape s, ConvFused f, float[] v, int th, int tw) {
-        int c = s.c();
-        int h = s.h();
-        int w = s.w();
-        int tiles = th * tw;
-        boolean affine = f != null && f.hasPrologue();
-        float[] d = new float[16];
-        for (int ci = 0; ci < c; ci++) {
-            int plane = xImg + ci * h * w;
-            float a = affine ? f.inScale(ci) : 1f;
-            float b = affine ? f.inShift(ci) : 0f;
-            for (int ty = 0; ty < th; ty++) {
-                int y0 = 2 * ty - s.p().ph();
-                for (int tx = 0; tx < tw; tx++) {
-                    int x0 = 2 * tx - s.p().pw();
-                    boolean inside = y0 >= 0 && x0 >= 0 && y0 + 4 <= h && x0 + 4 <= w;
-                    for (int i = 0; i < 4; i++) {
-                        int iy = y0 + i;
-                        int row = plane + iy * w + x0;
-                        for (int j = 0; j < 4; j++) {
-                            boolean in = inside || (iy >= 0 && iy < h && x0 + j >= 0 && x0 + j < w);
-                            d[4 * i + j] = in ? Math.fma(x[row + j], a, b) : 0f;
-                        }
-                    }
-                    int t = ty * tw + tx;
-                    for (int j = 0; j < 4; j++) {
-                        float r0 = d[j] - d[8 + j];
-                        float r1 = d[4 + j] + d[8 + j];
-                        float r2 = d[8 + j] - d[4 + j];
-                        float r3 = d[4 + j] - d[12 + j];
-                        d[j] = r0;
-                        d[4 + j] = r1;
-                        d[8 + j] = r2;
-                        d[12 + j] = r3;
-                    }
-                    int base = ci * tiles + t;
-                    int stride = c * tiles;
-                    for (int i = 0; i < 4; i++) {
-                        float q0 = d[4 * i];
-                        float q1 = d[4 * i + 1];
-                        float q2 = d[4 * i + 2];
-                        float q3 = d[4 * i + 3];
-                        v[(4 * i) * stride + base] = q0 - q2;
-                        v[(4 * i + 1) * stride + base] = q1 + q2;
-                        v[(4 * i + 2) * stride + base] = q2 - q1;
-                        v[(4 * i + 3) * stride + base] = q1 - q3;
-                    }
-                }
-            }
-        }
-    }
-
-    /** y[oc][2ty + i][2tx + j] = (A^T M A)[i][j] for the rows output channels of M (at mo) and every tile, clipped to the output. */
-    private static void transformOutput(float[] m, int mo, int rows, ConvShape s, int th, int tw, float[] y, int yImg) {
-        int tiles = th * tw;
-        int stride = rows * tiles;
-        int ho = s.ho();
-        int wo = s.wo();
-        float[] q = new float[16];
-        for (int oc = 0; oc < rows; oc++) {
-            int plane = yImg + oc * s.l();
-            for (int t = 0; t < tiles; t++) {
-                int at = mo + oc * tiles + t;
-                for (int e = 0; e < 16; e++) {
-                    q[e] = m[at + e * stride];
-                }
-                // rows: s0 = m0 + m1 + m2, s1 = m1 - m2 - m3; then the same along each row
-                float a0 = q[0] + q[4] + q[8];
-                float a1 = q[1] + q[5] + q[9];
-                float a2 = q[2] + q[6] + q[10];
-                float a3 = q[3] + q[7] + q[11];
-                float b0 = q[4] - q[8] - q[12];
-                float b1 = q[5] - q[9] - q[13];
-                float b2 = q[6] - q[10] - q[14];
-                float b3 = q[7] - q[11] - q[15];
-                int oy = 2 * (t / tw);
-                int ox = 2 * (t % tw);
-                int r = plane + oy * wo + ox;
-                boolean right = ox + 1 < wo;
-                y[r] = a0 + a1 + a2;
-                if (right) {
-                    y[r + 1] = a1 - a2 - a3;
-                }
-                if (oy + 1 < ho) {
-                    y[r + wo] = b0 + b1 + b2;
-                    if (right) {
-                        y[r + wo + 1] = b1 - b2 - b3;
-                    }
                 }
             }
         }
