@@ -20,6 +20,8 @@ final class ConvWinograd {
     private static final int MIN_OUTPUTS = 196;
     /** Fewest output positions over all images of a call. */
     private static final int MIN_CALL_OUTPUTS = 768;
+    /** Tiles per product, from as many images as that takes: one 14x14 image's 49 made products too narrow for the GEMM kernel. */
+    private static final int CHUNK_TILES = 512;
 
     private ConvWinograd() {
     }
@@ -42,6 +44,22 @@ final class ConvWinograd {
         int tiles = th * tw;
         float[] u = new float[16 * o * c];
         Parallel.forRange(o, Math.max(1, 4096 / c), (lo, hi) -> transformWeights(wt, wOff, u, lo, hi, o, c));
+        if (tiles >= CHUNK_TILES / 4) {
+            forwardByImage(x, xo, u, y, yo, s, f, th, tw);
+        } else {
+            forwardByChunk(x, xo, u, y, yo, s, f, th, tw);
+        }
+    }
+
+    /**
+     * Images of many tiles: each thread transforms, multiplies and transforms back whole images
+     * (at batch 1, a share of the output channels), whose transformed input and output stay
+     * nearer its own caches than a chunk shared between the threads.
+     */
+    private static void forwardByImage(float[] x, int xo, float[] u, float[] y, int yo, ConvShape s, ConvFused f, int th, int tw) {
+        int c = s.c();
+        int o = s.o();
+        int tiles = th * tw;
         int threads = Parallel.threads();
         int oParts = s.n() >= threads ? 1 : Math.max(1, Math.min((threads + s.n() - 1) / s.n(), o / 16));
         Parallel.forRange(s.n() * oParts, 1, (lo, hi) -> {
@@ -69,6 +87,55 @@ final class ConvWinograd {
                 }
             }
         });
+    }
+
+    /**
+     * Images of few tiles (14x14 and smaller): the tiles of as many images as make about
+     * {@link #CHUNK_TILES} go side by side in each product, the threads transforming the chunk
+     * together by image and channel and then taking the 16 products between them.
+     */
+    private static void forwardByChunk(float[] x, int xo, float[] u, float[] y, int yo, ConvShape s, ConvFused f, int th, int tw) {
+        int c = s.c();
+        int o = s.o();
+        int tiles = th * tw;
+        int chunk = Math.clamp(Math.ceilDiv(CHUNK_TILES, tiles), 1, Math.max(1, Math.min(s.n(), ConvWinogradWeight.CHUNK_FLOATS / (16 * (c + o) * tiles))));
+        float[] buf = ConvTiles.scratch(16 * (c + o) * chunk * tiles);
+        for (int n0 = 0; n0 < s.n(); n0 += chunk) {
+            int images = Math.min(chunk, s.n() - n0);
+            int k = images * tiles;
+            int mAt = 16 * c * k;
+            int first = n0;
+            Parallel.forRange(images * c, 16, (lo, hi) -> {
+                float[] flat = new float[ConvWinogradTiles.flatFloats(th, tw)];
+                for (int r = lo; r < hi;) {
+                    int j = r / c;
+                    int ci = r % c;
+                    int end = Math.min(hi - j * c, c);
+                    ConvWinogradTiles.transformInput(x, xo + ((first + j) * c + ci) * s.hw(), ci, end - ci, s, f, th, tw, buf, ci * k + j * tiles, c * k, k,
+                            flat);
+                    r += end - ci;
+                }
+            });
+            Parallel.forRange(16, 1, (lo, hi) -> {
+                for (int e = lo; e < hi; e++) {
+                    Gemm.sgemm(false, false, o, k, c, 1f, u, e * o * c, c, buf, e * c * k, k, 0f, buf, mAt + e * o * k, k);
+                }
+            });
+            Parallel.forRange(images * o, 16, (lo, hi) -> {
+                float[] flat = new float[ConvWinogradTiles.flatFloats(th, tw)];
+                for (int r = lo; r < hi;) {
+                    int j = r / o;
+                    int oc = r % o;
+                    int end = Math.min(hi - j * o, o);
+                    int yAt = yo + ((first + j) * o + oc) * s.l();
+                    ConvWinogradTiles.transformOutput(buf, mAt + oc * k + j * tiles, o * k, k, end - oc, s, th, tw, y, yAt, flat);
+                    if (f != null) {
+                        f.rows(y, yAt, s.l(), oc, end, s.l());
+                    }
+                    r += end - oc;
+                }
+            });
+        }
     }
 
     /** U[e][oc][ci] = (G g G^T)[e] for output channels [lo, hi). */

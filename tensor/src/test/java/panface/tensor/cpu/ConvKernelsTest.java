@@ -16,7 +16,8 @@ import panface.tensor.backend.Conv2dParams;
  * weight gradient. The 3x3 stride-1 shapes from 16x17 up are large enough for Winograd's algorithm in
  * the forward and in the input gradient (a convolution of the output gradient with the turned
  * weight), two of them at batch 8 with widths that leave half tiles, and the last one with a
- * number of tiles per plane (63) that leaves a remainder after the transforms' vector loops.
+ * number of tiles per plane (63) that leaves a remainder after the transforms' vector loops;
+ * the last one at batch 13, more images at 14x14 than Winograd puts in one chunk of products.
  */
 class ConvKernelsTest {
     /** n, c, o, h, w, kh, kw, stride, pad, dilation, groups. */
@@ -27,7 +28,8 @@ class ConvKernelsTest {
         {2, 6, 6, 9, 8, 3, 3, 1, 1, 1, 3}, {3, 8, 8, 7, 7, 7, 7, 1, 0, 1, 8}, {2, 4, 6, 11, 10, 3, 3, 1, 2, 2, 1},
         {2, 16, 8, 6, 7, 3, 3, 1, 1, 1, 2}, {3, 16, 24, 16, 17, 3, 3, 1, 1, 1, 1}, {1, 16, 32, 31, 30, 3, 3, 1, 0, 1, 1},
         {4, 32, 16, 14, 15, 3, 3, 1, 1, 1, 1}, {8, 16, 24, 14, 15, 3, 3, 1, 1, 1, 1}, {8, 8, 12, 9, 7, 3, 3, 2, 1, 1, 1},
-        {8, 12, 16, 7, 7, 1, 1, 1, 0, 1, 1}, {4, 16, 24, 14, 17, 3, 3, 1, 1, 1, 1}};
+        {8, 12, 16, 7, 7, 1, 1, 1, 0, 1, 1}, {4, 16, 24, 14, 17, 3, 3, 1, 1, 1, 1},
+        {13, 16, 16, 14, 14, 3, 3, 1, 1, 1, 1}};
     private final SplittableRandom rnd = new SplittableRandom(7);
 
     private float[] random(int n) {
