@@ -10,9 +10,9 @@ import panface.tensor.RuntimeConfig;
  * form. These convolutions carry most of IResNet's work, and the GEMMs are what bounds it. The
  * transforms add a few additions per value and a little float32 rounding (the input transform
  * sums at most four values, the output transform nine); used from 14x14 outputs up and from
- * {@link #MIN_CALL_OUTPUTS} outputs in the call (a 28x28 image, or four at 14x14), where the
- * per-call weight transform (16/9 of the weight's size, written and read again) is small beside
- * the products it saves: at batch 1 on 14x14 it cost more than it saved.
+ * {@link #MIN_CALL_OUTPUTS} outputs in the call (a 28x28 image, or four at 14x14), and at 7x7 from
+ * 16 images up, where the per-call weight transform (16/9 of the weight's size, written and read
+ * again) is small beside the products it saves: at batch 1 on 14x14 it cost more than it saved.
  */
 final class ConvWinograd {
     private static final boolean ENABLED = RuntimeConfig.startup().convWinograd();
@@ -20,6 +20,13 @@ final class ConvWinograd {
     private static final int MIN_OUTPUTS = 196;
     /** Fewest output positions over all images of a call. */
     private static final int MIN_CALL_OUTPUTS = 768;
+    /**
+     * Fewest output positions per image below {@link #MIN_OUTPUTS}: IResNet's 7x7 stage, whose
+     * 4x4 tiles cover 8x8, where many images share each product ({@link #CHUNK_TILES}).
+     */
+    private static final int MIN_SMALL_OUTPUTS = 49;
+    /** Fewest output positions of a call with images below {@link #MIN_OUTPUTS}: 16 images at 7x7, where the weight transform no longer outweighs the products it saves. */
+    private static final int MIN_SMALL_CALL_OUTPUTS = 784;
     /** Tiles per product, from as many images as that takes: one 14x14 image's 49 made products too narrow for the GEMM kernel. */
     private static final int CHUNK_TILES = 512;
 
@@ -27,7 +34,9 @@ final class ConvWinograd {
     }
 
     static boolean suits(ConvShape s) {
-        return ENABLED && s.winogradShape() && s.l() >= MIN_OUTPUTS && (long) s.n() * s.l() >= MIN_CALL_OUTPUTS;
+        long outputs = (long) s.n() * s.l();
+        return ENABLED && s.winogradShape()
+                && (s.l() >= MIN_OUTPUTS ? outputs >= MIN_CALL_OUTPUTS : s.l() >= MIN_SMALL_OUTPUTS && outputs >= MIN_SMALL_CALL_OUTPUTS);
     }
 
     /** False when {@code -Dpanface.conv.winograd=false} turned Winograd off. */

@@ -15,9 +15,10 @@ import panface.tensor.backend.Conv2dParams;
  * the float64 reference on the face backbones' shapes and odd ones: forward, input gradient and
  * weight gradient. The 3x3 stride-1 shapes from 16x17 up are large enough for Winograd's algorithm in
  * the forward and in the input gradient (a convolution of the output gradient with the turned
- * weight), two of them at batch 8 with widths that leave half tiles, and the last one with a
- * number of tiles per plane (63) that leaves a remainder after the transforms' vector loops;
- * the last one at batch 13, more images at 14x14 than Winograd puts in one chunk of products.
+ * weight): two of them at batch 8 with widths that leave half tiles, one with a number of
+ * tiles per plane (63) that leaves a remainder after the transforms' vector loops, one at batch
+ * 13 (more images at 14x14 than Winograd puts in one chunk of products) and one at 7x7 with the
+ * 16 images from which Winograd takes that size.
  */
 class ConvKernelsTest {
     /** n, c, o, h, w, kh, kw, stride, pad, dilation, groups. */
@@ -29,7 +30,7 @@ class ConvKernelsTest {
         {2, 16, 8, 6, 7, 3, 3, 1, 1, 1, 2}, {3, 16, 24, 16, 17, 3, 3, 1, 1, 1, 1}, {1, 16, 32, 31, 30, 3, 3, 1, 0, 1, 1},
         {4, 32, 16, 14, 15, 3, 3, 1, 1, 1, 1}, {8, 16, 24, 14, 15, 3, 3, 1, 1, 1, 1}, {8, 8, 12, 9, 7, 3, 3, 2, 1, 1, 1},
         {8, 12, 16, 7, 7, 1, 1, 1, 0, 1, 1}, {4, 16, 24, 14, 17, 3, 3, 1, 1, 1, 1},
-        {13, 16, 16, 14, 14, 3, 3, 1, 1, 1, 1}};
+        {13, 16, 16, 14, 14, 3, 3, 1, 1, 1, 1}, {16, 16, 17, 7, 7, 3, 3, 1, 1, 1, 1}};
     private final SplittableRandom rnd = new SplittableRandom(7);
 
     private float[] random(int n) {
