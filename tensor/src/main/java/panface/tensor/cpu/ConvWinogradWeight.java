@@ -16,7 +16,7 @@ package panface.tensor.cpu;
  * most four inputs, A dY A^T four gradients, G^T . G nine sums of positions) beside the products'.
  */
 final class ConvWinogradWeight {
-    /** Floats of one chunk's transformed input and output gradient: tens of megabytes, so that each product has a depth of hundreds of tiles. */
+    /** Floats of one chunk's transformed input and output gradient: enough that each product has a depth of hundreds of tiles at every IResNet stage. */
     static final int CHUNK_FLOATS = 1 << 22;
     /** Fewest output positions per image: at 7x7, 4x4 tiles cover 8x8 and still need 1.7x fewer multiplications than the direct form. */
     private static final int MIN_OUTPUTS = 49;
