@@ -45,16 +45,18 @@ final class ConvWinogradTiles {
                 int r = iy + ph;
                 int rowAt = (r & 1) * 4 * size + (r >> 1) * tw;
                 int src = plane + iy * w;
-                for (int ix = Math.max(0, -pw); ix < Math.min(w, 2 * tw + 2 - pw); ix++) {
-                    int j = ix + pw;
-                    int jj = j >> 1;
-                    int at = rowAt + (j & 1) * 2 * size;
-                    float val = affine ? Math.fma(x[src + ix], a, b) : x[src + ix];
-                    if (jj < tw) {
-                        flat[at + jj] = val;
+                for (int p = 0; p < 2; p++) {
+                    // padded columns 2jj + p inside the row: jj from lo to hi
+                    int lo = Math.max(0, (pw - p + 1) >> 1);
+                    int hi = Math.min(tw, Math.floorDiv(w - 1 + pw - p, 2));
+                    int from = src + p - pw;
+                    int left = rowAt + p * 2 * size;
+                    int right = left + size - 1;
+                    for (int jj = lo; jj <= Math.min(hi, tw - 1); jj++) {
+                        flat[left + jj] = affine ? Math.fma(x[from + 2 * jj], a, b) : x[from + 2 * jj];
                     }
-                    if (jj >= 1) {
-                        flat[at + size + jj - 1] = val;
+                    for (int jj = Math.max(lo, 1); jj <= hi; jj++) {
+                        flat[right + jj] = affine ? Math.fma(x[from + 2 * jj], a, b) : x[from + 2 * jj];
                     }
                 }
             }
@@ -140,8 +142,11 @@ final class ConvWinogradTiles {
             for (int oy = 0; oy < ho; oy++) {
                 int rowAt = (oy & 1) * 2 * tiles + (oy >> 1) * tw;
                 int src = plane + oy * wo;
-                for (int ox = 0; ox < wo; ox++) {
-                    flat[rowAt + (ox & 1) * tiles + (ox >> 1)] = gy[src + ox];
+                for (int i = 0; i < (wo + 1) / 2; i++) {
+                    flat[rowAt + i] = gy[src + 2 * i];
+                }
+                for (int i = 0; i < wo / 2; i++) {
+                    flat[rowAt + tiles + i] = gy[src + 2 * i + 1];
                 }
             }
             int out = mo + oc * ldC;
@@ -232,8 +237,11 @@ final class ConvWinogradTiles {
             for (int oy = 0; oy < ho; oy++) {
                 int rowAt = (oy & 1) * 2 * tiles + (oy >> 1) * tw;
                 int dst = plane + oy * wo;
-                for (int ox = 0; ox < wo; ox++) {
-                    y[dst + ox] = flat[rowAt + (ox & 1) * tiles + (ox >> 1)];
+                for (int i = 0; i < (wo + 1) / 2; i++) {
+                    y[dst + 2 * i] = flat[rowAt + i];
+                }
+                for (int i = 0; i < wo / 2; i++) {
+                    y[dst + 2 * i + 1] = flat[rowAt + tiles + i];
                 }
             }
         }
