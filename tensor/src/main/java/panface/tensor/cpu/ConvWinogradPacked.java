@@ -207,43 +207,10 @@ final class ConvWinogradPacked {
         int ho = s.ho();
         int wo = s.wo();
         int span = tw + S.length();
-        int bound = S.loopBound(tw);
         for (int oc = 0; oc < rowsOut; oc++) {
             int plane = yImg + oc * s.l();
             for (int ty = ty0; ty < ty1; ty++) {
-                int at = mo + oc * tiles + (ty - ty0) * tw;
-                int tx = 0;
-                for (; tx < bound; tx += S.length()) {
-                    int q = at + tx;
-                    FloatVector a0 = upper(m, q, stride);
-                    FloatVector a1 = upper(m, q + 1 * stride, stride);
-                    FloatVector a2 = upper(m, q + 2 * stride, stride);
-                    FloatVector a3 = upper(m, q + 3 * stride, stride);
-                    a0.add(a1).add(a2).intoArray(tmp, tx);
-                    a1.sub(a2).sub(a3).intoArray(tmp, span + tx);
-                    FloatVector b0 = lower(m, q, stride);
-                    FloatVector b1 = lower(m, q + 1 * stride, stride);
-                    FloatVector b2 = lower(m, q + 2 * stride, stride);
-                    FloatVector b3 = lower(m, q + 3 * stride, stride);
-                    b0.add(b1).add(b2).intoArray(tmp, 2 * span + tx);
-                    b1.sub(b2).sub(b3).intoArray(tmp, 3 * span + tx);
-                }
-                for (; tx < tw; tx++) {
-                    float[] a = new float[4];
-                    float[] b = new float[4];
-                    for (int j = 0; j < 4; j++) {
-                        float q0 = m[at + j * stride + tx];
-                        float q1 = m[at + (4 + j) * stride + tx];
-                        float q2 = m[at + (8 + j) * stride + tx];
-                        float q3 = m[at + (12 + j) * stride + tx];
-                        a[j] = q0 + q1 + q2;
-                        b[j] = q1 - q2 - q3;
-                    }
-                    tmp[tx] = a[0] + a[1] + a[2];
-                    tmp[span + tx] = a[1] - a[2] - a[3];
-                    tmp[2 * span + tx] = b[0] + b[1] + b[2];
-                    tmp[3 * span + tx] = b[1] - b[2] - b[3];
-                }
+                ConvWinogradTiles.outputCorners(m, mo + oc * tiles + (ty - ty0) * tw, stride, tw, tmp, span);
                 int oy = 2 * ty;
                 interleave(tmp, 0, span, y, plane + oy * wo, wo);
                 if (oy + 1 < ho) {
@@ -267,16 +234,6 @@ final class ConvWinogradPacked {
             case 2 -> e1.sub(o0);
             default -> o0.sub(FloatVector.fromArray(S, rows, ev + span + 1));
         };
-    }
-
-    /** m0 + m1 + m2 of column j (at q; row i of the 4x4 at q + 4 * i * stride). */
-    private static FloatVector upper(float[] m, int q, int stride) {
-        return FloatVector.fromArray(S, m, q).add(FloatVector.fromArray(S, m, q + 4 * stride)).add(FloatVector.fromArray(S, m, q + 8 * stride));
-    }
-
-    /** m1 - m2 - m3 of column j (see {@link #upper}). */
-    private static FloatVector lower(float[] m, int q, int stride) {
-        return FloatVector.fromArray(S, m, q + 4 * stride).sub(FloatVector.fromArray(S, m, q + 8 * stride)).sub(FloatVector.fromArray(S, m, q + 12 * stride));
     }
 
     /** y[at + 2i] = tmp[even + i], y[at + 2i + 1] = tmp[odd + i] for the wo columns of a row. */

@@ -198,41 +198,9 @@ final class ConvWinogradTiles {
         int ho = s.ho();
         int wo = s.wo();
         int tiles = th * tw;
-        int bound = S.loopBound(tiles);
         for (int oc = 0; oc < planes; oc++) {
             int in = mo + oc * ldC;
-            int t = 0;
-            for (; t < bound; t += S.length()) {
-                // rows: s0 = m0 + m1 + m2, s1 = m1 - m2 - m3; then the same along each row
-                FloatVector a0 = upper(m, in + t, ldE);
-                FloatVector a1 = upper(m, in + t + ldE, ldE);
-                FloatVector a2 = upper(m, in + t + 2 * ldE, ldE);
-                FloatVector a3 = upper(m, in + t + 3 * ldE, ldE);
-                a0.add(a1).add(a2).intoArray(flat, t);
-                a1.sub(a2).sub(a3).intoArray(flat, tiles + t);
-                FloatVector b0 = lower(m, in + t, ldE);
-                FloatVector b1 = lower(m, in + t + ldE, ldE);
-                FloatVector b2 = lower(m, in + t + 2 * ldE, ldE);
-                FloatVector b3 = lower(m, in + t + 3 * ldE, ldE);
-                b0.add(b1).add(b2).intoArray(flat, 2 * tiles + t);
-                b1.sub(b2).sub(b3).intoArray(flat, 3 * tiles + t);
-            }
-            for (; t < tiles; t++) {
-                float[] a = new float[4];
-                float[] b = new float[4];
-                for (int j = 0; j < 4; j++) {
-                    float q0 = m[in + j * ldE + t];
-                    float q1 = m[in + (4 + j) * ldE + t];
-                    float q2 = m[in + (8 + j) * ldE + t];
-                    float q3 = m[in + (12 + j) * ldE + t];
-                    a[j] = q0 + q1 + q2;
-                    b[j] = q1 - q2 - q3;
-                }
-                flat[t] = a[0] + a[1] + a[2];
-                flat[tiles + t] = a[1] - a[2] - a[3];
-                flat[2 * tiles + t] = b[0] + b[1] + b[2];
-                flat[3 * tiles + t] = b[1] - b[2] - b[3];
-            }
+            outputCorners(m, in, ldE, tiles, flat, tiles);
             int plane = yAt + oc * s.l();
             for (int oy = 0; oy < ho; oy++) {
                 int rowAt = (oy & 1) * 2 * tiles + (oy >> 1) * tw;
@@ -244,6 +212,47 @@ final class ConvWinogradTiles {
                     y[dst + 2 * i + 1] = flat[rowAt + tiles + i];
                 }
             }
+        }
+    }
+
+    /**
+     * The 2x2 block A^T M A of count consecutive tiles whose 4x4 values M[e] are at
+     * m[at + e * ldE + t]: corner k (row-major) of tile t goes to dst[k * span + t]. Vector loop
+     * over the tiles, scalar tail.
+     */
+    static void outputCorners(float[] m, int at, int ldE, int count, float[] dst, int span) {
+        int bound = S.loopBound(count);
+        int t = 0;
+        for (; t < bound; t += S.length()) {
+            // rows: s0 = m0 + m1 + m2, s1 = m1 - m2 - m3; then the same along each row
+            FloatVector a0 = upper(m, at + t, ldE);
+            FloatVector a1 = upper(m, at + t + ldE, ldE);
+            FloatVector a2 = upper(m, at + t + 2 * ldE, ldE);
+            FloatVector a3 = upper(m, at + t + 3 * ldE, ldE);
+            a0.add(a1).add(a2).intoArray(dst, t);
+            a1.sub(a2).sub(a3).intoArray(dst, span + t);
+            FloatVector b0 = lower(m, at + t, ldE);
+            FloatVector b1 = lower(m, at + t + ldE, ldE);
+            FloatVector b2 = lower(m, at + t + 2 * ldE, ldE);
+            FloatVector b3 = lower(m, at + t + 3 * ldE, ldE);
+            b0.add(b1).add(b2).intoArray(dst, 2 * span + t);
+            b1.sub(b2).sub(b3).intoArray(dst, 3 * span + t);
+        }
+        for (; t < count; t++) {
+            float[] a = new float[4];
+            float[] b = new float[4];
+            for (int j = 0; j < 4; j++) {
+                float q0 = m[at + j * ldE + t];
+                float q1 = m[at + (4 + j) * ldE + t];
+                float q2 = m[at + (8 + j) * ldE + t];
+                float q3 = m[at + (12 + j) * ldE + t];
+                a[j] = q0 + q1 + q2;
+                b[j] = q1 - q2 - q3;
+            }
+            dst[t] = a[0] + a[1] + a[2];
+            dst[span + t] = a[1] - a[2] - a[3];
+            dst[2 * span + t] = b[0] + b[1] + b[2];
+            dst[3 * span + t] = b[1] - b[2] - b[3];
         }
     }
 
