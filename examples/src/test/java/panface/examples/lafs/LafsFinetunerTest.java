@@ -74,9 +74,7 @@ class LafsFinetunerTest {
             Batch b = data.next();
             double[] losses = new double[2];
             for (int a = 0; a < 2; a++) {
-                try (LafsFinetuner t = new LafsFinetuner(options(0.58, LafsFinetuner.Regularizer.PAPER), still, LafsFinetunerTest::lcnn, 4, 2,
-                        Device.CPU, a == 1)) {
-                    t.model().landmarkCnn().eval();
+                try (LafsFinetuner t = steadyTrainer(still, null, a == 1)) {
                     losses[a] = t.step(b.imagesTensor(), b.labelsTensor()).identityLoss();
                     assertTrue(t.model().parameters().stream().allMatch(p -> p.data().dtype() == panface.tensor.DType.F32));
                 }
@@ -88,9 +86,7 @@ class LafsFinetunerTest {
     }
 
     private static Map<String, double[]> stepWith(PartFViT.Config cfg, Mixup mixup, Batch b) {
-        try (LafsFinetuner t = new LafsFinetuner(options(0.58, LafsFinetuner.Regularizer.PAPER, mixup), cfg, LafsFinetunerTest::lcnn, 4, 2,
-                Device.CPU)) {
-            t.model().landmarkCnn().eval();
+        try (LafsFinetuner t = steadyTrainer(cfg, mixup, false)) {
             assertTrue(Double.isFinite(t.step(b.imagesTensor(), b.labelsTensor()).loss()));
             return snapshot(t);
         }
@@ -191,13 +187,19 @@ class LafsFinetunerTest {
 
     /** The state after one step of a fresh trainer on the given micro-batches (the landmark CNN in evaluation mode). */
     private static Map<String, double[]> accumulated(PartFViT.Config cfg, List<Tensor> images, List<Tensor> labels) {
-        try (LafsFinetuner t = new LafsFinetuner(options(0.58, LafsFinetuner.Regularizer.PAPER), cfg, LafsFinetunerTest::lcnn, 4, 2,
-                Device.CPU)) {
-            t.model().landmarkCnn().eval();
+        try (LafsFinetuner t = steadyTrainer(cfg, null, false)) {
             LafsFinetuner.StepResult r = t.step(images, labels);
             assertTrue(Double.isFinite(r.loss()));
             return snapshot(t);
         }
+    }
+
+    /** A fresh trainer (layer decay 0.58, the paper's regulariser) whose landmark CNN runs on its running statistics. */
+    private static LafsFinetuner steadyTrainer(PartFViT.Config cfg, Mixup mixup, boolean autocast) {
+        LafsFinetuner t = new LafsFinetuner(options(0.58, LafsFinetuner.Regularizer.PAPER, mixup), cfg, LafsFinetunerTest::lcnn, 4, 2,
+                Device.CPU, autocast);
+        t.model().landmarkCnn().eval();
+        return t;
     }
 
     private static double maxDiff(double[] a, double[] b) {

@@ -92,16 +92,7 @@ class LafsPretrainerTest {
     void accumulatedMicroBatchesMakeTheStepOfTheWholeBatch() {
         // a deterministic teacher and no dropout: nothing depends on how the batch is split
         PartFViT.Config cfg = new PartFViT.Config(16, 8, 24, 1, 2, 8, 32, 0, 0, 0, false);
-        int b = 4;
-        List<Tensor> tokens = new ArrayList<>();
-        for (int k = 0; k < 4; k++) {
-            int n = k < 2 ? 16 : 4;
-            float[] v = new float[b * n * 192];
-            for (int i = 0; i < v.length; i++) {
-                v[i] = (float) Math.sin(i * 0.37 + k * 1.3 + i % 7 * 0.11);
-            }
-            tokens.add(Tensor.of(v, b, n, 192));
-        }
+        List<Tensor> tokens = tokens(4);
         try (Scope s = Scope.open()) {
             Map<String, double[]> whole = accumulated(cfg, List.of(tokens));
             Map<String, double[]> parts = accumulated(cfg, List.of(narrow(tokens, 0, 1), narrow(tokens, 1, 3)));
@@ -125,15 +116,7 @@ class LafsPretrainerTest {
     @Test
     void autocastRunsTheNetworksInBf16AndKeepsFloat32Weights() {
         PartFViT.Config cfg = new PartFViT.Config(16, 8, 24, 1, 2, 8, 32, 0, 0, 0, false);
-        List<Tensor> tokens = new ArrayList<>();
-        for (int k = 0; k < 4; k++) {
-            int n = k < 2 ? 16 : 4;
-            float[] v = new float[4 * n * 192];
-            for (int i = 0; i < v.length; i++) {
-                v[i] = (float) Math.sin(i * 0.37 + k * 1.3 + i % 7 * 0.11);
-            }
-            tokens.add(Tensor.of(v, 4, n, 192));
-        }
+        List<Tensor> tokens = tokens(4);
         try (Scope s = Scope.open()) {
             double[] plain = autocastStep(cfg, tokens, false);
             double[] bf16 = autocastStep(cfg, tokens, true);
@@ -146,16 +129,35 @@ class LafsPretrainerTest {
 
     /** One step's loss and whether the student's weights are float32 afterwards (1 or 0). */
     private static double[] autocastStep(PartFViT.Config cfg, List<Tensor> tokens, boolean autocast) {
+        try (LafsPretrainer run = deterministicRun(cfg, autocast)) {
+            double loss = run.stepTokens(tokens);
+            boolean f32 = run.student().parameters().stream().allMatch(p -> p.data().dtype() == DType.F32);
+            return new double[] {loss, f32 ? 1 : 0};
+        }
+    }
+
+    /** Patch tokens of b images: two global views of 16 patches, two local views of 4, fixed values. */
+    private static List<Tensor> tokens(int b) {
+        List<Tensor> tokens = new ArrayList<>();
+        for (int k = 0; k < 4; k++) {
+            int n = k < 2 ? 16 : 4;
+            float[] v = new float[b * n * 192];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) Math.sin(i * 0.37 + k * 1.3 + i % 7 * 0.11);
+            }
+            tokens.add(Tensor.of(v, b, n, 192));
+        }
+        return tokens;
+    }
+
+    /** A fresh run with a deterministic teacher, no warm-up and no frozen last layer: every parameter moves in the first step. */
+    private static LafsPretrainer deterministicRun(PartFViT.Config cfg, boolean autocast) {
         Generator gen = new Generator(5);
         int[][] table = {{3, 16, 16, 0, 0, 1}, {3, 24, 16, 1, 1, 2}};
         LandmarkCnn lcnn = new LandmarkCnn(new MobileNetV3Features(table, gen), 16, 31, gen);
         LafsPretrainer.Options opt = new LafsPretrainer.Options(20, 32, 16, 5, 4, 1e-3, 1e-6, 0, 2, 0.04, 0.4, 3.0, 0, 0.9,
                 LafsPretrainer.TeacherMode.DETERMINISTIC, 9);
-        try (LafsPretrainer run = new LafsPretrainer(opt, LafsPretrainer.Temperatures.LAFS, lcnn, cfg, 4, 2, Device.CPU, autocast)) {
-            double loss = run.stepTokens(tokens);
-            boolean f32 = run.student().parameters().stream().allMatch(p -> p.data().dtype() == DType.F32);
-            return new double[] {loss, f32 ? 1 : 0};
-        }
+        return new LafsPretrainer(opt, LafsPretrainer.Temperatures.LAFS, lcnn, cfg, 4, 2, Device.CPU, autocast);
     }
 
     private static List<Tensor> narrow(List<Tensor> tokens, int from, int length) {
@@ -168,13 +170,7 @@ class LafsPretrainerTest {
 
     /** Everything one step of a fresh run on the given micro-batches' tokens changes. */
     private static Map<String, double[]> accumulated(PartFViT.Config cfg, List<List<Tensor>> micro) {
-        Generator gen = new Generator(5);
-        int[][] table = {{3, 16, 16, 0, 0, 1}, {3, 24, 16, 1, 1, 2}};
-        LandmarkCnn lcnn = new LandmarkCnn(new MobileNetV3Features(table, gen), 16, 31, gen);
-        // no warm-up and no frozen last layer: every parameter moves in the first step
-        LafsPretrainer.Options opt = new LafsPretrainer.Options(20, 32, 16, 5, 4, 1e-3, 1e-6, 0, 2, 0.04, 0.4, 3.0, 0, 0.9,
-                LafsPretrainer.TeacherMode.DETERMINISTIC, 9);
-        try (LafsPretrainer run = new LafsPretrainer(opt, lcnn, cfg, 4, 2)) {
+        try (LafsPretrainer run = deterministicRun(cfg, false)) {
             assertTrue(Double.isFinite(run.stepMicro(micro)));
             Map<String, double[]> m = new LinkedHashMap<>();
             run.student().stateDict().forEach((k, v) -> m.put("student." + k, v.toDoubleArray()));
