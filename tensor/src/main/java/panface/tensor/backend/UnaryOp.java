@@ -17,7 +17,7 @@ public enum UnaryOp {
     RSQRT,
     /** |x|; gradient sign(x), 0 at 0 */
     ABS,
-    /** sign(x) in {-1, 0, 1}; zero gradient */
+    /** sign(x) in {-1, 0, 1}, 0 at NaN (as PyTorch); zero gradient */
     SIGN,
     /** 1/x */
     RECIPROCAL,
@@ -29,9 +29,9 @@ public enum UnaryOp {
     COS,
     /** arccos x */
     ACOS,
-    /** max(x, 0) */
+    /** max(x, 0), NaN kept; the gradient passes except where x &lt;= 0 (so it passes at NaN, as PyTorch's threshold_backward) */
     RELU,
-    /** min(max(x, 0), 6); gradient on 0 &lt; x &lt; 6 as PyTorch's hardtanh */
+    /** min(max(x, 0), 6), NaN kept; the gradient passes except where x &lt;= 0 or x &gt;= 6 (so at NaN too), as PyTorch's hardtanh_backward */
     RELU6,
     /** x for x &gt; 0, a*x otherwise */
     LEAKY_RELU,

@@ -26,7 +26,7 @@ public final class ScalarMath {
             case SQRT -> Math.sqrt(x);
             case RSQRT -> 1.0 / Math.sqrt(x);
             case ABS -> Math.abs(x);
-            case SIGN -> Double.isNaN(x) ? x : Math.signum(x);
+            case SIGN -> Double.isNaN(x) ? 0.0 : Math.signum(x);
             case RECIPROCAL -> 1.0 / x;
             case SQUARE -> x * x;
             case SIN -> Math.sin(x);
@@ -66,8 +66,8 @@ public final class ScalarMath {
             case SIN -> Math.cos(x);
             case COS -> -Math.sin(x);
             case ACOS -> -1.0 / Math.sqrt(1.0 - x * x);
-            case RELU -> x > 0 ? 1.0 : 0.0;
-            case RELU6 -> x > 0 && x < 6 ? 1.0 : 0.0;
+            case RELU -> x <= 0 ? 0.0 : 1.0;
+            case RELU6 -> x <= 0 || x >= 6 ? 0.0 : 1.0;
             case LEAKY_RELU -> x > 0 ? 1.0 : a;
             case SIGMOID -> y * (1.0 - y);
             case TANH -> 1.0 - y * y;

@@ -84,8 +84,8 @@ final class VecMath {
             case SIN -> VecReproducible.strict(VecReproducible.Strict.COS, x);
             case COS -> VecReproducible.strict(VecReproducible.Strict.SIN, x).neg();
             case ACOS -> one.div(one.sub(x).mul(one.add(x)).sqrt()).neg();
-            case RELU -> zero.blend(one, x.compare(VectorOperators.GT, 0f));
-            case RELU6 -> zero.blend(one, x.compare(VectorOperators.GT, 0f).and(x.compare(VectorOperators.LT, 6f)));
+            case RELU -> one.blend(zero, x.compare(VectorOperators.LE, 0f));
+            case RELU6 -> one.blend(zero, x.compare(VectorOperators.LE, 0f).or(x.compare(VectorOperators.GE, 6f)));
             case LEAKY_RELU -> x.broadcast(a).blend(one, x.compare(VectorOperators.GT, 0f));
             case SIGMOID -> y.mul(one.sub(y));
             case TANH -> one.sub(y.mul(y));
@@ -131,8 +131,7 @@ final class VecMath {
     static FloatVector sign(FloatVector x) {
         FloatVector zero = x.broadcast(0f);
         FloatVector r = zero.blend(x.broadcast(1f), x.compare(VectorOperators.GT, 0f));
-        r = r.blend(x.broadcast(-1f), x.compare(VectorOperators.LT, 0f));
-        return r.blend(x, x.test(VectorOperators.IS_NAN));
+        return r.blend(x.broadcast(-1f), x.compare(VectorOperators.LT, 0f));
     }
 
     /** d|x|/dx: 1, -1, or 0 at 0 and at NaN (as the reference and PyTorch: the gradient does not turn NaN). */

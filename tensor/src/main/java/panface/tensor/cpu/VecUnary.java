@@ -475,7 +475,7 @@ final class VecUnary {
     private static FloatVector dRelu(FloatVector x, FloatVector y, float a, float b) {
         FloatVector zero = x.broadcast(0f);
         FloatVector one = x.broadcast(1f);
-        return zero.blend(one, x.compare(VectorOperators.GT, 0f));
+        return one.blend(zero, x.compare(VectorOperators.LE, 0f));
     }
 
     static void reluGrad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a,
@@ -512,7 +512,7 @@ final class VecUnary {
     private static FloatVector dRelu6(FloatVector x, FloatVector y, float a, float b) {
         FloatVector zero = x.broadcast(0f);
         FloatVector one = x.broadcast(1f);
-        return zero.blend(one, x.compare(VectorOperators.GT, 0f).and(x.compare(VectorOperators.LT, 6f)));
+        return one.blend(zero, x.compare(VectorOperators.LE, 0f).or(x.compare(VectorOperators.GE, 6f)));
     }
 
     static void relu6Grad(float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int lo, int hi, float a,

@@ -25,7 +25,7 @@ template <typename C> __device__ C unary_op(int op, C x, C a, C b) {
         case SQRT: return m_sqrt(x);
         case RSQRT: return (C)1 / m_sqrt(x);
         case ABS: return m_abs(x);
-        case SIGN: return m_isnan(x) ? x : (x > (C)0 ? (C)1 : (x < (C)0 ? (C)-1 : (C)0));
+        case SIGN: return x > (C)0 ? (C)1 : (x < (C)0 ? (C)-1 : (C)0);
         case RECIPROCAL: return (C)1 / x;
         case SQUARE: return x * x;
         case SIN: return m_sin(x);
@@ -69,8 +69,8 @@ template <typename C> __device__ C unary_derivative(int op, C x, C y, C a, C b) 
         case SIN: return m_cos(x);
         case COS: return -m_sin(x);
         case ACOS: return (C)-1 / m_sqrt((C)1 - x * x);
-        case RELU: return x > (C)0 ? (C)1 : (C)0;
-        case RELU6: return x > (C)0 && x < (C)6 ? (C)1 : (C)0;
+        case RELU: return x <= (C)0 ? (C)0 : (C)1;
+        case RELU6: return x <= (C)0 || x >= (C)6 ? (C)0 : (C)1;
         case LEAKY_RELU: return x > (C)0 ? (C)1 : a;
         case SIGMOID: return y * ((C)1 - y);
         case TANH: return (C)1 - y * y;

@@ -151,7 +151,7 @@ class ElementwiseDifferentialTest {
     @Test
     void nanStaysNanAsInPyTorch() {
         for (UnaryOp op : new UnaryOp[] {UnaryOp.RELU, UnaryOp.RELU6, UnaryOp.CLAMP, UnaryOp.LEAKY_RELU, UnaryOp.SIGMOID, UnaryOp.TANH,
-            UnaryOp.GELU, UnaryOp.SILU, UnaryOp.HARDSWISH, UnaryOp.ABS, UnaryOp.SIGN}) {
+            UnaryOp.GELU, UnaryOp.SILU, UnaryOp.HARDSWISH, UnaryOp.ABS}) {
             for (int n : new int[] {1, Differential.LANES, Differential.LANES + 1}) {
                 float[] v = new float[n];
                 java.util.Arrays.fill(v, Float.NaN);
@@ -160,6 +160,51 @@ class ElementwiseDifferentialTest {
                 double[] nan = new double[n];
                 java.util.Arrays.fill(nan, Double.NaN);
                 Differential.assertExactly(op + " of NaN, n=" + n, nan, got);
+            }
+        }
+    }
+
+    /**
+     * What PyTorch gives at NaN where it does not give NaN (torch 1.13 and 2.13 agree;
+     * torch_special_values.py in the test resources prints them): sign(NaN) = 0, and with an
+     * upstream gradient of 0.5 the gradient at NaN is 0.5 for relu, relu6 and hardswish (their
+     * backward zeroes the gradient only where a comparison holds, and none holds at NaN), 0.5 a for
+     * leaky_relu, and 0 for abs, clamp and hardsigmoid. The fast kernel, the float64 reference and
+     * autograd must all say so, in the vector body and in the tail.
+     */
+    @Test
+    void atNaNAsPyTorch() {
+        Object[][] cases = {{UnaryOp.SIGN, 0.0, 0.0}, {UnaryOp.RELU, Double.NaN, 0.5}, {UnaryOp.RELU6, Double.NaN, 0.5},
+            {UnaryOp.HARDSWISH, Double.NaN, 0.5}, {UnaryOp.LEAKY_RELU, Double.NaN, 0.5 * (float) a(UnaryOp.LEAKY_RELU)}, {UnaryOp.ABS, Double.NaN, 0.0},
+            {UnaryOp.CLAMP, Double.NaN, 0.0}, {UnaryOp.HARDSIGMOID, Double.NaN, 0.0}};
+        for (Object[] c : cases) {
+            UnaryOp op = (UnaryOp) c[0];
+            double y = (double) c[1];
+            double g = (double) c[2];
+            for (int n : new int[] {1, Differential.LANES, Differential.LANES + 1}) {
+                String what = op + " at NaN, n=" + n;
+                float[] v = new float[n];
+                java.util.Arrays.fill(v, Float.NaN);
+                Tensor x = Tensor.of(v, n);
+                double[] ys = new double[n];
+                java.util.Arrays.fill(ys, y);
+                double[] gs = new double[n];
+                java.util.Arrays.fill(gs, (float) g);   // float32 arithmetic: 0.5 * 0.2f
+                Tensor got = Tensor.zeros(n);
+                assertTaken(what, Chosen.unary(op, x, got, a(op), b(op)), true);
+                Differential.assertExactly(what + " forward", ys, got);
+                Tensor gy = Tensor.full(0.5, panface.tensor.Device.CPU, DType.F32, n);
+                Tensor gGot = Tensor.zeros(n);
+                assertTaken(what, Chosen.unaryBackward(op, x, got, gy, gGot, a(op), b(op)), true);
+                Differential.assertExactly(what + " gradient", gs, gGot);
+                Tensor gRef = Differential.f64(n);
+                RefKernels.unaryBackward(op, x, got, gy, gRef, a(op), b(op));
+                Differential.assertExactly(what + " gradient (reference)", gs, gRef.to(DType.F32));
+                if (!op.isPiecewiseConstant()) {
+                    Tensor xg = Tensor.of(v, n).requiresGrad(true);
+                    Elementwise.unary(op, xg, a(op), b(op)).backward(gy);
+                    Differential.assertExactly(what + " gradient (autograd)", gs, xg.grad());
+                }
             }
         }
     }
