@@ -377,32 +377,56 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void maxPool2d(Tensor x, Pool2dParams p, Tensor out, Tensor argmax) {
-        ImageKernels.maxPool2d(x, p, out, argmax);
+        if (KernelSelection.maxPool2d(x, out, argmax) == CpuKernel.MAX_POOL2D_FAST) {
+            FastPool.maxPool2d(x, p, out, argmax);
+        } else {
+            ImageKernels.maxPool2d(x, p, out, argmax);
+        }
     }
 
     @Override
     public void maxPool2dBackward(Tensor gy, Tensor argmax, Tensor gx) {
-        ImageKernels.maxPool2dBackward(gy, argmax, gx);
+        if (KernelSelection.maxPool2dBackward(gy, argmax, gx) == CpuKernel.MAX_POOL2D_BACKWARD_FAST) {
+            FastPool.maxPool2dBackward(gy, argmax, gx);
+        } else {
+            ImageKernels.maxPool2dBackward(gy, argmax, gx);
+        }
     }
 
     @Override
     public void avgPool2d(Tensor x, Pool2dParams p, Tensor out) {
-        ImageKernels.avgPool2d(x, p, out);
+        if (KernelSelection.avgPool2d(x, out) == CpuKernel.AVG_POOL2D_FAST) {
+            FastPool.avgPool2d(x, p, out);
+        } else {
+            ImageKernels.avgPool2d(x, p, out);
+        }
     }
 
     @Override
     public void avgPool2dBackward(Tensor gy, Pool2dParams p, Tensor gx) {
-        ImageKernels.avgPool2dBackward(gy, p, gx);
+        if (KernelSelection.avgPool2dBackward(gy, gx) == CpuKernel.AVG_POOL2D_BACKWARD_FAST) {
+            FastPool.avgPool2dBackward(gy, p, gx);
+        } else {
+            ImageKernels.avgPool2dBackward(gy, p, gx);
+        }
     }
 
     @Override
     public void adaptiveAvgPool2d(Tensor x, Tensor out) {
-        ImageKernels.adaptiveAvgPool2d(x, out, null, null);
+        if (KernelSelection.adaptiveAvgPool2d(x, out) == CpuKernel.ADAPTIVE_AVG_POOL2D_FAST) {
+            FastPool.adaptiveAvgPool2d(x, out, null, null);
+        } else {
+            ImageKernels.adaptiveAvgPool2d(x, out, null, null);
+        }
     }
 
     @Override
     public void adaptiveAvgPool2dBackward(Tensor gy, Tensor gx) {
-        ImageKernels.adaptiveAvgPool2d(null, null, gy, gx);
+        if (KernelSelection.adaptiveAvgPool2dBackward(gy, gx) == CpuKernel.ADAPTIVE_AVG_POOL2D_BACKWARD_FAST) {
+            FastPool.adaptiveAvgPool2d(null, null, gy, gx);
+        } else {
+            ImageKernels.adaptiveAvgPool2d(null, null, gy, gx);
+        }
     }
 
     @Override

@@ -186,6 +186,30 @@ public final class KernelSelection {
         return f32Contiguous(param, grad, m, v) ? CpuKernel.ADAMW_VECTOR : CpuKernel.ADAMW_REFERENCE;
     }
 
+    static CpuKernel maxPool2d(Tensor x, Tensor out, Tensor argmax) {
+        return FastPool.fits(x, out, argmax) ? CpuKernel.MAX_POOL2D_FAST : CpuKernel.MAX_POOL2D;
+    }
+
+    static CpuKernel maxPool2dBackward(Tensor gy, Tensor argmax, Tensor gx) {
+        return FastPool.fits(gy, gx, argmax) ? CpuKernel.MAX_POOL2D_BACKWARD_FAST : CpuKernel.MAX_POOL2D_BACKWARD;
+    }
+
+    static CpuKernel avgPool2d(Tensor x, Tensor out) {
+        return FastPool.fits(x, out, null) ? CpuKernel.AVG_POOL2D_FAST : CpuKernel.AVG_POOL2D;
+    }
+
+    static CpuKernel avgPool2dBackward(Tensor gy, Tensor gx) {
+        return FastPool.fits(gy, gx, null) ? CpuKernel.AVG_POOL2D_BACKWARD_FAST : CpuKernel.AVG_POOL2D_BACKWARD;
+    }
+
+    static CpuKernel adaptiveAvgPool2d(Tensor x, Tensor out) {
+        return FastPool.fits(x, out, null) ? CpuKernel.ADAPTIVE_AVG_POOL2D_FAST : CpuKernel.ADAPTIVE_AVG_POOL2D;
+    }
+
+    static CpuKernel adaptiveAvgPool2dBackward(Tensor gy, Tensor gx) {
+        return FastPool.fits(gy, gx, null) ? CpuKernel.ADAPTIVE_AVG_POOL2D_BACKWARD_FAST : CpuKernel.ADAPTIVE_AVG_POOL2D_BACKWARD;
+    }
+
     static CpuKernel gridSample(Tensor x, Tensor grid, Tensor out) {
         return FastImage.fitsGridSample(x, grid, out) ? CpuKernel.GRID_SAMPLE_FAST : CpuKernel.GRID_SAMPLE;
     }

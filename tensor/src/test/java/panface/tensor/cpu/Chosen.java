@@ -3,6 +3,7 @@ package panface.tensor.cpu;
 import panface.tensor.Tensor;
 import panface.tensor.backend.BinaryOp;
 import panface.tensor.backend.Conv2dParams;
+import panface.tensor.backend.Pool2dParams;
 import panface.tensor.backend.ReduceOp;
 import panface.tensor.backend.UnaryOp;
 
@@ -156,6 +157,54 @@ final class Chosen {
         boolean take = KernelSelection.gridSampleBackward(x, grid, gy, gx, ggrid) == CpuKernel.GRID_SAMPLE_BACKWARD_FAST;
         if (take) {
             FastImage.gridSampleBackward(x, grid, alignCorners, gy, gx, ggrid);
+        }
+        return take;
+    }
+
+    static boolean maxPool2d(Tensor x, Pool2dParams p, Tensor out, Tensor argmax) {
+        boolean take = KernelSelection.maxPool2d(x, out, argmax) == CpuKernel.MAX_POOL2D_FAST;
+        if (take) {
+            FastPool.maxPool2d(x, p, out, argmax);
+        }
+        return take;
+    }
+
+    static boolean maxPool2dBackward(Tensor gy, Tensor argmax, Tensor gx) {
+        boolean take = KernelSelection.maxPool2dBackward(gy, argmax, gx) == CpuKernel.MAX_POOL2D_BACKWARD_FAST;
+        if (take) {
+            FastPool.maxPool2dBackward(gy, argmax, gx);
+        }
+        return take;
+    }
+
+    static boolean avgPool2d(Tensor x, Pool2dParams p, Tensor out) {
+        boolean take = KernelSelection.avgPool2d(x, out) == CpuKernel.AVG_POOL2D_FAST;
+        if (take) {
+            FastPool.avgPool2d(x, p, out);
+        }
+        return take;
+    }
+
+    static boolean avgPool2dBackward(Tensor gy, Pool2dParams p, Tensor gx) {
+        boolean take = KernelSelection.avgPool2dBackward(gy, gx) == CpuKernel.AVG_POOL2D_BACKWARD_FAST;
+        if (take) {
+            FastPool.avgPool2dBackward(gy, p, gx);
+        }
+        return take;
+    }
+
+    static boolean adaptiveAvgPool2d(Tensor x, Tensor out) {
+        boolean take = KernelSelection.adaptiveAvgPool2d(x, out) == CpuKernel.ADAPTIVE_AVG_POOL2D_FAST;
+        if (take) {
+            FastPool.adaptiveAvgPool2d(x, out, null, null);
+        }
+        return take;
+    }
+
+    static boolean adaptiveAvgPool2dBackward(Tensor gy, Tensor gx) {
+        boolean take = KernelSelection.adaptiveAvgPool2dBackward(gy, gx) == CpuKernel.ADAPTIVE_AVG_POOL2D_BACKWARD_FAST;
+        if (take) {
+            FastPool.adaptiveAvgPool2d(null, null, gy, gx);
         }
         return take;
     }
