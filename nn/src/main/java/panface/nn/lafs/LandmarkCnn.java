@@ -1,5 +1,7 @@
 package panface.nn.lafs;
 
+import panface.nn.InferenceCompiler;
+import panface.nn.InferenceStep;
 import panface.nn.Layer;
 import panface.nn.Module;
 import panface.nn.layers.Dropout;
@@ -59,11 +61,23 @@ public final class LandmarkCnn extends Module implements Layer {
     @Override
     public Tensor forward(Tensor x) {
         Tensor g = stn.forward(x).mean(new int[] {2, 3}, false);
-        Tensor theta = linear.forward(dropout.forward(g));                  // (N, 2R)
+        return coordinates(linear.forward(dropout.forward(g)), x.size(0));
+    }
+
+    /** The trunk's and the head's plan steps (dropout is off in evaluation). */
+    @Override
+    protected InferenceStep inferenceStep(InferenceCompiler c) {
+        InferenceStep trunk = c.step(stn);
+        InferenceStep head = c.step(linear);
+        return (w, x) -> coordinates(head.apply(w, trunk.apply(w, x).mean(new int[] {2, 3}, false)), x.size(0));
+    }
+
+    /** The head's outputs theta (N, 2R) min-max scaled per sample to [0, extent], as (N, R, 2). */
+    private Tensor coordinates(Tensor theta, int n) {
         // min and max over all 2R values of a sample, x and y together, as the reference
         Tensor lo = theta.min(1, true);
         Tensor hi = theta.max(1, true);
         theta = theta.sub(lo).div(hi.sub(lo)).mul(extent);
-        return theta.reshape(x.size(0), landmarks, 2);
+        return theta.reshape(n, landmarks, 2);
     }
 }

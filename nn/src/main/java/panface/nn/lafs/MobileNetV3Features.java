@@ -1,14 +1,20 @@
 package panface.nn.lafs;
 
+import panface.nn.InferenceCompiler;
+import panface.nn.InferenceStep;
 import panface.nn.Init;
 import panface.nn.Layer;
 import panface.nn.Module;
+import panface.nn.PreparedSlot;
 import panface.nn.layers.BatchNorm;
 import panface.nn.layers.Conv2d;
+import panface.nn.layers.FusedConv;
 import panface.nn.layers.Linear;
+import panface.nn.layers.PreparedLinear;
 import panface.nn.layers.Sequential;
 import panface.tensor.F;
 import panface.tensor.Tensor;
+import panface.tensor.backend.UnaryOp;
 import panface.tensor.random.Generator;
 
 /**
@@ -71,6 +77,12 @@ public final class MobileNetV3Features extends Module implements Layer {
         return features.forward(x);
     }
 
+    /** The stem and bottleneck steps chained (each with its BatchNorms folded into its convolutions). */
+    @Override
+    protected InferenceStep inferenceStep(InferenceCompiler c) {
+        return c.step(features);
+    }
+
     /** Conv 3x3 stride 2 (no bias) + BatchNorm + h-swish; keys 0, 1. */
     static final class Stem extends Module implements Layer {
         private final Conv2d conv;
@@ -84,6 +96,13 @@ public final class MobileNetV3Features extends Module implements Layer {
         @Override
         public Tensor forward(Tensor x) {
             return F.hardswish(bn.forward(conv.forward(x)));
+        }
+
+        /** The BatchNorm folded into the convolution; h-swish after it (no convolution epilogue has it). */
+        @Override
+        protected InferenceStep inferenceStep(InferenceCompiler c) {
+            PreparedSlot<FusedConv> fused = c.prepare(() -> FusedConv.of(null, conv, bn, null), this);
+            return (w, x) -> F.hardswish(fused.in(w).forward(x, null));
         }
     }
 
@@ -130,6 +149,41 @@ public final class MobileNetV3Features extends Module implements Layer {
             y = bn3.forward(project.forward(act(y)));
             return residual ? x.add(y) : y;
         }
+
+        /** The block's three convolutions with their BatchNorms folded in. */
+        private record Fused(FusedConv expand, FusedConv depthwise, FusedConv project) {
+        }
+
+        /**
+         * Each BatchNorm folded into the convolution before it; a ReLU fused into the convolution
+         * it follows (the depthwise one only without squeeze-excitation, which comes before the
+         * activation), h-swish applied on its own; the residual added in the projection's epilogue.
+         */
+        @Override
+        protected InferenceStep inferenceStep(InferenceCompiler c) {
+            boolean fuseDepthwiseRelu = !hswish && se == null;
+            PreparedSlot<Fused> fused = c.prepare(() -> {
+                FusedConv e = FusedConv.of(null, expand, bn1, null);
+                FusedConv d = FusedConv.of(null, depthwise, bn2, null);
+                return new Fused(hswish ? e : e.withRelu(), fuseDepthwiseRelu ? d.withRelu() : d, FusedConv.of(null, project, bn3, null));
+            }, this);
+            InferenceStep excite = se == null ? null : c.step(se);
+            return (w, x) -> {
+                Fused f = fused.in(w);
+                Tensor y = f.expand().forward(x, null);
+                if (hswish) {
+                    y = F.hardswish(y);
+                }
+                y = f.depthwise().forward(y, null);
+                if (excite != null) {
+                    y = excite.apply(w, y);
+                }
+                if (!fuseDepthwiseRelu) {
+                    y = act(y);
+                }
+                return f.project().forward(y, residual ? x : null);
+            };
+        }
     }
 
     /** x * hsigmoid(W2 relu(W1 mean_hw(x))), both linears without bias; keys fc.0, fc.2. */
@@ -153,6 +207,18 @@ public final class MobileNetV3Features extends Module implements Layer {
             // the reference's h-sigmoid spelled out: F.hardsigmoid's backward uses PyTorch's single-precision 1/6
             s = F.relu6(fc2.forward(F.relu(fc1.forward(s))).add(3.0)).div(6.0);
             return x.mul(s.reshape(n, c, 1, 1));
+        }
+
+        /** The two products with packed weights, the ReLU fused into the first. */
+        @Override
+        protected InferenceStep inferenceStep(InferenceCompiler c) {
+            PreparedLinear p1 = PreparedLinear.of(c, fc1);
+            PreparedLinear p2 = PreparedLinear.of(c, fc2);
+            return (w, x) -> {
+                Tensor s = x.mean(new int[] {2, 3}, false);
+                s = F.relu6(p2.forward(w, p1.forwardActivation(w, s, UnaryOp.RELU)).add(3.0)).div(6.0);
+                return x.mul(s.reshape(x.size(0), x.size(1), 1, 1));
+            };
         }
     }
 

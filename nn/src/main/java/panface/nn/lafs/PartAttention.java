@@ -1,9 +1,13 @@
 package panface.nn.lafs;
 
+import panface.nn.InferenceCompiler;
+import panface.nn.InferenceStep;
 import panface.nn.Layer;
 import panface.nn.Module;
+import panface.nn.PreparedSet;
 import panface.nn.layers.Dropout;
 import panface.nn.layers.Linear;
+import panface.nn.layers.PreparedLinear;
 import panface.tensor.F;
 import panface.tensor.Tensor;
 import panface.tensor.random.Generator;
@@ -39,5 +43,26 @@ public final class PartAttention extends Module implements Layer {
     @Override
     public Tensor forward(Tensor x) {
         return dropout.forward(toOut.forward(F.selfAttention(toQkv.forward(x), heads, scale)));
+    }
+
+    /** The products with packed weights (dropout is off in evaluation). */
+    @Override
+    protected InferenceStep inferenceStep(InferenceCompiler c) {
+        PreparedLinear qkv = PreparedLinear.of(c, toQkv);
+        PreparedLinear out = PreparedLinear.of(c, toOut);
+        return (w, x) -> out.forward(w, F.selfAttention(qkv.forward(w, x), heads, scale));
+    }
+
+    /** residual + this attention on x, the output projection added straight onto the residual. */
+    ResidualBranch residualStep(InferenceCompiler c) {
+        PreparedLinear qkv = PreparedLinear.of(c, toQkv);
+        PreparedLinear out = PreparedLinear.of(c, toOut);
+        return (w, x, r) -> out.forwardResidual(w, F.selfAttention(qkv.forward(w, x), heads, scale), r);
+    }
+
+    /** A plan branch with its skip connection fused in: residual + branch(x). */
+    @FunctionalInterface
+    interface ResidualBranch {
+        Tensor apply(PreparedSet w, Tensor x, Tensor residual);
     }
 }

@@ -3,6 +3,8 @@ package panface.nn.lafs;
 import java.util.ArrayList;
 import java.util.List;
 
+import panface.nn.InferenceCompiler;
+import panface.nn.InferenceStep;
 import panface.nn.Layer;
 import panface.nn.Module;
 import panface.nn.Parameter;
@@ -10,8 +12,11 @@ import panface.nn.layers.DropPath;
 import panface.nn.layers.Dropout;
 import panface.nn.layers.LayerNorm;
 import panface.nn.layers.Linear;
+import panface.nn.layers.PreparedLinear;
 import panface.tensor.F;
+import panface.tensor.Scope;
 import panface.tensor.Tensor;
+import panface.tensor.backend.UnaryOp;
 import panface.tensor.random.Generator;
 
 /**
@@ -103,20 +108,53 @@ public final class PartFViT extends Module implements Layer {
 
     /** Embeddings (N, dim) of patch tokens (N, n, 3 P^2) with n at most numPatches. */
     public Tensor forwardTokens(Tensor tokens) {
-        int b = tokens.size(0);
-        int n = tokens.size(1);
-        if (tokens.dim() != 3 || n > config.numPatches() || tokens.size(2) != 3 * config.patchSize() * config.patchSize()) {
-            throw new IllegalArgumentException("Part fViT expects tokens (N, n <= " + config.numPatches() + ", "
-                    + 3 * config.patchSize() * config.patchSize() + "), got " + tokens.describe());
-        }
-        Tensor t = patchToEmbedding.forward(tokens);
-        Tensor cls = clsToken.data().expand(b, 1, config.dim());
-        t = F.cat(List.of(cls, t), 1).add(posEmbedding.data().narrow(1, 0, n + 1));
-        t = embDropout.forward(t);
+        checkTokens(tokens);
+        Tensor t = embDropout.forward(withClassToken(patchToEmbedding.forward(tokens)));
         for (Block blk : blocks) {
             t = blk.forward(t);
         }
         return norm.forward(t.select(1, 0));
+    }
+
+    /**
+     * The evaluation-mode forward with the landmark CNN's, the blocks' and the head's plan steps;
+     * each block's input is freed once the block has returned.
+     */
+    @Override
+    protected InferenceStep inferenceStep(InferenceCompiler c) {
+        InferenceStep landmarks = landmarkCnn == null ? null : c.step(landmarkCnn);
+        InferenceStep embed = c.step(patchToEmbedding);
+        List<InferenceStep> steps = new ArrayList<>();
+        steps.add((w, x) -> {
+            Tensor tokens = x;
+            if (landmarks != null) {
+                int keep = (x.size(2) / config.patchSize()) * (x.size(2) / config.patchSize());
+                tokens = LandmarkPatches.extract(x, landmarks.apply(w, x).narrow(1, 0, keep), config.patchSize());
+            }
+            checkTokens(tokens);
+            return withClassToken(embed.apply(w, tokens));
+        });
+        for (Block blk : blocks) {
+            steps.add(c.step(blk));
+        }
+        InferenceStep last = c.step(norm);
+        steps.add((w, t) -> last.apply(w, t.select(1, 0)));
+        return InferenceStep.chain(steps);
+    }
+
+    private void checkTokens(Tensor tokens) {
+        if (tokens.dim() != 3 || tokens.size(1) > config.numPatches() || tokens.size(2) != 3 * config.patchSize() * config.patchSize()) {
+            throw new IllegalArgumentException("Part fViT expects tokens (N, n <= " + config.numPatches() + ", "
+                    + 3 * config.patchSize() * config.patchSize() + "), got " + tokens.describe());
+        }
+    }
+
+    /** Embedded tokens (N, n, dim) with the class token in front and the first n + 1 positional embeddings added. */
+    private Tensor withClassToken(Tensor t) {
+        int b = t.size(0);
+        int n = t.size(1);
+        Tensor cls = clsToken.data().expand(b, 1, config.dim());
+        return F.cat(List.of(cls, t), 1).add(posEmbedding.data().narrow(1, 0, n + 1));
     }
 
 
@@ -163,6 +201,24 @@ public final class PartFViT extends Module implements Layer {
             Tensor y = x.add(drop1.forward(attn.forward(norm1.forward(x))));
             Tensor h = ffDrop1.forward(F.gelu(fc1.forward(norm2.forward(y))));
             return y.add(drop2.forward(ffDrop2.forward(fc2.forward(h))));
+        }
+
+        /**
+         * The evaluation-mode block (drop paths and dropouts off) with packed weights, GELU fused
+         * into the first feed-forward product and each skip connection into the product before it;
+         * each branch's intermediates are freed once it returns.
+         */
+        @Override
+        protected InferenceStep inferenceStep(InferenceCompiler c) {
+            InferenceStep n1 = c.step(norm1);
+            InferenceStep n2 = c.step(norm2);
+            PartAttention.ResidualBranch a = attn.residualStep(c);
+            PreparedLinear p1 = PreparedLinear.of(c, fc1);
+            PreparedLinear p2 = PreparedLinear.of(c, fc2);
+            return (w, x) -> Scope.compute(() -> {
+                Tensor y = Scope.compute(() -> a.apply(w, n1.apply(w, x), x));
+                return Scope.compute(() -> p2.forwardResidual(w, p1.forwardActivation(w, n2.apply(w, y), UnaryOp.GELU), y));
+            });
         }
     }
 }

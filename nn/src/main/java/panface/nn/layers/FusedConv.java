@@ -23,8 +23,17 @@ public final class FusedConv {
     private final ConvEpilogue epilogue;
 
     private FusedConv(Conv2d conv, Tensor weight, ConvEpilogue epilogue) {
-        this.weight = PreparedConv.of(weight, conv.stride(), conv.padding(), conv.dilation(), conv.groups());
+        this(PreparedConv.of(weight, conv.stride(), conv.padding(), conv.dilation(), conv.groups()), epilogue);
+    }
+
+    private FusedConv(PreparedConv weight, ConvEpilogue epilogue) {
+        this.weight = weight;
         this.epilogue = epilogue;
+    }
+
+    /** This convolution followed by a ReLU (after the folded BatchNorm, before a residual), sharing the prepared weight. */
+    public FusedConv withRelu() {
+        return new FusedConv(weight, epilogue.withRelu());
     }
 
     /**

@@ -9,6 +9,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import panface.nn.InferencePlan;
 import panface.nn.LoadReport;
 import panface.tensor.Tensor;
 import panface.tensor.io.Safetensors;
@@ -43,6 +44,10 @@ class LafsCheckpointTest {
         LafsCheckpoints.loadLandmarkCnn(lcnn, supervised);
         model.eval();
         assertClose(io.get("output.embedding"), model.forward(io.get("input.x")));
+        // the inference plan (BatchNorms folded into the landmark CNN's convolutions, packed products) gives PyTorch's too
+        try (InferencePlan plan = model.compileInference(io.get("input.x"))) {
+            assertClose(io.get("output.embedding"), plan.run(io.get("input.x")));
+        }
 
         DinoHead head = new DinoHead(48, 50, 3, 32, 16, true, gen);
         LafsCheckpoints.loadUnder(head, teacher, "head.");
