@@ -27,20 +27,18 @@ import panface.tensor.random.Generator;
  * written while others read it. Functions on many tensors live in {@link F}.
  */
 public final class Tensor {
-    private final Storage storage;
-    private final int offset;
-    private final int[] shape;
-    private final int[] strides;
+    private final View layout;
     private boolean requiresGrad;
     private Tensor grad;
     private boolean gradReceived;
     private Node gradFn;
 
+    private Tensor(View layout) {
+        this.layout = layout;
+    }
+
     private Tensor(Storage storage, int offset, int[] shape, int[] strides) {
-        this.storage = storage;
-        this.offset = offset;
-        this.shape = shape;
-        this.strides = strides;
+        this(new View(storage, offset, shape, strides));
     }
 
     // ---- construction -------------------------------------------------------------------------
@@ -50,33 +48,12 @@ public final class Tensor {
      * the geometry is checked against the storage bounds.
      */
     public static Tensor wrap(Storage storage, int offset, int[] shape, int[] strides) {
-        if (shape.length != strides.length) {
-            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " and strides " + Arrays.toString(strides)
-                    + " differ in rank");
-        }
-        long lo = offset;
-        long hi = offset;
-        for (int i = 0; i < shape.length; i++) {
-            if (shape[i] < 0) {
-                throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
-            }
-            if (shape[i] == 0) {
-                lo = offset;
-                hi = offset - 1;
-                break;
-            }
-            long span = (long) strides[i] * (shape[i] - 1);
-            if (span < 0) {
-                lo += span;
-            } else {
-                hi += span;
-            }
-        }
-        if (hi >= lo && (lo < 0 || hi >= storage.numel())) {
-            throw new IndexOutOfBoundsException("view offset " + offset + ", shape " + Arrays.toString(shape) + ", strides "
-                    + Arrays.toString(strides) + " reaches outside a storage of " + storage.numel() + " elements");
-        }
-        return new Tensor(storage, offset, shape.clone(), strides.clone());
+        return new Tensor(View.checked(storage, offset, shape, strides));
+    }
+
+    /** A tensor over a kernel's view (sharing its storage), with no autograd history. */
+    public static Tensor wrap(View view) {
+        return new Tensor(view);
     }
 
     /**
@@ -130,17 +107,17 @@ public final class Tensor {
 
     /** A zero-filled tensor with another's device, dtype and shape. */
     public static Tensor zerosLike(Tensor t) {
-        return zeros(t.device(), t.dtype(), t.shape);
+        return zeros(t.device(), t.dtype(), t.layout.shape);
     }
 
     /** A tensor of ones with another's device, dtype and shape. */
     public static Tensor onesLike(Tensor t) {
-        return full(1.0, t.device(), t.dtype(), t.shape);
+        return full(1.0, t.device(), t.dtype(), t.layout.shape);
     }
 
     /** A tensor filled with a value, with another's device, dtype and shape. */
     public static Tensor fullLike(Tensor t, double value) {
-        return full(value, t.device(), t.dtype(), t.shape);
+        return full(value, t.device(), t.dtype(), t.layout.shape);
     }
 
     /** A new zero-filled tensor on this tensor's device. */
@@ -248,7 +225,7 @@ public final class Tensor {
             throw new IllegalArgumentException("shape " + Arrays.toString(s) + " holds " + n + " elements but the array has " + length);
         }
         Tensor t = empty(Device.CPU, dtype, s);
-        t.backend().write(t.storage, 0, array, 0, n);
+        t.backend().write(t.layout.storage, 0, array, 0, n);
         return t;
     }
 
@@ -256,67 +233,68 @@ public final class Tensor {
 
     /** The shape (a copy). */
     public int[] shape() {
-        return shape.clone();
+        return layout.shape.clone();
     }
 
     /** The size of one dimension (negative counts from the end). */
     public int size(int dim) {
-        return shape[Shape.dim(dim, shape.length)];
+        return layout.shape[Shape.dim(dim, layout.shape.length)];
     }
 
     /** The strides in elements (a copy). */
     public int[] strides() {
-        return strides.clone();
+        return layout.strides.clone();
     }
 
     /** The stride of one dimension. */
     public int stride(int dim) {
-        return strides[Shape.dim(dim, shape.length)];
+        return layout.strides[Shape.dim(dim, layout.shape.length)];
     }
 
     /** Offset of element [0, ..., 0] in the storage, in elements. */
     public int offset() {
-        return offset;
+        return layout.offset;
     }
 
     /** Number of dimensions. */
     public int dim() {
-        return shape.length;
+        return layout.shape.length;
     }
 
     /** Number of elements. */
     public int numel() {
-        return Shape.numel(shape);
+        return Shape.numel(layout.shape);
     }
 
     public DType dtype() {
-        return storage.dtype();
+        return layout.storage.dtype();
     }
 
     public Device device() {
-        return storage.device();
+        return layout.storage.device();
     }
 
     /** The storage this tensor views. */
     public Storage storage() {
-        return storage;
+        return layout.storage;
     }
 
     /** The backend of this tensor's device. */
     public Backend backend() {
-        return Backends.of(storage.device());
+        return Backends.of(layout.storage.device());
     }
 
     /** True when the elements are laid out in row-major order without gaps. */
     public boolean isContiguous() {
-        int expected = 1;
-        for (int i = shape.length - 1; i >= 0; i--) {
-            if (shape[i] != 1 && strides[i] != expected) {
-                return false;
-            }
-            expected *= shape[i];
-        }
-        return true;
+        return layout.isContiguous();
+    }
+
+    /**
+     * This tensor's layout (storage, offset, shape, strides) as the kernels take it: the same
+     * object on every call, without this tensor's autograd state.
+     */
+    public View asView() {
+        return layout;
     }
 
     // ---- autograd -----------------------------------------------------------------------------
@@ -348,7 +326,7 @@ public final class Tensor {
      * and dtype. A gradient set this way counts as {@link #gradReceived received}.
      */
     public void setGrad(Tensor g) {
-        if (g != null && (!Arrays.equals(g.shape, shape) || g.dtype() != dtype() || !g.device().equals(device()))) {
+        if (g != null && (!Arrays.equals(g.layout.shape, layout.shape) || g.dtype() != dtype() || !g.device().equals(device()))) {
             throw new IllegalArgumentException("gradient " + g.describe() + " does not match tensor " + describe());
         }
         this.grad = g;
@@ -415,7 +393,7 @@ public final class Tensor {
      */
     public void accumulateGrad(Tensor g) {
         if (grad == null) {
-            Tensor copy = Tensor.empty(device(), dtype(), shape);
+            Tensor copy = Tensor.empty(device(), dtype(), layout.shape);
             copy.backend().copy(g, copy);
             adoptScopeOf(copy, this);
             grad = copy;
@@ -435,7 +413,7 @@ public final class Tensor {
         if (grad != null) {
             throw new IllegalStateException("adoptGrad on a tensor that already has a gradient");
         }
-        if (!Arrays.equals(g.shape, shape) || g.dtype() != dtype() || !g.device().equals(device())) {
+        if (!Arrays.equals(g.layout.shape, layout.shape) || g.dtype() != dtype() || !g.device().equals(device())) {
             accumulateGrad(g);
             return;
         }
@@ -445,15 +423,15 @@ public final class Tensor {
     }
 
     private static void adoptScopeOf(Tensor t, Tensor like) {
-        Scope target = like.storage.owner();
-        Scope current = t.storage.owner();
+        Scope target = like.layout.storage.owner();
+        Scope current = t.layout.storage.owner();
         if (target == current) {
             return;
         }
         if (target != null) {
             target.keep(t);
         } else if (current != null) {
-            current.forget(t.storage);
+            current.forget(t.layout.storage);
         }
     }
 
@@ -467,7 +445,7 @@ public final class Tensor {
         grad = null;
         gradReceived = false;
         if (g != null) {
-            g.storage.close();
+            g.layout.storage.close();
         }
     }
 
@@ -481,7 +459,7 @@ public final class Tensor {
 
     /** A tensor sharing this one's memory, outside the graph. */
     public Tensor detach() {
-        return new Tensor(storage, offset, shape, strides);
+        return new Tensor(layout.storage, layout.offset, layout.shape, layout.strides);
     }
 
     // ---- devices and types ----------------------------------------------------------------------
@@ -843,7 +821,7 @@ public final class Tensor {
      * that a reader that sees the new count also sees the new values.
      */
     private Tensor written() {
-        storage.bumpVersion();
+        layout.storage.bumpVersion();
         return this;
     }
 
@@ -853,21 +831,21 @@ public final class Tensor {
      * loading, so a value derived from this tensor can tell when it is out of date.
      */
     public long version() {
-        return storage.version();
+        return layout.storage.version();
     }
 
     /** this += alpha * o (o broadcast to this shape). Returns this. */
     public Tensor addInPlace(Tensor o, double alpha) {
         checkInPlace("addInPlace");
         Tensor src = alpha == 1.0 ? o : o.mul(alpha);
-        backend().binary(BinaryOp.ADD, this, Views.broadcastTo(src, shape), this);
+        backend().binary(BinaryOp.ADD, this, Views.broadcastTo(src, layout.shape), this);
         return written();
     }
 
     /** this *= o elementwise (o broadcast to this shape). Returns this. */
     public Tensor mulInPlace(Tensor o) {
         checkInPlace("mulInPlace");
-        backend().binary(BinaryOp.MUL, this, Views.broadcastTo(o.detach().to(dtype()), shape), this);
+        backend().binary(BinaryOp.MUL, this, Views.broadcastTo(o.detach().to(dtype()), layout.shape), this);
         return written();
     }
 
@@ -896,7 +874,7 @@ public final class Tensor {
     public Tensor copyFrom(Tensor src) {
         checkInPlace("copyFrom");
         Tensor s = src.device().equals(device()) ? src : src.detach().to(device());
-        backend().copy(Views.broadcastTo(s.detach(), shape), this);
+        backend().copy(Views.broadcastTo(s.detach(), layout.shape), this);
         return written();
     }
 
@@ -935,34 +913,34 @@ public final class Tensor {
     /** The value of a one-element tensor. */
     public double item() {
         if (numel() != 1) {
-            throw new IllegalStateException("item() needs a one-element tensor, got shape " + Arrays.toString(shape));
+            throw new IllegalStateException("item() needs a one-element tensor, got shape " + Arrays.toString(layout.shape));
         }
         return toDoubleArray()[0];
     }
 
     /** One element as double. */
     public double getDouble(int... index) {
-        if (index.length != shape.length) {
+        if (index.length != layout.shape.length) {
             throw new IllegalArgumentException("index " + Arrays.toString(index) + " has rank " + index.length + ", tensor has rank "
-                    + shape.length);
+                    + layout.shape.length);
         }
-        int off = offset;
+        int off = layout.offset;
         for (int i = 0; i < index.length; i++) {
-            int ix = index[i] < 0 ? index[i] + shape[i] : index[i];
-            if (ix < 0 || ix >= shape[i]) {
-                throw new IndexOutOfBoundsException("index " + index[i] + " out of range for dimension " + i + " of size " + shape[i]);
+            int ix = index[i] < 0 ? index[i] + layout.shape[i] : index[i];
+            if (ix < 0 || ix >= layout.shape[i]) {
+                throw new IndexOutOfBoundsException("index " + index[i] + " out of range for dimension " + i + " of size " + layout.shape[i]);
             }
-            off += ix * strides[i];
+            off += ix * layout.strides[i];
         }
-        Tensor one = new Tensor(storage, off, new int[0], new int[0]);
+        Tensor one = new Tensor(layout.storage, off, new int[0], new int[0]);
         return one.toDoubleArray()[0];
     }
 
     private Object hostContiguous(DType want) {
-        storage.checkOpen();
+        layout.storage.checkOpen();
         Tensor t = this.detach();
         if (t.dtype() != want) {
-            Tensor c = Tensor.empty(device(), want, shape);
+            Tensor c = Tensor.empty(device(), want, layout.shape);
             backend().copy(t, c);
             t = c;
         } else if (!t.isContiguous()) {
@@ -977,7 +955,7 @@ public final class Tensor {
             case BOOL -> new byte[n];
             default -> throw new IllegalArgumentException("cannot read as " + want);
         };
-        t.backend().read(t.storage, t.offset, out, 0, n);
+        t.backend().read(t.layout.storage, t.layout.offset, out, 0, n);
         return out;
     }
 
@@ -985,13 +963,13 @@ public final class Tensor {
 
     /** "F32(2, 3) cpu" style summary. */
     public String describe() {
-        return dtype() + Shape.toString(shape) + " " + device() + (requiresGrad ? " requiresGrad" : "");
+        return dtype() + Shape.toString(layout.shape) + " " + device() + (requiresGrad ? " requiresGrad" : "");
     }
 
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("Tensor ").append(describe());
-        if (storage.isClosed()) {
+        if (layout.storage.isClosed()) {
             return sb.append(" [freed]").toString();
         }
         int n = numel();
