@@ -73,7 +73,7 @@ public final class GpuComparison {
             Tensor a = randn(g, gpu, t, n, n);
             Tensor b = randn(g, gpu, t, n, n);
             Tensor c = Tensor.empty(gpu, t, n, n);
-            be.matmul(a, b, c, 1, 0);
+            be.matmul(a.asView(), b.asView(), c.asView(), 1, 0);
             // 16 sampled entries against float64 dot products of the same (rounded) inputs
             double tol = t == DType.BF16 ? 0.05 * Math.sqrt(n) : mode == CublasHandle.Float32Mode.TF32 ? 0.01 * Math.sqrt(n) : 1e-3 * Math.sqrt(n);
             Generator pick = new Generator(3);
@@ -91,7 +91,7 @@ public final class GpuComparison {
                     throw new IllegalStateException(name + " wrong at (" + i + ", " + j + "): " + got + " vs " + want);
                 }
             }
-            double sec = time(be, () -> be.matmul(a, b, c, 1, 0), 10);
+            double sec = time(be, () -> be.matmul(a.asView(), b.asView(), c.asView(), 1, 0), 10);
             Report.line(name, sec, String.format(Locale.ROOT, "\"tflops\":%.1f", 2.0 * n * n * n / sec / 1e12));
         }
     }
@@ -112,7 +112,7 @@ public final class GpuComparison {
             Tensor gq = Tensor.empty(gpu, DType.BF16, bb, h, t, d);
             Tensor gk = Tensor.empty(gpu, DType.BF16, bb, h, t, d);
             Tensor gv = Tensor.empty(gpu, DType.BF16, bb, h, t, d);
-            be.attention(q, k, v, scale, out, lse);
+            be.attention(q.asView(), k.asView(), v.asView(), scale, out.asView(), lse.asView());
             // the first sample against float64 attention on the CPU
             Tensor q0 = q.narrow(0, 0, 1).to(Device.CPU).to(DType.F64);
             Tensor want = F.scaledDotProductAttention(q0, k.narrow(0, 0, 1).to(Device.CPU).to(DType.F64),
@@ -121,10 +121,10 @@ public final class GpuComparison {
             if (!(err < 0.03)) {
                 throw new IllegalStateException("attention forward differs from float64 by " + err);
             }
-            double fwd = time(be, () -> be.attention(q, k, v, scale, out, lse), 20);
+            double fwd = time(be, () -> be.attention(q.asView(), k.asView(), v.asView(), scale, out.asView(), lse.asView()), 20);
             double both = time(be, () -> {
-                be.attention(q, k, v, scale, out, lse);
-                be.attentionBackward(q, k, v, out, lse, gy, scale, gq, gk, gv);
+                be.attention(q.asView(), k.asView(), v.asView(), scale, out.asView(), lse.asView());
+                be.attentionBackward(q.asView(), k.asView(), v.asView(), out.asView(), lse.asView(), gy.asView(), scale, gq.asView(), gk.asView(), gv.asView());
             }, 20);
             double flops = 4.0 * bb * h * t * t * d;
             Report.line("attention_fwd_bf16", fwd, String.format(Locale.ROOT, "\"tflops\":%.1f", flops / fwd / 1e12));
@@ -144,17 +144,17 @@ public final class GpuComparison {
             Tensor mean = Tensor.empty(gpu, DType.F32, rows);
             Tensor rstd = Tensor.empty(gpu, DType.F32, rows);
             long bytes = 2L * rows * cols * t.byteSize();
-            double copy = time(be, () -> be.copy(x, y), 50);
+            double copy = time(be, () -> be.copy(x.asView(), y.asView()), 50);
             Report.line("copy_d2d_" + sx, copy, gbps(bytes, copy));
-            check("layer_norm_" + sx, () -> be.layerNorm(x, w, b, 1e-6, y, mean, rstd), y,
+            check("layer_norm_" + sx, () -> be.layerNorm(x.asView(), w.asView(), b.asView(), 1e-6, y.asView(), mean.asView(), rstd.asView()), y,
                     () -> F.layerNorm(head(x), head(w), head(b), 1e-6), t);
-            double ln = time(be, () -> be.layerNorm(x, w, b, 1e-6, y, mean, rstd), 50);
+            double ln = time(be, () -> be.layerNorm(x.asView(), w.asView(), b.asView(), 1e-6, y.asView(), mean.asView(), rstd.asView()), 50);
             Report.line("layer_norm_" + sx, ln, gbps(bytes, ln) + String.format(Locale.ROOT, ",\"of_copy\":%.2f", copy / ln));
-            check("softmax_" + sx, () -> be.softmax(x, y, false), y, () -> F.softmax(head(x), 1), t);
-            double sm = time(be, () -> be.softmax(x, y, false), 50);
+            check("softmax_" + sx, () -> be.softmax(x.asView(), y.asView(), false), y, () -> F.softmax(head(x), 1), t);
+            double sm = time(be, () -> be.softmax(x.asView(), y.asView(), false), 50);
             Report.line("softmax_" + sx, sm, gbps(bytes, sm) + String.format(Locale.ROOT, ",\"of_copy\":%.2f", copy / sm));
-            check("gelu_" + sx, () -> be.unary(panface.tensor.backend.UnaryOp.GELU, x, y, 0, 0), y, () -> F.gelu(head(x)), t);
-            double ge = time(be, () -> be.unary(panface.tensor.backend.UnaryOp.GELU, x, y, 0, 0), 50);
+            check("gelu_" + sx, () -> be.unary(panface.tensor.backend.UnaryOp.GELU, x.asView(), y.asView(), 0, 0), y, () -> F.gelu(head(x)), t);
+            double ge = time(be, () -> be.unary(panface.tensor.backend.UnaryOp.GELU, x.asView(), y.asView(), 0, 0), 50);
             Report.line("gelu_" + sx, ge, gbps(bytes, ge) + String.format(Locale.ROOT, ",\"of_copy\":%.2f", copy / ge));
         }
     }

@@ -79,10 +79,10 @@ public final class DistMarginSoftmax {
             // one (G, K) working matrix: s * clamp(c) with the targets at -inf, then the negatives'
             // exponentials, then the gradient
             Tensor w = Tensor.empty(dev, dt, g, k);
-            w.backend().unary(UnaryOp.CLAMP, c, w, -1, 1);
+            w.backend().unary(UnaryOp.CLAMP, c.asView(), w.asView(), -1, 1);
             w.mulInPlace(m.s());
             if (owned > 0) {
-                w.backend().indexAdd(w.view(g * k), 0, flatIdx, Tensor.of(drop, owned).to(dt).to(dev));
+                w.backend().indexAdd(w.view(g * k).asView(), 0, flatIdx.asView(), Tensor.of(drop, owned).to(dt).to(dev).asView());
             }
             double[] max = w.max(1, false).toDoubleArray();
             for (int i = 0; i < g; i++) {
@@ -94,7 +94,7 @@ public final class DistMarginSoftmax {
             comm.allReduce(maxT, Communicator.Op.MAX);
             double[] mx = maxT.toDoubleArray();
             w.addInPlace(maxT.reshape(g, 1), -1);
-            w.backend().unary(UnaryOp.EXP, w, w, 0, 0);
+            w.backend().unary(UnaryOp.EXP, w.asView(), w.asView(), 0, 0);
             double[] neg = w.sum(1, false).toDoubleArray();
             double[] st = new double[3 * g];
             for (int i = 0; i < g; i++) {
@@ -125,7 +125,7 @@ public final class DistMarginSoftmax {
             }
             w.mulInPlace(Tensor.of(rowScale, g, 1).to(dt).to(dev));
             if (owned > 0) {
-                w.backend().indexAdd(w.view(g * k), 0, flatIdx, Tensor.of(targetGrad, owned).to(dt).to(dev));
+                w.backend().indexAdd(w.view(g * k).asView(), 0, flatIdx.asView(), Tensor.of(targetGrad, owned).to(dt).to(dev).asView());
             }
             if (c.max().item() > 1 || c.min().item() < -1) {
                 // the reference clamps: no gradient where the raw cosine lies outside [-1, 1]

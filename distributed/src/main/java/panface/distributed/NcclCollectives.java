@@ -45,7 +45,7 @@ public final class NcclCollectives implements Communicator {
         }
         try (Scope s = Scope.open()) {
             // the communicator is bound to the context current at creation: the device's own
-            CudaInterop.makeCurrent(Tensor.zeros(device, DType.F32, 1));
+            CudaInterop.makeCurrent(Tensor.zeros(device, DType.F32, 1).asView());
             return new NcclCollectives(rdzv, device, NcclCommunicator.initRank(id, rdzv.worldSize(), rdzv.rank()));
         }
     }
@@ -65,7 +65,7 @@ public final class NcclCollectives implements Communicator {
             throw new IllegalArgumentException("NCCL collectives on rank " + rank() + " need contiguous tensors on " + device + ", got "
                     + t.describe());
         }
-        CudaInterop.makeCurrent(t);
+        CudaInterop.makeCurrent(t.asView());
     }
 
     static NcclCommunicator.DataType type(DType d) {
@@ -87,8 +87,8 @@ public final class NcclCollectives implements Communicator {
     @Override
     public void allReduce(Tensor t, Op op) {
         check(t);
-        long p = CudaInterop.dataPointer(t);
-        nccl.allReduce(p, p, t.numel(), type(t.dtype()), op(op), CudaInterop.stream(t));
+        long p = CudaInterop.dataPointer(t.asView());
+        nccl.allReduce(p, p, t.numel(), type(t.dtype()), op(op), CudaInterop.stream(t.asView()));
     }
 
     @Override
@@ -97,7 +97,7 @@ public final class NcclCollectives implements Communicator {
         int[] shape = t.shape().clone();
         shape[0] *= worldSize();
         Tensor out = Tensor.empty(device, t.dtype(), shape);
-        nccl.allGather(CudaInterop.dataPointer(t), CudaInterop.dataPointer(out), t.numel(), type(t.dtype()), CudaInterop.stream(t));
+        nccl.allGather(CudaInterop.dataPointer(t.asView()), CudaInterop.dataPointer(out.asView()), t.numel(), type(t.dtype()), CudaInterop.stream(t.asView()));
         return out;
     }
 
@@ -111,16 +111,16 @@ public final class NcclCollectives implements Communicator {
         int[] shape = t.shape().clone();
         shape[0] /= worldSize();
         Tensor out = Tensor.empty(device, t.dtype(), shape);
-        nccl.reduceScatter(CudaInterop.dataPointer(t), CudaInterop.dataPointer(out), out.numel(), type(t.dtype()), op(op),
-                CudaInterop.stream(t));
+        nccl.reduceScatter(CudaInterop.dataPointer(t.asView()), CudaInterop.dataPointer(out.asView()), out.numel(), type(t.dtype()), op(op),
+                CudaInterop.stream(t.asView()));
         return out;
     }
 
     @Override
     public void broadcast(Tensor t, int root) {
         check(t);
-        long p = CudaInterop.dataPointer(t);
-        nccl.broadcast(p, p, t.numel(), type(t.dtype()), root, CudaInterop.stream(t));
+        long p = CudaInterop.dataPointer(t.asView());
+        nccl.broadcast(p, p, t.numel(), type(t.dtype()), root, CudaInterop.stream(t.asView()));
     }
 
     /** Every rank's queued work reaches this point (a one-element all-reduce read back), then pending NCCL errors are raised. */

@@ -36,8 +36,8 @@ public final class MarginSoftmax {
         Tensor rows = c.newEmpty(c.dtype(), b);
         Tensor grad = needGrad ? (inPlace && c == cos ? cos.detach() : c.newEmpty(c.dtype(), c.shape())) : null;
         MarginCrossEntropyKernel kernel = ExtensionKernels.get(MarginCrossEntropyKernel.class, c.device());
-        kernel.marginCrossEntropy(c.detach(), labels.to(DType.I64), m.s(), m.m1(), m.m2(), m.m3(), m.gradient() == Margin.Gradient.EXACT,
-                m.hardFallback(), 1.0 / b, rows, grad);
+        kernel.marginCrossEntropy(c.asView(), labels.to(DType.I64).asView(), m.s(), m.m1(), m.m2(), m.m3(), m.gradient() == Margin.Gradient.EXACT,
+                m.hardFallback(), 1.0 / b, rows.asView(), grad == null ? null : grad.asView());
         Tensor loss = rows.detach().mean();
         if (!needGrad) {
             return loss;

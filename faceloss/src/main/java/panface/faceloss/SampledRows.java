@@ -34,7 +34,7 @@ public final class SampledRows {
                 if (w.grad() == null) {
                     w.accumulateGrad(Tensor.zerosLike(w));
                 }
-                w.grad().backend().indexAdd(w.grad(), 0, index, g.contiguous().to(w.dtype()));
+                w.grad().backend().indexAdd(w.grad().asView(), 0, index.asView(), g.contiguous().to(w.dtype()).asView());
                 w.markGradReceived();
                 return new Tensor[] {null};
             }

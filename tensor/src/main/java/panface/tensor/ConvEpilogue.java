@@ -1,5 +1,7 @@
 package panface.tensor;
 
+import panface.tensor.backend.ConvEpilogueView;
+
 /**
  * Per-channel work fused into a convolution while its output is in cache, for inference (no
  * gradient flows through it). With x the input and y = conv(x', weight) the output:
@@ -59,5 +61,14 @@ public record ConvEpilogue(Tensor inScale, Tensor inShift, Tensor scale, Tensor 
     /** True when there is an input scale or shift. */
     public boolean hasPrologue() {
         return inScale != null || inShift != null;
+    }
+
+    /** The parts as the kernels take them. */
+    public ConvEpilogueView views() {
+        return new ConvEpilogueView(view(inScale), view(inShift), view(scale), view(shift), view(slope), relu, view(residual));
+    }
+
+    private static View view(Tensor t) {
+        return t == null ? null : t.asView();
     }
 }

@@ -27,7 +27,7 @@ public final class PrepackedWeight {
             throw new IllegalArgumentException("a prepacked weight must be (out, in), got " + weight.describe());
         }
         Tensor w = weight.detach();
-        return new PrepackedWeight(weight, w.backend().prepackWeight(w));
+        return new PrepackedWeight(weight, w.backend().prepackWeight(w.asView()));
     }
 
     /** The weight this was prepared from. */

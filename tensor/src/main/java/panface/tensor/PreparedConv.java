@@ -30,7 +30,7 @@ public final class PreparedConv {
         this.dilation = dilation.clone();
         this.groups = groups;
         this.params = new Conv2dParams(weight.size(2), weight.size(3), stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1]);
-        this.prepared = weight.backend().prepareConv(weight, params, groups);
+        this.prepared = weight.backend().prepareConv(weight.asView(), params, groups);
     }
 
     /** Prepares a copy of weight (O, C/groups, kh, kw) for convolutions with this window and groups, on the weight's backend. */

@@ -101,7 +101,7 @@ public final class Tensor {
             return zeros(device, dtype, shape);
         }
         Tensor t = empty(device, dtype, shape);
-        t.backend().fill(t, value);
+        t.backend().fill(t.asView(), value);
         return t;
     }
 
@@ -165,7 +165,7 @@ public final class Tensor {
     public static Tensor random(Generator gen, Distribution dist, double a, double b, Device device, DType dtype, int... shape) {
         Tensor t = empty(device, dtype, shape);
         long offset = gen.reserve(t.numel());
-        t.backend().randomFill(t, dist, gen.seed(), offset, a, b);
+        t.backend().randomFill(t.asView(), dist, gen.seed(), offset, a, b);
         return t;
     }
 
@@ -394,7 +394,7 @@ public final class Tensor {
     public void accumulateGrad(Tensor g) {
         if (grad == null) {
             Tensor copy = Tensor.empty(device(), dtype(), layout.shape);
-            copy.backend().copy(g, copy);
+            copy.backend().copy(g.asView(), copy.asView());
             adoptScopeOf(copy, this);
             grad = copy;
         } else {
@@ -838,35 +838,35 @@ public final class Tensor {
     public Tensor addInPlace(Tensor o, double alpha) {
         checkInPlace("addInPlace");
         Tensor src = alpha == 1.0 ? o : o.mul(alpha);
-        backend().binary(BinaryOp.ADD, this, Views.broadcastTo(src, layout.shape), this);
+        backend().binary(BinaryOp.ADD, layout, Views.broadcastTo(src, layout.shape).asView(), layout);
         return written();
     }
 
     /** this *= o elementwise (o broadcast to this shape). Returns this. */
     public Tensor mulInPlace(Tensor o) {
         checkInPlace("mulInPlace");
-        backend().binary(BinaryOp.MUL, this, Views.broadcastTo(o.detach().to(dtype()), layout.shape), this);
+        backend().binary(BinaryOp.MUL, layout, Views.broadcastTo(o.detach().to(dtype()), layout.shape).asView(), layout);
         return written();
     }
 
     /** this *= c. Returns this. */
     public Tensor mulInPlace(double c) {
         checkInPlace("mulInPlace");
-        backend().unary(UnaryOp.AFFINE, this, this, c, 0.0);
+        backend().unary(UnaryOp.AFFINE, layout, layout, c, 0.0);
         return written();
     }
 
     /** this = a*this + b elementwise. Returns this. */
     public Tensor affineInPlace(double a, double b) {
         checkInPlace("affineInPlace");
-        backend().unary(UnaryOp.AFFINE, this, this, a, b);
+        backend().unary(UnaryOp.AFFINE, layout, layout, a, b);
         return written();
     }
 
     /** Sets every element to value. Returns this. */
     public Tensor fillInPlace(double value) {
         checkInPlace("fillInPlace");
-        backend().fill(this, value);
+        backend().fill(layout, value);
         return written();
     }
 
@@ -874,7 +874,7 @@ public final class Tensor {
     public Tensor copyFrom(Tensor src) {
         checkInPlace("copyFrom");
         Tensor s = src.device().equals(device()) ? src : src.detach().to(device());
-        backend().copy(Views.broadcastTo(s.detach(), layout.shape), this);
+        backend().copy(Views.broadcastTo(s.detach(), layout.shape).asView(), layout);
         return written();
     }
 
@@ -941,7 +941,7 @@ public final class Tensor {
         Tensor t = this.detach();
         if (t.dtype() != want) {
             Tensor c = Tensor.empty(device(), want, layout.shape);
-            backend().copy(t, c);
+            backend().copy(t.asView(), c.asView());
             t = c;
         } else if (!t.isContiguous()) {
             t = Views.copy(t);

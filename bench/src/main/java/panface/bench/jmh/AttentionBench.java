@@ -48,7 +48,7 @@ public class AttentionBench extends State {
         gq = Tensor.zeros(batch, h, t, d);
         gk = Tensor.zeros(batch, h, t, d);
         gv = Tensor.zeros(batch, h, t, d);
-        cpu.attention(q, k, v, 0.17, out, lse);
+        cpu.attention(q.asView(), k.asView(), v.asView(), 0.17, out.asView(), lse.asView());
     }
 
     @TearDown(Level.Trial)
@@ -58,13 +58,13 @@ public class AttentionBench extends State {
 
     @Benchmark
     public Tensor forward() {
-        cpu.attention(q, k, v, 0.17, out, lse);
+        cpu.attention(q.asView(), k.asView(), v.asView(), 0.17, out.asView(), lse.asView());
         return out;
     }
 
     @Benchmark
     public Tensor backward() {
-        cpu.attentionBackward(q, k, v, out, lse, gy, 0.17, gq, gk, gv);
+        cpu.attentionBackward(q.asView(), k.asView(), v.asView(), out.asView(), lse.asView(), gy.asView(), 0.17, gq.asView(), gk.asView(), gv.asView());
         return gq;
     }
 }

@@ -38,7 +38,7 @@ public class GemmBench extends State {
         x = Tensor.randn(g, m, k);
         wT = Tensor.randn(g, n, k).mT();
         out = Tensor.zeros(m, n);
-        packed = Backends.of(Device.CPU).prepackWeight(wT.mT());
+        packed = Backends.of(Device.CPU).prepackWeight(wT.mT().asView());
     }
 
     @TearDown(Level.Trial)
@@ -48,13 +48,13 @@ public class GemmBench extends State {
 
     @Benchmark
     public Tensor linear() {
-        Backends.of(Device.CPU).matmul(x, wT, out, 1.0, 0.0);
+        Backends.of(Device.CPU).matmul(x.asView(), wT.asView(), out.asView(), 1.0, 0.0);
         return out;
     }
 
     @Benchmark
     public Tensor linearPrepacked() {
-        if (!Backends.of(Device.CPU).linearPrepacked(x, packed, null, null, 0, null, out)) {
+        if (!Backends.of(Device.CPU).linearPrepacked(x.asView(), packed, null, null, 0, null, out.asView())) {
             throw new IllegalStateException("the CPU backend did not take the packed weight (" + shape + ")");
         }
         return out;

@@ -47,7 +47,7 @@ public class RowOpsBench extends State {
         b = Tensor.randn(gen, cols);
         mean = Tensor.zeros(DType.F32, rows);
         rstd = Tensor.zeros(DType.F32, rows);
-        cpu.layerNorm(x, w, b, 1e-6, y, mean, rstd);
+        cpu.layerNorm(x.asView(), w.asView(), b.asView(), 1e-6, y.asView(), mean.asView(), rstd.asView());
     }
 
     @TearDown(Level.Trial)
@@ -57,43 +57,43 @@ public class RowOpsBench extends State {
 
     @Benchmark
     public Tensor layerNorm() {
-        cpu.layerNorm(x, w, b, 1e-6, y, mean, rstd);
+        cpu.layerNorm(x.asView(), w.asView(), b.asView(), 1e-6, y.asView(), mean.asView(), rstd.asView());
         return y;
     }
 
     @Benchmark
     public Tensor layerNormBackward() {
-        cpu.layerNormBackward(x, w, mean, rstd, g, y, null, null);
+        cpu.layerNormBackward(x.asView(), w.asView(), mean.asView(), rstd.asView(), g.asView(), y.asView(), null, null);
         return y;
     }
 
     @Benchmark
     public Tensor softmax() {
-        cpu.softmax(x, y, false);
+        cpu.softmax(x.asView(), y.asView(), false);
         return y;
     }
 
     @Benchmark
     public Tensor softmaxBackward() {
-        cpu.softmaxBackward(x, g, y, false);
+        cpu.softmaxBackward(x.asView(), g.asView(), y.asView(), false);
         return y;
     }
 
     @Benchmark
     public Tensor gelu() {
-        cpu.unary(UnaryOp.GELU, x, y, 0, 0);
+        cpu.unary(UnaryOp.GELU, x.asView(), y.asView(), 0, 0);
         return y;
     }
 
     @Benchmark
     public Tensor biasRelu6() {
-        cpu.biasActivation(UnaryOp.RELU6, 0, 0, x, b, y);
+        cpu.biasActivation(UnaryOp.RELU6, 0, 0, x.asView(), b.asView(), y.asView());
         return y;
     }
 
     @Benchmark
     public Tensor add() {
-        cpu.binary(BinaryOp.ADD, x, g, y);
+        cpu.binary(BinaryOp.ADD, x.asView(), g.asView(), y.asView());
         return y;
     }
 }

@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import panface.tensor.DType;
-import panface.tensor.Tensor;
+import panface.tensor.View;
 import panface.tensor.cpu.CpuStorage;
 import panface.tensor.cpu.Parallel;
 import panface.tensor.cpu.RefCalls;
@@ -28,8 +28,8 @@ public final class CpuMarginCrossEntropy implements MarginCrossEntropyKernel {
     static final double EPS = 1e-7;
 
     @Override
-    public void marginCrossEntropy(Tensor cos, Tensor labels, double s, double m1, double m2, double m3, boolean exact,
-                                   boolean hardFallback, double gradScale, Tensor loss, Tensor grad) {
+    public void marginCrossEntropy(View cos, View labels, double s, double m1, double m2, double m3, boolean exact,
+                                   boolean hardFallback, double gradScale, View loss, View grad) {
         marginCrossEntropy(cos, labels, new Margin(s, m1, m2, m3, exact, hardFallback), gradScale, loss, grad);
     }
 
@@ -61,11 +61,11 @@ public final class CpuMarginCrossEntropy implements MarginCrossEntropyKernel {
         }
     }
 
-    static void marginCrossEntropy(Tensor cos, Tensor labels, Margin m, double gradScale, Tensor loss, Tensor grad) {
+    static void marginCrossEntropy(View cos, View labels, Margin m, double gradScale, View loss, View grad) {
         if (cos.dim() != 2 || !cos.isContiguous() || (grad != null && (!grad.isContiguous() || grad.dtype() != cos.dtype()))) {
             throw new IllegalArgumentException("marginCrossEntropy needs contiguous (B, K) logits and gradient, got " + cos.describe());
         }
-        long[] y = labels.contiguous().toLongArray();
+        long[] y = labels(labels);
         int rows = cos.size(0);
         int k = cos.size(1);
         for (int i = 0; i < rows; i++) {
@@ -86,7 +86,7 @@ public final class CpuMarginCrossEntropy implements MarginCrossEntropyKernel {
             });
         } else {
             RefCalls.hit("marginCrossEntropy");
-            double[] c = cos.toDoubleArray();
+            double[] c = java.util.Arrays.copyOfRange(storage(cos).doubles(), cos.offset(), cos.offset() + rows * k);
             double[] g = new double[c.length];
             for (int r = 0; r < rows; r++) {
                 lossRows[r] = rowF64(c, r * k, k, (int) y[r], m, gradScale, g);
@@ -98,13 +98,39 @@ public final class CpuMarginCrossEntropy implements MarginCrossEntropyKernel {
         store(lossRows, loss);
     }
 
-    private static CpuStorage storage(Tensor t) {
+    private static CpuStorage storage(View t) {
         return (CpuStorage) t.storage();
     }
 
+    /** The (B) labels, of any integer dtype and stride. */
+    private static long[] labels(View labels) {
+        if (labels.dim() != 1) {
+            throw new IllegalArgumentException("marginCrossEntropy needs (B) labels, got " + labels.describe());
+        }
+        long[] y = new long[labels.size(0)];
+        CpuStorage st = storage(labels);
+        for (int i = 0; i < y.length; i++) {
+            y[i] = st.getLong(labels.offset() + i * labels.stride(0));
+        }
+        return y;
+    }
+
     /** Writes row-major values into t (any strides), converting to its dtype. */
-    private static void store(double[] v, Tensor t) {
-        t.copyFrom(Tensor.of(v, t.shape()));
+    private static void store(double[] v, View t) {
+        CpuStorage st = storage(t);
+        int[] shape = t.shape();
+        int[] strides = t.strides();
+        int[] index = new int[shape.length];
+        for (int i = 0; i < v.length; i++) {
+            int at = t.offset();
+            for (int d = 0; d < shape.length; d++) {
+                at += index[d] * strides[d];
+            }
+            st.setDouble(at, v[i]);
+            for (int d = shape.length - 1; d >= 0 && ++index[d] == shape[d]; d--) {
+                index[d] = 0;
+            }
+        }
     }
 
     /**

@@ -1,6 +1,7 @@
 package panface.faceloss.kernels;
 
-import panface.tensor.Tensor;
+import panface.tensor.Backends;
+import panface.tensor.View;
 import panface.tensor.cuda.CudaBackend;
 
 /**
@@ -11,8 +12,8 @@ import panface.tensor.cuda.CudaBackend;
  */
 final class CudaMarginCrossEntropy implements MarginCrossEntropyKernel {
     @Override
-    public void marginCrossEntropy(Tensor cos, Tensor labels, double s, double m1, double m2, double m3, boolean exact,
-                                   boolean hardFallback, double gradScale, Tensor loss, Tensor grad) {
-        ((CudaBackend) cos.backend()).marginCrossEntropy(cos, labels, s, m1, m2, m3, exact, hardFallback, gradScale, loss, grad);
+    public void marginCrossEntropy(View cos, View labels, double s, double m1, double m2, double m3, boolean exact,
+                                   boolean hardFallback, double gradScale, View loss, View grad) {
+        ((CudaBackend) Backends.of(cos.device())).marginCrossEntropy(cos, labels, s, m1, m2, m3, exact, hardFallback, gradScale, loss, grad);
     }
 }

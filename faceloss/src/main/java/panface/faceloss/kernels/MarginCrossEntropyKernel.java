@@ -1,6 +1,6 @@
 package panface.faceloss.kernels;
 
-import panface.tensor.Tensor;
+import panface.tensor.View;
 
 /**
  * The fused margin-softmax cross-entropy over cosine logits, one implementation per device kind,
@@ -20,6 +20,6 @@ public interface MarginCrossEntropyKernel {
      * @param exact        the exact derivative of the margined target rather than straight-through
      * @param hardFallback insightface's hard margin where m1*theta + m2 passes pi
      */
-    void marginCrossEntropy(Tensor cos, Tensor labels, double s, double m1, double m2, double m3, boolean exact, boolean hardFallback,
-                            double gradScale, Tensor loss, Tensor grad);
+    void marginCrossEntropy(View cos, View labels, double s, double m1, double m2, double m3, boolean exact, boolean hardFallback,
+                            double gradScale, View loss, View grad);
 }

@@ -57,15 +57,15 @@ class MarginDifferentialTest {
         Tensor g32 = Tensor.zeros(DType.F32, rows, cs.k());
         Tensor g64 = Tensor.zeros(DType.F64, rows, cs.k());
         double scale = 1.0 / rows;
-        CpuMarginCrossEntropy.marginCrossEntropy(c32, labels, m, scale, loss32, g32);
-        CpuMarginCrossEntropy.marginCrossEntropy(c64, labels, m, scale, loss64, g64);
+        CpuMarginCrossEntropy.marginCrossEntropy(c32.asView(), labels.asView(), m, scale, loss32.asView(), g32.asView());
+        CpuMarginCrossEntropy.marginCrossEntropy(c64.asView(), labels.asView(), m, scale, loss64.asView(), g64.asView());
         String what = cs.name() + " " + m;
         close(what + " loss", loss64.toDoubleArray(), loss32.toDoubleArray());
         close(what + " gradient", g64.toDoubleArray(), g32.toDoubleArray());
         // the heads write the gradient over their logits (not compared bit for bit with g32: the
         // vector exp of a method the JIT has not compiled yet rounds differently in the last bit)
         Tensor inPlace = Tensor.of(cs.cos().clone(), rows, cs.k());
-        CpuMarginCrossEntropy.marginCrossEntropy(inPlace, labels, m, scale, Tensor.zeros(DType.F32, rows), inPlace);
+        CpuMarginCrossEntropy.marginCrossEntropy(inPlace.asView(), labels.asView(), m, scale, Tensor.zeros(DType.F32, rows).asView(), inPlace.asView());
         close(what + " gradient written over the logits", g64.toDoubleArray(), inPlace.toDoubleArray());
     }
 
@@ -125,7 +125,7 @@ class MarginDifferentialTest {
         Case cs = confident("target 0.7", 1, 1000, 0.7, 0, 0.1, 8);
         Tensor loss = Tensor.zeros(DType.F32, 1);
         Tensor grad = Tensor.zeros(DType.F32, 1, 1000);
-        CpuMarginCrossEntropy.marginCrossEntropy(Tensor.of(cs.cos(), 1, 1000), Tensor.of(cs.labels(), 1), ARC_ST, 1.0, loss, grad);
+        CpuMarginCrossEntropy.marginCrossEntropy(Tensor.of(cs.cos(), 1, 1000).asView(), Tensor.of(cs.labels(), 1).asView(), ARC_ST, 1.0, loss.asView(), grad.asView());
         // independently: log(sum_j exp(z_j)) - z_y in double, z_y = 64 cos(acos(0.7) + 0.5)
         double zy = 64 * Math.cos(Math.acos(0.7f) + 0.5);
         double max = zy;

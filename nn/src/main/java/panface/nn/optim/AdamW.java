@@ -43,11 +43,11 @@ public final class AdamW extends Optimizer {
         Tensor g = p.grad();
         long t = parameterSteps(index);
         if (w.isContiguous() && g.isContiguous()) {
-            w.backend().adamw(w, g, m, v, lr, beta1, beta2, eps, group.weightDecay(), t);
+            w.backend().adamw(w.asView(), g.asView(), m.asView(), v.asView(), lr, beta1, beta2, eps, group.weightDecay(), t);
             return;
         }
         Tensor tmp = w.detach().contiguous().copy();
-        tmp.backend().adamw(tmp, g.contiguous(), m, v, lr, beta1, beta2, eps, group.weightDecay(), t);
+        tmp.backend().adamw(tmp.asView(), g.contiguous().asView(), m.asView(), v.asView(), lr, beta1, beta2, eps, group.weightDecay(), t);
         w.copyFrom(tmp);
     }
 

@@ -39,7 +39,7 @@ public final class SGD extends Optimizer {
         if (w.isContiguous() && d.isContiguous()) {
             boolean first = momentum != 0 && buffers.get(index) == null;
             Tensor buf = momentum == 0 ? null : state(buffers, index, p);
-            if (w.backend().sgd(w, d, buf, lr, momentum, dampening, group.weightDecay(), nesterov, first)) {
+            if (w.backend().sgd(w.asView(), d.asView(), buf == null ? null : buf.asView(), lr, momentum, dampening, group.weightDecay(), nesterov, first)) {
                 return;
             }
             if (first) {

@@ -1,6 +1,6 @@
 package panface.tensor.cpu;
 
-import panface.tensor.Tensor;
+import panface.tensor.View;
 
 /**
  * Reference scaled dot-product attention over (B, H, T, D) in double: forward saves the per-row
@@ -10,7 +10,7 @@ final class AttentionKernels {
     private AttentionKernels() {
     }
 
-    static void forward(Tensor q, Tensor k, Tensor v, double scale, Tensor out, Tensor lse) {
+    static void forward(View q, View k, View v, double scale, View out, View lse) {
         RefCalls.hit("attention");
         double[] qv = Ref.load(q);
         double[] kv = Ref.load(k);
@@ -52,8 +52,8 @@ final class AttentionKernels {
         Ref.store(l, lse);
     }
 
-    static void backward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor gy, double scale,
-                         Tensor gq, Tensor gk, Tensor gv) {
+    static void backward(View q, View k, View v, View out, View lse, View gy, double scale,
+                         View gq, View gk, View gv) {
         RefCalls.hit("attentionBackward");
         double[] qv = Ref.load(q);
         double[] kv = Ref.load(k);

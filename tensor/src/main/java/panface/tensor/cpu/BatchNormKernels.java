@@ -4,7 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 import panface.tensor.DType;
-import panface.tensor.Tensor;
+import panface.tensor.View;
 import panface.tensor.backend.ReduceOp;
 
 /**
@@ -22,7 +22,7 @@ final class BatchNormKernels {
     }
 
     /** Per-channel mean and biased variance (two passes: the mean, then squared deviations from it). */
-    static boolean moments(Tensor x, Tensor mean, Tensor var) {
+    static boolean moments(View x, View mean, View var) {
         ChannelKernels.Planes p = x.dim() < 2 ? null : ChannelKernels.Planes.of(x, x.size(1));
         if (p == null || !ChannelKernels.fits(x.dtype(), x, mean, var) || mean.numel() != p.c() || var.numel() != p.c()) {
             return false;
@@ -107,7 +107,7 @@ final class BatchNormKernels {
      * h = (x - mean) rstd and M values per channel, gx = w rstd (gy - sum(gy)/M - h sum(gy h)/M),
      * gw = sum(gy h), gb = sum(gy). weight null means 1; gx, gw, gb may each be null (written, not accumulated).
      */
-    static boolean backward(Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor gy, Tensor gx, Tensor gw, Tensor gb) {
+    static boolean backward(View x, View mean, View rstd, View weight, View gy, View gx, View gw, View gb) {
         ChannelKernels.Planes p = x.dim() < 2 ? null : ChannelKernels.Planes.of(x, x.size(1));
         if (p == null || !ChannelKernels.fits(x.dtype(), x, mean, rstd, weight, gy, gx, gw, gb)) {
             return false;
@@ -241,7 +241,7 @@ final class BatchNormKernels {
      * [k0, k1) (the gradient of an operand broadcast along the others, such as a (1, C, 1, 1)
      * bias against (N, C, H, W)); false for other reductions.
      */
-    static boolean sumAround(ReduceOp op, Tensor x, int[] dims, Tensor out) {
+    static boolean sumAround(ReduceOp op, View x, int[] dims, View out) {
         int r = x.dim();
         if (op != ReduceOp.SUM || !VecElementwise.f32Contiguous(x, out) || dims.length == 0 || dims.length >= r) {
             return false;

@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import panface.tensor.DType;
-import panface.tensor.Tensor;
+import panface.tensor.View;
 
 /**
  * Per-channel kernels over contiguous (N, C, ...) tensors: a channel affine map (batch
@@ -28,7 +28,7 @@ final class ChannelKernels {
             return n * c;
         }
 
-        static Planes of(Tensor x, int perChannel) {
+        static Planes of(View x, int perChannel) {
             if (perChannel == 1) {
                 return new Planes(1, 1, x.numel());
             }
@@ -43,11 +43,11 @@ final class ChannelKernels {
         }
     }
 
-    static boolean fits(DType dt, Tensor... ts) {
+    static boolean fits(DType dt, View... ts) {
         if (dt != DType.F32 && dt != DType.F64) {
             return false;
         }
-        for (Tensor t : ts) {
+        for (View t : ts) {
             if (t != null && (t.dtype() != dt || !t.isContiguous())) {
                 return false;
             }
@@ -56,7 +56,7 @@ final class ChannelKernels {
     }
 
     /** out = x * scale[c] + shift[c]. */
-    static boolean affine(Tensor x, Tensor scale, Tensor shift, Tensor out) {
+    static boolean affine(View x, View scale, View shift, View out) {
         Planes p = Planes.of(x, scale.numel());
         if (p == null || shift.numel() != scale.numel() || !fits(x.dtype(), x, scale, shift, out)) {
             return false;
@@ -107,7 +107,7 @@ final class ChannelKernels {
     }
 
     /** out = x > 0 ? x : slope[c] * x. */
-    static boolean prelu(Tensor x, Tensor slope, Tensor out) {
+    static boolean prelu(View x, View slope, View out) {
         Planes p = Planes.of(x, slope.numel());
         if (p == null || !fits(x.dtype(), x, slope, out)) {
             return false;
@@ -157,7 +157,7 @@ final class ChannelKernels {
      * PReLU's gradients: gx = x > 0 ? gy : slope[c] * gy, and gslope[c] = the sum of gy * x over
      * the elements of channel c that are not above 0 (written, not accumulated). Either may be null.
      */
-    static boolean preluBackward(Tensor x, Tensor slope, Tensor gy, Tensor gx, Tensor gslope) {
+    static boolean preluBackward(View x, View slope, View gy, View gx, View gslope) {
         Planes p = Planes.of(x, slope.numel());
         if (p == null || !fits(x.dtype(), x, slope, gy, gx, gslope)) {
             return false;

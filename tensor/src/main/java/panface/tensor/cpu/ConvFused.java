@@ -4,11 +4,11 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-import panface.tensor.ConvEpilogue;
-import panface.tensor.Tensor;
+import panface.tensor.backend.ConvEpilogueView;
+import panface.tensor.View;
 
 /**
- * A {@link ConvEpilogue} read into float arrays for the float kernels: the input's per-channel
+ * A {@link ConvEpilogueView} read into float arrays for the float kernels: the input's per-channel
  * scale and shift (applied while unfolding) and the output's scale, shift, PReLU or ReLU and
  * residual, applied to rows of the output (one channel's run of positions) as soon as they are
  * final, while they are in cache.
@@ -27,7 +27,7 @@ final class ConvFused {
     /** The output's offset, so that a position of the output finds its residual. */
     private final int outOffset;
 
-    private ConvFused(ConvEpilogue e, Tensor out) {
+    private ConvFused(ConvEpilogueView e, View out) {
         inScale = floats(e.inScale());
         inShift = floats(e.inShift());
         scale = floats(e.scale());
@@ -40,15 +40,15 @@ final class ConvFused {
     }
 
     /** The fused work of e on out, or null when there is none. */
-    static ConvFused of(ConvEpilogue e, Tensor out) {
+    static ConvFused of(ConvEpilogueView e, View out) {
         if (e == null || (!e.hasPrologue() && e.scale() == null && e.shift() == null && e.slope() == null && !e.relu() && e.residual() == null)) {
             return null;
         }
         return new ConvFused(e, out);
     }
 
-    private static float[] floats(Tensor t) {
-        return t == null ? null : t.toFloatArray();
+    private static float[] floats(View t) {
+        return t == null ? null : CopyKernels.toFloats(t);
     }
 
     boolean hasPrologue() {

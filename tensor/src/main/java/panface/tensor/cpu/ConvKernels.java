@@ -1,8 +1,8 @@
 package panface.tensor.cpu;
 
-import panface.tensor.ConvEpilogue;
+import panface.tensor.backend.ConvEpilogueView;
 import panface.tensor.RuntimeConfig;
-import panface.tensor.Tensor;
+import panface.tensor.View;
 import panface.tensor.backend.Conv2dParams;
 
 /**
@@ -16,24 +16,24 @@ final class ConvKernels {
     private ConvKernels() {
     }
 
-    private static float[] floats(Tensor t) {
+    private static float[] floats(View t) {
         return Ref.storage(t).floats();
     }
 
-    private static boolean epilogueFits(ConvEpilogue e, Tensor out) {
+    private static boolean epilogueFits(ConvEpilogueView e, View out) {
         if (e == null) {
             return true;
         }
-        for (Tensor t : new Tensor[] {e.inScale(), e.inShift(), e.scale(), e.shift(), e.slope()}) {
+        for (View t : new View[] {e.inScale(), e.inShift(), e.scale(), e.shift(), e.slope()}) {
             if (t != null && t.dim() != 1) {
                 return false;
             }
         }
-        Tensor r = e.residual();
+        View r = e.residual();
         return r == null || (VecElementwise.f32Contiguous(r) && java.util.Arrays.equals(r.shape(), out.shape()));
     }
 
-    static boolean forward(Tensor x, Tensor w, Conv2dParams p, int groups, ConvEpilogue e, Tensor out) {
+    static boolean forward(View x, View w, Conv2dParams p, int groups, ConvEpilogueView e, View out) {
         if (!ENABLED || !VecElementwise.f32Contiguous(x, w, out) || !epilogueFits(e, out)) {
             return false;
         }
@@ -53,7 +53,7 @@ final class ConvKernels {
      * As {@link #forward} with a weight prepared by {@link ConvPrepared#of}: the packed forms of
      * the weight, made once, instead of the weight itself (see {@link ConvShape#algorithm}).
      */
-    static boolean forwardPrepared(Tensor x, ConvPrepared w, ConvEpilogue e, Tensor out) {
+    static boolean forwardPrepared(View x, ConvPrepared w, ConvEpilogueView e, View out) {
         if (!ENABLED || w == null || !VecElementwise.f32Contiguous(x, out) || !epilogueFits(e, out)) {
             return false;
         }
@@ -68,7 +68,7 @@ final class ConvKernels {
         return true;
     }
 
-    static boolean backwardInput(Tensor gy, Tensor w, Conv2dParams p, int groups, Tensor gx) {
+    static boolean backwardInput(View gy, View w, Conv2dParams p, int groups, View gx) {
         if (!ENABLED || !VecElementwise.f32Contiguous(gy, w, gx)) {
             return false;
         }
@@ -88,7 +88,7 @@ final class ConvKernels {
      * that convolution ({@link ConvWinograd#suits}) it computes the gradient with 2.25x fewer
      * multiplications than unfolding the output gradient; false where it does not apply.
      */
-    private static boolean backwardInputWinograd(Tensor gy, Tensor w, Conv2dParams p, ConvShape s, Tensor gx) {
+    private static boolean backwardInputWinograd(View gy, View w, Conv2dParams p, ConvShape s, View gx) {
         if (!s.winogradShape() || p.ph() != 1 || p.pw() != 1) {
             return false;
         }
@@ -116,7 +116,7 @@ final class ConvKernels {
         return true;
     }
 
-    static boolean backwardWeight(Tensor gy, Tensor x, Conv2dParams p, int groups, Tensor gw) {
+    static boolean backwardWeight(View gy, View x, Conv2dParams p, int groups, View gw) {
         if (!ENABLED || !VecElementwise.f32Contiguous(gy, x, gw)) {
             return false;
         }

@@ -1,6 +1,6 @@
 package panface.tensor.cpu;
 
-import panface.tensor.Tensor;
+import panface.tensor.View;
 import panface.tensor.backend.Conv2dParams;
 
 /**
@@ -11,27 +11,27 @@ import panface.tensor.backend.Conv2dParams;
  * when a call first needs it and kept.
  */
 final class ConvPrepared {
-    private final Tensor weight;
+    private final View weight;
     private final Conv2dParams p;
     private final int groups;
     private volatile ConvPackedWeight gemm;
     private volatile ConvPackedWeight winograd;
 
-    private ConvPrepared(Tensor weight, Conv2dParams p, int groups) {
+    private ConvPrepared(View weight, Conv2dParams p, int groups) {
         this.weight = weight;
         this.p = p;
         this.groups = groups;
     }
 
     /** The prepared form of a contiguous float32 weight (a snapshot the caller does not change), or null when the packed kernels are unavailable. */
-    static ConvPrepared of(Tensor weight, Conv2dParams p, int groups) {
+    static ConvPrepared of(View weight, Conv2dParams p, int groups) {
         if (!PackedGemm.available() || !VecElementwise.f32Contiguous(weight) || weight.dim() != 4 || weight.numel() == 0) {
             return null;
         }
         return new ConvPrepared(weight, p, groups);
     }
 
-    Tensor weight() {
+    View weight() {
         return weight;
     }
 

@@ -3,14 +3,49 @@ package panface.tensor.cpu;
 import java.util.Arrays;
 
 import panface.tensor.DType;
-import panface.tensor.Tensor;
+import panface.tensor.Shape;
+import panface.tensor.View;
 
 /** Copy with dtype conversion, and fill, over arbitrary strides. */
 final class CopyKernels {
     private CopyKernels() {
     }
 
-    static void copy(Tensor src, Tensor dst) {
+    /** t itself when it is contiguous, else a contiguous copy of it in new storage. */
+    static View contiguous(View t) {
+        if (t.isContiguous()) {
+            return t;
+        }
+        View c = empty(t.dtype(), t.shape());
+        copy(t, c);
+        return c;
+    }
+
+    /** A contiguous copy of t in new storage. */
+    static View packed(View t) {
+        View c = empty(t.dtype(), t.shape());
+        copy(t, c);
+        return c;
+    }
+
+    /** t's values converted to float, in row-major order. */
+    static float[] toFloats(View t) {
+        int n = t.numel();
+        View c = empty(DType.F32, t.shape());
+        try {
+            copy(t, c);
+            return Arrays.copyOf(Ref.storage(c).floats(), n);
+        } finally {
+            c.storage().close();
+        }
+    }
+
+    /** A contiguous view of new storage with unspecified contents (for outputs written in full). */
+    static View empty(DType dtype, int... shape) {
+        return View.contiguous(new CpuStorage(dtype, Shape.numel(shape), false), shape);
+    }
+
+    static void copy(View src, View dst) {
         if (!Arrays.equals(src.shape(), dst.shape())) {
             throw new IllegalArgumentException("copy: shapes differ, " + src.describe() + " -> " + dst.describe());
         }
@@ -68,7 +103,7 @@ final class CopyKernels {
     /** Elements per chunk of a bulk copy or fill (below twice this, one thread does it). */
     static final int BULK_GRAIN = 1 << 18;
 
-    static void fill(Tensor dst, double value) {
+    static void fill(View dst, double value) {
         CpuStorage d = Ref.storage(dst);
         if (dst.isContiguous()) {
             int base = dst.offset();

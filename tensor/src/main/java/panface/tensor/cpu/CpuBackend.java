@@ -1,10 +1,10 @@
 package panface.tensor.cpu;
 
-import panface.tensor.ConvEpilogue;
+import panface.tensor.backend.ConvEpilogueView;
 import panface.tensor.DType;
 import panface.tensor.Device;
 import panface.tensor.Storage;
-import panface.tensor.Tensor;
+import panface.tensor.View;
 import panface.tensor.backend.Backend;
 import panface.tensor.backend.BinaryOp;
 import panface.tensor.backend.Conv2dParams;
@@ -68,24 +68,24 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void copy(Tensor src, Tensor dst) {
+    public void copy(View src, View dst) {
         CopyKernels.copy(src, dst);
     }
 
     @Override
-    public void fill(Tensor dst, double value) {
+    public void fill(View dst, double value) {
         CopyKernels.fill(dst, value);
     }
 
     @Override
-    public void randomFill(Tensor dst, Distribution dist, long seed, long offset, double a, double b) {
+    public void randomFill(View dst, Distribution dist, long seed, long offset, double a, double b) {
         RandomKernels.fill(dst, dist, seed, offset, a, b);
     }
 
     // ---- elementwise --------------------------------------------------------------------------
 
     @Override
-    public void biasActivation(UnaryOp act, double a, double b, Tensor x, Tensor bias, Tensor out) {
+    public void biasActivation(UnaryOp act, double a, double b, View x, View bias, View out) {
         if (KernelSelection.biasActivation(act, x, bias, out) == CpuKernel.BIAS_ACTIVATION_FUSED) {
             VecElementwise.biasActivation(act, x, bias, out, a, b);
         } else {
@@ -94,7 +94,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void biasActivationBackward(UnaryOp act, double a, double b, Tensor x, Tensor bias, Tensor gy, Tensor gz) {
+    public void biasActivationBackward(UnaryOp act, double a, double b, View x, View bias, View gy, View gz) {
         if (KernelSelection.biasActivationBackward(act, x, bias, gy, gz) == CpuKernel.BIAS_ACTIVATION_BACKWARD_FUSED) {
             VecElementwise.biasActivationBackward(act, x, bias, gy, gz, a, b);
         } else {
@@ -103,7 +103,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void unary(UnaryOp op, Tensor x, Tensor out, double a, double b) {
+    public void unary(UnaryOp op, View x, View out, double a, double b) {
         if (KernelSelection.unary(op, x, out) == CpuKernel.UNARY_VECTOR) {
             VecElementwise.unary(op, x, out, a, b);
         } else {
@@ -112,7 +112,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void unaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor gy, Tensor gx, double a, double b) {
+    public void unaryBackward(UnaryOp op, View x, View y, View gy, View gx, double a, double b) {
         if (KernelSelection.unaryBackward(op, x, y, gy, gx) == CpuKernel.UNARY_BACKWARD_VECTOR) {
             VecElementwise.unaryBackward(op, x, y, gy, gx, a, b);
         } else {
@@ -121,7 +121,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+    public void binary(BinaryOp op, View a, View b, View out) {
         boolean done = switch (KernelSelection.binary(op, a, b, out)) {
             case BINARY_VECTOR -> VecElementwise.binary(op, a, b, out);
             case BINARY_COMPARE -> SelectKernels.compare(op, a, b, out);
@@ -137,7 +137,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void where(Tensor cond, Tensor a, Tensor b, Tensor out) {
+    public void where(View cond, View a, View b, View out) {
         if (KernelSelection.where(cond, a, b, out) != CpuKernel.WHERE_ROWS || !SelectKernels.where(cond, a, b, out)) {
             RefKernels.where(cond, a, b, out);
         }
@@ -146,14 +146,14 @@ public final class CpuBackend implements Backend {
     // ---- reductions ---------------------------------------------------------------------------
 
     @Override
-    public void reduce(ReduceOp op, Tensor x, int[] dims, Tensor out) {
+    public void reduce(ReduceOp op, View x, int[] dims, View out) {
         CpuKernel k = KernelSelection.reduce(op, x, dims, out);
         if (k != CpuKernel.REDUCE_PACKED) {
             reduceContiguous(k, op, x, dims, out);
             return;
         }
         // a strided float32 view (a narrowed or permuted activation): one packing copy, then the fast kernels
-        Tensor packed = Tensor.empty(x.device(), x.dtype(), x.shape());
+        View packed = CopyKernels.empty(x.dtype(), x.shape());
         try {
             CopyKernels.copy(x, packed);
             reduceContiguous(KernelSelection.contiguousReduce(op, packed, dims, out), op, packed, dims, out);
@@ -162,7 +162,7 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    private static void reduceContiguous(CpuKernel k, ReduceOp op, Tensor x, int[] dims, Tensor out) {
+    private static void reduceContiguous(CpuKernel k, ReduceOp op, View x, int[] dims, View out) {
         switch (k) {
             case REDUCE_ROWS -> VecRows.reduce(op, x, dims, out);
             case REDUCE_AROUND -> {
@@ -175,70 +175,70 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void sort(Tensor x, boolean descending, Tensor values, Tensor indices) {
+    public void sort(View x, boolean descending, View values, View indices) {
         SortKernels.sort(x, descending, values, indices);
     }
 
     @Override
-    public void topk(Tensor x, int k, boolean largest, Tensor values, Tensor indices) {
+    public void topk(View x, int k, boolean largest, View values, View indices) {
         SortKernels.topk(x, k, largest, values, indices);
     }
 
     @Override
-    public void searchsorted(Tensor sorted, Tensor values, boolean right, Tensor out) {
+    public void searchsorted(View sorted, View values, boolean right, View out) {
         SortKernels.searchsorted(sorted, values, right, out);
     }
 
     // ---- linear algebra -----------------------------------------------------------------------
 
     @Override
-    public void matmul(Tensor a, Tensor b, Tensor out, double alpha, double beta) {
+    public void matmul(View a, View b, View out, double alpha, double beta) {
         if (KernelSelection.matmul(a, b, out) != CpuKernel.MATMUL_GEMM || !Gemm.matmul(a, b, out, alpha, beta)) {
             RefKernels.matmul(a, b, out, alpha, beta);
         }
     }
 
     @Override
-    public Object prepackWeight(Tensor weight) {
+    public Object prepackWeight(View weight) {
         return Gemm.prepack(weight);
     }
 
     @Override
-    public boolean linearPrepacked(Tensor x, Object packed, Tensor bias, UnaryOp act, double a, Tensor residual, Tensor out) {
+    public boolean linearPrepacked(View x, Object packed, View bias, UnaryOp act, double a, View residual, View out) {
         return Gemm.linearPrepacked(x, packed, bias, act, a, residual, out);
     }
 
     // ---- per-channel kernels ----------------------------------------------------------------------
 
     @Override
-    public boolean channelAffine(Tensor x, Tensor scale, Tensor shift, Tensor out) {
+    public boolean channelAffine(View x, View scale, View shift, View out) {
         return ChannelKernels.affine(x, scale, shift, out);
     }
 
     @Override
-    public boolean prelu(Tensor x, Tensor slope, Tensor out) {
+    public boolean prelu(View x, View slope, View out) {
         return ChannelKernels.prelu(x, slope, out);
     }
 
     @Override
-    public boolean preluBackward(Tensor x, Tensor slope, Tensor gy, Tensor gx, Tensor gslope) {
+    public boolean preluBackward(View x, View slope, View gy, View gx, View gslope) {
         return ChannelKernels.preluBackward(x, slope, gy, gx, gslope);
     }
 
     @Override
-    public boolean batchNormMoments(Tensor x, Tensor mean, Tensor var) {
+    public boolean batchNormMoments(View x, View mean, View var) {
         return BatchNormKernels.moments(x, mean, var);
     }
 
     @Override
-    public boolean batchNormBackward(Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor gy, Tensor gx, Tensor gw, Tensor gb) {
+    public boolean batchNormBackward(View x, View mean, View rstd, View weight, View gy, View gx, View gw, View gb) {
         return BatchNormKernels.backward(x, mean, rstd, weight, gy, gx, gw, gb);
     }
 
     // ---- fused row kernels ----------------------------------------------------------------------
 
     @Override
-    public void softmax(Tensor x, Tensor out, boolean log) {
+    public void softmax(View x, View out, boolean log) {
         if (KernelSelection.softmax(x, out) == CpuKernel.SOFTMAX_ROWS) {
             VecRows.softmax(x, out, log);
         } else {
@@ -247,7 +247,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void softmaxBackward(Tensor y, Tensor gy, Tensor gx, boolean log) {
+    public void softmaxBackward(View y, View gy, View gx, boolean log) {
         if (KernelSelection.softmaxBackward(y, gy, gx) == CpuKernel.SOFTMAX_BACKWARD_ROWS) {
             VecRows.softmaxBackward(y, gy, gx, log);
         } else {
@@ -256,7 +256,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void layerNorm(Tensor x, Tensor weight, Tensor bias, double eps, Tensor y, Tensor mean, Tensor rstd) {
+    public void layerNorm(View x, View weight, View bias, double eps, View y, View mean, View rstd) {
         if (KernelSelection.layerNorm(x, weight, bias, y, mean, rstd) == CpuKernel.LAYER_NORM_ROWS) {
             VecRows.layerNorm(x, weight, bias, eps, y, mean, rstd);
         } else {
@@ -265,7 +265,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void layerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor gy, Tensor gx, Tensor gw, Tensor gb) {
+    public void layerNormBackward(View x, View weight, View mean, View rstd, View gy, View gx, View gw, View gb) {
         if (KernelSelection.layerNormBackward(x, weight, mean, rstd, gy, gx, gw, gb) == CpuKernel.LAYER_NORM_BACKWARD_ROWS) {
             VecRows.layerNormBackward(x, weight, mean, rstd, gy, gx, gw, gb);
         } else {
@@ -274,7 +274,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void attention(Tensor q, Tensor k, Tensor v, double scale, Tensor out, Tensor lse) {
+    public void attention(View q, View k, View v, double scale, View out, View lse) {
         if (KernelSelection.attention(q, k, v, out, lse) == CpuKernel.ATTENTION_FUSED) {
             VecAttention.forward(q, k, v, scale, out, lse);
         } else {
@@ -283,8 +283,8 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void attentionBackward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor gy, double scale,
-                                  Tensor gq, Tensor gk, Tensor gv) {
+    public void attentionBackward(View q, View k, View v, View out, View lse, View gy, double scale,
+                                  View gq, View gk, View gv) {
         if (KernelSelection.attentionBackward(q, k, v, out, lse, gy, gq, gk, gv) == CpuKernel.ATTENTION_BACKWARD_FUSED) {
             VecAttention.backward(q, k, v, out, lse, gy, scale, gq, gk, gv);
         } else {
@@ -293,13 +293,13 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public boolean sgd(Tensor param, Tensor grad, Tensor buf, double lr, double momentum, double dampening, double weightDecay,
+    public boolean sgd(View param, View grad, View buf, double lr, double momentum, double dampening, double weightDecay,
                        boolean nesterov, boolean first) {
         return OptimizerKernels.sgd(param, grad, buf, lr, momentum, dampening, weightDecay, nesterov, first);
     }
 
     @Override
-    public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2, double eps, double weightDecay,
+    public void adamw(View param, View grad, View m, View v, double lr, double beta1, double beta2, double eps, double weightDecay,
                       long step) {
         if (KernelSelection.adamw(param, grad, m, v) == CpuKernel.ADAMW_VECTOR) {
             OptimizerKernels.adamwF32(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step);
@@ -311,29 +311,29 @@ public final class CpuBackend implements Backend {
     // ---- indexing -----------------------------------------------------------------------------
 
     @Override
-    public void indexSelect(Tensor x, int dim, Tensor index, Tensor out) {
+    public void indexSelect(View x, int dim, View index, View out) {
         IndexKernels.indexSelect(x, dim, index, out);
     }
 
     @Override
-    public void indexAdd(Tensor out, int dim, Tensor index, Tensor src) {
+    public void indexAdd(View out, int dim, View index, View src) {
         IndexKernels.indexAdd(out, dim, index, src);
     }
 
     @Override
-    public void gather(Tensor x, int dim, Tensor index, Tensor out) {
+    public void gather(View x, int dim, View index, View out) {
         IndexKernels.gather(x, dim, index, out);
     }
 
     @Override
-    public void scatterAdd(Tensor out, int dim, Tensor index, Tensor src) {
+    public void scatterAdd(View out, int dim, View index, View src) {
         IndexKernels.scatterAdd(out, dim, index, src);
     }
 
     // ---- images -------------------------------------------------------------------------------
 
     @Override
-    public void im2col(Tensor x, Conv2dParams p, Tensor cols) {
+    public void im2col(View x, Conv2dParams p, View cols) {
         if (KernelSelection.im2col(x, cols) == CpuKernel.IM2COL_FAST) {
             FastImage.im2col(x, p, cols);
         } else {
@@ -342,7 +342,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void col2im(Tensor cols, Conv2dParams p, Tensor x) {
+    public void col2im(View cols, Conv2dParams p, View x) {
         if (KernelSelection.col2im(cols, x) == CpuKernel.COL2IM_FAST) {
             FastImage.col2im(cols, p, x);
         } else {
@@ -351,32 +351,32 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public boolean conv2d(Tensor x, Tensor weight, Conv2dParams p, int groups, ConvEpilogue epilogue, Tensor out) {
+    public boolean conv2d(View x, View weight, Conv2dParams p, int groups, ConvEpilogueView epilogue, View out) {
         return ConvKernels.forward(x, weight, p, groups, epilogue, out);
     }
 
     @Override
-    public Object prepareConv(Tensor weight, Conv2dParams p, int groups) {
-        return weight.dtype() == panface.tensor.DType.F32 ? ConvPrepared.of(weight.contiguous(), p, groups) : null;
+    public Object prepareConv(View weight, Conv2dParams p, int groups) {
+        return weight.dtype() == panface.tensor.DType.F32 ? ConvPrepared.of(CopyKernels.contiguous(weight), p, groups) : null;
     }
 
     @Override
-    public boolean conv2dPrepared(Tensor x, Object prepared, ConvEpilogue epilogue, Tensor out) {
+    public boolean conv2dPrepared(View x, Object prepared, ConvEpilogueView epilogue, View out) {
         return prepared instanceof ConvPrepared w && ConvKernels.forwardPrepared(x, w, epilogue, out);
     }
 
     @Override
-    public boolean conv2dBackwardInput(Tensor gy, Tensor weight, Conv2dParams p, int groups, Tensor gx) {
+    public boolean conv2dBackwardInput(View gy, View weight, Conv2dParams p, int groups, View gx) {
         return ConvKernels.backwardInput(gy, weight, p, groups, gx);
     }
 
     @Override
-    public boolean conv2dBackwardWeight(Tensor gy, Tensor x, Conv2dParams p, int groups, Tensor gw) {
+    public boolean conv2dBackwardWeight(View gy, View x, Conv2dParams p, int groups, View gw) {
         return ConvKernels.backwardWeight(gy, x, p, groups, gw);
     }
 
     @Override
-    public void maxPool2d(Tensor x, Pool2dParams p, Tensor out, Tensor argmax) {
+    public void maxPool2d(View x, Pool2dParams p, View out, View argmax) {
         if (KernelSelection.maxPool2d(x, out, argmax) == CpuKernel.MAX_POOL2D_FAST) {
             FastPool.maxPool2d(x, p, out, argmax);
         } else {
@@ -385,7 +385,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void maxPool2dBackward(Tensor gy, Tensor argmax, Tensor gx) {
+    public void maxPool2dBackward(View gy, View argmax, View gx) {
         if (KernelSelection.maxPool2dBackward(gy, argmax, gx) == CpuKernel.MAX_POOL2D_BACKWARD_FAST) {
             FastPool.maxPool2dBackward(gy, argmax, gx);
         } else {
@@ -394,7 +394,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void avgPool2d(Tensor x, Pool2dParams p, Tensor out) {
+    public void avgPool2d(View x, Pool2dParams p, View out) {
         if (KernelSelection.avgPool2d(x, out) == CpuKernel.AVG_POOL2D_FAST) {
             FastPool.avgPool2d(x, p, out);
         } else {
@@ -403,7 +403,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void avgPool2dBackward(Tensor gy, Pool2dParams p, Tensor gx) {
+    public void avgPool2dBackward(View gy, Pool2dParams p, View gx) {
         if (KernelSelection.avgPool2dBackward(gy, gx) == CpuKernel.AVG_POOL2D_BACKWARD_FAST) {
             FastPool.avgPool2dBackward(gy, p, gx);
         } else {
@@ -412,7 +412,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void adaptiveAvgPool2d(Tensor x, Tensor out) {
+    public void adaptiveAvgPool2d(View x, View out) {
         if (KernelSelection.adaptiveAvgPool2d(x, out) == CpuKernel.ADAPTIVE_AVG_POOL2D_FAST) {
             FastPool.adaptiveAvgPool2d(x, out, null, null);
         } else {
@@ -421,7 +421,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void adaptiveAvgPool2dBackward(Tensor gy, Tensor gx) {
+    public void adaptiveAvgPool2dBackward(View gy, View gx) {
         if (KernelSelection.adaptiveAvgPool2dBackward(gy, gx) == CpuKernel.ADAPTIVE_AVG_POOL2D_BACKWARD_FAST) {
             FastPool.adaptiveAvgPool2d(null, null, gy, gx);
         } else {
@@ -430,7 +430,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void gridSample(Tensor x, Tensor grid, boolean alignCorners, Tensor out) {
+    public void gridSample(View x, View grid, boolean alignCorners, View out) {
         if (KernelSelection.gridSample(x, grid, out) == CpuKernel.GRID_SAMPLE_FAST) {
             FastImage.gridSample(x, grid, alignCorners, out);
         } else {
@@ -439,7 +439,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void gridSampleBackward(Tensor x, Tensor grid, boolean alignCorners, Tensor gy, Tensor gx, Tensor ggrid) {
+    public void gridSampleBackward(View x, View grid, boolean alignCorners, View gy, View gx, View ggrid) {
         if (KernelSelection.gridSampleBackward(x, grid, gy, gx, ggrid) == CpuKernel.GRID_SAMPLE_BACKWARD_FAST) {
             FastImage.gridSampleBackward(x, grid, alignCorners, gy, gx, ggrid);
         } else {

@@ -3,7 +3,7 @@ package panface.tensor.cpu;
 import java.util.Arrays;
 
 import panface.tensor.DType;
-import panface.tensor.Tensor;
+import panface.tensor.View;
 import panface.tensor.backend.Conv2dParams;
 
 /**
@@ -17,11 +17,11 @@ final class FastImage {
     private FastImage() {
     }
 
-    static boolean fits(Tensor x, Tensor cols) {
+    static boolean fits(View x, View cols) {
         return x.dtype() == DType.F32 && cols.dtype() == DType.F32 && x.isContiguous() && cols.isContiguous();
     }
 
-    static void im2col(Tensor x, Conv2dParams p, Tensor cols) {
+    static void im2col(View x, Conv2dParams p, View cols) {
         float[] src = Ref.storage(x).floats();
         float[] dst = Ref.storage(cols).floats();
         int xo = x.offset();
@@ -60,7 +60,7 @@ final class FastImage {
         });
     }
 
-    static void col2im(Tensor cols, Conv2dParams p, Tensor x) {
+    static void col2im(View cols, Conv2dParams p, View x) {
         float[] src = Ref.storage(cols).floats();
         float[] dst = Ref.storage(x).floats();
         int xo = x.offset();
@@ -101,8 +101,8 @@ final class FastImage {
     }
 
     /** Whether every operand the grid sample gets (nulls skipped) is float32 and contiguous. */
-    static boolean fitsGridSample(Tensor... operands) {
-        for (Tensor t : operands) {
+    static boolean fitsGridSample(View... operands) {
+        for (View t : operands) {
             if (t != null && (t.dtype() != DType.F32 || !t.isContiguous())) {
                 return false;
             }
@@ -111,7 +111,7 @@ final class FastImage {
     }
 
     /** Bilinear sampling with zero padding (forward), parallel over output rows. */
-    static void gridSample(Tensor x, Tensor grid, boolean alignCorners, Tensor out) {
+    static void gridSample(View x, View grid, boolean alignCorners, View out) {
         float[] v = Ref.storage(x).floats();
         float[] gr = Ref.storage(grid).floats();
         float[] o = Ref.storage(out).floats();
@@ -172,7 +172,7 @@ final class FastImage {
      * The grid sample's gradients, accumulated into gx and/or ggrid (either may be null), parallel
      * over images: each image's gradient planes and grid rows belong to one task, so nothing races.
      */
-    static void gridSampleBackward(Tensor x, Tensor grid, boolean alignCorners, Tensor gy, Tensor gx, Tensor ggrid) {
+    static void gridSampleBackward(View x, View grid, boolean alignCorners, View gy, View gx, View ggrid) {
         float[] v = Ref.storage(x).floats();
         float[] gr = Ref.storage(grid).floats();
         float[] g = Ref.storage(gy).floats();

@@ -3,7 +3,7 @@ package panface.tensor.cpu;
 import java.util.Arrays;
 
 import panface.tensor.DType;
-import panface.tensor.Tensor;
+import panface.tensor.View;
 import panface.tensor.backend.Pool2dParams;
 
 /**
@@ -24,7 +24,7 @@ final class FastPool {
     }
 
     /** Whether every operand is float32 and contiguous (argmax, if given, I64 and contiguous). */
-    static boolean fits(Tensor x, Tensor out, Tensor argmax) {
+    static boolean fits(View x, View out, View argmax) {
         return x.dtype() == DType.F32 && out.dtype() == DType.F32 && x.isContiguous() && out.isContiguous()
                 && (argmax == null || argmax.dtype() == DType.I64 && argmax.isContiguous());
     }
@@ -33,7 +33,7 @@ final class FastPool {
         return Math.max(1, GRAIN_ELEMENTS / Math.max(1, perPlane));
     }
 
-    static void maxPool2d(Tensor x, Pool2dParams p, Tensor out, Tensor argmax) {
+    static void maxPool2d(View x, Pool2dParams p, View out, View argmax) {
         float[] v = Ref.storage(x).floats();
         float[] o = Ref.storage(out).floats();
         long[] a = Ref.storage(argmax).longs();
@@ -77,7 +77,7 @@ final class FastPool {
     }
 
     /** Adds each output gradient onto its argmax in gx (gx's contents are kept, as the reference does). */
-    static void maxPool2dBackward(Tensor gy, Tensor argmax, Tensor gx) {
+    static void maxPool2dBackward(View gy, View argmax, View gx) {
         float[] g = Ref.storage(gy).floats();
         long[] a = Ref.storage(argmax).longs();
         float[] v = Ref.storage(gx).floats();
@@ -108,7 +108,7 @@ final class FastPool {
         return p.countIncludePad() ? poolSize : (Math.min(y1, h) - Math.max(y0, 0)) * (Math.min(x1, w) - Math.max(x0, 0));
     }
 
-    static void avgPool2d(Tensor x, Pool2dParams p, Tensor out) {
+    static void avgPool2d(View x, Pool2dParams p, View out) {
         float[] v = Ref.storage(x).floats();
         float[] o = Ref.storage(out).floats();
         int xo = x.offset();
@@ -142,7 +142,7 @@ final class FastPool {
         });
     }
 
-    static void avgPool2dBackward(Tensor gy, Pool2dParams p, Tensor gx) {
+    static void avgPool2dBackward(View gy, Pool2dParams p, View gx) {
         float[] g = Ref.storage(gy).floats();
         float[] v = Ref.storage(gx).floats();
         int go = gy.offset();
@@ -188,10 +188,10 @@ final class FastPool {
     }
 
     /** Forward when gy is null (x to out), else the backward (gy to gx, overwritten); the reference's windows. */
-    static void adaptiveAvgPool2d(Tensor x, Tensor out, Tensor gy, Tensor gx) {
+    static void adaptiveAvgPool2d(View x, View out, View gy, View gx) {
         boolean forward = gy == null;
-        Tensor in = forward ? x : gx;
-        Tensor o = forward ? out : gy;
+        View in = forward ? x : gx;
+        View o = forward ? out : gy;
         float[] src = Ref.storage(forward ? x : gy).floats();
         float[] dst = Ref.storage(forward ? out : gx).floats();
         int so = (forward ? x : gy).offset();

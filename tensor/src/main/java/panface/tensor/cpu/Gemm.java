@@ -10,7 +10,7 @@ import panface.nativebindings.NativeLibraryException;
 import panface.nativebindings.openblas.OpenBlas;
 import panface.tensor.DType;
 import panface.tensor.RuntimeConfig;
-import panface.tensor.Tensor;
+import panface.tensor.View;
 import panface.tensor.backend.BinaryOp;
 import panface.tensor.backend.UnaryOp;
 
@@ -71,7 +71,7 @@ final class Gemm {
      * Computes the product for the dtypes {@link CpuKernel#MATMUL_GEMM} states; false when the
      * output's last two dimensions are transposed or no layout fits.
      */
-    static boolean matmul(Tensor a, Tensor b, Tensor out, double alpha, double beta) {
+    static boolean matmul(View a, View b, View out, double alpha, double beta) {
         DType t = out.dtype();
         int r = out.dim();
         int m = out.size(-2);
@@ -87,10 +87,10 @@ final class Gemm {
         Layout la = Layout.of(m, k, a.stride(-2), a.stride(-1));
         Layout lb = Layout.of(k, n, b.stride(-2), b.stride(-1));
         if (la == null) {
-            return matmul(a.contiguous(), b, out, alpha, beta);
+            return matmul(CopyKernels.contiguous(a), b, out, alpha, beta);
         }
         if (lb == null) {
-            return matmul(a, b.contiguous(), out, alpha, beta);
+            return matmul(a, CopyKernels.contiguous(b), out, alpha, beta);
         }
         int[] batch = Arrays.copyOf(out.shape(), r - 2);
         int[] aOff = Strided.offsets(batch, Arrays.copyOf(a.strides(), r - 2), a.offset());
@@ -169,11 +169,11 @@ final class Gemm {
     }
 
     /** The weight (out, in) packed for {@link PackedGemm}, or null when it is not float32 or the kernels are unavailable. */
-    static Object prepack(Tensor weight) {
+    static Object prepack(View weight) {
         if (!PackedGemm.available() || weight.dtype() != DType.F32 || weight.dim() != 2 || weight.numel() == 0) {
             return null;
         }
-        Tensor w = weight.contiguous();
+        View w = CopyKernels.contiguous(weight);
         return new PackedWeight((float[]) Ref.storage(w).array(), w.offset(), w.size(1), true, w.size(1), w.size(0));
     }
 
@@ -215,7 +215,7 @@ final class Gemm {
      * applied by the driver to each block of finished rows (see {@link PackedGemm.Epilogue}); false
      * when the operands do not suit it (float32, contiguous rows; a single row goes to GEMV).
      */
-    static boolean linearPrepacked(Tensor x, Object packed, Tensor bias, UnaryOp act, double a, Tensor residual, Tensor out) {
+    static boolean linearPrepacked(View x, Object packed, View bias, UnaryOp act, double a, View residual, View out) {
         if (!(packed instanceof PackedWeight w) || x.dtype() != DType.F32 || out.dtype() != DType.F32 || x.dim() != 2 || out.dim() != 2) {
             return false;
         }

@@ -1,6 +1,6 @@
 package panface.tensor.cpu;
 
-import panface.tensor.Tensor;
+import panface.tensor.View;
 import panface.tensor.backend.Conv2dParams;
 import panface.tensor.backend.Pool2dParams;
 
@@ -12,7 +12,7 @@ final class ImageKernels {
     private ImageKernels() {
     }
 
-    static void im2col(Tensor x, Conv2dParams p, Tensor cols) {
+    static void im2col(View x, Conv2dParams p, View cols) {
         RefCalls.hit("im2col");
         double[] v = Ref.load(x);
         int n = x.size(0);
@@ -46,7 +46,7 @@ final class ImageKernels {
         Ref.store(out, cols);
     }
 
-    static void col2im(Tensor cols, Conv2dParams p, Tensor x) {
+    static void col2im(View cols, Conv2dParams p, View x) {
         RefCalls.hit("col2im");
         double[] cv = Ref.load(cols);
         double[] v = Ref.load(x);
@@ -80,7 +80,7 @@ final class ImageKernels {
         Ref.store(v, x);
     }
 
-    static void maxPool2d(Tensor x, Pool2dParams p, Tensor out, Tensor argmax) {
+    static void maxPool2d(View x, Pool2dParams p, View out, View argmax) {
         RefCalls.hit("maxPool2d");
         double[] v = Ref.load(x);
         int planes = x.size(0) * x.size(1);
@@ -120,7 +120,7 @@ final class ImageKernels {
         Ref.storeLong(a, argmax);
     }
 
-    static void maxPool2dBackward(Tensor gy, Tensor argmax, Tensor gx) {
+    static void maxPool2dBackward(View gy, View argmax, View gx) {
         RefCalls.hit("maxPool2dBackward");
         double[] g = Ref.load(gy);
         long[] a = Ref.loadLong(argmax);
@@ -161,7 +161,7 @@ final class ImageKernels {
         }
     }
 
-    static void avgPool2d(Tensor x, Pool2dParams p, Tensor out) {
+    static void avgPool2d(View x, Pool2dParams p, View out) {
         RefCalls.hit("avgPool2d");
         double[] v = Ref.load(x);
         int h = x.size(2);
@@ -181,7 +181,7 @@ final class ImageKernels {
         Ref.store(o, out);
     }
 
-    static void avgPool2dBackward(Tensor gy, Pool2dParams p, Tensor gx) {
+    static void avgPool2dBackward(View gy, Pool2dParams p, View gx) {
         RefCalls.hit("avgPool2dBackward");
         double[] g = Ref.load(gy);
         int h = gx.size(2);
@@ -208,11 +208,11 @@ final class ImageKernels {
         return (int) Math.ceil((double) (i + 1) * in / out);
     }
 
-    static void adaptiveAvgPool2d(Tensor x, Tensor out, Tensor gy, Tensor gx) {
+    static void adaptiveAvgPool2d(View x, View out, View gy, View gx) {
         RefCalls.hit("adaptiveAvgPool2d");
         boolean forward = gy == null;
-        Tensor in = forward ? x : gx;
-        Tensor o = forward ? out : gy;
+        View in = forward ? x : gx;
+        View o = forward ? out : gy;
         int planes = in.size(0) * in.size(1);
         int h = in.size(2);
         int w = in.size(3);
@@ -259,7 +259,7 @@ final class ImageKernels {
      * Bilinear sampling with zero padding. Forward when gy is null; otherwise accumulates the
      * gradients into gx and/or ggrid (either may be null).
      */
-    static void gridSample(Tensor x, Tensor grid, boolean alignCorners, Tensor out, Tensor gy, Tensor gx, Tensor ggrid) {
+    static void gridSample(View x, View grid, boolean alignCorners, View out, View gy, View gx, View ggrid) {
         RefCalls.hit("gridSample");
         double[] v = Ref.load(x);
         double[] gr = Ref.load(grid);

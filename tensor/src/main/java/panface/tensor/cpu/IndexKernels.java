@@ -2,7 +2,7 @@ package panface.tensor.cpu;
 
 import panface.tensor.DType;
 import panface.tensor.Shape;
-import panface.tensor.Tensor;
+import panface.tensor.View;
 
 /**
  * Gather/scatter along a dimension. Float32 row selection and row accumulation (the hot paths of
@@ -13,7 +13,7 @@ final class IndexKernels {
     private IndexKernels() {
     }
 
-    private static long[] indices(Tensor index, int bound, String op) {
+    private static long[] indices(View index, int bound, String op) {
         long[] idx = Ref.loadLong(index);
         for (int i = 0; i < idx.length; i++) {
             if (idx[i] < 0 || idx[i] >= bound) {
@@ -23,7 +23,7 @@ final class IndexKernels {
         return idx;
     }
 
-    static void indexSelect(Tensor x, int dim, Tensor index, Tensor out) {
+    static void indexSelect(View x, int dim, View index, View out) {
         int[] xs = x.shape();
         long[] idx = indices(index, xs[dim], "indexSelect");
         int outer = Shape.prod(xs, 0, dim);
@@ -55,7 +55,7 @@ final class IndexKernels {
         Ref.store(o, out);
     }
 
-    static void indexAdd(Tensor out, int dim, Tensor index, Tensor src) {
+    static void indexAdd(View out, int dim, View index, View src) {
         int[] os = out.shape();
         long[] idx = indices(index, os[dim], "indexAdd");
         int outer = Shape.prod(os, 0, dim);
@@ -118,7 +118,7 @@ final class IndexKernels {
         return pos;
     }
 
-    static void gather(Tensor x, int dim, Tensor index, Tensor out) {
+    static void gather(View x, int dim, View index, View out) {
         checkIndexShape("gather", index.shape(), x.shape(), dim);
         if (VecElementwise.f32Contiguous(x, out)) {
             int[] pos = targets(index.shape(), x.shape(), dim, Ref.loadLong(index), "gather");
@@ -143,7 +143,7 @@ final class IndexKernels {
         Ref.store(o, out);
     }
 
-    static void scatterAdd(Tensor out, int dim, Tensor index, Tensor src) {
+    static void scatterAdd(View out, int dim, View index, View src) {
         checkIndexShape("scatterAdd", index.shape(), out.shape(), dim);
         checkIndexShape("scatterAdd", index.shape(), src.shape(), -1);
         if (VecElementwise.f32Contiguous(out, src)) {

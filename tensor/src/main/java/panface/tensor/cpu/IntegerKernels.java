@@ -1,6 +1,6 @@
 package panface.tensor.cpu;
 
-import panface.tensor.Tensor;
+import panface.tensor.View;
 import panface.tensor.backend.BinaryOp;
 
 /**
@@ -13,7 +13,7 @@ final class IntegerKernels {
     }
 
     /** ADD, SUB or MUL of int64 operands as {@link CpuKernel#BINARY_INTEGER} states them. */
-    static void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+    static void binary(BinaryOp op, View a, View b, View out) {
         long[] as = Ref.storage(a).longs();
         long[] bs = Ref.storage(b).longs();
         long[] os = Ref.storage(out).longs();
@@ -34,7 +34,7 @@ final class IntegerKernels {
     }
 
     /** A single value, or contiguous with out's shape. */
-    static boolean operand(Tensor t, Tensor out) {
+    static boolean operand(View t, View out) {
         return t.numel() == 1 || (t.isContiguous() && java.util.Arrays.equals(t.shape(), out.shape()));
     }
 }

@@ -3,7 +3,7 @@ package panface.tensor.cpu;
 import java.util.ArrayList;
 import java.util.List;
 import panface.tensor.DType;
-import panface.tensor.Tensor;
+import panface.tensor.View;
 import panface.tensor.backend.BinaryOp;
 import panface.tensor.backend.ReduceOp;
 import panface.tensor.backend.UnaryOp;
@@ -42,29 +42,29 @@ public final class KernelSelection {
         return lines;
     }
 
-    static boolean f32Contiguous(Tensor... ts) {
+    static boolean f32Contiguous(View... ts) {
         return VecElementwise.f32Contiguous(ts);
     }
 
-    static CpuKernel unary(UnaryOp op, Tensor x, Tensor out) {
+    static CpuKernel unary(UnaryOp op, View x, View out) {
         return VecMath.supports(op) && f32Contiguous(x, out) ? CpuKernel.UNARY_VECTOR : CpuKernel.UNARY_REFERENCE;
     }
 
-    static CpuKernel unaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor gy, Tensor gx) {
+    static CpuKernel unaryBackward(UnaryOp op, View x, View y, View gy, View gx) {
         return VecMath.supports(op) && f32Contiguous(x, y, gy, gx) ? CpuKernel.UNARY_BACKWARD_VECTOR : CpuKernel.UNARY_BACKWARD_REFERENCE;
     }
 
-    static CpuKernel biasActivation(UnaryOp act, Tensor x, Tensor bias, Tensor out) {
+    static CpuKernel biasActivation(UnaryOp act, View x, View bias, View out) {
         return VecMath.supports(act) && f32Contiguous(x, bias, out) && bias.dim() == 1 && bias.numel() > 0
                 ? CpuKernel.BIAS_ACTIVATION_FUSED : CpuKernel.BIAS_ACTIVATION_COMPOSITE;
     }
 
-    static CpuKernel biasActivationBackward(UnaryOp act, Tensor x, Tensor bias, Tensor gy, Tensor gz) {
+    static CpuKernel biasActivationBackward(UnaryOp act, View x, View bias, View gy, View gz) {
         return VecMath.supports(act) && f32Contiguous(x, bias, gy, gz) && bias.dim() == 1 && bias.numel() > 0
                 ? CpuKernel.BIAS_ACTIVATION_BACKWARD_FUSED : CpuKernel.BIAS_ACTIVATION_BACKWARD_COMPOSITE;
     }
 
-    static CpuKernel binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+    static CpuKernel binary(BinaryOp op, View a, View b, View out) {
         DType da = a.dtype();
         DType db = b.dtype();
         DType dout = out.dtype();
@@ -83,7 +83,7 @@ public final class KernelSelection {
         return CpuKernel.BINARY_REFERENCE;
     }
 
-    static CpuKernel where(Tensor cond, Tensor a, Tensor b, Tensor out) {
+    static CpuKernel where(View cond, View a, View b, View out) {
         return cond.dtype() == DType.BOOL && a.dtype() == DType.F32 && b.dtype() == DType.F32 && out.dtype() == DType.F32
                 && SelectKernels.rowsApply(out, cond, a, b) ? CpuKernel.WHERE_ROWS : CpuKernel.WHERE_REFERENCE;
     }
@@ -97,7 +97,7 @@ public final class KernelSelection {
      * The first applicable reduce row for contiguous operands, or the packed row for a strided
      * float32 x (its copy then meets the contiguous rows or the reference runs).
      */
-    static CpuKernel reduce(ReduceOp op, Tensor x, int[] dims, Tensor out) {
+    static CpuKernel reduce(ReduceOp op, View x, int[] dims, View out) {
         if (!vectorReduction(op) || x.dtype() != DType.F32) {
             return CpuKernel.REDUCE_REFERENCE;
         }
@@ -108,7 +108,7 @@ public final class KernelSelection {
     }
 
     /** The row for a contiguous float32 x: trailing dims, one kept run, or the reference. */
-    static CpuKernel contiguousReduce(ReduceOp op, Tensor x, int[] dims, Tensor out) {
+    static CpuKernel contiguousReduce(ReduceOp op, View x, int[] dims, View out) {
         if (!f32Contiguous(x, out) || dims.length == 0) {
             return CpuKernel.REDUCE_REFERENCE;
         }
@@ -140,32 +140,32 @@ public final class KernelSelection {
         return lead == dims.length || dims[dims.length - 1] == r - 1;
     }
 
-    static CpuKernel matmul(Tensor a, Tensor b, Tensor out) {
+    static CpuKernel matmul(View a, View b, View out) {
         DType t = out.dtype();
         boolean dtypes = a.dtype() == t && b.dtype() == t && (t == DType.F32 || (t == DType.F64 && Gemm.hasBlas()));
         return dtypes ? CpuKernel.MATMUL_GEMM : CpuKernel.MATMUL_REFERENCE;
     }
 
-    static CpuKernel softmax(Tensor x, Tensor out) {
+    static CpuKernel softmax(View x, View out) {
         return f32Contiguous(x, out) && x.dim() > 0 ? CpuKernel.SOFTMAX_ROWS : CpuKernel.SOFTMAX_REFERENCE;
     }
 
-    static CpuKernel softmaxBackward(Tensor y, Tensor gy, Tensor gx) {
+    static CpuKernel softmaxBackward(View y, View gy, View gx) {
         return f32Contiguous(y, gy, gx) && y.dim() > 0 ? CpuKernel.SOFTMAX_BACKWARD_ROWS : CpuKernel.SOFTMAX_BACKWARD_REFERENCE;
     }
 
-    static CpuKernel layerNorm(Tensor x, Tensor weight, Tensor bias, Tensor y, Tensor mean, Tensor rstd) {
+    static CpuKernel layerNorm(View x, View weight, View bias, View y, View mean, View rstd) {
         return f32Contiguous(x, weight, bias, y, mean, rstd) ? CpuKernel.LAYER_NORM_ROWS : CpuKernel.LAYER_NORM_REFERENCE;
     }
 
-    static CpuKernel layerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor gy, Tensor gx, Tensor gw, Tensor gb) {
+    static CpuKernel layerNormBackward(View x, View weight, View mean, View rstd, View gy, View gx, View gw, View gb) {
         return f32Contiguous(x, weight, mean, rstd, gy, gx, gw, gb) ? CpuKernel.LAYER_NORM_BACKWARD_ROWS
                 : CpuKernel.LAYER_NORM_BACKWARD_REFERENCE;
     }
 
     /** float32 with a unit last stride and rows that do not overlap: what the fused attention kernels read. */
-    private static boolean attentionRows(Tensor... ts) {
-        for (Tensor t : ts) {
+    private static boolean attentionRows(View... ts) {
+        for (View t : ts) {
             if (t.dtype() != DType.F32 || t.stride(-1) != 1 || t.stride(-2) < t.size(-1)) {
                 return false;
             }
@@ -173,56 +173,56 @@ public final class KernelSelection {
         return true;
     }
 
-    static CpuKernel attention(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse) {
+    static CpuKernel attention(View q, View k, View v, View out, View lse) {
         return attentionRows(q, k, v, out) && f32Contiguous(lse) ? CpuKernel.ATTENTION_FUSED : CpuKernel.ATTENTION_REFERENCE;
     }
 
-    static CpuKernel attentionBackward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor gy, Tensor gq, Tensor gk, Tensor gv) {
+    static CpuKernel attentionBackward(View q, View k, View v, View out, View lse, View gy, View gq, View gk, View gv) {
         return attentionRows(q, k, v, out, gy, gq, gk, gv) && f32Contiguous(lse) ? CpuKernel.ATTENTION_BACKWARD_FUSED
                 : CpuKernel.ATTENTION_BACKWARD_REFERENCE;
     }
 
-    static CpuKernel adamw(Tensor param, Tensor grad, Tensor m, Tensor v) {
+    static CpuKernel adamw(View param, View grad, View m, View v) {
         return f32Contiguous(param, grad, m, v) ? CpuKernel.ADAMW_VECTOR : CpuKernel.ADAMW_REFERENCE;
     }
 
-    static CpuKernel maxPool2d(Tensor x, Tensor out, Tensor argmax) {
+    static CpuKernel maxPool2d(View x, View out, View argmax) {
         return FastPool.fits(x, out, argmax) ? CpuKernel.MAX_POOL2D_FAST : CpuKernel.MAX_POOL2D;
     }
 
-    static CpuKernel maxPool2dBackward(Tensor gy, Tensor argmax, Tensor gx) {
+    static CpuKernel maxPool2dBackward(View gy, View argmax, View gx) {
         return FastPool.fits(gy, gx, argmax) ? CpuKernel.MAX_POOL2D_BACKWARD_FAST : CpuKernel.MAX_POOL2D_BACKWARD;
     }
 
-    static CpuKernel avgPool2d(Tensor x, Tensor out) {
+    static CpuKernel avgPool2d(View x, View out) {
         return FastPool.fits(x, out, null) ? CpuKernel.AVG_POOL2D_FAST : CpuKernel.AVG_POOL2D;
     }
 
-    static CpuKernel avgPool2dBackward(Tensor gy, Tensor gx) {
+    static CpuKernel avgPool2dBackward(View gy, View gx) {
         return FastPool.fits(gy, gx, null) ? CpuKernel.AVG_POOL2D_BACKWARD_FAST : CpuKernel.AVG_POOL2D_BACKWARD;
     }
 
-    static CpuKernel adaptiveAvgPool2d(Tensor x, Tensor out) {
+    static CpuKernel adaptiveAvgPool2d(View x, View out) {
         return FastPool.fits(x, out, null) ? CpuKernel.ADAPTIVE_AVG_POOL2D_FAST : CpuKernel.ADAPTIVE_AVG_POOL2D;
     }
 
-    static CpuKernel adaptiveAvgPool2dBackward(Tensor gy, Tensor gx) {
+    static CpuKernel adaptiveAvgPool2dBackward(View gy, View gx) {
         return FastPool.fits(gy, gx, null) ? CpuKernel.ADAPTIVE_AVG_POOL2D_BACKWARD_FAST : CpuKernel.ADAPTIVE_AVG_POOL2D_BACKWARD;
     }
 
-    static CpuKernel gridSample(Tensor x, Tensor grid, Tensor out) {
+    static CpuKernel gridSample(View x, View grid, View out) {
         return FastImage.fitsGridSample(x, grid, out) ? CpuKernel.GRID_SAMPLE_FAST : CpuKernel.GRID_SAMPLE;
     }
 
-    static CpuKernel gridSampleBackward(Tensor x, Tensor grid, Tensor gy, Tensor gx, Tensor ggrid) {
+    static CpuKernel gridSampleBackward(View x, View grid, View gy, View gx, View ggrid) {
         return FastImage.fitsGridSample(x, grid, gy, gx, ggrid) ? CpuKernel.GRID_SAMPLE_BACKWARD_FAST : CpuKernel.GRID_SAMPLE_BACKWARD;
     }
 
-    static CpuKernel im2col(Tensor x, Tensor cols) {
+    static CpuKernel im2col(View x, View cols) {
         return FastImage.fits(x, cols) ? CpuKernel.IM2COL_FAST : CpuKernel.IM2COL_REFERENCE;
     }
 
-    static CpuKernel col2im(Tensor cols, Tensor x) {
+    static CpuKernel col2im(View cols, View x) {
         return FastImage.fits(x, cols) ? CpuKernel.COL2IM_FAST : CpuKernel.COL2IM_REFERENCE;
     }
 }

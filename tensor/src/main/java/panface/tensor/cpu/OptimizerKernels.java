@@ -3,7 +3,7 @@ package panface.tensor.cpu;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
-import panface.tensor.Tensor;
+import panface.tensor.View;
 
 /** Fused optimizer updates: a double reference and a float32 vector kernel of AdamW. */
 final class OptimizerKernels {
@@ -13,9 +13,9 @@ final class OptimizerKernels {
     private OptimizerKernels() {
     }
 
-    private static void check(Tensor... ts) {
+    private static void check(View... ts) {
         int n = ts[0].numel();
-        for (Tensor t : ts) {
+        for (View t : ts) {
             if (!t.isContiguous() || t.numel() != n) {
                 throw new IllegalArgumentException("adamw: parameter, gradient and moments must be contiguous and of one size, got "
                         + t.describe());
@@ -23,7 +23,7 @@ final class OptimizerKernels {
         }
     }
 
-    static void adamwReference(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double b1, double b2, double eps, double wd,
+    static void adamwReference(View param, View grad, View m, View v, double lr, double b1, double b2, double eps, double wd,
                                long step) {
         RefCalls.hit("adamw");
         check(param, grad, m, v);
@@ -45,7 +45,7 @@ final class OptimizerKernels {
         Ref.store(vv, v);
     }
 
-    static void adamwF32(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double b1, double b2, double eps, double wd,
+    static void adamwF32(View param, View grad, View m, View v, double lr, double b1, double b2, double eps, double wd,
                          long step) {
         check(param, grad, m, v);
         float[] p = VecElementwise.data(param);
@@ -93,7 +93,7 @@ final class OptimizerKernels {
      * d = nesterov ? d + momentum buf : buf; p -= lr d. buf is null without momentum. False when the
      * operands do not fit.
      */
-    static boolean sgd(Tensor param, Tensor grad, Tensor buf, double lr, double momentum, double dampening, double wd, boolean nesterov,
+    static boolean sgd(View param, View grad, View buf, double lr, double momentum, double dampening, double wd, boolean nesterov,
                        boolean first) {
         if (!ChannelKernels.fits(param.dtype(), param, grad, buf) || grad.numel() != param.numel()
                 || (buf != null && buf.numel() != param.numel())) {

@@ -1,7 +1,7 @@
 package panface.tensor.cpu;
 
 import panface.tensor.DType;
-import panface.tensor.Tensor;
+import panface.tensor.View;
 import panface.tensor.backend.Distribution;
 import panface.tensor.random.Philox;
 
@@ -15,7 +15,7 @@ final class RandomKernels {
     private RandomKernels() {
     }
 
-    static void fill(Tensor dst, Distribution dist, long seed, long offset, double a, double b) {
+    static void fill(View dst, Distribution dist, long seed, long offset, double a, double b) {
         if (!dst.isContiguous()) {
             throw new IllegalArgumentException("randomFill needs a contiguous tensor, got " + dst.describe());
         }

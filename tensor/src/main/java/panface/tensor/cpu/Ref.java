@@ -1,6 +1,6 @@
 package panface.tensor.cpu;
 
-import panface.tensor.Tensor;
+import panface.tensor.View;
 
 /**
  * Loading and storing tensors as row-major double arrays: the reference kernels compute in double
@@ -11,12 +11,12 @@ final class Ref {
     private Ref() {
     }
 
-    static CpuStorage storage(Tensor t) {
+    static CpuStorage storage(View t) {
         return (CpuStorage) t.storage();
     }
 
     /** The logical values of t, row-major, as double. */
-    static double[] load(Tensor t) {
+    static double[] load(View t) {
         CpuStorage s = storage(t);
         int[] off = Strided.offsets(t);
         double[] v = new double[off.length];
@@ -39,7 +39,7 @@ final class Ref {
     }
 
     /** The logical values of an integer tensor, row-major, as long. */
-    static long[] loadLong(Tensor t) {
+    static long[] loadLong(View t) {
         CpuStorage s = storage(t);
         int[] off = Strided.offsets(t);
         long[] v = new long[off.length];
@@ -50,7 +50,7 @@ final class Ref {
     }
 
     /** Writes row-major values into t (any strides), converting to its dtype. */
-    static void store(double[] v, Tensor t) {
+    static void store(double[] v, View t) {
         CpuStorage s = storage(t);
         int[] off = Strided.offsets(t);
         if (s.dtype() == panface.tensor.DType.F64) {
@@ -71,7 +71,7 @@ final class Ref {
     }
 
     /** Writes row-major integer values into t. */
-    static void storeLong(long[] v, Tensor t) {
+    static void storeLong(long[] v, View t) {
         CpuStorage s = storage(t);
         int[] off = Strided.offsets(t);
         for (int i = 0; i < off.length; i++) {
@@ -80,7 +80,7 @@ final class Ref {
     }
 
     /** Adds row-major values into t. */
-    static void accumulate(double[] v, Tensor t) {
+    static void accumulate(double[] v, View t) {
         double[] cur = load(t);
         for (int i = 0; i < v.length; i++) {
             cur[i] += v[i];

@@ -2,7 +2,7 @@ package panface.tensor.cpu;
 
 import panface.tensor.DType;
 import panface.tensor.Shape;
-import panface.tensor.Tensor;
+import panface.tensor.View;
 import panface.tensor.backend.BinaryOp;
 import panface.tensor.backend.ReduceOp;
 import panface.tensor.backend.UnaryOp;
@@ -17,7 +17,7 @@ public final class RefKernels {
 
     // ---- elementwise --------------------------------------------------------------------------
 
-    static void unary(UnaryOp op, Tensor x, Tensor out, double a, double b) {
+    static void unary(UnaryOp op, View x, View out, double a, double b) {
         RefCalls.hit("unary");
         double[] v = Ref.load(x);
         for (int i = 0; i < v.length; i++) {
@@ -26,7 +26,7 @@ public final class RefKernels {
         Ref.store(v, out);
     }
 
-    static void unaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor gy, Tensor gx, double a, double b) {
+    static void unaryBackward(UnaryOp op, View x, View y, View gy, View gx, double a, double b) {
         RefCalls.hit("unaryBackward");
         double[] xv = x == null ? null : Ref.load(x);
         double[] yv = y == null ? null : Ref.load(y);
@@ -38,7 +38,7 @@ public final class RefKernels {
         Ref.store(g, gx);
     }
 
-    static void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+    static void binary(BinaryOp op, View a, View b, View out) {
         RefCalls.hit("binary");
         if (!a.dtype().isFloating() && !b.dtype().isFloating()) {
             long[] x = Ref.loadLong(a);
@@ -57,7 +57,7 @@ public final class RefKernels {
         Ref.store(x, out);
     }
 
-    static void where(Tensor cond, Tensor a, Tensor b, Tensor out) {
+    static void where(View cond, View a, View b, View out) {
         RefCalls.hit("where");
         long[] c = Ref.loadLong(cond);
         if (!out.dtype().isFloating()) {
@@ -79,7 +79,7 @@ public final class RefKernels {
 
     // ---- reductions -----------------------------------------------------------------------------
 
-    static void reduce(ReduceOp op, Tensor x, int[] dims, Tensor out) {
+    static void reduce(ReduceOp op, View x, int[] dims, View out) {
         RefCalls.hit("reduce");
         int[] xs = x.shape();
         int[] outIndexStrides = Shape.contiguousStrides(out.shape());
@@ -178,7 +178,7 @@ public final class RefKernels {
 
     // ---- matmul ---------------------------------------------------------------------------------
 
-    static void matmul(Tensor a, Tensor b, Tensor out, double alpha, double beta) {
+    static void matmul(View a, View b, View out, double alpha, double beta) {
         RefCalls.hit("matmul");
         int r = out.dim();
         int m = out.size(-2);
@@ -214,7 +214,7 @@ public final class RefKernels {
 
     // ---- softmax ----------------------------------------------------------------------------------
 
-    static void softmax(Tensor x, Tensor out, boolean log) {
+    static void softmax(View x, View out, boolean log) {
         RefCalls.hit("softmax");
         double[] v = Ref.load(x);
         int cols = x.size(-1);
@@ -237,7 +237,7 @@ public final class RefKernels {
         Ref.store(v, out);
     }
 
-    static void softmaxBackward(Tensor y, Tensor gy, Tensor gx, boolean log) {
+    static void softmaxBackward(View y, View gy, View gx, boolean log) {
         RefCalls.hit("softmaxBackward");
         double[] yv = Ref.load(y);
         double[] g = Ref.load(gy);
@@ -258,7 +258,7 @@ public final class RefKernels {
 
     // ---- layer norm -------------------------------------------------------------------------------
 
-    static void layerNorm(Tensor x, Tensor weight, Tensor bias, double eps, Tensor y, Tensor mean, Tensor rstd) {
+    static void layerNorm(View x, View weight, View bias, double eps, View y, View mean, View rstd) {
         RefCalls.hit("layerNorm");
         double[] v = Ref.load(x);
         double[] w = weight == null ? null : Ref.load(weight);
@@ -292,7 +292,7 @@ public final class RefKernels {
         Ref.store(rs, rstd);
     }
 
-    static void layerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor gy, Tensor gx, Tensor gw, Tensor gb) {
+    static void layerNormBackward(View x, View weight, View mean, View rstd, View gy, View gx, View gw, View gb) {
         RefCalls.hit("layerNormBackward");
         double[] v = Ref.load(x);
         double[] g = Ref.load(gy);
@@ -336,7 +336,7 @@ public final class RefKernels {
     }
 
     /** The compute dtype of a floating tensor for per-row statistics. */
-    static DType statType(Tensor x) {
+    static DType statType(View x) {
         return x.dtype() == DType.F64 ? DType.F64 : DType.F32;
     }
 }

@@ -1,6 +1,6 @@
 package panface.tensor.cpu;
 
-import panface.tensor.Tensor;
+import panface.tensor.View;
 import panface.tensor.backend.BinaryOp;
 
 /**
@@ -19,7 +19,7 @@ final class SelectKernels {
     }
 
     /** a op b for a comparison op on float32 operands into a contiguous BOOL output ({@link CpuKernel#BINARY_COMPARE}); false when the strides do not merge into rows. */
-    static boolean compare(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+    static boolean compare(BinaryOp op, View a, View b, View out) {
         Rows.Layout l = layout(out, a, b);
         if (l == null) {
             return false;
@@ -52,7 +52,7 @@ final class SelectKernels {
     }
 
     /** cond ? a : b with a BOOL condition and float32 values into a contiguous float32 output ({@link CpuKernel#WHERE_ROWS}); false when the strides do not merge into rows. */
-    static boolean where(Tensor cond, Tensor a, Tensor b, Tensor out) {
+    static boolean where(View cond, View a, View b, View out) {
         Rows.Layout l = layout(out, cond, a, b);
         if (l == null) {
             return false;
@@ -75,16 +75,16 @@ final class SelectKernels {
         return true;
     }
 
-    private static CpuStorage storage(Tensor t) {
+    private static CpuStorage storage(View t) {
         return (CpuStorage) t.storage();
     }
 
     /** A contiguous, non-scalar output and inputs of its shape whose last stride is 0 or 1. */
-    static boolean rowsApply(Tensor out, Tensor... in) {
+    static boolean rowsApply(View out, View... in) {
         if (!out.isContiguous() || out.dim() == 0 || !(out.storage() instanceof CpuStorage)) {
             return false;
         }
-        for (Tensor t : in) {
+        for (View t : in) {
             if (t.dim() != out.dim() || !java.util.Arrays.equals(t.shape(), out.shape()) || !(t.storage() instanceof CpuStorage)) {
                 return false;
             }
@@ -102,7 +102,7 @@ final class SelectKernels {
     }
 
     /** The inputs' rows over their merged layout (the output is contiguous, so its row r starts at r * cols). */
-    private static Rows.Layout layout(Tensor out, Tensor... in) {
+    private static Rows.Layout layout(View out, View... in) {
         int[][] strides = new int[in.length][];
         int[] offsets = new int[in.length];
         for (int k = 0; k < in.length; k++) {
@@ -113,7 +113,7 @@ final class SelectKernels {
     }
 
     /** Runs body on each row of the output, in parallel over rows. */
-    private static void forRows(Tensor out, Rows.Layout l, RowBody body) {
+    private static void forRows(View out, Rows.Layout l, RowBody body) {
         int cols = l.cols();
         int rows = cols == 0 ? 0 : out.numel() / cols;
         if (rows == 0) {

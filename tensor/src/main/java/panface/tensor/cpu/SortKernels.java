@@ -3,7 +3,7 @@ package panface.tensor.cpu;
 import java.util.Arrays;
 
 import panface.tensor.DType;
-import panface.tensor.Tensor;
+import panface.tensor.View;
 
 /**
  * Sorting along the last dimension (stable; NaN sorts as the largest value, as PyTorch), top-k by
@@ -27,7 +27,7 @@ final class SortKernels {
      * The values of x as double: read straight from a contiguous float32, float64 or int64 array;
      * other layouts through the reference load, which the reference-call counter records.
      */
-    private static double[] values(Tensor x) {
+    private static double[] values(View x) {
         if (x.isContiguous() && (x.dtype() == DType.F32 || x.dtype() == DType.F64 || x.dtype() == DType.I64)) {
             CpuStorage st = Ref.storage(x);
             int o = x.offset();
@@ -53,7 +53,7 @@ final class SortKernels {
         return Ref.load(x);
     }
 
-    static void sort(Tensor x, boolean descending, Tensor values, Tensor indices) {
+    static void sort(View x, boolean descending, View values, View indices) {
         double[] v = values(x);
         int cols = x.dim() == 0 ? 1 : x.size(-1);
         int rows = cols == 0 ? 0 : v.length / cols;
@@ -80,7 +80,7 @@ final class SortKernels {
         Ref.storeLong(oi, indices);
     }
 
-    static void topk(Tensor x, int k, boolean largest, Tensor values, Tensor indices) {
+    static void topk(View x, int k, boolean largest, View values, View indices) {
         double[] v = values(x);
         int cols = x.size(-1);
         if (k < 0 || k > cols) {
@@ -172,7 +172,7 @@ final class SortKernels {
         a[j] = t;
     }
 
-    static void searchsorted(Tensor sorted, Tensor values, boolean right, Tensor out) {
+    static void searchsorted(View sorted, View values, boolean right, View out) {
         double[] s = values(sorted);
         double[] v = values(values);
         int n = sorted.size(-1);

@@ -1,6 +1,6 @@
 package panface.tensor.cpu;
 
-import panface.tensor.Tensor;
+import panface.tensor.View;
 
 /** Element offsets of strided views, in row-major logical order. */
 final class Strided {
@@ -8,7 +8,7 @@ final class Strided {
     }
 
     /** Storage offset of every element of t, in row-major order. */
-    static int[] offsets(Tensor t) {
+    static int[] offsets(View t) {
         return offsets(t.shape(), t.strides(), t.offset());
     }
 

@@ -6,7 +6,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-import panface.tensor.Tensor;
+import panface.tensor.View;
 
 /**
  * Fused float32 attention for contiguous (B, H, T, D) tensors, one (batch, head) pair per task:
@@ -105,12 +105,12 @@ final class VecAttention {
     }
 
     /** Storage offset of head (b / heads, b % heads) of a (B, H, T, D) view. */
-    private static int base(Tensor t, int b, int heads) {
+    private static int base(View t, int b, int heads) {
         return t.offset() + (b / heads) * t.stride(0) + (b % heads) * t.stride(1);
     }
 
     /** Operands as {@link CpuKernel#ATTENTION_FUSED} states them (rows may be strided: views into a fused qkv buffer). */
-    static void forward(Tensor q, Tensor k, Tensor v, double scale, Tensor out, Tensor lse) {
+    static void forward(View q, View k, View v, double scale, View out, View lse) {
         float[] qa = VecElementwise.data(q);
         float[] ka = VecElementwise.data(k);
         float[] va = VecElementwise.data(v);
@@ -141,7 +141,7 @@ final class VecAttention {
         });
     }
 
-    static void backward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor gy, double scale, Tensor gq, Tensor gk, Tensor gv) {
+    static void backward(View q, View k, View v, View out, View lse, View gy, double scale, View gq, View gk, View gv) {
         float[] qa = VecElementwise.data(q);
         float[] ka = VecElementwise.data(k);
         float[] va = VecElementwise.data(v);

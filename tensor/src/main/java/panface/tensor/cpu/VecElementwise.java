@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 import panface.tensor.DType;
 import panface.tensor.RuntimeConfig;
-import panface.tensor.Tensor;
+import panface.tensor.View;
 import panface.tensor.backend.BinaryOp;
 import panface.tensor.backend.UnaryOp;
 
@@ -24,8 +24,8 @@ final class VecElementwise {
     private VecElementwise() {
     }
 
-    static boolean f32Contiguous(Tensor... ts) {
-        for (Tensor t : ts) {
+    static boolean f32Contiguous(View... ts) {
+        for (View t : ts) {
             if (t != null && (t.dtype() != DType.F32 || !t.isContiguous())) {
                 return false;
             }
@@ -33,12 +33,12 @@ final class VecElementwise {
         return true;
     }
 
-    static float[] data(Tensor t) {
+    static float[] data(View t) {
         return Ref.storage(t).floats();
     }
 
     /** The vector loop of op over contiguous float32 x into out (see {@link CpuKernel#UNARY_VECTOR}). */
-    static void unary(UnaryOp op, Tensor x, Tensor out, double a, double b) {
+    static void unary(UnaryOp op, View x, View out, double a, double b) {
         float[] xs = data(x);
         float[] ys = data(out);
         int xo = x.offset();
@@ -50,7 +50,7 @@ final class VecElementwise {
     }
 
     /** The vector gradient loop of op over contiguous float32 operands (see {@link CpuKernel#UNARY_BACKWARD_VECTOR}). */
-    static void unaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor gy, Tensor gx, double a, double b) {
+    static void unaryBackward(UnaryOp op, View x, View y, View gy, View gx, double a, double b) {
         float[] xs = data(x);
         float[] ys = data(y);
         float[] gs = data(gy);
@@ -70,7 +70,7 @@ final class VecElementwise {
      * (stride 0): rows of the output are produced with vector loops. The operands are those of
      * {@link CpuKernel#BINARY_VECTOR}; false when their strides do not merge into rows.
      */
-    static boolean binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+    static boolean binary(BinaryOp op, View a, View b, View out) {
         // an operand strided along its last dimension (a transposed view) is first packed by the
         // blocked copy kernel: one extra pass, far cheaper than element-by-element indexing
         boolean packA = a.stride(-1) > 1;
@@ -78,8 +78,8 @@ final class VecElementwise {
         if ((packA && !packable(a)) || (packB && !packable(b))) {
             return false;   // the indexed path, without packing the other operand for nothing
         }
-        Tensor pa = packA ? packed(a) : null;
-        Tensor pb = packB ? packed(b) : null;
+        View pa = packA ? packed(a) : null;
+        View pb = packB ? packed(b) : null;
         try {
             return binaryRows(op, pa != null ? pa : a, pb != null ? pb : b, out);
         } finally {
@@ -95,17 +95,15 @@ final class VecElementwise {
     /** Largest operand packed (bytes): bigger ones take the indexed path rather than raise peak memory by their size. */
     private static final long PACK_LIMIT = RuntimeConfig.startup().packLimitBytes();
 
-    private static boolean packable(Tensor t) {
+    private static boolean packable(View t) {
         return 4L * t.numel() <= PACK_LIMIT;
     }
 
-    private static Tensor packed(Tensor t) {
-        Tensor p = Tensor.empty(t.device(), t.dtype(), t.shape());
-        CopyKernels.copy(t, p);
-        return p;
+    private static View packed(View t) {
+        return CopyKernels.packed(t);
     }
 
-    private static boolean binaryRows(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+    private static boolean binaryRows(BinaryOp op, View a, View b, View out) {
         if ((a.stride(-1) != 0 && a.stride(-1) != 1) || (b.stride(-1) != 0 && b.stride(-1) != 1)) {
             return false;
         }
@@ -296,7 +294,7 @@ final class VecElementwise {
      * out = act(x + bias) over contiguous float32 rows (bias along the last dimension): the bias
      * is added into the output row and the activation runs over it while it is in cache.
      */
-    static void biasActivation(UnaryOp op, Tensor x, Tensor bias, Tensor out, double a, double b) {
+    static void biasActivation(UnaryOp op, View x, View bias, View out, double a, double b) {
         float[] xs = data(x);
         float[] bs = data(bias);
         float[] ys = data(out);
@@ -317,7 +315,7 @@ final class VecElementwise {
     }
 
     /** gz = gy * act'(x + bias) over contiguous float32 rows, x + bias and act(x + bias) recomputed per row. */
-    static void biasActivationBackward(UnaryOp op, Tensor x, Tensor bias, Tensor gy, Tensor gz, double a, double b) {
+    static void biasActivationBackward(UnaryOp op, View x, View bias, View gy, View gz, double a, double b) {
         float[] xs = data(x);
         float[] bs = data(bias);
         float[] gs = data(gy);

@@ -5,7 +5,7 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-import panface.tensor.Tensor;
+import panface.tensor.View;
 import panface.tensor.backend.ReduceOp;
 
 /**
@@ -99,7 +99,7 @@ final class VecRows {
      * SUM/MAX/MIN of contiguous F32 over a trailing run of dimensions, or SUM over a leading run
      * (keeping the rest, e.g. a bias gradient): the operands of {@link CpuKernel#REDUCE_ROWS}.
      */
-    static void reduce(ReduceOp op, Tensor x, int[] dims, Tensor out) {
+    static void reduce(ReduceOp op, View x, int[] dims, View out) {
         float[] xs = VecElementwise.data(x);
         float[] os = VecElementwise.data(out);
         int xo = x.offset();
@@ -161,7 +161,7 @@ final class VecRows {
         });
     }
 
-    static void softmax(Tensor x, Tensor out, boolean log) {
+    static void softmax(View x, View out, boolean log) {
         float[] xs = VecElementwise.data(x);
         float[] ys = VecElementwise.data(out);
         int xo = x.offset();
@@ -215,7 +215,7 @@ final class VecRows {
         });
     }
 
-    static void softmaxBackward(Tensor y, Tensor gy, Tensor gx, boolean log) {
+    static void softmaxBackward(View y, View gy, View gx, boolean log) {
         float[] ys = VecElementwise.data(y);
         float[] gs = VecElementwise.data(gy);
         float[] os = VecElementwise.data(gx);
@@ -269,7 +269,7 @@ final class VecRows {
         });
     }
 
-    static void layerNorm(Tensor x, Tensor weight, Tensor bias, double eps, Tensor y, Tensor mean, Tensor rstd) {
+    static void layerNorm(View x, View weight, View bias, double eps, View y, View mean, View rstd) {
         float[] xs = VecElementwise.data(x);
         float[] ys = VecElementwise.data(y);
         // a missing weight or bias becomes ones or zeros: conditional vector values in the loop
@@ -326,7 +326,7 @@ final class VecRows {
         });
     }
 
-    static void layerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor gy, Tensor gx, Tensor gw, Tensor gb) {
+    static void layerNormBackward(View x, View weight, View mean, View rstd, View gy, View gx, View gw, View gb) {
         float[] xs = VecElementwise.data(x);
         float[] gs = VecElementwise.data(gy);
         float[] ws = weight == null ? ones(x.size(-1)) : VecElementwise.data(weight);
@@ -412,7 +412,7 @@ final class VecRows {
         store(partB, gb, cols);
     }
 
-    private static void store(float[][] parts, Tensor dst, int cols) {
+    private static void store(float[][] parts, View dst, int cols) {
         if (dst == null) {
             return;
         }

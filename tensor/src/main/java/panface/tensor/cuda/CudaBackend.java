@@ -2,11 +2,12 @@ package panface.tensor.cuda;
 
 import java.lang.foreign.MemorySegment;
 
+import panface.tensor.Backends;
 import panface.tensor.DType;
 import panface.tensor.Device;
 import panface.tensor.Scope;
 import panface.tensor.Storage;
-import panface.tensor.Tensor;
+import panface.tensor.View;
 import panface.tensor.backend.Backend;
 import panface.tensor.backend.BinaryOp;
 import panface.tensor.backend.Conv2dParams;
@@ -84,12 +85,12 @@ public final class CudaBackend implements Backend {
         return new CudaStorage(dev, dtype, numel, false);
     }
 
-    static long address(Tensor t) {
+    static long address(View t) {
         return ((CudaStorage) t.storage()).address();
     }
 
     /** Address of the view's first element (for kernels that take contiguous data). */
-    static long start(Tensor t) {
+    static long start(View t) {
         return address(t) + (long) t.offset() * t.dtype().byteSize();
     }
 
@@ -161,7 +162,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void copy(Tensor src, Tensor dst) {
+    public void copy(View src, View dst) {
         long n = dst.numel();
         if (n == 0) {
             return;
@@ -183,7 +184,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void fill(Tensor dst, double value) {
+    public void fill(View dst, double value) {
         long n = dst.numel();
         if (n == 0) {
             return;
@@ -202,7 +203,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void randomFill(Tensor dst, Distribution dist, long seed, long offset, double a, double b) {
+    public void randomFill(View dst, Distribution dist, long seed, long offset, double a, double b) {
         if (!dst.isContiguous()) {
             throw new IllegalArgumentException("randomFill needs a contiguous tensor, got " + dst.describe());
         }
@@ -220,23 +221,23 @@ public final class CudaBackend implements Backend {
     // ---- elementwise ----------------------------------------------------------------------------
 
     @Override
-    public void unary(UnaryOp op, Tensor x, Tensor out, double a, double b) {
+    public void unary(UnaryOp op, View x, View out, double a, double b) {
         long n = out.numel();
         if (op == UnaryOp.NONZERO || op == UnaryOp.NOT) {
-            Tensor o = out.dtype() == DType.BOOL ? out : Tensor.empty(device(), DType.BOOL, out.shape());
+            View o = out.dtype() == DType.BOOL ? out : empty(DType.BOOL, out.shape());
             KernelArgs k = KernelArgs.begin().i32(op.ordinal()).i64(n).ptr(address(x)).layout(x).ptr(address(o)).layout(o);
             dev.launch1d("elementwise.cu", "unary_pred_" + sfx(x.dtype()), n, k);
             finish(o, out);
             return;
         }
-        Tensor o = out.dtype() == x.dtype() ? out : Tensor.empty(device(), x.dtype(), out.shape());
+        View o = out.dtype() == x.dtype() ? out : empty(x.dtype(), out.shape());
         KernelArgs k = KernelArgs.begin().i32(op.ordinal()).i64(n).ptr(address(x)).layout(x).ptr(address(o)).layout(o).f64(a).f64(b);
         dev.launch1d("elementwise.cu", "unary_" + sfx(x.dtype()), n, k);
         finish(o, out);
     }
 
     /** Copies a temporary result into the requested output and frees it (no-op when they are the same). */
-    void finish(Tensor temp, Tensor out) {
+    void finish(View temp, View out) {
         if (temp != out) {
             copy(temp, out);
             temp.storage().close();
@@ -244,7 +245,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void unaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor gy, Tensor gx, double a, double b) {
+    public void unaryBackward(UnaryOp op, View x, View y, View gy, View gx, double a, double b) {
         DType t = gy.dtype();
         if (!t.isFloating()) {
             throw new IllegalArgumentException("gradients are floating point, got " + gy.describe());
@@ -266,7 +267,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void biasActivation(UnaryOp act, double a, double b, Tensor x, Tensor bias, Tensor out) {
+    public void biasActivation(UnaryOp act, double a, double b, View x, View bias, View out) {
         if (!fusable(x, bias, out)) {
             Backend.super.biasActivation(act, a, b, x, bias, out);
             return;
@@ -278,7 +279,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void biasActivationBackward(UnaryOp act, double a, double b, Tensor x, Tensor bias, Tensor gy, Tensor gz) {
+    public void biasActivationBackward(UnaryOp act, double a, double b, View x, View bias, View gy, View gz) {
         if (!fusable(x, bias, gz) || !gy.isContiguous() || gy.dtype() != x.dtype()) {
             Backend.super.biasActivationBackward(act, a, b, x, bias, gy, gz);
             return;
@@ -290,19 +291,19 @@ public final class CudaBackend implements Backend {
     }
 
     /** Contiguous floating x and out of one dtype, and a contiguous bias as long as x's last dimension. */
-    private static boolean fusable(Tensor x, Tensor bias, Tensor out) {
+    private static boolean fusable(View x, View bias, View out) {
         return x.dtype().isFloating() && x.dtype() == bias.dtype() && x.dtype() == out.dtype() && x.isContiguous() && out.isContiguous()
                 && bias.isContiguous() && bias.dim() == 1 && x.dim() >= 1 && bias.size(0) == x.size(-1) && x.numel() > 0;
     }
 
     @Override
-    public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+    public void binary(BinaryOp op, View a, View b, View out) {
         if (a.dtype() != b.dtype()) {
             throw new IllegalArgumentException("binary " + op + " needs operands of one dtype, got " + a.dtype() + " and " + b.dtype());
         }
         long n = out.numel();
         DType want = op.isPredicate() ? DType.BOOL : a.dtype();
-        Tensor o = out.dtype() == want ? out : Tensor.empty(device(), want, out.shape());
+        View o = out.dtype() == want ? out : empty(want, out.shape());
         boolean integral = !a.dtype().isFloating();
         String name = (integral ? "binary_int_" : "binary_") + (op.isPredicate() ? "pred_" : "") + sfx(a.dtype());
         KernelArgs k = KernelArgs.begin().i32(op.ordinal()).i64(n).ptr(address(a)).layout(a).ptr(address(b)).layout(b).ptr(address(o))
@@ -318,12 +319,12 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void where(Tensor cond, Tensor a, Tensor b, Tensor out) {
+    public void where(View cond, View a, View b, View out) {
         if (cond.dtype() != DType.BOOL) {
             throw new IllegalArgumentException("where needs a BOOL condition, got " + cond.describe());
         }
         long n = out.numel();
-        Tensor o = out.dtype() == a.dtype() ? out : Tensor.empty(device(), a.dtype(), out.shape());
+        View o = out.dtype() == a.dtype() ? out : empty(a.dtype(), out.shape());
         KernelArgs k = KernelArgs.begin().i64(n).ptr(address(cond)).layout(cond).ptr(address(a)).layout(a).ptr(address(b)).layout(b)
                 .ptr(address(o)).layout(o);
         dev.launch1d("elementwise.cu", "where_" + sfx(a.dtype()), n, k);
@@ -333,13 +334,13 @@ public final class CudaBackend implements Backend {
     // ---- reductions -----------------------------------------------------------------------------
 
     @Override
-    public void reduce(ReduceOp op, Tensor x, int[] dims, Tensor out) {
+    public void reduce(ReduceOp op, View x, int[] dims, View out) {
         boolean arg = op == ReduceOp.ARGMAX || op == ReduceOp.ARGMIN;
         if (arg && dims.length != 1) {
             throw new IllegalArgumentException(op + " reduces exactly one dimension");
         }
         if (!arg && out.dtype() != x.dtype()) {
-            Tensor xc = Tensor.empty(device(), out.dtype(), x.shape());
+            View xc = empty(out.dtype(), x.shape());
             copy(x, xc);
             reduce(op, xc, dims, out);
             xc.storage().close();
@@ -381,7 +382,7 @@ public final class CudaBackend implements Backend {
         if (op == ReduceOp.SUM && columnSum(x, dims, nRed, nOut, out)) {
             return;
         }
-        Tensor o = out;
+        View o = out;
         KernelArgs k = KernelArgs.begin().i32(op.ordinal()).i64(nOut).ptr(address(x)).layout(ks, kst, x.offset(), false)
                 .layout(rs, rst, 0, false).i64(nRed);
         if (arg) {
@@ -411,7 +412,7 @@ public final class CudaBackend implements Backend {
     }
 
     /** Sums over the leading dimensions of a contiguous tensor, coalesced and in two stages. */
-    private boolean columnSum(Tensor x, int[] dims, long rows, long cols, Tensor out) {
+    private boolean columnSum(View x, int[] dims, long rows, long cols, View out) {
         if (!x.isContiguous() || cols < 32) {
             return false;
         }
@@ -423,7 +424,7 @@ public final class CudaBackend implements Backend {
         long rowsPerChunk = rowsPerChunk(rows);
         long chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
         DType acc = x.dtype() == DType.F64 ? DType.F64 : x.dtype().isFloating() ? DType.F32 : DType.I64;
-        Tensor partial = Tensor.empty(device(), acc, (int) chunks, (int) cols);
+        View partial = empty(acc, (int) chunks, (int) cols);
         KernelArgs k = KernelArgs.begin().ptr(start(x)).i64(rows).i64(cols).i64(rowsPerChunk).ptr(start(partial));
         dev.launch("reduce.cu", "colsum_partial_" + sfx(x.dtype()), (int) ((cols + 255) / 256), (int) chunks, 256, 0, k);
         KernelArgs f = KernelArgs.begin().ptr(start(partial)).i64(chunks).i64(cols).ptr(address(out)).layout(out);
@@ -434,76 +435,80 @@ public final class CudaBackend implements Backend {
 
     // ---- sorting: through the host ------------------------------------------------------------------
 
+    private static Backend host() {
+        return Backends.of(Device.CPU);
+    }
+
     /** A CPU copy of a device tensor (contiguous). */
-    private Tensor toHost(Tensor t) {
-        Tensor h = Tensor.empty(Device.CPU, t.dtype(), t.shape());
-        Tensor c = contiguous(t);
+    private View toHost(View t) {
+        View h = host().empty(t.dtype(), t.shape());
+        View c = contiguous(t);
         read(c.storage(), c.offset(), ((CpuStorage) h.storage()).array(), 0, t.numel());
         release(c, t);
         return h;
     }
 
     /** Writes a CPU result into a device output (any layout). */
-    private void fromHost(Tensor h, Tensor out) {
-        Tensor o = out.isContiguous() ? out : Tensor.empty(device(), out.dtype(), out.shape());
+    private void fromHost(View h, View out) {
+        View o = out.isContiguous() ? out : empty(out.dtype(), out.shape());
         write(o.storage(), o.offset(), ((CpuStorage) h.storage()).array(), 0, h.numel());
         finish(o, out);
     }
 
     @Override
-    public void sort(Tensor x, boolean descending, Tensor values, Tensor indices) {
-        Tensor hx = toHost(x);
-        Tensor hv = Tensor.empty(Device.CPU, values.dtype(), values.shape());
-        Tensor hi = Tensor.empty(Device.CPU, indices.dtype(), indices.shape());
-        hx.backend().sort(hx, descending, hv, hi);
+    public void sort(View x, boolean descending, View values, View indices) {
+        View hx = toHost(x);
+        View hv = host().empty(values.dtype(), values.shape());
+        View hi = host().empty(indices.dtype(), indices.shape());
+        host().sort(hx, descending, hv, hi);
         fromHost(hv, values);
         fromHost(hi, indices);
     }
 
     @Override
-    public void topk(Tensor x, int k, boolean largest, Tensor values, Tensor indices) {
-        Tensor hx = toHost(x);
-        Tensor hv = Tensor.empty(Device.CPU, values.dtype(), values.shape());
-        Tensor hi = Tensor.empty(Device.CPU, indices.dtype(), indices.shape());
-        hx.backend().topk(hx, k, largest, hv, hi);
+    public void topk(View x, int k, boolean largest, View values, View indices) {
+        View hx = toHost(x);
+        View hv = host().empty(values.dtype(), values.shape());
+        View hi = host().empty(indices.dtype(), indices.shape());
+        host().topk(hx, k, largest, hv, hi);
         fromHost(hv, values);
         fromHost(hi, indices);
     }
 
     @Override
-    public void searchsorted(Tensor sorted, Tensor values, boolean right, Tensor out) {
-        Tensor hs = toHost(sorted);
-        Tensor hv = toHost(values);
-        Tensor ho = Tensor.empty(Device.CPU, out.dtype(), out.shape());
-        hs.backend().searchsorted(hs, hv, right, ho);
+    public void searchsorted(View sorted, View values, boolean right, View out) {
+        View hs = toHost(sorted);
+        View hv = toHost(values);
+        View ho = host().empty(out.dtype(), out.shape());
+        host().searchsorted(hs, hv, right, ho);
         fromHost(ho, out);
     }
 
     // ---- layouts ------------------------------------------------------------------------------------
 
     /** t itself when contiguous, else a contiguous device copy (free it with {@link #release}). */
-    Tensor contiguous(Tensor t) {
+    View contiguous(View t) {
         if (t == null || t.isContiguous()) {
             return t;
         }
-        Tensor c = Tensor.empty(device(), t.dtype(), t.shape());
+        View c = empty(t.dtype(), t.shape());
         copy(t, c);
         return c;
     }
 
     /** Frees a temporary made by {@link #contiguous} (nothing when it is the original). */
-    static void release(Tensor temp, Tensor original) {
+    static void release(View temp, View original) {
         if (temp != null && temp != original) {
             temp.storage().close();
         }
     }
 
     /** An output to write contiguously: out itself, or a temporary (holding out's values when accumulating). */
-    Tensor output(Tensor out, boolean accumulate) {
+    View output(View out, boolean accumulate) {
         if (out == null || out.isContiguous()) {
             return out;
         }
-        Tensor t = Tensor.empty(device(), out.dtype(), out.shape());
+        View t = empty(out.dtype(), out.shape());
         if (accumulate) {
             copy(out, t);
         }
@@ -517,43 +522,43 @@ public final class CudaBackend implements Backend {
     // ---- delegated ----------------------------------------------------------------------------------
 
     @Override
-    public void matmul(Tensor a, Tensor b, Tensor out, double alpha, double beta) {
+    public void matmul(View a, View b, View out, double alpha, double beta) {
         gemm.matmul(a, b, out, alpha, beta);
     }
 
     @Override
-    public void softmax(Tensor x, Tensor out, boolean log) {
+    public void softmax(View x, View out, boolean log) {
         fused.softmax(x, out, log);
     }
 
     @Override
-    public void softmaxBackward(Tensor y, Tensor gy, Tensor gx, boolean log) {
+    public void softmaxBackward(View y, View gy, View gx, boolean log) {
         fused.softmaxBackward(y, gy, gx, log);
     }
 
     @Override
-    public void layerNorm(Tensor x, Tensor weight, Tensor bias, double eps, Tensor y, Tensor mean, Tensor rstd) {
+    public void layerNorm(View x, View weight, View bias, double eps, View y, View mean, View rstd) {
         fused.layerNorm(x, weight, bias, eps, y, mean, rstd);
     }
 
     @Override
-    public void layerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor gy, Tensor gx, Tensor gw, Tensor gb) {
+    public void layerNormBackward(View x, View weight, View mean, View rstd, View gy, View gx, View gw, View gb) {
         fused.layerNormBackward(x, weight, mean, rstd, gy, gx, gw, gb);
     }
 
     @Override
-    public void attention(Tensor q, Tensor k, Tensor v, double scale, Tensor out, Tensor lse) {
+    public void attention(View q, View k, View v, double scale, View out, View lse) {
         fused.attention(q, k, v, scale, out, lse);
     }
 
     @Override
-    public void attentionBackward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor gy, double scale, Tensor gq, Tensor gk,
-                                  Tensor gv) {
+    public void attentionBackward(View q, View k, View v, View out, View lse, View gy, double scale, View gq, View gk,
+                                  View gv) {
         fused.attentionBackward(q, k, v, out, lse, gy, scale, gq, gk, gv);
     }
 
     @Override
-    public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2, double eps, double weightDecay,
+    public void adamw(View param, View grad, View m, View v, double lr, double beta1, double beta2, double eps, double weightDecay,
                       long step) {
         fused.adamw(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step);
     }
@@ -565,78 +570,78 @@ public final class CudaBackend implements Backend {
      * overwrite the cosines). The kernel stays here because it is compiled in one NVRTC module with
      * the other row kernels and shares their device helpers and host-executed tests.
      */
-    public void marginCrossEntropy(Tensor cos, Tensor labels, double s, double m1, double m2, double m3, boolean exact, boolean hardFallback,
-                                   double gradScale, Tensor loss, Tensor grad) {
+    public void marginCrossEntropy(View cos, View labels, double s, double m1, double m2, double m3, boolean exact, boolean hardFallback,
+                                   double gradScale, View loss, View grad) {
         fused.marginCrossEntropy(cos, labels, s, m1, m2, m3, exact, hardFallback, gradScale, loss, grad);
     }
 
     @Override
-    public void indexSelect(Tensor x, int dim, Tensor index, Tensor out) {
+    public void indexSelect(View x, int dim, View index, View out) {
         indexing.indexSelect(x, dim, index, out);
     }
 
     @Override
-    public void indexAdd(Tensor out, int dim, Tensor index, Tensor src) {
+    public void indexAdd(View out, int dim, View index, View src) {
         indexing.indexAdd(out, dim, index, src);
     }
 
     @Override
-    public void gather(Tensor x, int dim, Tensor index, Tensor out) {
+    public void gather(View x, int dim, View index, View out) {
         indexing.gather(x, dim, index, out);
     }
 
     @Override
-    public void scatterAdd(Tensor out, int dim, Tensor index, Tensor src) {
+    public void scatterAdd(View out, int dim, View index, View src) {
         indexing.scatterAdd(out, dim, index, src);
     }
 
     @Override
-    public void im2col(Tensor x, Conv2dParams p, Tensor cols) {
+    public void im2col(View x, Conv2dParams p, View cols) {
         indexing.im2col(x, p, cols);
     }
 
     @Override
-    public void col2im(Tensor cols, Conv2dParams p, Tensor x) {
+    public void col2im(View cols, Conv2dParams p, View x) {
         indexing.col2im(cols, p, x);
     }
 
     @Override
-    public void maxPool2d(Tensor x, Pool2dParams p, Tensor out, Tensor argmax) {
+    public void maxPool2d(View x, Pool2dParams p, View out, View argmax) {
         indexing.maxPool2d(x, p, out, argmax);
     }
 
     @Override
-    public void maxPool2dBackward(Tensor gy, Tensor argmax, Tensor gx) {
+    public void maxPool2dBackward(View gy, View argmax, View gx) {
         indexing.maxPool2dBackward(gy, argmax, gx);
     }
 
     @Override
-    public void avgPool2d(Tensor x, Pool2dParams p, Tensor out) {
+    public void avgPool2d(View x, Pool2dParams p, View out) {
         indexing.avgPool2d(x, p, out);
     }
 
     @Override
-    public void avgPool2dBackward(Tensor gy, Pool2dParams p, Tensor gx) {
+    public void avgPool2dBackward(View gy, Pool2dParams p, View gx) {
         indexing.avgPool2dBackward(gy, p, gx);
     }
 
     @Override
-    public void adaptiveAvgPool2d(Tensor x, Tensor out) {
+    public void adaptiveAvgPool2d(View x, View out) {
         indexing.adaptiveAvgPool2d(x, out);
     }
 
     @Override
-    public void adaptiveAvgPool2dBackward(Tensor gy, Tensor gx) {
+    public void adaptiveAvgPool2dBackward(View gy, View gx) {
         indexing.adaptiveAvgPool2dBackward(gy, gx);
     }
 
     @Override
-    public void gridSample(Tensor x, Tensor grid, boolean alignCorners, Tensor out) {
+    public void gridSample(View x, View grid, boolean alignCorners, View out) {
         indexing.gridSample(x, grid, alignCorners, out);
     }
 
     @Override
-    public void gridSampleBackward(Tensor x, Tensor grid, boolean alignCorners, Tensor gy, Tensor gx, Tensor ggrid) {
+    public void gridSampleBackward(View x, View grid, boolean alignCorners, View gy, View gx, View ggrid) {
         indexing.gridSampleBackward(x, grid, alignCorners, gy, gx, ggrid);
     }
 }

@@ -1,7 +1,7 @@
 package panface.tensor.cuda;
 
 import panface.tensor.DType;
-import panface.tensor.Tensor;
+import panface.tensor.View;
 import panface.tensor.backend.BinaryOp;
 import panface.tensor.backend.UnaryOp;
 
@@ -40,34 +40,34 @@ final class CudaFused {
         return t;
     }
 
-    private static void requireFloat(String op, Tensor t) {
+    private static void requireFloat(String op, View t) {
         if (!t.dtype().isFloating()) {
             throw new IllegalArgumentException(op + " needs a floating-point tensor, got " + t.describe());
         }
     }
 
     /** t in dtype `want` and contiguous: t itself, or a converted copy. */
-    private Tensor as(Tensor t, DType want) {
+    private View as(View t, DType want) {
         if (t == null) {
             return null;
         }
         if (t.dtype() == want) {
             return backend.contiguous(t);
         }
-        Tensor c = Tensor.empty(backend.device(), want, t.shape());
+        View c = backend.empty(want, t.shape());
         backend.copy(t, c);
         return c;
     }
 
     /** An output buffer in dtype `want`, contiguous: out itself when it already is. */
-    private Tensor out(Tensor out, DType want, boolean accumulate) {
+    private View out(View out, DType want, boolean accumulate) {
         if (out == null) {
             return null;
         }
         if (out.dtype() == want && out.isContiguous()) {
             return out;
         }
-        Tensor t = Tensor.empty(backend.device(), want, out.shape());
+        View t = backend.empty(want, out.shape());
         if (accumulate) {
             backend.copy(out, t);
         }
@@ -76,31 +76,31 @@ final class CudaFused {
 
     // ---- softmax ------------------------------------------------------------------------------------
 
-    void softmax(Tensor x, Tensor out, boolean log) {
+    void softmax(View x, View out, boolean log) {
         requireFloat("softmax", x);
         long cols = x.dim() == 0 ? 1 : x.size(x.dim() - 1);
         long rows = cols == 0 ? 0 : x.numel() / cols;
         if (rows == 0) {
             return;
         }
-        Tensor xc = backend.contiguous(x);
-        Tensor o = out(out, x.dtype(), false);
+        View xc = backend.contiguous(x);
+        View o = out(out, x.dtype(), false);
         KernelArgs k = KernelArgs.begin().ptr(CudaBackend.start(xc)).ptr(CudaBackend.start(o)).i64(cols).i32(log ? 1 : 0);
         dev.launch("rows.cu", "softmax_" + CudaBackend.sfx(x.dtype()), (int) rows, 1, rowThreads(cols), 0, k);
         CudaBackend.release(xc, x);
         backend.finish(o, out);
     }
 
-    void softmaxBackward(Tensor y, Tensor gy, Tensor gx, boolean log) {
+    void softmaxBackward(View y, View gy, View gx, boolean log) {
         requireFloat("softmaxBackward", y);
         long cols = y.size(y.dim() - 1);
         long rows = cols == 0 ? 0 : y.numel() / cols;
         if (rows == 0) {
             return;
         }
-        Tensor yc = as(y, y.dtype());
-        Tensor gc = as(gy, y.dtype());
-        Tensor o = out(gx, y.dtype(), false);
+        View yc = as(y, y.dtype());
+        View gc = as(gy, y.dtype());
+        View o = out(gx, y.dtype(), false);
         KernelArgs k = KernelArgs.begin().ptr(CudaBackend.start(yc)).ptr(CudaBackend.start(gc)).ptr(CudaBackend.start(o)).i64(cols)
                 .i32(log ? 1 : 0);
         dev.launch("rows.cu", "softmax_backward_" + CudaBackend.sfx(y.dtype()), (int) rows, 1, rowThreads(cols), 0, k);
@@ -111,7 +111,7 @@ final class CudaFused {
 
     // ---- layer norm ---------------------------------------------------------------------------------
 
-    void layerNorm(Tensor x, Tensor weight, Tensor bias, double eps, Tensor y, Tensor mean, Tensor rstd) {
+    void layerNorm(View x, View weight, View bias, double eps, View y, View mean, View rstd) {
         requireFloat("layerNorm", x);
         DType t = x.dtype();
         DType st = statType(t);
@@ -120,12 +120,12 @@ final class CudaFused {
         if (rows == 0) {
             return;
         }
-        Tensor xc = backend.contiguous(x);
-        Tensor wc = as(weight, t);
-        Tensor bc = as(bias, t);
-        Tensor yo = out(y, t, false);
-        Tensor mo = out(mean, st, false);
-        Tensor ro = out(rstd, st, false);
+        View xc = backend.contiguous(x);
+        View wc = as(weight, t);
+        View bc = as(bias, t);
+        View yo = out(y, t, false);
+        View mo = out(mean, st, false);
+        View ro = out(rstd, st, false);
         KernelArgs k = KernelArgs.begin().ptr(CudaBackend.start(xc)).ptr(wc == null ? 0 : CudaBackend.start(wc))
                 .ptr(bc == null ? 0 : CudaBackend.start(bc)).f64(eps).ptr(CudaBackend.start(yo)).ptr(CudaBackend.start(mo))
                 .ptr(CudaBackend.start(ro)).i64(cols);
@@ -138,7 +138,7 @@ final class CudaFused {
         backend.finish(ro, rstd);
     }
 
-    void layerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor gy, Tensor gx, Tensor gw, Tensor gb) {
+    void layerNormBackward(View x, View weight, View mean, View rstd, View gy, View gx, View gw, View gb) {
         requireFloat("layerNormBackward", x);
         DType t = x.dtype();
         DType st = statType(t);
@@ -147,13 +147,13 @@ final class CudaFused {
         if (rows == 0) {
             return;
         }
-        Tensor xc = backend.contiguous(x);
-        Tensor wc = as(weight, t);
-        Tensor mc = as(mean, st);
-        Tensor rc = as(rstd, st);
-        Tensor gc = as(gy, t);
+        View xc = backend.contiguous(x);
+        View wc = as(weight, t);
+        View mc = as(mean, st);
+        View rc = as(rstd, st);
+        View gc = as(gy, t);
         if (gx != null) {
-            Tensor o = out(gx, t, false);
+            View o = out(gx, t, false);
             KernelArgs k = KernelArgs.begin().ptr(CudaBackend.start(xc)).ptr(wc == null ? 0 : CudaBackend.start(wc))
                     .ptr(CudaBackend.start(mc)).ptr(CudaBackend.start(rc)).ptr(CudaBackend.start(gc)).ptr(CudaBackend.start(o)).i64(cols);
             dev.launch("rows.cu", "layer_norm_backward_" + CudaBackend.sfx(t), (int) rows, 1, rowThreads(cols), 0, k);
@@ -162,8 +162,8 @@ final class CudaFused {
         if (gw != null || gb != null) {
             long perChunk = CudaBackend.rowsPerChunk(rows);
             long chunks = (rows + perChunk - 1) / perChunk;
-            Tensor pw = Tensor.empty(backend.device(), st, (int) chunks, (int) cols);
-            Tensor pb = Tensor.empty(backend.device(), st, (int) chunks, (int) cols);
+            View pw = backend.empty(st, (int) chunks, (int) cols);
+            View pb = backend.empty(st, (int) chunks, (int) cols);
             KernelArgs k = KernelArgs.begin().ptr(CudaBackend.start(xc)).ptr(CudaBackend.start(mc)).ptr(CudaBackend.start(rc))
                     .ptr(CudaBackend.start(gc)).i64(rows).i64(cols).i64(perChunk).ptr(CudaBackend.start(pw)).ptr(CudaBackend.start(pb));
             dev.launch("rows.cu", "layer_norm_params_partial_" + CudaBackend.sfx(t), (int) ((cols + 255) / 256), (int) chunks, 256, 0, k);
@@ -179,11 +179,11 @@ final class CudaFused {
         CudaBackend.release(gc, gy);
     }
 
-    private void sumChunks(Tensor partial, long chunks, long cols, Tensor dst, DType t) {
+    private void sumChunks(View partial, long chunks, long cols, View dst, DType t) {
         if (dst == null) {
             return;
         }
-        Tensor o = out(dst, t, false);
+        View o = out(dst, t, false);
         KernelArgs k = KernelArgs.begin().ptr(CudaBackend.start(partial)).i64(chunks).i64(cols).ptr(CudaBackend.start(o));
         dev.launch1d("rows.cu", "sum_chunks_" + CudaBackend.sfx(t), cols, k);
         backend.finish(o, dst);
@@ -217,15 +217,15 @@ final class CudaFused {
     }
 
     /** A view with unit stride along D, copied when it has none. */
-    private Tensor unitLast(Tensor t) {
+    private View unitLast(View t) {
         return t.stride(3) == 1 ? t : backend.contiguous(t);
     }
 
-    private static KernelArgs strides(KernelArgs a, Tensor t) {
+    private static KernelArgs strides(KernelArgs a, View t) {
         return a.longs(t.stride(0), t.stride(1), t.stride(2));
     }
 
-    private static void checkAttention(Tensor q, Tensor k, Tensor v) {
+    private static void checkAttention(View q, View k, View v) {
         if (q.dim() != 4 || k.dim() != 4 || v.dim() != 4) {
             throw new IllegalArgumentException("attention takes (B, H, T, D) tensors, got " + q.describe() + ", " + k.describe() + ", "
                     + v.describe());
@@ -234,11 +234,11 @@ final class CudaFused {
     }
 
     /** The fused attention kernels take v with q's head size d, and (batch x heads) as gridDim.y. */
-    private static boolean fusedAttentionFits(Tensor v, int b, int h, int d) {
+    private static boolean fusedAttentionFits(View v, int b, int h, int d) {
         return v.size(3) == d && (long) b * h <= CudaBackend.MAX_GRID_Y;
     }
 
-    void attention(Tensor q, Tensor k, Tensor v, double scale, Tensor out, Tensor lse) {
+    void attention(View q, View k, View v, double scale, View out, View lse) {
         checkAttention(q, k, v);
         int b = q.size(0);
         int h = q.size(1);
@@ -259,11 +259,11 @@ final class CudaFused {
             composite(q, k, v, scale, out, lse);
             return;
         }
-        Tensor qc = unitLast(q);
-        Tensor kc = unitLast(k);
-        Tensor vc = unitLast(v);
-        Tensor oc = out.stride(3) == 1 ? out : Tensor.empty(backend.device(), out.dtype(), out.shape());
-        Tensor lo = out(lse, st, false);
+        View qc = unitLast(q);
+        View kc = unitLast(k);
+        View vc = unitLast(v);
+        View oc = out.stride(3) == 1 ? out : backend.empty(out.dtype(), out.shape());
+        View lo = out(lse, st, false);
         KernelArgs a = KernelArgs.begin();
         strides(a.ptr(CudaBackend.address(qc) + (long) qc.offset() * qc.dtype().byteSize()), qc);
         strides(a.ptr(CudaBackend.start(kc)), kc);
@@ -280,7 +280,7 @@ final class CudaFused {
         backend.finish(lo, lse);
     }
 
-    void attentionBackward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor gy, double scale, Tensor gq, Tensor gk, Tensor gv) {
+    void attentionBackward(View q, View k, View v, View out, View lse, View gy, double scale, View gq, View gk, View gv) {
         checkAttention(q, k, v);
         int b = q.size(0);
         int h = q.size(1);
@@ -293,16 +293,16 @@ final class CudaFused {
             compositeBackward(q, k, v, lse, gy, scale, gq, gk, gv);
             return;
         }
-        Tensor qc = unitLast(q);
-        Tensor kc = unitLast(k);
-        Tensor vc = unitLast(v);
-        Tensor oc = unitLast(out);
-        Tensor gc = unitLast(gy);
-        Tensor lc = as(lse, st);
-        Tensor gqo = gq.stride(3) == 1 ? gq : Tensor.empty(backend.device(), gq.dtype(), gq.shape());
-        Tensor gko = gk.stride(3) == 1 ? gk : Tensor.empty(backend.device(), gk.dtype(), gk.shape());
-        Tensor gvo = gv.stride(3) == 1 ? gv : Tensor.empty(backend.device(), gv.dtype(), gv.shape());
-        Tensor delta = Tensor.empty(backend.device(), st, b, h, t);
+        View qc = unitLast(q);
+        View kc = unitLast(k);
+        View vc = unitLast(v);
+        View oc = unitLast(out);
+        View gc = unitLast(gy);
+        View lc = as(lse, st);
+        View gqo = gq.stride(3) == 1 ? gq : backend.empty(gq.dtype(), gq.shape());
+        View gko = gk.stride(3) == 1 ? gk : backend.empty(gk.dtype(), gk.shape());
+        View gvo = gv.stride(3) == 1 ? gv : backend.empty(gv.dtype(), gv.shape());
+        View delta = backend.empty(st, b, h, t);
         String sx = CudaBackend.sfx(q.dtype());
         KernelArgs a = KernelArgs.begin();
         strides(a.ptr(CudaBackend.start(oc)), oc);
@@ -347,25 +347,25 @@ final class CudaFused {
     }
 
     /** k viewed as (B, H, D, S) without a copy. */
-    private static Tensor transposed(Tensor k) {
-        return Tensor.wrap(k.storage(), k.offset(), new int[] {k.size(0), k.size(1), k.size(3), k.size(2)},
+    private static View transposed(View k) {
+        return View.checked(k.storage(), k.offset(), new int[] {k.size(0), k.size(1), k.size(3), k.size(2)},
                 new int[] {k.stride(0), k.stride(1), k.stride(3), k.stride(2)});
     }
 
     /** Attention from GEMMs and row kernels, for head sizes beyond the fused kernel (D > 128). */
-    private void composite(Tensor q, Tensor k, Tensor v, double scale, Tensor out, Tensor lse) {
+    private void composite(View q, View k, View v, double scale, View out, View lse) {
         int b = q.size(0);
         int h = q.size(1);
         int t = q.size(2);
         int s = k.size(2);
-        Tensor scores = Tensor.empty(backend.device(), q.dtype(), b, h, t, s);
+        View scores = backend.empty(q.dtype(), b, h, t, s);
         backend.matmul(q, transposed(k), scores, scale, 0.0);
-        Tensor logp = Tensor.empty(backend.device(), q.dtype(), b, h, t, s);
+        View logp = backend.empty(q.dtype(), b, h, t, s);
         backend.softmax(scores, logp, true);
         // lse = score - log p, read at the first key of each row
-        Tensor first = Tensor.wrap(scores.storage(), 0, new int[] {b, h, t}, new int[] {h * t * s, t * s, s});
-        Tensor firstLog = Tensor.wrap(logp.storage(), 0, new int[] {b, h, t}, new int[] {h * t * s, t * s, s});
-        Tensor lt = Tensor.empty(backend.device(), q.dtype(), b, h, t);
+        View first = View.checked(scores.storage(), 0, new int[] {b, h, t}, new int[] {h * t * s, t * s, s});
+        View firstLog = View.checked(logp.storage(), 0, new int[] {b, h, t}, new int[] {h * t * s, t * s, s});
+        View lt = backend.empty(q.dtype(), b, h, t);
         backend.binary(BinaryOp.SUB, first, firstLog, lt);
         backend.copy(lt, lse);
         backend.unary(UnaryOp.EXP, logp, scores, 0, 0);
@@ -375,7 +375,7 @@ final class CudaFused {
         scores.storage().close();
     }
 
-    private void compositeBackward(Tensor q, Tensor k, Tensor v, Tensor lse, Tensor gy, double scale, Tensor gq, Tensor gk, Tensor gv) {
+    private void compositeBackward(View q, View k, View v, View lse, View gy, double scale, View gq, View gk, View gv) {
         int b = q.size(0);
         int h = q.size(1);
         int t = q.size(2);
@@ -386,15 +386,15 @@ final class CudaFused {
             backend.fill(gv, 0);
             return;
         }
-        Tensor p = Tensor.empty(backend.device(), q.dtype(), b, h, t, s);
+        View p = backend.empty(q.dtype(), b, h, t, s);
         backend.matmul(q, transposed(k), p, scale, 0.0);
-        Tensor l = as(lse, q.dtype());
-        Tensor lb = Tensor.wrap(l.storage(), l.offset(), new int[] {b, h, t, s}, new int[] {h * t, t, 1, 0});
+        View l = as(lse, q.dtype());
+        View lb = View.checked(l.storage(), l.offset(), new int[] {b, h, t, s}, new int[] {h * t, t, 1, 0});
         backend.binary(BinaryOp.SUB, p, lb, p);
         backend.unary(UnaryOp.EXP, p, p, 0, 0);
-        Tensor pt = transposed(p);
+        View pt = transposed(p);
         backend.matmul(pt, gy, gv, 1.0, 0.0);
-        Tensor dp = Tensor.empty(backend.device(), q.dtype(), b, h, t, s);
+        View dp = backend.empty(q.dtype(), b, h, t, s);
         backend.matmul(gy, transposed(v), dp, 1.0, 0.0);
         backend.softmaxBackward(p, dp, dp, false);
         backend.matmul(dp, k, gq, scale, 0.0);
@@ -406,11 +406,11 @@ final class CudaFused {
 
     // ---- optimizer and loss -------------------------------------------------------------------------
 
-    void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2, double eps, double weightDecay,
+    void adamw(View param, View grad, View m, View v, double lr, double beta1, double beta2, double eps, double weightDecay,
                long step) {
         DType t = param.dtype();
         requireFloat("adamw", param);
-        for (Tensor x : new Tensor[] {grad, m, v}) {
+        for (View x : new View[] {grad, m, v}) {
             if (x.dtype() != t || !x.isContiguous() || x.numel() != param.numel()) {
                 throw new IllegalArgumentException("adamw needs contiguous gradient and moments of the parameter's dtype and size, got "
                         + x.describe() + " for " + param.describe());
@@ -430,15 +430,15 @@ final class CudaFused {
         dev.launch1d("rows.cu", "adamw_" + CudaBackend.sfx(t), n, k);
     }
 
-    void marginCrossEntropy(Tensor cos, Tensor labels, double s, double m1, double m2, double m3, boolean exact, boolean hardFallback,
-                            double gradScale, Tensor loss, Tensor grad) {
+    void marginCrossEntropy(View cos, View labels, double s, double m1, double m2, double m3, boolean exact, boolean hardFallback,
+                            double gradScale, View loss, View grad) {
         if (cos.dim() != 2 || !cos.isContiguous() || (grad != null && (!grad.isContiguous() || grad.dtype() != cos.dtype()))) {
             throw new IllegalArgumentException("marginCrossEntropy needs contiguous (B, K) logits and gradient, got " + cos.describe());
         }
         requireFloat("marginCrossEntropy", cos);
         int rows = cos.size(0);
         int cols = cos.size(1);
-        Tensor lab = as(labels, DType.I64);
+        View lab = as(labels, DType.I64);
         // check the labels before anything is written (the gradient may overwrite the logits)
         long[] y = new long[rows];
         backend.read(lab.storage(), lab.offset(), y, 0, rows);
@@ -448,7 +448,7 @@ final class CudaFused {
                 throw new IndexOutOfBoundsException("marginCrossEntropy: label " + y[i] + " of row " + i + " is outside [-1, " + cols + ")");
             }
         }
-        Tensor lo = out(loss, cos.dtype(), false);
+        View lo = out(loss, cos.dtype(), false);
         KernelArgs k = KernelArgs.begin().ptr(CudaBackend.start(cos)).ptr(CudaBackend.start(lab)).i64(cols).f64(s).f64(m1).f64(m2).f64(m3)
                 .i32(exact ? 1 : 0).i32(hardFallback ? 1 : 0).f64(gradScale).ptr(CudaBackend.start(lo))
                 .ptr(grad == null ? 0 : CudaBackend.start(grad)).ptr(dev.errorBuffer());

@@ -3,7 +3,7 @@ package panface.tensor.cuda;
 import panface.nativebindings.cublas.CublasHandle;
 import panface.tensor.DType;
 import panface.tensor.RuntimeConfig;
-import panface.tensor.Tensor;
+import panface.tensor.View;
 import panface.tensor.backend.UnaryOp;
 
 /**
@@ -38,7 +38,7 @@ final class CudaGemm {
         };
     }
 
-    void matmul(Tensor a, Tensor b, Tensor out, double alpha, double beta) {
+    void matmul(View a, View b, View out, double alpha, double beta) {
         if (!(a.dtype() == b.dtype() && b.dtype() == out.dtype())) {
             throw new IllegalArgumentException("matmul needs one dtype, got " + a.dtype() + ", " + b.dtype() + " and " + out.dtype());
         }
@@ -61,9 +61,9 @@ final class CudaGemm {
             }
             return;
         }
-        Tensor o = rowMajor(out) ? out : backend.output(out, beta != 0);
-        Tensor ac = form(a) >= 0 ? a : backend.contiguous(a);
-        Tensor bc = form(b) >= 0 ? b : backend.contiguous(b);
+        View o = rowMajor(out) ? out : backend.output(out, beta != 0);
+        View ac = form(a) >= 0 ? a : backend.contiguous(a);
+        View bc = form(b) >= 0 ? b : backend.contiguous(b);
         int[] batch = java.util.Arrays.copyOf(out.shape(), r - 2);
         long sa = flatStride(batch, ac.strides());
         long sb = flatStride(batch, bc.strides());
@@ -116,7 +116,7 @@ final class CudaGemm {
      * 0 when the matrices are row-major with rows far enough apart, 1 when they are column-major
      * (a transposed view), -1 when cuBLAS cannot read them in place.
      */
-    private static int form(Tensor t) {
+    private static int form(View t) {
         int r = t.dim();
         int rows = t.size(r - 2);
         int cols = t.size(r - 1);
@@ -130,13 +130,13 @@ final class CudaGemm {
     }
 
     /** Row-major output with unit column stride. */
-    private static boolean rowMajor(Tensor t) {
+    private static boolean rowMajor(View t) {
         int r = t.dim();
         return t.stride(r - 1) == 1 && t.stride(r - 2) >= t.size(r - 1);
     }
 
     /** The leading dimension of an operand of logical shape rows x cols. */
-    private static int ld(Tensor t, int r, boolean trans, int rows, int cols) {
+    private static int ld(View t, int r, boolean trans, int rows, int cols) {
         int ld = trans ? t.stride(r - 1) : t.stride(r - 2);
         int min = trans ? rows : cols;
         return Math.max(ld, Math.max(1, min));
@@ -167,10 +167,10 @@ final class CudaGemm {
     }
 
     /** Integer products in float64 (exact below 2^53), converted back. */
-    private void integerMatmul(Tensor a, Tensor b, Tensor out, double alpha, double beta) {
-        Tensor af = Tensor.empty(backend.device(), DType.F64, a.shape());
-        Tensor bf = Tensor.empty(backend.device(), DType.F64, b.shape());
-        Tensor of = Tensor.empty(backend.device(), DType.F64, out.shape());
+    private void integerMatmul(View a, View b, View out, double alpha, double beta) {
+        View af = backend.empty(DType.F64, a.shape());
+        View bf = backend.empty(DType.F64, b.shape());
+        View of = backend.empty(DType.F64, out.shape());
         backend.copy(a, af);
         backend.copy(b, bf);
         backend.copy(out, of);

@@ -1,7 +1,7 @@
 package panface.tensor.cuda;
 
 import panface.tensor.DType;
-import panface.tensor.Tensor;
+import panface.tensor.View;
 import panface.tensor.backend.Conv2dParams;
 import panface.tensor.backend.Pool2dParams;
 
@@ -18,7 +18,7 @@ final class CudaIndexing {
         this.dev = dev;
     }
 
-    private static String isfx(Tensor index) {
+    private static String isfx(View index) {
         return switch (index.dtype()) {
             case I64 -> "i64";
             case I32 -> "i32";
@@ -35,7 +35,7 @@ final class CudaIndexing {
     }
 
     /** Raises the error for the first index outside [0, bound), before anything is written. */
-    private void checkIndices(String op, Tensor index, long bound) {
+    private void checkIndices(String op, View index, long bound) {
         long n = index.numel();
         if (n == 0) {
             return;
@@ -45,12 +45,12 @@ final class CudaIndexing {
         dev.checkErrors(op);
     }
 
-    void indexSelect(Tensor x, int dim, Tensor index, Tensor out) {
+    void indexSelect(View x, int dim, View index, View out) {
         int[] xs = x.shape();
         checkIndices("indexSelect", index, xs[dim]);
-        Tensor xc = backend.contiguous(x);
-        Tensor ic = backend.contiguous(index);
-        Tensor o = backend.output(out, false);
+        View xc = backend.contiguous(x);
+        View ic = backend.contiguous(index);
+        View o = backend.output(out, false);
         long outer = prod(xs, 0, dim);
         long inner = prod(xs, dim + 1, xs.length);
         long kk = index.numel();
@@ -62,13 +62,13 @@ final class CudaIndexing {
         backend.finish(o, out);
     }
 
-    void indexAdd(Tensor out, int dim, Tensor index, Tensor src) {
+    void indexAdd(View out, int dim, View index, View src) {
         requireAccumulable("indexAdd", out);
         int[] os = out.shape();
         checkIndices("indexAdd", index, os[dim]);
-        Tensor o = backend.output(out, true);
-        Tensor sc = backend.contiguous(src.dtype() == out.dtype() ? src : converted(src, out.dtype()));
-        Tensor ic = backend.contiguous(index);
+        View o = backend.output(out, true);
+        View sc = backend.contiguous(src.dtype() == out.dtype() ? src : converted(src, out.dtype()));
+        View ic = backend.contiguous(index);
         long outer = prod(os, 0, dim);
         long inner = prod(os, dim + 1, os.length);
         long kk = index.numel();
@@ -80,13 +80,13 @@ final class CudaIndexing {
         backend.finish(o, out);
     }
 
-    private Tensor converted(Tensor t, DType dtype) {
-        Tensor c = Tensor.empty(backend.device(), dtype, t.shape());
+    private View converted(View t, DType dtype) {
+        View c = backend.empty(dtype, t.shape());
         backend.copy(t, c);
         return c;
     }
 
-    private static void requireAccumulable(String op, Tensor out) {
+    private static void requireAccumulable(String op, View out) {
         if (out.dtype() == DType.BOOL) {
             throw new IllegalArgumentException(op + " cannot accumulate into a BOOL tensor");
         }
@@ -103,10 +103,10 @@ final class CudaIndexing {
         }
     }
 
-    void gather(Tensor x, int dim, Tensor index, Tensor out) {
+    void gather(View x, int dim, View index, View out) {
         checkIndexShape("gather", index.shape(), x.shape(), dim);
         checkIndices("gather", index, x.size(dim));
-        Tensor o = backend.output(out, false);
+        View o = backend.output(out, false);
         long n = index.numel();
         KernelArgs a = KernelArgs.begin().i64(n).ptr(CudaBackend.address(x)).layout(x).ptr(CudaBackend.address(index)).layout(index)
                 .ptr(CudaBackend.start(o)).i32(dim).ptr(dev.errorBuffer());
@@ -114,12 +114,12 @@ final class CudaIndexing {
         backend.finish(o, out);
     }
 
-    void scatterAdd(Tensor out, int dim, Tensor index, Tensor src) {
+    void scatterAdd(View out, int dim, View index, View src) {
         requireAccumulable("scatterAdd", out);
         checkIndexShape("scatterAdd", index.shape(), out.shape(), dim);
         checkIndexShape("scatterAdd", index.shape(), src.shape(), -1);
         checkIndices("scatterAdd", index, out.size(dim));
-        Tensor sc = src.dtype() == out.dtype() ? src : converted(src, out.dtype());
+        View sc = src.dtype() == out.dtype() ? src : converted(src, out.dtype());
         long n = index.numel();
         KernelArgs a = KernelArgs.begin().i64(n).ptr(CudaBackend.address(out)).layout(out).ptr(CudaBackend.address(index)).layout(index)
                 .ptr(CudaBackend.address(sc)).layout(sc).i32(dim).ptr(dev.errorBuffer());
@@ -137,13 +137,13 @@ final class CudaIndexing {
         return new int[] {p.kh(), p.kw(), p.sh(), p.sw(), p.ph(), p.pw(), p.countIncludePad() ? 1 : 0};
     }
 
-    private static void requireImage(String op, Tensor x) {
+    private static void requireImage(String op, View x) {
         if (x.dim() != 4 || !x.dtype().isFloating()) {
             throw new IllegalArgumentException(op + " takes a floating-point (N, C, H, W) tensor, got " + x.describe());
         }
     }
 
-    void im2col(Tensor x, Conv2dParams p, Tensor cols) {
+    void im2col(View x, Conv2dParams p, View cols) {
         requireImage("im2col", x);
         int n = x.size(0);
         int c = x.size(1);
@@ -151,8 +151,8 @@ final class CudaIndexing {
         int w = x.size(3);
         int ho = p.outH(h);
         int wo = p.outW(w);
-        Tensor xc = backend.contiguous(x);
-        Tensor o = backend.output(cols, false);
+        View xc = backend.contiguous(x);
+        View o = backend.output(cols, false);
         KernelArgs a = KernelArgs.begin().ptr(CudaBackend.start(xc)).ptr(CudaBackend.start(o)).i32(n).i32(c).i32(h).i32(w).i32(ho).i32(wo)
                 .ints(conv(p));
         dev.launch1d("image.cu", "im2col_" + CudaBackend.sfx(x.dtype()), (long) n * c * p.kh() * p.kw() * ho * wo, a);
@@ -160,14 +160,14 @@ final class CudaIndexing {
         backend.finish(o, cols);
     }
 
-    void col2im(Tensor cols, Conv2dParams p, Tensor x) {
+    void col2im(View cols, Conv2dParams p, View x) {
         requireImage("col2im", x);
         int n = x.size(0);
         int c = x.size(1);
         int h = x.size(2);
         int w = x.size(3);
-        Tensor cc = backend.contiguous(cols);
-        Tensor o = backend.output(x, true);
+        View cc = backend.contiguous(cols);
+        View o = backend.output(x, true);
         KernelArgs a = KernelArgs.begin().ptr(CudaBackend.start(cc)).ptr(CudaBackend.start(o)).i32(n).i32(c).i32(h).i32(w).i32(p.outH(h))
                 .i32(p.outW(w)).ints(conv(p));
         dev.launch1d("image.cu", "col2im_" + CudaBackend.sfx(x.dtype()), (long) n * c * h * w, a);
@@ -175,11 +175,11 @@ final class CudaIndexing {
         backend.finish(o, x);
     }
 
-    void maxPool2d(Tensor x, Pool2dParams p, Tensor out, Tensor argmax) {
+    void maxPool2d(View x, Pool2dParams p, View out, View argmax) {
         requireImage("maxPool2d", x);
-        Tensor xc = backend.contiguous(x);
-        Tensor o = backend.output(out, false);
-        Tensor am = backend.output(argmax, false);
+        View xc = backend.contiguous(x);
+        View o = backend.output(out, false);
+        View am = backend.output(argmax, false);
         int planes = x.size(0) * x.size(1);
         int ho = out.size(2);
         int wo = out.size(3);
@@ -191,10 +191,10 @@ final class CudaIndexing {
         backend.finish(am, argmax);
     }
 
-    void maxPool2dBackward(Tensor gy, Tensor argmax, Tensor gx) {
-        Tensor gc = backend.contiguous(gy);
-        Tensor ac = backend.contiguous(argmax);
-        Tensor o = backend.output(gx, true);
+    void maxPool2dBackward(View gy, View argmax, View gx) {
+        View gc = backend.contiguous(gy);
+        View ac = backend.contiguous(argmax);
+        View o = backend.output(gx, true);
         int planes = gx.size(0) * gx.size(1);
         int per = gy.size(2) * gy.size(3);
         KernelArgs a = KernelArgs.begin().ptr(CudaBackend.start(gc)).ptr(CudaBackend.start(ac)).ptr(CudaBackend.start(o)).i32(planes)
@@ -205,10 +205,10 @@ final class CudaIndexing {
         backend.finish(o, gx);
     }
 
-    void avgPool2d(Tensor x, Pool2dParams p, Tensor out) {
+    void avgPool2d(View x, Pool2dParams p, View out) {
         requireImage("avgPool2d", x);
-        Tensor xc = backend.contiguous(x);
-        Tensor o = backend.output(out, false);
+        View xc = backend.contiguous(x);
+        View o = backend.output(out, false);
         int planes = x.size(0) * x.size(1);
         KernelArgs a = KernelArgs.begin().ptr(CudaBackend.start(xc)).ptr(CudaBackend.start(o)).i32(planes).i32(x.size(2)).i32(x.size(3))
                 .i32(out.size(2)).i32(out.size(3)).ints(pool(p));
@@ -217,9 +217,9 @@ final class CudaIndexing {
         backend.finish(o, out);
     }
 
-    void avgPool2dBackward(Tensor gy, Pool2dParams p, Tensor gx) {
-        Tensor gc = backend.contiguous(gy);
-        Tensor o = backend.output(gx, false);
+    void avgPool2dBackward(View gy, Pool2dParams p, View gx) {
+        View gc = backend.contiguous(gy);
+        View o = backend.output(gx, false);
         int planes = gx.size(0) * gx.size(1);
         KernelArgs a = KernelArgs.begin().ptr(CudaBackend.start(gc)).ptr(CudaBackend.start(o)).i32(planes).i32(gx.size(2)).i32(gx.size(3))
                 .i32(gy.size(2)).i32(gy.size(3)).ints(pool(p));
@@ -228,10 +228,10 @@ final class CudaIndexing {
         backend.finish(o, gx);
     }
 
-    void adaptiveAvgPool2d(Tensor x, Tensor out) {
+    void adaptiveAvgPool2d(View x, View out) {
         requireImage("adaptiveAvgPool2d", x);
-        Tensor xc = backend.contiguous(x);
-        Tensor o = backend.output(out, false);
+        View xc = backend.contiguous(x);
+        View o = backend.output(out, false);
         int planes = x.size(0) * x.size(1);
         KernelArgs a = KernelArgs.begin().ptr(CudaBackend.start(xc)).ptr(CudaBackend.start(o)).i32(planes).i32(x.size(2)).i32(x.size(3))
                 .i32(out.size(2)).i32(out.size(3));
@@ -240,9 +240,9 @@ final class CudaIndexing {
         backend.finish(o, out);
     }
 
-    void adaptiveAvgPool2dBackward(Tensor gy, Tensor gx) {
-        Tensor gc = backend.contiguous(gy);
-        Tensor o = backend.output(gx, false);
+    void adaptiveAvgPool2dBackward(View gy, View gx) {
+        View gc = backend.contiguous(gy);
+        View o = backend.output(gx, false);
         int planes = gx.size(0) * gx.size(1);
         KernelArgs a = KernelArgs.begin().ptr(CudaBackend.start(gc)).ptr(CudaBackend.start(o)).i32(planes).i32(gx.size(2)).i32(gx.size(3))
                 .i32(gy.size(2)).i32(gy.size(3));
@@ -251,11 +251,11 @@ final class CudaIndexing {
         backend.finish(o, gx);
     }
 
-    void gridSample(Tensor x, Tensor grid, boolean alignCorners, Tensor out) {
+    void gridSample(View x, View grid, boolean alignCorners, View out) {
         requireImage("gridSample", x);
-        Tensor xc = backend.contiguous(x);
-        Tensor gc = backend.contiguous(grid.dtype() == x.dtype() ? grid : converted(grid, x.dtype()));
-        Tensor o = backend.output(out, false);
+        View xc = backend.contiguous(x);
+        View gc = backend.contiguous(grid.dtype() == x.dtype() ? grid : converted(grid, x.dtype()));
+        View o = backend.output(out, false);
         int n = x.size(0);
         int c = x.size(1);
         int ho = grid.size(1);
@@ -268,16 +268,16 @@ final class CudaIndexing {
         backend.finish(o, out);
     }
 
-    void gridSampleBackward(Tensor x, Tensor grid, boolean alignCorners, Tensor gy, Tensor gx, Tensor ggrid) {
+    void gridSampleBackward(View x, View grid, boolean alignCorners, View gy, View gx, View ggrid) {
         requireImage("gridSampleBackward", x);
         if (grid.dtype() != x.dtype() || (ggrid != null && ggrid.dtype() != x.dtype())) {
             throw new IllegalArgumentException("gridSample needs the grid in the image's dtype, got " + grid.describe());
         }
-        Tensor xc = backend.contiguous(x);
-        Tensor gc = backend.contiguous(grid);
-        Tensor yc = backend.contiguous(gy);
-        Tensor dx = backend.output(gx, true);
-        Tensor dg = backend.output(ggrid, true);
+        View xc = backend.contiguous(x);
+        View gc = backend.contiguous(grid);
+        View yc = backend.contiguous(gy);
+        View dx = backend.output(gx, true);
+        View dg = backend.output(ggrid, true);
         int n = x.size(0);
         int ho = grid.size(1);
         int wo = grid.size(2);

@@ -2,7 +2,7 @@ package panface.tensor.cuda;
 
 import java.lang.foreign.MemorySegment;
 
-import panface.tensor.Tensor;
+import panface.tensor.View;
 
 /**
  * What libraries that enqueue their own work on the backend's GPUs need (collective libraries
@@ -15,21 +15,21 @@ public final class CudaInterop {
     }
 
     /** The device address of the tensor's first element (the tensor must be on a CUDA device). */
-    public static long dataPointer(Tensor t) {
+    public static long dataPointer(View t) {
         return CudaBackend.start(t);
     }
 
     /** The stream of the tensor's device. */
-    public static MemorySegment stream(Tensor t) {
+    public static MemorySegment stream(View t) {
         return storage(t).cuda().stream();
     }
 
     /** Makes the context of the tensor's device current on this thread. */
-    public static void makeCurrent(Tensor t) {
+    public static void makeCurrent(View t) {
         storage(t).cuda().makeCurrent();
     }
 
-    private static CudaStorage storage(Tensor t) {
+    private static CudaStorage storage(View t) {
         if (!(t.storage() instanceof CudaStorage s)) {
             throw new IllegalArgumentException("expected a tensor on a CUDA device, got " + t.describe());
         }

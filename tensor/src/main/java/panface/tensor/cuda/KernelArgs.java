@@ -4,7 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-import panface.tensor.Tensor;
+import panface.tensor.View;
 
 /**
  * Packs kernel arguments for cuLaunchKernel: each value is written into a per-thread buffer and
@@ -104,7 +104,7 @@ final class KernelArgs {
     }
 
     /** The view's Layout (offset in elements from the storage base). */
-    KernelArgs layout(Tensor t) {
+    KernelArgs layout(View t) {
         return layout(t.shape(), t.strides(), t.offset(), t.isContiguous());
     }
 

@@ -1,5 +1,7 @@
 package panface.tensor.ops;
 
+import static panface.tensor.ops.Operands.operand;
+
 import panface.tensor.Autocast;
 import panface.tensor.DType;
 import panface.tensor.Tensor;
@@ -29,7 +31,7 @@ public final class Attention {
         Tensor vc = v.detach().contiguous();
         Tensor out = q.newEmpty(q.dtype(), q.size(0), q.size(1), q.size(2), v.size(3));
         Tensor lse = q.newEmpty(q.dtype() == DType.F64 ? DType.F64 : DType.F32, q.size(0), q.size(1), q.size(2));
-        q.backend().attention(qc, kc, vc, scale, out, lse);
+        q.backend().attention(operand(qc), operand(kc), operand(vc), scale, operand(out), operand(lse));
         if (!GradMode.needsGrad(q, k, v)) {
             return out;
         }
@@ -39,7 +41,7 @@ public final class Attention {
                 Tensor gq = qc.newEmpty(qc.dtype(), qc.shape());
                 Tensor gk = kc.newEmpty(kc.dtype(), kc.shape());
                 Tensor gv = vc.newEmpty(vc.dtype(), vc.shape());
-                qc.backend().attentionBackward(saved(0), saved(1), saved(2), saved(3), saved(4), g.contiguous(), scale, gq, gk, gv);
+                qc.backend().attentionBackward(operand(saved(0)), operand(saved(1)), operand(saved(2)), operand(saved(3)), operand(saved(4)), g.contiguous().asView(), scale, operand(gq), operand(gk), operand(gv));
                 return new Tensor[] {needs(0) ? gq : null, needs(1) ? gk : null, needs(2) ? gv : null};
             }
         };
@@ -71,7 +73,7 @@ public final class Attention {
         Tensor out = x.newEmpty(x.dtype(), b, l, heads, dh);
         Tensor outView = out.permute(0, 2, 1, 3);
         Tensor lse = x.newEmpty(x.dtype() == DType.F64 ? DType.F64 : DType.F32, b, heads, l);
-        x.backend().attention(qkvViews[0], qkvViews[1], qkvViews[2], scale, outView, lse);
+        x.backend().attention(qkvViews[0].asView(), qkvViews[1].asView(), qkvViews[2].asView(), scale, operand(outView), operand(lse));
         Tensor result = out.reshape(b, l, d);
         if (!GradMode.needsGrad(qkv)) {
             return result;
@@ -84,7 +86,7 @@ public final class Attention {
                 Tensor[] gv = headViews(gqkv, b, l, heads, dh);
                 Tensor[] in = headViews(src, b, l, heads, dh);
                 Tensor gView = g.contiguous().reshape(b, l, heads, dh).permute(0, 2, 1, 3);
-                src.backend().attentionBackward(in[0], in[1], in[2], saved(1), saved(2), gView, scale, gv[0], gv[1], gv[2]);
+                src.backend().attentionBackward(in[0].asView(), in[1].asView(), in[2].asView(), operand(saved(1)), operand(saved(2)), operand(gView), scale, gv[0].asView(), gv[1].asView(), gv[2].asView());
                 return new Tensor[] {gqkv};
             }
         };

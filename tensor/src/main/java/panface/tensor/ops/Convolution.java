@@ -1,5 +1,7 @@
 package panface.tensor.ops;
 
+import static panface.tensor.ops.Operands.operand;
+
 import panface.tensor.Autocast;
 import panface.tensor.ConvEpilogue;
 import panface.tensor.PreparedConv;
@@ -30,7 +32,7 @@ public final class Convolution {
             throw new IllegalArgumentException("convolution window " + p + " does not fit input " + x.describe());
         }
         Tensor cols = x.newEmpty(x.dtype(), n, c * p.kh() * p.kw(), ho * wo);
-        x.backend().im2col(x.detach(), p, cols);
+        x.backend().im2col(x.detach().asView(), p, operand(cols));
         if (!GradMode.needsGrad(x)) {
             return cols;
         }
@@ -39,7 +41,7 @@ public final class Convolution {
             @Override
             public Tensor[] backward(Tensor g) {
                 Tensor gx = g.newZeros(g.dtype(), xs);
-                gx.backend().col2im(g.contiguous(), p, gx);
+                gx.backend().col2im(g.contiguous().asView(), p, operand(gx));
                 return new Tensor[] {gx};
             }
         });
@@ -119,7 +121,7 @@ public final class Convolution {
         if (y.numel() == 0 || x.dtype() != weight.dtype() || !x.device().equals(weight.device())) {
             return null;
         }
-        return y.backend().conv2dPrepared(x.detach().contiguous(), w.prepared(), e, y) ? y : null;
+        return y.backend().conv2dPrepared(x.detach().contiguous().asView(), w.prepared(), e.views(), operand(y)) ? y : null;
     }
 
     private static Tensor vec(Tensor t) {
@@ -177,13 +179,13 @@ public final class Convolution {
         if (y.numel() == 0 || x.dtype() != weight.dtype() || !x.device().equals(weight.device())) {
             return null;
         }
-        return y.backend().conv2d(x.detach().contiguous(), weight.detach().contiguous(), p, groups, e, y) ? y : null;
+        return y.backend().conv2d(x.detach().contiguous().asView(), weight.detach().contiguous().asView(), p, groups, e.views(), operand(y)) ? y : null;
     }
 
     /** The input's gradient (of shape xs) from a contiguous gy. */
     private static Tensor inputGrad(Tensor gy, Tensor weight, Conv2dParams p, int groups, int[] xs) {
         Tensor gx = gy.newEmpty(gy.dtype(), xs);
-        if (gx.backend().conv2dBackwardInput(gy, weight.contiguous(), p, groups, gx)) {
+        if (gx.backend().conv2dBackwardInput(operand(gy), weight.contiguous().asView(), p, groups, operand(gx))) {
             return gx;
         }
         int n = xs[0];
@@ -192,14 +194,14 @@ public final class Convolution {
         int l = gy.size(2) * gy.size(3);
         Tensor cols = weight.reshape(groups, o / groups, kk).transpose(1, 2).matmul(gy.reshape(n, groups, o / groups, l));
         Tensor folded = gy.newZeros(gy.dtype(), xs);
-        folded.backend().col2im(cols.reshape(n, groups * kk, l).contiguous(), p, folded);
+        folded.backend().col2im(cols.reshape(n, groups * kk, l).contiguous().asView(), p, operand(folded));
         return folded;
     }
 
     /** The weight's gradient (of shape wshape) from a contiguous gy and the input x. */
     private static Tensor weightGrad(Tensor gy, Tensor x, Conv2dParams p, int groups, int[] wshape) {
         Tensor gw = gy.newEmpty(gy.dtype(), wshape);
-        if (gw.backend().conv2dBackwardWeight(gy, x.detach().contiguous(), p, groups, gw)) {
+        if (gw.backend().conv2dBackwardWeight(operand(gy), x.detach().contiguous().asView(), p, groups, operand(gw))) {
             return gw;
         }
         int n = x.size(0);

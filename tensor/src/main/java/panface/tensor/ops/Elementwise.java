@@ -1,5 +1,7 @@
 package panface.tensor.ops;
 
+import static panface.tensor.ops.Operands.operand;
+
 import java.util.Locale;
 
 import panface.tensor.Backends;
@@ -42,7 +44,7 @@ public final class Elementwise {
         Tensor xc = x.detach().contiguous();
         Tensor bc = bias.detach().contiguous();
         Tensor y = x.newEmpty(t, x.shape());
-        x.backend().biasActivation(act, a, 0, xc, bc, y);
+        x.backend().biasActivation(act, a, 0, operand(xc), operand(bc), operand(y));
         if (!GradMode.needsGrad(x, bias)) {
             return y;
         }
@@ -52,7 +54,7 @@ public final class Elementwise {
             public Tensor[] backward(Tensor g) {
                 Tensor xs = saved(0);
                 Tensor gz = xs.newEmpty(xs.dtype(), xs.shape());
-                xs.backend().biasActivationBackward(act, a, 0, xs, saved(1), g.contiguous(), gz);
+                xs.backend().biasActivationBackward(act, a, 0, operand(xs), operand(saved(1)), g.contiguous().asView(), operand(gz));
                 Tensor gb = needs(1) ? gz.reshape(-1, n).sum(0, false) : null;
                 return new Tensor[] {needs(0) ? gz : null, gb};
             }
@@ -65,7 +67,7 @@ public final class Elementwise {
     public static Tensor unary(UnaryOp op, Tensor x, double a, double b) {
         boolean toBool = op == UnaryOp.NONZERO || op == UnaryOp.NOT;
         Tensor y = x.newEmpty(toBool ? DType.BOOL : x.dtype(), x.shape());
-        x.backend().unary(op, x, y, a, b);
+        x.backend().unary(op, operand(x), operand(y), a, b);
         if (toBool || op.isPiecewiseConstant() || !GradMode.needsGrad(x)) {
             return y;
         }
@@ -80,7 +82,7 @@ public final class Elementwise {
                 }
                 Tensor in = input(0);
                 Tensor gx = in.newEmpty(in.dtype(), in.shape());
-                in.backend().unaryBackward(op, in, saved(0), g, gx, a, b);
+                in.backend().unaryBackward(op, operand(in), operand(saved(0)), operand(g), operand(gx), a, b);
                 return new Tensor[] {gx};
             }
         };
@@ -96,7 +98,7 @@ public final class Elementwise {
         Tensor bc = b.to(t);
         int[] shape = Shape.broadcast(a.shape(), b.shape());
         Tensor out = a.newEmpty(op.isPredicate() ? DType.BOOL : t, shape);
-        a.backend().binary(op, Views.broadcastTo(ac.detach(), shape), Views.broadcastTo(bc.detach(), shape), out);
+        a.backend().binary(op, Views.broadcastTo(ac.detach(), shape).asView(), Views.broadcastTo(bc.detach(), shape).asView(), operand(out));
         if (op.isPredicate() || !GradMode.needsGrad(ac, bc)) {
             return out;
         }
@@ -178,7 +180,7 @@ public final class Elementwise {
         Tensor bc = b.to(t);
         int[] shape = Shape.broadcast(Shape.broadcast(cond.shape(), a.shape()), b.shape());
         Tensor out = a.newEmpty(t, shape);
-        a.backend().where(Views.broadcastTo(cond, shape), Views.broadcastTo(ac.detach(), shape), Views.broadcastTo(bc.detach(), shape), out);
+        a.backend().where(Views.broadcastTo(cond, shape).asView(), Views.broadcastTo(ac.detach(), shape).asView(), Views.broadcastTo(bc.detach(), shape).asView(), operand(out));
         if (!GradMode.needsGrad(ac, bc)) {
             return out;
         }
@@ -200,7 +202,7 @@ public final class Elementwise {
     /** x converted to another dtype; differentiable between floating types. */
     public static Tensor cast(Tensor x, DType target) {
         Tensor y = x.newEmpty(target, x.shape());
-        x.backend().copy(x, y);
+        x.backend().copy(operand(x), operand(y));
         if (target.isFloating() && x.dtype().isFloating() && GradMode.needsGrad(x)) {
             DType back = x.dtype();
             y.withGradFn(new Node("to(" + target + ")", x) {

@@ -1,5 +1,7 @@
 package panface.tensor.ops;
 
+import static panface.tensor.ops.Operands.operand;
+
 import panface.tensor.DType;
 import panface.tensor.Shape;
 import panface.tensor.Tensor;
@@ -27,7 +29,7 @@ public final class Indexing {
         os[d] = index.numel();
         Tensor out = x.newEmpty(x.dtype(), os);
         Tensor idx = index.reshape(index.numel());
-        x.backend().indexSelect(x.detach().contiguous(), d, idx, out);
+        x.backend().indexSelect(x.detach().contiguous().asView(), d, operand(idx), operand(out));
         if (!GradMode.needsGrad(x)) {
             return out;
         }
@@ -36,7 +38,7 @@ public final class Indexing {
             @Override
             public Tensor[] backward(Tensor g) {
                 Tensor gx = g.newZeros(g.dtype(), xs);
-                gx.backend().indexAdd(gx, d, idx, g.contiguous());
+                gx.backend().indexAdd(operand(gx), d, operand(idx), g.contiguous().asView());
                 return new Tensor[] {gx};
             }
         });
@@ -46,7 +48,7 @@ public final class Indexing {
         checkIndex("gather", index);
         int d = Shape.dim(dim, x.dim());
         Tensor out = x.newEmpty(x.dtype(), index.shape());
-        x.backend().gather(x.detach().contiguous(), d, index, out);
+        x.backend().gather(x.detach().contiguous().asView(), d, operand(index), operand(out));
         if (!GradMode.needsGrad(x)) {
             return out;
         }
@@ -55,7 +57,7 @@ public final class Indexing {
             @Override
             public Tensor[] backward(Tensor g) {
                 Tensor gx = g.newZeros(g.dtype(), xs);
-                gx.backend().scatterAdd(gx, d, index, g.contiguous());
+                gx.backend().scatterAdd(operand(gx), d, operand(index), g.contiguous().asView());
                 return new Tensor[] {gx};
             }
         });
@@ -66,7 +68,7 @@ public final class Indexing {
         int d = Shape.dim(dim, x.dim());
         DType t = DType.promote(x.dtype(), src.dtype());
         Tensor out = x.detach().to(t).copy();
-        x.backend().scatterAdd(out, d, index, src.detach().to(t).contiguous());
+        x.backend().scatterAdd(operand(out), d, operand(index), src.detach().to(t).contiguous().asView());
         if (!GradMode.needsGrad(x, src)) {
             return out;
         }

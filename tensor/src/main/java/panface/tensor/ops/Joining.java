@@ -1,5 +1,7 @@
 package panface.tensor.ops;
 
+import static panface.tensor.ops.Operands.operand;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -46,7 +48,7 @@ public final class Joining {
         for (int i = 0; i < tensors.size(); i++) {
             Tensor x = tensors.get(i);
             sizes[i] = x.size(d);
-            out.backend().copy(x.detach(), out.narrow(d, off, sizes[i]));
+            out.backend().copy(x.detach().asView(), out.narrow(d, off, sizes[i]).asView());
             off += sizes[i];
         }
         Tensor[] ins = tensors.toArray(new Tensor[0]);
@@ -123,7 +125,7 @@ public final class Joining {
         }
         Tensor view = Tensor.wrap(x.storage(), off, shape, strides);
         Tensor out = x.newEmpty(x.dtype(), shape);
-        x.backend().copy(view, out);
+        x.backend().copy(operand(view), operand(out));
         if (!GradMode.needsGrad(x)) {
             return out;
         }
@@ -156,7 +158,7 @@ public final class Joining {
         for (int d = 0; d < x.dim(); d++) {
             region = region.narrow(d, start[d], x.size(d));
         }
-        x.backend().copy(x.detach(), region);
+        x.backend().copy(x.detach().asView(), operand(region));
         if (!GradMode.needsGrad(x)) {
             return out;
         }

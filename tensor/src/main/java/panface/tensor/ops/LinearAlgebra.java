@@ -1,5 +1,7 @@
 package panface.tensor.ops;
 
+import static panface.tensor.ops.Operands.operand;
+
 import java.util.Arrays;
 
 import panface.tensor.Autocast;
@@ -65,7 +67,7 @@ public final class LinearAlgebra {
         Tensor ae = Views.broadcastTo(a.detach(), concat(batch, m, k));
         Tensor be = Views.broadcastTo(b.detach(), concat(batch, k, n));
         Tensor out = a.newEmpty(a.dtype(), outShape);
-        a.backend().matmul(ae, be, out, 1.0, 0.0);
+        a.backend().matmul(operand(ae), operand(be), operand(out), 1.0, 0.0);
         if (!GradMode.needsGrad(a, b)) {
             return out;
         }
@@ -147,7 +149,7 @@ public final class LinearAlgebra {
         Tensor y = x.newEmpty(x.dtype(), rows, out);
         Tensor r = residual == null ? null : residual.detach().contiguous().reshape(rows, out);
         Tensor b = bias == null ? null : bias.detach().contiguous();
-        if (!y.backend().linearPrepacked(x.detach().contiguous().reshape(rows, weight.size(1)), w.packed(), b, act, a, r, y)) {
+        if (!y.backend().linearPrepacked(x.detach().contiguous().reshape(rows, weight.size(1)).asView(), w.packed(), operand(b), act, a, operand(r), operand(y))) {
             return null;
         }
         return y.reshape(outputShape(x, out));
@@ -199,9 +201,9 @@ public final class LinearAlgebra {
         int[] xs = x.shape();
         int rows = Shape.prod(xs, 0, xs.length - 1);
         Tensor y = x.newEmpty(x.dtype(), rows, out);
-        y.backend().copy(Views.broadcastTo(bias.detach(), new int[] {rows, out}), y);
+        y.backend().copy(Views.broadcastTo(bias.detach(), new int[] {rows, out}).asView(), operand(y));
         Tensor x2 = x.detach().reshape(rows, in);
-        y.backend().matmul(x2, weight.detach().mT(), y, 1.0, 1.0);
+        y.backend().matmul(operand(x2), weight.detach().mT().asView(), operand(y), 1.0, 1.0);
         Tensor result = y.reshape(outputShape(x, out));
         if (!GradMode.needsGrad(x, weight, bias)) {
             return result;

@@ -1,5 +1,7 @@
 package panface.tensor.ops;
 
+import static panface.tensor.ops.Operands.operand;
+
 import java.util.Arrays;
 
 import panface.tensor.Autocast;
@@ -44,7 +46,7 @@ public final class Normalization {
         Tensor y = x.newEmpty(x.dtype(), rows, cols);
         Tensor mean = x.newEmpty(stat, rows);
         Tensor rstd = x.newEmpty(stat, rows);
-        x.backend().layerNorm(x2, w2, b2, eps, y, mean, rstd);
+        x.backend().layerNorm(operand(x2), operand(w2), operand(b2), eps, operand(y), operand(mean), operand(rstd));
         Tensor out = y.reshape(xs);
         if (!GradMode.needsGrad(x, weight, bias)) {
             return out;
@@ -57,7 +59,7 @@ public final class Normalization {
                 Tensor gx = needs(0) ? xin.newEmpty(xin.dtype(), rows, cols) : null;
                 Tensor gw = needs(1) ? xin.newEmpty(input(1).dtype(), cols) : null;
                 Tensor gb = needs(2) ? xin.newEmpty(input(2).dtype(), cols) : null;
-                xin.backend().layerNormBackward(xin, w, saved(2), saved(3), g.contiguous().reshape(rows, cols), gx, gw, gb);
+                xin.backend().layerNormBackward(operand(xin), operand(w), operand(saved(2)), operand(saved(3)), g.contiguous().reshape(rows, cols).asView(), operand(gx), operand(gw), operand(gb));
                 return new Tensor[] {
                     gx == null ? null : gx.reshape(xs),
                     gw == null ? null : gw.reshape(normalizedShape),
@@ -106,7 +108,7 @@ public final class Normalization {
                 }
                 Tensor xd = x.contiguous();
                 Tensor y = x.newEmpty(x.dtype(), x.shape());
-                if (x.backend().channelAffine(xd, scale.contiguous(), shift.contiguous(), y)) {
+                if (x.backend().channelAffine(operand(xd), scale.contiguous().asView(), shift.contiguous().asView(), operand(y))) {
                     return y;
                 }
             }
@@ -126,7 +128,7 @@ public final class Normalization {
         Tensor wd = weight == null ? null : weight.detach().contiguous();
         Tensor mean = x.newEmpty(x.dtype(), c);
         Tensor var = x.newEmpty(x.dtype(), c);
-        if (!x.backend().batchNormMoments(xd, mean, var)) {
+        if (!x.backend().batchNormMoments(operand(xd), operand(mean), operand(var))) {
             return null;
         }
         Tensor rstd;
@@ -148,7 +150,7 @@ public final class Normalization {
             }
             affine[0] = scale.contiguous();
             affine[1] = shift.contiguous();
-            if (!x.backend().channelAffine(xd, affine[0], affine[1], y)) {
+            if (!x.backend().channelAffine(operand(xd), affine[0].asView(), affine[1].asView(), operand(y))) {
                 throw new IllegalStateException("batchNorm: the backend computed the statistics of " + x.describe() + " but cannot apply them");
             }
         }
@@ -162,7 +164,7 @@ public final class Normalization {
                 Tensor gx = needs(0) ? xin.newEmpty(xin.dtype(), xin.shape()) : null;
                 Tensor gw = needs(1) ? xin.newEmpty(xin.dtype(), c) : null;
                 Tensor gb = needs(2) ? xin.newEmpty(xin.dtype(), c) : null;
-                if (!xin.backend().batchNormBackward(xin, saved(1), saved(2), saved(3), g.to(xin.dtype()).contiguous(), gx, gw, gb)) {
+                if (!xin.backend().batchNormBackward(operand(xin), operand(saved(1)), operand(saved(2)), operand(saved(3)), g.to(xin.dtype()).contiguous().asView(), operand(gx), operand(gw), operand(gb))) {
                     throw new IllegalStateException("batchNorm: the backend has no backward for " + xin.describe());
                 }
                 return new Tensor[] {gx, gw, gb};
@@ -178,7 +180,7 @@ public final class Normalization {
             protected Tensor recompute() {
                 Tensor xin = source();
                 Tensor out = xin.newEmpty(xin.dtype(), xin.shape());
-                xin.backend().channelAffine(xin, saved(4), saved(5), out);
+                xin.backend().channelAffine(operand(xin), operand(saved(4)), operand(saved(5)), operand(out));
                 return out;
             }
 
@@ -276,7 +278,7 @@ public final class Normalization {
             Tensor xd = x.detach().contiguous();
             Tensor wd = weight.detach().contiguous();
             Tensor out = x.newEmpty(x.dtype(), x.shape());
-            if (x.backend().prelu(xd, wd, out)) {
+            if (x.backend().prelu(operand(xd), operand(wd), operand(out))) {
                 if (!GradMode.needsGrad(x, weight)) {
                     return out;
                 }
@@ -287,7 +289,7 @@ public final class Normalization {
                         Tensor xin = source();
                         Tensor gx = needs(0) ? xin.newEmpty(xin.dtype(), xin.shape()) : null;
                         Tensor gw = needs(1) ? xin.newEmpty(xin.dtype(), wshape) : null;
-                        if (!xin.backend().preluBackward(xin, saved(1), g.to(xin.dtype()).contiguous(), gx, gw == null ? null : gw.reshape(n))) {
+                        if (!xin.backend().preluBackward(operand(xin), operand(saved(1)), g.to(xin.dtype()).contiguous().asView(), operand(gx), gw == null ? null : gw.reshape(n).asView())) {
                             throw new IllegalStateException("prelu: the backend has no backward for " + xin.describe());
                         }
                         return new Tensor[] {gx, gw};
@@ -303,7 +305,7 @@ public final class Normalization {
                     protected Tensor recompute() {
                         Tensor xin = source();
                         Tensor y = xin.newEmpty(xin.dtype(), xin.shape());
-                        xin.backend().prelu(xin, saved(1), y);
+                        xin.backend().prelu(operand(xin), operand(saved(1)), operand(y));
                         return y;
                     }
 

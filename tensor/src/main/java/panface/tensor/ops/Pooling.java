@@ -1,5 +1,7 @@
 package panface.tensor.ops;
 
+import static panface.tensor.ops.Operands.operand;
+
 import panface.tensor.DType;
 import panface.tensor.Tensor;
 import panface.tensor.autograd.GradMode;
@@ -30,7 +32,7 @@ public final class Pooling {
         check4d("maxPool2d", x);
         Tensor out = output("maxPool2d", x, p);
         Tensor arg = x.newEmpty(DType.I64, out.shape());
-        x.backend().maxPool2d(x.detach(), p, out, arg);
+        x.backend().maxPool2d(x.detach().asView(), p, operand(out), operand(arg));
         if (!GradMode.needsGrad(x)) {
             return out;
         }
@@ -39,7 +41,7 @@ public final class Pooling {
             @Override
             public Tensor[] backward(Tensor g) {
                 Tensor gx = g.newZeros(g.dtype(), xs);
-                gx.backend().maxPool2dBackward(g, saved(0), gx);
+                gx.backend().maxPool2dBackward(operand(g), operand(saved(0)), operand(gx));
                 return new Tensor[] {gx};
             }
         };
@@ -50,7 +52,7 @@ public final class Pooling {
     public static Tensor avgPool2d(Tensor x, Pool2dParams p) {
         check4d("avgPool2d", x);
         Tensor out = output("avgPool2d", x, p);
-        x.backend().avgPool2d(x.detach(), p, out);
+        x.backend().avgPool2d(x.detach().asView(), p, operand(out));
         if (!GradMode.needsGrad(x)) {
             return out;
         }
@@ -59,7 +61,7 @@ public final class Pooling {
             @Override
             public Tensor[] backward(Tensor g) {
                 Tensor gx = g.newZeros(g.dtype(), xs);
-                gx.backend().avgPool2dBackward(g, p, gx);
+                gx.backend().avgPool2dBackward(operand(g), p, operand(gx));
                 return new Tensor[] {gx};
             }
         });
@@ -71,7 +73,7 @@ public final class Pooling {
             throw new IllegalArgumentException("adaptiveAvgPool2d: output size must be positive, got " + outH + "x" + outW);
         }
         Tensor out = x.newEmpty(x.dtype(), x.size(0), x.size(1), outH, outW);
-        x.backend().adaptiveAvgPool2d(x.detach(), out);
+        x.backend().adaptiveAvgPool2d(x.detach().asView(), operand(out));
         if (!GradMode.needsGrad(x)) {
             return out;
         }
@@ -80,7 +82,7 @@ public final class Pooling {
             @Override
             public Tensor[] backward(Tensor g) {
                 Tensor gx = g.newZeros(g.dtype(), xs);
-                gx.backend().adaptiveAvgPool2dBackward(g, gx);
+                gx.backend().adaptiveAvgPool2dBackward(operand(g), operand(gx));
                 return new Tensor[] {gx};
             }
         });
@@ -95,7 +97,7 @@ public final class Pooling {
             throw new IllegalArgumentException("gridSample: input and grid dtypes differ: " + x.describe() + ", " + grid.describe());
         }
         Tensor out = x.newEmpty(x.dtype(), x.size(0), x.size(1), grid.size(1), grid.size(2));
-        x.backend().gridSample(x.detach(), grid.detach(), alignCorners, out);
+        x.backend().gridSample(x.detach().asView(), grid.detach().asView(), alignCorners, operand(out));
         if (!GradMode.needsGrad(x, grid)) {
             return out;
         }
@@ -106,7 +108,7 @@ public final class Pooling {
                 Tensor gi = input(1);
                 Tensor gx = needs(0) ? Tensor.zerosLike(xi) : null;
                 Tensor gg = needs(1) ? Tensor.zerosLike(gi) : null;
-                xi.backend().gridSampleBackward(xi.detach(), gi.detach(), alignCorners, g, gx, gg);
+                xi.backend().gridSampleBackward(xi.detach().asView(), gi.detach().asView(), alignCorners, operand(g), operand(gx), operand(gg));
                 return new Tensor[] {gx, gg};
             }
         });

@@ -1,5 +1,7 @@
 package panface.tensor.ops;
 
+import static panface.tensor.ops.Operands.operand;
+
 import java.util.Arrays;
 
 import panface.tensor.DType;
@@ -62,10 +64,10 @@ public final class Reductions {
     private static Tensor rawReduce(ReduceOp op, Tensor x, int[] dims, DType outType) {
         Tensor out = x.newEmpty(outType, keepDimShape(x.shape(), dims));
         if (x.dim() == 0) {
-            x.backend().copy(x, out);
+            x.backend().copy(operand(x), operand(out));
             return out;
         }
-        x.backend().reduce(op, x, dims, out);
+        x.backend().reduce(op, operand(x), dims, operand(out));
         return out;
     }
 

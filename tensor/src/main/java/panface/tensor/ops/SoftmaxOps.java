@@ -1,5 +1,7 @@
 package panface.tensor.ops;
 
+import static panface.tensor.ops.Operands.operand;
+
 import panface.tensor.Autocast;
 import panface.tensor.DType;
 import panface.tensor.Reduction;
@@ -29,7 +31,7 @@ public final class SoftmaxOps {
         }
         Tensor xc = x.detach().contiguous();
         Tensor y = x.newEmpty(x.dtype(), x.shape());
-        x.backend().softmax(xc, y, log);
+        x.backend().softmax(operand(xc), operand(y), log);
         if (!GradMode.needsGrad(x)) {
             return y;
         }
@@ -38,7 +40,7 @@ public final class SoftmaxOps {
             public Tensor[] backward(Tensor g) {
                 Tensor out = saved(0);
                 Tensor gx = out.newEmpty(out.dtype(), out.shape());   // every element is written
-                out.backend().softmaxBackward(out, g.contiguous(), gx, log);
+                out.backend().softmaxBackward(operand(out), g.contiguous().asView(), operand(gx), log);
                 return new Tensor[] {gx};
             }
         };

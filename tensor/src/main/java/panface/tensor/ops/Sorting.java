@@ -1,5 +1,7 @@
 package panface.tensor.ops;
 
+import static panface.tensor.ops.Operands.operand;
+
 import panface.tensor.DType;
 import panface.tensor.Shape;
 import panface.tensor.Tensor;
@@ -26,7 +28,7 @@ public final class Sorting {
         Tensor src = toLast(x, d);
         Tensor values = src.newEmpty(x.dtype(), src.shape());
         Tensor indices = src.newEmpty(DType.I64, src.shape());
-        src.backend().sort(src, descending, values, indices);
+        src.backend().sort(operand(src), descending, operand(values), operand(indices));
         return new ValuesIndices(fromLast(values, d), fromLast(indices, d));
     }
 
@@ -40,7 +42,7 @@ public final class Sorting {
         s[s.length - 1] = k;
         Tensor values = src.newEmpty(x.dtype(), s);
         Tensor indices = src.newEmpty(DType.I64, s);
-        src.backend().topk(src, k, largest, values, indices);
+        src.backend().topk(operand(src), k, largest, operand(values), operand(indices));
         return new ValuesIndices(fromLast(values, d), fromLast(indices, d));
     }
 
@@ -58,7 +60,7 @@ public final class Sorting {
             }
         }
         Tensor out = values.newEmpty(DType.I64, values.shape());
-        sorted.backend().searchsorted(sorted.detach().contiguous(), values.detach().contiguous(), right, out);
+        sorted.backend().searchsorted(sorted.detach().contiguous().asView(), values.detach().contiguous().asView(), right, operand(out));
         return out;
     }
 }

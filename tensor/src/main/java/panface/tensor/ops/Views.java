@@ -1,5 +1,7 @@
 package panface.tensor.ops;
 
+import static panface.tensor.ops.Operands.operand;
+
 import java.util.Arrays;
 import java.util.function.UnaryOperator;
 
@@ -18,7 +20,7 @@ public final class Views {
     /** A contiguous copy; the gradient passes through unchanged. */
     public static Tensor copy(Tensor x) {
         Tensor y = Tensor.empty(x.device(), x.dtype(), x.shape());
-        x.backend().copy(x, y);
+        x.backend().copy(operand(x), operand(y));
         if (GradMode.needsGrad(x)) {
             y.withGradFn(new Node("copy", x) {
                 @Override

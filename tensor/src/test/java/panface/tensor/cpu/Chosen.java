@@ -1,5 +1,7 @@
 package panface.tensor.cpu;
 
+import static panface.tensor.cpu.KernelViews.viewOf;
+
 import panface.tensor.Tensor;
 import panface.tensor.backend.BinaryOp;
 import panface.tensor.backend.Conv2dParams;
@@ -17,194 +19,194 @@ final class Chosen {
     }
 
     static boolean unary(UnaryOp op, Tensor x, Tensor out, double a, double b) {
-        boolean take = KernelSelection.unary(op, x, out) == CpuKernel.UNARY_VECTOR;
+        boolean take = KernelSelection.unary(op, viewOf(x), viewOf(out)) == CpuKernel.UNARY_VECTOR;
         if (take) {
-            VecElementwise.unary(op, x, out, a, b);
+            VecElementwise.unary(op, viewOf(x), viewOf(out), a, b);
         }
         return take;
     }
 
     static boolean unaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor gy, Tensor gx, double a, double b) {
-        boolean take = KernelSelection.unaryBackward(op, x, y, gy, gx) == CpuKernel.UNARY_BACKWARD_VECTOR;
+        boolean take = KernelSelection.unaryBackward(op, viewOf(x), viewOf(y), viewOf(gy), viewOf(gx)) == CpuKernel.UNARY_BACKWARD_VECTOR;
         if (take) {
-            VecElementwise.unaryBackward(op, x, y, gy, gx, a, b);
+            VecElementwise.unaryBackward(op, viewOf(x), viewOf(y), viewOf(gy), viewOf(gx), a, b);
         }
         return take;
     }
 
     static boolean biasActivation(UnaryOp op, Tensor x, Tensor bias, Tensor out, double a, double b) {
-        boolean take = KernelSelection.biasActivation(op, x, bias, out) == CpuKernel.BIAS_ACTIVATION_FUSED;
+        boolean take = KernelSelection.biasActivation(op, viewOf(x), viewOf(bias), viewOf(out)) == CpuKernel.BIAS_ACTIVATION_FUSED;
         if (take) {
-            VecElementwise.biasActivation(op, x, bias, out, a, b);
+            VecElementwise.biasActivation(op, viewOf(x), viewOf(bias), viewOf(out), a, b);
         }
         return take;
     }
 
     static boolean biasActivationBackward(UnaryOp op, Tensor x, Tensor bias, Tensor gy, Tensor gz, double a, double b) {
-        boolean take = KernelSelection.biasActivationBackward(op, x, bias, gy, gz) == CpuKernel.BIAS_ACTIVATION_BACKWARD_FUSED;
+        boolean take = KernelSelection.biasActivationBackward(op, viewOf(x), viewOf(bias), viewOf(gy), viewOf(gz)) == CpuKernel.BIAS_ACTIVATION_BACKWARD_FUSED;
         if (take) {
-            VecElementwise.biasActivationBackward(op, x, bias, gy, gz, a, b);
+            VecElementwise.biasActivationBackward(op, viewOf(x), viewOf(bias), viewOf(gy), viewOf(gz), a, b);
         }
         return take;
     }
 
     static boolean binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
-        return KernelSelection.binary(op, a, b, out) == CpuKernel.BINARY_VECTOR && VecElementwise.binary(op, a, b, out);
+        return KernelSelection.binary(op, viewOf(a), viewOf(b), viewOf(out)) == CpuKernel.BINARY_VECTOR && VecElementwise.binary(op, viewOf(a), viewOf(b), viewOf(out));
     }
 
     static boolean compare(BinaryOp op, Tensor a, Tensor b, Tensor out) {
-        return KernelSelection.binary(op, a, b, out) == CpuKernel.BINARY_COMPARE && SelectKernels.compare(op, a, b, out);
+        return KernelSelection.binary(op, viewOf(a), viewOf(b), viewOf(out)) == CpuKernel.BINARY_COMPARE && SelectKernels.compare(op, viewOf(a), viewOf(b), viewOf(out));
     }
 
     static boolean where(Tensor cond, Tensor a, Tensor b, Tensor out) {
-        return KernelSelection.where(cond, a, b, out) == CpuKernel.WHERE_ROWS && SelectKernels.where(cond, a, b, out);
+        return KernelSelection.where(viewOf(cond), viewOf(a), viewOf(b), viewOf(out)) == CpuKernel.WHERE_ROWS && SelectKernels.where(viewOf(cond), viewOf(a), viewOf(b), viewOf(out));
     }
 
     static boolean reduce(ReduceOp op, Tensor x, int[] dims, Tensor out) {
-        boolean take = KernelSelection.reduce(op, x, dims, out) == CpuKernel.REDUCE_ROWS;
+        boolean take = KernelSelection.reduce(op, viewOf(x), dims, viewOf(out)) == CpuKernel.REDUCE_ROWS;
         if (take) {
-            VecRows.reduce(op, x, dims, out);
+            VecRows.reduce(op, viewOf(x), dims, viewOf(out));
         }
         return take;
     }
 
     static boolean softmax(Tensor x, Tensor out, boolean log) {
-        boolean take = KernelSelection.softmax(x, out) == CpuKernel.SOFTMAX_ROWS;
+        boolean take = KernelSelection.softmax(viewOf(x), viewOf(out)) == CpuKernel.SOFTMAX_ROWS;
         if (take) {
-            VecRows.softmax(x, out, log);
+            VecRows.softmax(viewOf(x), viewOf(out), log);
         }
         return take;
     }
 
     static boolean softmaxBackward(Tensor y, Tensor gy, Tensor gx, boolean log) {
-        boolean take = KernelSelection.softmaxBackward(y, gy, gx) == CpuKernel.SOFTMAX_BACKWARD_ROWS;
+        boolean take = KernelSelection.softmaxBackward(viewOf(y), viewOf(gy), viewOf(gx)) == CpuKernel.SOFTMAX_BACKWARD_ROWS;
         if (take) {
-            VecRows.softmaxBackward(y, gy, gx, log);
+            VecRows.softmaxBackward(viewOf(y), viewOf(gy), viewOf(gx), log);
         }
         return take;
     }
 
     static boolean layerNorm(Tensor x, Tensor weight, Tensor bias, double eps, Tensor y, Tensor mean, Tensor rstd) {
-        boolean take = KernelSelection.layerNorm(x, weight, bias, y, mean, rstd) == CpuKernel.LAYER_NORM_ROWS;
+        boolean take = KernelSelection.layerNorm(viewOf(x), viewOf(weight), viewOf(bias), viewOf(y), viewOf(mean), viewOf(rstd)) == CpuKernel.LAYER_NORM_ROWS;
         if (take) {
-            VecRows.layerNorm(x, weight, bias, eps, y, mean, rstd);
+            VecRows.layerNorm(viewOf(x), viewOf(weight), viewOf(bias), eps, viewOf(y), viewOf(mean), viewOf(rstd));
         }
         return take;
     }
 
     static boolean layerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor gy, Tensor gx, Tensor gw, Tensor gb) {
-        boolean take = KernelSelection.layerNormBackward(x, weight, mean, rstd, gy, gx, gw, gb) == CpuKernel.LAYER_NORM_BACKWARD_ROWS;
+        boolean take = KernelSelection.layerNormBackward(viewOf(x), viewOf(weight), viewOf(mean), viewOf(rstd), viewOf(gy), viewOf(gx), viewOf(gw), viewOf(gb)) == CpuKernel.LAYER_NORM_BACKWARD_ROWS;
         if (take) {
-            VecRows.layerNormBackward(x, weight, mean, rstd, gy, gx, gw, gb);
+            VecRows.layerNormBackward(viewOf(x), viewOf(weight), viewOf(mean), viewOf(rstd), viewOf(gy), viewOf(gx), viewOf(gw), viewOf(gb));
         }
         return take;
     }
 
     static boolean attention(Tensor q, Tensor k, Tensor v, double scale, Tensor out, Tensor lse) {
-        boolean take = KernelSelection.attention(q, k, v, out, lse) == CpuKernel.ATTENTION_FUSED;
+        boolean take = KernelSelection.attention(viewOf(q), viewOf(k), viewOf(v), viewOf(out), viewOf(lse)) == CpuKernel.ATTENTION_FUSED;
         if (take) {
-            VecAttention.forward(q, k, v, scale, out, lse);
+            VecAttention.forward(viewOf(q), viewOf(k), viewOf(v), scale, viewOf(out), viewOf(lse));
         }
         return take;
     }
 
     static boolean attentionBackward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor gy, double scale, Tensor gq, Tensor gk,
                                      Tensor gv) {
-        boolean take = KernelSelection.attentionBackward(q, k, v, out, lse, gy, gq, gk, gv) == CpuKernel.ATTENTION_BACKWARD_FUSED;
+        boolean take = KernelSelection.attentionBackward(viewOf(q), viewOf(k), viewOf(v), viewOf(out), viewOf(lse), viewOf(gy), viewOf(gq), viewOf(gk), viewOf(gv)) == CpuKernel.ATTENTION_BACKWARD_FUSED;
         if (take) {
-            VecAttention.backward(q, k, v, out, lse, gy, scale, gq, gk, gv);
+            VecAttention.backward(viewOf(q), viewOf(k), viewOf(v), viewOf(out), viewOf(lse), viewOf(gy), scale, viewOf(gq), viewOf(gk), viewOf(gv));
         }
         return take;
     }
 
     static boolean adamw(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double b1, double b2, double eps, double wd, long step) {
-        boolean take = KernelSelection.adamw(param, grad, m, v) == CpuKernel.ADAMW_VECTOR;
+        boolean take = KernelSelection.adamw(viewOf(param), viewOf(grad), viewOf(m), viewOf(v)) == CpuKernel.ADAMW_VECTOR;
         if (take) {
-            OptimizerKernels.adamwF32(param, grad, m, v, lr, b1, b2, eps, wd, step);
+            OptimizerKernels.adamwF32(viewOf(param), viewOf(grad), viewOf(m), viewOf(v), lr, b1, b2, eps, wd, step);
         }
         return take;
     }
 
     static boolean matmul(Tensor a, Tensor b, Tensor out, double alpha, double beta) {
-        return KernelSelection.matmul(a, b, out) == CpuKernel.MATMUL_GEMM && Gemm.matmul(a, b, out, alpha, beta);
+        return KernelSelection.matmul(viewOf(a), viewOf(b), viewOf(out)) == CpuKernel.MATMUL_GEMM && Gemm.matmul(viewOf(a), viewOf(b), viewOf(out), alpha, beta);
     }
 
     static boolean im2col(Tensor x, Conv2dParams p, Tensor cols) {
-        boolean take = KernelSelection.im2col(x, cols) == CpuKernel.IM2COL_FAST;
+        boolean take = KernelSelection.im2col(viewOf(x), viewOf(cols)) == CpuKernel.IM2COL_FAST;
         if (take) {
-            FastImage.im2col(x, p, cols);
+            FastImage.im2col(viewOf(x), p, viewOf(cols));
         }
         return take;
     }
 
     static boolean col2im(Tensor cols, Conv2dParams p, Tensor x) {
-        boolean take = KernelSelection.col2im(cols, x) == CpuKernel.COL2IM_FAST;
+        boolean take = KernelSelection.col2im(viewOf(cols), viewOf(x)) == CpuKernel.COL2IM_FAST;
         if (take) {
-            FastImage.col2im(cols, p, x);
+            FastImage.col2im(viewOf(cols), p, viewOf(x));
         }
         return take;
     }
 
     static boolean gridSample(Tensor x, Tensor grid, boolean alignCorners, Tensor out) {
-        boolean take = KernelSelection.gridSample(x, grid, out) == CpuKernel.GRID_SAMPLE_FAST;
+        boolean take = KernelSelection.gridSample(viewOf(x), viewOf(grid), viewOf(out)) == CpuKernel.GRID_SAMPLE_FAST;
         if (take) {
-            FastImage.gridSample(x, grid, alignCorners, out);
+            FastImage.gridSample(viewOf(x), viewOf(grid), alignCorners, viewOf(out));
         }
         return take;
     }
 
     static boolean gridSampleBackward(Tensor x, Tensor grid, boolean alignCorners, Tensor gy, Tensor gx, Tensor ggrid) {
-        boolean take = KernelSelection.gridSampleBackward(x, grid, gy, gx, ggrid) == CpuKernel.GRID_SAMPLE_BACKWARD_FAST;
+        boolean take = KernelSelection.gridSampleBackward(viewOf(x), viewOf(grid), viewOf(gy), viewOf(gx), viewOf(ggrid)) == CpuKernel.GRID_SAMPLE_BACKWARD_FAST;
         if (take) {
-            FastImage.gridSampleBackward(x, grid, alignCorners, gy, gx, ggrid);
+            FastImage.gridSampleBackward(viewOf(x), viewOf(grid), alignCorners, viewOf(gy), viewOf(gx), viewOf(ggrid));
         }
         return take;
     }
 
     static boolean maxPool2d(Tensor x, Pool2dParams p, Tensor out, Tensor argmax) {
-        boolean take = KernelSelection.maxPool2d(x, out, argmax) == CpuKernel.MAX_POOL2D_FAST;
+        boolean take = KernelSelection.maxPool2d(viewOf(x), viewOf(out), viewOf(argmax)) == CpuKernel.MAX_POOL2D_FAST;
         if (take) {
-            FastPool.maxPool2d(x, p, out, argmax);
+            FastPool.maxPool2d(viewOf(x), p, viewOf(out), viewOf(argmax));
         }
         return take;
     }
 
     static boolean maxPool2dBackward(Tensor gy, Tensor argmax, Tensor gx) {
-        boolean take = KernelSelection.maxPool2dBackward(gy, argmax, gx) == CpuKernel.MAX_POOL2D_BACKWARD_FAST;
+        boolean take = KernelSelection.maxPool2dBackward(viewOf(gy), viewOf(argmax), viewOf(gx)) == CpuKernel.MAX_POOL2D_BACKWARD_FAST;
         if (take) {
-            FastPool.maxPool2dBackward(gy, argmax, gx);
+            FastPool.maxPool2dBackward(viewOf(gy), viewOf(argmax), viewOf(gx));
         }
         return take;
     }
 
     static boolean avgPool2d(Tensor x, Pool2dParams p, Tensor out) {
-        boolean take = KernelSelection.avgPool2d(x, out) == CpuKernel.AVG_POOL2D_FAST;
+        boolean take = KernelSelection.avgPool2d(viewOf(x), viewOf(out)) == CpuKernel.AVG_POOL2D_FAST;
         if (take) {
-            FastPool.avgPool2d(x, p, out);
+            FastPool.avgPool2d(viewOf(x), p, viewOf(out));
         }
         return take;
     }
 
     static boolean avgPool2dBackward(Tensor gy, Pool2dParams p, Tensor gx) {
-        boolean take = KernelSelection.avgPool2dBackward(gy, gx) == CpuKernel.AVG_POOL2D_BACKWARD_FAST;
+        boolean take = KernelSelection.avgPool2dBackward(viewOf(gy), viewOf(gx)) == CpuKernel.AVG_POOL2D_BACKWARD_FAST;
         if (take) {
-            FastPool.avgPool2dBackward(gy, p, gx);
+            FastPool.avgPool2dBackward(viewOf(gy), p, viewOf(gx));
         }
         return take;
     }
 
     static boolean adaptiveAvgPool2d(Tensor x, Tensor out) {
-        boolean take = KernelSelection.adaptiveAvgPool2d(x, out) == CpuKernel.ADAPTIVE_AVG_POOL2D_FAST;
+        boolean take = KernelSelection.adaptiveAvgPool2d(viewOf(x), viewOf(out)) == CpuKernel.ADAPTIVE_AVG_POOL2D_FAST;
         if (take) {
-            FastPool.adaptiveAvgPool2d(x, out, null, null);
+            FastPool.adaptiveAvgPool2d(viewOf(x), viewOf(out), null, null);
         }
         return take;
     }
 
     static boolean adaptiveAvgPool2dBackward(Tensor gy, Tensor gx) {
-        boolean take = KernelSelection.adaptiveAvgPool2dBackward(gy, gx) == CpuKernel.ADAPTIVE_AVG_POOL2D_BACKWARD_FAST;
+        boolean take = KernelSelection.adaptiveAvgPool2dBackward(viewOf(gy), viewOf(gx)) == CpuKernel.ADAPTIVE_AVG_POOL2D_BACKWARD_FAST;
         if (take) {
-            FastPool.adaptiveAvgPool2d(null, null, gy, gx);
+            FastPool.adaptiveAvgPool2d(null, null, viewOf(gy), viewOf(gx));
         }
         return take;
     }

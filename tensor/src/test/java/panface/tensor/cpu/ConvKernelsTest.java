@@ -1,5 +1,7 @@
 package panface.tensor.cpu;
 
+import static panface.tensor.cpu.KernelViews.viewOf;
+
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
@@ -85,15 +87,15 @@ class ConvKernelsTest {
             Tensor wt = Tensor.of(w, ws);
             Tensor gyt = Tensor.of(gy, s.n(), s.o(), s.ho(), s.wo());
             Tensor y = Tensor.zeros(s.n(), s.o(), s.ho(), s.wo());
-            assertTrue(ConvKernels.forward(xt, wt, p, groups, null, y));
+            assertTrue(ConvKernels.forward(viewOf(xt), viewOf(wt), p, groups, null, viewOf(y)));
             assertClose(name + " forward", y.toFloatArray(), ConvReference.forward(wide(x), wide(w), s), ConvReference.forward(abs(x), abs(w), s),
                     s.kg());
             Tensor gx = Tensor.zeros(xs);
-            assertTrue(ConvKernels.backwardInput(gyt, wt, p, groups, gx));
+            assertTrue(ConvKernels.backwardInput(viewOf(gyt), viewOf(wt), p, groups, viewOf(gx)));
             assertClose(name + " input gradient", gx.toFloatArray(), ConvReference.backwardInput(wide(gy), wide(w), s),
                     ConvReference.backwardInput(abs(gy), abs(w), s), s.og() * s.kk());
             Tensor gw = Tensor.zeros(ws);
-            assertTrue(ConvKernels.backwardWeight(gyt, xt, p, groups, gw));
+            assertTrue(ConvKernels.backwardWeight(viewOf(gyt), viewOf(xt), p, groups, viewOf(gw)));
             assertClose(name + " weight gradient", gw.toFloatArray(), ConvReference.backwardWeight(wide(gy), wide(x), s),
                     ConvReference.backwardWeight(abs(gy), abs(x), s), s.n() * s.l());
         }

@@ -1,5 +1,7 @@
 package panface.tensor.cpu;
 
+import static panface.tensor.cpu.KernelViews.viewOf;
+
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -231,8 +233,8 @@ final class Differential {
     /** A float32 tensor of the given shape and logical (row-major) values, stored as the layout says; other storage holds the sentinel. */
     static Tensor place(Layout layout, float[] values, int... shape) {
         Tensor t = empty(layout, DType.F32, shape);
-        float[] data = Ref.storage(t).floats();
-        int[] off = Strided.offsets(t);
+        float[] data = Ref.storage(viewOf(t)).floats();
+        int[] off = Strided.offsets(viewOf(t));
         for (int i = 0; i < off.length; i++) {
             data[off[i]] = values[i];
         }
@@ -275,7 +277,7 @@ final class Differential {
     private static Storage storage(DType dtype, int n) {
         Storage s = CpuBackend.INSTANCE.allocate(dtype, n);
         Tensor all = Tensor.wrap(s, 0, new int[] {n}, new int[] {1});
-        CopyKernels.fill(all, SENTINEL);
+        CopyKernels.fill(viewOf(all), SENTINEL);
         return s;
     }
 
@@ -291,7 +293,7 @@ final class Differential {
     /** Asserts that nothing outside the view was written: every storage element it does not cover still holds the sentinel. */
     static void assertOnlyViewWritten(String what, Tensor view) {
         boolean[] inView = new boolean[view.storage().numel()];
-        for (int o : Strided.offsets(view)) {
+        for (int o : Strided.offsets(viewOf(view))) {
             inView[o] = true;
         }
         Tensor all = Tensor.wrap(view.storage(), 0, new int[] {inView.length}, new int[] {1});

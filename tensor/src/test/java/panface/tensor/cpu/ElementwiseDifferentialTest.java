@@ -1,5 +1,7 @@
 package panface.tensor.cpu;
 
+import static panface.tensor.cpu.KernelViews.viewOf;
+
 import static panface.tensor.cpu.Differential.assertAgrees;
 import static panface.tensor.cpu.Differential.assertOnlyViewWritten;
 import static panface.tensor.cpu.Differential.assertTaken;
@@ -88,7 +90,7 @@ class ElementwiseDifferentialTest {
         Tolerances.Unary tol = Tolerances.unary(op);
         Tensor x = Differential.place(in, xv, n);
         Tensor want = Differential.f64(n);
-        RefKernels.unary(op, x, want, a(op), b(op));
+        RefKernels.unary(op, viewOf(x), viewOf(want), a(op), b(op));
         Tensor got = Differential.empty(out, DType.F32, n);
         assertTaken(what, Chosen.unary(op, x, got, a(op), b(op)), true);
         double[] xd = Differential.widen(xv);
@@ -105,7 +107,7 @@ class ElementwiseDifferentialTest {
         Tensor y = Differential.place(out, yv, n);
         Tensor gy = Differential.place(in, gv, n);
         Tensor gWant = Differential.f64(n);
-        RefKernels.unaryBackward(op, x, y, gy, gWant, a(op), b(op));
+        RefKernels.unaryBackward(op, viewOf(x), viewOf(y), viewOf(gy), viewOf(gWant), a(op), b(op));
         Tensor gGot = Differential.empty(in, DType.F32, n);
         assertTaken(what + " derivative", Chosen.unaryBackward(op, x, y, gy, gGot, a(op), b(op)), true);
         double[] d = new double[n];
@@ -198,7 +200,7 @@ class ElementwiseDifferentialTest {
                 assertTaken(what, Chosen.unaryBackward(op, x, got, gy, gGot, a(op), b(op)), true);
                 Differential.assertExactly(what + " gradient", gs, gGot);
                 Tensor gRef = Differential.f64(n);
-                RefKernels.unaryBackward(op, x, got, gy, gRef, a(op), b(op));
+                RefKernels.unaryBackward(op, viewOf(x), viewOf(got), viewOf(gy), viewOf(gRef), a(op), b(op));
                 Differential.assertExactly(what + " gradient (reference)", gs, gRef.to(DType.F32));
                 if (!op.isPiecewiseConstant()) {
                     Tensor xg = Tensor.of(v, n).requiresGrad(true);
@@ -225,7 +227,7 @@ class ElementwiseDifferentialTest {
                 for (BinaryOp op : new BinaryOp[] {BinaryOp.ADD, BinaryOp.SUB, BinaryOp.MUL, BinaryOp.DIV, BinaryOp.MAX, BinaryOp.MIN}) {
                     String what = op + " " + java.util.Arrays.deepToString(s) + " " + la + "/" + lb;
                     Tensor want = Differential.f64(out);
-                    RefKernels.binary(op, a, b, want);
+                    RefKernels.binary(op, viewOf(a), viewOf(b), viewOf(want));
                     Tensor got = Differential.empty(Layout.OFFSET, DType.F32, out);
                     assertTaken(what, Chosen.binary(op, a, b, got), true);
                     double[] w = want.toDoubleArray();
@@ -302,7 +304,7 @@ class ElementwiseDifferentialTest {
             Tensor x = Differential.place(Layout.values()[(layout.ordinal() + 2) % 4], v, rows, cols);
             Tensor y = Differential.place(Layout.CONTIGUOUS, w, rows, cols);
             Tensor out = Differential.empty(layout, DType.F32, rows, cols);
-            CpuBackend.INSTANCE.unary(UnaryOp.TANH, x, out, 0, 0);
+            CpuBackend.INSTANCE.unary(UnaryOp.TANH, viewOf(x), viewOf(out), 0, 0);
             double[] xd = Differential.widen(v);
             double[] want = new double[xd.length];
             for (int i = 0; i < want.length; i++) {
@@ -311,7 +313,7 @@ class ElementwiseDifferentialTest {
             assertAgrees("tanh into " + layout, want, out, Tolerances.unary(UnaryOp.TANH).forward(xd, want));
             assertOnlyViewWritten("tanh into " + layout, out);
             Tensor sum = Differential.empty(layout, DType.F32, rows, cols);
-            CpuBackend.INSTANCE.binary(BinaryOp.ADD, x, y, sum);
+            CpuBackend.INSTANCE.binary(BinaryOp.ADD, viewOf(x), viewOf(y), viewOf(sum));
             for (int i = 0; i < want.length; i++) {
                 want[i] = xd[i] + w[i];
             }
@@ -319,8 +321,8 @@ class ElementwiseDifferentialTest {
             assertOnlyViewWritten("add into " + layout, sum);
             Tensor soft = Differential.empty(layout, DType.F32, rows, cols);
             Tensor soft64 = Differential.f64(rows, cols);
-            CpuBackend.INSTANCE.softmax(x, soft, true);
-            RefKernels.softmax(x, soft64, true);
+            CpuBackend.INSTANCE.softmax(viewOf(x), viewOf(soft), true);
+            RefKernels.softmax(viewOf(x), viewOf(soft64), true);
             assertAgrees("log-softmax into " + layout, soft64.toDoubleArray(), soft, Tolerances.logSoftmax(xd, cols));
             assertOnlyViewWritten("log-softmax into " + layout, soft);
         }

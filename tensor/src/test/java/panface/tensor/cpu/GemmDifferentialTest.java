@@ -1,5 +1,7 @@
 package panface.tensor.cpu;
 
+import static panface.tensor.cpu.KernelViews.viewOf;
+
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static panface.tensor.cpu.Differential.assertAgrees;
 import static panface.tensor.cpu.Differential.assertOnlyViewWritten;
@@ -99,7 +101,7 @@ class GemmDifferentialTest {
         }
         Tensor got = Differential.place(Layout.OFFSET, init, os);
         Tensor want = Tensor.of(init, os).to(DType.F64);
-        RefKernels.matmul(a, b, want, alpha, beta);
+        RefKernels.matmul(viewOf(a), viewOf(b), viewOf(want), alpha, beta);
         assertTaken(what, Chosen.matmul(a, b, got, alpha, beta), true);
         assertAgrees("matmul " + what, want.toDoubleArray(), got, bound(a, b, Tensor.of(init, os), alpha, beta, want));
         assertOnlyViewWritten("matmul " + what, got);
@@ -108,7 +110,7 @@ class GemmDifferentialTest {
     /** {@link Tolerances#product} from |alpha| |A| |B| and |beta C0|, both in float64. */
     private static Differential.Bound bound(Tensor a, Tensor b, Tensor c0, double alpha, double beta, Tensor want) {
         Tensor mag = Tensor.zeros(DType.F64, want.shape());
-        RefKernels.matmul(a.to(DType.F64).abs(), b.to(DType.F64).abs(), mag, Math.abs(alpha), 0);
+        RefKernels.matmul(a.to(DType.F64).abs().asView(), b.to(DType.F64).abs().asView(), viewOf(mag), Math.abs(alpha), 0);
         double[] betaC = beta == 0 ? new double[mag.numel()] : c0.to(DType.F64).abs().mul(Math.abs(beta)).toDoubleArray();
         return Tolerances.product(mag.toDoubleArray(), betaC, want.toDoubleArray(), a.size(-1));
     }
@@ -130,13 +132,13 @@ class GemmDifferentialTest {
                 float[] rv = Differential.normal(rnd, m * n, 1);
                 Tensor x = Differential.place(Layout.OFFSET, xv, m, k);
                 Tensor w = Tensor.of(wv, n, k);
-                Object packed = Gemm.prepack(w);
+                Object packed = Gemm.prepack(viewOf(w));
                 for (UnaryOp act : new UnaryOp[] {null, UnaryOp.GELU, UnaryOp.RELU}) {
                     String what = "linear " + r + " " + java.util.Arrays.toString(sz) + " " + act;
                     Tensor z = Tensor.zeros(DType.F64, m, n);
-                    RefKernels.matmul(x, w.mT(), z, 1, 0);
+                    RefKernels.matmul(viewOf(x), w.mT().asView(), viewOf(z), 1, 0);
                     Tensor mag = Tensor.zeros(DType.F64, m, n);
-                    RefKernels.matmul(x.to(DType.F64).abs(), w.mT().to(DType.F64).abs(), mag, 1, 0);
+                    RefKernels.matmul(x.to(DType.F64).abs().asView(), w.mT().to(DType.F64).abs().asView(), viewOf(mag), 1, 0);
                     double[] zd = z.toDoubleArray();
                     double[] md = mag.toDoubleArray();
                     double[] want = new double[m * n];
@@ -152,13 +154,13 @@ class GemmDifferentialTest {
                         err[i] = slope * zErr + (tol == null ? 0 : tol.forward().of(pre, Math.abs(y))) + Differential.U * Math.abs(want[i]);
                     }
                     Tensor got = Differential.empty(Layout.CONTIGUOUS, DType.F32, m, n);
-                    assertTaken(what, Gemm.linearPrepacked(x, packed, Tensor.of(bv, n), act, 0, Tensor.of(rv, m, n), got), true);
+                    assertTaken(what, Gemm.linearPrepacked(viewOf(x), packed, Tensor.of(bv, n).asView(), act, 0, Tensor.of(rv, m, n).asView(), viewOf(got)), true);
                     assertAgrees(what, want, got, i -> err[i] + Float.MIN_NORMAL);
                 }
                 Tensor y = F.linear(x, w, Tensor.of(bv, n));
                 Tensor y64 = F.linear(x.to(DType.F64), w.to(DType.F64), Tensor.of(bv, n).to(DType.F64));
                 Tensor mag = Tensor.zeros(DType.F64, m, n);
-                RefKernels.matmul(x.to(DType.F64).abs(), w.mT().to(DType.F64).abs(), mag, 1, 0);
+                RefKernels.matmul(x.to(DType.F64).abs().asView(), w.mT().to(DType.F64).abs().asView(), viewOf(mag), 1, 0);
                 double[] bias = Tensor.of(bv, n).to(DType.F64).abs().expand(m, n).contiguous().toDoubleArray();
                 assertAgrees("F.linear " + r + " " + java.util.Arrays.toString(sz), y64.toDoubleArray(), y,
                         Tolerances.product(mag.toDoubleArray(), bias, y64.toDoubleArray(), k));
@@ -185,7 +187,7 @@ class GemmDifferentialTest {
                     Tensor b = tb ? Tensor.of(bv, n, k).mT() : Tensor.of(bv, k, n);
                     float[] c = Differential.normal(rnd, m * n, 1);
                     Tensor want = Tensor.of(c, m, n).to(DType.F64);
-                    RefKernels.matmul(a, b, want, 1.5, 0.5);
+                    RefKernels.matmul(viewOf(a), viewOf(b), viewOf(want), 1.5, 0.5);
                     float[] got = c.clone();
                     JavaGemm.sgemm(ta, tb, m, n, k, 1.5f, av, 0, ta ? m : k, bv, 0, tb ? k : n, 0.5f, got, 0, n);
                     String what = "Java sgemm " + r + " " + java.util.Arrays.toString(sz) + " variant " + variant;

@@ -1,5 +1,7 @@
 package panface.tensor.cpu;
 
+import static panface.tensor.cpu.KernelViews.viewOf;
+
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -58,7 +60,7 @@ class GemmTest {
         Tensor init = Tensor.randn(new Generator(3), os).to(a.dtype());
         Tensor want = init.copy();
         Tensor got = init.copy();
-        RefKernels.matmul(a, b, want, alpha, beta);
+        RefKernels.matmul(viewOf(a), viewOf(b), viewOf(want), alpha, beta);
         assertTrue(Chosen.matmul(a, b, got, alpha, beta));
         Assertions2.assertClose(want, got, tol, tol);
     }
@@ -77,7 +79,7 @@ class GemmTest {
                 Tensor b = tb ? rnd(DType.F32, n, k) : rnd(DType.F32, k, n);
                 Tensor c = rnd(DType.F32, m, n);
                 Tensor want = c.copy();
-                RefKernels.matmul(ta ? a.mT() : a, tb ? b.mT() : b, want, 1.5, 0.5);
+                RefKernels.matmul((ta ? a.mT() : a).asView(), (tb ? b.mT() : b).asView(), viewOf(want), 1.5, 0.5);
                 float[] out = c.copy().toFloatArray();
                 JavaGemm.sgemm(ta, tb, m, n, k, 1.5f, a.toFloatArray(), 0, ta ? m : k, b.toFloatArray(), 0, tb ? k : n, 0.5f, out, 0, n);
                 Assertions2.assertClose(want, Tensor.of(out, m, n), 1e-4, 1e-4);

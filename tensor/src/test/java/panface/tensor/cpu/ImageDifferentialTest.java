@@ -1,5 +1,7 @@
 package panface.tensor.cpu;
 
+import static panface.tensor.cpu.KernelViews.viewOf;
+
 import static panface.tensor.cpu.Differential.assertAgrees;
 import static panface.tensor.cpu.Differential.assertOnlyViewWritten;
 import static panface.tensor.cpu.Differential.assertTaken;
@@ -51,7 +53,7 @@ class ImageDifferentialTest {
         float[] xv = Differential.rows(regime, rnd, n * c, s[2] * s[3]);
         Tensor x = Differential.place(Layout.OFFSET, xv, s);
         Tensor want = Differential.f64(n, rows, l);
-        ImageKernels.im2col(x, p, want);
+        ImageKernels.im2col(viewOf(x), p, viewOf(want));
         Tensor got = Differential.empty(Layout.OFFSET, DType.F32, n, rows, l);
         assertTaken(what, Chosen.im2col(x, p, got), true);
         // a copy with zeros at the padding: exact
@@ -62,11 +64,11 @@ class ImageDifferentialTest {
         float[] base = Differential.normal(rnd, n * c * s[2] * s[3], 1);
         Tensor cols = Differential.place(Layout.CONTIGUOUS, cv, n, rows, l);
         Tensor xw = Tensor.of(base, s).to(DType.F64);
-        ImageKernels.col2im(cols, p, xw);
+        ImageKernels.col2im(viewOf(cols), p, viewOf(xw));
         Tensor xg = Differential.place(Layout.OFFSET, base, s);
         assertTaken(what, Chosen.col2im(cols, p, xg), true);
         Tensor mag = Tensor.of(base, s).to(DType.F64).abs();
-        ImageKernels.col2im(cols.to(DType.F64).abs(), p, mag);
+        ImageKernels.col2im(cols.to(DType.F64).abs().asView(), p, viewOf(mag));
         double[] md = mag.toDoubleArray();
         double[] xd = xw.toDoubleArray();
         int adds = p.kh() * p.kw() + 1;

@@ -1,5 +1,7 @@
 package panface.tensor.cpu;
 
+import static panface.tensor.cpu.KernelViews.viewOf;
+
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -23,14 +25,14 @@ class ImageParityTest {
             int l = p.outH(19) * p.outW(17);
             Tensor ref = Tensor.zeros(2, rows, l);
             Tensor fast = Tensor.full(7f, panface.tensor.Device.CPU, panface.tensor.DType.F32, 2, rows, l);
-            ImageKernels.im2col(x, p, ref);
+            ImageKernels.im2col(viewOf(x), p, viewOf(ref));
             assertTrue(Chosen.im2col(x, p, fast));
             Assertions2.assertClose(ref, fast, 0, 0);
             Tensor cols = Tensor.randn(g, 2, rows, l);
             Tensor base = Tensor.randn(g, 2, 3, 19, 17);
             Tensor xr = base.copy();
             Tensor xf = base.copy();
-            ImageKernels.col2im(cols, p, xr);
+            ImageKernels.col2im(viewOf(cols), p, viewOf(xr));
             assertTrue(Chosen.col2im(cols, p, xf));
             Assertions2.assertClose(xr, xf, 1e-5, 1e-5);
         }

@@ -1,5 +1,7 @@
 package panface.tensor.cpu;
 
+import static panface.tensor.cpu.KernelViews.viewOf;
+
 import static panface.tensor.cpu.Differential.assertAgrees;
 import static panface.tensor.cpu.Differential.assertOnlyViewWritten;
 
@@ -36,9 +38,9 @@ class IndexCopyDifferentialTest {
                 String what = regime + " cols=" + cols;
                 Tensor x = Differential.place(Layout.OFFSET, v, rows, cols);
                 Tensor want = Differential.f64(idx.length, cols);
-                IndexKernels.indexSelect(x.to(DType.F64), 0, index, want);
+                IndexKernels.indexSelect(x.to(DType.F64).asView(), 0, viewOf(index), viewOf(want));
                 Tensor got = Differential.empty(Layout.OFFSET, DType.F32, idx.length, cols);
-                IndexKernels.indexSelect(x, 0, index, got);
+                IndexKernels.indexSelect(viewOf(x), 0, viewOf(index), viewOf(got));
                 assertAgrees("indexSelect " + what, want.toDoubleArray(), got, Tolerances.EXACT);
                 assertOnlyViewWritten("indexSelect " + what, got);
 
@@ -46,15 +48,15 @@ class IndexCopyDifferentialTest {
                 float[] src = Differential.rows(regime, rnd, idx.length, cols);
                 Tensor s = Tensor.of(src, idx.length, cols);
                 Tensor acc64 = x.to(DType.F64);
-                IndexKernels.indexAdd(acc64, 0, index, s.to(DType.F64));
+                IndexKernels.indexAdd(viewOf(acc64), 0, viewOf(index), s.to(DType.F64).asView());
                 Tensor mag = x.to(DType.F64).abs();
-                IndexKernels.indexAdd(mag, 0, index, s.to(DType.F64).abs());
+                IndexKernels.indexAdd(viewOf(mag), 0, viewOf(index), s.to(DType.F64).abs().asView());
                 int[] hits = new int[rows];
                 for (long i : idx) {
                     hits[(int) i]++;
                 }
                 Tensor acc = Differential.place(Layout.OFFSET, v, rows, cols);
-                IndexKernels.indexAdd(acc, 0, index, s);
+                IndexKernels.indexAdd(viewOf(acc), 0, viewOf(index), viewOf(s));
                 double[] md = mag.toDoubleArray();
                 assertAgrees("indexAdd " + what, acc64.toDoubleArray(), acc, i -> hits[i / cols] * Differential.U * md[i] + Float.MIN_NORMAL);
                 assertOnlyViewWritten("indexAdd " + what, acc);
@@ -73,19 +75,19 @@ class IndexCopyDifferentialTest {
                 for (Layout to : Layout.values()) {
                     Tensor src = Differential.place(from, v, rows, cols);
                     Tensor dst = Differential.empty(to, DType.F32, rows, cols);
-                    CopyKernels.copy(src, dst);
+                    CopyKernels.copy(viewOf(src), viewOf(dst));
                     String what = "copy " + from + " -> " + to + " cols=" + cols;
                     assertAgrees(what, Differential.widen(v), dst, Tolerances.EXACT);
                     assertOnlyViewWritten(what, dst);
                     Tensor wide = Differential.empty(to, DType.F64, rows, cols);
-                    CopyKernels.copy(src, wide);
+                    CopyKernels.copy(viewOf(src), viewOf(wide));
                     assertAgrees(what + " to float64", Differential.widen(v), wide, Tolerances.EXACT);
                 }
             }
             // a large contiguous copy goes in parallel chunks
             float[] big = Differential.normal(rnd, 3 * CopyKernels.BULK_GRAIN + 5, 1);
             Tensor dst = Differential.empty(Layout.OFFSET, DType.F32, big.length);
-            CopyKernels.copy(Differential.place(Layout.OFFSET, big, big.length), dst);
+            CopyKernels.copy(Differential.place(Layout.OFFSET, big, big.length).asView(), viewOf(dst));
             assertAgrees("bulk copy", Differential.widen(big), dst, Tolerances.EXACT);
             assertOnlyViewWritten("bulk copy", dst);
         }

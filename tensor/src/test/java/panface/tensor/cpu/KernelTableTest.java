@@ -1,5 +1,7 @@
 package panface.tensor.cpu;
 
+import static panface.tensor.cpu.KernelViews.viewOf;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -105,16 +107,16 @@ class KernelTableTest {
             Tensor xt = x.transpose(0, 1);
             for (Tensor in : new Tensor[] {x, xt}) {
                 Tensor out = Tensor.empty(in.device(), dt, in.shape());
-                assertReference("unary", KernelSelection.unary(UnaryOp.EXP, in, out), CpuKernel.UNARY_REFERENCE,
-                        () -> be.unary(UnaryOp.EXP, in, out, 0, 0));
-                assertReference("binary", KernelSelection.binary(BinaryOp.MUL, in, in, out), CpuKernel.BINARY_REFERENCE,
-                        () -> be.binary(BinaryOp.MUL, in, in, out));
-                assertReference("softmax", KernelSelection.softmax(in, out), CpuKernel.SOFTMAX_REFERENCE, () -> be.softmax(in, out, false));
+                assertReference("unary", KernelSelection.unary(UnaryOp.EXP, viewOf(in), viewOf(out)), CpuKernel.UNARY_REFERENCE,
+                        () -> be.unary(UnaryOp.EXP, viewOf(in), viewOf(out), 0, 0));
+                assertReference("binary", KernelSelection.binary(BinaryOp.MUL, viewOf(in), viewOf(in), viewOf(out)), CpuKernel.BINARY_REFERENCE,
+                        () -> be.binary(BinaryOp.MUL, viewOf(in), viewOf(in), viewOf(out)));
+                assertReference("softmax", KernelSelection.softmax(viewOf(in), viewOf(out)), CpuKernel.SOFTMAX_REFERENCE, () -> be.softmax(viewOf(in), viewOf(out), false));
                 for (int[] dims : new int[][] {{1}, {0}}) {
                     Tensor r = Tensor.empty(in.device(), dt, dims[0] == 1 ? new int[] {in.size(0), 1} : new int[] {1, in.size(1)});
-                    CpuKernel k = KernelSelection.reduce(ReduceOp.MAX, in, dims, r);
-                    CpuKernel effective = k == CpuKernel.REDUCE_PACKED ? KernelSelection.contiguousReduce(ReduceOp.MAX, in.contiguous(), dims, r) : k;
-                    assertReference("reduce", effective, CpuKernel.REDUCE_REFERENCE, () -> be.reduce(ReduceOp.MAX, in, dims, r));
+                    CpuKernel k = KernelSelection.reduce(ReduceOp.MAX, viewOf(in), dims, viewOf(r));
+                    CpuKernel effective = k == CpuKernel.REDUCE_PACKED ? KernelSelection.contiguousReduce(ReduceOp.MAX, in.contiguous().asView(), dims, viewOf(r)) : k;
+                    assertReference("reduce", effective, CpuKernel.REDUCE_REFERENCE, () -> be.reduce(ReduceOp.MAX, viewOf(in), dims, viewOf(r)));
                 }
             }
         }

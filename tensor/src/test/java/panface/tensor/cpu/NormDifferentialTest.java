@@ -1,5 +1,7 @@
 package panface.tensor.cpu;
 
+import static panface.tensor.cpu.KernelViews.viewOf;
+
 import static panface.tensor.cpu.Differential.LONG_ROW;
 import static panface.tensor.cpu.Differential.assertAgrees;
 import static panface.tensor.cpu.Differential.assertOnlyViewWritten;
@@ -55,7 +57,7 @@ class NormDifferentialTest {
         Tensor w = affine ? Differential.place(other, wv, cols) : null;
         Tensor b = affine ? Differential.place(layout, bv, cols) : null;
         Tensor[] want = {Differential.f64(rows, cols), Differential.f64(rows), Differential.f64(rows)};
-        RefKernels.layerNorm(x, w, b, EPS, want[0], want[1], want[2]);
+        RefKernels.layerNorm(viewOf(x), viewOf(w), viewOf(b), EPS, (want[0]).asView(), (want[1]).asView(), (want[2]).asView());
         Tensor[] got = {Differential.empty(other, DType.F32, rows, cols), Differential.empty(layout, DType.F32, rows),
             Differential.empty(other, DType.F32, rows)};
         assertTaken(what, Chosen.layerNorm(x, w, b, EPS, got[0], got[1], got[2]), true);
@@ -74,7 +76,7 @@ class NormDifferentialTest {
         Tensor mean = Differential.place(layout, want[1].toFloatArray(), rows);
         Tensor rstd = Differential.place(other, want[2].toFloatArray(), rows);
         Tensor[] gWant = {Differential.f64(rows, cols), Differential.f64(cols), Differential.f64(cols)};
-        RefKernels.layerNormBackward(x, w, mean, rstd, gy, gWant[0], gWant[1], gWant[2]);
+        RefKernels.layerNormBackward(viewOf(x), viewOf(w), viewOf(mean), viewOf(rstd), viewOf(gy), (gWant[0]).asView(), (gWant[1]).asView(), (gWant[2]).asView());
         Tensor[] gGot = {Differential.empty(layout, DType.F32, rows, cols), Differential.empty(other, DType.F32, cols),
             Differential.empty(layout, DType.F32, cols)};
         assertTaken(what + " backward", Chosen.layerNormBackward(x, w, mean, rstd, gy, gGot[0], gGot[1], gGot[2]), true);
@@ -150,9 +152,9 @@ class NormDifferentialTest {
                 y.backward(g);
                 // the backward's reference starts from the statistics the float32 forward saved (the same backend call again)
                 Tensor[] st = {Tensor.zeros(rows, cols), Tensor.zeros(rows), Tensor.zeros(rows)};
-                CpuBackend.INSTANCE.layerNorm(x.detach().contiguous(), w.detach().contiguous(), b, EPS, st[0], st[1], st[2]);
+                CpuBackend.INSTANCE.layerNorm(x.detach().contiguous().asView(), w.detach().contiguous().asView(), viewOf(b), EPS, (st[0]).asView(), (st[1]).asView(), (st[2]).asView());
                 Tensor[] gWant = {Differential.f64(rows, cols), Differential.f64(cols), Differential.f64(cols)};
-                RefKernels.layerNormBackward(x.detach(), w.detach(), st[1], st[2], g, gWant[0], gWant[1], null);
+                RefKernels.layerNormBackward(x.detach().asView(), w.detach().asView(), (st[1]).asView(), (st[2]).asView(), viewOf(g), (gWant[0]).asView(), (gWant[1]).asView(), null);
                 double[] md = st[1].toDoubleArray();
                 double[] rd = st[2].toDoubleArray();
                 double[] gd = g.toDoubleArray();

@@ -1,5 +1,7 @@
 package panface.tensor.cpu;
 
+import static panface.tensor.cpu.KernelViews.viewOf;
+
 import static panface.tensor.cpu.Differential.LONG_ROW;
 import static panface.tensor.cpu.Differential.assertAgrees;
 import static panface.tensor.cpu.Differential.assertOnlyViewWritten;
@@ -82,7 +84,7 @@ class ReductionDifferentialTest {
     /** The kernel on x into out (reduced over dims), against the reference into float64; n = elements per output. */
     private static void check(ReduceOp op, String what, Tensor x, int[] dims, Tensor out, int n) {
         Tensor want = Differential.f64(out.shape());
-        RefKernels.reduce(op, x, dims, want);
+        RefKernels.reduce(op, viewOf(x), dims, viewOf(want));
         assertTaken(what, Chosen.reduce(op, x, dims, out), true);
         Bound bound = op == ReduceOp.SUM ? Tolerances.sum(absSums(x, dims, out.shape()), n) : Tolerances.EXACT;
         assertAgrees(what, want.toDoubleArray(), out, bound);
@@ -91,7 +93,7 @@ class ReductionDifferentialTest {
 
     private static double[] absSums(Tensor x, int[] dims, int[] outShape) {
         Tensor a = Differential.f64(outShape);
-        RefKernels.reduce(ReduceOp.SUM, x.to(DType.F64).abs(), dims, a);
+        RefKernels.reduce(ReduceOp.SUM, x.to(DType.F64).abs().asView(), dims, viewOf(a));
         return a.toDoubleArray();
     }
 

@@ -1,5 +1,7 @@
 package panface.tensor.cpu;
 
+import static panface.tensor.cpu.KernelViews.viewOf;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -51,7 +53,7 @@ class SelectKernelsTest {
             for (BinaryOp op : new BinaryOp[] {BinaryOp.EQ, BinaryOp.NE, BinaryOp.LT, BinaryOp.LE, BinaryOp.GT, BinaryOp.GE}) {
                 Tensor ref = Tensor.zeros(panface.tensor.Device.CPU, DType.BOOL, out);
                 Tensor fast = Tensor.zeros(panface.tensor.Device.CPU, DType.BOOL, out);
-                RefKernels.binary(op, a, b, ref);
+                RefKernels.binary(op, viewOf(a), viewOf(b), viewOf(ref));
                 assertTrue(Chosen.compare(op, a, b, fast), op + " " + java.util.Arrays.deepToString(s));
                 same(ref, fast, op + " " + java.util.Arrays.deepToString(s));
             }
@@ -67,7 +69,7 @@ class SelectKernelsTest {
             Tensor b = Views.broadcastTo(values(s[1]), out);
             Tensor ref = Tensor.zeros(out);
             Tensor fast = Tensor.zeros(out);
-            RefKernels.where(cond, a, b, ref);
+            RefKernels.where(viewOf(cond), viewOf(a), viewOf(b), viewOf(ref));
             assertTrue(Chosen.where(cond, a, b, fast), java.util.Arrays.deepToString(s));
             same(ref, fast, "where " + java.util.Arrays.deepToString(s));
         }
@@ -82,7 +84,7 @@ class SelectKernelsTest {
             for (BinaryOp op : new BinaryOp[] {BinaryOp.ADD, BinaryOp.SUB, BinaryOp.MUL, BinaryOp.DIV, BinaryOp.MAX, BinaryOp.MIN}) {
                 Tensor ref = Tensor.zeros(out);
                 Tensor fast = Tensor.zeros(out);
-                RefKernels.binary(op, a, b, ref);
+                RefKernels.binary(op, viewOf(a), viewOf(b), viewOf(ref));
                 assertTrue(Chosen.binary(op, a, b, fast), op + " " + java.util.Arrays.deepToString(s));
                 same(ref, fast, op + " " + java.util.Arrays.deepToString(s));
             }

@@ -1,5 +1,7 @@
 package panface.tensor.cpu;
 
+import static panface.tensor.cpu.KernelViews.viewOf;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,7 +38,7 @@ class SgdKernelTest {
                 for (int step = 0; step < 4; step++) {
                     Tensor grad = Tensor.randn(g, n);
                     double[] gv = grad.to(DType.F64).toDoubleArray();
-                    assertTrue(CpuBackend.INSTANCE.sgd(p, grad, buf, lr, mom, damp, wd, nesterov, step == 0));
+                    assertTrue(CpuBackend.INSTANCE.sgd(viewOf(p), viewOf(grad), viewOf(buf), lr, mom, damp, wd, nesterov, step == 0));
                     for (int i = 0; i < n; i++) {
                         double d = gv[i] + wd * pw[i];
                         if (mom != 0) {

@@ -1,5 +1,7 @@
 package panface.tensor.cpu;
 
+import static panface.tensor.cpu.KernelViews.viewOf;
+
 import static panface.tensor.cpu.Differential.LONG_ROW;
 import static panface.tensor.cpu.Differential.assertAgrees;
 import static panface.tensor.cpu.Differential.assertOnlyViewWritten;
@@ -54,7 +56,7 @@ class SoftmaxDifferentialTest {
         String name = (log ? "log-softmax " : "softmax ") + what;
         Tensor x = Differential.place(in, xv, rows, cols);
         Tensor want = Differential.f64(rows, cols);
-        RefKernels.softmax(x, want, log);
+        RefKernels.softmax(viewOf(x), viewOf(want), log);
         Tensor got = Differential.empty(out, DType.F32, rows, cols);
         assertTaken(name, Chosen.softmax(x, got, log), true);
         double[] xd = Differential.widen(xv);
@@ -68,7 +70,7 @@ class SoftmaxDifferentialTest {
         Tensor y = Differential.place(out, yv, rows, cols);
         Tensor gy = Differential.place(in, gv, rows, cols);
         Tensor gWant = Differential.f64(rows, cols);
-        RefKernels.softmaxBackward(y, gy, gWant, log);
+        RefKernels.softmaxBackward(viewOf(y), viewOf(gy), viewOf(gWant), log);
         Tensor gGot = Differential.empty(in, DType.F32, rows, cols);
         assertTaken(name + " backward", Chosen.softmaxBackward(y, gy, gGot, log), true);
         double[] yd = Differential.widen(yv);
@@ -127,7 +129,7 @@ class SoftmaxDifferentialTest {
         Tensor yt = (t ? ya.mT() : ya).detach().contiguous();
         Tensor gt = (t ? g.mT() : g).contiguous();
         Tensor gWant = Differential.f64(yt.shape());
-        RefKernels.softmaxBackward(yt, gt, gWant, log);
+        RefKernels.softmaxBackward(viewOf(yt), viewOf(gt), viewOf(gWant), log);
         double[] gd = gt.toDoubleArray();
         double[] yd = yt.toDoubleArray();
         assertAgrees("F backward " + what, gWant.toDoubleArray(), t ? a.grad().mT() : a.grad(),

@@ -1,5 +1,7 @@
 package panface.tensor.cuda;
 
+import static panface.tensor.cuda.KernelViews.viewOf;
+
 import java.io.PrintStream;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -144,7 +146,7 @@ public final class GpuSmoke {
             try (CublasLtHandle h = CublasLtHandle.create(cd.stream(), ws, 4 << 20)) {
                 // R_32F = 0 (cudaDataType)
                 CublasLtHandle.Problem p = new CublasLtHandle.Problem(false, false, m, n, k, 0, m, 0, 0, k, 0, 0, m, 0, 1, tf32, true);
-                h.matmul(p, 1.0, CudaBackend.start(ta), CudaBackend.start(tb), 0.0, CudaBackend.start(tc), CudaBackend.start(tbias));
+                h.matmul(p, 1.0, CudaBackend.start(viewOf(ta)), CudaBackend.start(viewOf(tb)), 0.0, CudaBackend.start(viewOf(tc)), CudaBackend.start(viewOf(tbias)));
                 Cuda.streamSynchronize(cd.stream());
             } finally {
                 Cuda.memFree(ws);
@@ -172,7 +174,7 @@ public final class GpuSmoke {
         try (Scope scope = Scope.open(); NcclCommunicator c = NcclCommunicator.initRank(NcclCommunicator.uniqueId(), 1, 0)) {
             Tensor x = Tensor.of(new float[] {1, 2, 3, 4}, 4).to(dev);
             Tensor y = Tensor.zeros(dev, DType.F32, 4);
-            c.allReduce(CudaBackend.start(x), CudaBackend.start(y), 4, NcclCommunicator.DataType.FLOAT32, NcclCommunicator.ReduceOp.SUM,
+            c.allReduce(CudaBackend.start(viewOf(x)), CudaBackend.start(viewOf(y)), 4, NcclCommunicator.DataType.FLOAT32, NcclCommunicator.ReduceOp.SUM,
                     cd.stream());
             Cuda.streamSynchronize(cd.stream());
             double[] got = y.to(Device.CPU).toDoubleArray();

@@ -1,5 +1,7 @@
 package panface.tensor.cuda;
 
+import static panface.tensor.cuda.KernelViews.viewOf;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static panface.tensor.cuda.CudaParityTest.compare;
@@ -75,9 +77,9 @@ class KernelsOnTheHostTest {
         HostKernels.run(HostKernels.driver("rows"), "softmax", sfx(t), dir.toString());
         try (Scope scope = Scope.open()) {
             Tensor y = Tensor.zeros(DType.F64, rows, cols);
-            CPU.softmax(t64(x, rows, cols), y, log);
+            CPU.softmax(t64(x, rows, cols).asView(), viewOf(y), log);
             Tensor gx = Tensor.zeros(DType.F64, rows, cols);
-            CPU.softmaxBackward(y, t64(gy, rows, cols), gx, log);
+            CPU.softmaxBackward(viewOf(y), t64(gy, rows, cols).asView(), viewOf(gx), log);
             compare("softmax", y, t64(HostKernels.read(dir, "y", f), rows, cols), t);
             compare("softmax gradient", gx, t64(HostKernels.read(dir, "gx", f), rows, cols), t);
         }
@@ -110,11 +112,11 @@ class KernelsOnTheHostTest {
             Tensor y = Tensor.zeros(DType.F64, rows, cols);
             Tensor mean = Tensor.zeros(DType.F64, rows);
             Tensor rstd = Tensor.zeros(DType.F64, rows);
-            CPU.layerNorm(t64(x, rows, cols), t64(w, cols), t64(b, cols), 1e-5, y, mean, rstd);
+            CPU.layerNorm(t64(x, rows, cols).asView(), t64(w, cols).asView(), t64(b, cols).asView(), 1e-5, viewOf(y), viewOf(mean), viewOf(rstd));
             Tensor gx = Tensor.zeros(DType.F64, rows, cols);
             Tensor gw = Tensor.zeros(DType.F64, cols);
             Tensor gb = Tensor.zeros(DType.F64, cols);
-            CPU.layerNormBackward(t64(x, rows, cols), t64(w, cols), mean, rstd, t64(gy, rows, cols), gx, gw, gb);
+            CPU.layerNormBackward(t64(x, rows, cols).asView(), t64(w, cols).asView(), viewOf(mean), viewOf(rstd), t64(gy, rows, cols).asView(), viewOf(gx), viewOf(gw), viewOf(gb));
             compare("layer norm", y, t64(HostKernels.read(dir, "y", f), rows, cols), t);
             compare("layer norm mean", mean, t64(HostKernels.read(dir, "mean", f), rows), t);
             compare("layer norm 1/std", rstd, t64(HostKernels.read(dir, "rstd", f), rows), t);
@@ -195,11 +197,11 @@ class KernelsOnTheHostTest {
             Tensor tv64 = t64(v, b, h, s, d);
             Tensor out = Tensor.zeros(DType.F64, b, h, tq, d);
             Tensor lse = Tensor.zeros(DType.F64, b, h, tq);
-            CPU.attention(tq64, tk64, tv64, scale, out, lse);
+            CPU.attention(viewOf(tq64), viewOf(tk64), viewOf(tv64), scale, viewOf(out), viewOf(lse));
             Tensor gq = Tensor.zeros(DType.F64, b, h, tq, d);
             Tensor gk = Tensor.zeros(DType.F64, b, h, s, d);
             Tensor gv = Tensor.zeros(DType.F64, b, h, s, d);
-            CPU.attentionBackward(tq64, tk64, tv64, out, lse, t64(gy, b, h, tq, d), scale, gq, gk, gv);
+            CPU.attentionBackward(viewOf(tq64), viewOf(tk64), viewOf(tv64), viewOf(out), viewOf(lse), t64(gy, b, h, tq, d).asView(), scale, viewOf(gq), viewOf(gk), viewOf(gv));
             String w = "attention D=" + d + " S=" + s + " ";
             compare(w + "output", out, t64(HostKernels.read(dir, "out", f), b, h, tq, d), t);
             compare(w + "log-sum-exp", lse, t64(HostKernels.read(dir, "lse", f), b, h, tq), t);

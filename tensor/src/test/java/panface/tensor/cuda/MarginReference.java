@@ -1,5 +1,7 @@
 package panface.tensor.cuda;
 
+import static panface.tensor.cuda.KernelViews.viewOf;
+
 import panface.tensor.Backends;
 import panface.tensor.Tensor;
 
@@ -22,7 +24,7 @@ final class MarginReference {
     static void marginCrossEntropy(Tensor cos, Tensor labels, double s, double m1, double m2, double m3, boolean exact, boolean hard,
                                    double scale, Tensor loss, Tensor grad) {
         if (!cos.device().isCpu()) {
-            ((CudaBackend) Backends.of(cos.device())).marginCrossEntropy(cos, labels, s, m1, m2, m3, exact, hard, scale, loss, grad);
+            ((CudaBackend) Backends.of(cos.device())).marginCrossEntropy(viewOf(cos), viewOf(labels), s, m1, m2, m3, exact, hard, scale, viewOf(loss), viewOf(grad));
             return;
         }
         int rows = cos.size(0);

@@ -1,5 +1,7 @@
 package panface.tensor.cuda;
 
+import static panface.tensor.cuda.KernelViews.viewOf;
+
 import static panface.tensor.cuda.CudaParityTest.compare;
 import static panface.tensor.cuda.CudaParityTest.needsGpu;
 
@@ -73,8 +75,8 @@ class TrainingKernelsParityTest {
             Tensor[] cpu = {p.add(0), grad, m.add(0), v.add(0)};
             Tensor[] dev = {on(p, device, t), on(grad, device, t), on(m, device, t), on(v, device, t)};
             for (long step = 1; step <= 3; step++) {
-                Backends.of(Device.CPU).adamw(cpu[0], cpu[1], cpu[2], cpu[3], 1e-3, 0.9, 0.999, 1e-8, 0.05, step);
-                Backends.of(device).adamw(dev[0], dev[1], dev[2], dev[3], 1e-3, 0.9, 0.999, 1e-8, 0.05, step);
+                Backends.of(Device.CPU).adamw((cpu[0]).asView(), (cpu[1]).asView(), (cpu[2]).asView(), (cpu[3]).asView(), 1e-3, 0.9, 0.999, 1e-8, 0.05, step);
+                Backends.of(device).adamw((dev[0]).asView(), (dev[1]).asView(), (dev[2]).asView(), (dev[3]).asView(), 1e-3, 0.9, 0.999, 1e-8, 0.05, step);
             }
             compare("adamw parameter", cpu[0], dev[0], t);
             compare("adamw first moment", cpu[2], dev[2], t);
@@ -261,11 +263,11 @@ class TrainingKernelsParityTest {
         int[] qs = q.shape();
         Tensor out = Tensor.empty(device, t, qs);
         Tensor lse = Tensor.empty(device, CudaFused.statType(t), qs[0], qs[1], qs[2]);
-        be.attention(q, k, v, scale, out, lse);
+        be.attention(viewOf(q), viewOf(k), viewOf(v), scale, viewOf(out), viewOf(lse));
         Tensor gq = Tensor.empty(device, t, qs);
         Tensor gk = Tensor.empty(device, t, k.shape());
         Tensor gv = Tensor.empty(device, t, v.shape());
-        be.attentionBackward(q, k, v, out, lse, gy, scale, gq, gk, gv);
+        be.attentionBackward(viewOf(q), viewOf(k), viewOf(v), viewOf(out), viewOf(lse), viewOf(gy), scale, viewOf(gq), viewOf(gk), viewOf(gv));
         return new Tensor[] {out, lse, gq, gk, gv};
     }
 }
