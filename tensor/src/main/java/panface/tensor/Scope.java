@@ -122,7 +122,7 @@ public final class Scope implements AutoCloseable {
      * Moves a tensor's memory into this scope, so that it outlives the scope it was made in.
      * Views of the same storage move with it. Returns the tensor.
      */
-    public Tensor keep(Tensor t) {
+    public <T extends HasStorage> T keep(T t) {
         Storage s = t.storage();
         s.checkOpen();
         Scope from = s.owner;
@@ -141,9 +141,9 @@ public final class Scope implements AutoCloseable {
      * thread's current scope, or disowned when there is none): intermediate tensors are freed as
      * soon as body returns.
      */
-    public static Tensor compute(java.util.function.Supplier<Tensor> body) {
+    public static <T extends HasStorage> T compute(java.util.function.Supplier<T> body) {
         Scope outer = CURRENT.get();
-        Tensor result;
+        T result;
         try (Scope local = open()) {
             result = body.get();
             if (result.storage().owner() == local) {
@@ -161,7 +161,7 @@ public final class Scope implements AutoCloseable {
      * Takes a tensor's memory out of its scope: nothing frees it then but {@link Storage#close()}
      * or, for host memory, the garbage collector. Returns the tensor.
      */
-    public static Tensor disown(Tensor t) {
+    public static <T extends HasStorage> T disown(T t) {
         Scope s = t.storage().owner();
         if (s != null) {
             s.forget(t.storage());

@@ -26,7 +26,7 @@ import panface.tensor.random.Generator;
  * <p>Tensors are not synchronised: one tensor may be read from many threads, but must not be
  * written while others read it. Functions on many tensors live in {@link F}.
  */
-public final class Tensor {
+public final class Tensor implements HasStorage {
     private final View layout;
     private boolean requiresGrad;
     private Tensor grad;
@@ -275,6 +275,7 @@ public final class Tensor {
     }
 
     /** The storage this tensor views. */
+    @Override
     public Storage storage() {
         return layout.storage;
     }

@@ -11,7 +11,7 @@ import java.util.Arrays;
  * <p>Immutable: the accessors return copies of the arrays, as {@link Tensor}'s do. A view does not
  * check its geometry against the storage bounds; {@link #checked} does.
  */
-public final class View {
+public final class View implements HasStorage {
     final Storage storage;
     final int offset;
     final int[] shape;
@@ -65,6 +65,7 @@ public final class View {
     }
 
     /** The storage this view reads. */
+    @Override
     public Storage storage() {
         return storage;
     }
