@@ -10,7 +10,9 @@ import panface.tensor.View;
 /**
  * The primitives a device must provide. Ops (with their gradients) are written once on top of
  * this contract and never branch on the device; {@code CpuBackend} and {@code CudaBackend}
- * implement it.
+ * implement it. Operands are {@link View}s (storage, offset, shape, strides), which the ops take
+ * from their tensors with {@code asView()}: kernels move numbers and never see gradients or the
+ * autograd graph.
  *
  * <p>Conventions, unless a method says otherwise: every tensor argument lives on this backend's
  * device; outputs are freshly allocated and contiguous; inputs may be arbitrary strided views
