@@ -50,6 +50,8 @@ final class SyntheticFace {
     private final double[] waveV = new double[WAVES];
     private final double[] wavePhase = new double[WAVES];
     private final double[] waveAmp = new double[WAVES];
+    // framing: how much larger than its pose's scale the face is drawn (1: the face and a wide border of background)
+    private double zoom = 1;
 
     private SyntheticFace() {
     }
@@ -102,6 +104,19 @@ final class SyntheticFace {
         return f;
     }
 
+    /**
+     * This identity framed closer: every rendering (and its landmarks) magnified by zoom about the
+     * image centre on top of the pose's own scale, so less background and more of the inner face
+     * fill the image, as in a tight alignment crop. Zoom 1 is the default framing, bit for bit.
+     */
+    SyntheticFace zoomed(double zoom) {
+        if (!(zoom > 0)) {
+            throw new IllegalArgumentException("zoom must be positive, got " + zoom);
+        }
+        this.zoom = zoom;
+        return this;
+    }
+
     /** Every appearance parameter, in a fixed order (to compare identities). */
     double[] parameters() {
         double[] p = {halfWidth, halfHeight, hairline, hairWave, hairFreq, eyeY, eyeX, eyeR, irisFrac, browGap, browThick, browTilt,
@@ -132,13 +147,16 @@ final class SyntheticFace {
                     uniform(g, -0.06, 0.06), uniform(g, -0.06, 0.06), g.nextDouble() < 0.5);
         }
 
-        /** Face coordinates as affine functions of the pixel indices: (ux, uy, u0, vx, vy, v0) with u = ux x + uy y + u0, v = vx x + vy y + v0. */
-        double[] toFace() {
+        /**
+         * Face coordinates as affine functions of the pixel indices: (ux, uy, u0, vx, vy, v0) with u = ux x + uy y + u0,
+         * v = vx x + vy y + v0, the face magnified by zoom on top of the pose's scale.
+         */
+        double[] toFace(double zoom) {
             double half = SIZE / 2.0;
             double c0 = 0.5 / half - 1;
             double sign = mirror ? -1 : 1;
-            double cos = StrictMath.cos(angle) / scale;
-            double sin = StrictMath.sin(angle) / scale;
+            double cos = StrictMath.cos(angle) / (scale * zoom);
+            double sin = StrictMath.sin(angle) / (scale * zoom);
             return new double[] {sign * cos / half / yaw, sign * sin / half / yaw, sign * (cos * (c0 - tx) + sin * (c0 - ty)) / yaw,
                 -sin / half, cos / half, -sin * (c0 - tx) + cos * (c0 - ty)};
         }
@@ -156,7 +174,7 @@ final class SyntheticFace {
      */
     void landmarks(Generator g, int perSide, float[] out, int offset) {
         Pose pose = Pose.draw(g);
-        double[] a = pose.toFace();
+        double[] a = pose.toFace(zoom);
         // invert the pixel-to-face map: (x, y) = A^-1 (u - u0, v - v0)
         double det = a[0] * a[4] - a[1] * a[3];
         double sign = pose.mirror() ? -1 : 1;
@@ -202,7 +220,7 @@ final class SyntheticFace {
         double sigma = uniform(g, 0.02, 0.1);
         SplittableRandom noise = new SplittableRandom(Double.doubleToLongBits(g.nextDouble()));
 
-        double[] a = pose.toFace();
+        double[] a = pose.toFace(zoom);
         double ux = a[0];
         double uy = a[1];
         double u0 = a[2];

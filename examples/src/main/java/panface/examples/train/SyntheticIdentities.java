@@ -32,6 +32,7 @@ public final class SyntheticIdentities implements BatchSource {
     private final long seed;
     private final int shareStart;
     private final int shareSize;
+    private final double zoom;
     private final SyntheticFace[] faces;
     private long position;
     private long orderEpoch = -1;
@@ -55,6 +56,23 @@ public final class SyntheticIdentities implements BatchSource {
      * all-gathers of the sharded head see, and EPL's in-order prototype updates depend on).
      */
     public SyntheticIdentities(int identities, int imagesPerIdentity, int batch, long seed, int rank, int worldSize) {
+        this(identities, imagesPerIdentity, batch, seed, rank, worldSize, 1);
+    }
+
+    /**
+     * The single-process stream with the faces framed closer ({@link #SyntheticIdentities(int, int, int, long, int, int, double)}).
+     */
+    public SyntheticIdentities(int identities, int imagesPerIdentity, int batch, long seed, double zoom) {
+        this(identities, imagesPerIdentity, batch, seed, 0, 1, zoom);
+    }
+
+    /**
+     * Rank {@code rank}'s share with every face, its landmarks and the held-out faces magnified by
+     * zoom about the image centre (1: the default framing with a wide border of background; larger
+     * values crop closer to the inner face, as a tight alignment crop does). The identities and
+     * nuisances drawn are the same at every zoom.
+     */
+    public SyntheticIdentities(int identities, int imagesPerIdentity, int batch, long seed, int rank, int worldSize, double zoom) {
         if (worldSize < 1 || rank < 0 || rank >= worldSize || batch % worldSize != 0) {
             throw new IllegalArgumentException("the batch of " + batch + " must split evenly over " + worldSize + " ranks (rank " + rank + ")");
         }
@@ -68,10 +86,11 @@ public final class SyntheticIdentities implements BatchSource {
         this.imagesPerIdentity = imagesPerIdentity;
         this.batch = batch;
         this.seed = seed;
+        this.zoom = zoom;
         Generator root = new Generator(seed).fork(IDENTITY);
         this.faces = new SyntheticFace[identities];
         for (int i = 0; i < identities; i++) {
-            faces[i] = SyntheticFace.random(root.fork(i));
+            faces[i] = SyntheticFace.random(root.fork(i)).zoomed(zoom);
         }
     }
 
@@ -163,7 +182,7 @@ public final class SyntheticIdentities implements BatchSource {
         Generator root = new Generator(seed).fork(HELD_OUT);
         SyntheticFace[] held = new SyntheticFace[count];
         for (int i = 0; i < count; i++) {
-            held[i] = SyntheticFace.random(root.fork(i));
+            held[i] = SyntheticFace.random(root.fork(i)).zoomed(zoom);
         }
         return new SyntheticPairs("synthetic held-out identities", held, pairs, new Generator(seed).fork(HELD_OUT).fork(-1 - pairSeed));
     }

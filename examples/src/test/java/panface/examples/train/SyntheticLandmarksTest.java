@@ -61,6 +61,38 @@ class SyntheticLandmarksTest {
         }
     }
 
+    @Test
+    void zoomMagnifiesEachFaceAboutItsPoseShiftAndZoomOneIsTheDefault() {
+        double zoom = 2;
+        int side = 7;
+        try (SyntheticIdentities plain = new SyntheticIdentities(20, 3, 30, 5); SyntheticIdentities one = new SyntheticIdentities(20, 3, 30, 5, 1.0);
+                SyntheticIdentities near = new SyntheticIdentities(20, 3, 30, 5, zoom)) {
+            Batch b = plain.next();
+            assertArrayEquals(b.images(), one.next().images(), "zoom 1 draws the default images bit for bit");
+            Batch z = near.next();
+            assertArrayEquals(b.labels(), z.labels(), "the same identities in the same order");
+            float[] l = plain.landmarks(0, side);
+            float[] m = near.landmarks(0, side);
+            int per = 2 * side * side;
+            for (int n = 0; n < b.size(); n++) {
+                for (int axis = 0; axis < 2; axis++) {
+                    // in half-image units X = p / 56 - 1, a magnification about the pose's shift t maps X to zoom * X - (zoom - 1) t,
+                    // so zoom * X - X' is the same (zoom - 1) t for every landmark of an image, with |t| <= 0.06
+                    double lo = Double.POSITIVE_INFINITY;
+                    double hi = Double.NEGATIVE_INFINITY;
+                    for (int k = n * per + axis; k < (n + 1) * per; k += 2) {
+                        double r = zoom * (l[k] / HALF - 1) - (m[k] / HALF - 1);
+                        lo = Math.min(lo, r);
+                        hi = Math.max(hi, r);
+                    }
+                    // float landmarks near 100 px carry about 1e-5 px of rounding: 1e-4 half-images is far above it
+                    assertTrue(hi - lo < 1e-4, "one magnification centre per image: spread " + (hi - lo));
+                    assertTrue(Math.abs(lo) <= (zoom - 1) * 0.06 + 1e-4, "the centre within the pose's shift: " + lo);
+                }
+            }
+        }
+    }
+
     private static double dist(float[] l, int offset, int a, int b) {
         double dx = l[offset + 2 * b] - l[offset + 2 * a];
         double dy = l[offset + 2 * b + 1] - l[offset + 2 * a + 1];
