@@ -106,11 +106,12 @@ public final class LafsCommand implements Command {
                   labels), then frozen; LAFS pretraining without labels; 1-shot fine-tuning of the teacher, against the
                   same fine-tuning from a random Part fViT (same landmark CNN, head start, batches, learning rates); all
                   evaluated on held-out identities, the teacher also before fine-tuning. Last line one JSON object.
-                  --seed S (1) --landmark-steps N (200, 0 keeps it random) --landmark-lr LR (1e-2)
+                  --seed S (1) --zoom Z (framing of the generated faces: 1 leaves a wide border of background, larger
+                  crops closer to the inner face; 1.6) --landmark-steps N (200, 0 keeps it random) --landmark-lr LR (1e-2)
                   --pretrain-identities N (200) --pretrain-images K (4) --pretrain-steps N (240) --local-views N (2)
                   --momentum M (teacher momentum start, 0.99) --teacher-temperature T (constant, 0.04)
                   --few-identities N (64) --few-images K (1)
-                  --finetune-steps N (60) --batch B (32) --held-out N (200) --eval-pairs N (1000)""";
+                  --finetune-steps N (100) --batch B (32) --held-out N (200) --eval-pairs N (1000)""";
     }
 
     @Override

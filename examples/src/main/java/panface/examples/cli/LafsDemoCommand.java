@@ -16,7 +16,8 @@ final class LafsDemoCommand {
     static int run(Args args) throws Exception {
         long started = System.nanoTime();
         LafsDemo.Settings d = LafsDemo.Settings.quick(args.getInt("seed", 1));
-        LafsDemo.Settings s = new LafsDemo.Settings(d.seed(), args.getInt("landmark-steps", d.landmarkSteps(), 0, 1 << 24),
+        LafsDemo.Settings s = new LafsDemo.Settings(d.seed(), args.getDouble("zoom", d.zoom(), 0.25, 4),
+                args.getInt("landmark-steps", d.landmarkSteps(), 0, 1 << 24),
                 args.getDouble("landmark-lr", d.landmarkLr(), 1e-6, 1), args.getInt("pretrain-identities", d.pretrainIdentities(), 2, 1 << 20),
                 args.getInt("pretrain-images", d.pretrainImages(), 1, 1 << 16), args.getInt("pretrain-steps", d.pretrainSteps(), 4, 1 << 24),
                 args.getInt("local-views", d.localViews(), 0, 16), args.getDouble("momentum", d.momentum(), 0, 1),
@@ -31,9 +32,10 @@ final class LafsDemoCommand {
         if (s.fewIdentities() > s.pretrainIdentities()) {
             throw new UsageException("the few-shot identities are the first of the pretraining ones: at most " + s.pretrainIdentities());
         }
-        System.out.printf(Locale.ROOT, "LAFS demo: fit the landmark CNN to ground-truth landmarks (%d steps), pretrain %d steps on %d x %d "
+        System.out.printf(Locale.ROOT, "LAFS demo (faces at zoom %s): fit the landmark CNN to ground-truth landmarks (%d steps), "
+                + "pretrain %d steps on %d x %d "
                 + "unlabelled generated faces, then fine-tune %d steps on %d identities x %d images, vs the same fine-tuning from scratch; "
-                + "evaluated on %d held-out identities (%d pairs)%n", s.landmarkSteps(), s.pretrainSteps(), s.pretrainIdentities(),
+                + "evaluated on %d held-out identities (%d pairs)%n", s.zoom(), s.landmarkSteps(), s.pretrainSteps(), s.pretrainIdentities(),
                 s.pretrainImages(), s.finetuneSteps(), s.fewIdentities(), s.fewImages(), s.heldOut(), s.pairs());
         LafsDemo.Outcome o = LafsDemo.run(s, System.out);
         System.out.println("LAFS pretrained, not fine-tuned: " + o.pretrainedOnly().describe());
@@ -41,6 +43,7 @@ final class LafsDemoCommand {
         System.out.println("fine-tuned from scratch:         " + o.scratch().describe());
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("seed", s.seed());
+        result.put("zoom", s.zoom());
         result.put("lafs", metrics(o.pretrained()));
         result.put("scratch", metrics(o.scratch()));
         result.put("lafs_not_finetuned", metrics(o.pretrainedOnly()));
