@@ -49,8 +49,8 @@ import panface.tensor.random.Generator;
  * that centring alone gives), so the demo uses the end value 0.04 throughout
  * ({@link Settings#teacherTemperature}). At 0.04 the loss still returns to about ln K within 240
  * steps, at either framing: at this scale and budget the pretraining does not escape the
- * collapse, and fine-tuning the pretrained teacher ends level with fine-tuning a random Part fViT
- * (see the README).
+ * collapse, its teacher separates held-out identities no better than a random Part fViT, and
+ * fine-tuning it ends no better than fine-tuning a random one (see the README).
  */
 public final class LafsDemo {
     /** The toy landmark CNN's bottlenecks (kernel, expansion, out, SE, h-swish, stride): 112 pixels down to 4x4. */
