@@ -19,9 +19,12 @@ JAVA_HOME=$(find_jdk25)
 export JAVA_HOME
 trap '[ -z "${WORK_DIR:-}" ] && rm -rf "$work"' EXIT
 OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$threads" THREADS="$threads" "$PYTHON" "$here/vit_torch.py" export "$work" >/dev/null
+echo "load before: $(uptime)"
 "$here/run-java.sh" -Dpanface.threads="$threads" panface.bench.VitComparison "$work" > "$work/ours.jsonl"
 OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$threads" THREADS="$threads" "$PYTHON" "$here/vit_torch.py" time "$work" > "$work/torch.jsonl"
-python3 "$here/compare.py" "$work/ours.jsonl" "$work/torch.jsonl" torch-1.13
+echo "load after: $(uptime)"
+torch_version=$("$PYTHON" -c 'import torch; print(torch.__version__)')
+python3 "$here/compare.py" "$work/ours.jsonl" "$work/torch.jsonl" "torch-$torch_version"
 if [ "${COMPARE_EXTERNAL:-0}" = 1 ]; then
   (cd "$root" && ./mvnw -q -B -DskipTests -Pcompare -pl bench -am package >&2)
   "$here/run-java.sh" -Dpanface.threads="$threads" -DDJL_OFFLINE=true panface.bench.compare.OrtVit "$work" "$threads" > "$work/ort.jsonl"
