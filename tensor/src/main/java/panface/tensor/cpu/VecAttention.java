@@ -158,10 +158,12 @@ final class VecAttention {
         int d = q.size(3);
         int dv = v.size(3);
         float sc = (float) scale;
-        Parallel.forRange(bh, 1, (lo, hi) -> {
+        // (batch, head) pairs one at a time to whichever thread is free, as in the forward
+        AtomicInteger next = new AtomicInteger();
+        Parallel.forRange(Math.min(bh, Parallel.threads()), 1, (lo, hi) -> {
             float[] p = new float[t * s];
             float[] dp = new float[t * s];
-            for (int b = lo; b < hi; b++) {
+            for (int b = next.getAndIncrement(); b < bh; b = next.getAndIncrement()) {
                 int qo = base(q, b, heads);
                 int ko = base(k, b, heads);
                 int vo = base(v, b, heads);

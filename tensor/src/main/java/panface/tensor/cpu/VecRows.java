@@ -123,42 +123,9 @@ final class VecRows {
             });
             return;
         }
-        // column sums: each thread owns a range of columns and walks all rows, in blocks of
-        // about sqrt(rows) rows summed apart and then added up: one running sum per column
-        // would round at the size of the whole sum on every row, and for same-sign values of
-        // similar size (a bias gradient, a batch's mean) mostly in one direction, so its error
-        // grew with rows (58 ulps on 1021 rows of 12345.678 + 1e-3 N(0,1), 2230 on 100,003;
-        // blocked: 1 and 11)
+        // column sums (a leading run of dimensions reduced)
         int rows = panface.tensor.Shape.prod(shape, 0, dims.length);
-        int cols = rows == 0 ? 0 : x.numel() / rows;
-        int block = Math.max(1, (int) Math.sqrt(rows));
-        Parallel.forRange(cols, Math.max(L, VecElementwise.GRAIN / Math.max(1, rows)), (lo, hi) -> {
-            int c0 = lo;
-            for (; c0 + L <= hi; c0 += L) {
-                FloatVector total = FloatVector.zero(S);
-                for (int i0 = 0; i0 < rows; i0 += block) {
-                    int i1 = Math.min(rows, i0 + block);
-                    FloatVector acc = FloatVector.zero(S);
-                    for (int i = i0; i < i1; i++) {
-                        acc = acc.add(FloatVector.fromArray(S, xs, xo + i * cols + c0));
-                    }
-                    total = total.add(acc);
-                }
-                total.intoArray(os, oo + c0);
-            }
-            for (; c0 < hi; c0++) {
-                float total = 0;
-                for (int i0 = 0; i0 < rows; i0 += block) {
-                    int i1 = Math.min(rows, i0 + block);
-                    float acc = 0;
-                    for (int i = i0; i < i1; i++) {
-                        acc += xs[xo + i * cols + c0];
-                    }
-                    total += acc;
-                }
-                os[oo + c0] = total;
-            }
-        });
+        ColumnSums.sum(xs, xo, rows, rows == 0 ? 0 : x.numel() / rows, os, oo);
     }
 
     static void softmax(View x, View out, boolean log) {
