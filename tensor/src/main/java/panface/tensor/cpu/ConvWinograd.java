@@ -44,8 +44,15 @@ final class ConvWinograd {
         return ENABLED;
     }
 
-    /** y at yo = conv(x at xo, weight at wOff) with f's parts fused. */
+    /**
+     * y at yo = conv(x at xo, weight at wOff) with f's parts fused; images of at least
+     * {@link ConvWinograd4#MIN_OUTPUTS} outputs go to F(4x4, 3x3) instead.
+     */
     static void forward(float[] x, int xo, float[] wt, int wOff, float[] y, int yo, ConvShape s, ConvFused f) {
+        if (ConvWinograd4.suits(s)) {
+            ConvWinograd4.forward(x, xo, wt, wOff, y, yo, s, f);
+            return;
+        }
         int c = s.c();
         int o = s.o();
         int th = (s.ho() + 1) / 2;
