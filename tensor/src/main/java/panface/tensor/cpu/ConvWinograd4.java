@@ -23,11 +23,7 @@ final class ConvWinograd4 {
     static final int MIN_OUTPUTS = 784;
     /** Tiles per product, from as many images as that takes. */
     private static final int CHUNK_TILES = 512;
-    /**
-     * Floats of one chunk's transformed input and output: at 14x14 (16 tiles an image) room for
-     * {@link #CHUNK_TILES} tiles of 256 channels, where a narrower product lost more to the GEMM's
-     * packing than the tiles saved.
-     */
+    /** Floats of one chunk's transformed input and output: room for {@link #CHUNK_TILES} tiles of 28x28 images of 128 channels in and out. */
     private static final int CHUNK_FLOATS = 1 << 23;
     /** One sixth, the weight transform's common factor. */
     private static final double SIXTH = 1.0 / 6;
