@@ -42,8 +42,6 @@ final class ConvWinograd4Tiles {
         int tmp = 24 * size;
         int bound = S.loopBound(tiles);
         boolean affine = f != null && f.hasPrologue();
-        int x0 = Math.max(0, -pw);
-        int x1 = Math.min(w, 4 * tw + 2 - pw);
         float[] patch = new float[36];
         float[] d = new float[6];
         for (int ci = 0; ci < planes; ci++) {
@@ -55,16 +53,20 @@ final class ConvWinograd4Tiles {
                 int r = iy + ph;
                 int rowAt = (r & 3) * 6 * size + (r >> 2) * tw;
                 int src = plane + iy * w;
-                for (int ix = x0; ix < x1; ix++) {
-                    int col = ix + pw;
-                    int q = col & 3;
-                    int tx = col >> 2;
-                    float val = affine ? Math.fma(x[src + ix], a, b) : x[src + ix];
-                    if (tx < tw) {
-                        flat[rowAt + q * size + tx] = val;
+                for (int q = 0; q < 4; q++) {
+                    // padded columns 4 tx + q of the row: tx from lo to hi (up to tw, the next tile's, for the copies)
+                    int from = src + q - pw;
+                    int lo = Math.max(0, (pw - q + 3) >> 2);
+                    int hi = Math.min(q < 2 ? tw : tw - 1, Math.floorDiv(w - 1 + pw - q, 4));
+                    int own = rowAt + q * size;
+                    for (int tx = lo; tx <= Math.min(hi, tw - 1); tx++) {
+                        flat[own + tx] = affine ? Math.fma(x[from + 4 * tx], a, b) : x[from + 4 * tx];
                     }
-                    if (q < 2 && tx >= 1) {
-                        flat[rowAt + (4 + q) * size + tx - 1] = val;
+                    if (q < 2) {
+                        int next = rowAt + (4 + q) * size - 1;
+                        for (int tx = Math.max(lo, 1); tx <= hi; tx++) {
+                            flat[next + tx] = affine ? Math.fma(x[from + 4 * tx], a, b) : x[from + 4 * tx];
+                        }
                     }
                 }
             }
@@ -183,8 +185,11 @@ final class ConvWinograd4Tiles {
             for (int oy = 0; oy < ho; oy++) {
                 int rowAt = (oy & 3) * 4 * tiles + (oy >> 2) * tw;
                 int dst = plane + oy * wo;
-                for (int ox = 0; ox < wo; ox++) {
-                    y[dst + ox] = flat[rowAt + (ox & 3) * tiles + (ox >> 2)];
+                for (int l = 0; l < 4; l++) {
+                    int from = rowAt + l * tiles;
+                    for (int tx = 0; 4 * tx + l < wo; tx++) {
+                        y[dst + 4 * tx + l] = flat[from + tx];
+                    }
                 }
             }
         }
