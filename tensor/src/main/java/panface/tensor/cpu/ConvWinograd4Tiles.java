@@ -40,7 +40,8 @@ final class ConvWinograd4Tiles {
         int tiles = th * tw;
         int size = (th + 1) * tw;
         int tmp = 24 * size;
-        int bound = S.loopBound(tiles);
+        // planes of a vector of tiles or more run wholly in vectors; smaller ones wholly in scalars
+        int vectorEnd = tiles >= L ? tiles : 0;
         boolean affine = f != null && f.hasPrologue();
         float[] patch = new float[36];
         float[] d = new float[6];
@@ -71,8 +72,9 @@ final class ConvWinograd4Tiles {
                 }
             }
             int out = vo + ci * ldC;
-            int t = 0;
-            for (; t < bound; t += L) {
+            // the last vector overlaps the one before (same values written twice) instead of a scalar tail
+            for (int t0 = 0; t0 < vectorEnd; t0 += L) {
+                int t = Math.min(t0, tiles - L);
                 // B^T down each patch column, into tmp[6 * i + j]
                 for (int j = 0; j < 6; j++) {
                     int at = j * size + t;
@@ -88,7 +90,7 @@ final class ConvWinograd4Tiles {
                             v, out + 6 * i * ldE + t, ldE);
                 }
             }
-            for (; t < tiles; t++) {
+            for (int t = vectorEnd; t < tiles; t++) {
                 for (int j = 0; j < 6; j++) {
                     for (int i = 0; i < 6; i++) {
                         d[i] = flat[((i & 3) * 6 + j) * size + (i >> 2) * tw + t];
@@ -147,13 +149,14 @@ final class ConvWinograd4Tiles {
         int wo = s.wo();
         int tiles = th * tw;
         int tmp = 16 * tiles;
-        int bound = S.loopBound(tiles);
+        // planes of a vector of tiles or more run wholly in vectors; smaller ones wholly in scalars
+        int vectorEnd = tiles >= L ? tiles : 0;
         float[] r = new float[24];
         float[] q = new float[6];
         for (int oc = 0; oc < planes; oc++) {
             int in = mo + oc * ldC;
-            int t = 0;
-            for (; t < bound; t += L) {
+            for (int t0 = 0; t0 < vectorEnd; t0 += L) {
+                int t = Math.min(t0, tiles - L);
                 // A^T down each column of M, into tmp[6 * k + j]
                 for (int j = 0; j < 6; j++) {
                     int at = in + j * ldE + t;
@@ -169,7 +172,7 @@ final class ConvWinograd4Tiles {
                             flat, 4 * k * tiles + t, tiles);
                 }
             }
-            for (; t < tiles; t++) {
+            for (int t = vectorEnd; t < tiles; t++) {
                 for (int j = 0; j < 6; j++) {
                     for (int i = 0; i < 6; i++) {
                         q[i] = m[in + (6 * i + j) * ldE + t];
