@@ -15,10 +15,10 @@ package panface.tensor.cpu;
  */
 final class ConvWinograd4 {
     /**
-     * Fewest output positions per image: 28x28, IResNet's second stage, on whose 49 tiles an
-     * image (and the larger stages) the 36 products took 0.8x to 0.9x the time of F(2x2, 3x3)'s
-     * 16; at 14x14, where the tiles cover 16x16, the transforms of 16 tiles a plane ate what the
-     * products saved, and at 7x7 a chunk's products were too narrow.
+     * Fewest output positions per image: 28x28, IResNet's second stage, where (as on the larger
+     * stages) F(4x4, 3x3) took less time than F(2x2, 3x3); at 14x14, where the tiles cover 16x16,
+     * the transforms of 16 tiles a plane ate what the products saved, and at 7x7 a chunk's
+     * products were too narrow for the GEMM.
      */
     static final int MIN_OUTPUTS = 784;
     /** Tiles per product, from as many images as that takes. */
