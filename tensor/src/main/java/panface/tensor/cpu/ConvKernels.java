@@ -85,7 +85,7 @@ final class ConvKernels {
      * The input gradient of a 3x3 stride-1 convolution with padding 1 is itself such a
      * convolution: of the output gradient, with the weight's input and output channels swapped and
      * its taps turned by 180 degrees (padding k - 1 - p = 1). Where Winograd's algorithm pays off for
-     * that convolution ({@link ConvWinograd#suits}) it computes the gradient with 2.25x fewer
+     * that convolution ({@link ConvWinograd#suits}) it computes the gradient with at least 2.25x fewer
      * multiplications than unfolding the output gradient; false where it does not apply.
      */
     private static boolean backwardInputWinograd(View gy, View w, Conv2dParams p, ConvShape s, View gx) {
