@@ -6,11 +6,14 @@
 # Every runner warms up 100 times at batch 1 and 3 times at batch 32, then reports the best of 50
 # and 5 runs: the steady state of a long-running service (the JVM's compiler needs a few dozen
 # forwards to finish with ours; ONNX Runtime and PyTorch get the same warm-up).
-# Needs a Python with PyTorch (PYTHON, default /usr/bin/python3); 2 threads by default (THREADS).
+# Needs a Python with PyTorch (PYTHON, default /usr/bin/python3, times it); the weights, ONNX file and
+# TorchScript trace are written by EXPORT_PYTHON (default /usr/bin/python3: PyTorch 2.x's ONNX exporter
+# needs onnxscript, and libtorch 2.7.1 loads 1.13's traces). 2 threads by default (THREADS).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 PYTHON=${PYTHON:-/usr/bin/python3}
+EXPORT_PYTHON=${EXPORT_PYTHON:-/usr/bin/python3}
 threads=${THREADS:-2}
 work=${WORK_DIR:-$(mktemp -d)}
 # shellcheck source=../../scripts/find-jdk25.sh
@@ -18,7 +21,7 @@ source "$root/scripts/find-jdk25.sh"
 JAVA_HOME=$(find_jdk25)
 export JAVA_HOME
 trap '[ -z "${WORK_DIR:-}" ] && rm -rf "$work"' EXIT
-OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$threads" THREADS="$threads" "$PYTHON" "$here/vit_torch.py" export "$work" >/dev/null
+OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$threads" THREADS="$threads" "$EXPORT_PYTHON" "$here/vit_torch.py" export "$work" >/dev/null
 echo "load before: $(uptime)"
 "$here/run-java.sh" -Dpanface.threads="$threads" panface.bench.VitComparison "$work" > "$work/ours.jsonl"
 OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$threads" THREADS="$threads" "$PYTHON" "$here/vit_torch.py" time "$work" > "$work/torch.jsonl"
