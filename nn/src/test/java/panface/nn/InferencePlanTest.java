@@ -3,6 +3,9 @@ package panface.nn;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static panface.nn.PlanChecks.eval;
+import static panface.nn.PlanChecks.matches;
+import static panface.nn.PlanChecks.relErr;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -57,29 +60,6 @@ class InferencePlanTest {
 
     private static Tensor images(long seed, int batch, int side) {
         return Tensor.randn(new Generator(seed), batch, 3, side, side);
-    }
-
-    private static Tensor eval(Module m, Tensor x) {
-        m.eval();
-        try (var g = GradMode.noGrad()) {
-            return ((Layer) m).forward(x);
-        }
-    }
-
-    private static double relErr(Tensor got, Tensor want) {
-        return got.sub(want).abs().max().item() / want.abs().max().item();
-    }
-
-    private static void matches(Module m, Tensor x, double tol) {
-        try (Scope s = Scope.open(); InferencePlan plan = m.compileInference(x)) {
-            Tensor want = eval(m, x);
-            double e = relErr(plan.run(x), want);
-            assertTrue(e <= tol, () -> m.getClass().getSimpleName() + ": relative error " + e);
-            // another batch size than the example's
-            Tensor x1 = x.narrow(0, 0, 1).contiguous();
-            double e1 = relErr(plan.run(x1), eval(m, x1));
-            assertTrue(e1 <= tol, () -> m.getClass().getSimpleName() + " at batch 1: relative error " + e1);
-        }
     }
 
     @Test

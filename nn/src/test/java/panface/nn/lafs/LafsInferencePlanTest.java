@@ -1,6 +1,9 @@
 package panface.nn.lafs;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static panface.nn.PlanChecks.eval;
+import static panface.nn.PlanChecks.matches;
+import static panface.nn.PlanChecks.relErr;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,15 +12,12 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import panface.nn.InferencePlan;
-import panface.nn.Layer;
-import panface.nn.Module;
 import panface.nn.RandomisedState;
 import panface.nn.optim.AdamW;
 import panface.nn.optim.ParamGroup;
 import panface.tensor.DType;
 import panface.tensor.Scope;
 import panface.tensor.Tensor;
-import panface.tensor.autograd.GradMode;
 import panface.tensor.random.Generator;
 
 /**
@@ -41,27 +41,6 @@ class LafsInferencePlanTest {
 
     private static Tensor images(long seed, int batch) {
         return Tensor.randn(new Generator(seed), batch, 3, 32, 32);
-    }
-
-    private static Tensor eval(Module m, Tensor x) {
-        m.eval();
-        try (var g = GradMode.noGrad()) {
-            return ((Layer) m).forward(x);
-        }
-    }
-
-    private static double relErr(Tensor got, Tensor want) {
-        return got.sub(want).abs().max().item() / want.abs().max().item();
-    }
-
-    private static void matches(Module m, Tensor x, double tol) {
-        try (InferencePlan plan = m.compileInference(x)) {
-            double e = relErr(plan.run(x), eval(m, x));
-            assertTrue(e <= tol, () -> m.getClass().getSimpleName() + ": relative error " + e);
-            Tensor x1 = x.narrow(0, 0, 1).contiguous();
-            double e1 = relErr(plan.run(x1), eval(m, x1));
-            assertTrue(e1 <= tol, () -> m.getClass().getSimpleName() + " at batch 1: relative error " + e1);
-        }
     }
 
     @Test

@@ -100,14 +100,6 @@ final class FastPool {
         });
     }
 
-    /** The window of output (oy, ox) clipped to the input, and its divisor, as the reference computes them. */
-    private static int divisor(Pool2dParams p, int h, int w, int y0, int x0) {
-        int y1 = Math.min(y0 + p.kh(), h + p.ph());
-        int x1 = Math.min(x0 + p.kw(), w + p.pw());
-        int poolSize = (y1 - y0) * (x1 - x0);
-        return p.countIncludePad() ? poolSize : (Math.min(y1, h) - Math.max(y0, 0)) * (Math.min(x1, w) - Math.max(x0, 0));
-    }
-
     static void avgPool2d(View x, Pool2dParams p, View out) {
         float[] v = Ref.storage(x).floats();
         float[] o = Ref.storage(out).floats();
@@ -135,7 +127,7 @@ final class FastPool {
                                 s += v[row + ix];
                             }
                         }
-                        o[oo + (pl * ho + oy) * wo + ox] = (float) (s / divisor(p, h, w, wy0, wx0));
+                        o[oo + (pl * ho + oy) * wo + ox] = (float) (s / ImageKernels.avgDivisor(p, h, w, wy0, wx0));
                     }
                 }
             }
@@ -163,7 +155,7 @@ final class FastPool {
                         int wx0 = ox * p.sw() - p.pw();
                         int x0 = Math.max(wx0, 0);
                         int x1 = Math.min(wx0 + p.kw(), w);
-                        double share = g[go + (pl * ho + oy) * wo + ox] / (double) divisor(p, h, w, wy0, wx0);
+                        double share = g[go + (pl * ho + oy) * wo + ox] / (double) ImageKernels.avgDivisor(p, h, w, wy0, wx0);
                         for (int iy = y0; iy < y1; iy++) {
                             for (int ix = x0; ix < x1; ix++) {
                                 acc[iy * w + ix] += share;
@@ -177,14 +169,6 @@ final class FastPool {
                 }
             }
         });
-    }
-
-    private static int start(int i, int in, int out) {
-        return (int) Math.floor((double) i * in / out);
-    }
-
-    private static int end(int i, int in, int out) {
-        return (int) Math.ceil((double) (i + 1) * in / out);
     }
 
     /** Forward when gy is null (x to out), else the backward (gy to gx, overwritten); the reference's windows. */
@@ -207,11 +191,11 @@ final class FastPool {
                     Arrays.fill(acc, 0);
                 }
                 for (int oy = 0; oy < ho; oy++) {
-                    int y0 = start(oy, h, ho);
-                    int y1 = end(oy, h, ho);
+                    int y0 = ImageKernels.start(oy, h, ho);
+                    int y1 = ImageKernels.end(oy, h, ho);
                     for (int ox = 0; ox < wo; ox++) {
-                        int x0 = start(ox, w, wo);
-                        int x1 = end(ox, w, wo);
+                        int x0 = ImageKernels.start(ox, w, wo);
+                        int x1 = ImageKernels.end(ox, w, wo);
                         int count = (y1 - y0) * (x1 - x0);
                         int k = (pl * ho + oy) * wo + ox;
                         if (forward) {

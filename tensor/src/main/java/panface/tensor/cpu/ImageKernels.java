@@ -141,21 +141,26 @@ final class ImageKernels {
         void at(int pl, int oy, int ox, int y0, int y1, int x0, int x1, int divisor);
     }
 
+    /**
+     * The divisor of the average-pooling window starting at (y0, x0) (padding included): the
+     * window clipped to the padded input with count_include_pad, else clipped to the input.
+     * Shared with {@link FastPool}.
+     */
+    static int avgDivisor(Pool2dParams p, int h, int w, int y0, int x0) {
+        int y1 = Math.min(y0 + p.kh(), h + p.ph());
+        int x1 = Math.min(x0 + p.kw(), w + p.pw());
+        int poolSize = (y1 - y0) * (x1 - x0);
+        return p.countIncludePad() ? poolSize : (Math.min(y1, h) - Math.max(y0, 0)) * (Math.min(x1, w) - Math.max(x0, 0));
+    }
+
     private static void avgWindows(Pool2dParams p, int planes, int h, int w, int ho, int wo, Window body) {
         for (int pl = 0; pl < planes; pl++) {
             for (int oy = 0; oy < ho; oy++) {
                 for (int ox = 0; ox < wo; ox++) {
-                    int y0 = oy * p.sh() - p.ph();
-                    int x0 = ox * p.sw() - p.pw();
-                    int y1 = Math.min(y0 + p.kh(), h + p.ph());
-                    int x1 = Math.min(x0 + p.kw(), w + p.pw());
-                    int poolSize = (y1 - y0) * (x1 - x0);
-                    y0 = Math.max(y0, 0);
-                    x0 = Math.max(x0, 0);
-                    y1 = Math.min(y1, h);
-                    x1 = Math.min(x1, w);
-                    int divisor = p.countIncludePad() ? poolSize : (y1 - y0) * (x1 - x0);
-                    body.at(pl, oy, ox, y0, y1, x0, x1, divisor);
+                    int wy0 = oy * p.sh() - p.ph();
+                    int wx0 = ox * p.sw() - p.pw();
+                    body.at(pl, oy, ox, Math.max(wy0, 0), Math.min(wy0 + p.kh(), h), Math.max(wx0, 0), Math.min(wx0 + p.kw(), w),
+                            avgDivisor(p, h, w, wy0, wx0));
                 }
             }
         }
@@ -200,11 +205,13 @@ final class ImageKernels {
         Ref.store(v, gx);
     }
 
-    private static int start(int i, int in, int out) {
+    /** First input row (or column) of adaptive pooling window i of out over in; shared with {@link FastPool}. */
+    static int start(int i, int in, int out) {
         return (int) Math.floor((double) i * in / out);
     }
 
-    private static int end(int i, int in, int out) {
+    /** One past the last input row (or column) of adaptive pooling window i of out over in. */
+    static int end(int i, int in, int out) {
         return (int) Math.ceil((double) (i + 1) * in / out);
     }
 
