@@ -24,7 +24,7 @@ import java.util.function.Function;
  * @param reproducible bit-identical CPU results run after run
  * @param prefetch software prefetch of the next GEMM panels
  * @param l2Bytes one core's level-2 cache; 0 reads it from the operating system
- * @param poolBytes bytes the Java-heap array pool may keep; 0 means a quarter of the maximum heap
+ * @param poolBytes bytes the Java-heap array pool may keep; 0 means half the maximum heap
  * @param packLimitBytes largest strided operand an elementwise op copies to contiguous first
  * @param scratchKeepBytes native scratch buffers above this size are freed after use
  * @param gemmKc packed GEMM depth per block
@@ -62,7 +62,7 @@ public record RuntimeConfig(int threads, int spinMicros, boolean reproducible, b
             new Setting("panface.cpu.prefetch", "true", "software prefetch of the next GEMM panels", RuntimeConfig::prefetch),
             new Setting("panface.cpu.l2Bytes", "0 (read from the OS, else 1 MiB)", "one core's level-2 cache in bytes",
                     RuntimeConfig::l2Bytes),
-            new Setting("panface.cpu.poolBytes", "0 (a quarter of the maximum heap)", "bytes the Java-heap array pool may keep",
+            new Setting("panface.cpu.poolBytes", "0 (half the maximum heap)", "bytes the Java-heap array pool may keep",
                     RuntimeConfig::poolBytes),
             new Setting("panface.cpu.packLimitBytes", "33554432", "largest strided operand an elementwise op copies to contiguous first",
                     RuntimeConfig::packLimitBytes),

@@ -13,14 +13,17 @@ import panface.tensor.RuntimeConfig;
  * activations every step; handing the arrays of a closed scope to the next step spares the
  * garbage collector (large arrays go straight to the old generation, and each one would
  * otherwise eventually cost a full collection). Only arrays of at least {@link #MIN_BYTES} are
- * kept, up to {@code -Dpanface.cpu.poolBytes} in total (default a quarter of the maximum heap).
- * The pool holds them softly: when the heap runs short, the collector takes pooled arrays back
+ * kept, up to {@code -Dpanface.cpu.poolBytes} in total (default half the maximum heap: an
+ * IResNet-50 training step at batch 32 frees about 2 GB of activations, and whatever the pool
+ * cannot keep is allocated again next step, lives through a young collection and is copied into
+ * the old generation, pauses of seconds). Kernels borrow large scratch arrays the same way
+ * ({@link #floats}, {@link #giveBack}). The pool holds them softly: when the heap runs short, the collector takes pooled arrays back
  * before it would fail an allocation, so the pool never pins memory that live tensors need.
  */
 final class ArrayPool {
     static final long MIN_BYTES = 1L << 16;
     private static final long CAPACITY = RuntimeConfig.startup().poolBytes() > 0 ? RuntimeConfig.startup().poolBytes()
-            : Runtime.getRuntime().maxMemory() / 4;
+            : Runtime.getRuntime().maxMemory() / 2;
 
     private record Key(Class<?> type, int length) {
     }
@@ -72,6 +75,20 @@ final class ArrayPool {
         Key k = new Key(array.getClass(), length);
         FREE.computeIfAbsent(k, x -> new ArrayDeque<>()).addLast(new Pooled(array, k, bytes));
         pooledBytes += bytes;
+    }
+
+    /**
+     * A float array of exactly n elements for a kernel's scratch, pooled when there is one; its
+     * contents are stale. Hand it back with {@link #giveBack} once the kernel is done with it.
+     */
+    static float[] floats(int n) {
+        Object a = take(float[].class, n, 4L * n);
+        return a != null ? (float[]) a : new float[n];
+    }
+
+    /** Returns a scratch array from {@link #floats} to the pool. */
+    static void giveBack(float[] a) {
+        give(a, a.length, 4L * a.length);
     }
 
     /** Bytes currently held for reuse (arrays the collector took back are counted until noticed). */

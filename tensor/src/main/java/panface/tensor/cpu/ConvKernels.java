@@ -100,7 +100,7 @@ final class ConvKernels {
         }
         float[] wt = floats(w);
         int wo = w.offset();
-        float[] turned = new float[o * c * 9];
+        float[] turned = ArrayPool.floats(o * c * 9);
         Parallel.forRange(c, Math.max(1, 4096 / o), (lo, hi) -> {
             for (int ci = lo; ci < hi; ci++) {
                 for (int oc = 0; oc < o; oc++) {
@@ -113,6 +113,7 @@ final class ConvKernels {
             }
         });
         ConvWinograd.forward(floats(gy), gy.offset(), turned, 0, floats(gx), gx.offset(), t, null);
+        ArrayPool.giveBack(turned);
         return true;
     }
 

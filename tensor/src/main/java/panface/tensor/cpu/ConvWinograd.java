@@ -58,13 +58,14 @@ final class ConvWinograd {
         int th = (s.ho() + 1) / 2;
         int tw = (s.wo() + 1) / 2;
         int tiles = th * tw;
-        float[] u = new float[16 * o * c];
+        float[] u = ArrayPool.floats(16 * o * c);
         Parallel.forRange(o, Math.max(1, 4096 / c), (lo, hi) -> transformWeights(wt, wOff, u, lo, hi, o, c));
         if (tiles >= CHUNK_TILES / 4) {
             forwardByImage(x, xo, u, y, yo, s, f, th, tw);
         } else {
             forwardByChunk(x, xo, u, y, yo, s, f, th, tw);
         }
+        ArrayPool.giveBack(u);
     }
 
     /**

@@ -43,7 +43,7 @@ final class ConvWinograd4 {
         int th = (s.ho() + 3) / 4;
         int tw = (s.wo() + 3) / 4;
         int tiles = th * tw;
-        float[] u = new float[36 * o * c];
+        float[] u = ArrayPool.floats(36 * o * c);
         Parallel.forRange(o, Math.max(1, 4096 / c), (lo, hi) -> transformWeights(wt, wOff, u, lo, hi, o, c));
         int chunk = Math.clamp(Math.ceilDiv(CHUNK_TILES, tiles), 1, Math.max(1, Math.min(s.n(), CHUNK_FLOATS / (36 * (c + o) * tiles))));
         float[] buf = ConvTiles.scratch(36 * (c + o) * chunk * tiles);
@@ -83,6 +83,7 @@ final class ConvWinograd4 {
                 }
             });
         }
+        ArrayPool.giveBack(u);
     }
 
     /**

@@ -28,7 +28,7 @@ public final class CpuStorage extends Storage {
             try {
                 array = java.lang.reflect.Array.newInstance(type.componentType(), numel);
             } catch (OutOfMemoryError e) {
-                // the pool may hold a quarter of the heap in arrays of other sizes: drop them and try once more
+                // the pool may hold half the heap in arrays of other sizes: drop them and try once more
                 if (ArrayPool.pooledBytes() == 0) {
                     throw e;
                 }
