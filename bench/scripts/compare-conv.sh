@@ -11,7 +11,8 @@
 # with torch and onnxruntime from the configured package index); the export runs with
 # EXPORT_PYTHON (default /usr/bin/python3, whose PyTorch 1.13 writes ONNX opset 13 and TorchScript
 # that libtorch 2.7.1 loads). ONNX Runtime and DJL are built by the Maven profile "compare".
-# 2 threads by default (THREADS); WORK_DIR keeps the exported files. Our JVM runs with the JVM's
+# 2 threads by default (THREADS); WORK_DIR keeps the exported files; PART=infer or PART=train runs
+# only that part (the training step is timed against PyTorch alone). Our JVM runs with the JVM's
 # default heap, or with JAVA_HEAP (say -Xmx16g) where set: the convolutions unfold their input tile
 # by tile and save none of it for the backward, and the training step keeps only what its backward
 # reads (BatchNorm and PReLU outputs are recomputed), so the r50 step at batch 32 peaks at about
@@ -21,6 +22,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 threads=${THREADS:-2}
 rounds=${ROUNDS:-2}
+part=${PART:-}
+case "$part" in ""|infer|train) ;; *) echo "PART must be infer or train, not $part" >&2; exit 2 ;; esac
 EXPORT_PYTHON=${EXPORT_PYTHON:-/usr/bin/python3}
 VENV=${VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/panface/bench-venv}
 work=${WORK_DIR:-$(mktemp -d)}
@@ -42,12 +45,14 @@ echo "load before: $(uptime)"
 torch_version=$("$VENV/bin/python" -c 'import torch; print(torch.__version__)')
 for r in $(seq "$rounds"); do
   echo "round $r of $rounds" >&2
-  "$here/run-java.sh" ${JAVA_HEAP:+"$JAVA_HEAP"} -Dpanface.threads="$threads" panface.bench.ConvComparison "$work" >> "$work/ours.jsonl"
-  OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$threads" THREADS="$threads" "$VENV/bin/python" "$here/conv_torch.py" time "$work" >> "$work/torch.jsonl"
+  "$here/run-java.sh" ${JAVA_HEAP:+"$JAVA_HEAP"} -Dpanface.threads="$threads" panface.bench.ConvComparison "$work" $part >> "$work/ours.jsonl"
+  OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$threads" THREADS="$threads" "$VENV/bin/python" "$here/conv_torch.py" time "$work" $part >> "$work/torch.jsonl"
+  [ "$part" = train ] && continue
   "$here/run-java.sh" -Dpanface.threads="$threads" panface.bench.compare.OrtConv "$work" "$threads" >> "$work/ort.jsonl"
   DJL_OFFLINE=true "$here/run-java.sh" -Dpanface.threads="$threads" panface.bench.compare.DjlConv "$work" "$threads" >> "$work/djl.jsonl"
 done
 echo "load after: $(uptime)"
 python3 "$here/compare.py" "$work/ours.jsonl" "$work/torch.jsonl" "torch-$torch_version"
+[ "$part" = train ] && exit 0
 python3 "$here/compare.py" "$work/ours.jsonl" "$work/ort.jsonl" onnxruntime-1.29
 python3 "$here/compare.py" "$work/ours.jsonl" "$work/djl.jsonl" libtorch-2.7.1

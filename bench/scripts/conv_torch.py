@@ -118,8 +118,8 @@ def partial_fc_arcface(emb, weight, labels, num_sample, s=64.0, m=0.5):
     return F.cross_entropy((cos + delta) * s, y)
 
 
-def timing(d):
-    for name in MODELS:
+def timing(d, part=""):
+    for name in (MODELS if part != "train" else []):
         m = build(name)
         m.load_state_dict(load_safetensors(os.path.join(d, name + ".safetensors")))
         m.eval()
@@ -144,6 +144,8 @@ def timing(d):
             with torch.no_grad():
                 best, med = stats(lambda: m(x), 20 if b == 1 else 1, 20 if b == 1 else 3)
             line("%s_infer_b%d" % (name, b), best, med, ms_per_image=1e3 * best / b)
+    if part == "infer":
+        return
     m = build("r50").train()
     torch.manual_seed(3)
     weight = torch.nn.Parameter(torch.randn(10000, 512) * 0.01)
@@ -160,4 +162,4 @@ def timing(d):
 
 
 if __name__ == "__main__":
-    {"export": export, "time": timing}[sys.argv[1]](sys.argv[2])
+    {"export": export, "time": timing}[sys.argv[1]](*sys.argv[2:])
