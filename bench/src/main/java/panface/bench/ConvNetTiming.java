@@ -24,7 +24,8 @@ import panface.tensor.random.Generator;
  * Lines are JSON ({@link Report}); the best of the repetitions. Arguments pick parts: infer,
  * train, conv (default all). {@code -Dpanface.conv.kernels=false} times the unfold + GEMM path
  * the direct kernels replace; -Dmodels=r50,mbf picks models, -Dbatch1/-Dbatch2 the batches,
- * -DtrainBatch the training batch, and -Dtime=cpu with -Dpanface.threads=1 measures CPU time.
+ * -DtrainBatch the training batch, -Dsteps=N first times N training steps one by one with the
+ * collector's pause seconds in each (the steady state after the heap has grown), and -Dtime=cpu with -Dpanface.threads=1 measures CPU time.
  */
 public final class ConvNetTiming {
     private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
@@ -113,14 +114,32 @@ public final class ConvNetTiming {
         ParameterSlab.pack(net);
         SGD opt = new SGD(List.of(ParamGroup.of(net.parameters(), 5e-4)), 0.1, 0.9);
         Tensor x = Tensor.randn(new Generator(4), batch, 3, 112, 112);
-        double sec = best(() -> {
+        Runnable body = () -> {
             try (Scope step = Scope.open()) {
                 opt.zeroGrad();
                 net.forward(x).square().mean().backward();
                 opt.step();
             }
-        }, 1, 3);
+        };
+        int steps = Integer.getInteger("steps", 0);
+        for (int i = 0; i < steps; i++) {
+            double gc0 = collectorSeconds();
+            long t0 = System.nanoTime();
+            body.run();
+            Report.line("r50_train_step_b" + batch + "_" + i, (System.nanoTime() - t0) * 1e-9,
+                    String.format(Locale.ROOT, "\"gc_seconds\":%.3f", collectorSeconds() - gc0));
+        }
+        double sec = best(body, 1, 3);
         Report.line("r50_train_step_b" + batch, sec, String.format(Locale.ROOT, "\"ms_per_image\":%.2f", 1e3 * sec / batch));
+    }
+
+    /** Seconds the collectors have spent so far (pauses, for the parallel collector). */
+    private static double collectorSeconds() {
+        long ms = 0;
+        for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            ms += Math.max(0, gc.getCollectionTime());
+        }
+        return ms * 1e-3;
     }
 
     private static void conv(String name, int c, int o, int size, int k, int stride, int pad, int groups) {
