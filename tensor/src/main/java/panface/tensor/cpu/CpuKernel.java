@@ -16,7 +16,7 @@ public enum CpuKernel {
     FILL("fill", "CopyKernels.fill", "always (bulk Arrays.fill when contiguous)", Decided.IN_KERNEL),
     RANDOM_FILL("randomFill", "RandomKernels.fill", "always (vectorised normal for float32)", Decided.IN_KERNEL),
 
-    UNARY_VECTOR("unary", "VecElementwise.unary", "op has a vector loop (VecMath.supports); x, out float32 contiguous", Decided.SELECTION),
+    UNARY_VECTOR("unary", "VecElementwise.unary", "op has a vector loop (VecUnary.supports); x, out float32 contiguous", Decided.SELECTION),
     UNARY_REFERENCE("unary", "RefKernels.unary", "otherwise", Decided.SELECTION),
     UNARY_BACKWARD_VECTOR("unaryBackward", "VecElementwise.unaryBackward", "op has a vector loop; x, y, gy, gx float32 contiguous",
             Decided.SELECTION),

@@ -224,7 +224,7 @@ final class Gemm {
         if (m < 2 || x.size(1) != w.k() || out.size(0) != m || out.size(1) != n || !VecElementwise.f32Contiguous(out)
                 || (bias != null && (bias.dim() != 1 || bias.size(0) != n || !VecElementwise.f32Contiguous(bias)))
                 || (residual != null && (residual.dim() != 2 || residual.size(0) != m || residual.size(1) != n || !VecElementwise.f32Contiguous(residual)))
-                || (act != null && !VecMath.supports(act))) {
+                || (act != null && !VecUnary.supports(act))) {
             return false;
         }
         Layout la = Layout.of(m, w.k(), x.stride(0), x.stride(1));
@@ -235,7 +235,7 @@ final class Gemm {
         int bo = bias == null ? 0 : bias.offset();
         float[] rs = residual == null ? null : (float[]) Ref.storage(residual).array();
         int ro = residual == null ? 0 : residual.offset();
-        VecUnary.Loop loop = act == null ? null : VecUnary.loop(act);
+        VecUnary.Loops loop = act == null ? null : VecUnary.of(act);
         float fa = (float) a;
         int oo = out.offset();
         PackedGemm.Epilogue epilogue = bs == null && rs == null && loop == null ? null : (c, co, ldc, r0, r1, cols) -> {
@@ -245,7 +245,7 @@ final class Gemm {
                     VecElementwise.rowVV(BinaryOp.ADD, c, at, bs, bo, c, at, cols);
                 }
                 if (loop != null) {
-                    loop.run(c, at, c, at, 0, cols, fa, 0f);
+                    loop.forward(c, at, c, at, 0, cols, fa, 0f);
                 }
                 if (rs != null) {
                     VecElementwise.rowVV(BinaryOp.ADD, c, at, rs, ro + (at - oo), c, at, cols);

@@ -47,20 +47,20 @@ public final class KernelSelection {
     }
 
     static CpuKernel unary(UnaryOp op, View x, View out) {
-        return VecMath.supports(op) && f32Contiguous(x, out) ? CpuKernel.UNARY_VECTOR : CpuKernel.UNARY_REFERENCE;
+        return VecUnary.supports(op) && f32Contiguous(x, out) ? CpuKernel.UNARY_VECTOR : CpuKernel.UNARY_REFERENCE;
     }
 
     static CpuKernel unaryBackward(UnaryOp op, View x, View y, View gy, View gx) {
-        return VecMath.supports(op) && f32Contiguous(x, y, gy, gx) ? CpuKernel.UNARY_BACKWARD_VECTOR : CpuKernel.UNARY_BACKWARD_REFERENCE;
+        return VecUnary.supports(op) && f32Contiguous(x, y, gy, gx) ? CpuKernel.UNARY_BACKWARD_VECTOR : CpuKernel.UNARY_BACKWARD_REFERENCE;
     }
 
     static CpuKernel biasActivation(UnaryOp act, View x, View bias, View out) {
-        return VecMath.supports(act) && f32Contiguous(x, bias, out) && bias.dim() == 1 && bias.numel() > 0
+        return VecUnary.supports(act) && f32Contiguous(x, bias, out) && bias.dim() == 1 && bias.numel() > 0
                 ? CpuKernel.BIAS_ACTIVATION_FUSED : CpuKernel.BIAS_ACTIVATION_COMPOSITE;
     }
 
     static CpuKernel biasActivationBackward(UnaryOp act, View x, View bias, View gy, View gz) {
-        return VecMath.supports(act) && f32Contiguous(x, bias, gy, gz) && bias.dim() == 1 && bias.numel() > 0
+        return VecUnary.supports(act) && f32Contiguous(x, bias, gy, gz) && bias.dim() == 1 && bias.numel() > 0
                 ? CpuKernel.BIAS_ACTIVATION_BACKWARD_FUSED : CpuKernel.BIAS_ACTIVATION_BACKWARD_COMPOSITE;
     }
 

@@ -21,7 +21,7 @@ public final class RefKernels {
         RefCalls.hit("unary");
         double[] v = Ref.load(x);
         for (int i = 0; i < v.length; i++) {
-            v[i] = ScalarMath.apply(op, v[i], a, b);
+            v[i] = op.apply(v[i], a, b);
         }
         Ref.store(v, out);
     }
@@ -32,7 +32,7 @@ public final class RefKernels {
         double[] yv = y == null ? null : Ref.load(y);
         double[] g = Ref.load(gy);
         for (int i = 0; i < g.length; i++) {
-            double d = ScalarMath.derivative(op, xv == null ? Double.NaN : xv[i], yv == null ? Double.NaN : yv[i], a, b);
+            double d = op.derivative(xv == null ? Double.NaN : xv[i], yv == null ? Double.NaN : yv[i], a, b);
             g[i] = g[i] * d;
         }
         Ref.store(g, gx);

@@ -45,8 +45,8 @@ final class VecElementwise {
         int yo = out.offset();
         float fa = (float) a;
         float fb = (float) b;
-        VecUnary.Loop loop = VecUnary.loop(op);
-        Parallel.forRange(x.numel(), GRAIN, (lo, hi) -> loop.run(xs, xo, ys, yo, lo, hi, fa, fb));
+        VecUnary.Loops loop = VecUnary.of(op);
+        Parallel.forRange(x.numel(), GRAIN, (lo, hi) -> loop.forward(xs, xo, ys, yo, lo, hi, fa, fb));
     }
 
     /** The vector gradient loop of op over contiguous float32 operands (see {@link CpuKernel#UNARY_BACKWARD_VECTOR}). */
@@ -61,8 +61,8 @@ final class VecElementwise {
         int oo = gx.offset();
         float fa = (float) a;
         float fb = (float) b;
-        VecUnary.GradLoop loop = VecUnary.gradLoop(op);
-        Parallel.forRange(x.numel(), GRAIN, (lo, hi) -> loop.run(xs, xo, ys, yo, gs, go, out, oo, lo, hi, fa, fb));
+        VecUnary.Loops loop = VecUnary.of(op);
+        Parallel.forRange(x.numel(), GRAIN, (lo, hi) -> loop.gradient(xs, xo, ys, yo, gs, go, out, oo, lo, hi, fa, fb));
     }
 
     /**
@@ -305,11 +305,11 @@ final class VecElementwise {
         int rows = x.numel() / cols;
         float fa = (float) a;
         float fb = (float) b;
-        VecUnary.Loop loop = VecUnary.loop(op);
+        VecUnary.Loops loop = VecUnary.of(op);
         Parallel.forRange(rows, Math.max(1, GRAIN / cols), (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 rowVV(BinaryOp.ADD, xs, xo + r * cols, bs, bo, ys, yo + r * cols, cols);
-                loop.run(ys, yo + r * cols, ys, yo + r * cols, 0, cols, fa, fb);
+                loop.forward(ys, yo + r * cols, ys, yo + r * cols, 0, cols, fa, fb);
             }
         });
     }
@@ -328,15 +328,14 @@ final class VecElementwise {
         int rows = x.numel() / cols;
         float fa = (float) a;
         float fb = (float) b;
-        VecUnary.Loop loop = VecUnary.loop(op);
-        VecUnary.GradLoop grad = VecUnary.gradLoop(op);
+        VecUnary.Loops loop = VecUnary.of(op);
         Parallel.forRange(rows, Math.max(1, GRAIN / cols), (lo, hi) -> {
             float[] z = new float[cols];
             float[] y = new float[cols];
             for (int r = lo; r < hi; r++) {
                 rowVV(BinaryOp.ADD, xs, xo + r * cols, bs, bo, z, 0, cols);
-                loop.run(z, 0, y, 0, 0, cols, fa, fb);
-                grad.run(z, 0, y, 0, gs, go + r * cols, out, oo + r * cols, 0, cols, fa, fb);
+                loop.forward(z, 0, y, 0, 0, cols, fa, fb);
+                loop.gradient(z, 0, y, 0, gs, go + r * cols, out, oo + r * cols, 0, cols, fa, fb);
             }
         });
     }

@@ -9,133 +9,43 @@ import jdk.incubator.vector.VectorSpecies;
 import panface.tensor.backend.UnaryOp;
 
 /**
- * Float32 elementwise math on whole vectors: each unary op and its derivative, for the fast
- * kernels. Accuracy against the double reference ({@link ScalarMath}): exp, log and tanh are
+ * Float32 elementwise math on whole vectors: the helpers of the unary ops' vector forms (each op's
+ * form is written in {@link UnaryOp}, beside its double reference). Accuracy against that
+ * reference: exp, log and tanh are
  * {@link VecReproducible}'s polynomials (within 2 ulp), sin, cos, acos and pow StrictMath's per
  * lane, so every JIT tier gives the same bits (the Vector API's own operators do not); GELU's erf is piecewise
  * polynomial ({@link #erfAbsOverSqrt2}: GELU within 1e-7 of the exact value times max(1, |x|)),
  * or, on vectors of fewer than eight lanes, Abramowitz and Stegun 7.1.26 as in PyTorch (within
  * 3e-7 times max(1, |x|)); the ERF op uses a Taylor series near 0 and 7.1.26 beyond.
  */
-final class VecMath {
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
+public final class VecMath {
+    /** The vector shape of every float32 kernel. */
+    public static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** sqrt(2/pi) in float32. */
+    public static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
     static final float INV_SQRT_2 = (float) (1.0 / Math.sqrt(2.0));
     static final float INV_SQRT_2PI = (float) (1.0 / Math.sqrt(2.0 * Math.PI));
-    static final float TWO_OVER_SQRT_PI = (float) (2.0 / Math.sqrt(Math.PI));
+    /** 2/sqrt(pi) in float32. */
+    public static final float TWO_OVER_SQRT_PI = (float) (2.0 / Math.sqrt(Math.PI));
 
     private VecMath() {
     }
 
-    /** True for the ops this class implements (all but the boolean ones). */
-    static boolean supports(UnaryOp op) {
-        return op != UnaryOp.NONZERO && op != UnaryOp.NOT;
-    }
-
-    static FloatVector apply(UnaryOp op, FloatVector x, float a, float b) {
-        return switch (op) {
-            case NEG -> x.neg();
-            case EXP -> VecReproducible.exp(x);
-            case LOG -> VecReproducible.log(x);
-            case SQRT -> x.sqrt();
-            case RSQRT -> x.broadcast(1f).div(x.sqrt());
-            case ABS -> x.abs();
-            case SIGN -> sign(x);
-            case RECIPROCAL -> x.broadcast(1f).div(x);
-            case SQUARE -> x.mul(x);
-            case SIN -> VecReproducible.strict(VecReproducible.Strict.SIN, x);
-            case COS -> VecReproducible.strict(VecReproducible.Strict.COS, x);
-            case ACOS -> VecReproducible.strict(VecReproducible.Strict.ACOS, x);
-            case RELU -> keepNaN(x, x.max(0f));
-            case RELU6 -> keepNaN(x, x.max(0f).min(6f));
-            case LEAKY_RELU -> x.blend(x.mul(a), x.compare(VectorOperators.LE, 0f));
-            case SIGMOID -> sigmoid(x);
-            case TANH -> VecReproducible.tanh(x);
-            case SILU -> x.mul(sigmoid(x));
-            case GELU -> gelu(x);
-            case GELU_TANH -> {
-                FloatVector inner = x.mul(x).mul(0.044715f * SQRT_2_OVER_PI).add(SQRT_2_OVER_PI).mul(x);
-                yield x.mul(0.5f).mul(VecReproducible.tanh(inner).add(1f));
-            }
-            case HARDSWISH -> x.mul(x.add(3f).max(0f).min(6f)).div(6f);
-            case HARDSIGMOID -> x.add(3f).max(0f).min(6f).div(6f);
-            case POW -> VecReproducible.pow(x, a);
-            case CLAMP -> keepNaN(x, x.max(a).min(b));
-            case AFFINE -> x.fma(a, b);
-            case ERF -> erf(x);
-            case NONZERO, NOT -> throw new IllegalArgumentException(op + " is not a float op");
-        };
-    }
-
-    /** d op / dx given x and y = op(x). */
-    static FloatVector derivative(UnaryOp op, FloatVector x, FloatVector y, float a, float b) {
-        FloatVector zero = x.broadcast(0f);
-        FloatVector one = x.broadcast(1f);
-        return switch (op) {
-            case NEG -> x.broadcast(-1f);
-            case EXP -> y;
-            case LOG -> one.div(x);
-            case SQRT -> one.mul(0.5f).div(y);
-            case RSQRT -> y.mul(y).mul(y).mul(-0.5f);
-            case ABS -> absDerivative(x);
-            case SIGN, NONZERO, NOT -> zero;
-            case RECIPROCAL -> y.mul(y).neg();
-            case SQUARE -> x.mul(2f);
-            case SIN -> VecReproducible.strict(VecReproducible.Strict.COS, x);
-            case COS -> VecReproducible.strict(VecReproducible.Strict.SIN, x).neg();
-            case ACOS -> one.div(one.sub(x).mul(one.add(x)).sqrt()).neg();
-            case RELU -> one.blend(zero, x.compare(VectorOperators.LE, 0f));
-            case RELU6 -> one.blend(zero, x.compare(VectorOperators.LE, 0f).or(x.compare(VectorOperators.GE, 6f)));
-            case LEAKY_RELU -> x.broadcast(a).blend(one, x.compare(VectorOperators.GT, 0f));
-            case SIGMOID -> y.mul(one.sub(y));
-            case TANH -> one.sub(y.mul(y));
-            case SILU -> {
-                FloatVector s = sigmoid(x);
-                yield s.mul(x.mul(one.sub(s)).add(1f));
-            }
-            case GELU -> geluDerivative(x);
-            case GELU_TANH -> {
-                FloatVector x2 = x.mul(x);
-                FloatVector t = VecReproducible.tanh(x2.mul(0.044715f * SQRT_2_OVER_PI).add(SQRT_2_OVER_PI).mul(x));
-                FloatVector dInner = x2.mul(3f * 0.044715f * SQRT_2_OVER_PI).add(SQRT_2_OVER_PI);
-                yield t.add(1f).mul(0.5f).add(x.mul(0.5f).mul(one.sub(t.mul(t))).mul(dInner));
-            }
-            case HARDSWISH -> hardswishDerivative(x);
-            case HARDSIGMOID -> zero.blend(x.broadcast(1.0f / 6.0f),
-                    x.compare(VectorOperators.GT, -3f).and(x.compare(VectorOperators.LT, 3f)));
-            case POW -> a == 0f ? zero : VecReproducible.pow(x, a - 1f).mul(a);
-            case CLAMP -> zero.blend(one, x.compare(VectorOperators.GE, a).and(x.compare(VectorOperators.LE, b)));
-            case AFFINE -> x.broadcast(a);
-            case ERF -> VecReproducible.exp(x.mul(x).neg()).mul(TWO_OVER_SQRT_PI);
-        };
-    }
-
-    /**
-     * The gradient gx = g * op'(x), for the ops whose backward is not written as that product.
-     * Other ops take the default arm.
-     */
-    static FloatVector gradient(UnaryOp op, FloatVector g, FloatVector x, FloatVector y, float a, float b) {
-        return switch (op) {
-            // g / x rather than g * (1 / x), as PyTorch's log backward: 1 / x overflows for
-            // subnormal x (below 2.9e-39), where the quotient is still finite.
-            case LOG -> g.div(x);
-            default -> g.mul(derivative(op, x, y, a, b));
-        };
-    }
-
-    static FloatVector keepNaN(FloatVector x, FloatVector r) {
+    /** r, with x in the lanes where x is NaN. */
+    public static FloatVector keepNaN(FloatVector x, FloatVector r) {
         VectorMask<Float> nan = x.test(jdk.incubator.vector.VectorOperators.IS_NAN);
         return r.blend(x, nan);
     }
 
-    static FloatVector sign(FloatVector x) {
+    /** sign(x) in {-1, 0, 1}, 0 at NaN. */
+    public static FloatVector sign(FloatVector x) {
         FloatVector zero = x.broadcast(0f);
         FloatVector r = zero.blend(x.broadcast(1f), x.compare(VectorOperators.GT, 0f));
         return r.blend(x.broadcast(-1f), x.compare(VectorOperators.LT, 0f));
     }
 
     /** d|x|/dx: 1, -1, or 0 at 0 and at NaN (as the reference and PyTorch: the gradient does not turn NaN). */
-    static FloatVector absDerivative(FloatVector x) {
+    public static FloatVector absDerivative(FloatVector x) {
         FloatVector one = x.broadcast(1f);
         return x.broadcast(0f).blend(one, x.compare(VectorOperators.GT, 0f)).blend(one.neg(), x.compare(VectorOperators.LT, 0f));
     }
@@ -144,13 +54,13 @@ final class VecMath {
      * d hardswish / dx: 0 below -3, x/3 + 1/2 up to 3, 1 above and at NaN (as the reference and
      * PyTorch, whose x &lt;= 3 test fails for NaN).
      */
-    static FloatVector hardswishDerivative(FloatVector x) {
+    public static FloatVector hardswishDerivative(FloatVector x) {
         FloatVector r = x.broadcast(1f).blend(x.div(3f).add(0.5f), x.compare(VectorOperators.LE, 3f));
         return r.blend(x.broadcast(0f), x.compare(VectorOperators.LT, -3f));
     }
 
     /** 1/(1+e^-x), stable: e^-|x| never overflows. */
-    static FloatVector sigmoid(FloatVector x) {
+    public static FloatVector sigmoid(FloatVector x) {
         FloatVector e = VecReproducible.exp(x.abs().neg());
         FloatVector pos = x.broadcast(1f).div(e.add(1f));
         FloatVector neg = e.div(e.add(1f));
@@ -161,7 +71,7 @@ final class VecMath {
      * erf: its Taylor series for |x| &lt; 0.75 (terms to x^17, relative error below 1e-7), else
      * Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7, where erf is above 0.7).
      */
-    static FloatVector erf(FloatVector x) {
+    public static FloatVector erf(FloatVector x) {
         FloatVector x2 = x.mul(x);
         FloatVector series = x2.mul(-1f / 75600f).add(1f / 9360f).mul(x2).add(-1f / 1320f).mul(x2).add(1f / 216f).mul(x2)
                 .add(-1f / 42f).mul(x2).add(1f / 10f).mul(x2).add(-1f / 3f).mul(x2).add(1f).mul(x).mul(TWO_OVER_SQRT_PI);
@@ -250,7 +160,7 @@ final class VecMath {
     }
 
     /** GELU (erf form): x/2 (1 + erf(x / sqrt 2)) = |x|/2 erf(|x| / sqrt 2) + x/2. */
-    static FloatVector gelu(FloatVector x) {
+    public static FloatVector gelu(FloatVector x) {
         if (ERF_PIECES) {
             FloatVector ax = x.abs();
             return ax.mul(0.5f).fma(erfAbsOverSqrt2(ax), x.mul(0.5f));
@@ -264,7 +174,7 @@ final class VecMath {
      * vectors of eight lanes one piecewise polynomial, no exponential (fast, and the same bits in
      * every JIT tier). At x = +-infinity it is NaN, as PyTorch's infinity times zero.
      */
-    static FloatVector geluDerivative(FloatVector x) {
+    public static FloatVector geluDerivative(FloatVector x) {
         if (ERF_PIECES) {
             FloatVector ax = x.abs();
             FloatVector h = GELU_DERIVATIVE.at(ax);

@@ -117,7 +117,7 @@ public final class VecReproducible {
     }
 
     /** The natural log per lane. */
-    static FloatVector log(FloatVector x) {
+    public static FloatVector log(FloatVector x) {
         return ENABLED ? logPolynomial(x) : x.lanewise(VectorOperators.LOG);
     }
 
@@ -155,7 +155,7 @@ public final class VecReproducible {
     }
 
     /** tanh per lane. */
-    static FloatVector tanh(FloatVector x) {
+    public static FloatVector tanh(FloatVector x) {
         return ENABLED ? tanhPolynomial(x) : x.lanewise(VectorOperators.TANH);
     }
 
@@ -174,9 +174,10 @@ public final class VecReproducible {
     }
 
     /** The functions no hot kernel needs: reproducible per lane, in double by {@link StrictMath}. */
-    enum Strict { SIN, COS, ACOS }
+    public enum Strict { SIN, COS, ACOS }
 
-    static FloatVector strict(Strict f, FloatVector x) {
+    /** f per lane, in double by {@link StrictMath}. */
+    public static FloatVector strict(Strict f, FloatVector x) {
         if (!ENABLED) {
             return x.lanewise(switch (f) {
                 case SIN -> VectorOperators.SIN;
@@ -197,7 +198,7 @@ public final class VecReproducible {
     }
 
     /** x^a per lane (reproducible: in double by {@link StrictMath#pow}). */
-    static FloatVector pow(FloatVector x, float a) {
+    public static FloatVector pow(FloatVector x, float a) {
         if (!ENABLED) {
             return x.lanewise(VectorOperators.POW, a);
         }

@@ -223,7 +223,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void unary(UnaryOp op, View x, View out, double a, double b) {
         long n = out.numel();
-        if (op == UnaryOp.NONZERO || op == UnaryOp.NOT) {
+        if (op.isPredicate()) {
             View o = out.dtype() == DType.BOOL ? out : empty(DType.BOOL, out.shape());
             KernelArgs k = KernelArgs.begin().i32(op.ordinal()).i64(n).ptr(address(x)).layout(x).ptr(address(o)).layout(o);
             dev.launch1d("elementwise.cu", "unary_pred_" + sfx(x.dtype()), n, k);

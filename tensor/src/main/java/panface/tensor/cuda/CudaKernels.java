@@ -14,6 +14,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -38,6 +39,8 @@ final class CudaKernels {
     /** Every kernel source, in the resource folder panface/tensor/cuda. */
     static final List<String> SOURCES = List.of("elementwise.cu", "reduce.cu", "rows.cu", "attention.cu", "index.cu", "image.cu");
     static final String HEADER = "common.cuh";
+    /** Every header the sources include: common.cuh, and the unary ops' header written from their descriptions. */
+    static final List<String> HEADERS = List.of(HEADER, CudaUnaryOps.HEADER);
     private static final String RESOURCE_DIR = "/panface/tensor/cuda/";
 
     private final CompiledModules<MemorySegment> modules;
@@ -67,7 +70,11 @@ final class CudaKernels {
         return modules.loadAll();
     }
 
+    /** The text of a kernel source or header; the unary ops' header is written from {@link panface.tensor.backend.UnaryOp}. */
     static String source(String name) {
+        if (name.equals(CudaUnaryOps.HEADER)) {
+            return CudaUnaryOps.header();
+        }
         try (InputStream in = CudaKernels.class.getResourceAsStream(RESOURCE_DIR + name)) {
             if (in == null) {
                 throw new IllegalStateException("kernel source " + RESOURCE_DIR + name + " is missing from the class path");
@@ -76,6 +83,15 @@ final class CudaKernels {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Every header by name, as the compiler is given them. */
+    static Map<String, String> headers() {
+        Map<String, String> h = new LinkedHashMap<>();
+        for (String name : HEADERS) {
+            h.put(name, source(name));
+        }
+        return h;
     }
 
     static List<String> options(String gpuArch) {
@@ -88,19 +104,23 @@ final class CudaKernels {
     /** The image of one module for a real architecture (sm_XY), or PTX where NVRTC cannot target it. */
     private static byte[] compile(String file, String arch) {
         String src = source(file);
-        String header = source(HEADER);
+        Map<String, String> headers = headers();
         int[] nvrtc = NvrtcCompiler.version();
-        byte[] image = cached(file, src, header, arch, nvrtc, true);
+        byte[] image = cached(file, src, headers, arch, nvrtc, true);
         if (image == null) {
-            image = cached(file, src, header, "compute_" + arch.substring(3), nvrtc, false);
+            image = cached(file, src, headers, "compute_" + arch.substring(3), nvrtc, false);
         }
         return image;
     }
 
     /** The compiled image from the disk cache, or compiled now; null when NVRTC refuses a real architecture. */
-    private static byte[] cached(String file, String src, String header, String gpuArch, int[] nvrtc, boolean realArch) {
+    private static byte[] cached(String file, String src, Map<String, String> headers, String gpuArch, int[] nvrtc, boolean realArch) {
         List<String> opts = options(gpuArch);
-        String hash = hash(src, header, String.join(" ", opts), nvrtc[0] + "." + nvrtc[1]);
+        List<String> parts = new ArrayList<>(List.of(src));
+        HEADERS.forEach(h -> parts.add(headers.get(h)));
+        parts.add(String.join(" ", opts));
+        parts.add(nvrtc[0] + "." + nvrtc[1]);
+        String hash = hash(parts.toArray(String[]::new));
         Path dir = CacheDir.root().resolve("kernels");
         Path path = dir.resolve(file.replace(".cu", "") + "-" + gpuArch + "-" + hash + (realArch ? ".cubin" : ".ptx"));
         try {
@@ -113,7 +133,7 @@ final class CudaKernels {
         long t0 = System.nanoTime();
         NvrtcCompiler.Image img;
         try {
-            img = NvrtcCompiler.compile(file, src, Map.of(HEADER, header), opts);
+            img = NvrtcCompiler.compile(file, src, headers, opts);
         } catch (NativeCallException e) {
             if (realArch && e.getMessage().contains("NVRTC_ERROR_INVALID_OPTION")) {
                 LOG.info("NVRTC {}.{} cannot target {}; compiling {} to PTX for the driver", nvrtc[0], nvrtc[1], gpuArch, file);

@@ -65,7 +65,7 @@ public final class Elementwise {
 
     /** y = op(x) with parameters a, b (see {@link UnaryOp}). */
     public static Tensor unary(UnaryOp op, Tensor x, double a, double b) {
-        boolean toBool = op == UnaryOp.NONZERO || op == UnaryOp.NOT;
+        boolean toBool = op.isPredicate();
         Tensor y = x.newEmpty(toBool ? DType.BOOL : x.dtype(), x.shape());
         x.backend().unary(op, operand(x), operand(y), a, b);
         if (toBool || op.isPiecewiseConstant() || !GradMode.needsGrad(x)) {

@@ -1,12 +1,12 @@
 // Elementwise kernels over strided views: unary ops and their derivatives, binary ops, where,
 // dtype conversion, fill and Philox random fills. Op codes are the ordinals of UnaryOp and
-// BinaryOp; the formulas follow ScalarMath (the CPU reference), including PyTorch's conventions.
+// BinaryOp; the unary formulas come from UnaryOp's descriptions, the binary ones follow ScalarMath
+// (the CPU reference), including PyTorch's conventions.
 #include "common.cuh"
 
-enum { NEG, EXP, LOG, SQRT, RSQRT, ABS, SIGN, RECIPROCAL, SQUARE, SIN, COS, ACOS, RELU, RELU6, LEAKY_RELU, SIGMOID, TANH, SILU,
-       GELU, GELU_TANH, HARDSWISH, HARDSIGMOID, POW_U, CLAMP, AFFINE, ERF, NONZERO, NOT };
 enum { ADD, SUB, MUL, DIV, MAX, MIN, POW, EQ, NE, LT, LE, GT, GE, AND, OR };
 
+// Helpers of the unary ops' CUDA code (see UnaryOp#cudaForward).
 template <typename C> __device__ __forceinline__ C sigmoid(C x) {
     if (x >= (C)0) return (C)1 / ((C)1 + m_exp(-x));
     C e = m_exp(x);
@@ -15,82 +15,9 @@ template <typename C> __device__ __forceinline__ C sigmoid(C x) {
 
 template <typename C> __device__ __forceinline__ C clampc(C x, C lo, C hi) { return x < lo ? lo : (x > hi ? hi : x); }
 
-template <typename C> __device__ C unary_op(int op, C x, C a, C b) {
-    const C SQRT1_2 = (C)0.70710678118654752440;
-    const C SQRT_2_OVER_PI = (C)0.79788456080286535588;
-    switch (op) {
-        case NEG: return -x;
-        case EXP: return m_exp(x);
-        case LOG: return m_log(x);
-        case SQRT: return m_sqrt(x);
-        case RSQRT: return (C)1 / m_sqrt(x);
-        case ABS: return m_abs(x);
-        case SIGN: return x > (C)0 ? (C)1 : (x < (C)0 ? (C)-1 : (C)0);
-        case RECIPROCAL: return (C)1 / x;
-        case SQUARE: return x * x;
-        case SIN: return m_sin(x);
-        case COS: return m_cos(x);
-        case ACOS: return m_acos(x);
-        case RELU: return x > (C)0 ? x : (m_isnan(x) ? x : (C)0);
-        case RELU6: return m_isnan(x) ? x : clampc(x, (C)0, (C)6);
-        case LEAKY_RELU: return x > (C)0 ? x : a * x;
-        case SIGMOID: return sigmoid(x);
-        case TANH: return m_tanh(x);
-        case SILU: return x * sigmoid(x);
-        case GELU: return (C)0.5 * x * ((C)1 + m_erf(x * SQRT1_2));
-        case GELU_TANH: return (C)0.5 * x * ((C)1 + m_tanh(SQRT_2_OVER_PI * (x + (C)0.044715 * x * x * x)));
-        case HARDSWISH: return x * clampc(x + (C)3, (C)0, (C)6) / (C)6;
-        case HARDSIGMOID: return clampc(x + (C)3, (C)0, (C)6) / (C)6;
-        case POW_U: return m_pow(x, a);
-        case CLAMP: return m_isnan(x) ? x : (x < a ? a : (x > b ? b : x));
-        case AFFINE: return a * x + b;
-        case ERF: return m_erf(x);
-        case NONZERO: return x != (C)0 ? (C)1 : (C)0;
-        case NOT: return x == (C)0 ? (C)1 : (C)0;
-    }
-    return m_nan<C>();
-}
-
-template <typename C> __device__ C unary_derivative(int op, C x, C y, C a, C b) {
-    const C SQRT1_2 = (C)0.70710678118654752440;
-    const C SQRT_2_OVER_PI = (C)0.79788456080286535588;
-    const C INV_SQRT_2PI = (C)0.39894228040143267794;
-    const C TWO_OVER_SQRT_PI = (C)1.12837916709551257390;
-    switch (op) {
-        case NEG: return (C)-1;
-        case EXP: return y;
-        case LOG: return (C)1 / x;
-        case SQRT: return (C)0.5 / y;
-        case RSQRT: return (C)-0.5 * y * y * y;
-        case ABS: return x > (C)0 ? (C)1 : (x < (C)0 ? (C)-1 : (C)0);
-        case SIGN: case NONZERO: case NOT: return (C)0;
-        case RECIPROCAL: return -y * y;
-        case SQUARE: return (C)2 * x;
-        case SIN: return m_cos(x);
-        case COS: return -m_sin(x);
-        case ACOS: return (C)-1 / m_sqrt((C)1 - x * x);
-        case RELU: return x <= (C)0 ? (C)0 : (C)1;
-        case RELU6: return x <= (C)0 || x >= (C)6 ? (C)0 : (C)1;
-        case LEAKY_RELU: return x > (C)0 ? (C)1 : a;
-        case SIGMOID: return y * ((C)1 - y);
-        case TANH: return (C)1 - y * y;
-        case SILU: { C s = sigmoid(x); return s * ((C)1 + x * ((C)1 - s)); }
-        case GELU: return (C)0.5 * ((C)1 + m_erf(x * SQRT1_2)) + x * INV_SQRT_2PI * m_exp((C)-0.5 * x * x);
-        case GELU_TANH: {
-            C x2 = x * x;
-            C t = m_tanh(SQRT_2_OVER_PI * (x + (C)0.044715 * x2 * x));
-            C d = SQRT_2_OVER_PI * ((C)1 + (C)3 * (C)0.044715 * x2);
-            return (C)0.5 * ((C)1 + t) + (C)0.5 * x * ((C)1 - t * t) * d;
-        }
-        case HARDSWISH: return x < (C)-3 ? (C)0 : (x <= (C)3 ? x / (C)3 + (C)0.5 : (C)1);
-        case HARDSIGMOID: return x > (C)-3 && x < (C)3 ? (C)(1.0f / 6.0f) : (C)0;
-        case POW_U: return a == (C)0 ? (C)0 : a * m_pow(x, a - (C)1);
-        case CLAMP: return x >= a && x <= b ? (C)1 : (C)0;
-        case AFFINE: return a;
-        case ERF: return TWO_OVER_SQRT_PI * m_exp(-x * x);
-    }
-    return m_nan<C>();
-}
+// The op-code enum (U_NEG, ...) and unary_op / unary_derivative, written from UnaryOp's descriptions
+// by CudaUnaryOps and given to the compiler beside common.cuh (CudaKernels).
+#include "unary_ops.cuh"
 
 template <typename TI, typename TO>
 __device__ void unary_impl(int op, i64 n, const TI* x, Layout lx, TO* y, Layout ly, double a, double b) {

@@ -73,7 +73,7 @@ class ElementwiseDifferentialTest {
     @Test
     void everyUnaryOpAndItsDerivativeAgreeWithScalarMath() {
         for (UnaryOp op : UnaryOp.values()) {
-            if (!VecMath.supports(op)) {
+            if (!VecUnary.supports(op)) {
                 continue;
             }
             for (int n : Differential.LENGTHS_AND_LONG_ROW) {
@@ -112,7 +112,7 @@ class ElementwiseDifferentialTest {
         assertTaken(what + " derivative", Chosen.unaryBackward(op, x, y, gy, gGot, a(op), b(op)), true);
         double[] d = new double[n];
         for (int i = 0; i < n; i++) {
-            d[i] = ScalarMath.derivative(op, xv[i], yv[i], a(op), b(op));
+            d[i] = op.derivative(xv[i], yv[i], a(op), b(op));
         }
         double[] gd = gWant.toDoubleArray();
         for (int i = 0; i < n; i++) {
@@ -263,8 +263,8 @@ class ElementwiseDifferentialTest {
                 double[] d = new double[z.length];
                 for (int i = 0; i < z.length; i++) {
                     z[i] = (double) xv[i] + bv[i % cols];
-                    y[i] = float32Forward(act, (float) z[i], ScalarMath.apply(act, z[i], a(act), 0));
-                    d[i] = ScalarMath.derivative(act, z[i], y[i], a(act), 0);
+                    y[i] = float32Forward(act, (float) z[i], act.apply(z[i], a(act), 0));
+                    d[i] = act.derivative(z[i], y[i], a(act), 0);
                 }
                 String what = "bias + " + act + " cols=" + cols;
                 Tensor got = Differential.empty(Layout.CONTIGUOUS, DType.F32, rows, cols);
@@ -279,7 +279,7 @@ class ElementwiseDifferentialTest {
                     gx[i] = float32Gradient(act, (float) z[i], d[i], gv[i], gv[i] * d[i]);
                     // how far the derivative moves when z is rounded: its change over an ulp of z, at most the derivative's jump at a kink
                     double zf = (float) z[i];
-                    dd[i] = Math.abs(ScalarMath.derivative(act, zf, ScalarMath.apply(act, zf, a(act), 0), a(act), 0) - d[i]);
+                    dd[i] = Math.abs(act.derivative(zf, act.apply(zf, a(act), 0), a(act), 0) - d[i]);
                 }
                 Tensor gGot = Differential.empty(Layout.OFFSET, DType.F32, rows, cols);
                 assertTaken(what + " backward", Chosen.biasActivationBackward(act, x, bias, Tensor.of(gv, rows, cols), gGot, a(act), 0), true);
@@ -352,7 +352,7 @@ class ElementwiseDifferentialTest {
                 float[] yf = y.toFloatArray();
                 float[] gf = g.toFloatArray();
                 for (int i = 0; i < v.length; i++) {
-                    d[i] = ScalarMath.derivative(op, v[i], yf[i], a(op), b(op));
+                    d[i] = op.derivative(v[i], yf[i], a(op), b(op));
                     gx[i] = gf[i] * d[i];
                 }
                 assertAgrees(what + " gradient", gx, x.grad(), Tolerances.unary(op).backward(xd, d, Differential.widen(gf), gx));

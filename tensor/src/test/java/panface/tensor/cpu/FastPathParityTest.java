@@ -49,7 +49,7 @@ class FastPathParityTest {
     void unaryOpsAndTheirDerivatives() {
         for (int n : new int[] {37, 70_001}) {
             for (UnaryOp op : UnaryOp.values()) {
-                if (!VecMath.supports(op)) {
+                if (!VecUnary.supports(op)) {
                     continue;
                 }
                 double scale = op == UnaryOp.ACOS ? 0.5 : op == UnaryOp.EXP ? 10 : 3;

@@ -146,8 +146,8 @@ class GemmDifferentialTest {
                     Tolerances.Unary tol = act == null ? null : Tolerances.unary(act);
                     for (int i = 0; i < want.length; i++) {
                         double pre = zd[i] + bv[i % n];
-                        double y = act == null ? pre : ScalarMath.apply(act, pre, 0, 0);
-                        double slope = act == null ? 1 : Math.abs(ScalarMath.derivative(act, pre, y, 0, 0));
+                        double y = act == null ? pre : act.apply(pre, 0, 0);
+                        double slope = act == null ? 1 : Math.abs(act.derivative(pre, y, 0, 0));
                         want[i] = y + rv[i];
                         // the product's error and the bias add's rounding pass through the activation's slope
                         double zErr = (Tolerances.growth(k) + 2) * Differential.U * md[i] + Differential.U * Math.abs(pre);

@@ -5,12 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -21,24 +18,56 @@ import panface.tensor.backend.UnaryOp;
 
 /**
  * The CUDA kernels receive an op as the Java enum's ordinal ({@code op.ordinal()} in
- * {@link CudaBackend}) and switch on an anonymous C enum spelled out by hand in the .cu source.
- * Nothing else ties the two orders together, so this test does: for every Java op enum, the C enum
- * of the kernel file that holds its names lists exactly those names in the same order. A new
- * UnaryOp added in the middle of the Java enum, or a reordered C enum, silently runs the wrong
- * formula on the GPU; here it fails on the CPU, with no GPU needed.
+ * {@link CudaBackend}) and switch on an anonymous C enum: spelled out by hand in the .cu source for
+ * the binary ops, the distributions and the reductions, written from {@link UnaryOp} for the unary
+ * ops ({@link CudaUnaryOps}). Nothing else ties the orders together, so this test does: for every
+ * Java op enum, the C enum of the kernel file that holds its names lists exactly those names in the
+ * same order, and each unary op's case in the generated switches holds that op's own code. A
+ * reordered C enum, or a generator that put a formula under the wrong op code, silently runs the
+ * wrong formula on the GPU; here it fails on the CPU, with no GPU needed.
  */
 class CudaOpTablesTest {
     private static final Pattern C_ENUM = Pattern.compile("\\benum\\s*\\{([^}]*)\\}");
 
-    /**
-     * C enumerators share one scope per file, so the unary power is spelled POW_U beside the
-     * binary POW; this is the only spelling allowed to differ from the Java name.
-     */
-    private static final Map<String, String> C_SPELLING = Map.of("POW_U", "POW");
+    @Test
+    void unaryOpsMatchTheGeneratedHeader() throws IOException {
+        assertSameOrder(UnaryOp.values(), CudaUnaryOps.HEADER);
+    }
 
     @Test
-    void unaryOpsMatchElementwiseKernels() throws IOException {
-        assertSameOrder(UnaryOp.values(), "elementwise.cu");
+    void theElementwiseKernelsIncludeTheGeneratedHeader() throws IOException {
+        assertTrue(source("elementwise.cu").contains("#include \"" + CudaUnaryOps.HEADER + "\""),
+                "elementwise.cu must take the unary ops from the generated header");
+        assertTrue(CudaKernels.HEADERS.contains(CudaUnaryOps.HEADER), "the compiler must be given the generated header");
+    }
+
+    @Test
+    void eachUnaryCaseHoldsItsOwnOpsCode() throws IOException {
+        String h = source(CudaUnaryOps.HEADER);
+        int forward = h.indexOf("unary_op(");
+        int derivative = h.indexOf("unary_derivative(");
+        assertTrue(forward >= 0 && derivative > forward, "the header defines unary_op, then unary_derivative");
+        for (UnaryOp op : UnaryOp.values()) {
+            assertEquals(squeeze(op.cudaForward()), squeeze(caseBody(h.substring(forward, derivative), op)), op + " forward");
+            assertEquals(squeeze(op.cudaDerivative()), squeeze(caseBody(h.substring(derivative), op)), op + " derivative");
+        }
+    }
+
+    /** The code under {@code case U_<op>:} up to the next case or the end of the switch, without the return it adds. */
+    private static String caseBody(String function, UnaryOp op) {
+        Matcher m = Pattern.compile("case " + CudaUnaryOps.PREFIX + op.name() + ":(.*?)(?=\\n\\s*case |\\n\\s*}\\n\\s*return)", Pattern.DOTALL)
+                .matcher(function);
+        assertTrue(m.find(), "no case for " + op);
+        String body = m.group(1).strip();
+        if (body.startsWith("{") && body.endsWith("}")) {
+            return body.substring(1, body.length() - 1);
+        }
+        assertTrue(body.startsWith("return ") && body.endsWith(";"), op + ": " + body);
+        return body.substring("return ".length(), body.length() - 1);
+    }
+
+    private static String squeeze(String code) {
+        return code.replaceAll("\\s+", " ").strip();
     }
 
     @Test
@@ -59,8 +88,10 @@ class CudaOpTablesTest {
     @Test
     void parserFindsEveryEnumOfTheElementwiseFile() throws IOException {
         // Guards the test itself: if the regular expression stopped matching, the checks above
-        // would fail to find their enum rather than pass vacuously; three enums live in this file.
-        assertEquals(3, cEnums(source("elementwise.cu")).size());
+        // would fail to find their enum rather than pass vacuously; two enums live in this file,
+        // one in the generated header.
+        assertEquals(2, cEnums(source("elementwise.cu")).size());
+        assertEquals(1, cEnums(source(CudaUnaryOps.HEADER)).size());
     }
 
     private static void assertSameOrder(Enum<?>[] javaOps, String file) throws IOException {
@@ -88,7 +119,7 @@ class CudaOpTablesTest {
                 int eq = name.indexOf('=');
                 assertTrue(eq < 0, "explicit enumerator values are not expected: " + name);
                 if (!name.isEmpty()) {
-                    names.add(C_SPELLING.getOrDefault(name, name));
+                    names.add(name.startsWith(CudaUnaryOps.PREFIX) ? name.substring(CudaUnaryOps.PREFIX.length()) : name);
                 }
             }
             out.add(names);
@@ -97,9 +128,6 @@ class CudaOpTablesTest {
     }
 
     private static String source(String file) throws IOException {
-        try (InputStream in = CudaBackend.class.getResourceAsStream("/panface/tensor/cuda/" + file)) {
-            assertNotNull(in, "kernel source " + file + " is not on the class path");
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+        return CudaKernels.source(file);
     }
 }

@@ -118,7 +118,9 @@ class KernelResourcesTest {
     void everyKernelFitsAnH100(@TempDir Path dir) throws Exception {
         Path nvcc = KernelSourcesTest.nvcc();
         assumeTrue(nvcc != null, "nvcc is not on the PATH (nor in $CUDA_HOME/bin or /usr/local/cuda/bin): kernel resources not checked");
-        Files.writeString(dir.resolve(CudaKernels.HEADER), CudaKernels.source(CudaKernels.HEADER));
+        for (Map.Entry<String, String> h : CudaKernels.headers().entrySet()) {
+            Files.writeString(dir.resolve(h.getKey()), h.getValue());
+        }
         Map<String, Process> running = new LinkedHashMap<>();
         for (String src : CudaKernels.SOURCES) {
             Files.writeString(dir.resolve(src), CudaKernels.source(src));

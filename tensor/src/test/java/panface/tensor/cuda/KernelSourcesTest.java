@@ -165,13 +165,13 @@ class KernelSourcesTest {
         assumeTrue(NativeLibraries.isLoadable(NativeLibraries.NVRTC),
                 "NVRTC is not installed (CI installs Debian's libnvrtc11.2): run-time compilation not checked here");
         int[] v = NvrtcCompiler.version();
-        String header = CudaKernels.source(CudaKernels.HEADER);
+        Map<String, String> headers = CudaKernels.headers();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(CudaKernels.SOURCES.size(),
                 Runtime.getRuntime().availableProcessors())));
         Map<String, Future<NvrtcCompiler.Image>> images = new LinkedHashMap<>();
         try {
             for (String src : CudaKernels.SOURCES) {
-                images.put(src, pool.submit(() -> NvrtcCompiler.compile(src, CudaKernels.source(src), Map.of(CudaKernels.HEADER, header),
+                images.put(src, pool.submit(() -> NvrtcCompiler.compile(src, CudaKernels.source(src), headers,
                         CudaKernels.options("compute_80"))));
             }
             StringBuilder missing = new StringBuilder();
