@@ -67,6 +67,11 @@ public final class F {
         return Elementwise.unary(UnaryOp.HARDSIGMOID, x, 0, 0);
     }
 
+    /** log(1 + e^x), x itself past 20: PyTorch's softplus with beta 1 and threshold 20. */
+    public static Tensor softplus(Tensor x) {
+        return Elementwise.unary(UnaryOp.SOFTPLUS, x, 0, 0);
+    }
+
     /** PReLU: x for x &gt; 0, weight * x otherwise; weight has 1 or C (= x.size(1)) elements. */
     public static Tensor prelu(Tensor x, Tensor weight) {
         return Normalization.prelu(x, weight);

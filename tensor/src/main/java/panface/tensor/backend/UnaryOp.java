@@ -276,6 +276,29 @@ public enum UnaryOp {
             return VecReproducible.exp(x.mul(x).neg()).mul(VecMath.TWO_OVER_SQRT_PI);
         }
     },
+    /**
+     * log(1 + e^x), and x itself past x = 20 (PyTorch's default beta 1 and threshold 20); the
+     * gradient is sigmoid(x), 1 past the threshold
+     */
+    SOFTPLUS("""
+            C u = m_exp(-m_abs(x));
+            C w = (C)1 + u;
+            C l = w == (C)1 ? u : m_log(w) * u / (w - (C)1);
+            return x > (C)20 ? x : (x > (C)0 ? x : (C)0) + l;""", "x > (C)20 ? (C)1 : sigmoid(x)") {
+        @Override public double apply(double x, double a, double b) { return x > 20 ? x : Math.log1p(Math.exp(x)); }
+        @Override public double derivative(double x, double y, double a, double b) { return x > 20 ? 1.0 : ScalarMath.sigmoid(x); }
+        // max(x, 0) + log1p(e^-|x|), never overflowing; log1p(u) as log(w) u / (w - 1) with w = 1 + u
+        // rounded, which keeps its relative accuracy where u is below float32's epsilon (Goldberg 1991)
+        @Override public FloatVector vector(FloatVector x, float a, float b) {
+            FloatVector u = VecReproducible.exp(x.abs().neg());
+            FloatVector w = u.add(1f);
+            FloatVector log1p = VecReproducible.log(w).mul(u).div(w.sub(1f)).blend(u, w.compare(VectorOperators.EQ, 1f));
+            return x.max(0f).add(log1p).blend(x, x.compare(VectorOperators.GT, 20f));
+        }
+        @Override public FloatVector vectorDerivative(FloatVector x, FloatVector y, float a, float b) {
+            return VecMath.sigmoid(x).blend(1f, x.compare(VectorOperators.GT, 20f));
+        }
+    },
     /** 1 where x != 0 else 0 (to BOOL); zero gradient */
     NONZERO("x != (C)0 ? (C)1 : (C)0", "(C)0") {
         @Override public double apply(double x, double a, double b) { return x != 0 ? 1.0 : 0.0; }

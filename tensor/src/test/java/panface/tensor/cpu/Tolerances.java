@@ -89,6 +89,9 @@ final class Tolerances {
             // Taylor series below 0.75 (relative 1e-7), Abramowitz-Stegun 7.1.26 beyond (absolute 1.5e-7, about 5e-7 in float);
             // the derivative's exp(-x^2) moves by u x^2 relative from rounding x^2
             case ERF -> new Unary((x, y) -> 4 * U * y + 5e-7, (x, d) -> U * d * (8 + 2 * x * x));
+            // exp, log (a few ulp each) and four roundings in log1p(e^-|x|), relative to that term and so to y; the
+            // derivative is the sigmoid's forward
+            case SOFTPLUS -> new Unary((x, y) -> 8 * U * y, (x, d) -> 8 * U * d);
             case NONZERO, NOT -> throw new IllegalArgumentException(op + " has no float kernel");
         };
     }
