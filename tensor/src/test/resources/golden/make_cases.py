@@ -224,6 +224,17 @@ def main():
              inputs={"sorted": sq, "values": vals}, grads=False)
 
     conv_shapes()
+    later_activations()
+
+
+def later_activations():
+    """Activations added after the cases above (own seed, so those stay as they were)."""
+    torch.manual_seed(20261207)
+    y = lambda t: {"y": t}
+    x = r(3, 6) * 4
+    # both sides of softplus's threshold (20), and far below zero where log(1 + e^x) is e^x
+    x[0, 0], x[0, 1], x[0, 2], x[0, 3], x[0, 4], x[0, 5] = 0.0, 19.5, 20.0, 20.5, 35.0, -40.0
+    case("softplus", "softplus", {}, lambda x: y(F.softplus(x)), inputs={"x": x})
 
 
 def conv_shapes():

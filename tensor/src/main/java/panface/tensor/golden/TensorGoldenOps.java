@@ -64,6 +64,7 @@ public final class TensorGoldenOps implements GoldenOps {
         unary(m, "silu", F::silu);
         unary(m, "hardswish", F::hardswish);
         unary(m, "hardsigmoid", F::hardsigmoid);
+        unary(m, "softplus", F::softplus);
         unary(m, "exp", Tensor::exp);
         unary(m, "log", Tensor::log);
         unary(m, "sqrt", Tensor::sqrt);
