@@ -16,24 +16,28 @@ import panface.tensor.cpu.VecReproducible;
  * the caller where the operation needs them; the others ignore them.
  *
  * <p>Everything else is derived from these descriptions: the CPU backend clones one vector loop per
- * op ({@code VecUnaryLoops}, so that the JIT inlines the op's vector form into a loop of its own),
+ * op ({@code VecUnary}, so that the JIT inlines the op's vector form into a loop of its own),
  * the CUDA backend writes the op-code enum and the {@code unary_op}/{@code unary_derivative}
  * switches of its elementwise kernels from them when it compiles its kernels ({@code CudaUnaryOps}),
  * and the reference kernels call {@link #apply} and {@link #derivative}.
  *
  * <p><b>Adding an op</b> touches two files. (1) Here: a constant with its Javadoc (the formula, and
- * the gradient convention where there is a kink), the CUDA forward and derivative code as
- * constructor arguments, and bodies for the four methods. The vector form must follow the double
- * form within float32 rounding; use {@link VecReproducible}'s exp, log and tanh rather than the
- * Vector API's operators so every JIT tier gives the same bits, and {@link VecMath}'s helpers. (2)
- * The public function in {@code panface.tensor.F} (or a method of {@code Tensor}). Then the tests
- * pick it up: {@code ElementwiseDifferentialTest} runs the vector loops against {@link #apply} and
- * {@link #derivative} on every length and on special values (it needs the op's float32 error
- * bound, a new case of {@code Tolerances.unary}, which the compiler asks for), {@code
- * CoreGradTest} checks {@link #derivative} against finite differences, {@code FastPathParityTest}
- * the fast path against the reference, {@code CudaOpTablesTest} the generated CUDA tables and
- * {@code KernelSourcesTest} that NVRTC compiles them. Append new ops at the end of their group
- * freely: the CUDA code receives {@link #ordinal()}, and its table is written from this order.
+ * the gradient convention where there is a kink), its CUDA forward and derivative code as
+ * constructor arguments, and bodies for the four abstract methods. The vector form must follow
+ * the double form within float32 rounding: use {@link VecReproducible}'s exp, log and tanh rather
+ * than the Vector API's operators (so every JIT tier gives the same bits) and {@link VecMath}'s
+ * helpers. The constant may go anywhere in the list: the CUDA code receives {@link #ordinal()},
+ * and its op-code table is written from this order. (2) The public function in
+ * {@code panface.tensor.F} (or a method of {@code Tensor}). The tests then take the op up by
+ * themselves, all of them iterating over {@link #values()}: {@code ElementwiseDifferentialTest}
+ * runs the vector loops against {@link #apply} and {@link #derivative} at every length and on
+ * special values (it needs the op's float32 error bound, a case of {@code Tolerances.unary} that
+ * the compiler asks for: the one test file to edit), {@code CoreGradTest} checks
+ * {@link #derivative} against finite differences, {@code FastPathParityTest} the fast kernel
+ * against the reference, {@code VecUnaryTest} the op's cloned loops, {@code CudaOpTablesTest}
+ * the generated CUDA table and {@code KernelSourcesTest} that NVRTC compiles it. Checking the
+ * double form against PyTorch takes a golden case ({@code make_cases.py} and a line in
+ * {@code TensorGoldenOps}), as for SOFTPLUS.
  */
 public enum UnaryOp {
     /** -x */

@@ -1,6 +1,7 @@
 /**
  * The kernel interface a device implements ({@link panface.tensor.backend.Backend}), the op codes it
- * receives ({@link panface.tensor.backend.UnaryOp}, {@link panface.tensor.backend.BinaryOp},
+ * receives ({@link panface.tensor.backend.UnaryOp}, which also describes each unary op once for
+ * every backend: see there how to add one; {@link panface.tensor.backend.BinaryOp},
  * {@link panface.tensor.backend.ReduceOp}, {@link panface.tensor.backend.Distribution}; the CUDA
  * kernels receive their ordinals, which a test ties to the C enums) and the parameters of windowed
  * ops. Backends are found through {@link panface.tensor.backend.BackendProvider}s.

@@ -40,9 +40,9 @@ final class CudaUnaryOps {
         sb.append("// Written from panface.tensor.backend.UnaryOp by CudaUnaryOps when the kernels are compiled.\n");
         sb.append("enum {");
         for (UnaryOp op : UnaryOp.values()) {
-            sb.append(op.ordinal() == 0 ? " " : ", ").append(PREFIX).append(op.name());
+            sb.append(op.ordinal() == 0 ? "" : ",").append(op.ordinal() % 8 == 0 ? "\n    " : " ").append(PREFIX).append(op.name());
         }
-        sb.append(" };\n\n");
+        sb.append("\n};\n\n");
         function(sb, "template <typename C> __device__ C unary_op(int op, C x, C a, C b)", false);
         sb.append('\n');
         function(sb, "template <typename C> __device__ C unary_derivative(int op, C x, C y, C a, C b)", true);

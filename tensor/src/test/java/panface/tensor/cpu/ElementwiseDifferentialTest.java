@@ -22,8 +22,9 @@ import panface.tensor.ops.Elementwise;
 import panface.tensor.ops.Views;
 
 /**
- * Every float32 unary op and its derivative (VecElementwise over VecUnary's loops and VecMath),
- * the broadcasting binary ops and the fused bias + activation, against ScalarMath in float64:
+ * Every float32 unary op and its derivative (VecElementwise over VecUnary's loops, which run each
+ * op's vector form), the broadcasting binary ops and the fused bias + activation, against the
+ * double references (UnaryOp's apply and derivative, ScalarMath for the binary ops):
  * values across each op's domain with NaN, infinities, signed zeros, subnormals, values near
  * overflow and the kinks, placed in the vector body and in the tail, at every length; offset
  * views for the kernels and strided, transposed and broadcast views through the public API.
@@ -71,7 +72,7 @@ class ElementwiseDifferentialTest {
     }
 
     @Test
-    void everyUnaryOpAndItsDerivativeAgreeWithScalarMath() {
+    void everyUnaryOpAndItsDerivativeAgreeWithTheDoubleReference() {
         for (UnaryOp op : UnaryOp.values()) {
             if (!VecUnary.supports(op)) {
                 continue;
