@@ -341,7 +341,8 @@ public enum UnaryOp {
      * op(x) per lane in float32, for the CPU backend's vector loops; only ops that are not
      * {@linkplain #isPredicate() predicates} have one.
      */
-    // The Vector API types are part of this signature only for the CPU backend in this module.
+    // The incubating Vector API in an exported signature: only the CPU backend's loops, inside this
+    // module (which reads jdk.incubator.vector), call the vector forms; modules above need not read it.
     @SuppressWarnings("exports")
     public abstract FloatVector vector(FloatVector x, float a, float b);
 
