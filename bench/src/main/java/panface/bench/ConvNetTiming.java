@@ -24,7 +24,7 @@ import panface.tensor.random.Generator;
  * Lines are JSON ({@link Report}); the best of the repetitions. Arguments pick parts: infer,
  * train, conv (default all). {@code -Dpanface.conv.kernels=false} times the unfold + GEMM path
  * the direct kernels replace; -Dmodels=r50,mbf picks models, -Dbatch1/-Dbatch2 the batches,
- * -DtrainBatch the training batch, -Dsteps=N first times N training steps one by one with the
+ * -DtrainBatch the training batch, -Dconvs=name,... picks single convolutions, -Dsteps=N first times N training steps one by one with the
  * collector's pause seconds in each (the steady state after the heap has grown), and -Dtime=cpu with -Dpanface.threads=1 measures CPU time.
  */
 public final class ConvNetTiming {
@@ -76,6 +76,7 @@ public final class ConvNetTiming {
         if (parts.contains("conv")) {
             conv("conv3x3_64_56", 64, 64, 56, 3, 1, 1, 1);
             conv("conv3x3s2_128_28", 64, 128, 56, 3, 2, 1, 1);
+            conv("conv3x3_256_14", 256, 256, 14, 3, 1, 1, 1);
             conv("conv3x3_512_7", 512, 512, 7, 3, 1, 1, 1);
             conv("conv1x1_128_28", 128, 256, 28, 1, 1, 0, 1);
             conv("dw3x3_256_28", 256, 256, 28, 3, 1, 1, 256);
@@ -143,6 +144,10 @@ public final class ConvNetTiming {
     }
 
     private static void conv(String name, int c, int o, int size, int k, int stride, int pad, int groups) {
+        String only = System.getProperty("convs");
+        if (only != null && !List.of(only.split(",")).contains(name)) {
+            return;
+        }
         int[] s = {stride, stride};
         int[] p = {pad, pad};
         int[] d = {1, 1};
