@@ -14,7 +14,7 @@ import panface.tensor.RuntimeConfig;
  * garbage collector (large arrays go straight to the old generation, and each one would
  * otherwise eventually cost a full collection). Only arrays of at least {@link #MIN_BYTES} are
  * kept, up to {@code -Dpanface.cpu.poolBytes} in total (default half the maximum heap: an
- * IResNet-50 training step at batch 32 frees about 2 GB of activations, and whatever the pool
+ * IResNet-50 training step at batch 32 holds about 1.6 GB of tensors at its peak, and whatever the pool
  * cannot keep is allocated again next step, lives through a young collection and is copied into
  * the old generation, pauses of seconds). Kernels borrow large scratch arrays the same way
  * ({@link #floats}, {@link #giveBack}). The pool holds them softly: when the heap runs short, the collector takes pooled arrays back
