@@ -11,14 +11,15 @@ import panface.tensor.RuntimeConfig;
 /**
  * Reuses the arrays of freed host storage. Training and inference loops allocate the same large
  * activations every step; handing the arrays of a closed scope to the next step spares the
- * garbage collector (large arrays go straight to the old generation, and each one would
- * otherwise eventually cost a full collection). Only arrays of at least {@link #MIN_BYTES} are
- * kept, up to {@code -Dpanface.cpu.poolBytes} in total (default half the maximum heap: an
- * IResNet-50 training step at batch 32 holds more tensors at its peak than a quarter of a default
- * heap, and whatever the pool cannot keep is allocated again next step, lives through a young
- * collection and is copied into the old generation; see the README for the measurement). Kernels borrow large scratch arrays the same way
- * ({@link #floats}, {@link #giveBack}). The pool holds them softly: when the heap runs short, the collector takes pooled arrays back
- * before it would fail an allocation, so the pool never pins memory that live tensors need.
+ * garbage collector (large arrays go straight to the old generation, and each one would otherwise
+ * eventually cost a full collection). Only arrays of at least {@link #MIN_BYTES} are kept, up to
+ * {@code -Dpanface.cpu.poolBytes} in total (default half the maximum heap: an IResNet-50 training
+ * step at batch 32 holds more tensors at its peak than a quarter of a default heap, and whatever
+ * the pool cannot keep is allocated again next step, lives through a young collection and is
+ * copied into the old generation; see the README for the measurement). Kernels borrow large
+ * scratch arrays the same way ({@link #floats}, {@link #giveBack}). The pool holds them softly:
+ * when the heap runs short, the collector takes pooled arrays back before it would fail an
+ * allocation, so the pool never pins memory that live tensors need.
  */
 final class ArrayPool {
     static final long MIN_BYTES = 1L << 16;
