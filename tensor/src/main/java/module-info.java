@@ -5,8 +5,9 @@ import panface.tensor.golden.GoldenOps;
 /**
  * Tensors, autograd, the backend contract and random numbers. The backends themselves
  * ({@code panface.tensor.cpu}, {@code panface.tensor.cuda}) are found through {@link BackendProvider}
- * and are not exported; the few modules above that implement kernels of their own on a backend's
- * storage, or report on a backend, get them by name in a qualified export. (Those modules are built
+ * and are not exported, nor is the math the op descriptions and the kernels share
+ * ({@code panface.tensor.math}); the few modules above that implement kernels of their own on a
+ * backend's storage, or report on a backend, get them by name in a qualified export. (Those modules are built
  * after this one, hence the suppressed "module not found" warnings.)
  */
 @SuppressWarnings("module")
@@ -24,6 +25,7 @@ module panface.tensor {
     exports panface.tensor.random;
 
     exports panface.tensor.cpu to panface.nn, panface.faceloss, panface.examples;
+    exports panface.tensor.math to panface.nn, panface.faceloss;
     exports panface.tensor.cuda to panface.faceloss, panface.distributed, panface.examples, panface.bench;
 
     uses BackendProvider;

@@ -63,7 +63,7 @@ public final class Init {
     }
 
     private static double cdf(double x) {
-        return 0.5 * (1 + panface.tensor.cpu.ScalarMath.erf(x / Math.sqrt(2)));
+        return 0.5 * (1 + panface.tensor.math.ScalarMath.erf(x / Math.sqrt(2)));
     }
 
     /** Inverse error function by Newton's method from a good start (Giles' approximation). */
@@ -102,7 +102,7 @@ public final class Init {
             x = p * y;
         }
         for (int i = 0; i < 2; i++) {
-            double err = panface.tensor.cpu.ScalarMath.erf(x) - y;
+            double err = panface.tensor.math.ScalarMath.erf(x) - y;
             x -= err / (2 / Math.sqrt(Math.PI) * Math.exp(-x * x));
         }
         return x;

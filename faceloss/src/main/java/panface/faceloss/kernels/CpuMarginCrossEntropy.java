@@ -10,7 +10,7 @@ import panface.tensor.View;
 import panface.tensor.cpu.CpuStorage;
 import panface.tensor.cpu.Parallel;
 import panface.tensor.cpu.RefCalls;
-import panface.tensor.cpu.VecReproducible;
+import panface.tensor.math.VecReproducible;
 
 /**
  * The fused margin-softmax cross-entropy of face classification heads. One pass finds the row

@@ -3,9 +3,9 @@ package panface.tensor.backend;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
-import panface.tensor.cpu.ScalarMath;
-import panface.tensor.cpu.VecMath;
-import panface.tensor.cpu.VecReproducible;
+import panface.tensor.math.ScalarMath;
+import panface.tensor.math.VecMath;
+import panface.tensor.math.VecReproducible;
 
 /**
  * Elementwise unary operations, each described once, here: its reference formula and derivative

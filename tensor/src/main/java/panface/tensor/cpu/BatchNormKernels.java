@@ -6,6 +6,8 @@ import jdk.incubator.vector.VectorSpecies;
 import panface.tensor.DType;
 import panface.tensor.View;
 import panface.tensor.backend.ReduceOp;
+import panface.tensor.math.VecMath;
+import panface.tensor.math.VecReproducible;
 
 /**
  * Batch normalisation's per-channel statistics and gradients over contiguous (N, C, ...)

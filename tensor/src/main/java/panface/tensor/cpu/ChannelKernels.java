@@ -7,6 +7,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 import panface.tensor.DType;
 import panface.tensor.View;
+import panface.tensor.math.VecMath;
+import panface.tensor.math.VecReproducible;
 
 /**
  * Per-channel kernels over contiguous (N, C, ...) tensors: a channel affine map (batch

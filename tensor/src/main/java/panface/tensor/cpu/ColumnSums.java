@@ -5,6 +5,8 @@ import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import panface.tensor.math.VecMath;
+
 /**
  * Float32 column sums of a contiguous row-major (rows x cols) block: a bias gradient, a batch's
  * mean. Each thread owns a range of columns and walks the rows in order, adding each row's

@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 import panface.tensor.View;
+import panface.tensor.math.VecMath;
 
 /** Fused optimizer updates: a double reference and a float32 vector kernel of AdamW. */
 final class OptimizerKernels {

@@ -7,6 +7,8 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import panface.tensor.View;
+import panface.tensor.math.VecMath;
+import panface.tensor.math.VecReproducible;
 
 /**
  * Fused float32 attention for contiguous (B, H, T, D) tensors, one (batch, head) pair per task:

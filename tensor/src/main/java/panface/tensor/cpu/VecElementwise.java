@@ -9,6 +9,7 @@ import panface.tensor.RuntimeConfig;
 import panface.tensor.View;
 import panface.tensor.backend.BinaryOp;
 import panface.tensor.backend.UnaryOp;
+import panface.tensor.math.VecMath;
 
 /**
  * Float32 elementwise kernels with the Vector API on the heap arrays, split across threads for

@@ -7,6 +7,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 import panface.tensor.View;
 import panface.tensor.backend.ReduceOp;
+import panface.tensor.math.VecMath;
+import panface.tensor.math.VecReproducible;
 
 /**
  * Float32 row kernels (a row = the contiguous last dimension): reductions, softmax and

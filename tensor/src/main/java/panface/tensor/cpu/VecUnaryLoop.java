@@ -8,6 +8,7 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import panface.tensor.backend.UnaryOp;
+import panface.tensor.math.VecMath;
 
 /**
  * The template of one unary op's vector loops: {@link VecUnary} defines a hidden-class copy of

@@ -5,7 +5,7 @@
  * {@code Gemm}/{@code PackedGemm} over OpenBLAS's micro-kernels, {@code *Kernels} for the rest);
  * {@link panface.tensor.cpu.CpuBackend} picks one per call. Fast kernels are tested against the
  * reference by the differential tests. Work is split across {@code Parallel}'s threads;
- * {@code VecReproducible} keeps results bit-identical from run to run. {@code VecUnary} clones one loop
+ * {@code panface.tensor.math.VecReproducible} keeps results bit-identical from run to run. {@code VecUnary} clones one loop
  * per unary op from {@code VecUnaryLoop}, over the op's vector form in {@link
  * panface.tensor.backend.UnaryOp}.
  *

@@ -12,6 +12,7 @@ import panface.tensor.DType;
 import panface.tensor.Shape;
 import panface.tensor.Storage;
 import panface.tensor.Tensor;
+import panface.tensor.math.VecMath;
 
 /**
  * The differential harness shared by the {@code *DifferentialTest} classes: a fast float32

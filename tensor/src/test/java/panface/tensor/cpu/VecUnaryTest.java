@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 import panface.tensor.backend.UnaryOp;
+import panface.tensor.math.VecMath;
 
 /**
  * VecUnary's loops are hidden-class copies of one template, one per op: each must run its own op's

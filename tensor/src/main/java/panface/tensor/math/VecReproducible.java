@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.math;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -23,7 +23,8 @@ import panface.tensor.RuntimeConfig;
  * {@code Math} calls before), and a float {@code reduceLanes(ADD)} may add in any order; so a
  * run's last bits then depend on which methods the compiler had reached.
  *
- * <p>Public for CPU kernels that libraries register from outside the backend (see {@link
+ * <p>Public for the unary ops' vector forms ({@code panface.tensor.backend.UnaryOp}), the CPU
+ * backend's kernels and CPU kernels that libraries register from outside the backend (see {@code
  * panface.tensor.backend.ExtensionKernels}).
  */
 public final class VecReproducible {

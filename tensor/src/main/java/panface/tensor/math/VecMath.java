@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.math;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -6,11 +6,9 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-import panface.tensor.backend.UnaryOp;
-
 /**
  * Float32 elementwise math on whole vectors: the helpers of the unary ops' vector forms (each op's
- * form is written in {@link UnaryOp}, beside its double reference). Accuracy against that
+ * form is written in {@code panface.tensor.backend.UnaryOp}, beside its double reference). Accuracy against that
  * reference: exp, log and tanh are
  * {@link VecReproducible}'s polynomials (within 2 ulp), sin, cos, acos and pow StrictMath's per
  * lane, so every JIT tier gives the same bits (the Vector API's own operators do not); GELU's erf is piecewise

@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.math;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

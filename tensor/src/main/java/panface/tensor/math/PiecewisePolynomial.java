@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.math;
 
 /**
  * A function of |x| on [0, {@link #PIECES} x width] as {@link #PIECES} polynomials, one per
