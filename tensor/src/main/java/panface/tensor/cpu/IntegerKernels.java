@@ -25,11 +25,7 @@ final class IntegerKernels {
         for (int i = 0; i < out.numel(); i++) {
             long x = as[ao + i * sa];
             long y = bs[bo + i * sb];
-            os[oo + i] = switch (op) {
-                case ADD -> x + y;
-                case SUB -> x - y;
-                default -> x * y;
-            };
+            os[oo + i] = op.apply(x, y);
         }
     }
 

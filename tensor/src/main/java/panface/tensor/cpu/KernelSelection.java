@@ -68,11 +68,11 @@ public final class KernelSelection {
         DType da = a.dtype();
         DType db = b.dtype();
         DType dout = out.dtype();
-        if (!op.isPredicate() && op != BinaryOp.POW && da == DType.F32 && db == DType.F32 && dout == DType.F32 && out.isContiguous()
+        if (op.hasVectorForm() && da == DType.F32 && db == DType.F32 && dout == DType.F32 && out.isContiguous()
                 && out.dim() > 0) {
             return CpuKernel.BINARY_VECTOR;
         }
-        if (op.isPredicate() && op.ordinal() >= BinaryOp.EQ.ordinal() && op.ordinal() <= BinaryOp.GE.ordinal() && da == DType.F32
+        if (op.isComparison() && da == DType.F32
                 && db == DType.F32 && dout == DType.BOOL && SelectKernels.rowsApply(out, a, b)) {
             return CpuKernel.BINARY_COMPARE;
         }

@@ -44,7 +44,7 @@ public final class RefKernels {
             long[] x = Ref.loadLong(a);
             long[] y = Ref.loadLong(b);
             for (int i = 0; i < x.length; i++) {
-                x[i] = ScalarMath.apply(op, x[i], y[i]);
+                x[i] = op.apply(x[i], y[i]);
             }
             Ref.storeLong(x, out);
             return;
@@ -52,7 +52,7 @@ public final class RefKernels {
         double[] x = Ref.load(a);
         double[] y = Ref.load(b);
         for (int i = 0; i < x.length; i++) {
-            x[i] = ScalarMath.apply(op, x[i], y[i]);
+            x[i] = op.apply(x[i], y[i]);
         }
         Ref.store(x, out);
     }

@@ -1,15 +1,10 @@
 package panface.tensor.cpu;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorSpecies;
-
 import panface.tensor.DType;
 import panface.tensor.RuntimeConfig;
 import panface.tensor.View;
 import panface.tensor.backend.BinaryOp;
 import panface.tensor.backend.UnaryOp;
-import panface.tensor.math.VecMath;
 
 /**
  * Float32 elementwise kernels with the Vector API on the heap arrays, split across threads for
@@ -17,8 +12,6 @@ import panface.tensor.math.VecMath;
  * caller falls back to the reference kernel.
  */
 final class VecElementwise {
-    private static final VectorSpecies<Float> S = VecMath.S;
-    private static final int L = S.length();
     /** Elements per task: small tensors stay on the calling thread. */
     static final int GRAIN = 1 << 15;
 
@@ -137,158 +130,24 @@ final class VecElementwise {
 
     // Three loops rather than one with "broadcast or load" choices inside: a vector that is either
     // a loop invariant or a fresh load is a phi of two vector values, which C2 boxes (an allocation
-    // per iteration); separate loops keep every vector in registers. Broadcast operands are passed
-    // as floats: a vector argument of a call C2 does not inline is boxed, once per row.
+    // per iteration); separate loops keep every vector in registers. Each op has loops of its own
+    // (VecBinary), in which its vector form is inlined.
     private static void row(BinaryOp op, float[] as, int ao, int sa, float[] bs, int bo, int sb, float[] os, int oo, int n) {
+        VecBinary.Loops loops = VecBinary.of(op);
         if (sa == 1 && sb == 1) {
-            rowVV(op, as, ao, bs, bo, os, oo, n);
+            loops.rowVV(as, ao, bs, bo, os, oo, n);
         } else if (sa == 1) {
-            rowVS(op, as, ao, bs[bo], os, oo, n);
+            loops.rowVS(as, ao, bs[bo], os, oo, n);
         } else if (sb == 1) {
-            rowSV(op, as[ao], bs, bo, os, oo, n);
+            loops.rowSV(as[ao], bs, bo, os, oo, n);
         } else {
-            java.util.Arrays.fill(os, oo, oo + n, (float) ScalarMath.apply(op, as[ao], bs[bo]));
+            java.util.Arrays.fill(os, oo, oo + n, (float) op.apply((double) as[ao], (double) bs[bo]));
         }
     }
 
+    /** out = a op b over n contiguous float32 elements of each, for an op with a {@linkplain BinaryOp#hasVectorForm vector form}. */
     static void rowVV(BinaryOp op, float[] as, int ao, float[] bs, int bo, float[] os, int oo, int n) {
-        int i = 0;
-        int up = S.loopBound(n);
-        switch (op) {
-            case ADD -> {
-                for (; i < up; i += L) {
-                    FloatVector.fromArray(S, as, ao + i).add(FloatVector.fromArray(S, bs, bo + i)).intoArray(os, oo + i);
-                }
-            }
-            case MUL -> {
-                for (; i < up; i += L) {
-                    FloatVector.fromArray(S, as, ao + i).mul(FloatVector.fromArray(S, bs, bo + i)).intoArray(os, oo + i);
-                }
-            }
-            case SUB -> {
-                for (; i < up; i += L) {
-                    FloatVector.fromArray(S, as, ao + i).sub(FloatVector.fromArray(S, bs, bo + i)).intoArray(os, oo + i);
-                }
-            }
-            default -> {
-                for (; i < up; i += L) {
-                    apply(op, FloatVector.fromArray(S, as, ao + i), FloatVector.fromArray(S, bs, bo + i)).intoArray(os, oo + i);
-                }
-            }
-        }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            apply(op, FloatVector.fromArray(S, as, ao + i, m), FloatVector.fromArray(S, bs, bo + i, m)).intoArray(os, oo + i, m);
-        }
-    }
-
-    // The operation is chosen outside the loops (as in rowVV): apply()'s switch inside a loop
-    // leaves C2 a phi of vectors from several branches, which it boxes, one allocation per vector
-    // (a broadcast multiply such as PReLU's x * slope allocated more than its output). Each branch
-    // broadcasts its own operand: one created before the switch escapes through whichever branch
-    // C2 does not inline and is boxed on every call.
-    private static void rowVS(BinaryOp op, float[] as, int ao, float ys, float[] os, int oo, int n) {
-        int i = 0;
-        int up = S.loopBound(n);
-        switch (op) {
-            case ADD -> {
-                FloatVector y = FloatVector.broadcast(S, ys);
-                for (; i < up; i += L) {
-                    FloatVector.fromArray(S, as, ao + i).add(y).intoArray(os, oo + i);
-                }
-            }
-            case SUB -> {
-                FloatVector y = FloatVector.broadcast(S, ys);
-                for (; i < up; i += L) {
-                    FloatVector.fromArray(S, as, ao + i).sub(y).intoArray(os, oo + i);
-                }
-            }
-            case MUL -> {
-                FloatVector y = FloatVector.broadcast(S, ys);
-                for (; i < up; i += L) {
-                    FloatVector.fromArray(S, as, ao + i).mul(y).intoArray(os, oo + i);
-                }
-            }
-            case DIV -> {
-                FloatVector y = FloatVector.broadcast(S, ys);
-                for (; i < up; i += L) {
-                    FloatVector.fromArray(S, as, ao + i).div(y).intoArray(os, oo + i);
-                }
-            }
-            case MAX -> {
-                FloatVector y = FloatVector.broadcast(S, ys);
-                for (; i < up; i += L) {
-                    nanMax(FloatVector.fromArray(S, as, ao + i), y).intoArray(os, oo + i);
-                }
-            }
-            case MIN -> {
-                FloatVector y = FloatVector.broadcast(S, ys);
-                for (; i < up; i += L) {
-                    nanMin(FloatVector.fromArray(S, as, ao + i), y).intoArray(os, oo + i);
-                }
-            }
-            default -> {
-                FloatVector y = FloatVector.broadcast(S, ys);
-                for (; i < up; i += L) {
-                    apply(op, FloatVector.fromArray(S, as, ao + i), y).intoArray(os, oo + i);
-                }
-            }
-        }
-        for (; i < n; i++) {
-            os[oo + i] = (float) ScalarMath.apply(op, as[ao + i], ys);
-        }
-    }
-
-    private static void rowSV(BinaryOp op, float xs, float[] bs, int bo, float[] os, int oo, int n) {
-        int i = 0;
-        int up = S.loopBound(n);
-        switch (op) {
-            case ADD -> {
-                FloatVector x = FloatVector.broadcast(S, xs);
-                for (; i < up; i += L) {
-                    x.add(FloatVector.fromArray(S, bs, bo + i)).intoArray(os, oo + i);
-                }
-            }
-            case SUB -> {
-                FloatVector x = FloatVector.broadcast(S, xs);
-                for (; i < up; i += L) {
-                    x.sub(FloatVector.fromArray(S, bs, bo + i)).intoArray(os, oo + i);
-                }
-            }
-            case MUL -> {
-                FloatVector x = FloatVector.broadcast(S, xs);
-                for (; i < up; i += L) {
-                    x.mul(FloatVector.fromArray(S, bs, bo + i)).intoArray(os, oo + i);
-                }
-            }
-            case DIV -> {
-                FloatVector x = FloatVector.broadcast(S, xs);
-                for (; i < up; i += L) {
-                    x.div(FloatVector.fromArray(S, bs, bo + i)).intoArray(os, oo + i);
-                }
-            }
-            case MAX -> {
-                FloatVector x = FloatVector.broadcast(S, xs);
-                for (; i < up; i += L) {
-                    nanMax(x, FloatVector.fromArray(S, bs, bo + i)).intoArray(os, oo + i);
-                }
-            }
-            case MIN -> {
-                FloatVector x = FloatVector.broadcast(S, xs);
-                for (; i < up; i += L) {
-                    nanMin(x, FloatVector.fromArray(S, bs, bo + i)).intoArray(os, oo + i);
-                }
-            }
-            default -> {
-                FloatVector x = FloatVector.broadcast(S, xs);
-                for (; i < up; i += L) {
-                    apply(op, x, FloatVector.fromArray(S, bs, bo + i)).intoArray(os, oo + i);
-                }
-            }
-        }
-        for (; i < n; i++) {
-            os[oo + i] = (float) ScalarMath.apply(op, xs, bs[bo + i]);
-        }
+        VecBinary.of(op).rowVV(as, ao, bs, bo, os, oo, n);
     }
 
     /**
@@ -339,27 +198,5 @@ final class VecElementwise {
                 loop.gradient(z, 0, y, 0, gs, go + r * cols, out, oo + r * cols, 0, cols, fa, fb);
             }
         });
-    }
-
-    private static FloatVector apply(BinaryOp op, FloatVector x, FloatVector y) {
-        return switch (op) {
-            case ADD -> x.add(y);
-            case SUB -> x.sub(y);
-            case MUL -> x.mul(y);
-            case DIV -> x.div(y);
-            case MAX -> nanMax(x, y);
-            case MIN -> nanMin(x, y);
-            default -> throw new IllegalStateException(op.name());
-        };
-    }
-
-    private static FloatVector nanMax(FloatVector x, FloatVector y) {
-        FloatVector r = x.max(y);
-        return r.blend(x, x.test(jdk.incubator.vector.VectorOperators.IS_NAN)).blend(y, y.test(jdk.incubator.vector.VectorOperators.IS_NAN));
-    }
-
-    private static FloatVector nanMin(FloatVector x, FloatVector y) {
-        FloatVector r = x.min(y);
-        return r.blend(x, x.test(jdk.incubator.vector.VectorOperators.IS_NAN)).blend(y, y.test(jdk.incubator.vector.VectorOperators.IS_NAN));
     }
 }

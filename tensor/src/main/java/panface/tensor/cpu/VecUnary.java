@@ -1,10 +1,5 @@
 package panface.tensor.cpu;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import panface.tensor.backend.UnaryOp;
@@ -16,13 +11,13 @@ import panface.tensor.backend.UnaryOp;
  * would call the op's form through a megamorphic virtual call, which neither inlines nor keeps the
  * vectors in registers (each would be boxed on the heap). So the loops are written once, in
  * {@link VecUnaryLoop}, and that class is cloned per op as a hidden class whose class data is the
- * op: in each clone the op is a {@code static final} constant, C2 binds the call to the op's own
- * method, inlines it, and the clone keeps a type profile of its own. This takes the place of
- * writing (or generating) a loop per op. A clone is made on an op's first use.
+ * op ({@link LoopClones}): in each clone the op is a {@code static final} constant, C2 binds the
+ * call to the op's own method, inlines it, and the clone keeps a type profile of its own. This
+ * takes the place of writing (or generating) a loop per op. A clone is made on an op's first use.
  */
 final class VecUnary {
     /** The bytes of the template class, cloned for every op. */
-    private static final byte[] TEMPLATE = template();
+    private static final byte[] TEMPLATE = LoopClones.bytes(VecUnaryLoop.class);
     private static final AtomicReferenceArray<Loops> LOOPS = new AtomicReferenceArray<>(UnaryOp.values().length);
 
     private VecUnary() {
@@ -61,25 +56,6 @@ final class VecUnary {
         if (!supports(op)) {
             throw new IllegalArgumentException(op + " has no vector form");
         }
-        try {
-            MethodHandles.Lookup clone = MethodHandles.lookup().defineHiddenClassWithClassData(TEMPLATE, op, true);
-            return (Loops) clone.findConstructor(clone.lookupClass(), MethodType.methodType(void.class)).invoke();
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IllegalStateException("could not clone the vector loops for " + op, e);
-        }
-    }
-
-    private static byte[] template() {
-        String name = VecUnaryLoop.class.getSimpleName() + ".class";
-        try (InputStream in = VecUnary.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException(name + " is missing from the class path");
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return LoopClones.define(TEMPLATE, op, Loops.class);
     }
 }

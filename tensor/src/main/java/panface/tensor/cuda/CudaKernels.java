@@ -39,8 +39,8 @@ final class CudaKernels {
     /** Every kernel source, in the resource folder panface/tensor/cuda. */
     static final List<String> SOURCES = List.of("elementwise.cu", "reduce.cu", "rows.cu", "attention.cu", "index.cu", "image.cu");
     static final String HEADER = "common.cuh";
-    /** Every header the sources include: common.cuh, and the unary ops' header written from their descriptions. */
-    static final List<String> HEADERS = List.of(HEADER, CudaUnaryOps.HEADER);
+    /** Every header the sources include: common.cuh, and the unary and binary ops' headers written from their descriptions. */
+    static final List<String> HEADERS = List.of(HEADER, CudaUnaryOps.HEADER, CudaBinaryOps.HEADER);
     private static final String RESOURCE_DIR = "/panface/tensor/cuda/";
 
     private final CompiledModules<MemorySegment> modules;
@@ -70,10 +70,16 @@ final class CudaKernels {
         return modules.loadAll();
     }
 
-    /** The text of a kernel source or header; the unary ops' header is written from {@link panface.tensor.backend.UnaryOp}. */
+    /**
+     * The text of a kernel source or header; the ops' headers are written from {@link
+     * panface.tensor.backend.UnaryOp} and {@link panface.tensor.backend.BinaryOp}.
+     */
     static String source(String name) {
         if (name.equals(CudaUnaryOps.HEADER)) {
             return CudaUnaryOps.header();
+        }
+        if (name.equals(CudaBinaryOps.HEADER)) {
+            return CudaBinaryOps.header();
         }
         try (InputStream in = CudaKernels.class.getResourceAsStream(RESOURCE_DIR + name)) {
             if (in == null) {

@@ -49,20 +49,28 @@ final class CudaUnaryOps {
         return sb.toString();
     }
 
+    /**
+     * One case of a switch: {@code case label: return code;} for an expression, the statements in
+     * a block where the code returns by itself. Shared with {@link CudaBinaryOps}.
+     */
+    static void appendCase(StringBuilder cases, String label, String code) {
+        String c = code.strip();
+        cases.append("        case ").append(label).append(": ");
+        if (c.contains("return")) {
+            cases.append("{\n");
+            for (String line : c.split("\n")) {
+                cases.append("            ").append(line.strip()).append('\n');
+            }
+            cases.append("        }\n");
+        } else {
+            cases.append("return ").append(c).append(";\n");
+        }
+    }
+
     private static void function(StringBuilder sb, String signature, boolean derivative) {
         StringBuilder cases = new StringBuilder();
         for (UnaryOp op : UnaryOp.values()) {
-            String code = (derivative ? op.cudaDerivative() : op.cudaForward()).strip();
-            cases.append("        case ").append(PREFIX).append(op.name()).append(": ");
-            if (code.contains("return")) {
-                cases.append("{\n");
-                for (String line : code.split("\n")) {
-                    cases.append("            ").append(line.strip()).append('\n');
-                }
-                cases.append("        }\n");
-            } else {
-                cases.append("return ").append(code).append(";\n");
-            }
+            appendCase(cases, PREFIX + op.name(), derivative ? op.cudaDerivative() : op.cudaForward());
         }
         sb.append(signature).append(" {\n");
         for (Map.Entry<String, String> c : CONSTANTS.entrySet()) {

@@ -35,6 +35,18 @@ public final class VecMath {
         return r.blend(x, nan);
     }
 
+    /** max(x, y) per lane, NaN where either is NaN (as BinaryOp.MAX's reference). */
+    public static FloatVector nanMax(FloatVector x, FloatVector y) {
+        FloatVector r = x.max(y);
+        return r.blend(x, x.test(VectorOperators.IS_NAN)).blend(y, y.test(VectorOperators.IS_NAN));
+    }
+
+    /** min(x, y) per lane, NaN where either is NaN. */
+    public static FloatVector nanMin(FloatVector x, FloatVector y) {
+        FloatVector r = x.min(y);
+        return r.blend(x, x.test(VectorOperators.IS_NAN)).blend(y, y.test(VectorOperators.IS_NAN));
+    }
+
     /** sign(x) in {-1, 0, 1}, 0 at NaN. */
     public static FloatVector sign(FloatVector x) {
         FloatVector zero = x.broadcast(0f);

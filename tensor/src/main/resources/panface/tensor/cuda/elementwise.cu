@@ -1,10 +1,7 @@
 // Elementwise kernels over strided views: unary ops and their derivatives, binary ops, where,
 // dtype conversion, fill and Philox random fills. Op codes are the ordinals of UnaryOp and
-// BinaryOp; the unary formulas come from UnaryOp's descriptions, the binary ones follow ScalarMath
-// (the CPU reference), including PyTorch's conventions.
+// BinaryOp; the formulas come from their descriptions (the headers written from them below).
 #include "common.cuh"
-
-enum { ADD, SUB, MUL, DIV, MAX, MIN, POW, EQ, NE, LT, LE, GT, GE, AND, OR };
 
 // Helpers of the unary ops' CUDA code (see UnaryOp#cudaForward).
 template <typename C> __device__ __forceinline__ C sigmoid(C x) {
@@ -65,53 +62,9 @@ __device__ void bias_act_backward_impl(int op, i64 n, i64 cols, const T* x, cons
     }
 }
 
-template <typename C> __device__ C binary_op(int op, C x, C y) {
-    switch (op) {
-        case ADD: return x + y;
-        case SUB: return x - y;
-        case MUL: return x * y;
-        case DIV: return x / y;
-        case MAX: return m_isnan(x) || m_isnan(y) ? m_nan<C>() : (x > y ? x : y);
-        case MIN: return m_isnan(x) || m_isnan(y) ? m_nan<C>() : (x < y ? x : y);
-        case POW: return m_pow(x, y);
-        case EQ: return x == y ? (C)1 : (C)0;
-        case NE: return x != y ? (C)1 : (C)0;
-        case LT: return x < y ? (C)1 : (C)0;
-        case LE: return x <= y ? (C)1 : (C)0;
-        case GT: return x > y ? (C)1 : (C)0;
-        case GE: return x >= y ? (C)1 : (C)0;
-        case AND: return x != (C)0 && y != (C)0 ? (C)1 : (C)0;
-        case OR: return x != (C)0 || y != (C)0 ? (C)1 : (C)0;
-    }
-    return m_nan<C>();
-}
-
-// Integers, exactly (division floors, as Math.floorDiv; division by zero is reported).
-__device__ i64 binary_op_int(int op, i64 x, i64 y, int* err, i64 pos) {
-    switch (op) {
-        case ADD: return x + y;
-        case SUB: return x - y;
-        case MUL: return x * y;
-        case DIV: {
-            if (y == 0) { report_error(err, 2, x, 0, pos); return 0; }
-            i64 q = x / y;
-            if ((x % y != 0) && ((x < 0) != (y < 0))) q -= 1;
-            return q;
-        }
-        case MAX: return x > y ? x : y;
-        case MIN: return x < y ? x : y;
-        case POW: return (i64)pow((double)x, (double)y);
-        case EQ: return x == y;
-        case NE: return x != y;
-        case LT: return x < y;
-        case LE: return x <= y;
-        case GT: return x > y;
-        case GE: return x >= y;
-        case AND: return x != 0 && y != 0;
-        case OR: return x != 0 || y != 0;
-    }
-    return 0;
-}
+// The op-code enum (B_ADD, ...) and binary_op / binary_op_int, written from BinaryOp's descriptions
+// by CudaBinaryOps and given to the compiler beside common.cuh (CudaKernels).
+#include "binary_ops.cuh"
 
 template <typename T, typename TO>
 __device__ void binary_impl(int op, i64 n, const T* a, Layout la, const T* b, Layout lb, TO* out, Layout lo) {

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
+
 import org.junit.jupiter.api.Test;
 
 import panface.tensor.DType;
@@ -50,7 +52,7 @@ class SelectKernelsTest {
             int[] out = Shape.broadcast(s[0], s[1]);
             Tensor a = Views.broadcastTo(values(s[0]), out);
             Tensor b = Views.broadcastTo(values(s[1]), out);
-            for (BinaryOp op : new BinaryOp[] {BinaryOp.EQ, BinaryOp.NE, BinaryOp.LT, BinaryOp.LE, BinaryOp.GT, BinaryOp.GE}) {
+            for (BinaryOp op : Arrays.stream(BinaryOp.values()).filter(BinaryOp::isComparison).toList()) {
                 Tensor ref = Tensor.zeros(panface.tensor.Device.CPU, DType.BOOL, out);
                 Tensor fast = Tensor.zeros(panface.tensor.Device.CPU, DType.BOOL, out);
                 RefKernels.binary(op, viewOf(a), viewOf(b), viewOf(ref));
@@ -81,7 +83,7 @@ class SelectKernelsTest {
             int[] out = Shape.broadcast(s[0], s[1]);
             Tensor a = Views.broadcastTo(values(s[0]), out);
             Tensor b = Views.broadcastTo(values(s[1]), out);
-            for (BinaryOp op : new BinaryOp[] {BinaryOp.ADD, BinaryOp.SUB, BinaryOp.MUL, BinaryOp.DIV, BinaryOp.MAX, BinaryOp.MIN}) {
+            for (BinaryOp op : Arrays.stream(BinaryOp.values()).filter(BinaryOp::hasVectorForm).toList()) {
                 Tensor ref = Tensor.zeros(out);
                 Tensor fast = Tensor.zeros(out);
                 RefKernels.binary(op, viewOf(a), viewOf(b), viewOf(ref));

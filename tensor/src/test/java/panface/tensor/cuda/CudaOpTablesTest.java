@@ -19,10 +19,11 @@ import panface.tensor.backend.UnaryOp;
 /**
  * The CUDA kernels receive an op as the Java enum's ordinal ({@code op.ordinal()} in
  * {@link CudaBackend}) and switch on an anonymous C enum: spelled out by hand in the .cu source for
- * the binary ops, the distributions and the reductions, written from {@link UnaryOp} for the unary
- * ops ({@link CudaUnaryOps}). Nothing else ties the orders together, so this test does: for every
- * Java op enum, the C enum of the kernel file that holds its names lists exactly those names in the
- * same order, and each unary op's case in the generated switches holds that op's own code. A
+ * the distributions and the reductions, written from {@link UnaryOp} and {@link BinaryOp} for the
+ * unary and binary ops ({@link CudaUnaryOps}, {@link CudaBinaryOps}). Nothing else ties the orders
+ * together, so this test does: for every Java op enum, the C enum of the kernel file that holds its
+ * names lists exactly those names in the same order, and each unary and binary op's case in the
+ * generated switches holds that op's own code. A
  * reordered C enum, or a generator that put a formula under the wrong op code, silently runs the
  * wrong formula on the GPU; here it fails on the CPU, with no GPU needed.
  */
@@ -35,10 +36,16 @@ class CudaOpTablesTest {
     }
 
     @Test
-    void theElementwiseKernelsIncludeTheGeneratedHeader() throws IOException {
-        assertTrue(source("elementwise.cu").contains("#include \"" + CudaUnaryOps.HEADER + "\""),
-                "elementwise.cu must take the unary ops from the generated header");
-        assertTrue(CudaKernels.HEADERS.contains(CudaUnaryOps.HEADER), "the compiler must be given the generated header");
+    void binaryOpsMatchTheGeneratedHeader() throws IOException {
+        assertSameOrder(BinaryOp.values(), CudaBinaryOps.HEADER);
+    }
+
+    @Test
+    void theElementwiseKernelsIncludeTheGeneratedHeaders() throws IOException {
+        for (String header : List.of(CudaUnaryOps.HEADER, CudaBinaryOps.HEADER)) {
+            assertTrue(source("elementwise.cu").contains("#include \"" + header + "\""), "elementwise.cu must take its ops from " + header);
+            assertTrue(CudaKernels.HEADERS.contains(header), "the compiler must be given " + header);
+        }
     }
 
     @Test
@@ -48,31 +55,40 @@ class CudaOpTablesTest {
         int derivative = h.indexOf("unary_derivative(");
         assertTrue(forward >= 0 && derivative > forward, "the header defines unary_op, then unary_derivative");
         for (UnaryOp op : UnaryOp.values()) {
-            assertEquals(squeeze(op.cudaForward()), squeeze(caseBody(h.substring(forward, derivative), op)), op + " forward");
-            assertEquals(squeeze(op.cudaDerivative()), squeeze(caseBody(h.substring(derivative), op)), op + " derivative");
+            String label = CudaUnaryOps.PREFIX + op.name();
+            assertEquals(squeeze(op.cudaForward()), squeeze(caseBody(h.substring(forward, derivative), label)), op + " forward");
+            assertEquals(squeeze(op.cudaDerivative()), squeeze(caseBody(h.substring(derivative), label)), op + " derivative");
         }
     }
 
-    /** The code under {@code case U_<op>:} up to the next case or the end of the switch, without the return it adds. */
-    private static String caseBody(String function, UnaryOp op) {
-        Matcher m = Pattern.compile("case " + CudaUnaryOps.PREFIX + op.name() + ":(.*?)(?=\\n\\s*case |\\n\\s*}\\n\\s*return)", Pattern.DOTALL)
+    @Test
+    void eachBinaryCaseHoldsItsOwnOpsCode() throws IOException {
+        String h = source(CudaBinaryOps.HEADER);
+        int real = h.indexOf("binary_op(");
+        int integer = h.indexOf("binary_op_int(");
+        assertTrue(real >= 0 && integer > real, "the header defines binary_op, then binary_op_int");
+        for (BinaryOp op : BinaryOp.values()) {
+            String label = CudaBinaryOps.PREFIX + op.name();
+            assertEquals(squeeze(op.cudaCode()), squeeze(caseBody(h.substring(real, integer), label)), op + " floating point");
+            assertEquals(squeeze(op.cudaIntegerCode()), squeeze(caseBody(h.substring(integer), label)), op + " integer");
+        }
+    }
+
+    /** The code under {@code case <label>:} up to the next case or the end of the switch, without the return it adds. */
+    private static String caseBody(String function, String label) {
+        Matcher m = Pattern.compile("case " + label + ":(.*?)(?=\\n\\s*case |\\n\\s*}\\n\\s*return)", Pattern.DOTALL)
                 .matcher(function);
-        assertTrue(m.find(), "no case for " + op);
+        assertTrue(m.find(), "no case for " + label);
         String body = m.group(1).strip();
         if (body.startsWith("{") && body.endsWith("}")) {
             return body.substring(1, body.length() - 1);
         }
-        assertTrue(body.startsWith("return ") && body.endsWith(";"), op + ": " + body);
+        assertTrue(body.startsWith("return ") && body.endsWith(";"), label + ": " + body);
         return body.substring("return ".length(), body.length() - 1);
     }
 
     private static String squeeze(String code) {
         return code.replaceAll("\\s+", " ").strip();
-    }
-
-    @Test
-    void binaryOpsMatchElementwiseKernels() throws IOException {
-        assertSameOrder(BinaryOp.values(), "elementwise.cu");
     }
 
     @Test
@@ -88,10 +104,11 @@ class CudaOpTablesTest {
     @Test
     void parserFindsEveryEnumOfTheElementwiseFile() throws IOException {
         // Guards the test itself: if the regular expression stopped matching, the checks above
-        // would fail to find their enum rather than pass vacuously; two enums live in this file,
-        // one in the generated header.
-        assertEquals(2, cEnums(source("elementwise.cu")).size());
+        // would fail to find their enum rather than pass vacuously; one enum lives in this file,
+        // one in each generated header.
+        assertEquals(1, cEnums(source("elementwise.cu")).size());
         assertEquals(1, cEnums(source(CudaUnaryOps.HEADER)).size());
+        assertEquals(1, cEnums(source(CudaBinaryOps.HEADER)).size());
     }
 
     private static void assertSameOrder(Enum<?>[] javaOps, String file) throws IOException {
@@ -119,12 +136,22 @@ class CudaOpTablesTest {
                 int eq = name.indexOf('=');
                 assertTrue(eq < 0, "explicit enumerator values are not expected: " + name);
                 if (!name.isEmpty()) {
-                    names.add(name.startsWith(CudaUnaryOps.PREFIX) ? name.substring(CudaUnaryOps.PREFIX.length()) : name);
+                    names.add(withoutPrefix(name));
                 }
             }
             out.add(names);
         }
         return out;
+    }
+
+    /** The op name of a generated enumerator (U_NEG, B_ADD); a hand-written one as it is. */
+    private static String withoutPrefix(String name) {
+        for (String prefix : List.of(CudaUnaryOps.PREFIX, CudaBinaryOps.PREFIX)) {
+            if (name.startsWith(prefix)) {
+                return name.substring(prefix.length());
+            }
+        }
+        return name;
     }
 
     private static String source(String file) throws IOException {

@@ -1,0 +1,58 @@
+package panface.tensor.cpu;
+
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+import panface.tensor.backend.BinaryOp;
+
+/**
+ * The float32 row loops of each binary op: over its {@linkplain BinaryOp#vector vector form} for
+ * the arithmetic ops, over its {@linkplain BinaryOp#apply(double, double) reference} for the
+ * comparisons into BOOL. As {@link VecUnary}, the loops are written once, in {@link VecBinaryLoop},
+ * and cloned per op as a hidden class with the op as a constant ({@link LoopClones}), so that C2
+ * inlines the op into loops of their own (a vector form called from a loop shared by several ops
+ * is not inlined, and its vectors are boxed, one allocation per vector). A clone is made on an op's
+ * first use.
+ */
+final class VecBinary {
+    /** The bytes of the template class, cloned for every op. */
+    private static final byte[] TEMPLATE = LoopClones.bytes(VecBinaryLoop.class);
+    private static final AtomicReferenceArray<Loops> LOOPS = new AtomicReferenceArray<>(BinaryOp.values().length);
+
+    private VecBinary() {
+    }
+
+    /**
+     * The row loops of one op. The first three take the operands' rows as contiguous (V) or one
+     * broadcast value (S) and need the op's {@linkplain BinaryOp#hasVectorForm vector form}; a
+     * broadcast operand is passed as a float, since a vector argument of a call C2 does not inline
+     * is boxed, once per row.
+     */
+    interface Loops {
+        /** out = a op b over n contiguous elements of each. */
+        void rowVV(float[] as, int ao, float[] bs, int bo, float[] os, int oo, int n);
+
+        /** out = a op y over n contiguous elements of a. */
+        void rowVS(float[] as, int ao, float y, float[] os, int oo, int n);
+
+        /** out = x op b over n contiguous elements of b. */
+        void rowSV(float x, float[] bs, int bo, float[] os, int oo, int n);
+
+        /** out = (a op b) as BOOL over n elements, a and b with last strides sa and sb (1 or 0), for a comparison op. */
+        void compare(float[] as, int ao, int sa, float[] bs, int bo, int sb, byte[] os, int oo, int n);
+    }
+
+    /** The loops of an op (the vector rows only for ops with a vector form, compare only for comparisons). */
+    static Loops of(BinaryOp op) {
+        Loops l = LOOPS.get(op.ordinal());
+        if (l == null) {
+            synchronized (LOOPS) {
+                l = LOOPS.get(op.ordinal());
+                if (l == null) {
+                    l = LoopClones.define(TEMPLATE, op, Loops.class);
+                    LOOPS.set(op.ordinal(), l);
+                }
+            }
+        }
+        return l;
+    }
+}
