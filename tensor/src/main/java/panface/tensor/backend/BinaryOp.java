@@ -21,8 +21,9 @@ import panface.tensor.math.VecMath;
  *
  * <p><b>Adding an op</b> touches this file: a constant with its Javadoc, its CUDA code as
  * constructor arguments and bodies for the three abstract methods (an op without a float32 vector
- * form throws from {@link #vector} and is listed in {@link #hasVectorForm}); a predicate goes after
- * {@link #EQ} (see {@link #isPredicate}). Then the public function in {@code panface.tensor.F} or
+ * form throws from {@link #vector} and is listed in {@link #hasVectorForm}); a comparison goes
+ * between {@link #EQ} and {@link #GE}, a logical op after them ({@link #isComparison},
+ * {@link #isPredicate}). Then the public function in {@code panface.tensor.F} or
  * {@code Tensor}, and its gradient in {@code panface.tensor.ops.Elementwise} (the backward is built
  * from tensor operations, so it is not part of the description). The constant may go anywhere in
  * its group: the CUDA code receives {@link #ordinal()}, and its op-code table is written from this

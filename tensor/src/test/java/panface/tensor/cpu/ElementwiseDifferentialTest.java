@@ -25,7 +25,7 @@ import panface.tensor.ops.Views;
 /**
  * Every float32 unary op and its derivative (VecElementwise over VecUnary's loops, which run each
  * op's vector form), the broadcasting binary ops and the fused bias + activation, against the
- * double references (UnaryOp's apply and derivative, ScalarMath for the binary ops):
+ * double references (UnaryOp's apply and derivative, BinaryOp's apply for the binary ops):
  * values across each op's domain with NaN, infinities, signed zeros, subnormals, values near
  * overflow and the kinks, placed in the vector body and in the tail, at every length; offset
  * views for the kernels and strided, transposed and broadcast views through the public API.
