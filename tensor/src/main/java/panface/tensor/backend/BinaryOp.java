@@ -13,22 +13,25 @@ import panface.tensor.math.VecMath;
  * forms ({@link #cudaCode}, {@link #cudaIntegerCode}).
  *
  * <p>Everything else is derived from these descriptions: the CPU backend clones its row loops per
- * op ({@code VecBinary}, so that the JIT inlines the op's vector form and, for the comparisons, its
- * reference into loops of their own), its reference and integer kernels call {@link #apply}, and
- * the CUDA backend writes the op-code enum and the {@code binary_op}/{@code binary_op_int}
- * switches of its elementwise kernels from them when it compiles its kernels
- * ({@code CudaBinaryOps}).
+ * op ({@code VecBinary}, so that the JIT inlines the op's vector form into loops of their own),
+ * its reference and integer kernels call {@link #apply}, and the CUDA backend writes the op-code
+ * enum and the {@code binary_op}/{@code binary_op_int} switches of its elementwise kernels from
+ * them when it compiles its kernels ({@code CudaBinaryOps}). One exception: the CPU backend's
+ * float32 comparison rows ({@code SelectKernels}) spell EQ to GE again, as a switch, since
+ * comparing through the double reference made that loop slower.
  *
  * <p><b>Adding an op</b> touches this file: a constant with its Javadoc, its CUDA code as
  * constructor arguments and bodies for the three abstract methods (an op without a float32 vector
  * form throws from {@link #vector} and is listed in {@link #hasVectorForm}); a comparison goes
- * between {@link #EQ} and {@link #GE}, a logical op after them ({@link #isComparison},
- * {@link #isPredicate}). Then the public function in {@code panface.tensor.F} or
- * {@code Tensor}, and its gradient in {@code panface.tensor.ops.Elementwise} (the backward is built
- * from tensor operations, so it is not part of the description). The constant may go anywhere in
- * its group: the CUDA code receives {@link #ordinal()}, and its op-code table is written from this
- * order. {@code CudaOpTablesTest} checks the generated table, {@code KernelSourcesTest} that NVRTC
- * compiles it, and the differential and fast-path tests run the CPU loops against {@link #apply}.
+ * between {@link #EQ} and {@link #GE} and adds its case to {@code SelectKernels}, a logical op goes
+ * after them ({@link #isComparison}, {@link #isPredicate}). Then the public function in
+ * {@code panface.tensor.F} or {@code Tensor}, and its gradient in
+ * {@code panface.tensor.ops.Elementwise} (the backward is built from tensor operations, so it is
+ * not part of the description). The constant may go anywhere in its group: the CUDA code receives
+ * {@link #ordinal()}, and its op-code table is written from this order. {@code CudaOpTablesTest}
+ * checks the generated table, {@code KernelSourcesTest} that NVRTC compiles it, and the
+ * differential, fast-path and select tests, which iterate over {@link #values()}, run the CPU
+ * loops against {@link #apply}.
  */
 public enum BinaryOp {
     /** x + y */

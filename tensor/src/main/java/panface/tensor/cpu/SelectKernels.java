@@ -29,9 +29,30 @@ final class SelectKernels {
         byte[] os = storage(out).bools();
         int sa = l.lastStrides()[0];
         int sb = l.lastStrides()[1];
-        VecBinary.Loops loops = VecBinary.of(op);
-        forRows(out, l, (offsets, o, n) -> loops.compare(as, offsets[0], sa, bs, offsets[1], sb, os, o, n));
+        forRows(out, l, (offsets, o, n) -> {
+            int ao = offsets[0];
+            int bo = offsets[1];
+            for (int j = 0; j < n; j++) {
+                os[o + j] = test(op, as[ao + j * sa], bs[bo + j * sb]) ? (byte) 1 : (byte) 0;
+            }
+        });
         return true;
+    }
+
+    // The comparisons spelled again in float32 rather than through BinaryOp's double reference:
+    // with the reference (widened operands, its 1 or 0 tested against 0) this loop was measurably
+    // slower, even cloned per op as VecBinary's loops are, while the switch on the loop-invariant
+    // op costs little. Float comparisons are exact in double, so the results are the reference's.
+    private static boolean test(BinaryOp op, float x, float y) {
+        return switch (op) {
+            case EQ -> x == y;
+            case NE -> x != y;
+            case LT -> x < y;
+            case LE -> x <= y;
+            case GT -> x > y;
+            case GE -> x >= y;
+            default -> throw new IllegalStateException(op.name());
+        };
     }
 
     /** cond ? a : b with a BOOL condition and float32 values into a contiguous float32 output ({@link CpuKernel#WHERE_ROWS}); false when the strides do not merge into rows. */

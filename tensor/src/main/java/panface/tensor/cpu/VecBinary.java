@@ -5,9 +5,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 import panface.tensor.backend.BinaryOp;
 
 /**
- * The float32 row loops of each binary op: over its {@linkplain BinaryOp#vector vector form} for
- * the arithmetic ops, over its {@linkplain BinaryOp#apply(double, double) reference} for the
- * comparisons into BOOL. As {@link VecUnary}, the loops are written once, in {@link VecBinaryLoop},
+ * The float32 row loops of each binary op over its {@linkplain BinaryOp#vector vector form}. As
+ * {@link VecUnary}, the loops are written once, in {@link VecBinaryLoop},
  * and cloned per op as a hidden class with the op as a constant ({@link LoopClones}), so that C2
  * inlines the op into loops of their own (a vector form called from a loop shared by several ops
  * is not inlined, and its vectors are boxed, one allocation per vector). A clone is made on an op's
@@ -22,10 +21,9 @@ final class VecBinary {
     }
 
     /**
-     * The row loops of one op. The first three take the operands' rows as contiguous (V) or one
-     * broadcast value (S) and need the op's {@linkplain BinaryOp#hasVectorForm vector form}; a
-     * broadcast operand is passed as a float, since a vector argument of a call C2 does not inline
-     * is boxed, once per row.
+     * The row loops of one op, which needs a {@linkplain BinaryOp#hasVectorForm vector form}: the
+     * operands' rows are contiguous (V) or one broadcast value (S), passed as a float, since a
+     * vector argument of a call C2 does not inline is boxed, once per row.
      */
     interface Loops {
         /** out = a op b over n contiguous elements of each. */
@@ -36,13 +34,13 @@ final class VecBinary {
 
         /** out = x op b over n contiguous elements of b. */
         void rowSV(float x, float[] bs, int bo, float[] os, int oo, int n);
-
-        /** out = (a op b) as BOOL over n elements, a and b with last strides sa and sb (1 or 0), for a comparison op. */
-        void compare(float[] as, int ao, int sa, float[] bs, int bo, int sb, byte[] os, int oo, int n);
     }
 
-    /** The loops of an op (the vector rows only for ops with a vector form, compare only for comparisons). */
+    /** The loops of an op with a vector form. */
     static Loops of(BinaryOp op) {
+        if (!op.hasVectorForm()) {
+            throw new IllegalArgumentException(op + " has no vector form");
+        }
         Loops l = LOOPS.get(op.ordinal());
         if (l == null) {
             synchronized (LOOPS) {

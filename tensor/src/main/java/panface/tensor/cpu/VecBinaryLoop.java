@@ -68,12 +68,4 @@ final class VecBinaryLoop implements VecBinary.Loops {
             os[oo + i] = (float) OP.apply((double) xs, (double) bs[bo + i]);
         }
     }
-
-    // float to double is exact, so the double reference compares as float32 comparisons do
-    @Override
-    public void compare(float[] as, int ao, int sa, float[] bs, int bo, int sb, byte[] os, int oo, int n) {
-        for (int j = 0; j < n; j++) {
-            os[oo + j] = OP.apply((double) as[ao + j * sa], (double) bs[bo + j * sb]) != 0 ? (byte) 1 : (byte) 0;
-        }
-    }
 }
