@@ -48,7 +48,8 @@ class ModuleDescriptorsTest {
     private static final Map<String, Map<String, Set<String>>> QUALIFIED = Map.of(
             "panface.tensor", Map.of(
                     "panface.tensor.cpu", Set.of("panface.nn", "panface.faceloss", "panface.examples"),
-                    "panface.tensor.cuda", Set.of("panface.faceloss", "panface.distributed", "panface.examples", "panface.bench")));
+                    "panface.tensor.cuda", Set.of("panface.faceloss", "panface.distributed", "panface.examples", "panface.bench"),
+                    "panface.tensor.math", Set.of("panface.nn", "panface.faceloss")));
 
     /**
      * Last package-name segments that mean implementation: backends, generated code, kernels and
