@@ -120,6 +120,27 @@ public final class SyntheticIdentities implements BatchSource {
     }
 
     /**
+     * Another image of each identity in the batch at a position: for the sample image j of identity
+     * i there, image (j + shift) mod imagesPerIdentity of identity i, labels as there. Two images of
+     * one person without saying who it is, as two frames of one track of an unlabelled video give
+     * them; the position does not move.
+     */
+    public synchronized Batch partners(long at, int shift) {
+        int[] samples = samples(at);
+        long[] labels = new long[shareSize];
+        int[] other = new int[shareSize];
+        for (int n = 0; n < shareSize; n++) {
+            labels[n] = samples[n] / imagesPerIdentity;
+            other[n] = (int) labels[n] * imagesPerIdentity + Math.floorMod(samples[n] % imagesPerIdentity + shift, imagesPerIdentity);
+        }
+        float[] px = new float[shareSize * SyntheticFace.PIXELS];
+        Generator images = new Generator(seed).fork(IMAGE);
+        IntStream.range(0, shareSize).parallel().forEach(n -> faces[(int) labels[n]].render(images.fork(other[n]), px,
+                n * SyntheticFace.PIXELS));
+        return new Batch(px, labels, SyntheticFace.SIZE, SyntheticFace.SIZE);
+    }
+
+    /**
      * The ground-truth landmarks of the batch at a position (the one {@link #next} returns there):
      * (rows, perSide^2, 2) pixel coordinates (x, y), a grid over each face that follows its pose
      * ({@link SyntheticFace#landmarks}).

@@ -43,6 +43,24 @@ class SyntheticIdentitiesTest {
     }
 
     @Test
+    void partnersAreOtherImagesOfTheSameIdentitiesAndLeaveThePositionAlone() {
+        try (SyntheticIdentities a = new SyntheticIdentities(6, 3, 4, 5)) {
+            a.seek(2);
+            Batch batch = a.next();
+            Batch other = a.partners(2, 1);
+            assertEquals(3, a.position());
+            assertArrayEquals(batch.labels(), other.labels());
+            int plane = batch.images().length / 4;
+            for (int n = 0; n < 4; n++) {
+                assertFalse(Arrays.equals(Arrays.copyOfRange(batch.images(), n * plane, (n + 1) * plane),
+                        Arrays.copyOfRange(other.images(), n * plane, (n + 1) * plane)), "row " + n + " is another image");
+            }
+            // a shift by the images per identity goes round to the same image
+            assertArrayEquals(batch.images(), a.partners(2, 3).images());
+        }
+    }
+
+    @Test
     void everyEpochShowsEveryImageOnceInANewOrder() {
         int ids = 5;
         int per = 4;
