@@ -87,6 +87,18 @@ public final class LafsLoops {
      */
     public static double pretrain(LafsPretrainer t, LafsViews views, BatchSource data, long until, int accumulate, Saving s)
             throws IOException {
+        return pretrain(t, views::make, data, until, accumulate, s);
+    }
+
+    /** Makes the views of a batch at its position in the stream (the position keys their randomness). */
+    @FunctionalInterface
+    public interface ViewMaker {
+        LafsViews.Views make(Batch batch, long position);
+    }
+
+    /** {@link #pretrain(LafsPretrainer, LafsViews, BatchSource, long, int, Saving)} with views made by another maker. */
+    public static double pretrain(LafsPretrainer t, ViewMaker views, BatchSource data, long until, int accumulate, Saving s)
+            throws IOException {
         if (accumulate < 1) {
             throw new IllegalArgumentException("accumulate must be >= 1, got " + accumulate);
         }
