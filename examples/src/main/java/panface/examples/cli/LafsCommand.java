@@ -110,6 +110,11 @@ public final class LafsCommand implements Command {
                   crops closer to the inner face; 1.6) --landmark-steps N (200, 0 keeps it random) --landmark-lr LR (1e-2)
                   --pretrain-identities N (200) --pretrain-images K (4) --pretrain-steps N (240) --local-views N (2)
                   --momentum M (teacher momentum start, 0.99) --teacher-temperature T (constant, 0.04)
+                  --prototypes K (DINO head outputs, 256) --pretrain-lr LR (5e-4) --teacher stochastic|deterministic
+                  (stochastic: dropout and drop path on, as the LAFS code) --freeze-last-layer E (epochs of 4, 1)
+                  --view-nuisances on|off (every view its own lighting, occluder and background outside the landmarks'
+                  face ellipse; on) --track-pairs on|off (second global view from another image of the same identity,
+                  as two frames of one unlabelled track; a diagnostic, off)
                   --few-identities N (64) --few-images K (1)
                   --finetune-steps N (100) --batch B (32) --held-out N (200) --eval-pairs N (1000)""";
     }

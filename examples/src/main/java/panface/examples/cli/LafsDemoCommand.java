@@ -22,10 +22,17 @@ final class LafsDemoCommand {
                 args.getInt("pretrain-images", d.pretrainImages(), 1, 1 << 16), args.getInt("pretrain-steps", d.pretrainSteps(), 4, 1 << 24),
                 args.getInt("local-views", d.localViews(), 0, 16), args.getDouble("momentum", d.momentum(), 0, 1),
                 args.getDouble("teacher-temperature", d.teacherTemperature(), 1e-3, 10),
+                args.getInt("prototypes", d.prototypes(), 2, 1 << 20), args.getDouble("pretrain-lr", d.pretrainLr(), 1e-8, 1),
+                teacher(args.get("teacher", d.deterministicTeacher() ? "deterministic" : "stochastic")),
+                args.getInt("freeze-last-layer", d.freezeLastLayerEpochs(), 0, 4), onOff(args, "view-nuisances", d.viewNuisances()),
+                onOff(args, "track-pairs", d.trackPairs()),
                 args.getInt("few-identities", d.fewIdentities(), 2, 1 << 20), args.getInt("few-images", d.fewImages(), 1, 1 << 16),
                 args.getInt("finetune-steps", d.finetuneSteps(), 1, 1 << 24), args.getInt("batch", d.batch(), 2, 1 << 12),
                 args.getInt("held-out", d.heldOut(), 2, 1 << 20), args.getInt("eval-pairs", d.pairs(), 20, 1 << 24));
         args.finish();
+        if (s.trackPairs() && s.pretrainImages() < 2) {
+            throw new UsageException("--track-pairs on needs at least 2 pretraining images per identity");
+        }
         if ((long) s.fewIdentities() * s.fewImages() < s.batch() || (long) s.pretrainIdentities() * s.pretrainImages() < s.batch()) {
             throw new UsageException("each data set needs at least one batch of " + s.batch() + " images");
         }
@@ -40,13 +47,18 @@ final class LafsDemoCommand {
         LafsDemo.Outcome o = LafsDemo.run(s, System.out);
         System.out.println("LAFS pretrained, not fine-tuned: " + o.pretrainedOnly().describe());
         System.out.println("LAFS pretrained + fine-tuned:    " + o.pretrained().describe());
+        System.out.println("random Part fViT, not fine-tuned: " + o.randomOnly().describe());
         System.out.println("fine-tuned from scratch:         " + o.scratch().describe());
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("seed", s.seed());
         result.put("zoom", s.zoom());
-        result.put("lafs", metrics(o.pretrained()));
+        result.put("view_nuisances", s.viewNuisances());
+        result.put("track_pairs", s.trackPairs());
+        result.put("pretrained", metrics(o.pretrained()));
         result.put("scratch", metrics(o.scratch()));
-        result.put("lafs_not_finetuned", metrics(o.pretrainedOnly()));
+        result.put("difference", Math.round((o.pretrained().tenFold().accuracyMean() - o.scratch().tenFold().accuracyMean()) * 1e4) / 1e4);
+        result.put("pretrained_not_finetuned", metrics(o.pretrainedOnly()));
+        result.put("random_not_finetuned", metrics(o.randomOnly()));
         result.put("landmark_error_px", Double.isNaN(o.landmarkError()) ? null : Math.round(o.landmarkError() * 100) / 100.0);
         result.put("landmark_seconds", Math.round(o.landmarkSeconds() * 10) / 10.0);
         result.put("pretrain_seconds", Math.round(o.pretrainSeconds() * 10) / 10.0);
@@ -54,6 +66,23 @@ final class LafsDemoCommand {
         result.put("seconds", Math.round((System.nanoTime() - started) * 1e-8) / 10.0);
         System.out.println(Json.write(result));
         return 0;
+    }
+
+    private static boolean teacher(String mode) {
+        return switch (mode) {
+            case "deterministic" -> true;
+            case "stochastic" -> false;
+            default -> throw new UsageException("--teacher takes deterministic or stochastic, got " + mode);
+        };
+    }
+
+    private static boolean onOff(Args args, String name, boolean def) {
+        String v = args.get(name, def ? "on" : "off");
+        return switch (v) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new UsageException("--" + name + " is on or off, got " + v);
+        };
     }
 
     private static Map<String, Object> metrics(Verification.Result r) {

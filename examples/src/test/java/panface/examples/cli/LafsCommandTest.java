@@ -95,4 +95,14 @@ class LafsCommandTest {
         assertEquals(2, run(List.of("lafs", "finetune", "--mixup", "maybe")));
         assertTrue(console.err().contains("--mixup is on or off"), console.err());
     }
+
+    @Test
+    void demoOptionsOutsideTheirChoicesAreUsageErrors() {
+        assertEquals(2, run(List.of("lafs", "demo", "--teacher", "frozen")));
+        assertTrue(console.err().contains("--teacher takes deterministic or stochastic"), console.err());
+        assertEquals(2, run(List.of("lafs", "demo", "--view-nuisances", "maybe")));
+        assertTrue(console.err().contains("--view-nuisances is on or off"), console.err());
+        assertEquals(2, run(List.of("lafs", "demo", "--track-pairs", "on", "--pretrain-images", "1", "--pretrain-identities", "64")));
+        assertTrue(console.err().contains("--track-pairs on needs at least 2 pretraining images"), console.err());
+    }
 }
