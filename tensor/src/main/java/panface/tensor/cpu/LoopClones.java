@@ -3,23 +3,62 @@ package panface.tensor.cpu;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.constant.ConstantDescs;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Hidden-class copies of a loop template, one per op, with the op as class data: the JIT inlines
  * an op's vector form only into a loop of its own (one loop shared by every op would call it
  * through a megamorphic virtual call, which neither inlines nor keeps the vectors in registers),
  * and in each copy the op is a {@code static final} constant that C2 binds the call to. The
- * templates ({@link VecUnaryLoop}, {@link VecBinaryLoop}) read their op with
- * {@link MethodHandles#classData}.
+ * templates ({@link VecUnaryLoop}, {@link VecBinaryLoop}) read their op with {@link #op}; a copy
+ * is made on an op's first use and kept.
+ *
+ * @param <E> the ops
+ * @param <T> the interface the template implements
  */
-final class LoopClones {
-    private LoopClones() {
+final class LoopClones<E extends Enum<E>, T> {
+    private final byte[] template;
+    private final Class<T> type;
+    private final AtomicReferenceArray<T> clones;
+
+    /** Clones of template (which implements type), one per constant of ops. */
+    LoopClones(Class<? extends T> template, Class<T> type, Class<E> ops) {
+        this.template = bytes(template);
+        this.type = type;
+        this.clones = new AtomicReferenceArray<>(ops.getEnumConstants().length);
     }
 
-    /** The bytes of a template class, read once by the class that clones it. */
-    static byte[] bytes(Class<?> template) {
+    /** The copy of the template for op. */
+    T of(E op) {
+        T l = clones.get(op.ordinal());
+        if (l == null) {
+            synchronized (clones) {
+                l = clones.get(op.ordinal());
+                if (l == null) {
+                    l = define(op);
+                    clones.set(op.ordinal(), l);
+                }
+            }
+        }
+        return l;
+    }
+
+    /**
+     * The op of the copy whose own lookup this is: a template's {@code static final} field reads it
+     * with {@code LoopClones.op(MethodHandles.lookup(), Op.class)}.
+     */
+    static <E> E op(MethodHandles.Lookup copy, Class<E> opType) {
+        try {
+            return MethodHandles.classData(copy, ConstantDescs.DEFAULT_NAME, opType);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] bytes(Class<?> template) {
         String name = template.getSimpleName() + ".class";
         try (InputStream in = template.getResourceAsStream(name)) {
             if (in == null) {
@@ -31,8 +70,7 @@ final class LoopClones {
         }
     }
 
-    /** A new instance of a copy of the template (its bytes) with op as class data. */
-    static <T> T define(byte[] template, Object op, Class<T> type) {
+    private T define(E op) {
         try {
             MethodHandles.Lookup clone = MethodHandles.lookup().defineHiddenClassWithClassData(template, op, true);
             return type.cast(clone.findConstructor(clone.lookupClass(), MethodType.methodType(void.class)).invoke());

@@ -1,7 +1,5 @@
 package panface.tensor.cpu;
 
-import java.util.concurrent.atomic.AtomicReferenceArray;
-
 import panface.tensor.backend.BinaryOp;
 
 /**
@@ -13,9 +11,7 @@ import panface.tensor.backend.BinaryOp;
  * first use.
  */
 final class VecBinary {
-    /** The bytes of the template class, cloned for every op. */
-    private static final byte[] TEMPLATE = LoopClones.bytes(VecBinaryLoop.class);
-    private static final AtomicReferenceArray<Loops> LOOPS = new AtomicReferenceArray<>(BinaryOp.values().length);
+    private static final LoopClones<BinaryOp, Loops> CLONES = new LoopClones<>(VecBinaryLoop.class, Loops.class, BinaryOp.class);
 
     private VecBinary() {
     }
@@ -41,16 +37,6 @@ final class VecBinary {
         if (!op.hasVectorForm()) {
             throw new IllegalArgumentException(op + " has no vector form");
         }
-        Loops l = LOOPS.get(op.ordinal());
-        if (l == null) {
-            synchronized (LOOPS) {
-                l = LOOPS.get(op.ordinal());
-                if (l == null) {
-                    l = LoopClones.define(TEMPLATE, op, Loops.class);
-                    LOOPS.set(op.ordinal(), l);
-                }
-            }
-        }
-        return l;
+        return CLONES.of(op);
     }
 }

@@ -1,6 +1,5 @@
 package panface.tensor.cpu;
 
-import java.lang.constant.ConstantDescs;
 import java.lang.invoke.MethodHandles;
 
 import jdk.incubator.vector.FloatVector;
@@ -18,17 +17,10 @@ import panface.tensor.math.VecMath;
  */
 final class VecBinaryLoop implements VecBinary.Loops {
     /** This copy's op: a constant the JIT binds {@code OP.vector(...)} and {@code OP.apply(...)} to, and inlines. */
-    private static final BinaryOp OP = classData();
+    private static final BinaryOp OP = LoopClones.op(MethodHandles.lookup(), BinaryOp.class);
     private static final VectorSpecies<Float> S = VecMath.S;
     private static final int L = S.length();
 
-    private static BinaryOp classData() {
-        try {
-            return MethodHandles.classData(MethodHandles.lookup(), ConstantDescs.DEFAULT_NAME, BinaryOp.class);
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     @Override
     public void rowVV(float[] as, int ao, float[] bs, int bo, float[] os, int oo, int n) {

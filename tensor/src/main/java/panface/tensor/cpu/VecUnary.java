@@ -1,7 +1,5 @@
 package panface.tensor.cpu;
 
-import java.util.concurrent.atomic.AtomicReferenceArray;
-
 import panface.tensor.backend.UnaryOp;
 
 /**
@@ -16,9 +14,7 @@ import panface.tensor.backend.UnaryOp;
  * takes the place of writing (or generating) a loop per op. A clone is made on an op's first use.
  */
 final class VecUnary {
-    /** The bytes of the template class, cloned for every op. */
-    private static final byte[] TEMPLATE = LoopClones.bytes(VecUnaryLoop.class);
-    private static final AtomicReferenceArray<Loops> LOOPS = new AtomicReferenceArray<>(UnaryOp.values().length);
+    private static final LoopClones<UnaryOp, Loops> CLONES = new LoopClones<>(VecUnaryLoop.class, Loops.class, UnaryOp.class);
 
     private VecUnary() {
     }
@@ -39,23 +35,9 @@ final class VecUnary {
 
     /** The loops of an op that {@link #supports} has them. */
     static Loops of(UnaryOp op) {
-        Loops l = LOOPS.get(op.ordinal());
-        if (l == null) {
-            synchronized (LOOPS) {
-                l = LOOPS.get(op.ordinal());
-                if (l == null) {
-                    l = define(op);
-                    LOOPS.set(op.ordinal(), l);
-                }
-            }
-        }
-        return l;
-    }
-
-    private static Loops define(UnaryOp op) {
         if (!supports(op)) {
             throw new IllegalArgumentException(op + " has no vector form");
         }
-        return LoopClones.define(TEMPLATE, op, Loops.class);
+        return CLONES.of(op);
     }
 }

@@ -1,6 +1,5 @@
 package panface.tensor.cpu;
 
-import java.lang.constant.ConstantDescs;
 import java.lang.invoke.MethodHandles;
 
 import jdk.incubator.vector.FloatVector;
@@ -16,17 +15,10 @@ import panface.tensor.math.VecMath;
  */
 final class VecUnaryLoop implements VecUnary.Loops {
     /** This copy's op: a constant the JIT binds {@code OP.vector(...)} to, and inlines. */
-    private static final UnaryOp OP = classData();
+    private static final UnaryOp OP = LoopClones.op(MethodHandles.lookup(), UnaryOp.class);
     private static final VectorSpecies<Float> S = VecMath.S;
     private static final int L = S.length();
 
-    private static UnaryOp classData() {
-        try {
-            return MethodHandles.classData(MethodHandles.lookup(), ConstantDescs.DEFAULT_NAME, UnaryOp.class);
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     @Override
     public void forward(float[] x, int xo, float[] y, int yo, int lo, int hi, float a, float b) {

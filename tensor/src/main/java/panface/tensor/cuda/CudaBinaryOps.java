@@ -23,11 +23,7 @@ final class CudaBinaryOps {
     static String header() {
         StringBuilder sb = new StringBuilder();
         sb.append("// Written from panface.tensor.backend.BinaryOp by CudaBinaryOps when the kernels are compiled.\n");
-        sb.append("enum {");
-        for (BinaryOp op : BinaryOp.values()) {
-            sb.append(op.ordinal() == 0 ? "" : ",").append(op.ordinal() % 8 == 0 ? "\n    " : " ").append(PREFIX).append(op.name());
-        }
-        sb.append("\n};\n\n");
+        CudaUnaryOps.appendEnum(sb, BinaryOp.values(), PREFIX);
         StringBuilder cases = new StringBuilder();
         for (BinaryOp op : BinaryOp.values()) {
             CudaUnaryOps.appendCase(cases, PREFIX + op.name(), op.cudaCode());

@@ -38,15 +38,23 @@ final class CudaUnaryOps {
     static String header() {
         StringBuilder sb = new StringBuilder();
         sb.append("// Written from panface.tensor.backend.UnaryOp by CudaUnaryOps when the kernels are compiled.\n");
-        sb.append("enum {");
-        for (UnaryOp op : UnaryOp.values()) {
-            sb.append(op.ordinal() == 0 ? "" : ",").append(op.ordinal() % 8 == 0 ? "\n    " : " ").append(PREFIX).append(op.name());
-        }
-        sb.append("\n};\n\n");
+        appendEnum(sb, UnaryOp.values(), PREFIX);
         function(sb, "template <typename C> __device__ C unary_op(int op, C x, C a, C b)", false);
         sb.append('\n');
         function(sb, "template <typename C> __device__ C unary_derivative(int op, C x, C y, C a, C b)", true);
         return sb.toString();
+    }
+
+    /**
+     * The C enum of op codes, in the ops' order (the code of an op is its ordinal), eight to a
+     * line, each name after prefix. Shared with {@link CudaBinaryOps}.
+     */
+    static void appendEnum(StringBuilder sb, Enum<?>[] ops, String prefix) {
+        sb.append("enum {");
+        for (Enum<?> op : ops) {
+            sb.append(op.ordinal() == 0 ? "" : ",").append(op.ordinal() % 8 == 0 ? "\n    " : " ").append(prefix).append(op.name());
+        }
+        sb.append("\n};\n\n");
     }
 
     /**
