@@ -1,6 +1,5 @@
 package panface.bench;
 
-import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -43,7 +42,7 @@ public final class BackboneMemory {
         for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
             p.resetPeakUsage();
         }
-        long gc0 = gcMillis();
+        long gc0 = Timing.gcMillis();
         try (Scope s = Scope.open()) {
             Module m = Models.create(name, 512, 1);
             Layer net = (Layer) m;
@@ -100,19 +99,11 @@ public final class BackboneMemory {
             }
             System.out.printf(Locale.ROOT, "%s %s batch %d: max heap %.2f GB, peak heap used %.2f GB, peak tensor storage %.2f GB, GC %.1f s%n",
                     mode, name, batch, Runtime.getRuntime().maxMemory() / 1e9, heapPeak / 1e9, MemoryStats.peakBytes(Device.CPU) / 1e9,
-                    (gcMillis() - gc0) / 1e3);
+                    (Timing.gcMillis() - gc0) / 1e3);
         }
     }
 
     private static void report(String what, int i, long t0) {
         System.out.printf(Locale.ROOT, "%s step %d: %.2f s%n", what, i, (System.nanoTime() - t0) / 1e9);
-    }
-
-    private static long gcMillis() {
-        long ms = 0;
-        for (GarbageCollectorMXBean g : ManagementFactory.getGarbageCollectorMXBeans()) {
-            ms += g.getCollectionTime();
-        }
-        return ms;
     }
 }

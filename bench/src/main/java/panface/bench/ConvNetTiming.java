@@ -124,23 +124,14 @@ public final class ConvNetTiming {
         };
         int steps = Integer.getInteger("steps", 0);
         for (int i = 0; i < steps; i++) {
-            double gc0 = collectorSeconds();
+            long gc0 = Timing.gcMillis();
             long t0 = System.nanoTime();
             body.run();
             Report.line("r50_train_step_b" + batch + "_" + i, (System.nanoTime() - t0) * 1e-9,
-                    String.format(Locale.ROOT, "\"gc_seconds\":%.3f", collectorSeconds() - gc0));
+                    String.format(Locale.ROOT, "\"gc_seconds\":%.3f", (Timing.gcMillis() - gc0) * 1e-3));
         }
         double sec = best(body, 1, 3);
         Report.line("r50_train_step_b" + batch, sec, String.format(Locale.ROOT, "\"ms_per_image\":%.2f", 1e3 * sec / batch));
-    }
-
-    /** Seconds the collectors have spent so far (pauses, for the parallel collector). */
-    private static double collectorSeconds() {
-        long ms = 0;
-        for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
-            ms += Math.max(0, gc.getCollectionTime());
-        }
-        return ms * 1e-3;
     }
 
     private static void conv(String name, int c, int o, int size, int k, int stride, int pad, int groups) {

@@ -2,7 +2,6 @@ package panface.bench;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
-import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,7 +58,7 @@ public final class EmbedMemory {
             System.out.printf(Locale.ROOT, "heap allocated per embedding after %d warm-up embeddings: %.1f MB (decoding included), %.1f ms each%n",
                     warm, (tm.getTotalThreadAllocatedBytes() - before) / 1e6 / n, (System.nanoTime() - t0) / 1e6 / n);
             AtomicInteger next = new AtomicInteger();
-            long gc0 = gcMillis();
+            long gc0 = Timing.gcMillis();
             long t1 = System.nanoTime();
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             try {
@@ -80,7 +79,7 @@ public final class EmbedMemory {
             }
             double secs = (System.nanoTime() - t1) / 1e9;
             System.out.printf(Locale.ROOT, "%d threads, %,d embeddings, max heap %.0f MB: %.1f s (%.1f per second), %.1f s in GC%n", threads, embeds,
-                    Runtime.getRuntime().maxMemory() / 1e6, secs, embeds / secs, (gcMillis() - gc0) / 1e3);
+                    Runtime.getRuntime().maxMemory() / 1e6, secs, embeds / secs, (Timing.gcMillis() - gc0) / 1e3);
         }
     }
 
@@ -97,13 +96,5 @@ public final class EmbedMemory {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ImageIO.write(img, "png", out);
         return out.toByteArray();
-    }
-
-    private static long gcMillis() {
-        long ms = 0;
-        for (GarbageCollectorMXBean g : ManagementFactory.getGarbageCollectorMXBeans()) {
-            ms += g.getCollectionTime();
-        }
-        return ms;
     }
 }

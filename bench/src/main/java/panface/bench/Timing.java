@@ -45,4 +45,13 @@ public final class Timing {
         Arrays.sort(t);
         return t;
     }
+
+    /** Milliseconds the JVM's collectors have spent so far (their pauses, for the parallel collector). */
+    public static long gcMillis() {
+        long ms = 0;
+        for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            ms += Math.max(0, gc.getCollectionTime());
+        }
+        return ms;
+    }
 }
