@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import javax.imageio.stream.FileImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 
+import panface.nn.data.Resize;
+
 /**
  * Turns aligned face images into the model's input: RGB, CHW, (x/255 - 0.5)/0.5, as insightface
  * trains and evaluates. Pixel values are the stored ones, as OpenCV's imread gives them (gray
@@ -102,10 +104,10 @@ public final class FaceImages {
         }
         int[] x0 = new int[size];
         float[] fx = new float[size];
-        taps(px.width(), size, x0, fx);
+        Resize.taps(px.width(), size, x0, fx);
         int[] y0 = new int[size];
         float[] fy = new float[size];
-        taps(px.height(), size, y0, fy);
+        Resize.taps(px.height(), size, y0, fy);
         int lastX = px.width() - 1;
         int lastY = px.height() - 1;
         for (int y = 0; y < size; y++) {
@@ -128,26 +130,6 @@ public final class FaceImages {
             }
         }
         return out;
-    }
-
-    /** OpenCV INTER_LINEAR source positions: centre-aligned, src = (dst + 0.5) * in / out - 0.5, clamped to the edges. */
-    private static void taps(int in, int out, int[] index, float[] frac) {
-        double scale = (double) in / out;
-        for (int d = 0; d < out; d++) {
-            double s = (d + 0.5) * scale - 0.5;
-            int i = (int) Math.floor(s);
-            double f = s - i;
-            if (i < 0) {
-                i = 0;
-                f = 0;
-            }
-            if (i >= in - 1) {
-                i = in - 1;
-                f = 0;
-            }
-            index[d] = i;
-            frac[d] = (float) f;
-        }
     }
 
     private static float lerp(float a, float b, float t) {
