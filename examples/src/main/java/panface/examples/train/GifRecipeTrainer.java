@@ -17,7 +17,6 @@ import panface.nn.data.BatchSource;
 import panface.nn.io.Checkpoint;
 import panface.nn.models.FaceViT;
 import panface.nn.optim.AdamW;
-import panface.nn.optim.GradClip;
 import panface.tensor.Autocast;
 import panface.tensor.DType;
 import panface.tensor.Device;
@@ -154,18 +153,9 @@ public final class GifRecipeTrainer extends RecipeRun {
             try (Autocast ac = autocast ? Autocast.enable(DType.BF16, device.kind()) : Autocast.disable()) {
                 loss = heads.loss(model.forward(x), target);
             }
-            double value = loss.item();
-            if (!Double.isFinite(value)) {
-                optimizer.zeroGrad();
-                throw diverged("the loss is " + value);
-            }
+            double value = checkedLoss(loss.item());
             loss.backward();
-            double norm = GradClip.clipNorm(model.parameters(), recipe.clip());
-            double headNorm = GradClip.clipNorm(heads.parameters(), Double.POSITIVE_INFINITY);
-            if (!Double.isFinite(norm) || !Double.isFinite(headNorm)) {
-                optimizer.zeroGrad();
-                throw diverged("the gradient norm is " + (Double.isFinite(norm) ? headNorm + " (heads)" : norm + " (backbone)"));
-            }
+            double norm = clippedNorm(heads.parameters(), "heads");
             optimizer.step();
             optimizer.zeroGrad();
             step++;
@@ -173,10 +163,9 @@ public final class GifRecipeTrainer extends RecipeRun {
         }
     }
 
-    private RecipeTrainer.Diverged diverged(String what) {
-        return new RecipeTrainer.Diverged(String.format(Locale.ROOT,
-                "training diverged at step %d: %s (learning rate %.3g, gif heads); stopped before the optimizer step", step + 1, what,
-                optimizer.learningRate()));
+    @Override
+    String phase() {
+        return "gif heads";
     }
 
     /** Saves the whole training state (atomic; refused when a weight is not finite). */

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import panface.faceloss.LVFaceCurriculum.Stage;
@@ -12,6 +13,7 @@ import panface.nn.data.BatchSource;
 import panface.nn.io.Checkpoint;
 import panface.nn.models.FaceViT;
 import panface.nn.optim.AdamW;
+import panface.nn.optim.GradClip;
 import panface.nn.optim.LrSchedule;
 import panface.nn.optim.ParamGroup;
 import panface.tensor.Device;
@@ -99,6 +101,53 @@ abstract sealed class RecipeRun implements StepTrainer permits RecipeTrainer, Gi
         if (step >= recipe.steps()) {
             throw new IllegalStateException("the recipe's " + recipe.steps() + " steps are done");
         }
+    }
+
+    /**
+     * What the step trains, for a divergence message: the stage, or the trainer's own word for it.
+     */
+    String phase() {
+        return stage(step).name().toLowerCase(Locale.ROOT) + " stage";
+    }
+
+    /** Whether flag is true on any rank (the identity for one process; data parallelism must stop every rank together). */
+    boolean anyRank(boolean flag) {
+        return flag;
+    }
+
+    /**
+     * Returns the loss's value, or, when it is not finite (on any rank), clears the gradients and
+     * throws {@link RecipeTrainer.Diverged} before the backward pass: the weights and the optimizer
+     * state stay those of the last good step.
+     */
+    final double checkedLoss(double value) {
+        if (anyRank(!Double.isFinite(value))) {
+            optimizer.zeroGrad();
+            throw diverged("the loss is " + value);
+        }
+        return value;
+    }
+
+    /**
+     * Clips the backbone's gradients to the recipe's norm (the reference clips the backbone only),
+     * measures the head's so that a non-finite gradient there is caught too, and returns the
+     * backbone's norm before clipping; when either norm is not finite (on any rank), clears the
+     * gradients and throws {@link RecipeTrainer.Diverged} before the optimizer step.
+     */
+    final double clippedNorm(List<Parameter> headParameters, String headName) {
+        double norm = GradClip.clipNorm(model.parameters(), recipe.clip());
+        double headNorm = GradClip.clipNorm(headParameters, Double.POSITIVE_INFINITY);
+        if (anyRank(!Double.isFinite(norm) || !Double.isFinite(headNorm))) {
+            optimizer.zeroGrad();
+            throw diverged("the gradient norm is " + (!Double.isFinite(norm) ? norm + " (backbone)"
+                    : !Double.isFinite(headNorm) ? headNorm + " (" + headName + ")" : "not finite on another rank"));
+        }
+        return norm;
+    }
+
+    private RecipeTrainer.Diverged diverged(String what) {
+        return new RecipeTrainer.Diverged(String.format(Locale.ROOT, "training diverged at step %d: %s (learning rate %.3g, %s); "
+                + "stopped before the optimizer step", step + 1, what, optimizer.learningRate(), phase()));
     }
 
     /** The metadata a checkpoint carries: the recipe's entries, the extra ones and the data position. */

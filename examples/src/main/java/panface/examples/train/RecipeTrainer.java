@@ -2,7 +2,6 @@ package panface.examples.train;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Map;
 
 import panface.faceloss.EmpiricalPrototypes;
@@ -14,7 +13,6 @@ import panface.nn.data.BatchSource;
 import panface.nn.io.Checkpoint;
 import panface.nn.models.FaceViT;
 import panface.nn.optim.AdamW;
-import panface.nn.optim.GradClip;
 import panface.tensor.Autocast;
 import panface.tensor.DType;
 import panface.tensor.Device;
@@ -98,29 +96,14 @@ public final class RecipeTrainer extends RecipeRun {
             try (Autocast ac = autocast ? Autocast.enable(DType.BF16, device.kind()) : Autocast.disable()) {
                 loss = head.loss(model.forward(x), labels, stage);
             }
-            double value = loss.item();
-            if (!Double.isFinite(value)) {
-                optimizer.zeroGrad();
-                throw diverged("the loss is " + value);
-            }
+            double value = checkedLoss(loss.item());
             loss.backward();
-            // the reference clips the backbone only; the head's norm is measured to catch non-finite gradients there too
-            double norm = GradClip.clipNorm(model.parameters(), recipe.clip());
-            double headNorm = GradClip.clipNorm(head.parameters(), Double.POSITIVE_INFINITY);
-            if (!Double.isFinite(norm) || !Double.isFinite(headNorm)) {
-                optimizer.zeroGrad();
-                throw diverged("the gradient norm is " + (Double.isFinite(norm) ? headNorm + " (head)" : norm + " (backbone)"));
-            }
+            double norm = clippedNorm(head.parameters(), "head");
             optimizer.step();
             optimizer.zeroGrad();
             step++;
             return new StepResult(step, value, optimizer.learningRate(), stage, norm, head.fc().sampleRate());
         }
-    }
-
-    private Diverged diverged(String what) {
-        return new Diverged(String.format(Locale.ROOT, "training diverged at step %d: %s (learning rate %.3g, %s stage); stopped before "
-                + "the optimizer step", step + 1, what, optimizer.learningRate(), stage(step).name().toLowerCase(Locale.ROOT)));
     }
 
     /** Saves the whole training state (atomic; refused when a weight is not finite). */

@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 import panface.distributed.Communicator;
@@ -21,7 +20,6 @@ import panface.nn.data.Batch;
 import panface.nn.data.BatchSource;
 import panface.nn.io.Checkpoint;
 import panface.nn.models.FaceViT;
-import panface.nn.optim.GradClip;
 import panface.tensor.Autocast;
 import panface.tensor.DType;
 import panface.tensor.Device;
@@ -120,22 +118,12 @@ public final class ShardedRecipeTrainer extends RecipeRun {
             try (Autocast ac = autocast ? Autocast.enable(DType.BF16, device.kind()) : Autocast.disable()) {
                 loss = loss(model.forward(x), labels, stage);
             }
-            double value = loss.item();
-            // the loss is the global mean, so every rank sees the same value; the flag keeps that an invariant, not an assumption
-            if (anyRank(!Double.isFinite(value))) {
-                optimizer.zeroGrad();
-                throw diverged("the loss is " + value);
-            }
+            // the loss is the global mean, so every rank sees the same value; checking on every rank keeps that an invariant, not an assumption
+            double value = checkedLoss(loss.item());
             // the backward pass, with the replicated gradients averaged over ranks as it goes (or after it: DataParallel.setOverlap)
             dp.backward(loss);
-            double norm = GradClip.clipNorm(model.parameters(), recipe.clip());
-            double headNorm = GradClip.clipNorm(fc.parameters(), Double.POSITIVE_INFINITY);
             // the centre shards' gradients are rank-local: one rank's non-finite shard must stop every rank
-            if (anyRank(!Double.isFinite(norm) || !Double.isFinite(headNorm))) {
-                optimizer.zeroGrad();
-                throw diverged("the gradient norm is " + (Double.isFinite(norm) ? (Double.isFinite(headNorm) ? "not finite on another rank"
-                        : headNorm + " (head)") : norm + " (backbone)"));
-            }
+            double norm = clippedNorm(fc.parameters(), "head");
             optimizer.step();
             optimizer.zeroGrad();
             step++;
@@ -156,15 +144,11 @@ public final class ShardedRecipeTrainer extends RecipeRun {
         return l;
     }
 
-    private boolean anyRank(boolean flag) {
+    @Override
+    boolean anyRank(boolean flag) {
         Tensor t = Tensor.of(new float[] {flag ? 1f : 0f}, 1).to(device);
         comm.allReduce(t, Communicator.Op.MAX);
         return t.item() > 0;
-    }
-
-    private RecipeTrainer.Diverged diverged(String what) {
-        return new RecipeTrainer.Diverged(String.format(Locale.ROOT, "training diverged at step %d: %s (learning rate %.3g, %s stage); "
-                + "stopped before the optimizer step", step + 1, what, optimizer.learningRate(), stage(step).name().toLowerCase(Locale.ROOT)));
     }
 
     /**
