@@ -12,8 +12,8 @@ import panface.tensor.math.VecReproducible;
 
 /**
  * Fused float32 attention for contiguous (B, H, T, D) tensors, one (batch, head) pair per task:
- * the two products of each pair are single-threaded GEMMs (OpenBLAS, or the Java kernel) into a
- * per-task score buffer, and the softmax runs on that buffer with vector loops (row maximum
+ * the two products of each pair are single-threaded GEMMs ({@link SmallGemm}: OpenBLAS's kernel,
+ * or the Java one) into a per-task score buffer, and the softmax runs on that buffer with vector loops (row maximum
  * subtracted). The forward saves the log-sum-exp of each row; the backward recomputes the
  * probabilities from it, so no (T x S) matrix outlives a task.
  */
@@ -135,9 +135,9 @@ final class VecAttention {
             float[] p = scores(t * s);
             float[] inv = new float[t];
             for (int b = next.getAndIncrement(); b < bh; b = next.getAndIncrement()) {
-                Gemm.sgemm(false, true, t, s, d, (float) scale, qa, base(q, b, heads), lq, ka, base(k, b, heads), lk, 0f, p, 0, s);
+                SmallGemm.sgemm(false, true, t, s, d, (float) scale, qa, base(q, b, heads), lq, ka, base(k, b, heads), lk, p, 0, s);
                 expRows(p, t, s, la, lse.offset() + b * t, inv);
-                Gemm.sgemm(false, false, t, dv, s, 1f, p, 0, s, va, base(v, b, heads), lv, 0f, oa, base(out, b, heads), lo1);
+                SmallGemm.sgemm(false, false, t, dv, s, 1f, p, 0, s, va, base(v, b, heads), lv, oa, base(out, b, heads), lo1);
                 scaleRows(oa, base(out, b, heads), lo1, t, dv, inv);
             }
         });
@@ -176,10 +176,10 @@ final class VecAttention {
                 int lv = v.stride(2);
                 int lg = gy.stride(2);
                 int lout = out.stride(2);
-                Gemm.sgemm(false, true, t, s, d, sc, qa, qo, lq, ka, ko, lk, 0f, p, 0, s);
+                SmallGemm.sgemm(false, true, t, s, d, sc, qa, qo, lq, ka, ko, lk, p, 0, s);
                 softmaxRows(p, t, s, la, lse.offset() + b * t);
-                Gemm.sgemm(true, false, s, dv, t, 1f, p, 0, s, ga, go, lg, 0f, dvv, base(gv, b, heads), gv.stride(2));
-                Gemm.sgemm(false, true, t, s, dv, 1f, ga, go, lg, va, vo, lv, 0f, dp, 0, s);
+                SmallGemm.sgemm(true, false, s, dv, t, 1f, p, 0, s, ga, go, lg, dvv, base(gv, b, heads), gv.stride(2));
+                SmallGemm.sgemm(false, true, t, s, dv, 1f, ga, go, lg, va, vo, lv, dp, 0, s);
                 int ub = s - s % L;
                 for (int i = 0; i < t; i++) {
                     float delta = 0;
@@ -195,8 +195,8 @@ final class VecAttention {
                         dp[o + j] = p[o + j] * (dp[o + j] - delta) * sc;
                     }
                 }
-                Gemm.sgemm(false, false, t, d, s, 1f, dp, 0, s, ka, ko, lk, 0f, dq, base(gq, b, heads), gq.stride(2));
-                Gemm.sgemm(true, false, s, d, t, 1f, dp, 0, s, qa, qo, lq, 0f, dk, base(gk, b, heads), gk.stride(2));
+                SmallGemm.sgemm(false, false, t, d, s, 1f, dp, 0, s, ka, ko, lk, dq, base(gq, b, heads), gq.stride(2));
+                SmallGemm.sgemm(true, false, s, d, t, 1f, dp, 0, s, qa, qo, lq, dk, base(gk, b, heads), gk.stride(2));
             }
         });
     }
