@@ -134,7 +134,7 @@ final class Gemm {
             // one large product: the threads pack the shared operand once, side by side, where split
             // cblas_sgemm calls would each pack all of B again; B is shared with the rows split, A
             // with the columns split
-            if (splitColumns(parts, n, k)) {
+            if (splitColumns(parts, m, n, k)) {
                 PackedGemm.gemmSplitColumns(m, n, k, (float) alpha, (float[]) aa, aOff[0], la.ld(), la.trans(), (float[]) ba, bOff[0], lb.ld(),
                         lb.trans(), (float) beta, (float[]) oa, oOff[0], lo.ld());
             } else {
@@ -189,14 +189,17 @@ final class Gemm {
      * share of B (and all of A, packed once for all) is faster: 4-6% from 1536^3 to 3072^3, and
      * as much in the face ViT's larger layers (4608 x 768 x 3072). While B fits (1024^3: 4 MiB
      * against two 2 MiB caches; the training products of the small ViT), the row split keeps each
-     * thread's rows of A in its cache across B's blocks and is faster. -Dpanface.gemm.splitColumns
+     * thread's rows of A in its cache across B's blocks and is faster. So does it where C has at
+     * least twice as many rows as columns (m rows of A against B's n columns: the weight
+     * gradients of the face ViT's qkv and fc1 layers, 768 or 1024 x 256 over 4608 tokens): with the
+     * columns split, both threads read all of A, the larger operand. -Dpanface.gemm.splitColumns
      * = true/false forces either.
      */
-    static boolean splitColumns(int parts, int n, int k) {
+    static boolean splitColumns(int parts, int m, int n, int k) {
         if (SPLIT_COLUMNS != null) {
             return SPLIT_COLUMNS;
         }
-        return n >= 64 * parts && 4L * k * n > parts * CacheSize.l2Bytes();
+        return n >= 64 * parts && 4L * k * n > parts * CacheSize.l2Bytes() && 2L * n > m;
     }
 
     private static void sharedPack(Layout la, Layout lb, int m, int n, int k, float alpha, float[] a, int ao, float[] b, int bo, float beta,

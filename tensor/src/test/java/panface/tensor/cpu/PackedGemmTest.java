@@ -158,10 +158,13 @@ class PackedGemmTest {
         long l2 = CacheSize.l2Bytes();
         assertTrue(l2 > 0);
         // B of 2 x 2048 x 2048 floats outgrows any two second-level caches; 64 x 64 fits all
-        assertTrue(Gemm.splitColumns(2, 2048, (int) Math.max(2048, l2)));
-        assertTrue(!Gemm.splitColumns(2, 64, 64));
+        assertTrue(Gemm.splitColumns(2, 2048, 2048, (int) Math.max(2048, l2)));
+        assertTrue(!Gemm.splitColumns(2, 64, 64, 64));
         // too few columns to give each thread a share
-        assertTrue(!Gemm.splitColumns(2, 100, 1 << 22));
+        assertTrue(!Gemm.splitColumns(2, 2048, 100, 1 << 22));
+        // C with twice as many rows as columns (a weight gradient over many tokens): A is the larger operand
+        assertTrue(!Gemm.splitColumns(2, 1024, 256, 4608));
+        assertTrue(Gemm.splitColumns(2, 256, 1024, 4608));
     }
 
     @Test
