@@ -218,6 +218,15 @@ public interface Backend {
         z.storage().close();
     }
 
+    /**
+     * As {@link #biasActivationBackward(UnaryOp, double, double, View, View, View, View)}, with
+     * gbias (N) = the sums of gz over all but its last dimension (the bias gradient) computed in
+     * the same pass; false (nothing written) when the backend has no such kernel for the operands.
+     */
+    default boolean biasActivationBackward(UnaryOp act, double a, double b, View x, View bias, View gy, View gz, View gbias) {
+        return false;
+    }
+
     /** A new tensor x + bias, bias along the last dimension (the caller frees it). */
     private View plusBias(View x, View bias) {
         View z = empty(x.dtype(), x.shape());

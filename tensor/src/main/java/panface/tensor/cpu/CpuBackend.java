@@ -103,6 +103,16 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public boolean biasActivationBackward(UnaryOp act, double a, double b, View x, View bias, View gy, View gz, View gbias) {
+        if (KernelSelection.biasActivationBackward(act, x, bias, gy, gz) != CpuKernel.BIAS_ACTIVATION_BACKWARD_FUSED
+                || !VecElementwise.f32Contiguous(gbias) || gbias.numel() != bias.numel()) {
+            return false;
+        }
+        VecElementwise.biasActivationBackward(act, x, bias, gy, gz, gbias, a, b);
+        return true;
+    }
+
+    @Override
     public void unary(UnaryOp op, View x, View out, double a, double b) {
         if (KernelSelection.unary(op, x, out) == CpuKernel.UNARY_VECTOR) {
             VecElementwise.unary(op, x, out, a, b);

@@ -1,5 +1,7 @@
 package panface.tensor.cpu;
 
+import java.util.Arrays;
+
 import panface.tensor.DType;
 import panface.tensor.RuntimeConfig;
 import panface.tensor.View;
@@ -176,6 +178,16 @@ final class VecElementwise {
 
     /** gz = gy * act'(x + bias) over contiguous float32 rows, x + bias and act(x + bias) recomputed per row. */
     static void biasActivationBackward(UnaryOp op, View x, View bias, View gy, View gz, double a, double b) {
+        biasActivationBackward(op, x, bias, gy, gz, null, a, b);
+    }
+
+    /**
+     * As above, and when gbias is not null, gbias = the column sums of gz (the bias gradient),
+     * added up while each row of gz is in cache rather than in a second pass over it. The rows go
+     * in fixed groups of about sqrt(rows), each group summed apart and the groups' sums then added
+     * in order (as {@link ColumnSums} does), so the bits do not depend on the threads.
+     */
+    static void biasActivationBackward(UnaryOp op, View x, View bias, View gy, View gz, View gbias, double a, double b) {
         float[] xs = data(x);
         float[] bs = data(bias);
         float[] gs = data(gy);
@@ -189,14 +201,28 @@ final class VecElementwise {
         float fa = (float) a;
         float fb = (float) b;
         VecUnary.Loops loop = VecUnary.of(op);
-        Parallel.forRange(rows, Math.max(1, GRAIN / cols), (lo, hi) -> {
+        int group = gbias == null ? 1 : Math.max(1, (int) Math.sqrt(rows));
+        int groups = (rows + group - 1) / group;
+        float[] sums = gbias == null ? null : new float[groups * cols];
+        Parallel.forRange(groups, Math.max(1, GRAIN / cols / group), (lo, hi) -> {
             float[] z = new float[cols];
             float[] y = new float[cols];
-            for (int r = lo; r < hi; r++) {
+            for (int r = lo * group; r < Math.min(rows, hi * group); r++) {
                 rowVV(BinaryOp.ADD, xs, xo + r * cols, bs, bo, z, 0, cols);
                 loop.forward(z, 0, y, 0, 0, cols, fa, fb);
                 loop.gradient(z, 0, y, 0, gs, go + r * cols, out, oo + r * cols, 0, cols, fa, fb);
+                if (sums != null) {
+                    rowVV(BinaryOp.ADD, sums, r / group * cols, out, oo + r * cols, sums, r / group * cols, cols);
+                }
             }
         });
+        if (gbias != null) {
+            float[] gb = data(gbias);
+            int gbo = gbias.offset();
+            Arrays.fill(gb, gbo, gbo + cols, 0f);
+            for (int g = 0; g < groups; g++) {
+                rowVV(BinaryOp.ADD, gb, gbo, sums, g * cols, gb, gbo, cols);
+            }
+        }
     }
 }

@@ -9,6 +9,7 @@ import panface.tensor.DType;
 import panface.tensor.Device;
 import panface.tensor.Shape;
 import panface.tensor.Tensor;
+import panface.tensor.View;
 import panface.tensor.autograd.GradMode;
 import panface.tensor.autograd.Node;
 import panface.tensor.backend.BinaryOp;
@@ -54,7 +55,15 @@ public final class Elementwise {
             public Tensor[] backward(Tensor g) {
                 Tensor xs = saved(0);
                 Tensor gz = xs.newEmpty(xs.dtype(), xs.shape());
-                xs.backend().biasActivationBackward(act, a, 0, operand(xs), operand(saved(1)), g.contiguous().asView(), operand(gz));
+                View gc = g.contiguous().asView();
+                if (needs(1)) {
+                    // the bias gradient summed in the same pass where the backend can
+                    Tensor gb = saved(1).newEmpty(saved(1).dtype(), n);
+                    if (xs.backend().biasActivationBackward(act, a, 0, operand(xs), operand(saved(1)), gc, operand(gz), operand(gb))) {
+                        return new Tensor[] {needs(0) ? gz : null, gb};
+                    }
+                }
+                xs.backend().biasActivationBackward(act, a, 0, operand(xs), operand(saved(1)), gc, operand(gz));
                 Tensor gb = needs(1) ? gz.reshape(-1, n).sum(0, false) : null;
                 return new Tensor[] {needs(0) ? gz : null, gb};
             }
