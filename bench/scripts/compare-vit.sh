@@ -5,7 +5,8 @@
 # Maven profile "compare" (comparison-only dependencies from Maven Central).
 # Every runner warms up 100 times at batch 1 and 3 times at batch 32, then reports the best of 50
 # and 5 runs: the steady state of a long-running service (the JVM's compiler needs a few dozen
-# forwards to finish with ours; ONNX Runtime and PyTorch get the same warm-up).
+# forwards to finish with ours; ONNX Runtime and PyTorch get the same warm-up). The training step
+# is the best of 5 after 3 steps on both sides.
 # Needs a Python with PyTorch (PYTHON, default /usr/bin/python3, times it); the weights, ONNX file and
 # TorchScript trace are written by EXPORT_PYTHON (default /usr/bin/python3: PyTorch 2.x's ONNX exporter
 # needs onnxscript, and libtorch 2.7.1 loads 1.13's traces). 2 threads by default (THREADS).

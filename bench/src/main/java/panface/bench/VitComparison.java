@@ -23,9 +23,16 @@ import panface.tensor.random.Generator;
 /**
  * panface's side of compare-vit.sh: vit_t (weights exported from PyTorch) in evaluation mode at
  * batch 1 and 32, after checking its embeddings against PyTorch's on the exported check inputs,
- * and one training step (batch 32, ArcFace head over 10,000 classes, AdamW). JSON lines.
+ * and one training step (batch 32, ArcFace head over 10,000 classes, AdamW; the best of 5 after 3). JSON lines.
  */
 public final class VitComparison {
+    /**
+     * The training step's warm-up and timed steps, the same in vit_torch.py: the first steps pay for
+     * touching fresh memory and compiling, which a training run of thousands of steps does once.
+     */
+    static final int TRAIN_WARMUP = 3;
+    static final int TRAIN_REPS = 5;
+
     private VitComparison() {
     }
 
@@ -72,7 +79,7 @@ public final class VitComparison {
                     head.loss(vit.forward(x), y).backward();
                     opt.step();
                 }
-            }, 1, 3);
+            }, TRAIN_WARMUP, TRAIN_REPS);
             Report.line("vit_t_train_step_b32", sec, "");
         }
     }
