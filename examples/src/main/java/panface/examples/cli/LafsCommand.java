@@ -115,6 +115,11 @@ public final class LafsCommand implements Command {
                   --view-nuisances on|off (every view its own lighting, occluder and background outside the landmarks'
                   face ellipse; on) --track-pairs on|off (second global view from another image of the same identity,
                   as two frames of one unlabelled track; a diagnostic, off)
+                  --centering ema|sinkhorn (the teacher's running centre, LAFS's; or DINOv2's Sinkhorn-Knopp over the
+                  batch; ema) --head-bn on|off (batch normalisation in the DINO heads' hidden layers, DINO's
+                  use_bn_in_head; off) --diagnose N (every N pretraining steps: the teacher's and student's entropies,
+                  the features' common share, prototype spread, gradient and update norms per part; the teacher's
+                  held-out verification every 4N; 0, off)
                   --few-identities N (64) --few-images K (1)
                   --finetune-steps N (100) --batch B (32) --held-out N (200) --eval-pairs N (1000)""";
     }

@@ -6,6 +6,7 @@ import java.util.Map;
 
 import panface.examples.lafs.LafsDemo;
 import panface.examples.train.Verification;
+import panface.faceloss.DinoLoss;
 import panface.tensor.io.Json;
 
 /** {@code panface lafs demo}: LAFS pretraining + fine-tuning against fine-tuning from scratch on generated faces. */
@@ -28,7 +29,9 @@ final class LafsDemoCommand {
                 onOff(args, "track-pairs", d.trackPairs()),
                 args.getInt("few-identities", d.fewIdentities(), 2, 1 << 20), args.getInt("few-images", d.fewImages(), 1, 1 << 16),
                 args.getInt("finetune-steps", d.finetuneSteps(), 1, 1 << 24), args.getInt("batch", d.batch(), 2, 1 << 12),
-                args.getInt("held-out", d.heldOut(), 2, 1 << 20), args.getInt("eval-pairs", d.pairs(), 20, 1 << 24));
+                args.getInt("held-out", d.heldOut(), 2, 1 << 20), args.getInt("eval-pairs", d.pairs(), 20, 1 << 24),
+                centering(args.get("centering", d.centering() == DinoLoss.Centering.EMA ? "ema" : "sinkhorn")),
+                onOff(args, "head-bn", d.headBatchNorm()), args.getInt("diagnose", d.diagnoseEvery(), 0, 1 << 24));
         args.finish();
         if (s.trackPairs() && s.pretrainImages() < 2) {
             throw new UsageException("--track-pairs on needs at least 2 pretraining images per identity");
@@ -54,9 +57,14 @@ final class LafsDemoCommand {
         result.put("zoom", s.zoom());
         result.put("view_nuisances", s.viewNuisances());
         result.put("track_pairs", s.trackPairs());
+        result.put("centering", s.centering() == DinoLoss.Centering.EMA ? "ema" : "sinkhorn");
+        result.put("head_bn", s.headBatchNorm());
         result.put("pretrained", metrics(o.pretrained()));
         result.put("scratch", metrics(o.scratch()));
         result.put("difference", Math.round((o.pretrained().tenFold().accuracyMean() - o.scratch().tenFold().accuracyMean()) * 1e4) / 1e4);
+        // the ROC's area needs no threshold: the 10-fold protocol's grid of squared distances (steps of 0.01) cannot
+        // separate embeddings whose cosines all lie within a few thousandths of each other, as a random Part fViT's do
+        result.put("auc_difference", Math.round((o.pretrained().roc().auc() - o.scratch().roc().auc()) * 1e5) / 1e5);
         result.put("pretrained_not_finetuned", metrics(o.pretrainedOnly()));
         result.put("random_not_finetuned", metrics(o.randomOnly()));
         result.put("landmark_error_px", Double.isNaN(o.landmarkError()) ? null : Math.round(o.landmarkError() * 100) / 100.0);
@@ -66,6 +74,14 @@ final class LafsDemoCommand {
         result.put("seconds", Math.round((System.nanoTime() - started) * 1e-8) / 10.0);
         System.out.println(Json.write(result));
         return 0;
+    }
+
+    private static DinoLoss.Centering centering(String mode) {
+        return switch (mode) {
+            case "ema" -> DinoLoss.Centering.EMA;
+            case "sinkhorn" -> DinoLoss.Centering.SINKHORN_KNOPP;
+            default -> throw new UsageException("--centering takes ema or sinkhorn, got " + mode);
+        };
     }
 
     private static boolean teacher(String mode) {

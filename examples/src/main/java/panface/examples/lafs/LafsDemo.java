@@ -3,12 +3,15 @@ package panface.examples.lafs;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import panface.examples.train.PairSet;
 import panface.examples.train.SyntheticIdentities;
 import panface.examples.train.Verification;
+import panface.faceloss.DinoLoss;
+import panface.nn.lafs.LafsCheckpoints;
 import panface.nn.lafs.LafsViews;
 import panface.nn.lafs.LandmarkCnn;
 import panface.nn.lafs.MobileNetV3Features;
@@ -106,14 +109,20 @@ public final class LafsDemo {
      * @param batch               images per step
      * @param heldOut             held-out identities for evaluation
      * @param pairs               verification pairs
+     * @param centering           how the DINO teacher is kept from collapsing
+     * @param headBatchNorm       whether the DINO heads normalise their hidden layers over the batch (DINO's use_bn_in_head)
+     * @param diagnoseEvery       pretraining iterations between {@link LafsDiagnostics} lines (0: none), the teacher's
+     *                            held-out verification every fourth of them
      */
     public record Settings(long seed, double zoom, int landmarkSteps, double landmarkLr, int pretrainIdentities, int pretrainImages, int pretrainSteps,
                            int localViews, double momentum, double teacherTemperature, int prototypes, double pretrainLr,
                            boolean deterministicTeacher, int freezeLastLayerEpochs, boolean viewNuisances, boolean trackPairs,
-                           int fewIdentities, int fewImages, int finetuneSteps, int batch, int heldOut, int pairs) {
+                           int fewIdentities, int fewImages, int finetuneSteps, int batch, int heldOut, int pairs,
+                           DinoLoss.Centering centering, boolean headBatchNorm, int diagnoseEvery) {
         /** The default run: a few minutes on two cores. */
         public static Settings quick(long seed) {
-            return new Settings(seed, 1.6, 200, 1e-2, 200, 4, 240, 2, 0.99, 0.04, 256, 5e-4, false, 1, true, false, 64, 1, 100, 32, 200, 1000);
+            return new Settings(seed, 1.6, 200, 1e-2, 200, 4, 240, 2, 0.99, 0.04, 256, 5e-4, false, 1, true, false, 64, 1, 100, 32, 200, 1000,
+                    DinoLoss.Centering.EMA, false, 0);
         }
     }
 
@@ -163,7 +172,14 @@ public final class LafsDemo {
                 frozen.loadStateDict(landmarks, true);
                 LafsPretrainer.Temperatures temps = new LafsPretrainer.Temperatures(LafsPretrainer.Temperatures.LAFS.student(),
                         s.teacherTemperature(), s.teacherTemperature(), 0);
-                try (LafsPretrainer pre = new LafsPretrainer(opt, temps, frozen, teacherCfg, views.views(), perEpoch)) {
+                LafsPretrainer.Dino dino = new LafsPretrainer.Dino(s.centering(), s.headBatchNorm());
+                try (LafsPretrainer pre = new LafsPretrainer(opt, temps, dino, frozen, teacherCfg, views.views(), perEpoch, Device.CPU, false)) {
+                    if (s.diagnoseEvery() > 0) {
+                        PairSet held = data.heldOut(s.heldOut(), s.pairs(), 0);
+                        PartFViT probe = new PartFViT(MODEL, landmarkCnn(new Generator(s.seed()).fork(12)), new Generator(s.seed()).fork(13));
+                        pre.observe(new LafsDiagnostics(pre, s.diagnoseEvery(), 4L * s.diagnoseEvery(),
+                                () -> teacherHeldOut(pre.teacher(), landmarks, probe, held), out));
+                    }
                     LafsLoops.ViewMaker maker = (b, p) -> {
                         LafsViews.Views v = views.make(b, p);
                         if (s.trackPairs()) {
@@ -182,6 +198,17 @@ public final class LafsDemo {
             return new Outcome(pretrained[0], pretrained[1], scratch[0], scratch[1], landmarkError, landmarkSeconds, pretrainSeconds,
                     (System.nanoTime() - t2) * 1e-9);
         }
+    }
+
+    /** The held-out verification of the teacher as it is, in the fine-tuning's model (with the fitted landmark CNN). */
+    private static String teacherHeldOut(PartFViT teacher, Map<String, Tensor> landmarks, PartFViT probe, PairSet held) {
+        try (Scope scope = Scope.open(); var g = GradMode.noGrad()) {
+            LafsCheckpoints.loadLandmarkCnn(probe.landmarkCnn(), landmarks);
+            Map<String, Tensor> state = new LinkedHashMap<>(teacher.stateDict());
+            probe.landmarkCnn().stateDict().forEach(state::putIfAbsent);
+            LafsCheckpoints.loadBackbone(probe, state);
+        }
+        return Verification.evaluate(probe, held, Device.CPU, false).describe();
     }
 
     /** The views with the second global view (clean and augmented) taken from other. */

@@ -60,6 +60,15 @@ public final class LafsPretrainer implements AutoCloseable {
     }
 
     /**
+     * What keeps DINO from collapsing besides the temperatures: how the teacher is centred, and
+     * whether the heads normalise their hidden layers over the batch (DINO's use_bn_in_head).
+     */
+    public record Dino(DinoLoss.Centering centering, boolean headBatchNorm) {
+        /** LAFS's (DINO's ViT settings): the running centre, no batch normalisation in the head. */
+        public static final Dino LAFS = new Dino(DinoLoss.Centering.EMA, false);
+    }
+
+    /**
      * DINO's temperatures: the student's, and the teacher's, which moves linearly from warmupTeacher
      * to teacher over the first warmupEpochs epochs and stays there.
      */
@@ -70,6 +79,7 @@ public final class LafsPretrainer implements AutoCloseable {
 
     private final Options opt;
     private final Temperatures temperatures;
+    private final Dino dino;
     private final LandmarkCnn landmarkCnn;
     private final PartFViT student;
     private final DinoHead studentHead;
@@ -87,7 +97,17 @@ public final class LafsPretrainer implements AutoCloseable {
     private final Scope home = Scope.detached();
     private final Device device;
     private final boolean autocast;
+    private Observer observer;
     private long iteration;
+
+    /** Sees each iteration's outputs and gradients: a diagnostic, not part of the training. */
+    interface Observer {
+        /** The teacher's outputs (2B, K) on the global tokens, the student's (V*B, K), the centre before this step's update. */
+        void outputs(long iteration, Tensor globals, Tensor teacher, Tensor student, Tensor center, double teacherTemperature);
+
+        /** Called after backward, before clipping and the update: the student's gradients are in place. */
+        void gradients(long iteration);
+    }
 
     /**
      * A run: student and teacher are built alike from config (without landmarks) and the teacher
@@ -112,6 +132,12 @@ public final class LafsPretrainer implements AutoCloseable {
      */
     public LafsPretrainer(Options opt, Temperatures temperatures, LandmarkCnn landmarkCnn, PartFViT.Config config, int views,
                           long stepsPerEpoch, Device device, boolean autocast) {
+        this(opt, temperatures, Dino.LAFS, landmarkCnn, config, views, stepsPerEpoch, device, autocast);
+    }
+
+    /** A run with other anti-collapse settings than LAFS's. */
+    public LafsPretrainer(Options opt, Temperatures temperatures, Dino dino, LandmarkCnn landmarkCnn,
+                          PartFViT.Config config, int views, long stepsPerEpoch, Device device, boolean autocast) {
         this.opt = opt;
         this.device = device;
         this.autocast = autocast;
@@ -125,9 +151,12 @@ public final class LafsPretrainer implements AutoCloseable {
         // the four networks' generators drive their dropout and drop path after initialisation: kept for checkpoints
         this.networkGens = List.of(gen.fork(1), gen.fork(2), gen.fork(1), gen.fork(2));
         this.student = new PartFViT(config, networkGens.get(0));
-        this.studentHead = new DinoHead(config.dim(), opt.outDim(), 3, opt.headHidden(), opt.headBottleneck(), true, networkGens.get(1));
+        this.dino = dino;
+        this.studentHead = new DinoHead(config.dim(), opt.outDim(), 3, opt.headHidden(), opt.headBottleneck(), true, dino.headBatchNorm(),
+                networkGens.get(1));
         this.teacher = new PartFViT(config, networkGens.get(2));
-        this.teacherHead = new DinoHead(config.dim(), opt.outDim(), 3, opt.headHidden(), opt.headBottleneck(), true, networkGens.get(3));
+        this.teacherHead = new DinoHead(config.dim(), opt.outDim(), 3, opt.headHidden(), opt.headBottleneck(), true, dino.headBatchNorm(),
+                networkGens.get(3));
         copy(student, teacher);
         copy(studentHead, teacherHead);
         for (Parameter p : teacher.parameters()) {
@@ -139,7 +168,7 @@ public final class LafsPretrainer implements AutoCloseable {
         teacher.train(opt.teacherMode() == TeacherMode.STOCHASTIC);
         teacherHead.train(opt.teacherMode() == TeacherMode.STOCHASTIC);
         this.loss = new DinoLoss(opt.outDim(), views, 2, temperatures.student(), temperatures.warmupTeacher(), temperatures.teacher(),
-                temperatures.warmupEpochs(), 0.9);
+                temperatures.warmupEpochs(), 0.9, dino.centering());
         // moved before the optimizer is built, so its moments are made beside the parameters
         for (Module m : List.of(landmarkCnn, student, studentHead, teacher, teacherHead, loss)) {
             m.to(device);
@@ -190,6 +219,16 @@ public final class LafsPretrainer implements AutoCloseable {
     /** The student's optimizer (its moments hold the gradients' history). */
     AdamW optimizer() {
         return optimizer;
+    }
+
+    /** Sets the observer (null: none). */
+    void observe(Observer o) {
+        this.observer = o;
+    }
+
+    /** The temperatures this run uses. */
+    public Temperatures temperatures() {
+        return temperatures;
     }
 
     /** Iterations done. */
@@ -285,6 +324,9 @@ public final class LafsPretrainer implements AutoCloseable {
                             loss.center().copyFrom(center0);
                         }
                     }
+                    if (observer != null) {
+                        observer.outputs(iteration, globals, t, s, loss.center(), loss.teacherTemperature(epoch));
+                    }
                     Tensor l = loss.loss(s, t, epoch);
                     if (split) {
                         // centre_i = m c0 + (1 - m) mean_i, so the images' weighted mean of centre_i is one update by the whole batch's mean
@@ -295,6 +337,9 @@ public final class LafsPretrainer implements AutoCloseable {
                     value += w * l.item();
                     (split ? l.mul(w) : l).backward();
                 }
+            }
+            if (observer != null) {
+                observer.gradients(iteration);
             }
             try (var g = GradMode.noGrad()) {
                 if (split) {
@@ -380,6 +425,10 @@ public final class LafsPretrainer implements AutoCloseable {
         if (autocast) {
             // recorded only when on, so states saved before autocast was an option still resume
             m.put("lafs.pretrain.autocast", "bf16");
+        }
+        if (!dino.equals(Dino.LAFS)) {
+            // recorded only when not LAFS's, so states saved before these were options still resume
+            m.put("lafs.pretrain.dino", dino.toString());
         }
         if (!temperatures.equals(Temperatures.LAFS)) {
             // recorded only when not LAFS's, so states saved before the temperatures were an option still resume

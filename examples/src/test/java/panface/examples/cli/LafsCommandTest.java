@@ -104,5 +104,9 @@ class LafsCommandTest {
         assertTrue(console.err().contains("--view-nuisances is on or off"), console.err());
         assertEquals(2, run(List.of("lafs", "demo", "--track-pairs", "on", "--pretrain-images", "1", "--pretrain-identities", "64")));
         assertTrue(console.err().contains("--track-pairs on needs at least 2 pretraining images"), console.err());
+        assertEquals(2, run(List.of("lafs", "demo", "--centering", "median")));
+        assertTrue(console.err().contains("--centering takes ema or sinkhorn"), console.err());
+        assertEquals(2, run(List.of("lafs", "demo", "--head-bn", "maybe")));
+        assertTrue(console.err().contains("--head-bn is on or off"), console.err());
     }
 }

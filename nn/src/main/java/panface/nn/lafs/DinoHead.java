@@ -7,6 +7,7 @@ import panface.nn.Init;
 import panface.nn.Layer;
 import panface.nn.Module;
 import panface.nn.Parameter;
+import panface.nn.layers.BatchNorm;
 import panface.nn.layers.Linear;
 import panface.tensor.F;
 import panface.tensor.Tensor;
@@ -21,6 +22,7 @@ import panface.tensor.random.Generator;
  */
 public final class DinoHead extends Module implements Layer {
     private final List<Linear> mlp = new ArrayList<>();
+    private final List<BatchNorm> norms = new ArrayList<>();
     private final Parameter weightG;
     private final Parameter weightV;
     private final boolean normLastLayer;
@@ -31,6 +33,16 @@ public final class DinoHead extends Module implements Layer {
     }
 
     public DinoHead(int in, int out, int layers, int hidden, int bottleneck, boolean normLastLayer, Generator gen) {
+        this(in, out, layers, hidden, bottleneck, normLastLayer, false, gen);
+    }
+
+    /**
+     * A head with, when useBn, batch normalisation after each hidden Linear (DINO's use_bn_in_head:
+     * Linear, BatchNorm1d, GELU; keys mlp.{0,3,...} for the Linears, mlp.{1,4,...} for the
+     * normalisations). In training mode it normalises over the batch, which removes from each
+     * hidden unit what every image of the batch shares.
+     */
+    public DinoHead(int in, int out, int layers, int hidden, int bottleneck, boolean normLastLayer, boolean useBn, Generator gen) {
         if (layers < 1) {
             throw new IllegalArgumentException("DINO head needs at least one layer, got " + layers);
         }
@@ -39,11 +51,15 @@ public final class DinoHead extends Module implements Layer {
         } else {
             Keys seq = child("mlp", new Keys());
             int width = in;
+            int stride = useBn ? 3 : 2;
             for (int i = 0; i < layers - 1; i++) {
-                mlp.add(seq.put(Integer.toString(2 * i), new Linear(width, hidden, true, gen)));
+                mlp.add(seq.put(Integer.toString(stride * i), new Linear(width, hidden, true, gen)));
+                if (useBn) {
+                    norms.add(seq.put(Integer.toString(stride * i + 1), new BatchNorm(hidden)));
+                }
                 width = hidden;
             }
-            mlp.add(seq.put(Integer.toString(2 * (layers - 1)), new Linear(hidden, bottleneck, true, gen)));
+            mlp.add(seq.put(Integer.toString(stride * (layers - 1)), new Linear(hidden, bottleneck, true, gen)));
         }
         for (Linear l : mlp) {
             l.weight().set(Init.truncNormal(gen, 0.02, l.weight().shape()));
@@ -74,17 +90,25 @@ public final class DinoHead extends Module implements Layer {
         return mlp;
     }
 
-    /** Logits (N, K) of features (N, in). */
-    @Override
-    public Tensor forward(Tensor x) {
+    /** The L2-normalised bottleneck (N, bottleneck) of features (N, in): what the last layer scores against its prototypes. */
+    public Tensor bottleneck(Tensor x) {
         Tensor h = x;
         for (int i = 0; i < mlp.size(); i++) {
             h = mlp.get(i).forward(h);
             if (i < mlp.size() - 1) {
+                if (!norms.isEmpty()) {
+                    h = norms.get(i).forward(h);
+                }
                 h = F.gelu(h);
             }
         }
-        h = F.l2Normalize(h, -1, 1e-12);
+        return F.l2Normalize(h, -1, 1e-12);
+    }
+
+    /** Logits (N, K) of features (N, in). */
+    @Override
+    public Tensor forward(Tensor x) {
+        Tensor h = bottleneck(x);
         Tensor v = weightV.data();
         Tensor g = normLastLayer ? weightG.data().detach() : weightG.data();
         Tensor w = v.mul(g.div(v.norm(2, new int[] {1}, true)));
