@@ -66,6 +66,10 @@ final class LafsDiagnostics implements LafsPretrainer.Observer {
                             + "student H %.3f batch-mean H %.3f; teacher features cos %.3f common %.3f, bottleneck cos %.3f; prototypes cos %s%n",
                     iteration, te[0], te[1], Math.log(k), (int) te[2], k, spread, teacherTemperature, se[0], se[1],
                     meanCosine(feats, nt), commonShare(feats, nt), meanCosine(bottleneck, nt), prototypeCosines(run.teacherHead()));
+            double[] fa = viewAgreement(feats, nt);
+            double[] ba = viewAgreement(bottleneck, nt);
+            out.printf(Locale.ROOT, "diag %d: view agreement (cosine of batch-centred outputs, the two global views of one image vs of two images): "
+                    + "features %.3f vs %.3f, bottleneck %.3f vs %.3f%n", iteration, fa[0], fa[1], ba[0], ba[1]);
         }
         if (evalEvery > 0 && iteration % evalEvery == 0 && evaluate != null) {
             out.println("diag " + iteration + ": teacher held-out " + evaluate.get());
@@ -226,6 +230,44 @@ final class LafsDiagnostics implements LafsPretrainer.Observer {
             }
         }
         return total / pairs;
+    }
+
+    /**
+     * With rows [first views; second views] of the same images, centred on the rows' mean: the mean
+     * cosine of an image's two views, and of the first view of one image with the second of the next.
+     * What DINO can amplify is what the views of one image share beyond what any two images share.
+     */
+    private static double[] viewAgreement(float[] x, int n) {
+        int d = x.length / n;
+        int b = n / 2;
+        double[] mean = new double[d];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                mean[j] += x[i * d + j] / (double) n;
+            }
+        }
+        double same = 0;
+        double other = 0;
+        for (int i = 0; i < b; i++) {
+            same += centredCosine(x, i, b + i, mean) / b;
+            other += centredCosine(x, i, b + (i + 1) % b, mean) / b;
+        }
+        return new double[] {same, other};
+    }
+
+    private static double centredCosine(float[] x, int a, int c, double[] mean) {
+        int d = mean.length;
+        double dot = 0;
+        double na = 0;
+        double nc = 0;
+        for (int j = 0; j < d; j++) {
+            double u = x[a * d + j] - mean[j];
+            double v = x[c * d + j] - mean[j];
+            dot += u * v;
+            na += u * u;
+            nc += v * v;
+        }
+        return dot / Math.sqrt(na * nc + 1e-300);
     }
 
     /** ||mean row||^2 / mean ||row||^2: the share of the rows' energy common to all of them. */
