@@ -61,7 +61,8 @@ public final class LafsPretrainer implements AutoCloseable {
 
     /**
      * What keeps DINO from collapsing besides the temperatures: how the teacher is centred, and
-     * whether the heads normalise their hidden layers over the batch (DINO's use_bn_in_head).
+     * whether the heads normalise their hidden layers over the batch (DINO's use_bn_in_head). A
+     * deterministic teacher runs in evaluation mode, so its head then uses its running statistics.
      */
     public record Dino(DinoLoss.Centering centering, boolean headBatchNorm) {
         /** LAFS's (DINO's ViT settings): the running centre, no batch normalisation in the head. */
