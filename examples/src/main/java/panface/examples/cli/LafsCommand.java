@@ -119,7 +119,8 @@ public final class LafsCommand implements Command {
                   batch; ema) --head-bn on|off (batch normalisation in the DINO heads' hidden layers, DINO's
                   use_bn_in_head; off) --diagnose N (every N pretraining steps: the teacher's and student's entropies,
                   the features' common share, prototype spread, gradient and update norms per part; the teacher's
-                  held-out verification every 4N; 0, off)
+                  held-out verification every 4N; 0, off) --token-init-std S (standard deviation of the Part fViT's
+                  class token and positional embeddings at initialisation, both arms; 1, the reference's; timm's ViT uses 0.02)
                   --few-identities N (64) --few-images K (1)
                   --finetune-steps N (100) --batch B (32) --held-out N (200) --eval-pairs N (1000)""";
     }

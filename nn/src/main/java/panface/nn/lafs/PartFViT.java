@@ -37,12 +37,41 @@ public final class PartFViT extends Module implements Layer {
     /**
      * The architecture. The reference's LAFS model: 196 patches of 8, width 768, depth 12, 11 heads
      * of 64, MLP 2048, dropout, embedding dropout and drop path 0.1.
+     *
+     * @param tokenInitStd the standard deviation of the class token's and the positional embeddings'
+     *                     normal initialisation. The reference draws both with {@code torch.randn}
+     *                     (1, the default); timm's ViT uses 0.02. At 1 they outweigh the patch
+     *                     embeddings (a Linear's uniform initialisation, far smaller), so an untrained
+     *                     model gives every image nearly the same class token.
      */
     public record Config(int numPatches, int patchSize, int dim, int depth, int heads, int headDim, int mlpDim, double dropout,
-                         double embDropout, double dropPath, boolean withLandmarks) {
+                         double embDropout, double dropPath, boolean withLandmarks, double tokenInitStd) {
+        public Config {
+            if (!(tokenInitStd > 0) || Double.isInfinite(tokenInitStd)) {
+                throw new IllegalArgumentException("Part fViT: the token initialisation's standard deviation must be positive and finite, got "
+                        + tokenInitStd);
+            }
+        }
+
+        /** A configuration with the reference's token initialisation (standard deviation 1). */
+        public Config(int numPatches, int patchSize, int dim, int depth, int heads, int headDim, int mlpDim, double dropout,
+                      double embDropout, double dropPath, boolean withLandmarks) {
+            this(numPatches, patchSize, dim, depth, heads, headDim, mlpDim, dropout, embDropout, dropPath, withLandmarks, 1.0);
+        }
+
         /** The reference's pretraining and fine-tuning configuration. */
         public static Config lafs(boolean withLandmarks) {
             return new Config(196, 8, 768, 12, 11, 64, 2048, 0.1, 0.1, 0.1, withLandmarks);
+        }
+
+        /** This configuration with another token initialisation. */
+        public Config withTokenInitStd(double std) {
+            return new Config(numPatches, patchSize, dim, depth, heads, headDim, mlpDim, dropout, embDropout, dropPath, withLandmarks, std);
+        }
+
+        /** This configuration with or without the landmark CNN. */
+        public Config withLandmarkCnn(boolean landmarks) {
+            return new Config(numPatches, patchSize, dim, depth, heads, headDim, mlpDim, dropout, embDropout, dropPath, landmarks, tokenInitStd);
         }
     }
 
@@ -72,9 +101,9 @@ public final class PartFViT extends Module implements Layer {
             child("stn", landmarkCnn.stn());
             child("output_layer", landmarkCnn.outputLayer());
         }
-        this.posEmbedding = parameter("pos_embedding", Tensor.randn(gen, 1, c.numPatches() + 1, c.dim()));
+        this.posEmbedding = parameter("pos_embedding", tokenInit(Tensor.randn(gen, 1, c.numPatches() + 1, c.dim()), c));
         this.patchToEmbedding = child("patch_to_embedding", new Linear(3 * c.patchSize() * c.patchSize(), c.dim(), true, gen));
-        this.clsToken = parameter("cls_token", Tensor.randn(gen, 1, 1, c.dim()));
+        this.clsToken = parameter("cls_token", tokenInit(Tensor.randn(gen, 1, 1, c.dim()), c));
         this.embDropout = child("dropout", new Dropout(c.embDropout(), gen));
         Keys layers = child("transformer", new Keys()).put("layers", new Keys());
         for (int i = 0; i < c.depth(); i++) {
@@ -147,6 +176,11 @@ public final class PartFViT extends Module implements Layer {
             throw new IllegalArgumentException("Part fViT expects tokens (N, n <= " + config.numPatches() + ", "
                     + 3 * config.patchSize() * config.patchSize() + "), got " + tokens.describe());
         }
+    }
+
+    /** A standard normal draw scaled to the configured standard deviation (the reference's draw as it is at 1). */
+    private static Tensor tokenInit(Tensor standardNormal, Config c) {
+        return c.tokenInitStd() == 1.0 ? standardNormal : standardNormal.mul(c.tokenInitStd());
     }
 
     /** Embedded tokens (N, n, dim) with the class token in front and the first n + 1 positional embeddings added. */
