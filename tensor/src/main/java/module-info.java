@@ -24,7 +24,8 @@ module panface.tensor {
     exports panface.tensor.ops;
     exports panface.tensor.random;
 
-    exports panface.tensor.cpu to panface.nn, panface.faceloss, panface.examples;
+    exports panface.tensor.cpu to panface.examples;
+    exports panface.tensor.cpu.runtime to panface.faceloss, panface.examples;
     exports panface.tensor.math to panface.nn, panface.faceloss;
     exports panface.tensor.cuda to panface.faceloss, panface.distributed, panface.examples, panface.bench;
 

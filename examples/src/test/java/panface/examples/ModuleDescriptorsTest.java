@@ -47,7 +47,8 @@ class ModuleDescriptorsTest {
     /** Each one a breach of the wall, kept as narrow as the code that needs it. */
     private static final Map<String, Map<String, Set<String>>> QUALIFIED = Map.of(
             "panface.tensor", Map.of(
-                    "panface.tensor.cpu", Set.of("panface.nn", "panface.faceloss", "panface.examples"),
+                    "panface.tensor.cpu", Set.of("panface.examples"),
+                    "panface.tensor.cpu.runtime", Set.of("panface.faceloss", "panface.examples"),
                     "panface.tensor.cuda", Set.of("panface.faceloss", "panface.distributed", "panface.examples", "panface.bench"),
                     "panface.tensor.math", Set.of("panface.nn", "panface.faceloss")));
 

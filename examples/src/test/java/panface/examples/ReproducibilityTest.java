@@ -43,7 +43,7 @@ class ReproducibilityTest {
     void trainingGivesTheSameBitsInEveryJitState(@TempDir Path dir) throws Exception {
         Path firstTier = dir.resolve("first-tier.safetensors");
         List<String> options = new ArrayList<>(JvmCommand.moduleOptions());
-        options.addAll(List.of("-XX:TieredStopAtLevel=1", "-Dpanface.threads=" + panface.tensor.cpu.Parallel.threads()));
+        options.addAll(List.of("-XX:TieredStopAtLevel=1", "-Dpanface.threads=" + panface.tensor.cpu.runtime.Parallel.threads()));
         List<String> cmd = new ArrayList<>(JvmCommand.of(options, Main.class));
         cmd.addAll(List.of(trainTo(firstTier)));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();

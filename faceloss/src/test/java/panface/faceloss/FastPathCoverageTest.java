@@ -15,7 +15,7 @@ import panface.nn.optim.AdamW;
 import panface.nn.optim.ParamGroup;
 import panface.tensor.Scope;
 import panface.tensor.Tensor;
-import panface.tensor.cpu.RefCalls;
+import panface.tensor.cpu.runtime.RefCalls;
 import panface.tensor.random.Generator;
 
 /**

@@ -61,7 +61,7 @@ class TrainResumeTest {
                 options.add(a);
             }
         }
-        options.add("-Dpanface.threads=" + panface.tensor.cpu.Parallel.threads());
+        options.add("-Dpanface.threads=" + panface.tensor.cpu.runtime.Parallel.threads());
         List<String> cmd = new ArrayList<>(JvmCommand.of(options, Main.class));
         cmd.addAll(args);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

@@ -7,9 +7,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 import panface.tensor.DType;
 import panface.tensor.View;
-import panface.tensor.cpu.CpuStorage;
-import panface.tensor.cpu.Parallel;
-import panface.tensor.cpu.RefCalls;
+import panface.tensor.cpu.runtime.CpuStorage;
+import panface.tensor.cpu.runtime.Parallel;
+import panface.tensor.cpu.runtime.RefCalls;
 import panface.tensor.math.VecReproducible;
 
 /**

@@ -1,6 +1,8 @@
 package panface.tensor.cpu;
 
 import panface.tensor.View;
+import panface.tensor.cpu.runtime.Ref;
+import panface.tensor.cpu.runtime.RefCalls;
 
 /**
  * Reference scaled dot-product attention over (B, H, T, D) in double: forward saves the per-row

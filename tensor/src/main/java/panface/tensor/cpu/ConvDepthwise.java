@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 import panface.tensor.backend.Conv2dParams;
+import panface.tensor.cpu.runtime.Parallel;
 
 /**
  * Float depthwise convolution (as many output as input channels per group, at most a few:

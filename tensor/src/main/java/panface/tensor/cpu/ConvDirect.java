@@ -3,6 +3,7 @@ package panface.tensor.cpu;
 import java.util.Arrays;
 
 import panface.tensor.backend.Conv2dParams;
+import panface.tensor.cpu.runtime.Parallel;
 
 /**
  * Float convolution with few input channels per group (depthwise 3x3, the 7x7 global depthwise

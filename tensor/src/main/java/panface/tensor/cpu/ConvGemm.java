@@ -1,6 +1,9 @@
 package panface.tensor.cpu;
 
 import java.util.Arrays;
+import panface.tensor.cpu.runtime.CacheSize;
+import panface.tensor.cpu.runtime.NativeScratch;
+import panface.tensor.cpu.runtime.Parallel;
 
 /**
  * Float convolution as GEMM (see {@link ConvShape} for when): per image and group, output (og,

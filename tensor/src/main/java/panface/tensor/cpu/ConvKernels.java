@@ -4,6 +4,9 @@ import panface.tensor.backend.ConvEpilogueView;
 import panface.tensor.RuntimeConfig;
 import panface.tensor.View;
 import panface.tensor.backend.Conv2dParams;
+import panface.tensor.cpu.runtime.ArrayPool;
+import panface.tensor.cpu.runtime.Parallel;
+import panface.tensor.cpu.runtime.Ref;
 
 /**
  * The CPU's convolution entry points: float32 contiguous operands go to the direct kernel or the

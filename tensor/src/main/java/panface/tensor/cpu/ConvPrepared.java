@@ -2,6 +2,7 @@ package panface.tensor.cpu;
 
 import panface.tensor.View;
 import panface.tensor.backend.Conv2dParams;
+import panface.tensor.cpu.runtime.Ref;
 
 /**
  * The CPU's prepared form of a float32 convolution weight (see {@link panface.tensor.PreparedConv}):

@@ -1,6 +1,7 @@
 package panface.tensor.cpu;
 
 import panface.tensor.backend.Conv2dParams;
+import panface.tensor.cpu.runtime.CacheSize;
 
 /**
  * The sizes of one convolution (x (n, c, h, w), weight (o, c/groups, kh, kw), output (n, o, ho,

@@ -1,6 +1,8 @@
 package panface.tensor.cpu;
 
 import panface.tensor.RuntimeConfig;
+import panface.tensor.cpu.runtime.ArrayPool;
+import panface.tensor.cpu.runtime.Parallel;
 
 /**
  * Float 3x3 stride-1 convolution by Winograd's minimal filtering F(2x2, 3x3) (Lavin and Gray,

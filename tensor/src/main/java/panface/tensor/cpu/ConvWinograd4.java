@@ -1,5 +1,8 @@
 package panface.tensor.cpu;
 
+import panface.tensor.cpu.runtime.ArrayPool;
+import panface.tensor.cpu.runtime.Parallel;
+
 /**
  * Float 3x3 stride-1 convolution by Winograd's F(4x4, 3x3) (Lavin and Gray, interpolation points
  * 0, 1, -1, 2, -2 and infinity): each 4x4 block of output comes from a 6x6 patch of input as

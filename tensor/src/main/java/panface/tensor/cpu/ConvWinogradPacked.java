@@ -2,6 +2,8 @@ package panface.tensor.cpu;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
+import panface.tensor.cpu.runtime.NativeScratch;
+import panface.tensor.cpu.runtime.Parallel;
 
 /**
  * Winograd's F(2x2, 3x3) (see {@link ConvWinograd}) with the transformed weight packed once

@@ -1,5 +1,7 @@
 package panface.tensor.cpu;
 
+import panface.tensor.cpu.runtime.Parallel;
+
 /**
  * The weight gradient of a 3x3 stride-1 convolution by Winograd's F(2x2, 3x3) (see
  * {@link ConvWinograd}), the forward's identity run backwards: each 2x2 output tile is

@@ -5,6 +5,11 @@ import java.util.Arrays;
 import panface.tensor.DType;
 import panface.tensor.Shape;
 import panface.tensor.View;
+import panface.tensor.cpu.runtime.CpuStorage;
+import panface.tensor.cpu.runtime.Parallel;
+import panface.tensor.cpu.runtime.Ref;
+import panface.tensor.cpu.runtime.Rows;
+import panface.tensor.cpu.runtime.Strided;
 
 /** Copy with dtype conversion, and fill, over arbitrary strides. */
 final class CopyKernels {
@@ -64,7 +69,7 @@ final class CopyKernels {
             int so = src.offset();
             int dOff = dst.offset();
             // large copies are split across the threads: one core does not saturate memory bandwidth
-            Parallel.forRange(n, BULK_GRAIN, (lo, hi) -> System.arraycopy(a, so + lo, b, dOff + lo, hi - lo));
+            Parallel.forRange(n, CpuStorage.BULK_GRAIN, (lo, hi) -> System.arraycopy(a, so + lo, b, dOff + lo, hi - lo));
             return;
         }
         if (src.dtype() == DType.F32 && dst.dtype() == DType.F32) {
@@ -103,14 +108,11 @@ final class CopyKernels {
         });
     }
 
-    /** Elements per chunk of a bulk copy or fill (below twice this, one thread does it). */
-    static final int BULK_GRAIN = 1 << 18;
-
     static void fill(View dst, double value) {
         CpuStorage d = Ref.storage(dst);
         if (dst.isContiguous()) {
             int base = dst.offset();
-            Parallel.forRange(dst.numel(), BULK_GRAIN, (lo, hi) -> {
+            Parallel.forRange(dst.numel(), CpuStorage.BULK_GRAIN, (lo, hi) -> {
                 int from = base + lo;
                 int to = base + hi;
                 switch (dst.dtype()) {

@@ -12,6 +12,7 @@ import panface.tensor.backend.Distribution;
 import panface.tensor.backend.Pool2dParams;
 import panface.tensor.backend.ReduceOp;
 import panface.tensor.backend.UnaryOp;
+import panface.tensor.cpu.runtime.CpuStorage;
 
 /**
  * The CPU backend. Every primitive has a plain reference implementation in double ({@link

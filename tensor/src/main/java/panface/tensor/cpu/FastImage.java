@@ -5,6 +5,8 @@ import java.util.Arrays;
 import panface.tensor.DType;
 import panface.tensor.View;
 import panface.tensor.backend.Conv2dParams;
+import panface.tensor.cpu.runtime.Parallel;
+import panface.tensor.cpu.runtime.Ref;
 
 /**
  * Float32 image kernels on the heap arrays. Unfolding for convolution, parallel over (image,

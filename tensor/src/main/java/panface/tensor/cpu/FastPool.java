@@ -5,6 +5,8 @@ import java.util.Arrays;
 import panface.tensor.DType;
 import panface.tensor.View;
 import panface.tensor.backend.Pool2dParams;
+import panface.tensor.cpu.runtime.Parallel;
+import panface.tensor.cpu.runtime.Ref;
 
 /**
  * Float32 pooling on the heap arrays, the fast twins of {@link ImageKernels}' maxPool2d,

@@ -13,6 +13,11 @@ import panface.tensor.RuntimeConfig;
 import panface.tensor.View;
 import panface.tensor.backend.BinaryOp;
 import panface.tensor.backend.UnaryOp;
+import panface.tensor.cpu.runtime.CacheSize;
+import panface.tensor.cpu.runtime.NativeScratch;
+import panface.tensor.cpu.runtime.Parallel;
+import panface.tensor.cpu.runtime.Ref;
+import panface.tensor.cpu.runtime.Strided;
 
 /**
  * Batched GEMM on the CPU: OpenBLAS ({@code cblas_sgemm}/{@code cblas_dgemm} on the heap arrays,

@@ -3,6 +3,8 @@ package panface.tensor.cpu;
 import panface.tensor.View;
 import panface.tensor.backend.Conv2dParams;
 import panface.tensor.backend.Pool2dParams;
+import panface.tensor.cpu.runtime.Ref;
+import panface.tensor.cpu.runtime.RefCalls;
 
 /**
  * Reference kernels for images (N, C, H, W): unfolding for convolution, pooling and bilinear grid

@@ -3,6 +3,10 @@ package panface.tensor.cpu;
 import panface.tensor.DType;
 import panface.tensor.Shape;
 import panface.tensor.View;
+import panface.tensor.cpu.runtime.Parallel;
+import panface.tensor.cpu.runtime.Ref;
+import panface.tensor.cpu.runtime.RefCalls;
+import panface.tensor.cpu.runtime.Strided;
 
 /**
  * Gather/scatter along a dimension. Float32 row selection and row accumulation (the hot paths of

@@ -2,6 +2,7 @@ package panface.tensor.cpu;
 
 import panface.tensor.View;
 import panface.tensor.backend.BinaryOp;
+import panface.tensor.cpu.runtime.Ref;
 
 /**
  * 64-bit integer ADD, SUB and MUL on the arrays, for contiguous operands or a single broadcast

@@ -2,6 +2,7 @@ package panface.tensor.cpu;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
+import panface.tensor.cpu.runtime.Parallel;
 
 /**
  * A pure-Java float32 GEMM with the Vector API, used when OpenBLAS cannot be loaded. Classic

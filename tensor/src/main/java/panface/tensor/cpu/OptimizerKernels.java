@@ -4,6 +4,9 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 import panface.tensor.View;
+import panface.tensor.cpu.runtime.Parallel;
+import panface.tensor.cpu.runtime.Ref;
+import panface.tensor.cpu.runtime.RefCalls;
 import panface.tensor.math.VecMath;
 
 /** Fused optimizer updates: a double reference and a float32 vector kernel of AdamW. */

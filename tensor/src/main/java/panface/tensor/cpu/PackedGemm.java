@@ -13,6 +13,9 @@ import org.slf4j.LoggerFactory;
 import panface.nativebindings.openblas.OpenBlas;
 import panface.nativebindings.openblas.OpenBlasKernels;
 import panface.tensor.RuntimeConfig;
+import panface.tensor.cpu.runtime.NativeScratch;
+import panface.tensor.cpu.runtime.Parallel;
+import panface.tensor.cpu.runtime.Prefetch;
 
 /**
  * Float GEMM with a {@link PackedWeight}: a driver of our own around OpenBLAS's packing routines

@@ -5,6 +5,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.ref.WeakReference;
 
 import panface.nativebindings.openblas.OpenBlasKernels;
+import panface.tensor.cpu.runtime.Parallel;
+import panface.tensor.cpu.runtime.Prefetch;
 
 /**
  * The B operand of products (k x n; a linear layer's weight transposed) packed once into
@@ -12,7 +14,7 @@ import panface.nativebindings.openblas.OpenBlasKernels;
  * nb) lies at {@code k0 * n + n0 * kl}. The packed copy is native memory of an automatic arena:
  * it is freed when this object is no longer reachable.
  */
-final class PackedWeight {
+final class PackedWeight implements Prefetch.Target {
     private final int n;
     private final int k;
     private final int[] columnStarts;
@@ -105,7 +107,8 @@ final class PackedWeight {
         return data.asSlice(4L * ((long) k0 * n + (long) n0 * kl), 4L * kl * (columnStarts[nb + 1] - n0));
     }
 
-    MemorySegment data() {
+    @Override
+    public MemorySegment data() {
         return data;
     }
 
@@ -113,7 +116,8 @@ final class PackedWeight {
         return ownsMemory;
     }
 
-    WeakReference<PackedWeight> self() {
+    @Override
+    public WeakReference<PackedWeight> self() {
         return self;
     }
 

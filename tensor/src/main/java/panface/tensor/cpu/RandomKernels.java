@@ -3,6 +3,9 @@ package panface.tensor.cpu;
 import panface.tensor.DType;
 import panface.tensor.View;
 import panface.tensor.backend.Distribution;
+import panface.tensor.cpu.runtime.CpuStorage;
+import panface.tensor.cpu.runtime.Parallel;
+import panface.tensor.cpu.runtime.Ref;
 import panface.tensor.random.Philox;
 
 /**

@@ -6,6 +6,10 @@ import panface.tensor.View;
 import panface.tensor.backend.BinaryOp;
 import panface.tensor.backend.ReduceOp;
 import panface.tensor.backend.UnaryOp;
+import panface.tensor.cpu.runtime.CpuStorage;
+import panface.tensor.cpu.runtime.Ref;
+import panface.tensor.cpu.runtime.RefCalls;
+import panface.tensor.cpu.runtime.Strided;
 
 /**
  * Reference kernels: load the operands as row-major double arrays, compute plainly, store. They

@@ -2,6 +2,9 @@ package panface.tensor.cpu;
 
 import panface.tensor.View;
 import panface.tensor.backend.BinaryOp;
+import panface.tensor.cpu.runtime.CpuStorage;
+import panface.tensor.cpu.runtime.Parallel;
+import panface.tensor.cpu.runtime.Rows;
 
 /**
  * Float32 comparisons into BOOL and where(cond, a, b) into float32, row by row over operands whose

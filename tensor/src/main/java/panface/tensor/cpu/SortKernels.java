@@ -4,6 +4,10 @@ import java.util.Arrays;
 
 import panface.tensor.DType;
 import panface.tensor.View;
+import panface.tensor.cpu.runtime.CpuStorage;
+import panface.tensor.cpu.runtime.Parallel;
+import panface.tensor.cpu.runtime.Ref;
+import panface.tensor.cpu.runtime.RefCalls;
 
 /**
  * Sorting along the last dimension (stable; NaN sorts as the largest value, as PyTorch), top-k by

@@ -7,6 +7,9 @@ import panface.tensor.RuntimeConfig;
 import panface.tensor.View;
 import panface.tensor.backend.BinaryOp;
 import panface.tensor.backend.UnaryOp;
+import panface.tensor.cpu.runtime.Parallel;
+import panface.tensor.cpu.runtime.Ref;
+import panface.tensor.cpu.runtime.Rows;
 
 /**
  * Float32 elementwise kernels with the Vector API on the heap arrays, split across threads for

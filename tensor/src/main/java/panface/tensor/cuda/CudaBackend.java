@@ -15,7 +15,7 @@ import panface.tensor.backend.Distribution;
 import panface.tensor.backend.Pool2dParams;
 import panface.tensor.backend.ReduceOp;
 import panface.tensor.backend.UnaryOp;
-import panface.tensor.cpu.CpuStorage;
+import panface.tensor.cpu.runtime.CpuStorage;
 import panface.tensor.internal.Floats;
 
 /**

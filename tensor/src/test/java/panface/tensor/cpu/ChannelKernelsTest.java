@@ -9,6 +9,7 @@ import panface.tensor.DType;
 import panface.tensor.F;
 import panface.tensor.Scope;
 import panface.tensor.Tensor;
+import panface.tensor.cpu.runtime.RefCalls;
 import panface.tensor.random.Generator;
 
 /**

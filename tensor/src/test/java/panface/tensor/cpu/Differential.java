@@ -12,6 +12,8 @@ import panface.tensor.DType;
 import panface.tensor.Shape;
 import panface.tensor.Storage;
 import panface.tensor.Tensor;
+import panface.tensor.cpu.runtime.Ref;
+import panface.tensor.cpu.runtime.Strided;
 import panface.tensor.math.VecMath;
 
 /**

@@ -13,6 +13,7 @@ import panface.tensor.DType;
 import panface.tensor.Tensor;
 import panface.tensor.cpu.Differential.Layout;
 import panface.tensor.cpu.Differential.Regime;
+import panface.tensor.cpu.runtime.CpuStorage;
 
 /**
  * The float32 fast paths of the data-movement kernels against their double paths: row selection
@@ -85,7 +86,7 @@ class IndexCopyDifferentialTest {
                 }
             }
             // a large contiguous copy goes in parallel chunks
-            float[] big = Differential.normal(rnd, 3 * CopyKernels.BULK_GRAIN + 5, 1);
+            float[] big = Differential.normal(rnd, 3 * CpuStorage.BULK_GRAIN + 5, 1);
             Tensor dst = Differential.empty(Layout.OFFSET, DType.F32, big.length);
             CopyKernels.copy(Differential.place(Layout.OFFSET, big, big.length).asView(), viewOf(dst));
             assertAgrees("bulk copy", Differential.widen(big), dst, Tolerances.EXACT);

@@ -18,6 +18,7 @@ import panface.tensor.Tensor;
 import panface.tensor.backend.BinaryOp;
 import panface.tensor.backend.ReduceOp;
 import panface.tensor.backend.UnaryOp;
+import panface.tensor.cpu.runtime.RefCalls;
 
 /**
  * The kernel table ({@link CpuKernel}, printed by {@code panface info --kernels}) names every op

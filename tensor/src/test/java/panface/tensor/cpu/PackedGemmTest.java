@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import org.junit.jupiter.api.Test;
 
+import panface.tensor.cpu.runtime.CacheSize;
 import panface.tensor.random.Generator;
 
 /**
@@ -165,24 +166,6 @@ class PackedGemmTest {
         // C with twice as many rows as columns (a weight gradient over many tokens): A is the larger operand
         assertTrue(!Gemm.splitColumns(2, 1024, 256, 4608));
         assertTrue(Gemm.splitColumns(2, 256, 1024, 4608));
-    }
-
-    @Test
-    void readsTheCacheSizeAsLinuxListsIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws java.io.IOException {
-        assertEquals(2L << 20, CacheSize.parseSize("2048K"));
-        assertEquals(1L << 20, CacheSize.parseSize("1M"));
-        assertEquals(524288, CacheSize.parseSize("524288"));
-        assertEquals(-1, CacheSize.parseSize("lots"));
-        assertEquals(-1, CacheSize.parseSize(""));
-        String[][] levels = {{"1", "Data", "48K"}, {"1", "Instruction", "32K"}, {"2", "Unified", "1280K"}, {"3", "Unified", "480M"}};
-        for (int i = 0; i < levels.length; i++) {
-            java.nio.file.Path index = java.nio.file.Files.createDirectories(dir.resolve("index" + i));
-            java.nio.file.Files.writeString(index.resolve("level"), levels[i][0] + "\n");
-            java.nio.file.Files.writeString(index.resolve("type"), levels[i][1] + "\n");
-            java.nio.file.Files.writeString(index.resolve("size"), levels[i][2] + "\n");
-        }
-        assertEquals(1280L << 10, CacheSize.read(dir));
-        assertEquals(CacheSize.FALLBACK_L2, CacheSize.read(dir.resolve("missing")));
     }
 
     private void check(int m, int k, int n, boolean transA, boolean transB, float beta) {

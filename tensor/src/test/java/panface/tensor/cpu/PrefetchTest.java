@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.lang.foreign.Arena;
 
 import org.junit.jupiter.api.Test;
+import panface.tensor.cpu.runtime.Prefetch;
 
 /** The weight order the GEMM driver learns for prefetching, and what the prefetcher reads. */
 class PrefetchTest {

@@ -16,6 +16,7 @@ import panface.tensor.DType;
 import panface.tensor.Shape;
 import panface.tensor.Tensor;
 import panface.tensor.backend.BinaryOp;
+import panface.tensor.cpu.runtime.Rows;
 import panface.tensor.ops.Views;
 import panface.tensor.random.Generator;
 

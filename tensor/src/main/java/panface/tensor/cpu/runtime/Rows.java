@@ -1,19 +1,19 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.runtime;
 
 /**
  * Walks two tensors of the same shape row by row (a row = the last dimension), handing each
  * row's base offsets, length and last-dimension strides to a body.
  */
-final class Rows {
+public final class Rows {
     private Rows() {
     }
 
     @FunctionalInterface
-    interface Body {
+    public interface Body {
         void row(int aBase, int bBase, int len, int aStride, int bStride);
     }
 
-    static void forEach(int[] shape0, int[] aStrides0, int aOff, int[] bStrides0, int bOff, Body body) {
+    public static void forEach(int[] shape0, int[] aStrides0, int aOff, int[] bStrides0, int bOff, Body body) {
         int[][] c = coalesce(shape0, aStrides0, bStrides0);
         int[] shape = c[0];
         int[] aStrides = c[1];
@@ -115,7 +115,7 @@ final class Rows {
     }
 
     /** Rows of several tensors of one shape: the row length, each tensor's row starts and last-dimension stride (0 or 1). */
-    record Layout(int cols, int[][] starts, int[] lastStrides) {
+    public record Layout(int cols, int[][] starts, int[] lastStrides) {
     }
 
     /**
@@ -123,7 +123,7 @@ final class Rows {
      * layouts allow; null when a merged last dimension is neither contiguous nor broadcast
      * (stride 0 or 1) in some tensor.
      */
-    static Layout layout(int[] shape, int[][] strides, int[] offsets) {
+    public static Layout layout(int[] shape, int[][] strides, int[] offsets) {
         int[][] c = coalesce(shape, strides);
         int[] s = c[0];
         int r = s.length;

@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.runtime;
 
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
@@ -21,7 +21,7 @@ import panface.tensor.RuntimeConfig;
  * when the heap runs short, the collector takes pooled arrays back before it would fail an
  * allocation, so the pool never pins memory that live tensors need.
  */
-final class ArrayPool {
+public final class ArrayPool {
     static final long MIN_BYTES = 1L << 16;
     private static final long CAPACITY = RuntimeConfig.startup().poolBytes() > 0 ? RuntimeConfig.startup().poolBytes()
             : Runtime.getRuntime().maxMemory() / 2;
@@ -82,13 +82,13 @@ final class ArrayPool {
      * A float array of exactly n elements for a kernel's scratch, pooled when there is one; its
      * contents are stale. Hand it back with {@link #giveBack} once the kernel is done with it.
      */
-    static float[] floats(int n) {
+    public static float[] floats(int n) {
         Object a = take(float[].class, n, 4L * n);
         return a != null ? (float[]) a : new float[n];
     }
 
     /** Returns a scratch array from {@link #floats} to the pool. */
-    static void giveBack(float[] a) {
+    public static void giveBack(float[] a) {
         give(a, a.length, 4L * a.length);
     }
 
@@ -98,7 +98,7 @@ final class ArrayPool {
     }
 
     /** Drops every pooled array (they become garbage). */
-    static synchronized void clear() {
+    public static synchronized void clear() {
         FREE.clear();
         pooledBytes = 0;
     }

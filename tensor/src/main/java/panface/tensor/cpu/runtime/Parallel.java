@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.runtime;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;

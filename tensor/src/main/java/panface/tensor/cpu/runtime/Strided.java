@@ -1,18 +1,18 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.runtime;
 
 import panface.tensor.View;
 
 /** Element offsets of strided views, in row-major logical order. */
-final class Strided {
+public final class Strided {
     private Strided() {
     }
 
     /** Storage offset of every element of t, in row-major order. */
-    static int[] offsets(View t) {
+    public static int[] offsets(View t) {
         return offsets(t.shape(), t.strides(), t.offset());
     }
 
-    static int[] offsets(int[] shape, int[] strides, int base) {
+    public static int[] offsets(int[] shape, int[] strides, int base) {
         int n = 1;
         for (int d : shape) {
             n *= d;

@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.runtime;
 
 import panface.tensor.View;
 
@@ -7,16 +7,16 @@ import panface.tensor.View;
  * on these copies, which keeps them short and obviously right; fast kernels are checked against
  * them.
  */
-final class Ref {
+public final class Ref {
     private Ref() {
     }
 
-    static CpuStorage storage(View t) {
+    public static CpuStorage storage(View t) {
         return (CpuStorage) t.storage();
     }
 
     /** The logical values of t, row-major, as double. */
-    static double[] load(View t) {
+    public static double[] load(View t) {
         CpuStorage s = storage(t);
         int[] off = Strided.offsets(t);
         double[] v = new double[off.length];
@@ -39,7 +39,7 @@ final class Ref {
     }
 
     /** The logical values of an integer tensor, row-major, as long. */
-    static long[] loadLong(View t) {
+    public static long[] loadLong(View t) {
         CpuStorage s = storage(t);
         int[] off = Strided.offsets(t);
         long[] v = new long[off.length];
@@ -50,7 +50,7 @@ final class Ref {
     }
 
     /** Writes row-major values into t (any strides), converting to its dtype. */
-    static void store(double[] v, View t) {
+    public static void store(double[] v, View t) {
         CpuStorage s = storage(t);
         int[] off = Strided.offsets(t);
         if (s.dtype() == panface.tensor.DType.F64) {
@@ -71,7 +71,7 @@ final class Ref {
     }
 
     /** Writes row-major integer values into t. */
-    static void storeLong(long[] v, View t) {
+    public static void storeLong(long[] v, View t) {
         CpuStorage s = storage(t);
         int[] off = Strided.offsets(t);
         for (int i = 0; i < off.length; i++) {
@@ -80,7 +80,7 @@ final class Ref {
     }
 
     /** Adds row-major values into t. */
-    static void accumulate(double[] v, View t) {
+    public static void accumulate(double[] v, View t) {
         double[] cur = load(t);
         for (int i = 0; i < v.length; i++) {
             cur[i] += v[i];

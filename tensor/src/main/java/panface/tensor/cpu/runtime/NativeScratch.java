@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.runtime;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -10,7 +10,7 @@ import panface.tensor.RuntimeConfig;
  * freed, so the footprint stays at what the largest recent products needed. Buffers above
  * {@link #KEEP_BYTES} are freed at once: one very large product does not pin its packing memory.
  */
-final class NativeScratch {
+public final class NativeScratch {
     private static final int KEEP = 2 * Parallel.threads() + 2;
     /** The largest buffer kept for reuse ({@code -Dpanface.cpu.scratchKeepBytes}, default 64 MiB: B of a 4096^2 product). */
     static final long KEEP_BYTES = RuntimeConfig.startup().scratchKeepBytes();
@@ -21,11 +21,11 @@ final class NativeScratch {
     }
 
     /** A native buffer and the arena that frees it. */
-    record Buffer(Arena arena, MemorySegment segment) {
+    public record Buffer(Arena arena, MemorySegment segment) {
     }
 
     /** A buffer of at least the given number of floats. */
-    static Buffer take(long floats) {
+    public static Buffer take(long floats) {
         long bytes = Math.max(64, 4 * floats);
         synchronized (FREE) {
             // the smallest kept buffer that fits
@@ -49,7 +49,7 @@ final class NativeScratch {
     }
 
     /** Returns a buffer for reuse; when enough are kept, the smallest of them and it is freed. */
-    static void give(Buffer b) {
+    public static void give(Buffer b) {
         if (b.segment().byteSize() > KEEP_BYTES) {
             b.arena().close();
             return;

@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.runtime;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -9,16 +9,16 @@ import panface.tensor.RuntimeConfig;
 /**
  * A packed weight to bring towards the cores while the pool's threads would otherwise spin idle
  * (waiting for work, or for each other at the end of a split op): they read it a few cache lines
- * at a time between checks for work. {@link PackedGemm} learns which weight a model uses after
+ * at a time between checks for work. The packed GEMM learns which weight a model uses after
  * which and names the next one here, so at batch 1 (where every weight comes from memory once per
  * forward) the next layer's weight is on its way while this layer finishes. Weakly held: a hint
  * never keeps a weight alive. {@code -Dpanface.cpu.prefetch=false} turns it off.
  */
-final class Prefetch {
-    static final boolean ENABLED = RuntimeConfig.startup().prefetch();
+public final class Prefetch {
+    public static final boolean ENABLED = RuntimeConfig.startup().prefetch();
     /** Bytes read per step: small, so a thread that finds work waits at most a few hundred nanoseconds. */
     private static final long STEP = 4096;
-    private static volatile WeakReference<PackedWeight> target = new WeakReference<>(null);
+    private static volatile WeakReference<? extends Target> target = new WeakReference<>(null);
     private static final AtomicLong CURSOR = new AtomicLong();
     @SuppressWarnings("unused")
     private static long sink;
@@ -26,8 +26,17 @@ final class Prefetch {
     private Prefetch() {
     }
 
+    /** Memory worth reading ahead (a packed weight), held weakly through the reference it hands out. */
+    public interface Target {
+        /** The bytes to read. */
+        MemorySegment data();
+
+        /** The one weak reference to this target, so a hint allocates nothing. */
+        WeakReference<? extends Target> self();
+    }
+
     /** Starts reading w's packed data (replacing what was being read); null does nothing. */
-    static void hint(PackedWeight w) {
+    public static void hint(Target w) {
         if (!ENABLED || w == null || target.get() == w) {
             return;
         }
@@ -36,8 +45,8 @@ final class Prefetch {
     }
 
     /** Reads the next few lines of the hinted weight; false when there is nothing left to read. */
-    static boolean step() {
-        PackedWeight w = target.get();
+    public static boolean step() {
+        Target w = target.get();
         if (w == null) {
             return false;
         }

@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.runtime;
 
 import panface.tensor.DType;
 import panface.tensor.Device;
@@ -11,9 +11,12 @@ import panface.tensor.internal.Floats;
  * OpenBLAS through critical downcalls without copies.
  */
 public final class CpuStorage extends Storage {
+    /** Elements per chunk of a bulk copy or fill (below twice this, one thread does it). */
+    public static final int BULK_GRAIN = 1 << 18;
+
     private Object data;
 
-    CpuStorage(DType dtype, int numel, boolean zero) {
+    public CpuStorage(DType dtype, int numel, boolean zero) {
         Class<?> type = switch (dtype) {
             case F32 -> float[].class;
             case F64 -> double[].class;
@@ -43,7 +46,7 @@ public final class CpuStorage extends Storage {
     }
 
     private static void clear(Object a) {
-        Parallel.forRange(java.lang.reflect.Array.getLength(a), CopyKernels.BULK_GRAIN, (lo, hi) -> {
+        Parallel.forRange(java.lang.reflect.Array.getLength(a), BULK_GRAIN, (lo, hi) -> {
             switch (a) {
                 case float[] f -> java.util.Arrays.fill(f, lo, hi, 0f);
                 case double[] d -> java.util.Arrays.fill(d, lo, hi, 0.0);

@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.runtime;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -7,10 +7,10 @@ import panface.tensor.RuntimeConfig;
 
 /**
  * The size of a core's second-level cache, which decides how a large product is split between
- * threads ({@link Gemm}): read from Linux's sysfs (the data or unified level-2 cache of cpu0),
+ * threads ({@code Gemm}): read from Linux's sysfs (the data or unified level-2 cache of cpu0),
  * overridden by {@code -Dpanface.cpu.l2Bytes}, and 1 MiB where neither says.
  */
-final class CacheSize {
+public final class CacheSize {
     static final long FALLBACK_L2 = 1L << 20;
     private static final long L2 = RuntimeConfig.startup().l2Bytes() > 0 ? RuntimeConfig.startup().l2Bytes()
             : read(Path.of("/sys/devices/system/cpu/cpu0/cache"));
@@ -19,7 +19,7 @@ final class CacheSize {
     }
 
     /** Bytes of one core's second-level cache. */
-    static long l2Bytes() {
+    public static long l2Bytes() {
         return L2;
     }
 
