@@ -6,6 +6,7 @@ import jdk.incubator.vector.VectorSpecies;
 import panface.tensor.DType;
 import panface.tensor.View;
 import panface.tensor.backend.ReduceOp;
+import panface.tensor.cpu.elementwise.VecElementwise;
 import panface.tensor.cpu.runtime.Ref;
 import panface.tensor.math.VecMath;
 import panface.tensor.math.VecReproducible;

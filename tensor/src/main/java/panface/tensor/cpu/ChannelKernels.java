@@ -7,6 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 import panface.tensor.DType;
 import panface.tensor.View;
+import panface.tensor.cpu.elementwise.VecElementwise;
 import panface.tensor.cpu.runtime.Parallel;
 import panface.tensor.cpu.runtime.Ref;
 import panface.tensor.math.VecMath;

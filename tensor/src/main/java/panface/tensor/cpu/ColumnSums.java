@@ -5,6 +5,7 @@ import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import panface.tensor.cpu.elementwise.VecElementwise;
 import panface.tensor.cpu.runtime.Parallel;
 import panface.tensor.math.VecMath;
 

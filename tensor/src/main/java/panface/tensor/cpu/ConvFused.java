@@ -6,6 +6,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 import panface.tensor.backend.ConvEpilogueView;
 import panface.tensor.View;
+import panface.tensor.cpu.elementwise.CopyKernels;
 import panface.tensor.cpu.runtime.Ref;
 
 /**

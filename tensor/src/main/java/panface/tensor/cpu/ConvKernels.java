@@ -4,6 +4,7 @@ import panface.tensor.backend.ConvEpilogueView;
 import panface.tensor.RuntimeConfig;
 import panface.tensor.View;
 import panface.tensor.backend.Conv2dParams;
+import panface.tensor.cpu.elementwise.VecElementwise;
 import panface.tensor.cpu.runtime.ArrayPool;
 import panface.tensor.cpu.runtime.Parallel;
 import panface.tensor.cpu.runtime.Ref;

@@ -2,6 +2,7 @@ package panface.tensor.cpu;
 
 import panface.tensor.View;
 import panface.tensor.backend.Conv2dParams;
+import panface.tensor.cpu.elementwise.VecElementwise;
 import panface.tensor.cpu.runtime.Ref;
 
 /**

@@ -12,6 +12,12 @@ import panface.tensor.backend.Distribution;
 import panface.tensor.backend.Pool2dParams;
 import panface.tensor.backend.ReduceOp;
 import panface.tensor.backend.UnaryOp;
+import panface.tensor.cpu.elementwise.CopyKernels;
+import panface.tensor.cpu.elementwise.ElementwiseReference;
+import panface.tensor.cpu.elementwise.IntegerKernels;
+import panface.tensor.cpu.elementwise.RandomKernels;
+import panface.tensor.cpu.elementwise.SelectKernels;
+import panface.tensor.cpu.elementwise.VecElementwise;
 import panface.tensor.cpu.runtime.CpuStorage;
 
 /**
@@ -118,7 +124,7 @@ public final class CpuBackend implements Backend {
         if (KernelSelection.unary(op, x, out) == CpuKernel.UNARY_VECTOR) {
             VecElementwise.unary(op, x, out, a, b);
         } else {
-            RefKernels.unary(op, x, out, a, b);
+            ElementwiseReference.unary(op, x, out, a, b);
         }
     }
 
@@ -127,7 +133,7 @@ public final class CpuBackend implements Backend {
         if (KernelSelection.unaryBackward(op, x, y, gy, gx) == CpuKernel.UNARY_BACKWARD_VECTOR) {
             VecElementwise.unaryBackward(op, x, y, gy, gx, a, b);
         } else {
-            RefKernels.unaryBackward(op, x, y, gy, gx, a, b);
+            ElementwiseReference.unaryBackward(op, x, y, gy, gx, a, b);
         }
     }
 
@@ -143,14 +149,14 @@ public final class CpuBackend implements Backend {
             default -> false;
         };
         if (!done) {
-            RefKernels.binary(op, a, b, out);
+            ElementwiseReference.binary(op, a, b, out);
         }
     }
 
     @Override
     public void where(View cond, View a, View b, View out) {
         if (KernelSelection.where(cond, a, b, out) != CpuKernel.WHERE_ROWS || !SelectKernels.where(cond, a, b, out)) {
-            RefKernels.where(cond, a, b, out);
+            ElementwiseReference.where(cond, a, b, out);
         }
     }
 

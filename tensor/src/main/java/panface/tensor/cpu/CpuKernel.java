@@ -17,10 +17,10 @@ public enum CpuKernel {
     RANDOM_FILL("randomFill", "RandomKernels.fill", "always (vectorised normal for float32)", Decided.IN_KERNEL),
 
     UNARY_VECTOR("unary", "VecElementwise.unary", "op has a vector loop (VecUnary.supports); x, out float32 contiguous", Decided.SELECTION),
-    UNARY_REFERENCE("unary", "RefKernels.unary", "otherwise", Decided.SELECTION),
+    UNARY_REFERENCE("unary", "ElementwiseReference.unary", "otherwise", Decided.SELECTION),
     UNARY_BACKWARD_VECTOR("unaryBackward", "VecElementwise.unaryBackward", "op has a vector loop; x, y, gy, gx float32 contiguous",
             Decided.SELECTION),
-    UNARY_BACKWARD_REFERENCE("unaryBackward", "RefKernels.unaryBackward", "otherwise", Decided.SELECTION),
+    UNARY_BACKWARD_REFERENCE("unaryBackward", "ElementwiseReference.unaryBackward", "otherwise", Decided.SELECTION),
     BIAS_ACTIVATION_FUSED("biasActivation", "VecElementwise.biasActivation",
             "act has a vector loop; x, bias, out float32 contiguous; bias 1-d, non-empty", Decided.SELECTION),
     BIAS_ACTIVATION_COMPOSITE("biasActivation", "Backend default: binary ADD, then unary", "otherwise", Decided.SELECTION),
@@ -39,12 +39,12 @@ public enum CpuKernel {
     BINARY_INTEGER("binary", "IntegerKernels.binary",
             "ADD, SUB or MUL; a, b, out int64; out contiguous; each operand a single value or contiguous with out's shape",
             Decided.SELECTION),
-    BINARY_REFERENCE("binary", "RefKernels.binary", "otherwise", Decided.SELECTION),
+    BINARY_REFERENCE("binary", "ElementwiseReference.binary", "otherwise", Decided.SELECTION),
     WHERE_ROWS("where", "SelectKernels.where",
             "cond BOOL; a, b, out float32 of one shape, last stride 0 or 1; out contiguous, not 0-d; the strides merge into rows "
                     + "(else the reference)",
             Decided.SELECTION),
-    WHERE_REFERENCE("where", "RefKernels.where", "otherwise", Decided.SELECTION),
+    WHERE_REFERENCE("where", "ElementwiseReference.where", "otherwise", Decided.SELECTION),
 
     REDUCE_ROWS("reduce", "VecRows.reduce", "x, out float32 contiguous; x not 0-d; dims a trailing run (SUM, MAX, MIN) or a leading run (SUM: column sums)", Decided.SELECTION),
     REDUCE_AROUND("reduce", "BatchNormKernels.sumAround",

@@ -3,6 +3,7 @@ package panface.tensor.cpu;
 import panface.tensor.DType;
 import panface.tensor.Shape;
 import panface.tensor.View;
+import panface.tensor.cpu.elementwise.VecElementwise;
 import panface.tensor.cpu.runtime.Parallel;
 import panface.tensor.cpu.runtime.Ref;
 import panface.tensor.cpu.runtime.RefCalls;

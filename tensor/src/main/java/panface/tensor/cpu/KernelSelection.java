@@ -7,6 +7,10 @@ import panface.tensor.View;
 import panface.tensor.backend.BinaryOp;
 import panface.tensor.backend.ReduceOp;
 import panface.tensor.backend.UnaryOp;
+import panface.tensor.cpu.elementwise.IntegerKernels;
+import panface.tensor.cpu.elementwise.SelectKernels;
+import panface.tensor.cpu.elementwise.VecElementwise;
+import panface.tensor.cpu.elementwise.VecUnary;
 
 /**
  * The one place that decides which CPU kernel runs: each method evaluates the conditions that

@@ -3,9 +3,7 @@ package panface.tensor.cpu;
 import panface.tensor.DType;
 import panface.tensor.Shape;
 import panface.tensor.View;
-import panface.tensor.backend.BinaryOp;
 import panface.tensor.backend.ReduceOp;
-import panface.tensor.backend.UnaryOp;
 import panface.tensor.cpu.runtime.CpuStorage;
 import panface.tensor.cpu.runtime.Ref;
 import panface.tensor.cpu.runtime.RefCalls;
@@ -19,69 +17,6 @@ public final class RefKernels {
     private RefKernels() {
     }
 
-    // ---- elementwise --------------------------------------------------------------------------
-
-    static void unary(UnaryOp op, View x, View out, double a, double b) {
-        RefCalls.hit("unary");
-        double[] v = Ref.load(x);
-        for (int i = 0; i < v.length; i++) {
-            v[i] = op.apply(v[i], a, b);
-        }
-        Ref.store(v, out);
-    }
-
-    static void unaryBackward(UnaryOp op, View x, View y, View gy, View gx, double a, double b) {
-        RefCalls.hit("unaryBackward");
-        double[] xv = x == null ? null : Ref.load(x);
-        double[] yv = y == null ? null : Ref.load(y);
-        double[] g = Ref.load(gy);
-        for (int i = 0; i < g.length; i++) {
-            double d = op.derivative(xv == null ? Double.NaN : xv[i], yv == null ? Double.NaN : yv[i], a, b);
-            g[i] = g[i] * d;
-        }
-        Ref.store(g, gx);
-    }
-
-    static void binary(BinaryOp op, View a, View b, View out) {
-        RefCalls.hit("binary");
-        if (!a.dtype().isFloating() && !b.dtype().isFloating()) {
-            long[] x = Ref.loadLong(a);
-            long[] y = Ref.loadLong(b);
-            for (int i = 0; i < x.length; i++) {
-                x[i] = op.apply(x[i], y[i]);
-            }
-            Ref.storeLong(x, out);
-            return;
-        }
-        double[] x = Ref.load(a);
-        double[] y = Ref.load(b);
-        for (int i = 0; i < x.length; i++) {
-            x[i] = op.apply(x[i], y[i]);
-        }
-        Ref.store(x, out);
-    }
-
-    static void where(View cond, View a, View b, View out) {
-        RefCalls.hit("where");
-        long[] c = Ref.loadLong(cond);
-        if (!out.dtype().isFloating()) {
-            long[] x = Ref.loadLong(a);
-            long[] y = Ref.loadLong(b);
-            for (int i = 0; i < c.length; i++) {
-                x[i] = c[i] != 0 ? x[i] : y[i];
-            }
-            Ref.storeLong(x, out);
-            return;
-        }
-        double[] x = Ref.load(a);
-        double[] y = Ref.load(b);
-        for (int i = 0; i < c.length; i++) {
-            x[i] = c[i] != 0 ? x[i] : y[i];
-        }
-        Ref.store(x, out);
-    }
-
-    // ---- reductions -----------------------------------------------------------------------------
 
     static void reduce(ReduceOp op, View x, int[] dims, View out) {
         RefCalls.hit("reduce");
@@ -180,8 +115,6 @@ public final class RefKernels {
         Ref.store(acc, out);
     }
 
-    // ---- matmul ---------------------------------------------------------------------------------
-
     static void matmul(View a, View b, View out, double alpha, double beta) {
         RefCalls.hit("matmul");
         int r = out.dim();
@@ -216,9 +149,7 @@ public final class RefKernels {
         }
     }
 
-    // ---- softmax ----------------------------------------------------------------------------------
-
-    static void softmax(View x, View out, boolean log) {
+    public static void softmax(View x, View out, boolean log) {
         RefCalls.hit("softmax");
         double[] v = Ref.load(x);
         int cols = x.size(-1);
@@ -259,8 +190,6 @@ public final class RefKernels {
         }
         Ref.store(g, gx);
     }
-
-    // ---- layer norm -------------------------------------------------------------------------------
 
     static void layerNorm(View x, View weight, View bias, double eps, View y, View mean, View rstd) {
         RefCalls.hit("layerNorm");

@@ -7,6 +7,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import panface.tensor.View;
+import panface.tensor.cpu.elementwise.VecElementwise;
 import panface.tensor.cpu.runtime.Parallel;
 import panface.tensor.math.VecMath;
 import panface.tensor.math.VecReproducible;

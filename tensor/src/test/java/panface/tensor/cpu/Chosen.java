@@ -8,17 +8,19 @@ import panface.tensor.backend.Conv2dParams;
 import panface.tensor.backend.Pool2dParams;
 import panface.tensor.backend.ReduceOp;
 import panface.tensor.backend.UnaryOp;
+import panface.tensor.cpu.elementwise.SelectKernels;
+import panface.tensor.cpu.elementwise.VecElementwise;
 
 /**
  * Runs one fast kernel as {@link CpuBackend} does: only where {@link KernelSelection} chooses it.
  * Each method returns whether the fast kernel ran, so the differential tests can assert that it
  * took the operands they meant for it (and declined the others).
  */
-final class Chosen {
+public final class Chosen {
     private Chosen() {
     }
 
-    static boolean unary(UnaryOp op, Tensor x, Tensor out, double a, double b) {
+    public static boolean unary(UnaryOp op, Tensor x, Tensor out, double a, double b) {
         boolean take = KernelSelection.unary(op, viewOf(x), viewOf(out)) == CpuKernel.UNARY_VECTOR;
         if (take) {
             VecElementwise.unary(op, viewOf(x), viewOf(out), a, b);
@@ -26,7 +28,7 @@ final class Chosen {
         return take;
     }
 
-    static boolean unaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor gy, Tensor gx, double a, double b) {
+    public static boolean unaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor gy, Tensor gx, double a, double b) {
         boolean take = KernelSelection.unaryBackward(op, viewOf(x), viewOf(y), viewOf(gy), viewOf(gx)) == CpuKernel.UNARY_BACKWARD_VECTOR;
         if (take) {
             VecElementwise.unaryBackward(op, viewOf(x), viewOf(y), viewOf(gy), viewOf(gx), a, b);
@@ -34,7 +36,7 @@ final class Chosen {
         return take;
     }
 
-    static boolean biasActivation(UnaryOp op, Tensor x, Tensor bias, Tensor out, double a, double b) {
+    public static boolean biasActivation(UnaryOp op, Tensor x, Tensor bias, Tensor out, double a, double b) {
         boolean take = KernelSelection.biasActivation(op, viewOf(x), viewOf(bias), viewOf(out)) == CpuKernel.BIAS_ACTIVATION_FUSED;
         if (take) {
             VecElementwise.biasActivation(op, viewOf(x), viewOf(bias), viewOf(out), a, b);
@@ -42,7 +44,7 @@ final class Chosen {
         return take;
     }
 
-    static boolean biasActivationBackward(UnaryOp op, Tensor x, Tensor bias, Tensor gy, Tensor gz, double a, double b) {
+    public static boolean biasActivationBackward(UnaryOp op, Tensor x, Tensor bias, Tensor gy, Tensor gz, double a, double b) {
         boolean take = KernelSelection.biasActivationBackward(op, viewOf(x), viewOf(bias), viewOf(gy), viewOf(gz)) == CpuKernel.BIAS_ACTIVATION_BACKWARD_FUSED;
         if (take) {
             VecElementwise.biasActivationBackward(op, viewOf(x), viewOf(bias), viewOf(gy), viewOf(gz), a, b);
@@ -50,15 +52,15 @@ final class Chosen {
         return take;
     }
 
-    static boolean binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+    public static boolean binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
         return KernelSelection.binary(op, viewOf(a), viewOf(b), viewOf(out)) == CpuKernel.BINARY_VECTOR && VecElementwise.binary(op, viewOf(a), viewOf(b), viewOf(out));
     }
 
-    static boolean compare(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+    public static boolean compare(BinaryOp op, Tensor a, Tensor b, Tensor out) {
         return KernelSelection.binary(op, viewOf(a), viewOf(b), viewOf(out)) == CpuKernel.BINARY_COMPARE && SelectKernels.compare(op, viewOf(a), viewOf(b), viewOf(out));
     }
 
-    static boolean where(Tensor cond, Tensor a, Tensor b, Tensor out) {
+    public static boolean where(Tensor cond, Tensor a, Tensor b, Tensor out) {
         return KernelSelection.where(viewOf(cond), viewOf(a), viewOf(b), viewOf(out)) == CpuKernel.WHERE_ROWS && SelectKernels.where(viewOf(cond), viewOf(a), viewOf(b), viewOf(out));
     }
 

@@ -12,6 +12,7 @@ import panface.tensor.DType;
 import panface.tensor.Shape;
 import panface.tensor.Storage;
 import panface.tensor.Tensor;
+import panface.tensor.cpu.elementwise.CopyKernels;
 import panface.tensor.cpu.runtime.Ref;
 import panface.tensor.cpu.runtime.Strided;
 import panface.tensor.math.VecMath;
@@ -34,19 +35,19 @@ import panface.tensor.math.VecMath;
  * reference into float64 outputs and the kernel into float32 ones, and call assertAgrees with the
  * op's bound.
  */
-final class Differential {
+public final class Differential {
     /** Unit roundoff of float32 (half an ulp of 1). */
-    static final double U = 0x1p-24;
+    public static final double U = 0x1p-24;
     /** -Ddifferential.report=true prints each comparison's worst error as a fraction of its bound (to see how tight a bound is). */
     private static final boolean REPORT = Boolean.getBoolean("differential.report");
     /** Float lanes of the vector kernels on this machine: the lengths below are placed around it. */
-    static final int LANES = VecMath.S.length();
+    public static final int LANES = VecMath.S.length();
     /** Row lengths: one element, fewer than a vector, exactly one, one more, several plus a tail, many plus a tail. */
     static final int[] LENGTHS = {1, LANES - 1, LANES, LANES + 1, 2 * LANES + 1, 4 * LANES + 3, 1021};
     /** A row long enough for rounding to accumulate and for threads to split the work. */
-    static final int LONG_ROW = 100_003;
+    public static final int LONG_ROW = 100_003;
     /** {@link #LENGTHS} and then {@link #LONG_ROW}. */
-    static final int[] LENGTHS_AND_LONG_ROW = withLongRow(LENGTHS);
+    public static final int[] LENGTHS_AND_LONG_ROW = withLongRow(LENGTHS);
     /** What untouched output storage holds: a value no kernel produces from the inputs here. */
     static final float SENTINEL = -123456.75f;
 
@@ -55,7 +56,7 @@ final class Differential {
 
     /** The allowed |fast - reference| at element i (row-major over the output's shape). */
     @FunctionalInterface
-    interface Bound {
+    public interface Bound {
         double at(int i);
     }
 
@@ -66,12 +67,12 @@ final class Differential {
      * NaN where want is NaN and only there, the same infinity where want is infinite, and
      * |got - want| &lt;= bound elsewhere. The message names the worst element and its bound.
      */
-    static void assertAgrees(String what, double[] want, Tensor got, Bound bound) {
+    public static void assertAgrees(String what, double[] want, Tensor got, Bound bound) {
         double[] g = got.toDoubleArray();
         assertAgrees(what, want, g, bound);
     }
 
-    static void assertAgrees(String what, double[] want, double[] got, Bound bound) {
+    public static void assertAgrees(String what, double[] want, double[] got, Bound bound) {
         if (want.length != got.length) {
             fail(what + ": " + got.length + " elements, the reference has " + want.length);
         }
@@ -116,7 +117,7 @@ final class Differential {
     }
 
     /** Asserts NaN (or, for expected non-NaN values, exact equality) at every element: for results PyTorch defines exactly. */
-    static void assertExactly(String what, double[] want, Tensor got) {
+    public static void assertExactly(String what, double[] want, Tensor got) {
         assertAgrees(what, want, got, i -> 0);
     }
 
@@ -190,14 +191,14 @@ final class Differential {
         return v;
     }
 
-    static double gaussian(SplittableRandom rnd) {
+    public static double gaussian(SplittableRandom rnd) {
         double u = rnd.nextDouble();
         double w = rnd.nextDouble();
         return Math.sqrt(-2 * Math.log1p(-u)) * Math.cos(2 * Math.PI * w);
     }
 
     /** n normal values times scale. */
-    static float[] normal(SplittableRandom rnd, int n, double scale) {
+    public static float[] normal(SplittableRandom rnd, int n, double scale) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
             v[i] = (float) (scale * gaussian(rnd));
@@ -206,7 +207,7 @@ final class Differential {
     }
 
     /** The values as double (exactly: every float is a double). */
-    static double[] widen(float[] v) {
+    public static double[] widen(float[] v) {
         double[] d = new double[v.length];
         for (int i = 0; i < v.length; i++) {
             d[i] = v[i];
@@ -217,7 +218,7 @@ final class Differential {
     // ---- inputs and outputs: layouts ------------------------------------------------------------
 
     /** Ways to store the same logical values. */
-    enum Layout {
+    public enum Layout {
         /** Row-major from storage offset 0. */
         CONTIGUOUS,
         /** Row-major from storage offset 5, with storage after the end: a narrowed view. */
@@ -234,7 +235,7 @@ final class Differential {
     }
 
     /** A float32 tensor of the given shape and logical (row-major) values, stored as the layout says; other storage holds the sentinel. */
-    static Tensor place(Layout layout, float[] values, int... shape) {
+    public static Tensor place(Layout layout, float[] values, int... shape) {
         Tensor t = empty(layout, DType.F32, shape);
         float[] data = Ref.storage(viewOf(t)).floats();
         int[] off = Strided.offsets(viewOf(t));
@@ -245,7 +246,7 @@ final class Differential {
     }
 
     /** A sentinel-filled float32 (or float64) view of the shape in the layout, for outputs: see {@link #assertOnlyViewWritten}. */
-    static Tensor empty(Layout layout, DType dtype, int... shape) {
+    public static Tensor empty(Layout layout, DType dtype, int... shape) {
         int n = Shape.numel(shape);
         int r = shape.length;
         Tensor t;
@@ -285,7 +286,7 @@ final class Differential {
     }
 
     /** A float32 view of shape whose values are row's, repeated along every leading dimension with stride 0 (a broadcast). */
-    static Tensor broadcastRows(float[] row, int... shape) {
+    public static Tensor broadcastRows(float[] row, int... shape) {
         int r = shape.length;
         int[] strides = new int[r];
         strides[r - 1] = 1;
@@ -294,7 +295,7 @@ final class Differential {
     }
 
     /** Asserts that nothing outside the view was written: every storage element it does not cover still holds the sentinel. */
-    static void assertOnlyViewWritten(String what, Tensor view) {
+    public static void assertOnlyViewWritten(String what, Tensor view) {
         boolean[] inView = new boolean[view.storage().numel()];
         for (int o : Strided.offsets(viewOf(view))) {
             inView[o] = true;
@@ -310,12 +311,12 @@ final class Differential {
     }
 
     /** A float64 tensor of the shape for a reference's outputs. */
-    static Tensor f64(int... shape) {
+    public static Tensor f64(int... shape) {
         return Tensor.zeros(DType.F64, shape);
     }
 
     /** Asserts that a fast kernel took (or, for layouts it does not handle, declined) the operands. */
-    static void assertTaken(String what, boolean taken, boolean expected) {
+    public static void assertTaken(String what, boolean taken, boolean expected) {
         assertTrue(taken == expected, what + (expected ? ": the fast kernel declined operands it handles" : ": the fast kernel took operands it does not handle"));
     }
 

@@ -14,6 +14,8 @@ import panface.tensor.Tensor;
 import panface.tensor.backend.BinaryOp;
 import panface.tensor.backend.ReduceOp;
 import panface.tensor.backend.UnaryOp;
+import panface.tensor.cpu.elementwise.ElementwiseReference;
+import panface.tensor.cpu.elementwise.VecUnary;
 import panface.tensor.random.Generator;
 
 /**
@@ -64,14 +66,14 @@ class FastPathParityTest {
                 double b = op == UnaryOp.CLAMP ? 2.0 : 0.3;
                 Tensor ref = Tensor.zerosLike(x);
                 Tensor fast = Tensor.zerosLike(x);
-                RefKernels.unary(op, viewOf(x), viewOf(ref), a, b);
+                ElementwiseReference.unary(op, viewOf(x), viewOf(ref), a, b);
                 assertTrue(Chosen.unary(op, x, fast, a, b));
                 double atol = op == UnaryOp.GELU ? 6e-7 * 3 : op == UnaryOp.ERF ? 3e-7 : 1e-6;
                 close(op + " forward n=" + n, ref.toFloatArray(), fast.toFloatArray(), atol, 2e-6);
                 Tensor gy = data(n, 1);
                 Tensor gRef = Tensor.zerosLike(x);
                 Tensor gFast = Tensor.zerosLike(x);
-                RefKernels.unaryBackward(op, viewOf(x), viewOf(ref), viewOf(gy), viewOf(gRef), a, b);
+                ElementwiseReference.unaryBackward(op, viewOf(x), viewOf(ref), viewOf(gy), viewOf(gRef), a, b);
                 assertTrue(Chosen.unaryBackward(op, x, ref, gy, gFast, a, b));
                 close(op + " backward n=" + n, gRef.toFloatArray(), gFast.toFloatArray(), atol * 4, 1e-5);
             }
@@ -90,7 +92,7 @@ class FastPathParityTest {
                 Tensor be = panface.tensor.ops.Views.broadcastTo(b, out);
                 Tensor ref = Tensor.zeros(out);
                 Tensor fast = Tensor.zeros(out);
-                RefKernels.binary(op, viewOf(ae), viewOf(be), viewOf(ref));
+                ElementwiseReference.binary(op, viewOf(ae), viewOf(be), viewOf(ref));
                 assertTrue(Chosen.binary(op, ae, be, fast), op + " " + java.util.Arrays.deepToString(s));
                 close(op.name(), ref.toFloatArray(), fast.toFloatArray(), 0, 1e-7);
             }

@@ -13,6 +13,7 @@ import panface.tensor.DType;
 import panface.tensor.Tensor;
 import panface.tensor.cpu.Differential.Layout;
 import panface.tensor.cpu.Differential.Regime;
+import panface.tensor.cpu.elementwise.CopyKernels;
 import panface.tensor.cpu.runtime.CpuStorage;
 
 /**

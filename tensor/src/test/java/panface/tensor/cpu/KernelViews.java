@@ -4,12 +4,12 @@ import panface.tensor.Tensor;
 import panface.tensor.View;
 
 /** Hands test tensors to kernels as views. */
-final class KernelViews {
+public final class KernelViews {
     private KernelViews() {
     }
 
     /** t's view, or null for an absent (optional) operand. */
-    static View viewOf(Tensor t) {
+    public static View viewOf(Tensor t) {
         return t == null ? null : t.asView();
     }
 }

@@ -17,6 +17,7 @@ import panface.tensor.Tensor;
 import panface.tensor.cpu.Differential.Layout;
 import panface.tensor.cpu.Differential.Regime;
 import panface.tensor.cpu.Tolerances.Mean;
+import panface.tensor.cpu.elementwise.VecElementwise;
 
 /**
  * Layer norm (forward and backward) and batch norm against float64: large offsets with tiny or

@@ -17,6 +17,7 @@ import panface.tensor.Reduction;
 import panface.tensor.Tensor;
 import panface.tensor.cpu.Differential.Layout;
 import panface.tensor.cpu.Differential.Regime;
+import panface.tensor.cpu.elementwise.VecElementwise;
 
 /**
  * Softmax, log-softmax (forward and backward) and cross-entropy: the fast row kernels against the

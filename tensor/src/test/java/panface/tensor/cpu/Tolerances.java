@@ -13,7 +13,7 @@ import panface.tensor.cpu.Differential.Bound;
  * each is written beside it. Inputs are float32 values, so the reference sees exactly what the
  * kernel sees; only the kernel's own rounding is measured.
  */
-final class Tolerances {
+public final class Tolerances {
     private Tolerances() {
     }
 
@@ -42,18 +42,18 @@ final class Tolerances {
      * gx = gy d adds a rounding. The inputs are exact, so only the kernel's own roundings count (an
      * ulp is at most 2u); below float32's normal range, an absolute Float.MIN_NORMAL.
      */
-    record Unary(Error forward, Error derivative) {
-        Bound forward(double[] x, double[] y) {
+    public record Unary(Error forward, Error derivative) {
+        public Bound forward(double[] x, double[] y) {
             return i -> forward.of(x[i], Math.abs(y[i])) + Float.MIN_NORMAL;
         }
 
-        Bound backward(double[] x, double[] d, double[] gy, double[] gx) {
+        public Bound backward(double[] x, double[] d, double[] gy, double[] gx) {
             return i -> Math.abs(gy[i]) * derivative.of(x[i], Math.abs(d[i])) + 2 * U * Math.abs(gx[i]) + Float.MIN_NORMAL;
         }
     }
 
     /** Per op, with the reason. */
-    static Unary unary(UnaryOp op) {
+    public static Unary unary(UnaryOp op) {
         return switch (op) {
             // exact or one rounding: negation, |x|, sign, max/min/select, x*x, 1/x, sqrt; derivatives constants, 2x, -y^2, 1/(2y) or selects
             case NEG, ABS, SIGN, RELU, RELU6, CLAMP, SQUARE, RECIPROCAL, SQRT -> new Unary((x, y) -> 2 * U * y, (x, d) -> 4 * U * d);
@@ -97,7 +97,7 @@ final class Tolerances {
     }
 
     /** a op b for the four arithmetic ops: correctly rounded, half an ulp (u |result|, or half the smallest subnormal); max and min exact. */
-    static Bound binary(double[] want) {
+    public static Bound binary(double[] want) {
         return i -> U * Math.abs(want[i]) + Float.MIN_VALUE / 2.0;
     }
 
@@ -109,7 +109,7 @@ final class Tolerances {
     }
 
     /** Results that select or copy an input (max, min, copies, im2col, row selection): exact. */
-    static final Bound EXACT = i -> 0;
+    public static final Bound EXACT = i -> 0;
 
     // ---- softmax family ---------------------------------------------------------------------------
 
@@ -129,7 +129,7 @@ final class Tolerances {
      * absolute error is about u (|x_j| + |m| + |log s|), plus the sum's relative error (growth)
      * which log turns into an absolute one: |dy_j| &lt;= u (2 |x_j| + 2 |m| + 2 |log n| + 8 + growth(n)).
      */
-    static Bound logSoftmax(double[] x, int cols) {
+    public static Bound logSoftmax(double[] x, int cols) {
         double[] max = rowMax(x, cols);
         return i -> U * (2 * Math.abs(x[i]) + 2 * Math.abs(max[i / cols]) + 2 * Math.log(cols) + 8 + growth(cols));
     }

@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.elementwise;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,7 +1,8 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.elementwise;
 
 import panface.tensor.View;
 import panface.tensor.backend.BinaryOp;
+import panface.tensor.cpu.CpuKernel;
 import panface.tensor.cpu.runtime.Ref;
 
 /**
@@ -9,12 +10,12 @@ import panface.tensor.cpu.runtime.Ref;
  * value (such as batch normalisation's step counter plus one); false for anything else. Results
  * wrap as the reference's long arithmetic does.
  */
-final class IntegerKernels {
+public final class IntegerKernels {
     private IntegerKernels() {
     }
 
     /** ADD, SUB or MUL of int64 operands as {@link CpuKernel#BINARY_INTEGER} states them. */
-    static void binary(BinaryOp op, View a, View b, View out) {
+    public static void binary(BinaryOp op, View a, View b, View out) {
         long[] as = Ref.storage(a).longs();
         long[] bs = Ref.storage(b).longs();
         long[] os = Ref.storage(out).longs();
@@ -31,7 +32,7 @@ final class IntegerKernels {
     }
 
     /** A single value, or contiguous with out's shape. */
-    static boolean operand(View t, View out) {
+    public static boolean operand(View t, View out) {
         return t.numel() == 1 || (t.isContiguous() && java.util.Arrays.equals(t.shape(), out.shape()));
     }
 }

@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.elementwise;
 
 import static panface.tensor.cpu.KernelViews.viewOf;
 
@@ -17,8 +17,14 @@ import panface.tensor.Shape;
 import panface.tensor.Tensor;
 import panface.tensor.backend.BinaryOp;
 import panface.tensor.backend.UnaryOp;
+import panface.tensor.cpu.Chosen;
+import panface.tensor.cpu.CpuBackend;
 import panface.tensor.cpu.Differential.Bound;
 import panface.tensor.cpu.Differential.Layout;
+import panface.tensor.cpu.Differential;
+import panface.tensor.cpu.KernelViews;
+import panface.tensor.cpu.RefKernels;
+import panface.tensor.cpu.Tolerances;
 import panface.tensor.ops.Elementwise;
 import panface.tensor.ops.Views;
 
@@ -92,7 +98,7 @@ class ElementwiseDifferentialTest {
         Tolerances.Unary tol = Tolerances.unary(op);
         Tensor x = Differential.place(in, xv, n);
         Tensor want = Differential.f64(n);
-        RefKernels.unary(op, viewOf(x), viewOf(want), a(op), b(op));
+        ElementwiseReference.unary(op, viewOf(x), viewOf(want), a(op), b(op));
         Tensor got = Differential.empty(out, DType.F32, n);
         assertTaken(what, Chosen.unary(op, x, got, a(op), b(op)), true);
         double[] xd = Differential.widen(xv);
@@ -109,7 +115,7 @@ class ElementwiseDifferentialTest {
         Tensor y = Differential.place(out, yv, n);
         Tensor gy = Differential.place(in, gv, n);
         Tensor gWant = Differential.f64(n);
-        RefKernels.unaryBackward(op, viewOf(x), viewOf(y), viewOf(gy), viewOf(gWant), a(op), b(op));
+        ElementwiseReference.unaryBackward(op, viewOf(x), viewOf(y), viewOf(gy), viewOf(gWant), a(op), b(op));
         Tensor gGot = Differential.empty(in, DType.F32, n);
         assertTaken(what + " derivative", Chosen.unaryBackward(op, x, y, gy, gGot, a(op), b(op)), true);
         double[] d = new double[n];
@@ -202,7 +208,7 @@ class ElementwiseDifferentialTest {
                 assertTaken(what, Chosen.unaryBackward(op, x, got, gy, gGot, a(op), b(op)), true);
                 Differential.assertExactly(what + " gradient", gs, gGot);
                 Tensor gRef = Differential.f64(n);
-                RefKernels.unaryBackward(op, viewOf(x), viewOf(got), viewOf(gy), viewOf(gRef), a(op), b(op));
+                ElementwiseReference.unaryBackward(op, viewOf(x), viewOf(got), viewOf(gy), viewOf(gRef), a(op), b(op));
                 Differential.assertExactly(what + " gradient (reference)", gs, gRef.to(DType.F32));
                 if (!op.isPiecewiseConstant()) {
                     Tensor xg = Tensor.of(v, n).requiresGrad(true);
@@ -229,7 +235,7 @@ class ElementwiseDifferentialTest {
                 for (BinaryOp op : Arrays.stream(BinaryOp.values()).filter(BinaryOp::hasVectorForm).toList()) {
                     String what = op + " " + java.util.Arrays.deepToString(s) + " " + la + "/" + lb;
                     Tensor want = Differential.f64(out);
-                    RefKernels.binary(op, viewOf(a), viewOf(b), viewOf(want));
+                    ElementwiseReference.binary(op, viewOf(a), viewOf(b), viewOf(want));
                     Tensor got = Differential.empty(Layout.OFFSET, DType.F32, out);
                     assertTaken(what, Chosen.binary(op, a, b, got), true);
                     double[] w = want.toDoubleArray();

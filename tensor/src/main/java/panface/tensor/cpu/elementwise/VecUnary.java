@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.elementwise;
 
 import panface.tensor.backend.UnaryOp;
 
@@ -13,14 +13,14 @@ import panface.tensor.backend.UnaryOp;
  * call to the op's own method, inlines it, and the clone keeps a type profile of its own. This
  * takes the place of writing (or generating) a loop per op. A clone is made on an op's first use.
  */
-final class VecUnary {
+public final class VecUnary {
     private static final LoopClones<UnaryOp, Loops> CLONES = new LoopClones<>(VecUnaryLoop.class, Loops.class, UnaryOp.class);
 
     private VecUnary() {
     }
 
     /** The vector loops of one op over [lo, hi) of contiguous float32 arrays at the given offsets. */
-    interface Loops {
+    public interface Loops {
         /** y = op(x). */
         void forward(float[] x, int xo, float[] y, int yo, int lo, int hi, float a, float b);
 
@@ -29,12 +29,12 @@ final class VecUnary {
     }
 
     /** True for the ops with vector loops: all but the predicates. */
-    static boolean supports(UnaryOp op) {
+    public static boolean supports(UnaryOp op) {
         return !op.isPredicate();
     }
 
     /** The loops of an op that {@link #supports} has them. */
-    static Loops of(UnaryOp op) {
+    public static Loops of(UnaryOp op) {
         if (!supports(op)) {
             throw new IllegalArgumentException(op + " has no vector form");
         }

@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.elementwise;
 
 import panface.tensor.DType;
 import panface.tensor.View;
@@ -14,11 +14,11 @@ import panface.tensor.random.Philox;
  * per value, element i from block offset + i/2, words 2(i%2) and 2(i%2)+1. Normal values come in
  * Box-Muller pairs from consecutive values; Bernoulli always uses the F32 rule, u &lt; p.
  */
-final class RandomKernels {
+public final class RandomKernels {
     private RandomKernels() {
     }
 
-    static void fill(View dst, Distribution dist, long seed, long offset, double a, double b) {
+    public static void fill(View dst, Distribution dist, long seed, long offset, double a, double b) {
         if (!dst.isContiguous()) {
             throw new IllegalArgumentException("randomFill needs a contiguous tensor, got " + dst.describe());
         }

@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.elementwise;
 
 import java.util.Arrays;
 
@@ -7,6 +7,7 @@ import panface.tensor.RuntimeConfig;
 import panface.tensor.View;
 import panface.tensor.backend.BinaryOp;
 import panface.tensor.backend.UnaryOp;
+import panface.tensor.cpu.CpuKernel;
 import panface.tensor.cpu.runtime.Parallel;
 import panface.tensor.cpu.runtime.Ref;
 import panface.tensor.cpu.runtime.Rows;
@@ -16,14 +17,14 @@ import panface.tensor.cpu.runtime.Rows;
  * large tensors. Each entry returns false when the operands do not fit (dtype, layout), and the
  * caller falls back to the reference kernel.
  */
-final class VecElementwise {
+public final class VecElementwise {
     /** Elements per task: small tensors stay on the calling thread. */
-    static final int GRAIN = 1 << 15;
+    public static final int GRAIN = 1 << 15;
 
     private VecElementwise() {
     }
 
-    static boolean f32Contiguous(View... ts) {
+    public static boolean f32Contiguous(View... ts) {
         for (View t : ts) {
             if (t != null && (t.dtype() != DType.F32 || !t.isContiguous())) {
                 return false;
@@ -32,12 +33,12 @@ final class VecElementwise {
         return true;
     }
 
-    static float[] data(View t) {
+    public static float[] data(View t) {
         return Ref.storage(t).floats();
     }
 
     /** The vector loop of op over contiguous float32 x into out (see {@link CpuKernel#UNARY_VECTOR}). */
-    static void unary(UnaryOp op, View x, View out, double a, double b) {
+    public static void unary(UnaryOp op, View x, View out, double a, double b) {
         float[] xs = data(x);
         float[] ys = data(out);
         int xo = x.offset();
@@ -49,7 +50,7 @@ final class VecElementwise {
     }
 
     /** The vector gradient loop of op over contiguous float32 operands (see {@link CpuKernel#UNARY_BACKWARD_VECTOR}). */
-    static void unaryBackward(UnaryOp op, View x, View y, View gy, View gx, double a, double b) {
+    public static void unaryBackward(UnaryOp op, View x, View y, View gy, View gx, double a, double b) {
         float[] xs = data(x);
         float[] ys = data(y);
         float[] gs = data(gy);
@@ -69,7 +70,7 @@ final class VecElementwise {
      * (stride 0): rows of the output are produced with vector loops. The operands are those of
      * {@link CpuKernel#BINARY_VECTOR}; false when their strides do not merge into rows.
      */
-    static boolean binary(BinaryOp op, View a, View b, View out) {
+    public static boolean binary(BinaryOp op, View a, View b, View out) {
         // an operand strided along its last dimension (a transposed view) is first packed by the
         // blocked copy kernel: one extra pass, far cheaper than element-by-element indexing
         boolean packA = a.stride(-1) > 1;
@@ -151,7 +152,7 @@ final class VecElementwise {
     }
 
     /** out = a op b over n contiguous float32 elements of each, for an op with a {@linkplain BinaryOp#hasVectorForm vector form}. */
-    static void rowVV(BinaryOp op, float[] as, int ao, float[] bs, int bo, float[] os, int oo, int n) {
+    public static void rowVV(BinaryOp op, float[] as, int ao, float[] bs, int bo, float[] os, int oo, int n) {
         VecBinary.of(op).rowVV(as, ao, bs, bo, os, oo, n);
     }
 
@@ -159,7 +160,7 @@ final class VecElementwise {
      * out = act(x + bias) over contiguous float32 rows (bias along the last dimension): the bias
      * is added into the output row and the activation runs over it while it is in cache.
      */
-    static void biasActivation(UnaryOp op, View x, View bias, View out, double a, double b) {
+    public static void biasActivation(UnaryOp op, View x, View bias, View out, double a, double b) {
         float[] xs = data(x);
         float[] bs = data(bias);
         float[] ys = data(out);
@@ -180,7 +181,7 @@ final class VecElementwise {
     }
 
     /** gz = gy * act'(x + bias) over contiguous float32 rows, x + bias and act(x + bias) recomputed per row. */
-    static void biasActivationBackward(UnaryOp op, View x, View bias, View gy, View gz, double a, double b) {
+    public static void biasActivationBackward(UnaryOp op, View x, View bias, View gy, View gz, double a, double b) {
         biasActivationBackward(op, x, bias, gy, gz, null, a, b);
     }
 
@@ -188,9 +189,9 @@ final class VecElementwise {
      * As above, and when gbias is not null, gbias = the column sums of gz (the bias gradient),
      * added up while each row of gz is in cache rather than in a second pass over it. The rows go
      * in fixed groups of about sqrt(rows), each group summed apart and the groups' sums then added
-     * in order (as {@link ColumnSums} does), so the bits do not depend on the threads.
+     * in order (as {@code ColumnSums} does), so the bits do not depend on the threads.
      */
-    static void biasActivationBackward(UnaryOp op, View x, View bias, View gy, View gz, View gbias, double a, double b) {
+    public static void biasActivationBackward(UnaryOp op, View x, View bias, View gy, View gz, View gbias, double a, double b) {
         float[] xs = data(x);
         float[] bs = data(bias);
         float[] gs = data(gy);

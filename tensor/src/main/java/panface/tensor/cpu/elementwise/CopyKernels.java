@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.elementwise;
 
 import java.util.Arrays;
 
@@ -12,12 +12,12 @@ import panface.tensor.cpu.runtime.Rows;
 import panface.tensor.cpu.runtime.Strided;
 
 /** Copy with dtype conversion, and fill, over arbitrary strides. */
-final class CopyKernels {
+public final class CopyKernels {
     private CopyKernels() {
     }
 
     /** t itself when it is contiguous, else a contiguous copy of it in new storage. */
-    static View contiguous(View t) {
+    public static View contiguous(View t) {
         if (t.isContiguous()) {
             return t;
         }
@@ -34,7 +34,7 @@ final class CopyKernels {
     }
 
     /** t's values converted to float, in row-major order. */
-    static float[] toFloats(View t) {
+    public static float[] toFloats(View t) {
         int n = t.numel();
         if (t.dtype() == DType.F32 && t.isContiguous()) {
             return Arrays.copyOfRange(Ref.storage(t).floats(), t.offset(), t.offset() + n);
@@ -49,11 +49,11 @@ final class CopyKernels {
     }
 
     /** A contiguous view of new storage with unspecified contents (for outputs written in full). */
-    static View empty(DType dtype, int... shape) {
+    public static View empty(DType dtype, int... shape) {
         return View.contiguous(new CpuStorage(dtype, Shape.numel(shape), false), shape);
     }
 
-    static void copy(View src, View dst) {
+    public static void copy(View src, View dst) {
         if (!Arrays.equals(src.shape(), dst.shape())) {
             throw new IllegalArgumentException("copy: shapes differ, " + src.describe() + " -> " + dst.describe());
         }
@@ -108,7 +108,7 @@ final class CopyKernels {
         });
     }
 
-    static void fill(View dst, double value) {
+    public static void fill(View dst, double value) {
         CpuStorage d = Ref.storage(dst);
         if (dst.isContiguous()) {
             int base = dst.offset();

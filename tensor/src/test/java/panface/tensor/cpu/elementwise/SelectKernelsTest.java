@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.elementwise;
 
 import static panface.tensor.cpu.KernelViews.viewOf;
 
@@ -16,6 +16,8 @@ import panface.tensor.DType;
 import panface.tensor.Shape;
 import panface.tensor.Tensor;
 import panface.tensor.backend.BinaryOp;
+import panface.tensor.cpu.Chosen;
+import panface.tensor.cpu.KernelViews;
 import panface.tensor.cpu.runtime.Rows;
 import panface.tensor.ops.Views;
 import panface.tensor.random.Generator;
@@ -56,7 +58,7 @@ class SelectKernelsTest {
             for (BinaryOp op : Arrays.stream(BinaryOp.values()).filter(BinaryOp::isComparison).toList()) {
                 Tensor ref = Tensor.zeros(panface.tensor.Device.CPU, DType.BOOL, out);
                 Tensor fast = Tensor.zeros(panface.tensor.Device.CPU, DType.BOOL, out);
-                RefKernels.binary(op, viewOf(a), viewOf(b), viewOf(ref));
+                ElementwiseReference.binary(op, viewOf(a), viewOf(b), viewOf(ref));
                 assertTrue(Chosen.compare(op, a, b, fast), op + " " + java.util.Arrays.deepToString(s));
                 same(ref, fast, op + " " + java.util.Arrays.deepToString(s));
             }
@@ -72,7 +74,7 @@ class SelectKernelsTest {
             Tensor b = Views.broadcastTo(values(s[1]), out);
             Tensor ref = Tensor.zeros(out);
             Tensor fast = Tensor.zeros(out);
-            RefKernels.where(viewOf(cond), viewOf(a), viewOf(b), viewOf(ref));
+            ElementwiseReference.where(viewOf(cond), viewOf(a), viewOf(b), viewOf(ref));
             assertTrue(Chosen.where(cond, a, b, fast), java.util.Arrays.deepToString(s));
             same(ref, fast, "where " + java.util.Arrays.deepToString(s));
         }
@@ -87,7 +89,7 @@ class SelectKernelsTest {
             for (BinaryOp op : Arrays.stream(BinaryOp.values()).filter(BinaryOp::hasVectorForm).toList()) {
                 Tensor ref = Tensor.zeros(out);
                 Tensor fast = Tensor.zeros(out);
-                RefKernels.binary(op, viewOf(a), viewOf(b), viewOf(ref));
+                ElementwiseReference.binary(op, viewOf(a), viewOf(b), viewOf(ref));
                 assertTrue(Chosen.binary(op, a, b, fast), op + " " + java.util.Arrays.deepToString(s));
                 same(ref, fast, op + " " + java.util.Arrays.deepToString(s));
             }

@@ -1,7 +1,8 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.elementwise;
 
 import panface.tensor.View;
 import panface.tensor.backend.BinaryOp;
+import panface.tensor.cpu.CpuKernel;
 import panface.tensor.cpu.runtime.CpuStorage;
 import panface.tensor.cpu.runtime.Parallel;
 import panface.tensor.cpu.runtime.Rows;
@@ -15,14 +16,14 @@ import panface.tensor.cpu.runtime.Rows;
  * slope * x), made the embeddings of a small MobileFaceNet mostly garbage collection.
  * Results are the reference's: float comparisons are exact in double, and where only selects.
  */
-final class SelectKernels {
+public final class SelectKernels {
     private static final int GRAIN = 1 << 14;
 
     private SelectKernels() {
     }
 
     /** a op b for a comparison op on float32 operands into a contiguous BOOL output ({@link CpuKernel#BINARY_COMPARE}); false when the strides do not merge into rows. */
-    static boolean compare(BinaryOp op, View a, View b, View out) {
+    public static boolean compare(BinaryOp op, View a, View b, View out) {
         Rows.Layout l = layout(out, a, b);
         if (l == null) {
             return false;
@@ -59,7 +60,7 @@ final class SelectKernels {
     }
 
     /** cond ? a : b with a BOOL condition and float32 values into a contiguous float32 output ({@link CpuKernel#WHERE_ROWS}); false when the strides do not merge into rows. */
-    static boolean where(View cond, View a, View b, View out) {
+    public static boolean where(View cond, View a, View b, View out) {
         Rows.Layout l = layout(out, cond, a, b);
         if (l == null) {
             return false;
@@ -87,7 +88,7 @@ final class SelectKernels {
     }
 
     /** A contiguous, non-scalar output and inputs of its shape whose last stride is 0 or 1. */
-    static boolean rowsApply(View out, View... in) {
+    public static boolean rowsApply(View out, View... in) {
         if (!out.isContiguous() || out.dim() == 0 || !(out.storage() instanceof CpuStorage)) {
             return false;
         }
