@@ -1,6 +1,7 @@
 package panface.tensor.cpu;
 
 import java.util.Arrays;
+import panface.tensor.cpu.gemm.Gemm;
 import panface.tensor.cpu.runtime.CacheSize;
 import panface.tensor.cpu.runtime.NativeScratch;
 import panface.tensor.cpu.runtime.Parallel;

@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 import panface.nativebindings.openblas.OpenBlasKernels;
+import panface.tensor.cpu.gemm.PackedGemm;
 import panface.tensor.cpu.runtime.Parallel;
 
 /**

@@ -3,6 +3,7 @@ package panface.tensor.cpu;
 import panface.tensor.View;
 import panface.tensor.backend.Conv2dParams;
 import panface.tensor.cpu.elementwise.VecElementwise;
+import panface.tensor.cpu.gemm.PackedGemm;
 import panface.tensor.cpu.runtime.Ref;
 
 /**

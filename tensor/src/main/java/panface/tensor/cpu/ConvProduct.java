@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 import panface.nativebindings.openblas.OpenBlasKernels;
+import panface.tensor.cpu.gemm.PackedGemm;
 
 /**
  * The product of a {@link ConvPackedWeight} with a block of columns (output positions, or

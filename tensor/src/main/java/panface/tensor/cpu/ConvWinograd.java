@@ -1,6 +1,7 @@
 package panface.tensor.cpu;
 
 import panface.tensor.RuntimeConfig;
+import panface.tensor.cpu.gemm.Gemm;
 import panface.tensor.cpu.runtime.ArrayPool;
 import panface.tensor.cpu.runtime.Parallel;
 

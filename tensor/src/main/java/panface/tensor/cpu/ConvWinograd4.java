@@ -1,5 +1,6 @@
 package panface.tensor.cpu;
 
+import panface.tensor.cpu.gemm.Gemm;
 import panface.tensor.cpu.runtime.ArrayPool;
 import panface.tensor.cpu.runtime.Parallel;
 

@@ -2,6 +2,7 @@ package panface.tensor.cpu;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
+import panface.tensor.cpu.gemm.Gemm;
 import panface.tensor.cpu.runtime.NativeScratch;
 import panface.tensor.cpu.runtime.Parallel;
 

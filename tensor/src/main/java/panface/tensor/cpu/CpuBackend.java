@@ -18,6 +18,8 @@ import panface.tensor.cpu.elementwise.IntegerKernels;
 import panface.tensor.cpu.elementwise.RandomKernels;
 import panface.tensor.cpu.elementwise.SelectKernels;
 import panface.tensor.cpu.elementwise.VecElementwise;
+import panface.tensor.cpu.gemm.Gemm;
+import panface.tensor.cpu.gemm.GemmReference;
 import panface.tensor.cpu.runtime.CpuStorage;
 
 /**
@@ -211,7 +213,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void matmul(View a, View b, View out, double alpha, double beta) {
         if (KernelSelection.matmul(a, b, out) != CpuKernel.MATMUL_GEMM || !Gemm.matmul(a, b, out, alpha, beta)) {
-            RefKernels.matmul(a, b, out, alpha, beta);
+            GemmReference.matmul(a, b, out, alpha, beta);
         }
     }
 

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import jdk.incubator.vector.FloatVector;
+import panface.tensor.cpu.gemm.Gemm;
 import panface.tensor.cpu.runtime.Parallel;
 
 /** A description of the CPU backend's configuration, for diagnostics. */

@@ -60,7 +60,7 @@ public enum CpuKernel {
     MATMUL_GEMM("matmul", "Gemm.matmul (OpenBLAS, else JavaGemm for float32)",
             "a, b, out one dtype, float32, or float64 with OpenBLAS loaded; out's last two dims not transposed (else the reference)",
             Decided.SELECTION),
-    MATMUL_REFERENCE("matmul", "RefKernels.matmul", "otherwise", Decided.SELECTION),
+    MATMUL_REFERENCE("matmul", "GemmReference.matmul", "otherwise", Decided.SELECTION),
     PREPACK_WEIGHT("prepackWeight", "Gemm.prepack", "float32 2-d weight (else none: the plain GEMM runs)", Decided.IN_KERNEL),
     LINEAR_PREPACKED("linearPrepacked", "Gemm.linearPrepacked",
             "packed weight; x, out float32 2-d, at least 2 rows; bias, residual float32 contiguous; act has a vector loop", Decided.IN_KERNEL),

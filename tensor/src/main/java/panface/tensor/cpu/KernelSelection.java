@@ -11,6 +11,7 @@ import panface.tensor.cpu.elementwise.IntegerKernels;
 import panface.tensor.cpu.elementwise.SelectKernels;
 import panface.tensor.cpu.elementwise.VecElementwise;
 import panface.tensor.cpu.elementwise.VecUnary;
+import panface.tensor.cpu.gemm.Gemm;
 
 /**
  * The one place that decides which CPU kernel runs: each method evaluates the conditions that

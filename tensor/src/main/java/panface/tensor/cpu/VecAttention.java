@@ -8,6 +8,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 import panface.tensor.View;
 import panface.tensor.cpu.elementwise.VecElementwise;
+import panface.tensor.cpu.gemm.Gemm;
+import panface.tensor.cpu.gemm.SmallGemm;
 import panface.tensor.cpu.runtime.Parallel;
 import panface.tensor.math.VecMath;
 import panface.tensor.math.VecReproducible;

@@ -10,6 +10,7 @@ import panface.tensor.backend.ReduceOp;
 import panface.tensor.backend.UnaryOp;
 import panface.tensor.cpu.elementwise.SelectKernels;
 import panface.tensor.cpu.elementwise.VecElementwise;
+import panface.tensor.cpu.gemm.Gemm;
 
 /**
  * Runs one fast kernel as {@link CpuBackend} does: only where {@link KernelSelection} chooses it.
@@ -129,7 +130,7 @@ public final class Chosen {
         return take;
     }
 
-    static boolean matmul(Tensor a, Tensor b, Tensor out, double alpha, double beta) {
+    public static boolean matmul(Tensor a, Tensor b, Tensor out, double alpha, double beta) {
         return KernelSelection.matmul(viewOf(a), viewOf(b), viewOf(out)) == CpuKernel.MATMUL_GEMM && Gemm.matmul(viewOf(a), viewOf(b), viewOf(out), alpha, beta);
     }
 

@@ -124,7 +124,7 @@ public final class Differential {
     // ---- inputs: regimes ------------------------------------------------------------------------
 
     /** Kinds of row content. Each fills a row of n values from a seeded random source. */
-    enum Regime {
+    public enum Regime {
         /** Standard normal times 3: the easy case the older parity tests used. */
         NORMAL,
         /** Uniform in [-1e4, 1e4]: exp overflows without the max shift; shifts lose digits. */
@@ -183,7 +183,7 @@ public final class Differential {
     }
 
     /** rows x cols values, each row drawn from the regime. */
-    static float[] rows(Regime r, SplittableRandom rnd, int rows, int cols) {
+    public static float[] rows(Regime r, SplittableRandom rnd, int rows, int cols) {
         float[] v = new float[rows * cols];
         for (int i = 0; i < rows; i++) {
             System.arraycopy(r.row(rnd, cols), 0, v, i * cols, cols);

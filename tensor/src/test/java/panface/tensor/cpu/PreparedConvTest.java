@@ -12,6 +12,7 @@ import panface.tensor.DType;
 import panface.tensor.F;
 import panface.tensor.PreparedConv;
 import panface.tensor.Tensor;
+import panface.tensor.cpu.gemm.PackedGemm;
 import panface.tensor.random.Generator;
 
 /**

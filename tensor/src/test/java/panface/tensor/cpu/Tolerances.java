@@ -25,7 +25,7 @@ public final class Tolerances {
      * roundings do not cancel) included. The worst case n would let a lost element of a long row
      * through.
      */
-    static double growth(int n) {
+    public static double growth(int n) {
         return 2 * Math.sqrt(n) + 8;
     }
 
@@ -33,7 +33,7 @@ public final class Tolerances {
 
     /** An error as a function of an input x and an exact value v (the op's y, or its derivative d). */
     @FunctionalInterface
-    interface Error {
+    public interface Error {
         double of(double x, double v);
     }
 
@@ -379,7 +379,7 @@ public final class Tolerances {
      * u (|alpha| (|A| |B|) + |beta C0|) + u |C|, the standard bound with |A| |B| the product of the
      * magnitudes (which is what cancellation in the sum is measured against).
      */
-    static Bound product(double[] absProduct, double[] absBetaC, double[] c, int k) {
+    public static Bound product(double[] absProduct, double[] absBetaC, double[] c, int k) {
         return i -> (growth(k) + 2) * U * (absProduct[i] + absBetaC[i]) + U * Math.abs(c[i]) + Float.MIN_NORMAL;
     }
 

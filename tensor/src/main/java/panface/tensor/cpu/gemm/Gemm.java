@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.gemm;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -13,6 +13,7 @@ import panface.tensor.RuntimeConfig;
 import panface.tensor.View;
 import panface.tensor.backend.BinaryOp;
 import panface.tensor.backend.UnaryOp;
+import panface.tensor.cpu.CpuKernel;
 import panface.tensor.cpu.elementwise.CopyKernels;
 import panface.tensor.cpu.elementwise.VecElementwise;
 import panface.tensor.cpu.elementwise.VecUnary;
@@ -28,7 +29,7 @@ import panface.tensor.cpu.runtime.Strided;
  * cannot be loaded. OpenBLAS runs single-threaded: the backend's own pool splits each product (or
  * a batch of them) across its threads, so GEMMs and the other kernels share one set of threads.
  */
-final class Gemm {
+public final class Gemm {
     private static final Logger LOG = LoggerFactory.getLogger(Gemm.class);
     private static final OpenBlas BLAS = loadBlas();
 
@@ -47,7 +48,7 @@ final class Gemm {
     }
 
     /** "OpenBLAS ..." or the Java fallback and why. */
-    static String describe() {
+    public static String describe() {
         if (BLAS != null) {
             String packed = PackedGemm.describe();
             return "OpenBLAS (" + BLAS.config().trim() + "), single-threaded calls split across " + Parallel.threads() + " threads"
@@ -71,7 +72,7 @@ final class Gemm {
     }
 
     /** Whether OpenBLAS was loaded (float64 products need it). */
-    static boolean hasBlas() {
+    public static boolean hasBlas() {
         return BLAS != null;
     }
 
@@ -79,7 +80,7 @@ final class Gemm {
      * Computes the product for the dtypes {@link CpuKernel#MATMUL_GEMM} states; false when the
      * output's last two dimensions are transposed or no layout fits.
      */
-    static boolean matmul(View a, View b, View out, double alpha, double beta) {
+    public static boolean matmul(View a, View b, View out, double alpha, double beta) {
         DType t = out.dtype();
         int r = out.dim();
         int m = out.size(-2);
@@ -177,7 +178,7 @@ final class Gemm {
     }
 
     /** The weight (out, in) packed for {@link PackedGemm}, or null when it is not float32 or the kernels are unavailable. */
-    static Object prepack(View weight) {
+    public static Object prepack(View weight) {
         if (!PackedGemm.available() || weight.dtype() != DType.F32 || weight.dim() != 2 || weight.numel() == 0) {
             return null;
         }
@@ -226,7 +227,7 @@ final class Gemm {
      * applied by the driver to each block of finished rows (see {@link PackedGemm.Epilogue}); false
      * when the operands do not suit it (float32, contiguous rows; a single row goes to GEMV).
      */
-    static boolean linearPrepacked(View x, Object packed, View bias, UnaryOp act, double a, View residual, View out) {
+    public static boolean linearPrepacked(View x, Object packed, View bias, UnaryOp act, double a, View residual, View out) {
         if (!(packed instanceof PackedWeight w) || x.dtype() != DType.F32 || out.dtype() != DType.F32 || x.dim() != 2 || out.dim() != 2) {
             return false;
         }
@@ -281,7 +282,7 @@ final class Gemm {
     }
 
     /** The start of block p of parts over [0, n), rounded to a multiple of align (the end for p = parts). */
-    static int bound(int n, int parts, int p, int align) {
+    public static int bound(int n, int parts, int p, int align) {
         if (p >= parts) {
             return n;
         }
@@ -303,7 +304,7 @@ final class Gemm {
      * Row-major float GEMM on raw arrays (for fused kernels): C = alpha op(A) op(B) + beta C, one
      * single-threaded call (the caller parallelises).
      */
-    static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int ao, int lda, float[] b, int bo, int ldb,
+    public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int ao, int lda, float[] b, int bo, int ldb,
                       float beta, float[] c, int co, int ldc) {
         if (BLAS == null) {
             JavaGemm.sgemm(transA, transB, m, n, k, alpha, a, ao, lda, b, bo, ldb, beta, c, co, ldc);

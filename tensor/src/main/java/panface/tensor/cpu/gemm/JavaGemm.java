@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.gemm;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;

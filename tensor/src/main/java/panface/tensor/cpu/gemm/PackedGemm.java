@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.gemm;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.WeakReference;
@@ -28,10 +28,10 @@ import panface.tensor.cpu.runtime.Prefetch;
  * threads read the next layer's weight ahead ({@link Prefetch}); an {@link Epilogue} applies a
  * layer's bias, activation and skip connection to finished rows while they are in cache.
  */
-final class PackedGemm {
+public final class PackedGemm {
     private static final Logger LOG = LoggerFactory.getLogger(PackedGemm.class);
     /** The most depth of a packed block (OpenBLAS's Q for the Skylake-X family). */
-    static final int KC = RuntimeConfig.startup().gemmKc();
+    public static final int KC = RuntimeConfig.startup().gemmKc();
     /** The most columns of C in one packed block of the weight (OpenBLAS's P for the Skylake-X family). */
     static final int NC = RuntimeConfig.startup().gemmNc();
     /** Rows of A packed at once (OpenBLAS's R blocking). */
@@ -59,7 +59,7 @@ final class PackedGemm {
     }
 
     /** True when weights can be packed. */
-    static boolean available() {
+    public static boolean available() {
         return K != null;
     }
 
@@ -68,7 +68,7 @@ final class PackedGemm {
         return K == null ? null : K.core() + " " + K.unrollM() + "x" + K.unrollN() + " kernels";
     }
 
-    static OpenBlasKernels kernels() {
+    public static OpenBlasKernels kernels() {
         return K;
     }
 

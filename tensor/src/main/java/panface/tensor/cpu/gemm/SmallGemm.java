@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.gemm;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -15,7 +15,7 @@ import panface.nativebindings.openblas.OpenBlasKernels;
  * back to {@link Gemm#sgemm} where the kernels are not available or a product outgrows the
  * buffers' limit.
  */
-final class SmallGemm {
+public final class SmallGemm {
     /** Floats the kernel may read past the end of a packed operand. */
     private static final int SLACK = 64;
     /** The most floats of one packed operand (a 256 x 256 block, 256 KiB): larger products go to cblas_sgemm. */
@@ -32,7 +32,7 @@ final class SmallGemm {
      * Row-major C (m x n) = alpha op(A) op(B), replacing C (BLAS's beta = 0), with op(A) m x k (A
      * stored k x m when transA) and op(B) k x n (B stored n x k when transB).
      */
-    static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int ao, int lda, float[] b, int bo, int ldb,
+    public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int ao, int lda, float[] b, int bo, int ldb,
                       float[] c, int co, int ldc) {
         OpenBlasKernels kern = PackedGemm.kernels();
         if (kern == null || k > PackedGemm.KC || n > PackedGemm.NC || (long) m * k > MAX_PACKED || (long) k * n > MAX_PACKED) {

@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.gemm;
 
 import static panface.tensor.cpu.KernelViews.viewOf;
 
@@ -15,8 +15,12 @@ import panface.tensor.DType;
 import panface.tensor.F;
 import panface.tensor.Tensor;
 import panface.tensor.backend.UnaryOp;
+import panface.tensor.cpu.Chosen;
 import panface.tensor.cpu.Differential.Layout;
 import panface.tensor.cpu.Differential.Regime;
+import panface.tensor.cpu.Differential;
+import panface.tensor.cpu.KernelViews;
+import panface.tensor.cpu.Tolerances;
 
 /**
  * Products on the fast paths (Gemm's OpenBLAS calls, its matrix-vector path, the shared-pack and
@@ -101,7 +105,7 @@ class GemmDifferentialTest {
         }
         Tensor got = Differential.place(Layout.OFFSET, init, os);
         Tensor want = Tensor.of(init, os).to(DType.F64);
-        RefKernels.matmul(viewOf(a), viewOf(b), viewOf(want), alpha, beta);
+        GemmReference.matmul(viewOf(a), viewOf(b), viewOf(want), alpha, beta);
         assertTaken(what, Chosen.matmul(a, b, got, alpha, beta), true);
         assertAgrees("matmul " + what, want.toDoubleArray(), got, bound(a, b, Tensor.of(init, os), alpha, beta, want));
         assertOnlyViewWritten("matmul " + what, got);
@@ -110,7 +114,7 @@ class GemmDifferentialTest {
     /** {@link Tolerances#product} from |alpha| |A| |B| and |beta C0|, both in float64. */
     private static Differential.Bound bound(Tensor a, Tensor b, Tensor c0, double alpha, double beta, Tensor want) {
         Tensor mag = Tensor.zeros(DType.F64, want.shape());
-        RefKernels.matmul(a.to(DType.F64).abs().asView(), b.to(DType.F64).abs().asView(), viewOf(mag), Math.abs(alpha), 0);
+        GemmReference.matmul(a.to(DType.F64).abs().asView(), b.to(DType.F64).abs().asView(), viewOf(mag), Math.abs(alpha), 0);
         double[] betaC = beta == 0 ? new double[mag.numel()] : c0.to(DType.F64).abs().mul(Math.abs(beta)).toDoubleArray();
         return Tolerances.product(mag.toDoubleArray(), betaC, want.toDoubleArray(), a.size(-1));
     }
@@ -136,9 +140,9 @@ class GemmDifferentialTest {
                 for (UnaryOp act : new UnaryOp[] {null, UnaryOp.GELU, UnaryOp.RELU}) {
                     String what = "linear " + r + " " + java.util.Arrays.toString(sz) + " " + act;
                     Tensor z = Tensor.zeros(DType.F64, m, n);
-                    RefKernels.matmul(viewOf(x), w.mT().asView(), viewOf(z), 1, 0);
+                    GemmReference.matmul(viewOf(x), w.mT().asView(), viewOf(z), 1, 0);
                     Tensor mag = Tensor.zeros(DType.F64, m, n);
-                    RefKernels.matmul(x.to(DType.F64).abs().asView(), w.mT().to(DType.F64).abs().asView(), viewOf(mag), 1, 0);
+                    GemmReference.matmul(x.to(DType.F64).abs().asView(), w.mT().to(DType.F64).abs().asView(), viewOf(mag), 1, 0);
                     double[] zd = z.toDoubleArray();
                     double[] md = mag.toDoubleArray();
                     double[] want = new double[m * n];
@@ -160,7 +164,7 @@ class GemmDifferentialTest {
                 Tensor y = F.linear(x, w, Tensor.of(bv, n));
                 Tensor y64 = F.linear(x.to(DType.F64), w.to(DType.F64), Tensor.of(bv, n).to(DType.F64));
                 Tensor mag = Tensor.zeros(DType.F64, m, n);
-                RefKernels.matmul(x.to(DType.F64).abs().asView(), w.mT().to(DType.F64).abs().asView(), viewOf(mag), 1, 0);
+                GemmReference.matmul(x.to(DType.F64).abs().asView(), w.mT().to(DType.F64).abs().asView(), viewOf(mag), 1, 0);
                 double[] bias = Tensor.of(bv, n).to(DType.F64).abs().expand(m, n).contiguous().toDoubleArray();
                 assertAgrees("F.linear " + r + " " + java.util.Arrays.toString(sz), y64.toDoubleArray(), y,
                         Tolerances.product(mag.toDoubleArray(), bias, y64.toDoubleArray(), k));
@@ -187,7 +191,7 @@ class GemmDifferentialTest {
                     Tensor b = tb ? Tensor.of(bv, n, k).mT() : Tensor.of(bv, k, n);
                     float[] c = Differential.normal(rnd, m * n, 1);
                     Tensor want = Tensor.of(c, m, n).to(DType.F64);
-                    RefKernels.matmul(viewOf(a), viewOf(b), viewOf(want), 1.5, 0.5);
+                    GemmReference.matmul(viewOf(a), viewOf(b), viewOf(want), 1.5, 0.5);
                     float[] got = c.clone();
                     JavaGemm.sgemm(ta, tb, m, n, k, 1.5f, av, 0, ta ? m : k, bv, 0, tb ? k : n, 0.5f, got, 0, n);
                     String what = "Java sgemm " + r + " " + java.util.Arrays.toString(sz) + " variant " + variant;

@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.gemm;
 
 import static panface.tensor.cpu.KernelViews.viewOf;
 
@@ -10,6 +10,8 @@ import panface.nativebindings.openblas.OpenBlas;
 import panface.tensor.Assertions2;
 import panface.tensor.DType;
 import panface.tensor.Tensor;
+import panface.tensor.cpu.Chosen;
+import panface.tensor.cpu.KernelViews;
 import panface.tensor.random.Generator;
 
 /** The fast GEMM paths against the reference kernel, over shapes and layouts. */
@@ -60,7 +62,7 @@ class GemmTest {
         Tensor init = Tensor.randn(new Generator(3), os).to(a.dtype());
         Tensor want = init.copy();
         Tensor got = init.copy();
-        RefKernels.matmul(viewOf(a), viewOf(b), viewOf(want), alpha, beta);
+        GemmReference.matmul(viewOf(a), viewOf(b), viewOf(want), alpha, beta);
         assertTrue(Chosen.matmul(a, b, got, alpha, beta));
         Assertions2.assertClose(want, got, tol, tol);
     }
@@ -79,7 +81,7 @@ class GemmTest {
                 Tensor b = tb ? rnd(DType.F32, n, k) : rnd(DType.F32, k, n);
                 Tensor c = rnd(DType.F32, m, n);
                 Tensor want = c.copy();
-                RefKernels.matmul((ta ? a.mT() : a).asView(), (tb ? b.mT() : b).asView(), viewOf(want), 1.5, 0.5);
+                GemmReference.matmul((ta ? a.mT() : a).asView(), (tb ? b.mT() : b).asView(), viewOf(want), 1.5, 0.5);
                 float[] out = c.copy().toFloatArray();
                 JavaGemm.sgemm(ta, tb, m, n, k, 1.5f, a.toFloatArray(), 0, ta ? m : k, b.toFloatArray(), 0, tb ? k : n, 0.5f, out, 0, n);
                 Assertions2.assertClose(want, Tensor.of(out, m, n), 1e-4, 1e-4);
