@@ -20,6 +20,8 @@ import panface.tensor.cpu.elementwise.SelectKernels;
 import panface.tensor.cpu.elementwise.VecElementwise;
 import panface.tensor.cpu.gemm.Gemm;
 import panface.tensor.cpu.gemm.GemmReference;
+import panface.tensor.cpu.rows.RowsReference;
+import panface.tensor.cpu.rows.VecRows;
 import panface.tensor.cpu.runtime.CpuStorage;
 
 /**
@@ -189,7 +191,7 @@ public final class CpuBackend implements Backend {
                     throw new IllegalStateException("sumAround declined what KernelSelection chose for it");
                 }
             }
-            default -> RefKernels.reduce(op, x, dims, out);
+            default -> RowsReference.reduce(op, x, dims, out);
         }
     }
 
@@ -261,7 +263,7 @@ public final class CpuBackend implements Backend {
         if (KernelSelection.softmax(x, out) == CpuKernel.SOFTMAX_ROWS) {
             VecRows.softmax(x, out, log);
         } else {
-            RefKernels.softmax(x, out, log);
+            RowsReference.softmax(x, out, log);
         }
     }
 
@@ -270,7 +272,7 @@ public final class CpuBackend implements Backend {
         if (KernelSelection.softmaxBackward(y, gy, gx) == CpuKernel.SOFTMAX_BACKWARD_ROWS) {
             VecRows.softmaxBackward(y, gy, gx, log);
         } else {
-            RefKernels.softmaxBackward(y, gy, gx, log);
+            RowsReference.softmaxBackward(y, gy, gx, log);
         }
     }
 
@@ -279,7 +281,7 @@ public final class CpuBackend implements Backend {
         if (KernelSelection.layerNorm(x, weight, bias, y, mean, rstd) == CpuKernel.LAYER_NORM_ROWS) {
             VecRows.layerNorm(x, weight, bias, eps, y, mean, rstd);
         } else {
-            RefKernels.layerNorm(x, weight, bias, eps, y, mean, rstd);
+            RowsReference.layerNorm(x, weight, bias, eps, y, mean, rstd);
         }
     }
 
@@ -288,7 +290,7 @@ public final class CpuBackend implements Backend {
         if (KernelSelection.layerNormBackward(x, weight, mean, rstd, gy, gx, gw, gb) == CpuKernel.LAYER_NORM_BACKWARD_ROWS) {
             VecRows.layerNormBackward(x, weight, mean, rstd, gy, gx, gw, gb);
         } else {
-            RefKernels.layerNormBackward(x, weight, mean, rstd, gy, gx, gw, gb);
+            RowsReference.layerNormBackward(x, weight, mean, rstd, gy, gx, gw, gb);
         }
     }
 

@@ -4,7 +4,7 @@ package panface.tensor.cpu;
  * Every kernel the CPU backend can run for each of its ops, with the condition under which it
  * runs: the rows of {@code ./panface info --kernels}. The rows of one op are tried in order and the
  * first whose condition holds runs; the last row of an op is its fallback. Where a fast kernel and
- * the reference (the double-precision specification in {@link RefKernels} and friends) are both
+ * the reference (the double-precision specification, {@code *Reference} beside the fast kernel) are both
  * rows, {@link KernelSelection} evaluates the conditions before the call ({@link Decided#SELECTION});
  * a few kernels choose between a fast loop and the reference inside one method, and their rows say
  * so ({@link Decided#IN_KERNEL}). "Composite" means the backend reports that it has no kernel for
@@ -52,7 +52,7 @@ public enum CpuKernel {
             Decided.SELECTION),
     REDUCE_PACKED("reduce", "CopyKernels.copy, then VecRows.reduce or BatchNormKernels.sumAround",
             "SUM, MAX or MIN; x float32, strided, not empty; the packed copy meets one of the two rows above", Decided.SELECTION),
-    REDUCE_REFERENCE("reduce", "RefKernels.reduce", "otherwise", Decided.SELECTION),
+    REDUCE_REFERENCE("reduce", "RowsReference.reduce", "otherwise", Decided.SELECTION),
     SORT("sort", "SortKernels.sort", "always (values loaded directly when contiguous float32/float64/int64)", Decided.IN_KERNEL),
     TOPK("topk", "SortKernels.topk", "always (quickselect; values loaded as for sort)", Decided.IN_KERNEL),
     SEARCHSORTED("searchsorted", "SortKernels.searchsorted", "always", Decided.IN_KERNEL),
@@ -81,14 +81,14 @@ public enum CpuKernel {
     BATCH_NORM_BACKWARD_COMPOSITE("batchNormBackward", "composite", "otherwise", Decided.IN_KERNEL),
 
     SOFTMAX_ROWS("softmax", "VecRows.softmax", "x, out float32 contiguous; x not 0-d", Decided.SELECTION),
-    SOFTMAX_REFERENCE("softmax", "RefKernels.softmax", "otherwise", Decided.SELECTION),
+    SOFTMAX_REFERENCE("softmax", "RowsReference.softmax", "otherwise", Decided.SELECTION),
     SOFTMAX_BACKWARD_ROWS("softmaxBackward", "VecRows.softmaxBackward", "y, gy, gx float32 contiguous; y not 0-d", Decided.SELECTION),
-    SOFTMAX_BACKWARD_REFERENCE("softmaxBackward", "RefKernels.softmaxBackward", "otherwise", Decided.SELECTION),
+    SOFTMAX_BACKWARD_REFERENCE("softmaxBackward", "RowsReference.softmaxBackward", "otherwise", Decided.SELECTION),
     LAYER_NORM_ROWS("layerNorm", "VecRows.layerNorm", "x, weight, bias, y, mean, rstd float32 contiguous (weight, bias may be absent)",
             Decided.SELECTION),
-    LAYER_NORM_REFERENCE("layerNorm", "RefKernels.layerNorm", "otherwise", Decided.SELECTION),
+    LAYER_NORM_REFERENCE("layerNorm", "RowsReference.layerNorm", "otherwise", Decided.SELECTION),
     LAYER_NORM_BACKWARD_ROWS("layerNormBackward", "VecRows.layerNormBackward", "every present operand float32 contiguous", Decided.SELECTION),
-    LAYER_NORM_BACKWARD_REFERENCE("layerNormBackward", "RefKernels.layerNormBackward", "otherwise", Decided.SELECTION),
+    LAYER_NORM_BACKWARD_REFERENCE("layerNormBackward", "RowsReference.layerNormBackward", "otherwise", Decided.SELECTION),
     ATTENTION_FUSED("attention", "VecAttention.forward",
             "q, k, v, out float32 with unit last stride and rows not overlapping (views into a fused qkv buffer fit); lse float32 "
                     + "contiguous",

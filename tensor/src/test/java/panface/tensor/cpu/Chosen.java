@@ -11,6 +11,7 @@ import panface.tensor.backend.UnaryOp;
 import panface.tensor.cpu.elementwise.SelectKernels;
 import panface.tensor.cpu.elementwise.VecElementwise;
 import panface.tensor.cpu.gemm.Gemm;
+import panface.tensor.cpu.rows.VecRows;
 
 /**
  * Runs one fast kernel as {@link CpuBackend} does: only where {@link KernelSelection} chooses it.
@@ -65,7 +66,7 @@ public final class Chosen {
         return KernelSelection.where(viewOf(cond), viewOf(a), viewOf(b), viewOf(out)) == CpuKernel.WHERE_ROWS && SelectKernels.where(viewOf(cond), viewOf(a), viewOf(b), viewOf(out));
     }
 
-    static boolean reduce(ReduceOp op, Tensor x, int[] dims, Tensor out) {
+    public static boolean reduce(ReduceOp op, Tensor x, int[] dims, Tensor out) {
         boolean take = KernelSelection.reduce(op, viewOf(x), dims, viewOf(out)) == CpuKernel.REDUCE_ROWS;
         if (take) {
             VecRows.reduce(op, viewOf(x), dims, viewOf(out));
@@ -73,7 +74,7 @@ public final class Chosen {
         return take;
     }
 
-    static boolean softmax(Tensor x, Tensor out, boolean log) {
+    public static boolean softmax(Tensor x, Tensor out, boolean log) {
         boolean take = KernelSelection.softmax(viewOf(x), viewOf(out)) == CpuKernel.SOFTMAX_ROWS;
         if (take) {
             VecRows.softmax(viewOf(x), viewOf(out), log);
@@ -81,7 +82,7 @@ public final class Chosen {
         return take;
     }
 
-    static boolean softmaxBackward(Tensor y, Tensor gy, Tensor gx, boolean log) {
+    public static boolean softmaxBackward(Tensor y, Tensor gy, Tensor gx, boolean log) {
         boolean take = KernelSelection.softmaxBackward(viewOf(y), viewOf(gy), viewOf(gx)) == CpuKernel.SOFTMAX_BACKWARD_ROWS;
         if (take) {
             VecRows.softmaxBackward(viewOf(y), viewOf(gy), viewOf(gx), log);
@@ -89,7 +90,7 @@ public final class Chosen {
         return take;
     }
 
-    static boolean layerNorm(Tensor x, Tensor weight, Tensor bias, double eps, Tensor y, Tensor mean, Tensor rstd) {
+    public static boolean layerNorm(Tensor x, Tensor weight, Tensor bias, double eps, Tensor y, Tensor mean, Tensor rstd) {
         boolean take = KernelSelection.layerNorm(viewOf(x), viewOf(weight), viewOf(bias), viewOf(y), viewOf(mean), viewOf(rstd)) == CpuKernel.LAYER_NORM_ROWS;
         if (take) {
             VecRows.layerNorm(viewOf(x), viewOf(weight), viewOf(bias), eps, viewOf(y), viewOf(mean), viewOf(rstd));
@@ -97,7 +98,7 @@ public final class Chosen {
         return take;
     }
 
-    static boolean layerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor gy, Tensor gx, Tensor gw, Tensor gb) {
+    public static boolean layerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor gy, Tensor gx, Tensor gw, Tensor gb) {
         boolean take = KernelSelection.layerNormBackward(viewOf(x), viewOf(weight), viewOf(mean), viewOf(rstd), viewOf(gy), viewOf(gx), viewOf(gw), viewOf(gb)) == CpuKernel.LAYER_NORM_BACKWARD_ROWS;
         if (take) {
             VecRows.layerNormBackward(viewOf(x), viewOf(weight), viewOf(mean), viewOf(rstd), viewOf(gy), viewOf(gx), viewOf(gw), viewOf(gb));

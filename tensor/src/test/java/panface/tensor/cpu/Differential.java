@@ -229,7 +229,7 @@ public final class Differential {
         TRANSPOSED;
 
         /** Whether the fast kernels, which need row-major data, take this layout. */
-        boolean rowMajor() {
+        public boolean rowMajor() {
             return this == CONTIGUOUS || this == OFFSET;
         }
     }
@@ -321,7 +321,7 @@ public final class Differential {
     }
 
     /** The given lengths followed by {@link #LONG_ROW}. */
-    static int[] withLongRow(int[] lengths) {
+    public static int[] withLongRow(int[] lengths) {
         int[] l = java.util.Arrays.copyOf(lengths, lengths.length + 1);
         l[lengths.length] = LONG_ROW;
         return l;

@@ -16,6 +16,7 @@ import panface.tensor.backend.ReduceOp;
 import panface.tensor.backend.UnaryOp;
 import panface.tensor.cpu.elementwise.ElementwiseReference;
 import panface.tensor.cpu.elementwise.VecUnary;
+import panface.tensor.cpu.rows.RowsReference;
 import panface.tensor.random.Generator;
 
 /**
@@ -109,7 +110,7 @@ class FastPathParityTest {
                 ks[last] = 1;
                 Tensor ref = Tensor.zeros(ks);
                 Tensor fast = Tensor.zeros(ks);
-                RefKernels.reduce(op, viewOf(x), new int[] {last}, viewOf(ref));
+                RowsReference.reduce(op, viewOf(x), new int[] {last}, viewOf(ref));
                 assertTrue(Chosen.reduce(op, x, new int[] {last}, fast));
                 close(op + " rows", ref.toFloatArray(), fast.toFloatArray(), 1e-4, 1e-5);
             }
@@ -123,20 +124,20 @@ class FastPathParityTest {
             }
             Tensor ref = Tensor.zeros(cs);
             Tensor fast = Tensor.zeros(cs);
-            RefKernels.reduce(ReduceOp.SUM, viewOf(x), lead, viewOf(ref));
+            RowsReference.reduce(ReduceOp.SUM, viewOf(x), lead, viewOf(ref));
             assertTrue(Chosen.reduce(ReduceOp.SUM, x, lead, fast));
             close("column sums", ref.toFloatArray(), fast.toFloatArray(), 1e-3, 1e-5);
             for (boolean log : new boolean[] {false, true}) {
                 Tensor r = Tensor.zerosLike(x);
                 Tensor f = Tensor.zerosLike(x);
-                RefKernels.softmax(viewOf(x), viewOf(r), log);
+                RowsReference.softmax(viewOf(x), viewOf(r), log);
                 assertTrue(Chosen.softmax(x, f, log));
                 // log-softmax subtracts numbers of the inputs' magnitude: float32 leaves ~1e-6 absolute
                 close("softmax log=" + log, r.toFloatArray(), f.toFloatArray(), 1e-5, 1e-5);
                 Tensor g = Tensor.randn(gen, shape);
                 Tensor gr = Tensor.zerosLike(x);
                 Tensor gf = Tensor.zerosLike(x);
-                RefKernels.softmaxBackward(viewOf(r), viewOf(g), viewOf(gr), log);
+                RowsReference.softmaxBackward(viewOf(r), viewOf(g), viewOf(gr), log);
                 assertTrue(Chosen.softmaxBackward(r, g, gf, log));
                 close("softmax backward log=" + log, gr.toFloatArray(), gf.toFloatArray(), 1e-5, 1e-4);
             }
@@ -147,13 +148,13 @@ class FastPathParityTest {
             Tensor b = Tensor.randn(gen, cols);
             Tensor[] r = {Tensor.zeros(rows, cols), Tensor.zeros(rows), Tensor.zeros(rows)};
             Tensor[] f = {Tensor.zeros(rows, cols), Tensor.zeros(rows), Tensor.zeros(rows)};
-            RefKernels.layerNorm(viewOf(x2), viewOf(w), viewOf(b), 1e-5, (r[0]).asView(), (r[1]).asView(), (r[2]).asView());
+            RowsReference.layerNorm(viewOf(x2), viewOf(w), viewOf(b), 1e-5, (r[0]).asView(), (r[1]).asView(), (r[2]).asView());
             assertTrue(Chosen.layerNorm(x2, w, b, 1e-5, f[0], f[1], f[2]));
             close("layerNorm", r[0].toFloatArray(), f[0].toFloatArray(), 1e-5, 1e-4);
             Tensor g = Tensor.randn(gen, rows, cols);
             Tensor[] gr = {Tensor.zeros(rows, cols), Tensor.zeros(cols), Tensor.zeros(cols)};
             Tensor[] gf = {Tensor.zeros(rows, cols), Tensor.zeros(cols), Tensor.zeros(cols)};
-            RefKernels.layerNormBackward(viewOf(x2), viewOf(w), (r[1]).asView(), (r[2]).asView(), viewOf(g), (gr[0]).asView(), (gr[1]).asView(), (gr[2]).asView());
+            RowsReference.layerNormBackward(viewOf(x2), viewOf(w), (r[1]).asView(), (r[2]).asView(), viewOf(g), (gr[0]).asView(), (gr[1]).asView(), (gr[2]).asView());
             assertTrue(Chosen.layerNormBackward(x2, w, r[1], r[2], g, gf[0], gf[1], gf[2]));
             for (int i = 0; i < 3; i++) {
                 close("layerNorm backward " + i, gr[i].toFloatArray(), gf[i].toFloatArray(), 1e-3, 1e-4);

@@ -104,7 +104,7 @@ public final class Tolerances {
     // ---- reductions ------------------------------------------------------------------------------
 
     /** A float32 sum of n terms: growth(n) u times the sum of their magnitudes (the sum's condition number is sum |x| / |sum x|). */
-    static Bound sum(double[] magnitudes, int n) {
+    public static Bound sum(double[] magnitudes, int n) {
         return i -> U * growth(n) * magnitudes[i];
     }
 
@@ -119,7 +119,7 @@ public final class Tolerances {
      * growth(n)). Below float32's normal range results lose relative precision: an absolute
      * Float.MIN_NORMAL floor.
      */
-    static Bound softmax(double[] x, double[] p, int cols) {
+    public static Bound softmax(double[] x, double[] p, int cols) {
         double[] max = rowMax(x, cols);
         return i -> p[i] * U * (Math.abs(x[i] - max[i / cols]) + 8 + growth(cols)) + Float.MIN_NORMAL;
     }
@@ -139,7 +139,7 @@ public final class Tolerances {
      * g_j - d is rounded at the scale of |g_j| + |d|: |dgx_j| &lt;= p_j u (4 (|g_j| + |d|) +
      * growth(n) sum |g_k p_k|).
      */
-    static Bound softmaxBackward(double[] p, double[] g, int cols) {
+    public static Bound softmaxBackward(double[] p, double[] g, int cols) {
         int rows = p.length / cols;
         double[] d = new double[rows];
         double[] mag = new double[rows];
@@ -155,7 +155,7 @@ public final class Tolerances {
      * ulp, and the difference is rounded at the scale of its terms: |dgx_j| &lt;= u (4 |g_j| + e^(y_j)
      * (8 |sum g| + growth(n) sum |g|)).
      */
-    static Bound logSoftmaxBackward(double[] y, double[] g, int cols) {
+    public static Bound logSoftmaxBackward(double[] y, double[] g, int cols) {
         int rows = y.length / cols;
         double[] s = new double[rows];
         double[] mag = new double[rows];
@@ -172,7 +172,7 @@ public final class Tolerances {
      * |log p_j| and the shared shift; a mean or sum over the batch adds its own growth. Per sample:
      * u (4 max |x| + 4 |m| + 2 log C + 8 + growth(C) (1 + mean |x_j - m| + log C)).
      */
-    static Bound crossEntropy(double[] x, int classes, Reduction reduction) {
+    public static Bound crossEntropy(double[] x, int classes, Reduction reduction) {
         int batch = x.length / classes;
         double[] max = rowMax(x, classes);
         double total = 0;
@@ -201,7 +201,7 @@ public final class Tolerances {
      * |dgx_j| &lt;= (p_j (dy_j + 8u + growth(C) u) + 4u) scale, dy_j the log-softmax bound, scale the
      * upstream gradient per sample (1 / B for a mean).
      */
-    static Bound crossEntropyGrad(double[] x, int classes, double scale) {
+    public static Bound crossEntropyGrad(double[] x, int classes, double scale) {
         int batch = x.length / classes;
         double[] max = rowMax(x, classes);
         double[] lse = new double[batch];
@@ -219,7 +219,7 @@ public final class Tolerances {
     // ---- normalisation ----------------------------------------------------------------------------
 
     /** How a normalisation computes its mean, which sets how far off the mean may be. */
-    enum Mean {
+    public enum Mean {
         /**
          * From differences to one of the row's values (the layer norm kernel): off by u (2 |mean| +
          * growth(n) 2 max|x - mean|), rounding at the mean's own scale plus a sum of terms of the
@@ -262,7 +262,7 @@ public final class Tolerances {
      * |dh_j| &lt;= d r + |h_j| (u (6 + growth(n)) + (d r)^2), |dy_j| &lt;= |w_j| |dh_j| + 2u (|h_j w_j| + |y_j|),
      * d the {@link Mean}'s error. w is per element (null: 1).
      */
-    static Bound normalized(double[] x, double[] w, double[] y, double eps, int cols, Mean kind) {
+    public static Bound normalized(double[] x, double[] w, double[] y, double eps, int cols, Mean kind) {
         double[][] s = rowStats(x, eps, cols, kind);
         double g = growth(cols);
         return i -> {
@@ -277,7 +277,7 @@ public final class Tolerances {
     }
 
     /** The saved mean: off by the {@link Mean}'s error d. */
-    static Bound normMean(double[] x, int cols, Mean kind) {
+    public static Bound normMean(double[] x, int cols, Mean kind) {
         double[][] s = rowStats(x, 0, cols, kind);
         return r -> s[2][r];
     }
@@ -287,7 +287,7 @@ public final class Tolerances {
      * sqrt and division a few ulp, and a mean off by d adds d^2 to the variance:
      * |dr| &lt;= r (u (4 + growth(n)) + (d r)^2).
      */
-    static Bound normRstd(double[] x, double eps, int cols, Mean kind) {
+    public static Bound normRstd(double[] x, double eps, int cols, Mean kind) {
         double[][] s = rowStats(x, eps, cols, kind);
         double g = growth(cols);
         return r -> {
@@ -302,7 +302,7 @@ public final class Tolerances {
      * the two row means carry growth, and the difference is rounded at the scale of its terms:
      * |ddx_j| &lt;= r (4u (|gh_j| + |mg| + |h_j mgh|) + growth u (mean|gh| + |h_j| mean|gh h|) + dh_j |mgh| + |h_j| mean(|gh| dh)) + 2u |dx_j|.
      */
-    static Bound normBackwardInput(double[] x, double[] w, double[] mean, double[] rstd, double[] g, double[] dx, int cols) {
+    public static Bound normBackwardInput(double[] x, double[] w, double[] mean, double[] rstd, double[] g, double[] dx, int cols) {
         int rows = x.length / cols;
         double[] mg = new double[rows];
         double[] mgh = new double[rows];
@@ -331,7 +331,7 @@ public final class Tolerances {
      * Layer norm weight and bias gradients, sums over the rows: dw_j = sum g h carries (growth + 8) u
      * sum |g h| (h recomputed within 4u |h|); db_j = sum g carries (growth + 4) u sum |g|.
      */
-    static Bound normBackwardWeight(double[] x, double[] mean, double[] rstd, double[] g, int cols, boolean bias) {
+    public static Bound normBackwardWeight(double[] x, double[] mean, double[] rstd, double[] g, int cols, boolean bias) {
         int rows = x.length / cols;
         double[] mag = new double[cols];
         for (int i = 0; i < x.length; i++) {

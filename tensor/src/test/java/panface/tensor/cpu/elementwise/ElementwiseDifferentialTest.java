@@ -23,7 +23,7 @@ import panface.tensor.cpu.Differential.Bound;
 import panface.tensor.cpu.Differential.Layout;
 import panface.tensor.cpu.Differential;
 import panface.tensor.cpu.KernelViews;
-import panface.tensor.cpu.RefKernels;
+import panface.tensor.cpu.rows.RowsReference;
 import panface.tensor.cpu.Tolerances;
 import panface.tensor.ops.Elementwise;
 import panface.tensor.ops.Views;
@@ -330,7 +330,7 @@ class ElementwiseDifferentialTest {
             Tensor soft = Differential.empty(layout, DType.F32, rows, cols);
             Tensor soft64 = Differential.f64(rows, cols);
             CpuBackend.INSTANCE.softmax(viewOf(x), viewOf(soft), true);
-            RefKernels.softmax(viewOf(x), viewOf(soft64), true);
+            RowsReference.softmax(viewOf(x), viewOf(soft64), true);
             assertAgrees("log-softmax into " + layout, soft64.toDoubleArray(), soft, Tolerances.logSoftmax(xd, cols));
             assertOnlyViewWritten("log-softmax into " + layout, soft);
         }

@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.rows;
 
 import panface.tensor.DType;
 import panface.tensor.Shape;
@@ -9,15 +9,15 @@ import panface.tensor.cpu.runtime.RefCalls;
 import panface.tensor.cpu.runtime.Strided;
 
 /**
- * Reference kernels: load the operands as row-major double arrays, compute plainly, store. They
- * define the semantics of the primitives; the fast kernels are tested against them.
+ * The reference of the rows family: reductions, softmax and layer norm on row-major double copies
+ * ({@code Ref}), computed plainly; they define what {@code VecRows} computes fast and is tested
+ * against.
  */
-public final class RefKernels {
-    private RefKernels() {
+public final class RowsReference {
+    private RowsReference() {
     }
 
-
-    static void reduce(ReduceOp op, View x, int[] dims, View out) {
+    public static void reduce(ReduceOp op, View x, int[] dims, View out) {
         RefCalls.hit("reduce");
         int[] xs = x.shape();
         int[] outIndexStrides = Shape.contiguousStrides(out.shape());
@@ -137,7 +137,7 @@ public final class RefKernels {
         Ref.store(v, out);
     }
 
-    static void softmaxBackward(View y, View gy, View gx, boolean log) {
+    public static void softmaxBackward(View y, View gy, View gx, boolean log) {
         RefCalls.hit("softmaxBackward");
         double[] yv = Ref.load(y);
         double[] g = Ref.load(gy);
@@ -156,7 +156,7 @@ public final class RefKernels {
         Ref.store(g, gx);
     }
 
-    static void layerNorm(View x, View weight, View bias, double eps, View y, View mean, View rstd) {
+    public static void layerNorm(View x, View weight, View bias, double eps, View y, View mean, View rstd) {
         RefCalls.hit("layerNorm");
         double[] v = Ref.load(x);
         double[] w = weight == null ? null : Ref.load(weight);
@@ -190,7 +190,7 @@ public final class RefKernels {
         Ref.store(rs, rstd);
     }
 
-    static void layerNormBackward(View x, View weight, View mean, View rstd, View gy, View gx, View gw, View gb) {
+    public static void layerNormBackward(View x, View weight, View mean, View rstd, View gy, View gx, View gw, View gb) {
         RefCalls.hit("layerNormBackward");
         double[] v = Ref.load(x);
         double[] g = Ref.load(gy);

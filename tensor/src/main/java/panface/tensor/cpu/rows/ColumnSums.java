@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.rows;
 
 import java.util.Arrays;
 

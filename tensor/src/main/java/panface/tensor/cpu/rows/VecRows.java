@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.rows;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -7,6 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 import panface.tensor.View;
 import panface.tensor.backend.ReduceOp;
+import panface.tensor.cpu.CpuKernel;
 import panface.tensor.cpu.elementwise.VecElementwise;
 import panface.tensor.cpu.runtime.Parallel;
 import panface.tensor.math.VecMath;
@@ -17,7 +18,7 @@ import panface.tensor.math.VecReproducible;
  * log-softmax with their backward, and layer normalisation with its backward. Rows are split
  * across threads; statistics accumulate in float vectors with a final double sum per row.
  */
-final class VecRows {
+public final class VecRows {
     private static final VectorSpecies<Float> S = VecMath.S;
     private static final int L = S.length();
 
@@ -103,7 +104,7 @@ final class VecRows {
      * SUM/MAX/MIN of contiguous F32 over a trailing run of dimensions, or SUM over a leading run
      * (keeping the rest, e.g. a bias gradient): the operands of {@link CpuKernel#REDUCE_ROWS}.
      */
-    static void reduce(ReduceOp op, View x, int[] dims, View out) {
+    public static void reduce(ReduceOp op, View x, int[] dims, View out) {
         float[] xs = VecElementwise.data(x);
         float[] os = VecElementwise.data(out);
         int xo = x.offset();
@@ -132,7 +133,7 @@ final class VecRows {
         ColumnSums.sum(xs, xo, rows, rows == 0 ? 0 : x.numel() / rows, os, oo);
     }
 
-    static void softmax(View x, View out, boolean log) {
+    public static void softmax(View x, View out, boolean log) {
         float[] xs = VecElementwise.data(x);
         float[] ys = VecElementwise.data(out);
         int xo = x.offset();
@@ -186,7 +187,7 @@ final class VecRows {
         });
     }
 
-    static void softmaxBackward(View y, View gy, View gx, boolean log) {
+    public static void softmaxBackward(View y, View gy, View gx, boolean log) {
         float[] ys = VecElementwise.data(y);
         float[] gs = VecElementwise.data(gy);
         float[] os = VecElementwise.data(gx);
@@ -240,7 +241,7 @@ final class VecRows {
         });
     }
 
-    static void layerNorm(View x, View weight, View bias, double eps, View y, View mean, View rstd) {
+    public static void layerNorm(View x, View weight, View bias, double eps, View y, View mean, View rstd) {
         float[] xs = VecElementwise.data(x);
         float[] ys = VecElementwise.data(y);
         // a missing weight or bias becomes ones or zeros: conditional vector values in the loop
@@ -297,7 +298,7 @@ final class VecRows {
         });
     }
 
-    static void layerNormBackward(View x, View weight, View mean, View rstd, View gy, View gx, View gw, View gb) {
+    public static void layerNormBackward(View x, View weight, View mean, View rstd, View gy, View gx, View gw, View gb) {
         float[] xs = VecElementwise.data(x);
         float[] gs = VecElementwise.data(gy);
         float[] ws = weight == null ? ones(x.size(-1)) : VecElementwise.data(weight);

@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.rows;
 
 import static panface.tensor.cpu.KernelViews.viewOf;
 
@@ -15,8 +15,12 @@ import panface.tensor.DType;
 import panface.tensor.F;
 import panface.tensor.Reduction;
 import panface.tensor.Tensor;
+import panface.tensor.cpu.Chosen;
 import panface.tensor.cpu.Differential.Layout;
 import panface.tensor.cpu.Differential.Regime;
+import panface.tensor.cpu.Differential;
+import panface.tensor.cpu.KernelViews;
+import panface.tensor.cpu.Tolerances;
 import panface.tensor.cpu.elementwise.VecElementwise;
 
 /**
@@ -57,7 +61,7 @@ class SoftmaxDifferentialTest {
         String name = (log ? "log-softmax " : "softmax ") + what;
         Tensor x = Differential.place(in, xv, rows, cols);
         Tensor want = Differential.f64(rows, cols);
-        RefKernels.softmax(viewOf(x), viewOf(want), log);
+        RowsReference.softmax(viewOf(x), viewOf(want), log);
         Tensor got = Differential.empty(out, DType.F32, rows, cols);
         assertTaken(name, Chosen.softmax(x, got, log), true);
         double[] xd = Differential.widen(xv);
@@ -71,7 +75,7 @@ class SoftmaxDifferentialTest {
         Tensor y = Differential.place(out, yv, rows, cols);
         Tensor gy = Differential.place(in, gv, rows, cols);
         Tensor gWant = Differential.f64(rows, cols);
-        RefKernels.softmaxBackward(viewOf(y), viewOf(gy), viewOf(gWant), log);
+        RowsReference.softmaxBackward(viewOf(y), viewOf(gy), viewOf(gWant), log);
         Tensor gGot = Differential.empty(in, DType.F32, rows, cols);
         assertTaken(name + " backward", Chosen.softmaxBackward(y, gy, gGot, log), true);
         double[] yd = Differential.widen(yv);
@@ -130,7 +134,7 @@ class SoftmaxDifferentialTest {
         Tensor yt = (t ? ya.mT() : ya).detach().contiguous();
         Tensor gt = (t ? g.mT() : g).contiguous();
         Tensor gWant = Differential.f64(yt.shape());
-        RefKernels.softmaxBackward(viewOf(yt), viewOf(gt), viewOf(gWant), log);
+        RowsReference.softmaxBackward(viewOf(yt), viewOf(gt), viewOf(gWant), log);
         double[] gd = gt.toDoubleArray();
         double[] yd = yt.toDoubleArray();
         assertAgrees("F backward " + what, gWant.toDoubleArray(), t ? a.grad().mT() : a.grad(),

@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.rows;
 
 import static panface.tensor.cpu.KernelViews.viewOf;
 
@@ -14,9 +14,14 @@ import org.junit.jupiter.api.Test;
 import panface.tensor.DType;
 import panface.tensor.F;
 import panface.tensor.Tensor;
+import panface.tensor.cpu.Chosen;
+import panface.tensor.cpu.CpuBackend;
 import panface.tensor.cpu.Differential.Layout;
 import panface.tensor.cpu.Differential.Regime;
+import panface.tensor.cpu.Differential;
+import panface.tensor.cpu.KernelViews;
 import panface.tensor.cpu.Tolerances.Mean;
+import panface.tensor.cpu.Tolerances;
 import panface.tensor.cpu.elementwise.VecElementwise;
 
 /**
@@ -58,7 +63,7 @@ class NormDifferentialTest {
         Tensor w = affine ? Differential.place(other, wv, cols) : null;
         Tensor b = affine ? Differential.place(layout, bv, cols) : null;
         Tensor[] want = {Differential.f64(rows, cols), Differential.f64(rows), Differential.f64(rows)};
-        RefKernels.layerNorm(viewOf(x), viewOf(w), viewOf(b), EPS, (want[0]).asView(), (want[1]).asView(), (want[2]).asView());
+        RowsReference.layerNorm(viewOf(x), viewOf(w), viewOf(b), EPS, (want[0]).asView(), (want[1]).asView(), (want[2]).asView());
         Tensor[] got = {Differential.empty(other, DType.F32, rows, cols), Differential.empty(layout, DType.F32, rows),
             Differential.empty(other, DType.F32, rows)};
         assertTaken(what, Chosen.layerNorm(x, w, b, EPS, got[0], got[1], got[2]), true);
@@ -77,7 +82,7 @@ class NormDifferentialTest {
         Tensor mean = Differential.place(layout, want[1].toFloatArray(), rows);
         Tensor rstd = Differential.place(other, want[2].toFloatArray(), rows);
         Tensor[] gWant = {Differential.f64(rows, cols), Differential.f64(cols), Differential.f64(cols)};
-        RefKernels.layerNormBackward(viewOf(x), viewOf(w), viewOf(mean), viewOf(rstd), viewOf(gy), (gWant[0]).asView(), (gWant[1]).asView(), (gWant[2]).asView());
+        RowsReference.layerNormBackward(viewOf(x), viewOf(w), viewOf(mean), viewOf(rstd), viewOf(gy), (gWant[0]).asView(), (gWant[1]).asView(), (gWant[2]).asView());
         Tensor[] gGot = {Differential.empty(layout, DType.F32, rows, cols), Differential.empty(other, DType.F32, cols),
             Differential.empty(layout, DType.F32, cols)};
         assertTaken(what + " backward", Chosen.layerNormBackward(x, w, mean, rstd, gy, gGot[0], gGot[1], gGot[2]), true);
@@ -155,7 +160,7 @@ class NormDifferentialTest {
                 Tensor[] st = {Tensor.zeros(rows, cols), Tensor.zeros(rows), Tensor.zeros(rows)};
                 CpuBackend.INSTANCE.layerNorm(x.detach().contiguous().asView(), w.detach().contiguous().asView(), viewOf(b), EPS, (st[0]).asView(), (st[1]).asView(), (st[2]).asView());
                 Tensor[] gWant = {Differential.f64(rows, cols), Differential.f64(cols), Differential.f64(cols)};
-                RefKernels.layerNormBackward(x.detach().asView(), w.detach().asView(), (st[1]).asView(), (st[2]).asView(), viewOf(g), (gWant[0]).asView(), (gWant[1]).asView(), null);
+                RowsReference.layerNormBackward(x.detach().asView(), w.detach().asView(), (st[1]).asView(), (st[2]).asView(), viewOf(g), (gWant[0]).asView(), (gWant[1]).asView(), null);
                 double[] md = st[1].toDoubleArray();
                 double[] rd = st[2].toDoubleArray();
                 double[] gd = g.toDoubleArray();

@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.rows;
 
 import static panface.tensor.cpu.KernelViews.viewOf;
 
@@ -15,9 +15,13 @@ import panface.tensor.DType;
 import panface.tensor.Shape;
 import panface.tensor.Tensor;
 import panface.tensor.backend.ReduceOp;
+import panface.tensor.cpu.Chosen;
 import panface.tensor.cpu.Differential.Bound;
 import panface.tensor.cpu.Differential.Layout;
 import panface.tensor.cpu.Differential.Regime;
+import panface.tensor.cpu.Differential;
+import panface.tensor.cpu.KernelViews;
+import panface.tensor.cpu.Tolerances;
 
 /**
  * Sum, max and min over trailing dimensions (rows) and over leading dimensions (column sums, a
@@ -85,7 +89,7 @@ class ReductionDifferentialTest {
     /** The kernel on x into out (reduced over dims), against the reference into float64; n = elements per output. */
     private static void check(ReduceOp op, String what, Tensor x, int[] dims, Tensor out, int n) {
         Tensor want = Differential.f64(out.shape());
-        RefKernels.reduce(op, viewOf(x), dims, viewOf(want));
+        RowsReference.reduce(op, viewOf(x), dims, viewOf(want));
         assertTaken(what, Chosen.reduce(op, x, dims, out), true);
         Bound bound = op == ReduceOp.SUM ? Tolerances.sum(absSums(x, dims, out.shape()), n) : Tolerances.EXACT;
         assertAgrees(what, want.toDoubleArray(), out, bound);
@@ -94,7 +98,7 @@ class ReductionDifferentialTest {
 
     private static double[] absSums(Tensor x, int[] dims, int[] outShape) {
         Tensor a = Differential.f64(outShape);
-        RefKernels.reduce(ReduceOp.SUM, x.to(DType.F64).abs().asView(), dims, viewOf(a));
+        RowsReference.reduce(ReduceOp.SUM, x.to(DType.F64).abs().asView(), dims, viewOf(a));
         return a.toDoubleArray();
     }
 
