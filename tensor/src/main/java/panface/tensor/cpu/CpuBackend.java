@@ -12,6 +12,8 @@ import panface.tensor.backend.Distribution;
 import panface.tensor.backend.Pool2dParams;
 import panface.tensor.backend.ReduceOp;
 import panface.tensor.backend.UnaryOp;
+import panface.tensor.cpu.attention.AttentionReference;
+import panface.tensor.cpu.attention.VecAttention;
 import panface.tensor.cpu.elementwise.CopyKernels;
 import panface.tensor.cpu.elementwise.ElementwiseReference;
 import panface.tensor.cpu.elementwise.IntegerKernels;
@@ -299,7 +301,7 @@ public final class CpuBackend implements Backend {
         if (KernelSelection.attention(q, k, v, out, lse) == CpuKernel.ATTENTION_FUSED) {
             VecAttention.forward(q, k, v, scale, out, lse);
         } else {
-            AttentionKernels.forward(q, k, v, scale, out, lse);
+            AttentionReference.forward(q, k, v, scale, out, lse);
         }
     }
 
@@ -309,7 +311,7 @@ public final class CpuBackend implements Backend {
         if (KernelSelection.attentionBackward(q, k, v, out, lse, gy, gq, gk, gv) == CpuKernel.ATTENTION_BACKWARD_FUSED) {
             VecAttention.backward(q, k, v, out, lse, gy, scale, gq, gk, gv);
         } else {
-            AttentionKernels.backward(q, k, v, out, lse, gy, scale, gq, gk, gv);
+            AttentionReference.backward(q, k, v, out, lse, gy, scale, gq, gk, gv);
         }
     }
 

@@ -93,9 +93,9 @@ public enum CpuKernel {
             "q, k, v, out float32 with unit last stride and rows not overlapping (views into a fused qkv buffer fit); lse float32 "
                     + "contiguous",
             Decided.SELECTION),
-    ATTENTION_REFERENCE("attention", "AttentionKernels.forward", "otherwise", Decided.SELECTION),
+    ATTENTION_REFERENCE("attention", "AttentionReference.forward", "otherwise", Decided.SELECTION),
     ATTENTION_BACKWARD_FUSED("attentionBackward", "VecAttention.backward", "as attention, for gy, gq, gk, gv too", Decided.SELECTION),
-    ATTENTION_BACKWARD_REFERENCE("attentionBackward", "AttentionKernels.backward", "otherwise", Decided.SELECTION),
+    ATTENTION_BACKWARD_REFERENCE("attentionBackward", "AttentionReference.backward", "otherwise", Decided.SELECTION),
 
     SGD_FUSED("sgd", "OptimizerKernels.sgd", "param, grad, buf one dtype (float32/float64), contiguous, equal sizes", Decided.IN_KERNEL),
     SGD_COMPOSITE("sgd", "composite (mul, add)", "otherwise", Decided.IN_KERNEL),

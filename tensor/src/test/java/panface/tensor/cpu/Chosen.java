@@ -8,6 +8,7 @@ import panface.tensor.backend.Conv2dParams;
 import panface.tensor.backend.Pool2dParams;
 import panface.tensor.backend.ReduceOp;
 import panface.tensor.backend.UnaryOp;
+import panface.tensor.cpu.attention.VecAttention;
 import panface.tensor.cpu.elementwise.SelectKernels;
 import panface.tensor.cpu.elementwise.VecElementwise;
 import panface.tensor.cpu.gemm.Gemm;
@@ -106,7 +107,7 @@ public final class Chosen {
         return take;
     }
 
-    static boolean attention(Tensor q, Tensor k, Tensor v, double scale, Tensor out, Tensor lse) {
+    public static boolean attention(Tensor q, Tensor k, Tensor v, double scale, Tensor out, Tensor lse) {
         boolean take = KernelSelection.attention(viewOf(q), viewOf(k), viewOf(v), viewOf(out), viewOf(lse)) == CpuKernel.ATTENTION_FUSED;
         if (take) {
             VecAttention.forward(viewOf(q), viewOf(k), viewOf(v), scale, viewOf(out), viewOf(lse));
@@ -114,7 +115,7 @@ public final class Chosen {
         return take;
     }
 
-    static boolean attentionBackward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor gy, double scale, Tensor gq, Tensor gk,
+    public static boolean attentionBackward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor gy, double scale, Tensor gq, Tensor gk,
                                      Tensor gv) {
         boolean take = KernelSelection.attentionBackward(viewOf(q), viewOf(k), viewOf(v), viewOf(out), viewOf(lse), viewOf(gy), viewOf(gq), viewOf(gk), viewOf(gv)) == CpuKernel.ATTENTION_BACKWARD_FUSED;
         if (take) {

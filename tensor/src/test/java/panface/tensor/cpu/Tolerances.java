@@ -393,7 +393,7 @@ public final class Tolerances {
      *
      * @return {out, lse} bounds for the forward, {gq, gk, gv} for the backward (gy given)
      */
-    static double[][] attention(double[] q, double[] k, double[] v, double[] out, double[] lse, double[] gy, int bh, int t, int s, int d,
+    public static double[][] attention(double[] q, double[] k, double[] v, double[] out, double[] lse, double[] gy, int bh, int t, int s, int d,
                                 int dv, double scale) {
         double[][] r = gy == null ? new double[][] {new double[bh * t * dv], new double[bh * t]}
             : new double[][] {new double[bh * t * d], new double[bh * s * d], new double[bh * s * dv]};

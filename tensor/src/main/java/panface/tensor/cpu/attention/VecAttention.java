@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.attention;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -7,6 +7,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import panface.tensor.View;
+import panface.tensor.cpu.CpuKernel;
 import panface.tensor.cpu.elementwise.VecElementwise;
 import panface.tensor.cpu.gemm.Gemm;
 import panface.tensor.cpu.gemm.SmallGemm;
@@ -21,7 +22,7 @@ import panface.tensor.math.VecReproducible;
  * subtracted). The forward saves the log-sum-exp of each row; the backward recomputes the
  * probabilities from it, so no (T x S) matrix outlives a task.
  */
-final class VecAttention {
+public final class VecAttention {
     private static final VectorSpecies<Float> S = VecMath.S;
     private static final int L = S.length();
 
@@ -116,7 +117,7 @@ final class VecAttention {
     }
 
     /** Operands as {@link CpuKernel#ATTENTION_FUSED} states them (rows may be strided: views into a fused qkv buffer). */
-    static void forward(View q, View k, View v, double scale, View out, View lse) {
+    public static void forward(View q, View k, View v, double scale, View out, View lse) {
         float[] qa = VecElementwise.data(q);
         float[] ka = VecElementwise.data(k);
         float[] va = VecElementwise.data(v);
@@ -147,7 +148,7 @@ final class VecAttention {
         });
     }
 
-    static void backward(View q, View k, View v, View out, View lse, View gy, double scale, View gq, View gk, View gv) {
+    public static void backward(View q, View k, View v, View out, View lse, View gy, double scale, View gq, View gk, View gv) {
         float[] qa = VecElementwise.data(q);
         float[] ka = VecElementwise.data(k);
         float[] va = VecElementwise.data(v);

@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.attention;
 
 import panface.tensor.View;
 import panface.tensor.cpu.runtime.Ref;
@@ -8,11 +8,11 @@ import panface.tensor.cpu.runtime.RefCalls;
  * Reference scaled dot-product attention over (B, H, T, D) in double: forward saves the per-row
  * log-sum-exp of the scaled scores; backward recomputes the probabilities from it.
  */
-final class AttentionKernels {
-    private AttentionKernels() {
+public final class AttentionReference {
+    private AttentionReference() {
     }
 
-    static void forward(View q, View k, View v, double scale, View out, View lse) {
+    public static void forward(View q, View k, View v, double scale, View out, View lse) {
         RefCalls.hit("attention");
         double[] qv = Ref.load(q);
         double[] kv = Ref.load(k);
@@ -54,7 +54,7 @@ final class AttentionKernels {
         Ref.store(l, lse);
     }
 
-    static void backward(View q, View k, View v, View out, View lse, View gy, double scale,
+    public static void backward(View q, View k, View v, View out, View lse, View gy, double scale,
                          View gq, View gk, View gv) {
         RefCalls.hit("attentionBackward");
         double[] qv = Ref.load(q);

@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.attention;
 
 import static panface.tensor.cpu.KernelViews.viewOf;
 
@@ -9,6 +9,8 @@ import org.junit.jupiter.api.Test;
 import panface.tensor.Assertions2;
 import panface.tensor.DType;
 import panface.tensor.Tensor;
+import panface.tensor.cpu.Chosen;
+import panface.tensor.cpu.KernelViews;
 import panface.tensor.random.Generator;
 
 /** The fused float32 attention kernel against the double reference, forward and backward. */
@@ -27,14 +29,14 @@ class AttentionParityTest {
             Tensor lseRef = Tensor.zeros(sh[0], sh[1], sh[2]);
             Tensor out = Tensor.zeros(sh[0], sh[1], sh[2], sh[5]);
             Tensor lse = Tensor.zeros(sh[0], sh[1], sh[2]);
-            AttentionKernels.forward(viewOf(q), viewOf(k), viewOf(v), scale, viewOf(outRef), viewOf(lseRef));
+            AttentionReference.forward(viewOf(q), viewOf(k), viewOf(v), scale, viewOf(outRef), viewOf(lseRef));
             assertTrue(Chosen.attention(q, k, v, scale, out, lse));
             Assertions2.assertClose(outRef, out, 1e-5, 1e-4);
             Assertions2.assertClose(lseRef, lse, 1e-5, 1e-5);
             Tensor gy = Tensor.randn(g, out.shape());
             Tensor[] ref = {Tensor.zerosLike(q), Tensor.zerosLike(k), Tensor.zerosLike(v)};
             Tensor[] fast = {Tensor.zerosLike(q), Tensor.zerosLike(k), Tensor.zerosLike(v)};
-            AttentionKernels.backward(viewOf(q), viewOf(k), viewOf(v), viewOf(outRef), viewOf(lseRef), viewOf(gy), scale, (ref[0]).asView(), (ref[1]).asView(), (ref[2]).asView());
+            AttentionReference.backward(viewOf(q), viewOf(k), viewOf(v), viewOf(outRef), viewOf(lseRef), viewOf(gy), scale, (ref[0]).asView(), (ref[1]).asView(), (ref[2]).asView());
             assertTrue(Chosen.attentionBackward(q, k, v, outRef, lseRef, gy, scale, fast[0], fast[1], fast[2]));
             for (int i = 0; i < 3; i++) {
                 Assertions2.assertClose(ref[i], fast[i], 1e-4, 1e-3);

@@ -1,0 +1,8 @@
+/**
+ * The attention family, the CPU side of {@code attention.cu}: scaled dot-product attention over
+ * (B, H, T, D), forward (saving each row's log-sum-exp) and backward.
+ *
+ * <p>The reference is {@code AttentionReference} (double copies, the specification); the fast
+ * kernel is {@code VecAttention} (float32, scores through the GEMM family's {@code Gemm.sgemm}).
+ */
+package panface.tensor.cpu.attention;
