@@ -22,6 +22,9 @@ import panface.tensor.cpu.elementwise.SelectKernels;
 import panface.tensor.cpu.elementwise.VecElementwise;
 import panface.tensor.cpu.gemm.Gemm;
 import panface.tensor.cpu.gemm.GemmReference;
+import panface.tensor.cpu.image.FastImage;
+import panface.tensor.cpu.image.FastPool;
+import panface.tensor.cpu.image.ImageReference;
 import panface.tensor.cpu.rows.RowsReference;
 import panface.tensor.cpu.rows.VecRows;
 import panface.tensor.cpu.runtime.CpuStorage;
@@ -360,7 +363,7 @@ public final class CpuBackend implements Backend {
         if (KernelSelection.im2col(x, cols) == CpuKernel.IM2COL_FAST) {
             FastImage.im2col(x, p, cols);
         } else {
-            ImageKernels.im2col(x, p, cols);
+            ImageReference.im2col(x, p, cols);
         }
     }
 
@@ -369,7 +372,7 @@ public final class CpuBackend implements Backend {
         if (KernelSelection.col2im(cols, x) == CpuKernel.COL2IM_FAST) {
             FastImage.col2im(cols, p, x);
         } else {
-            ImageKernels.col2im(cols, p, x);
+            ImageReference.col2im(cols, p, x);
         }
     }
 
@@ -403,7 +406,7 @@ public final class CpuBackend implements Backend {
         if (KernelSelection.maxPool2d(x, out, argmax) == CpuKernel.MAX_POOL2D_FAST) {
             FastPool.maxPool2d(x, p, out, argmax);
         } else {
-            ImageKernels.maxPool2d(x, p, out, argmax);
+            ImageReference.maxPool2d(x, p, out, argmax);
         }
     }
 
@@ -412,7 +415,7 @@ public final class CpuBackend implements Backend {
         if (KernelSelection.maxPool2dBackward(gy, argmax, gx) == CpuKernel.MAX_POOL2D_BACKWARD_FAST) {
             FastPool.maxPool2dBackward(gy, argmax, gx);
         } else {
-            ImageKernels.maxPool2dBackward(gy, argmax, gx);
+            ImageReference.maxPool2dBackward(gy, argmax, gx);
         }
     }
 
@@ -421,7 +424,7 @@ public final class CpuBackend implements Backend {
         if (KernelSelection.avgPool2d(x, out) == CpuKernel.AVG_POOL2D_FAST) {
             FastPool.avgPool2d(x, p, out);
         } else {
-            ImageKernels.avgPool2d(x, p, out);
+            ImageReference.avgPool2d(x, p, out);
         }
     }
 
@@ -430,7 +433,7 @@ public final class CpuBackend implements Backend {
         if (KernelSelection.avgPool2dBackward(gy, gx) == CpuKernel.AVG_POOL2D_BACKWARD_FAST) {
             FastPool.avgPool2dBackward(gy, p, gx);
         } else {
-            ImageKernels.avgPool2dBackward(gy, p, gx);
+            ImageReference.avgPool2dBackward(gy, p, gx);
         }
     }
 
@@ -439,7 +442,7 @@ public final class CpuBackend implements Backend {
         if (KernelSelection.adaptiveAvgPool2d(x, out) == CpuKernel.ADAPTIVE_AVG_POOL2D_FAST) {
             FastPool.adaptiveAvgPool2d(x, out, null, null);
         } else {
-            ImageKernels.adaptiveAvgPool2d(x, out, null, null);
+            ImageReference.adaptiveAvgPool2d(x, out, null, null);
         }
     }
 
@@ -448,7 +451,7 @@ public final class CpuBackend implements Backend {
         if (KernelSelection.adaptiveAvgPool2dBackward(gy, gx) == CpuKernel.ADAPTIVE_AVG_POOL2D_BACKWARD_FAST) {
             FastPool.adaptiveAvgPool2d(null, null, gy, gx);
         } else {
-            ImageKernels.adaptiveAvgPool2d(null, null, gy, gx);
+            ImageReference.adaptiveAvgPool2d(null, null, gy, gx);
         }
     }
 
@@ -457,7 +460,7 @@ public final class CpuBackend implements Backend {
         if (KernelSelection.gridSample(x, grid, out) == CpuKernel.GRID_SAMPLE_FAST) {
             FastImage.gridSample(x, grid, alignCorners, out);
         } else {
-            ImageKernels.gridSample(x, grid, alignCorners, out, null, null, null);
+            ImageReference.gridSample(x, grid, alignCorners, out, null, null, null);
         }
     }
 
@@ -466,7 +469,7 @@ public final class CpuBackend implements Backend {
         if (KernelSelection.gridSampleBackward(x, grid, gy, gx, ggrid) == CpuKernel.GRID_SAMPLE_BACKWARD_FAST) {
             FastImage.gridSampleBackward(x, grid, alignCorners, gy, gx, ggrid);
         } else {
-            ImageKernels.gridSample(x, grid, alignCorners, null, gy, gx, ggrid);
+            ImageReference.gridSample(x, grid, alignCorners, null, gy, gx, ggrid);
         }
     }
 }

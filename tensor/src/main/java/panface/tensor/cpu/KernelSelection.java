@@ -12,6 +12,8 @@ import panface.tensor.cpu.elementwise.SelectKernels;
 import panface.tensor.cpu.elementwise.VecElementwise;
 import panface.tensor.cpu.elementwise.VecUnary;
 import panface.tensor.cpu.gemm.Gemm;
+import panface.tensor.cpu.image.FastImage;
+import panface.tensor.cpu.image.FastPool;
 
 /**
  * The one place that decides which CPU kernel runs: each method evaluates the conditions that

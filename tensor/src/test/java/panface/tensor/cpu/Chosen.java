@@ -12,6 +12,8 @@ import panface.tensor.cpu.attention.VecAttention;
 import panface.tensor.cpu.elementwise.SelectKernels;
 import panface.tensor.cpu.elementwise.VecElementwise;
 import panface.tensor.cpu.gemm.Gemm;
+import panface.tensor.cpu.image.FastImage;
+import panface.tensor.cpu.image.FastPool;
 import panface.tensor.cpu.rows.VecRows;
 
 /**
@@ -136,7 +138,7 @@ public final class Chosen {
         return KernelSelection.matmul(viewOf(a), viewOf(b), viewOf(out)) == CpuKernel.MATMUL_GEMM && Gemm.matmul(viewOf(a), viewOf(b), viewOf(out), alpha, beta);
     }
 
-    static boolean im2col(Tensor x, Conv2dParams p, Tensor cols) {
+    public static boolean im2col(Tensor x, Conv2dParams p, Tensor cols) {
         boolean take = KernelSelection.im2col(viewOf(x), viewOf(cols)) == CpuKernel.IM2COL_FAST;
         if (take) {
             FastImage.im2col(viewOf(x), p, viewOf(cols));
@@ -144,7 +146,7 @@ public final class Chosen {
         return take;
     }
 
-    static boolean col2im(Tensor cols, Conv2dParams p, Tensor x) {
+    public static boolean col2im(Tensor cols, Conv2dParams p, Tensor x) {
         boolean take = KernelSelection.col2im(viewOf(cols), viewOf(x)) == CpuKernel.COL2IM_FAST;
         if (take) {
             FastImage.col2im(viewOf(cols), p, viewOf(x));
@@ -152,7 +154,7 @@ public final class Chosen {
         return take;
     }
 
-    static boolean gridSample(Tensor x, Tensor grid, boolean alignCorners, Tensor out) {
+    public static boolean gridSample(Tensor x, Tensor grid, boolean alignCorners, Tensor out) {
         boolean take = KernelSelection.gridSample(viewOf(x), viewOf(grid), viewOf(out)) == CpuKernel.GRID_SAMPLE_FAST;
         if (take) {
             FastImage.gridSample(viewOf(x), viewOf(grid), alignCorners, viewOf(out));
@@ -160,7 +162,7 @@ public final class Chosen {
         return take;
     }
 
-    static boolean gridSampleBackward(Tensor x, Tensor grid, boolean alignCorners, Tensor gy, Tensor gx, Tensor ggrid) {
+    public static boolean gridSampleBackward(Tensor x, Tensor grid, boolean alignCorners, Tensor gy, Tensor gx, Tensor ggrid) {
         boolean take = KernelSelection.gridSampleBackward(viewOf(x), viewOf(grid), viewOf(gy), viewOf(gx), viewOf(ggrid)) == CpuKernel.GRID_SAMPLE_BACKWARD_FAST;
         if (take) {
             FastImage.gridSampleBackward(viewOf(x), viewOf(grid), alignCorners, viewOf(gy), viewOf(gx), viewOf(ggrid));
@@ -168,7 +170,7 @@ public final class Chosen {
         return take;
     }
 
-    static boolean maxPool2d(Tensor x, Pool2dParams p, Tensor out, Tensor argmax) {
+    public static boolean maxPool2d(Tensor x, Pool2dParams p, Tensor out, Tensor argmax) {
         boolean take = KernelSelection.maxPool2d(viewOf(x), viewOf(out), viewOf(argmax)) == CpuKernel.MAX_POOL2D_FAST;
         if (take) {
             FastPool.maxPool2d(viewOf(x), p, viewOf(out), viewOf(argmax));
@@ -176,7 +178,7 @@ public final class Chosen {
         return take;
     }
 
-    static boolean maxPool2dBackward(Tensor gy, Tensor argmax, Tensor gx) {
+    public static boolean maxPool2dBackward(Tensor gy, Tensor argmax, Tensor gx) {
         boolean take = KernelSelection.maxPool2dBackward(viewOf(gy), viewOf(argmax), viewOf(gx)) == CpuKernel.MAX_POOL2D_BACKWARD_FAST;
         if (take) {
             FastPool.maxPool2dBackward(viewOf(gy), viewOf(argmax), viewOf(gx));
@@ -184,7 +186,7 @@ public final class Chosen {
         return take;
     }
 
-    static boolean avgPool2d(Tensor x, Pool2dParams p, Tensor out) {
+    public static boolean avgPool2d(Tensor x, Pool2dParams p, Tensor out) {
         boolean take = KernelSelection.avgPool2d(viewOf(x), viewOf(out)) == CpuKernel.AVG_POOL2D_FAST;
         if (take) {
             FastPool.avgPool2d(viewOf(x), p, viewOf(out));
@@ -192,7 +194,7 @@ public final class Chosen {
         return take;
     }
 
-    static boolean avgPool2dBackward(Tensor gy, Pool2dParams p, Tensor gx) {
+    public static boolean avgPool2dBackward(Tensor gy, Pool2dParams p, Tensor gx) {
         boolean take = KernelSelection.avgPool2dBackward(viewOf(gy), viewOf(gx)) == CpuKernel.AVG_POOL2D_BACKWARD_FAST;
         if (take) {
             FastPool.avgPool2dBackward(viewOf(gy), p, viewOf(gx));
@@ -200,7 +202,7 @@ public final class Chosen {
         return take;
     }
 
-    static boolean adaptiveAvgPool2d(Tensor x, Tensor out) {
+    public static boolean adaptiveAvgPool2d(Tensor x, Tensor out) {
         boolean take = KernelSelection.adaptiveAvgPool2d(viewOf(x), viewOf(out)) == CpuKernel.ADAPTIVE_AVG_POOL2D_FAST;
         if (take) {
             FastPool.adaptiveAvgPool2d(viewOf(x), viewOf(out), null, null);
@@ -208,7 +210,7 @@ public final class Chosen {
         return take;
     }
 
-    static boolean adaptiveAvgPool2dBackward(Tensor gy, Tensor gx) {
+    public static boolean adaptiveAvgPool2dBackward(Tensor gy, Tensor gx) {
         boolean take = KernelSelection.adaptiveAvgPool2dBackward(viewOf(gy), viewOf(gx)) == CpuKernel.ADAPTIVE_AVG_POOL2D_BACKWARD_FAST;
         if (take) {
             FastPool.adaptiveAvgPool2d(null, null, viewOf(gy), viewOf(gx));

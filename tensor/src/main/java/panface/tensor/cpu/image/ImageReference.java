@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.image;
 
 import panface.tensor.View;
 import panface.tensor.backend.Conv2dParams;
@@ -10,11 +10,11 @@ import panface.tensor.cpu.runtime.RefCalls;
  * Reference kernels for images (N, C, H, W): unfolding for convolution, pooling and bilinear grid
  * sampling, in double on row-major copies, with PyTorch's window and coordinate rules.
  */
-final class ImageKernels {
-    private ImageKernels() {
+public final class ImageReference {
+    private ImageReference() {
     }
 
-    static void im2col(View x, Conv2dParams p, View cols) {
+    public static void im2col(View x, Conv2dParams p, View cols) {
         RefCalls.hit("im2col");
         double[] v = Ref.load(x);
         int n = x.size(0);
@@ -48,7 +48,7 @@ final class ImageKernels {
         Ref.store(out, cols);
     }
 
-    static void col2im(View cols, Conv2dParams p, View x) {
+    public static void col2im(View cols, Conv2dParams p, View x) {
         RefCalls.hit("col2im");
         double[] cv = Ref.load(cols);
         double[] v = Ref.load(x);
@@ -82,7 +82,7 @@ final class ImageKernels {
         Ref.store(v, x);
     }
 
-    static void maxPool2d(View x, Pool2dParams p, View out, View argmax) {
+    public static void maxPool2d(View x, Pool2dParams p, View out, View argmax) {
         RefCalls.hit("maxPool2d");
         double[] v = Ref.load(x);
         int planes = x.size(0) * x.size(1);
@@ -122,7 +122,7 @@ final class ImageKernels {
         Ref.storeLong(a, argmax);
     }
 
-    static void maxPool2dBackward(View gy, View argmax, View gx) {
+    public static void maxPool2dBackward(View gy, View argmax, View gx) {
         RefCalls.hit("maxPool2dBackward");
         double[] g = Ref.load(gy);
         long[] a = Ref.loadLong(argmax);
@@ -168,7 +168,7 @@ final class ImageKernels {
         }
     }
 
-    static void avgPool2d(View x, Pool2dParams p, View out) {
+    public static void avgPool2d(View x, Pool2dParams p, View out) {
         RefCalls.hit("avgPool2d");
         double[] v = Ref.load(x);
         int h = x.size(2);
@@ -188,7 +188,7 @@ final class ImageKernels {
         Ref.store(o, out);
     }
 
-    static void avgPool2dBackward(View gy, Pool2dParams p, View gx) {
+    public static void avgPool2dBackward(View gy, Pool2dParams p, View gx) {
         RefCalls.hit("avgPool2dBackward");
         double[] g = Ref.load(gy);
         int h = gx.size(2);
@@ -217,7 +217,7 @@ final class ImageKernels {
         return (int) Math.ceil((double) (i + 1) * in / out);
     }
 
-    static void adaptiveAvgPool2d(View x, View out, View gy, View gx) {
+    public static void adaptiveAvgPool2d(View x, View out, View gy, View gx) {
         RefCalls.hit("adaptiveAvgPool2d");
         boolean forward = gy == null;
         View in = forward ? x : gx;
@@ -268,7 +268,7 @@ final class ImageKernels {
      * Bilinear sampling with zero padding. Forward when gy is null; otherwise accumulates the
      * gradients into gx and/or ggrid (either may be null).
      */
-    static void gridSample(View x, View grid, boolean alignCorners, View out, View gy, View gx, View ggrid) {
+    public static void gridSample(View x, View grid, boolean alignCorners, View out, View gy, View gx, View ggrid) {
         RefCalls.hit("gridSample");
         double[] v = Ref.load(x);
         double[] gr = Ref.load(grid);

@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.image;
 
 import static panface.tensor.cpu.KernelViews.viewOf;
 
@@ -9,6 +9,8 @@ import org.junit.jupiter.api.Test;
 import panface.tensor.Assertions2;
 import panface.tensor.Tensor;
 import panface.tensor.backend.Conv2dParams;
+import panface.tensor.cpu.Chosen;
+import panface.tensor.cpu.KernelViews;
 import panface.tensor.random.Generator;
 
 /** Fast float32 im2col/col2im against the reference kernels over strides, padding and dilation. */
@@ -25,14 +27,14 @@ class ImageParityTest {
             int l = p.outH(19) * p.outW(17);
             Tensor ref = Tensor.zeros(2, rows, l);
             Tensor fast = Tensor.full(7f, panface.tensor.Device.CPU, panface.tensor.DType.F32, 2, rows, l);
-            ImageKernels.im2col(viewOf(x), p, viewOf(ref));
+            ImageReference.im2col(viewOf(x), p, viewOf(ref));
             assertTrue(Chosen.im2col(x, p, fast));
             Assertions2.assertClose(ref, fast, 0, 0);
             Tensor cols = Tensor.randn(g, 2, rows, l);
             Tensor base = Tensor.randn(g, 2, 3, 19, 17);
             Tensor xr = base.copy();
             Tensor xf = base.copy();
-            ImageKernels.col2im(viewOf(cols), p, viewOf(xr));
+            ImageReference.col2im(viewOf(cols), p, viewOf(xr));
             assertTrue(Chosen.col2im(cols, p, xf));
             Assertions2.assertClose(xr, xf, 1e-5, 1e-5);
         }

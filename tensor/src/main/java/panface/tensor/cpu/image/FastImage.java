@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.image;
 
 import java.util.Arrays;
 
@@ -13,17 +13,17 @@ import panface.tensor.cpu.runtime.Ref;
  * channel) planes: im2col writes each window row with bounds computed once per output row; col2im
  * accumulates back (each plane is owned by one task, so accumulation never races). Bilinear grid
  * sampling: the corners and weights of a sample are computed once for all channels, in double as
- * the reference ({@link ImageKernels#gridSample}) does, so the forward gives its bits.
+ * the reference ({@link ImageReference#gridSample}) does, so the forward gives its bits.
  */
-final class FastImage {
+public final class FastImage {
     private FastImage() {
     }
 
-    static boolean fits(View x, View cols) {
+    public static boolean fits(View x, View cols) {
         return x.dtype() == DType.F32 && cols.dtype() == DType.F32 && x.isContiguous() && cols.isContiguous();
     }
 
-    static void im2col(View x, Conv2dParams p, View cols) {
+    public static void im2col(View x, Conv2dParams p, View cols) {
         float[] src = Ref.storage(x).floats();
         float[] dst = Ref.storage(cols).floats();
         int xo = x.offset();
@@ -62,7 +62,7 @@ final class FastImage {
         });
     }
 
-    static void col2im(View cols, Conv2dParams p, View x) {
+    public static void col2im(View cols, Conv2dParams p, View x) {
         float[] src = Ref.storage(cols).floats();
         float[] dst = Ref.storage(x).floats();
         int xo = x.offset();
@@ -103,7 +103,7 @@ final class FastImage {
     }
 
     /** Whether every operand the grid sample gets (nulls skipped) is float32 and contiguous. */
-    static boolean fitsGridSample(View... operands) {
+    public static boolean fitsGridSample(View... operands) {
         for (View t : operands) {
             if (t != null && (t.dtype() != DType.F32 || !t.isContiguous())) {
                 return false;
@@ -113,7 +113,7 @@ final class FastImage {
     }
 
     /** Bilinear sampling with zero padding (forward), parallel over output rows. */
-    static void gridSample(View x, View grid, boolean alignCorners, View out) {
+    public static void gridSample(View x, View grid, boolean alignCorners, View out) {
         float[] v = Ref.storage(x).floats();
         float[] gr = Ref.storage(grid).floats();
         float[] o = Ref.storage(out).floats();
@@ -174,7 +174,7 @@ final class FastImage {
      * The grid sample's gradients, accumulated into gx and/or ggrid (either may be null), parallel
      * over images: each image's gradient planes and grid rows belong to one task, so nothing races.
      */
-    static void gridSampleBackward(View x, View grid, boolean alignCorners, View gy, View gx, View ggrid) {
+    public static void gridSampleBackward(View x, View grid, boolean alignCorners, View gy, View gx, View ggrid) {
         float[] v = Ref.storage(x).floats();
         float[] gr = Ref.storage(grid).floats();
         float[] g = Ref.storage(gy).floats();

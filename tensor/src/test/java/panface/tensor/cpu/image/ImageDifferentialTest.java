@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.image;
 
 import static panface.tensor.cpu.KernelViews.viewOf;
 
@@ -14,11 +14,15 @@ import panface.tensor.DType;
 import panface.tensor.F;
 import panface.tensor.Tensor;
 import panface.tensor.backend.Conv2dParams;
+import panface.tensor.cpu.Chosen;
 import panface.tensor.cpu.Differential.Layout;
 import panface.tensor.cpu.Differential.Regime;
+import panface.tensor.cpu.Differential;
+import panface.tensor.cpu.KernelViews;
+import panface.tensor.cpu.Tolerances;
 
 /**
- * The float32 unfold and fold of convolution (FastImage) against the reference (ImageKernels):
+ * The float32 unfold and fold of convolution (FastImage) against the reference (ImageReference):
  * padding wider than the kernel, strides wider than the kernel (pixels no window reads),
  * dilation, one-pixel images and outputs, NaN and infinities (copied exactly by im2col, summed
  * by col2im), outputs at an offset; and conv2d through F on a strided input against float64.
@@ -53,7 +57,7 @@ class ImageDifferentialTest {
         float[] xv = Differential.rows(regime, rnd, n * c, s[2] * s[3]);
         Tensor x = Differential.place(Layout.OFFSET, xv, s);
         Tensor want = Differential.f64(n, rows, l);
-        ImageKernels.im2col(viewOf(x), p, viewOf(want));
+        ImageReference.im2col(viewOf(x), p, viewOf(want));
         Tensor got = Differential.empty(Layout.OFFSET, DType.F32, n, rows, l);
         assertTaken(what, Chosen.im2col(x, p, got), true);
         // a copy with zeros at the padding: exact
@@ -64,11 +68,11 @@ class ImageDifferentialTest {
         float[] base = Differential.normal(rnd, n * c * s[2] * s[3], 1);
         Tensor cols = Differential.place(Layout.CONTIGUOUS, cv, n, rows, l);
         Tensor xw = Tensor.of(base, s).to(DType.F64);
-        ImageKernels.col2im(viewOf(cols), p, viewOf(xw));
+        ImageReference.col2im(viewOf(cols), p, viewOf(xw));
         Tensor xg = Differential.place(Layout.OFFSET, base, s);
         assertTaken(what, Chosen.col2im(cols, p, xg), true);
         Tensor mag = Tensor.of(base, s).to(DType.F64).abs();
-        ImageKernels.col2im(cols.to(DType.F64).abs().asView(), p, viewOf(mag));
+        ImageReference.col2im(cols.to(DType.F64).abs().asView(), p, viewOf(mag));
         double[] md = mag.toDoubleArray();
         double[] xd = xw.toDoubleArray();
         int adds = p.kh() * p.kw() + 1;

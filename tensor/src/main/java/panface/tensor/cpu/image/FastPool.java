@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.image;
 
 import java.util.Arrays;
 
@@ -9,7 +9,7 @@ import panface.tensor.cpu.runtime.Parallel;
 import panface.tensor.cpu.runtime.Ref;
 
 /**
- * Float32 pooling on the heap arrays, the fast twins of {@link ImageKernels}' maxPool2d,
+ * Float32 pooling on the heap arrays, the fast twins of {@link ImageReference}' maxPool2d,
  * avgPool2d and adaptiveAvgPool2d (same names, same windows, same results), parallel over
  * (image, channel) planes, each plane owned by one task so the backward's accumulation never
  * races. The max keeps the reference's rule (a NaN wins, then the last NaN) and its flat argmax
@@ -18,7 +18,7 @@ import panface.tensor.cpu.runtime.Ref;
  * accumulates one plane at a time in a double scratch row and rounds once, so an input covered by
  * several windows gets the reference's sum too.
  */
-final class FastPool {
+public final class FastPool {
     /** Elements of work per task below which a range of planes is not split further. */
     private static final int GRAIN_ELEMENTS = 16384;
 
@@ -26,7 +26,7 @@ final class FastPool {
     }
 
     /** Whether every operand is float32 and contiguous (argmax, if given, I64 and contiguous). */
-    static boolean fits(View x, View out, View argmax) {
+    public static boolean fits(View x, View out, View argmax) {
         return x.dtype() == DType.F32 && out.dtype() == DType.F32 && x.isContiguous() && out.isContiguous()
                 && (argmax == null || argmax.dtype() == DType.I64 && argmax.isContiguous());
     }
@@ -35,7 +35,7 @@ final class FastPool {
         return Math.max(1, GRAIN_ELEMENTS / Math.max(1, perPlane));
     }
 
-    static void maxPool2d(View x, Pool2dParams p, View out, View argmax) {
+    public static void maxPool2d(View x, Pool2dParams p, View out, View argmax) {
         float[] v = Ref.storage(x).floats();
         float[] o = Ref.storage(out).floats();
         long[] a = Ref.storage(argmax).longs();
@@ -79,7 +79,7 @@ final class FastPool {
     }
 
     /** Adds each output gradient onto its argmax in gx (gx's contents are kept, as the reference does). */
-    static void maxPool2dBackward(View gy, View argmax, View gx) {
+    public static void maxPool2dBackward(View gy, View argmax, View gx) {
         float[] g = Ref.storage(gy).floats();
         long[] a = Ref.storage(argmax).longs();
         float[] v = Ref.storage(gx).floats();
@@ -102,7 +102,7 @@ final class FastPool {
         });
     }
 
-    static void avgPool2d(View x, Pool2dParams p, View out) {
+    public static void avgPool2d(View x, Pool2dParams p, View out) {
         float[] v = Ref.storage(x).floats();
         float[] o = Ref.storage(out).floats();
         int xo = x.offset();
@@ -129,14 +129,14 @@ final class FastPool {
                                 s += v[row + ix];
                             }
                         }
-                        o[oo + (pl * ho + oy) * wo + ox] = (float) (s / ImageKernels.avgDivisor(p, h, w, wy0, wx0));
+                        o[oo + (pl * ho + oy) * wo + ox] = (float) (s / ImageReference.avgDivisor(p, h, w, wy0, wx0));
                     }
                 }
             }
         });
     }
 
-    static void avgPool2dBackward(View gy, Pool2dParams p, View gx) {
+    public static void avgPool2dBackward(View gy, Pool2dParams p, View gx) {
         float[] g = Ref.storage(gy).floats();
         float[] v = Ref.storage(gx).floats();
         int go = gy.offset();
@@ -157,7 +157,7 @@ final class FastPool {
                         int wx0 = ox * p.sw() - p.pw();
                         int x0 = Math.max(wx0, 0);
                         int x1 = Math.min(wx0 + p.kw(), w);
-                        double share = g[go + (pl * ho + oy) * wo + ox] / (double) ImageKernels.avgDivisor(p, h, w, wy0, wx0);
+                        double share = g[go + (pl * ho + oy) * wo + ox] / (double) ImageReference.avgDivisor(p, h, w, wy0, wx0);
                         for (int iy = y0; iy < y1; iy++) {
                             for (int ix = x0; ix < x1; ix++) {
                                 acc[iy * w + ix] += share;
@@ -174,7 +174,7 @@ final class FastPool {
     }
 
     /** Forward when gy is null (x to out), else the backward (gy to gx, overwritten); the reference's windows. */
-    static void adaptiveAvgPool2d(View x, View out, View gy, View gx) {
+    public static void adaptiveAvgPool2d(View x, View out, View gy, View gx) {
         boolean forward = gy == null;
         View in = forward ? x : gx;
         View o = forward ? out : gy;
@@ -193,11 +193,11 @@ final class FastPool {
                     Arrays.fill(acc, 0);
                 }
                 for (int oy = 0; oy < ho; oy++) {
-                    int y0 = ImageKernels.start(oy, h, ho);
-                    int y1 = ImageKernels.end(oy, h, ho);
+                    int y0 = ImageReference.start(oy, h, ho);
+                    int y1 = ImageReference.end(oy, h, ho);
                     for (int ox = 0; ox < wo; ox++) {
-                        int x0 = ImageKernels.start(ox, w, wo);
-                        int x1 = ImageKernels.end(ox, w, wo);
+                        int x0 = ImageReference.start(ox, w, wo);
+                        int x1 = ImageReference.end(ox, w, wo);
                         int count = (y1 - y0) * (x1 - x0);
                         int k = (pl * ho + oy) * wo + ox;
                         if (forward) {

@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.image;
 
 import static panface.tensor.cpu.KernelViews.viewOf;
 
@@ -12,10 +12,13 @@ import org.junit.jupiter.api.Test;
 
 import panface.tensor.DType;
 import panface.tensor.Tensor;
+import panface.tensor.cpu.Chosen;
 import panface.tensor.cpu.Differential.Layout;
+import panface.tensor.cpu.Differential;
+import panface.tensor.cpu.KernelViews;
 
 /**
- * The float32 bilinear grid sample (FastImage) against the reference (ImageKernels): grids that
+ * The float32 bilinear grid sample (FastImage) against the reference (ImageReference): grids that
  * reach outside the image (zero padding, partly outside corners), sample points exactly on pixel
  * centres and edges, huge and non-finite coordinates, one-pixel images, odd sizes, both
  * align_corners modes, operands at a storage offset; the forward gives the reference's bits, the
@@ -63,7 +66,7 @@ class GridSampleDifferentialTest {
         Tensor grid = Differential.place(Layout.OFFSET, gv, n, ho, wo, 2);
 
         Tensor want = Differential.f64(n, c, ho, wo);
-        ImageKernels.gridSample(viewOf(x), viewOf(grid), align, viewOf(want), null, null, null);
+        ImageReference.gridSample(viewOf(x), viewOf(grid), align, viewOf(want), null, null, null);
         Tensor got = Differential.empty(Layout.OFFSET, DType.F32, n, c, ho, wo);
         assertTaken(what, Chosen.gridSample(x, grid, align, got), true);
         // the same double arithmetic in the same order, rounded once to float32
@@ -75,14 +78,14 @@ class GridSampleDifferentialTest {
         float[] gg0 = Differential.normal(rnd, gv.length, 1);
         Tensor wantGx = Tensor.of(gx0, n, c, h, w).to(DType.F64);
         Tensor wantGg = Tensor.of(gg0, n, ho, wo, 2).to(DType.F64);
-        ImageKernels.gridSample(viewOf(x), viewOf(grid), align, null, viewOf(gy), viewOf(wantGx), viewOf(wantGg));
+        ImageReference.gridSample(viewOf(x), viewOf(grid), align, null, viewOf(gy), viewOf(wantGx), viewOf(wantGg));
         Tensor gotGx = Differential.place(Layout.OFFSET, gx0, n, c, h, w);
         Tensor gotGg = Differential.place(Layout.OFFSET, gg0, n, ho, wo, 2);
         assertTaken(what, Chosen.gridSampleBackward(x, grid, align, gy, gotGx, gotGg), true);
         // gx: the fast kernel adds each weighted term to the float32 gradient in turn (the reference sums in
         // double and rounds once), so at most one rounding per term of the sum of the terms' magnitudes
         Tensor magGx = Tensor.of(gx0, n, c, h, w).to(DType.F64).abs();
-        ImageKernels.gridSample(viewOf(x), viewOf(grid), align, null, gy.abs().asView(), viewOf(magGx), null);
+        ImageReference.gridSample(viewOf(x), viewOf(grid), align, null, gy.abs().asView(), viewOf(magGx), null);
         double[] mx = magGx.toDoubleArray();
         int terms = ho * wo * 4 + 1;
         assertAgrees("gridSample gx " + what, wantGx.toDoubleArray(), gotGx, i -> terms * Differential.U * mx[i] + Float.MIN_NORMAL);
