@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.conv;
 
 import panface.tensor.backend.ConvEpilogueView;
 import panface.tensor.RuntimeConfig;
@@ -15,7 +15,7 @@ import panface.tensor.cpu.runtime.Ref;
  * multiplies (float64 stays there: it has no fast kernel and dgemm serves it well enough).
  * {@code -Dpanface.conv.kernels=false} declines everything, for before-and-after timings.
  */
-final class ConvKernels {
+public final class ConvKernels {
     private static final boolean ENABLED = RuntimeConfig.startup().convKernels();
     private ConvKernels() {
     }
@@ -37,7 +37,7 @@ final class ConvKernels {
         return r == null || (VecElementwise.f32Contiguous(r) && java.util.Arrays.equals(r.shape(), out.shape()));
     }
 
-    static boolean forward(View x, View w, Conv2dParams p, int groups, ConvEpilogueView e, View out) {
+    public static boolean forward(View x, View w, Conv2dParams p, int groups, ConvEpilogueView e, View out) {
         if (!ENABLED || !VecElementwise.f32Contiguous(x, w, out) || !epilogueFits(e, out)) {
             return false;
         }
@@ -57,7 +57,7 @@ final class ConvKernels {
      * As {@link #forward} with a weight prepared by {@link ConvPrepared#of}: the packed forms of
      * the weight, made once, instead of the weight itself (see {@link ConvShape#algorithm}).
      */
-    static boolean forwardPrepared(View x, ConvPrepared w, ConvEpilogueView e, View out) {
+    public static boolean forwardPrepared(View x, ConvPrepared w, ConvEpilogueView e, View out) {
         if (!ENABLED || w == null || !VecElementwise.f32Contiguous(x, out) || !epilogueFits(e, out)) {
             return false;
         }
@@ -72,7 +72,7 @@ final class ConvKernels {
         return true;
     }
 
-    static boolean backwardInput(View gy, View w, Conv2dParams p, int groups, View gx) {
+    public static boolean backwardInput(View gy, View w, Conv2dParams p, int groups, View gx) {
         if (!ENABLED || !VecElementwise.f32Contiguous(gy, w, gx)) {
             return false;
         }
@@ -121,7 +121,7 @@ final class ConvKernels {
         return true;
     }
 
-    static boolean backwardWeight(View gy, View x, Conv2dParams p, int groups, View gw) {
+    public static boolean backwardWeight(View gy, View x, Conv2dParams p, int groups, View gw) {
         if (!ENABLED || !VecElementwise.f32Contiguous(gy, x, gw)) {
             return false;
         }

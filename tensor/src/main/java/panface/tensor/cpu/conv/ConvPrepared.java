@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.conv;
 
 import panface.tensor.View;
 import panface.tensor.backend.Conv2dParams;
@@ -13,7 +13,7 @@ import panface.tensor.cpu.runtime.Ref;
  * forms a call needs depends on the input's size ({@link ConvShape#algorithm}), so each is made
  * when a call first needs it and kept.
  */
-final class ConvPrepared {
+public final class ConvPrepared {
     private final View weight;
     private final Conv2dParams p;
     private final int groups;
@@ -27,7 +27,7 @@ final class ConvPrepared {
     }
 
     /** The prepared form of a contiguous float32 weight (a snapshot the caller does not change), or null when the packed kernels are unavailable. */
-    static ConvPrepared of(View weight, Conv2dParams p, int groups) {
+    public static ConvPrepared of(View weight, Conv2dParams p, int groups) {
         if (!PackedGemm.available() || !VecElementwise.f32Contiguous(weight) || weight.dim() != 4 || weight.numel() == 0) {
             return null;
         }

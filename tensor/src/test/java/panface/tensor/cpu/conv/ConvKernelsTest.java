@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.conv;
 
 import static panface.tensor.cpu.KernelViews.viewOf;
 
@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import panface.tensor.Tensor;
 import panface.tensor.backend.Conv2dParams;
+import panface.tensor.cpu.KernelViews;
 
 /**
  * The float32 convolution kernels (direct, pointwise GEMM, tiled im2col GEMM; batch 1, where

@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.conv;
 
 import panface.tensor.cpu.gemm.Gemm;
 import panface.tensor.cpu.runtime.ArrayPool;

@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.conv;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.conv;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
