@@ -27,6 +27,8 @@ import panface.tensor.cpu.gemm.GemmReference;
 import panface.tensor.cpu.image.FastImage;
 import panface.tensor.cpu.image.FastPool;
 import panface.tensor.cpu.image.ImageReference;
+import panface.tensor.cpu.index.IndexKernels;
+import panface.tensor.cpu.index.SortKernels;
 import panface.tensor.cpu.rows.RowsReference;
 import panface.tensor.cpu.rows.VecRows;
 import panface.tensor.cpu.runtime.CpuStorage;
@@ -330,9 +332,9 @@ public final class CpuBackend implements Backend {
     public void adamw(View param, View grad, View m, View v, double lr, double beta1, double beta2, double eps, double weightDecay,
                       long step) {
         if (KernelSelection.adamw(param, grad, m, v) == CpuKernel.ADAMW_VECTOR) {
-            OptimizerKernels.adamwF32(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step);
+            OptimizerKernels.adamw(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step);
         } else {
-            OptimizerKernels.adamwReference(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step);
+            OptimReference.adamw(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step);
         }
     }
 

@@ -99,8 +99,8 @@ public enum CpuKernel {
 
     SGD_FUSED("sgd", "OptimizerKernels.sgd", "param, grad, buf one dtype (float32/float64), contiguous, equal sizes", Decided.IN_KERNEL),
     SGD_COMPOSITE("sgd", "composite (mul, add)", "otherwise", Decided.IN_KERNEL),
-    ADAMW_VECTOR("adamw", "OptimizerKernels.adamwF32", "param, grad, m, v float32 contiguous", Decided.SELECTION),
-    ADAMW_REFERENCE("adamw", "OptimizerKernels.adamwReference", "otherwise", Decided.SELECTION),
+    ADAMW_VECTOR("adamw", "OptimizerKernels.adamw", "param, grad, m, v float32 contiguous", Decided.SELECTION),
+    ADAMW_REFERENCE("adamw", "OptimReference.adamw", "otherwise", Decided.SELECTION),
 
     INDEX_SELECT_ROWS("indexSelect", "IndexKernels.indexSelect: row copies", "x float32; x, out contiguous", Decided.IN_KERNEL),
     INDEX_SELECT_REFERENCE("indexSelect", "IndexKernels.indexSelect: double reference", "otherwise", Decided.IN_KERNEL),

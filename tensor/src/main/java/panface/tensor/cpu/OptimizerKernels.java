@@ -7,10 +7,9 @@ import panface.tensor.View;
 import panface.tensor.cpu.elementwise.VecElementwise;
 import panface.tensor.cpu.runtime.Parallel;
 import panface.tensor.cpu.runtime.Ref;
-import panface.tensor.cpu.runtime.RefCalls;
 import panface.tensor.math.VecMath;
 
-/** Fused optimizer updates: a double reference and a float32 vector kernel of AdamW. */
+/** Fused optimizer updates: AdamW on float32 vectors (its reference is {@code OptimReference}) and SGD with momentum. */
 final class OptimizerKernels {
     private static final VectorSpecies<Float> S = VecMath.S;
     private static final int L = S.length();
@@ -18,7 +17,7 @@ final class OptimizerKernels {
     private OptimizerKernels() {
     }
 
-    private static void check(View... ts) {
+    static void check(View... ts) {
         int n = ts[0].numel();
         for (View t : ts) {
             if (!t.isContiguous() || t.numel() != n) {
@@ -28,30 +27,8 @@ final class OptimizerKernels {
         }
     }
 
-    static void adamwReference(View param, View grad, View m, View v, double lr, double b1, double b2, double eps, double wd,
-                               long step) {
-        RefCalls.hit("adamw");
-        check(param, grad, m, v);
-        double[] p = Ref.load(param);
-        double[] g = Ref.load(grad);
-        double[] mv = Ref.load(m);
-        double[] vv = Ref.load(v);
-        double bc1 = 1 - Math.pow(b1, step);
-        double bc2 = Math.sqrt(1 - Math.pow(b2, step));
-        double stepSize = lr / bc1;
-        for (int i = 0; i < p.length; i++) {
-            p[i] *= 1 - lr * wd;
-            mv[i] = b1 * mv[i] + (1 - b1) * g[i];
-            vv[i] = b2 * vv[i] + (1 - b2) * g[i] * g[i];
-            p[i] -= stepSize * mv[i] / (Math.sqrt(vv[i]) / bc2 + eps);
-        }
-        Ref.store(p, param);
-        Ref.store(mv, m);
-        Ref.store(vv, v);
-    }
-
-    static void adamwF32(View param, View grad, View m, View v, double lr, double b1, double b2, double eps, double wd,
-                         long step) {
+    static void adamw(View param, View grad, View m, View v, double lr, double b1, double b2, double eps, double wd,
+                      long step) {
         check(param, grad, m, v);
         float[] p = VecElementwise.data(param);
         float[] g = VecElementwise.data(grad);

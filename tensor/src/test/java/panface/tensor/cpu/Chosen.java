@@ -129,7 +129,7 @@ public final class Chosen {
     static boolean adamw(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double b1, double b2, double eps, double wd, long step) {
         boolean take = KernelSelection.adamw(viewOf(param), viewOf(grad), viewOf(m), viewOf(v)) == CpuKernel.ADAMW_VECTOR;
         if (take) {
-            OptimizerKernels.adamwF32(viewOf(param), viewOf(grad), viewOf(m), viewOf(v), lr, b1, b2, eps, wd, step);
+            OptimizerKernels.adamw(viewOf(param), viewOf(grad), viewOf(m), viewOf(v), lr, b1, b2, eps, wd, step);
         }
         return take;
     }

@@ -67,7 +67,7 @@ class OptimizerDifferentialTest {
         }
         String what = "adamw " + kind + " n=" + n + " step=" + step;
         Tensor[] want = {Tensor.of(p, n).to(DType.F64), Tensor.of(g, n).to(DType.F64), Tensor.of(m, n).to(DType.F64), Tensor.of(v, n).to(DType.F64)};
-        OptimizerKernels.adamwReference((want[0]).asView(), (want[1]).asView(), (want[2]).asView(), (want[3]).asView(), LR, B1, B2, EPS, WD, step);
+        OptimReference.adamw((want[0]).asView(), (want[1]).asView(), (want[2]).asView(), (want[3]).asView(), LR, B1, B2, EPS, WD, step);
         Layout layout = (n & 1) == 0 ? Layout.OFFSET : Layout.CONTIGUOUS;
         Tensor[] got = {Differential.place(layout, p, n), Differential.place(Layout.OFFSET, g, n), Differential.place(layout, m, n),
             Differential.place(Layout.CONTIGUOUS, v, n)};

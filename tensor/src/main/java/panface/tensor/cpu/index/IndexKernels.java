@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.index;
 
 import panface.tensor.DType;
 import panface.tensor.Shape;
@@ -6,7 +6,6 @@ import panface.tensor.View;
 import panface.tensor.cpu.elementwise.VecElementwise;
 import panface.tensor.cpu.runtime.Parallel;
 import panface.tensor.cpu.runtime.Ref;
-import panface.tensor.cpu.runtime.RefCalls;
 import panface.tensor.cpu.runtime.Strided;
 
 /**
@@ -14,7 +13,7 @@ import panface.tensor.cpu.runtime.Strided;
  * embeddings and Partial FC) work directly on the arrays, in parallel; the rest goes through
  * double copies.
  */
-final class IndexKernels {
+public final class IndexKernels {
     private IndexKernels() {
     }
 
@@ -28,7 +27,7 @@ final class IndexKernels {
         return idx;
     }
 
-    static void indexSelect(View x, int dim, View index, View out) {
+    public static void indexSelect(View x, int dim, View index, View out) {
         int[] xs = x.shape();
         long[] idx = indices(index, xs[dim], "indexSelect");
         int outer = Shape.prod(xs, 0, dim);
@@ -49,18 +48,10 @@ final class IndexKernels {
             });
             return;
         }
-        RefCalls.hit("indexSelect");
-        double[] v = Ref.load(x);
-        double[] o = new double[outer * k * inner];
-        for (int a = 0; a < outer; a++) {
-            for (int j = 0; j < k; j++) {
-                System.arraycopy(v, (a * size + (int) idx[j]) * inner, o, (a * k + j) * inner, inner);
-            }
-        }
-        Ref.store(o, out);
+        IndexReference.indexSelect(x, idx, outer, size, inner, out);
     }
 
-    static void indexAdd(View out, int dim, View index, View src) {
+    public static void indexAdd(View out, int dim, View index, View src) {
         int[] os = out.shape();
         long[] idx = indices(index, os[dim], "indexAdd");
         int outer = Shape.prod(os, 0, dim);
@@ -84,23 +75,11 @@ final class IndexKernels {
             });
             return;
         }
-        RefCalls.hit("indexAdd");
-        double[] v = Ref.load(out);
-        double[] s = Ref.load(src);
-        for (int a = 0; a < outer; a++) {
-            for (int j = 0; j < k; j++) {
-                int d = (a * size + (int) idx[j]) * inner;
-                int sr = (a * k + j) * inner;
-                for (int c = 0; c < inner; c++) {
-                    v[d + c] += s[sr + c];
-                }
-            }
-        }
-        Ref.store(v, out);
+        IndexReference.indexAdd(out, idx, outer, size, inner, src);
     }
 
     /** Storage-free position arithmetic shared by gather and scatterAdd (PyTorch semantics). */
-    private static int[] targets(int[] indexShape, int[] dataShape, int dim, long[] idx, String op) {
+    static int[] targets(int[] indexShape, int[] dataShape, int dim, long[] idx, String op) {
         int[] pos = new int[idx.length];
         int[] dStrides = Shape.contiguousStrides(dataShape);
         int[] counter = new int[indexShape.length];
@@ -123,7 +102,7 @@ final class IndexKernels {
         return pos;
     }
 
-    static void gather(View x, int dim, View index, View out) {
+    public static void gather(View x, int dim, View index, View out) {
         checkIndexShape("gather", index.shape(), x.shape(), dim);
         if (VecElementwise.f32Contiguous(x, out)) {
             int[] pos = targets(index.shape(), x.shape(), dim, Ref.loadLong(index), "gather");
@@ -138,17 +117,10 @@ final class IndexKernels {
             });
             return;
         }
-        RefCalls.hit("gather");
-        double[] v = Ref.load(x);
-        int[] pos = targets(index.shape(), x.shape(), dim, Ref.loadLong(index), "gather");
-        double[] o = new double[pos.length];
-        for (int i = 0; i < pos.length; i++) {
-            o[i] = v[pos[i]];
-        }
-        Ref.store(o, out);
+        IndexReference.gather(x, dim, index, out);
     }
 
-    static void scatterAdd(View out, int dim, View index, View src) {
+    public static void scatterAdd(View out, int dim, View index, View src) {
         checkIndexShape("scatterAdd", index.shape(), out.shape(), dim);
         checkIndexShape("scatterAdd", index.shape(), src.shape(), -1);
         if (VecElementwise.f32Contiguous(out, src)) {
@@ -164,15 +136,7 @@ final class IndexKernels {
             }
             return;
         }
-        RefCalls.hit("scatterAdd");
-        double[] v = Ref.load(out);
-        int[] pos = targets(index.shape(), out.shape(), dim, Ref.loadLong(index), "scatterAdd");
-        int[] srcPos = Strided.offsets(index.shape(), Shape.contiguousStrides(src.shape()), 0);
-        double[] s = Ref.load(src);
-        for (int i = 0; i < pos.length; i++) {
-            v[pos[i]] += s[srcPos[i]];
-        }
-        Ref.store(v, out);
+        IndexReference.scatterAdd(out, dim, index, src);
     }
 
     private static void checkIndexShape(String op, int[] index, int[] data, int dim) {

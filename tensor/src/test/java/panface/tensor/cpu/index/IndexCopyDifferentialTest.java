@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.index;
 
 import static panface.tensor.cpu.KernelViews.viewOf;
 
@@ -13,6 +13,9 @@ import panface.tensor.DType;
 import panface.tensor.Tensor;
 import panface.tensor.cpu.Differential.Layout;
 import panface.tensor.cpu.Differential.Regime;
+import panface.tensor.cpu.Differential;
+import panface.tensor.cpu.KernelViews;
+import panface.tensor.cpu.Tolerances;
 import panface.tensor.cpu.elementwise.CopyKernels;
 import panface.tensor.cpu.runtime.CpuStorage;
 

@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.index;
 
 import java.util.Arrays;
 
@@ -13,7 +13,7 @@ import panface.tensor.cpu.runtime.RefCalls;
  * Sorting along the last dimension (stable; NaN sorts as the largest value, as PyTorch), top-k by
  * selection (no full sort of large rows), and binary search.
  */
-final class SortKernels {
+public final class SortKernels {
     private SortKernels() {
     }
 
@@ -57,7 +57,7 @@ final class SortKernels {
         return Ref.load(x);
     }
 
-    static void sort(View x, boolean descending, View values, View indices) {
+    public static void sort(View x, boolean descending, View values, View indices) {
         double[] v = values(x);
         int cols = x.dim() == 0 ? 1 : x.size(-1);
         int rows = cols == 0 ? 0 : v.length / cols;
@@ -84,7 +84,7 @@ final class SortKernels {
         Ref.storeLong(oi, indices);
     }
 
-    static void topk(View x, int k, boolean largest, View values, View indices) {
+    public static void topk(View x, int k, boolean largest, View values, View indices) {
         double[] v = values(x);
         int cols = x.size(-1);
         if (k < 0 || k > cols) {
@@ -176,7 +176,7 @@ final class SortKernels {
         a[j] = t;
     }
 
-    static void searchsorted(View sorted, View values, boolean right, View out) {
+    public static void searchsorted(View sorted, View values, boolean right, View out) {
         double[] s = values(sorted);
         double[] v = values(values);
         int n = sorted.size(-1);
