@@ -14,6 +14,8 @@ import panface.tensor.backend.ReduceOp;
 import panface.tensor.backend.UnaryOp;
 import panface.tensor.cpu.attention.AttentionReference;
 import panface.tensor.cpu.attention.VecAttention;
+import panface.tensor.cpu.channel.BatchNormKernels;
+import panface.tensor.cpu.channel.ChannelKernels;
 import panface.tensor.cpu.conv.ConvKernels;
 import panface.tensor.cpu.conv.ConvPrepared;
 import panface.tensor.cpu.elementwise.CopyKernels;

@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.channel;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -18,7 +18,7 @@ import panface.tensor.math.VecReproducible;
  * summed in float (vector lanes) and the plane sums are added in double. Entries return false when
  * the operands do not fit, computing nothing.
  */
-final class BatchNormKernels {
+public final class BatchNormKernels {
     private static final VectorSpecies<Float> S = VecMath.S;
     private static final int L = S.length();
 
@@ -26,7 +26,7 @@ final class BatchNormKernels {
     }
 
     /** Per-channel mean and biased variance (two passes: the mean, then squared deviations from it). */
-    static boolean moments(View x, View mean, View var) {
+    public static boolean moments(View x, View mean, View var) {
         ChannelKernels.Planes p = x.dim() < 2 ? null : ChannelKernels.Planes.of(x, x.size(1));
         if (p == null || !ChannelKernels.fits(x.dtype(), x, mean, var) || mean.numel() != p.c() || var.numel() != p.c()) {
             return false;
@@ -111,7 +111,7 @@ final class BatchNormKernels {
      * h = (x - mean) rstd and M values per channel, gx = w rstd (gy - sum(gy)/M - h sum(gy h)/M),
      * gw = sum(gy h), gb = sum(gy). weight null means 1; gx, gw, gb may each be null (written, not accumulated).
      */
-    static boolean backward(View x, View mean, View rstd, View weight, View gy, View gx, View gw, View gb) {
+    public static boolean backward(View x, View mean, View rstd, View weight, View gy, View gx, View gw, View gb) {
         ChannelKernels.Planes p = x.dim() < 2 ? null : ChannelKernels.Planes.of(x, x.size(1));
         if (p == null || !ChannelKernels.fits(x.dtype(), x, mean, rstd, weight, gy, gx, gw, gb)) {
             return false;
@@ -245,7 +245,7 @@ final class BatchNormKernels {
      * [k0, k1) (the gradient of an operand broadcast along the others, such as a (1, C, 1, 1)
      * bias against (N, C, H, W)); false for other reductions.
      */
-    static boolean sumAround(ReduceOp op, View x, int[] dims, View out) {
+    public static boolean sumAround(ReduceOp op, View x, int[] dims, View out) {
         int r = x.dim();
         if (op != ReduceOp.SUM || !VecElementwise.f32Contiguous(x, out) || dims.length == 0 || dims.length >= r) {
             return false;

@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.channel;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -20,7 +20,7 @@ import panface.tensor.math.VecReproducible;
  * computing nothing, when its operands do not fit (dtype, layout), and the caller takes the
  * composite path. Per-channel sums add each plane's float sum into a double.
  */
-final class ChannelKernels {
+public final class ChannelKernels {
     private static final VectorSpecies<Float> S = VecMath.S;
     private static final int L = S.length();
 
@@ -48,7 +48,7 @@ final class ChannelKernels {
         }
     }
 
-    static boolean fits(DType dt, View... ts) {
+    public static boolean fits(DType dt, View... ts) {
         if (dt != DType.F32 && dt != DType.F64) {
             return false;
         }
@@ -61,7 +61,7 @@ final class ChannelKernels {
     }
 
     /** out = x * scale[c] + shift[c]. */
-    static boolean affine(View x, View scale, View shift, View out) {
+    public static boolean affine(View x, View scale, View shift, View out) {
         Planes p = Planes.of(x, scale.numel());
         if (p == null || shift.numel() != scale.numel() || !fits(x.dtype(), x, scale, shift, out)) {
             return false;
@@ -112,7 +112,7 @@ final class ChannelKernels {
     }
 
     /** out = x > 0 ? x : slope[c] * x. */
-    static boolean prelu(View x, View slope, View out) {
+    public static boolean prelu(View x, View slope, View out) {
         Planes p = Planes.of(x, slope.numel());
         if (p == null || !fits(x.dtype(), x, slope, out)) {
             return false;
@@ -162,7 +162,7 @@ final class ChannelKernels {
      * PReLU's gradients: gx = x > 0 ? gy : slope[c] * gy, and gslope[c] = the sum of gy * x over
      * the elements of channel c that are not above 0 (written, not accumulated). Either may be null.
      */
-    static boolean preluBackward(View x, View slope, View gy, View gx, View gslope) {
+    public static boolean preluBackward(View x, View slope, View gy, View gx, View gslope) {
         Planes p = Planes.of(x, slope.numel());
         if (p == null || !fits(x.dtype(), x, slope, gy, gx, gslope)) {
             return false;

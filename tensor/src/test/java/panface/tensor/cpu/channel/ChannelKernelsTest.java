@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.channel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
