@@ -31,6 +31,8 @@ import panface.tensor.cpu.image.FastPool;
 import panface.tensor.cpu.image.ImageReference;
 import panface.tensor.cpu.index.IndexKernels;
 import panface.tensor.cpu.index.SortKernels;
+import panface.tensor.cpu.optim.OptimReference;
+import panface.tensor.cpu.optim.OptimizerKernels;
 import panface.tensor.cpu.rows.RowsReference;
 import panface.tensor.cpu.rows.VecRows;
 import panface.tensor.cpu.runtime.CpuStorage;

@@ -14,6 +14,7 @@ import panface.tensor.cpu.elementwise.VecElementwise;
 import panface.tensor.cpu.gemm.Gemm;
 import panface.tensor.cpu.image.FastImage;
 import panface.tensor.cpu.image.FastPool;
+import panface.tensor.cpu.optim.OptimizerKernels;
 import panface.tensor.cpu.rows.VecRows;
 
 /**
@@ -126,7 +127,7 @@ public final class Chosen {
         return take;
     }
 
-    static boolean adamw(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double b1, double b2, double eps, double wd, long step) {
+    public static boolean adamw(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double b1, double b2, double eps, double wd, long step) {
         boolean take = KernelSelection.adamw(viewOf(param), viewOf(grad), viewOf(m), viewOf(v)) == CpuKernel.ADAMW_VECTOR;
         if (take) {
             OptimizerKernels.adamw(viewOf(param), viewOf(grad), viewOf(m), viewOf(v), lr, b1, b2, eps, wd, step);

@@ -354,7 +354,7 @@ public final class Tolerances {
      *
      * @return {param, m, v} bounds
      */
-    static Bound[] adamw(double[] p, double[] g, double[] m, double[] v, double[] pNew, double lr, double b1, double b2, double eps, double wd,
+    public static Bound[] adamw(double[] p, double[] g, double[] m, double[] v, double[] pNew, double lr, double b1, double b2, double eps, double wd,
                          long step) {
         double bc1 = 1 - Math.pow(b1, step);
         double bc2 = Math.sqrt(1 - Math.pow(b2, step));

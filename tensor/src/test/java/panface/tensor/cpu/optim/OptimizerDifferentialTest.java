@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.optim;
 
 import static panface.tensor.cpu.Differential.assertAgrees;
 import static panface.tensor.cpu.Differential.assertOnlyViewWritten;
@@ -10,7 +10,10 @@ import org.junit.jupiter.api.Test;
 
 import panface.tensor.DType;
 import panface.tensor.Tensor;
+import panface.tensor.cpu.Chosen;
 import panface.tensor.cpu.Differential.Layout;
+import panface.tensor.cpu.Differential;
+import panface.tensor.cpu.Tolerances;
 
 /**
  * The float32 AdamW kernel against its float64 reference: gradients from 1e-20 (squares below

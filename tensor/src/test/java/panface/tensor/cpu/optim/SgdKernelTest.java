@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.optim;
 
 import static panface.tensor.cpu.KernelViews.viewOf;
 
@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 import panface.tensor.DType;
 import panface.tensor.Scope;
 import panface.tensor.Tensor;
+import panface.tensor.cpu.CpuBackend;
+import panface.tensor.cpu.KernelViews;
 import panface.tensor.random.Generator;
 
 /**

@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.optim;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -11,7 +11,7 @@ import panface.tensor.cpu.runtime.Ref;
 import panface.tensor.math.VecMath;
 
 /** Fused optimizer updates: AdamW on float32 vectors (its reference is {@code OptimReference}) and SGD with momentum. */
-final class OptimizerKernels {
+public final class OptimizerKernels {
     private static final VectorSpecies<Float> S = VecMath.S;
     private static final int L = S.length();
 
@@ -28,7 +28,7 @@ final class OptimizerKernels {
         }
     }
 
-    static void adamw(View param, View grad, View m, View v, double lr, double b1, double b2, double eps, double wd,
+    public static void adamw(View param, View grad, View m, View v, double lr, double b1, double b2, double eps, double wd,
                       long step) {
         check(param, grad, m, v);
         float[] p = VecElementwise.data(param);
@@ -76,7 +76,7 @@ final class OptimizerKernels {
      * d = nesterov ? d + momentum buf : buf; p -= lr d. buf is null without momentum. False when the
      * operands do not fit.
      */
-    static boolean sgd(View param, View grad, View buf, double lr, double momentum, double dampening, double wd, boolean nesterov,
+    public static boolean sgd(View param, View grad, View buf, double lr, double momentum, double dampening, double wd, boolean nesterov,
                        boolean first) {
         if (!ChannelKernels.fits(param.dtype(), param, grad, buf) || grad.numel() != param.numel()
                 || (buf != null && buf.numel() != param.numel())) {

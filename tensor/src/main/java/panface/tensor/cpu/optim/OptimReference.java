@@ -1,4 +1,4 @@
-package panface.tensor.cpu;
+package panface.tensor.cpu.optim;
 
 import panface.tensor.View;
 import panface.tensor.cpu.runtime.Ref;
@@ -8,11 +8,11 @@ import panface.tensor.cpu.runtime.RefCalls;
  * The reference of the optimizer family: AdamW on row-major double copies ({@code Ref}),
  * defining what {@code OptimizerKernels.adamw} computes on float32.
  */
-final class OptimReference {
+public final class OptimReference {
     private OptimReference() {
     }
 
-    static void adamw(View param, View grad, View m, View v, double lr, double b1, double b2, double eps, double wd,
+    public static void adamw(View param, View grad, View m, View v, double lr, double b1, double b2, double eps, double wd,
                       long step) {
         RefCalls.hit("adamw");
         OptimizerKernels.check(param, grad, m, v);
