@@ -38,8 +38,8 @@ import panface.tensor.cpu.rows.VecRows;
 import panface.tensor.cpu.runtime.CpuStorage;
 
 /**
- * The CPU backend. Every primitive has a plain reference implementation in double ({@link
- * RefKernels} and friends) that defines its semantics; float32 work on contiguous data takes the
+ * The CPU backend. Every primitive has a plain reference implementation in double (the {@code
+ * *Reference} class of its family package) that defines its semantics; float32 work on contiguous data takes the
  * fast paths (Vector API, OpenBLAS, threads), which the tests check against the reference. Which
  * kernel runs is decided by {@link KernelSelection} under the conditions listed in {@link CpuKernel}
  * ({@code panface info --kernels} prints them); this class only carries the choice out.
@@ -103,7 +103,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void randomFill(View dst, Distribution dist, long seed, long offset, double a, double b) {
-        RandomKernels.fill(dst, dist, seed, offset, a, b);
+        RandomKernels.random(dst, dist, seed, offset, a, b);
     }
 
     // ---- elementwise --------------------------------------------------------------------------
@@ -111,7 +111,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void biasActivation(UnaryOp act, double a, double b, View x, View bias, View out) {
         if (KernelSelection.biasActivation(act, x, bias, out) == CpuKernel.BIAS_ACTIVATION_FUSED) {
-            VecElementwise.biasActivation(act, x, bias, out, a, b);
+            VecElementwise.biasAct(act, x, bias, out, a, b);
         } else {
             Backend.super.biasActivation(act, a, b, x, bias, out);
         }
@@ -120,7 +120,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void biasActivationBackward(UnaryOp act, double a, double b, View x, View bias, View gy, View gz) {
         if (KernelSelection.biasActivationBackward(act, x, bias, gy, gz) == CpuKernel.BIAS_ACTIVATION_BACKWARD_FUSED) {
-            VecElementwise.biasActivationBackward(act, x, bias, gy, gz, a, b);
+            VecElementwise.biasActBackward(act, x, bias, gy, gz, a, b);
         } else {
             Backend.super.biasActivationBackward(act, a, b, x, bias, gy, gz);
         }
@@ -132,7 +132,7 @@ public final class CpuBackend implements Backend {
                 || !VecElementwise.f32Contiguous(gbias) || gbias.numel() != bias.numel()) {
             return false;
         }
-        VecElementwise.biasActivationBackward(act, x, bias, gy, gz, gbias, a, b);
+        VecElementwise.biasActBackward(act, x, bias, gy, gz, gbias, a, b);
         return true;
     }
 
@@ -158,9 +158,9 @@ public final class CpuBackend implements Backend {
     public void binary(BinaryOp op, View a, View b, View out) {
         boolean done = switch (KernelSelection.binary(op, a, b, out)) {
             case BINARY_VECTOR -> VecElementwise.binary(op, a, b, out);
-            case BINARY_COMPARE -> SelectKernels.compare(op, a, b, out);
+            case BINARY_COMPARE -> SelectKernels.binaryPred(op, a, b, out);
             case BINARY_INTEGER -> {
-                IntegerKernels.binary(op, a, b, out);
+                IntegerKernels.binaryInt(op, a, b, out);
                 yield true;
             }
             default -> false;
@@ -310,9 +310,9 @@ public final class CpuBackend implements Backend {
     @Override
     public void attention(View q, View k, View v, double scale, View out, View lse) {
         if (KernelSelection.attention(q, k, v, out, lse) == CpuKernel.ATTENTION_FUSED) {
-            VecAttention.forward(q, k, v, scale, out, lse);
+            VecAttention.attentionForward(q, k, v, scale, out, lse);
         } else {
-            AttentionReference.forward(q, k, v, scale, out, lse);
+            AttentionReference.attentionForward(q, k, v, scale, out, lse);
         }
     }
 
@@ -320,9 +320,9 @@ public final class CpuBackend implements Backend {
     public void attentionBackward(View q, View k, View v, View out, View lse, View gy, double scale,
                                   View gq, View gk, View gv) {
         if (KernelSelection.attentionBackward(q, k, v, out, lse, gy, gq, gk, gv) == CpuKernel.ATTENTION_BACKWARD_FUSED) {
-            VecAttention.backward(q, k, v, out, lse, gy, scale, gq, gk, gv);
+            VecAttention.attentionBackward(q, k, v, out, lse, gy, scale, gq, gk, gv);
         } else {
-            AttentionReference.backward(q, k, v, out, lse, gy, scale, gq, gk, gv);
+            AttentionReference.attentionBackward(q, k, v, out, lse, gy, scale, gq, gk, gv);
         }
     }
 
@@ -412,54 +412,54 @@ public final class CpuBackend implements Backend {
     @Override
     public void maxPool2d(View x, Pool2dParams p, View out, View argmax) {
         if (KernelSelection.maxPool2d(x, out, argmax) == CpuKernel.MAX_POOL2D_FAST) {
-            FastPool.maxPool2d(x, p, out, argmax);
+            FastPool.maxPool(x, p, out, argmax);
         } else {
-            ImageReference.maxPool2d(x, p, out, argmax);
+            ImageReference.maxPool(x, p, out, argmax);
         }
     }
 
     @Override
     public void maxPool2dBackward(View gy, View argmax, View gx) {
         if (KernelSelection.maxPool2dBackward(gy, argmax, gx) == CpuKernel.MAX_POOL2D_BACKWARD_FAST) {
-            FastPool.maxPool2dBackward(gy, argmax, gx);
+            FastPool.maxPoolBackward(gy, argmax, gx);
         } else {
-            ImageReference.maxPool2dBackward(gy, argmax, gx);
+            ImageReference.maxPoolBackward(gy, argmax, gx);
         }
     }
 
     @Override
     public void avgPool2d(View x, Pool2dParams p, View out) {
         if (KernelSelection.avgPool2d(x, out) == CpuKernel.AVG_POOL2D_FAST) {
-            FastPool.avgPool2d(x, p, out);
+            FastPool.avgPool(x, p, out);
         } else {
-            ImageReference.avgPool2d(x, p, out);
+            ImageReference.avgPool(x, p, out);
         }
     }
 
     @Override
     public void avgPool2dBackward(View gy, Pool2dParams p, View gx) {
         if (KernelSelection.avgPool2dBackward(gy, gx) == CpuKernel.AVG_POOL2D_BACKWARD_FAST) {
-            FastPool.avgPool2dBackward(gy, p, gx);
+            FastPool.avgPoolBackward(gy, p, gx);
         } else {
-            ImageReference.avgPool2dBackward(gy, p, gx);
+            ImageReference.avgPoolBackward(gy, p, gx);
         }
     }
 
     @Override
     public void adaptiveAvgPool2d(View x, View out) {
         if (KernelSelection.adaptiveAvgPool2d(x, out) == CpuKernel.ADAPTIVE_AVG_POOL2D_FAST) {
-            FastPool.adaptiveAvgPool2d(x, out, null, null);
+            FastPool.adaptiveAvgPool(x, out, null, null);
         } else {
-            ImageReference.adaptiveAvgPool2d(x, out, null, null);
+            ImageReference.adaptiveAvgPool(x, out, null, null);
         }
     }
 
     @Override
     public void adaptiveAvgPool2dBackward(View gy, View gx) {
         if (KernelSelection.adaptiveAvgPool2dBackward(gy, gx) == CpuKernel.ADAPTIVE_AVG_POOL2D_BACKWARD_FAST) {
-            FastPool.adaptiveAvgPool2d(null, null, gy, gx);
+            FastPool.adaptiveAvgPool(null, null, gy, gx);
         } else {
-            ImageReference.adaptiveAvgPool2d(null, null, gy, gx);
+            ImageReference.adaptiveAvgPool(null, null, gy, gx);
         }
     }
 

@@ -45,7 +45,7 @@ public final class Chosen {
     public static boolean biasActivation(UnaryOp op, Tensor x, Tensor bias, Tensor out, double a, double b) {
         boolean take = KernelSelection.biasActivation(op, viewOf(x), viewOf(bias), viewOf(out)) == CpuKernel.BIAS_ACTIVATION_FUSED;
         if (take) {
-            VecElementwise.biasActivation(op, viewOf(x), viewOf(bias), viewOf(out), a, b);
+            VecElementwise.biasAct(op, viewOf(x), viewOf(bias), viewOf(out), a, b);
         }
         return take;
     }
@@ -53,7 +53,7 @@ public final class Chosen {
     public static boolean biasActivationBackward(UnaryOp op, Tensor x, Tensor bias, Tensor gy, Tensor gz, double a, double b) {
         boolean take = KernelSelection.biasActivationBackward(op, viewOf(x), viewOf(bias), viewOf(gy), viewOf(gz)) == CpuKernel.BIAS_ACTIVATION_BACKWARD_FUSED;
         if (take) {
-            VecElementwise.biasActivationBackward(op, viewOf(x), viewOf(bias), viewOf(gy), viewOf(gz), a, b);
+            VecElementwise.biasActBackward(op, viewOf(x), viewOf(bias), viewOf(gy), viewOf(gz), a, b);
         }
         return take;
     }
@@ -63,7 +63,7 @@ public final class Chosen {
     }
 
     public static boolean compare(BinaryOp op, Tensor a, Tensor b, Tensor out) {
-        return KernelSelection.binary(op, viewOf(a), viewOf(b), viewOf(out)) == CpuKernel.BINARY_COMPARE && SelectKernels.compare(op, viewOf(a), viewOf(b), viewOf(out));
+        return KernelSelection.binary(op, viewOf(a), viewOf(b), viewOf(out)) == CpuKernel.BINARY_COMPARE && SelectKernels.binaryPred(op, viewOf(a), viewOf(b), viewOf(out));
     }
 
     public static boolean where(Tensor cond, Tensor a, Tensor b, Tensor out) {
@@ -113,7 +113,7 @@ public final class Chosen {
     public static boolean attention(Tensor q, Tensor k, Tensor v, double scale, Tensor out, Tensor lse) {
         boolean take = KernelSelection.attention(viewOf(q), viewOf(k), viewOf(v), viewOf(out), viewOf(lse)) == CpuKernel.ATTENTION_FUSED;
         if (take) {
-            VecAttention.forward(viewOf(q), viewOf(k), viewOf(v), scale, viewOf(out), viewOf(lse));
+            VecAttention.attentionForward(viewOf(q), viewOf(k), viewOf(v), scale, viewOf(out), viewOf(lse));
         }
         return take;
     }
@@ -122,7 +122,7 @@ public final class Chosen {
                                      Tensor gv) {
         boolean take = KernelSelection.attentionBackward(viewOf(q), viewOf(k), viewOf(v), viewOf(out), viewOf(lse), viewOf(gy), viewOf(gq), viewOf(gk), viewOf(gv)) == CpuKernel.ATTENTION_BACKWARD_FUSED;
         if (take) {
-            VecAttention.backward(viewOf(q), viewOf(k), viewOf(v), viewOf(out), viewOf(lse), viewOf(gy), scale, viewOf(gq), viewOf(gk), viewOf(gv));
+            VecAttention.attentionBackward(viewOf(q), viewOf(k), viewOf(v), viewOf(out), viewOf(lse), viewOf(gy), scale, viewOf(gq), viewOf(gk), viewOf(gv));
         }
         return take;
     }
@@ -174,7 +174,7 @@ public final class Chosen {
     public static boolean maxPool2d(Tensor x, Pool2dParams p, Tensor out, Tensor argmax) {
         boolean take = KernelSelection.maxPool2d(viewOf(x), viewOf(out), viewOf(argmax)) == CpuKernel.MAX_POOL2D_FAST;
         if (take) {
-            FastPool.maxPool2d(viewOf(x), p, viewOf(out), viewOf(argmax));
+            FastPool.maxPool(viewOf(x), p, viewOf(out), viewOf(argmax));
         }
         return take;
     }
@@ -182,7 +182,7 @@ public final class Chosen {
     public static boolean maxPool2dBackward(Tensor gy, Tensor argmax, Tensor gx) {
         boolean take = KernelSelection.maxPool2dBackward(viewOf(gy), viewOf(argmax), viewOf(gx)) == CpuKernel.MAX_POOL2D_BACKWARD_FAST;
         if (take) {
-            FastPool.maxPool2dBackward(viewOf(gy), viewOf(argmax), viewOf(gx));
+            FastPool.maxPoolBackward(viewOf(gy), viewOf(argmax), viewOf(gx));
         }
         return take;
     }
@@ -190,7 +190,7 @@ public final class Chosen {
     public static boolean avgPool2d(Tensor x, Pool2dParams p, Tensor out) {
         boolean take = KernelSelection.avgPool2d(viewOf(x), viewOf(out)) == CpuKernel.AVG_POOL2D_FAST;
         if (take) {
-            FastPool.avgPool2d(viewOf(x), p, viewOf(out));
+            FastPool.avgPool(viewOf(x), p, viewOf(out));
         }
         return take;
     }
@@ -198,7 +198,7 @@ public final class Chosen {
     public static boolean avgPool2dBackward(Tensor gy, Pool2dParams p, Tensor gx) {
         boolean take = KernelSelection.avgPool2dBackward(viewOf(gy), viewOf(gx)) == CpuKernel.AVG_POOL2D_BACKWARD_FAST;
         if (take) {
-            FastPool.avgPool2dBackward(viewOf(gy), p, viewOf(gx));
+            FastPool.avgPoolBackward(viewOf(gy), p, viewOf(gx));
         }
         return take;
     }
@@ -206,7 +206,7 @@ public final class Chosen {
     public static boolean adaptiveAvgPool2d(Tensor x, Tensor out) {
         boolean take = KernelSelection.adaptiveAvgPool2d(viewOf(x), viewOf(out)) == CpuKernel.ADAPTIVE_AVG_POOL2D_FAST;
         if (take) {
-            FastPool.adaptiveAvgPool2d(viewOf(x), viewOf(out), null, null);
+            FastPool.adaptiveAvgPool(viewOf(x), viewOf(out), null, null);
         }
         return take;
     }
@@ -214,7 +214,7 @@ public final class Chosen {
     public static boolean adaptiveAvgPool2dBackward(Tensor gy, Tensor gx) {
         boolean take = KernelSelection.adaptiveAvgPool2dBackward(viewOf(gy), viewOf(gx)) == CpuKernel.ADAPTIVE_AVG_POOL2D_BACKWARD_FAST;
         if (take) {
-            FastPool.adaptiveAvgPool2d(null, null, viewOf(gy), viewOf(gx));
+            FastPool.adaptiveAvgPool(null, null, viewOf(gy), viewOf(gx));
         }
         return take;
     }

@@ -12,7 +12,7 @@ public final class AttentionReference {
     private AttentionReference() {
     }
 
-    public static void forward(View q, View k, View v, double scale, View out, View lse) {
+    public static void attentionForward(View q, View k, View v, double scale, View out, View lse) {
         RefCalls.hit("attention");
         double[] qv = Ref.load(q);
         double[] kv = Ref.load(k);
@@ -54,7 +54,7 @@ public final class AttentionReference {
         Ref.store(l, lse);
     }
 
-    public static void backward(View q, View k, View v, View out, View lse, View gy, double scale,
+    public static void attentionBackward(View q, View k, View v, View out, View lse, View gy, double scale,
                          View gq, View gk, View gv) {
         RefCalls.hit("attentionBackward");
         double[] qv = Ref.load(q);

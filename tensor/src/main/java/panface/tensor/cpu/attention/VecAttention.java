@@ -117,7 +117,7 @@ public final class VecAttention {
     }
 
     /** Operands as {@link CpuKernel#ATTENTION_FUSED} states them (rows may be strided: views into a fused qkv buffer). */
-    public static void forward(View q, View k, View v, double scale, View out, View lse) {
+    public static void attentionForward(View q, View k, View v, double scale, View out, View lse) {
         float[] qa = VecElementwise.data(q);
         float[] ka = VecElementwise.data(k);
         float[] va = VecElementwise.data(v);
@@ -148,7 +148,7 @@ public final class VecAttention {
         });
     }
 
-    public static void backward(View q, View k, View v, View out, View lse, View gy, double scale, View gq, View gk, View gv) {
+    public static void attentionBackward(View q, View k, View v, View out, View lse, View gy, double scale, View gq, View gk, View gv) {
         float[] qa = VecElementwise.data(q);
         float[] ka = VecElementwise.data(k);
         float[] va = VecElementwise.data(v);

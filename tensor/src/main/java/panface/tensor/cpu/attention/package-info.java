@@ -4,5 +4,8 @@
  *
  * <p>The reference is {@code AttentionReference} (double copies, the specification); the fast
  * kernel is {@code VecAttention} (float32, scores through the GEMM family's {@code Gemm.sgemm}).
+ * Both name their methods after the CUDA kernels: {@code attentionForward} is
+ * {@code attention_forward}; {@code attentionBackward} does what {@code attention_delta},
+ * {@code attention_dq} and {@code attention_dkdv} do between them.
  */
 package panface.tensor.cpu.attention;

@@ -15,7 +15,7 @@ public final class IntegerKernels {
     }
 
     /** ADD, SUB or MUL of int64 operands as {@link CpuKernel#BINARY_INTEGER} states them. */
-    public static void binary(BinaryOp op, View a, View b, View out) {
+    public static void binaryInt(BinaryOp op, View a, View b, View out) {
         long[] as = Ref.storage(a).longs();
         long[] bs = Ref.storage(b).longs();
         long[] os = Ref.storage(out).longs();

@@ -18,7 +18,7 @@ public final class RandomKernels {
     private RandomKernels() {
     }
 
-    public static void fill(View dst, Distribution dist, long seed, long offset, double a, double b) {
+    public static void random(View dst, Distribution dist, long seed, long offset, double a, double b) {
         if (!dst.isContiguous()) {
             throw new IllegalArgumentException("randomFill needs a contiguous tensor, got " + dst.describe());
         }

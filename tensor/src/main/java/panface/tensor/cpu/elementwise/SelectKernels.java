@@ -23,7 +23,7 @@ public final class SelectKernels {
     }
 
     /** a op b for a comparison op on float32 operands into a contiguous BOOL output ({@link CpuKernel#BINARY_COMPARE}); false when the strides do not merge into rows. */
-    public static boolean compare(BinaryOp op, View a, View b, View out) {
+    public static boolean binaryPred(BinaryOp op, View a, View b, View out) {
         Rows.Layout l = layout(out, a, b);
         if (l == null) {
             return false;

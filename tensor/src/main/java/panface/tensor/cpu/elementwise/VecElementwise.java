@@ -160,7 +160,7 @@ public final class VecElementwise {
      * out = act(x + bias) over contiguous float32 rows (bias along the last dimension): the bias
      * is added into the output row and the activation runs over it while it is in cache.
      */
-    public static void biasActivation(UnaryOp op, View x, View bias, View out, double a, double b) {
+    public static void biasAct(UnaryOp op, View x, View bias, View out, double a, double b) {
         float[] xs = data(x);
         float[] bs = data(bias);
         float[] ys = data(out);
@@ -181,8 +181,8 @@ public final class VecElementwise {
     }
 
     /** gz = gy * act'(x + bias) over contiguous float32 rows, x + bias and act(x + bias) recomputed per row. */
-    public static void biasActivationBackward(UnaryOp op, View x, View bias, View gy, View gz, double a, double b) {
-        biasActivationBackward(op, x, bias, gy, gz, null, a, b);
+    public static void biasActBackward(UnaryOp op, View x, View bias, View gy, View gz, double a, double b) {
+        biasActBackward(op, x, bias, gy, gz, null, a, b);
     }
 
     /**
@@ -191,7 +191,7 @@ public final class VecElementwise {
      * in fixed groups of about sqrt(rows), each group summed apart and the groups' sums then added
      * in order (as {@code ColumnSums} does), so the bits do not depend on the threads.
      */
-    public static void biasActivationBackward(UnaryOp op, View x, View bias, View gy, View gz, View gbias, double a, double b) {
+    public static void biasActBackward(UnaryOp op, View x, View bias, View gy, View gz, View gbias, double a, double b) {
         float[] xs = data(x);
         float[] bs = data(bias);
         float[] gs = data(gy);

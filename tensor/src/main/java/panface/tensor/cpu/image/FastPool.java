@@ -9,8 +9,8 @@ import panface.tensor.cpu.runtime.Parallel;
 import panface.tensor.cpu.runtime.Ref;
 
 /**
- * Float32 pooling on the heap arrays, the fast twins of {@link ImageReference}' maxPool2d,
- * avgPool2d and adaptiveAvgPool2d (same names, same windows, same results), parallel over
+ * Float32 pooling on the heap arrays, the fast twins of {@link ImageReference}' maxPool,
+ * avgPool and adaptiveAvgPool (same names, same windows, same results), parallel over
  * (image, channel) planes, each plane owned by one task so the backward's accumulation never
  * races. The max keeps the reference's rule (a NaN wins, then the last NaN) and its flat argmax
  * within the plane; the averages sum each window in double and divide once, as the reference
@@ -35,7 +35,7 @@ public final class FastPool {
         return Math.max(1, GRAIN_ELEMENTS / Math.max(1, perPlane));
     }
 
-    public static void maxPool2d(View x, Pool2dParams p, View out, View argmax) {
+    public static void maxPool(View x, Pool2dParams p, View out, View argmax) {
         float[] v = Ref.storage(x).floats();
         float[] o = Ref.storage(out).floats();
         long[] a = Ref.storage(argmax).longs();
@@ -79,7 +79,7 @@ public final class FastPool {
     }
 
     /** Adds each output gradient onto its argmax in gx (gx's contents are kept, as the reference does). */
-    public static void maxPool2dBackward(View gy, View argmax, View gx) {
+    public static void maxPoolBackward(View gy, View argmax, View gx) {
         float[] g = Ref.storage(gy).floats();
         long[] a = Ref.storage(argmax).longs();
         float[] v = Ref.storage(gx).floats();
@@ -102,7 +102,7 @@ public final class FastPool {
         });
     }
 
-    public static void avgPool2d(View x, Pool2dParams p, View out) {
+    public static void avgPool(View x, Pool2dParams p, View out) {
         float[] v = Ref.storage(x).floats();
         float[] o = Ref.storage(out).floats();
         int xo = x.offset();
@@ -136,7 +136,7 @@ public final class FastPool {
         });
     }
 
-    public static void avgPool2dBackward(View gy, Pool2dParams p, View gx) {
+    public static void avgPoolBackward(View gy, Pool2dParams p, View gx) {
         float[] g = Ref.storage(gy).floats();
         float[] v = Ref.storage(gx).floats();
         int go = gy.offset();
@@ -174,7 +174,7 @@ public final class FastPool {
     }
 
     /** Forward when gy is null (x to out), else the backward (gy to gx, overwritten); the reference's windows. */
-    public static void adaptiveAvgPool2d(View x, View out, View gy, View gx) {
+    public static void adaptiveAvgPool(View x, View out, View gy, View gx) {
         boolean forward = gy == null;
         View in = forward ? x : gx;
         View o = forward ? out : gy;

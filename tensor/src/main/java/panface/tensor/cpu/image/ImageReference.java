@@ -82,7 +82,7 @@ public final class ImageReference {
         Ref.store(v, x);
     }
 
-    public static void maxPool2d(View x, Pool2dParams p, View out, View argmax) {
+    public static void maxPool(View x, Pool2dParams p, View out, View argmax) {
         RefCalls.hit("maxPool2d");
         double[] v = Ref.load(x);
         int planes = x.size(0) * x.size(1);
@@ -122,7 +122,7 @@ public final class ImageReference {
         Ref.storeLong(a, argmax);
     }
 
-    public static void maxPool2dBackward(View gy, View argmax, View gx) {
+    public static void maxPoolBackward(View gy, View argmax, View gx) {
         RefCalls.hit("maxPool2dBackward");
         double[] g = Ref.load(gy);
         long[] a = Ref.loadLong(argmax);
@@ -168,7 +168,7 @@ public final class ImageReference {
         }
     }
 
-    public static void avgPool2d(View x, Pool2dParams p, View out) {
+    public static void avgPool(View x, Pool2dParams p, View out) {
         RefCalls.hit("avgPool2d");
         double[] v = Ref.load(x);
         int h = x.size(2);
@@ -188,7 +188,7 @@ public final class ImageReference {
         Ref.store(o, out);
     }
 
-    public static void avgPool2dBackward(View gy, Pool2dParams p, View gx) {
+    public static void avgPoolBackward(View gy, Pool2dParams p, View gx) {
         RefCalls.hit("avgPool2dBackward");
         double[] g = Ref.load(gy);
         int h = gx.size(2);
@@ -217,7 +217,7 @@ public final class ImageReference {
         return (int) Math.ceil((double) (i + 1) * in / out);
     }
 
-    public static void adaptiveAvgPool2d(View x, View out, View gy, View gx) {
+    public static void adaptiveAvgPool(View x, View out, View gy, View gx) {
         RefCalls.hit("adaptiveAvgPool2d");
         boolean forward = gy == null;
         View in = forward ? x : gx;

@@ -93,7 +93,7 @@ class AttentionDifferentialTest {
         Tensor vt = Tensor.of(v, b, h, s, dv);
         Tensor outWant = Differential.f64(b, h, t, dv);
         Tensor lseWant = Differential.f64(b, h, t);
-        AttentionReference.forward(viewOf(qt), viewOf(kt), viewOf(vt), scale, viewOf(outWant), viewOf(lseWant));
+        AttentionReference.attentionForward(viewOf(qt), viewOf(kt), viewOf(vt), scale, viewOf(outWant), viewOf(lseWant));
         Tensor out = Differential.empty(Layout.OFFSET, DType.F32, b, h, t, dv);
         Tensor lse = Differential.empty(Layout.CONTIGUOUS, DType.F32, b, h, t);
         assertTaken(what, Chosen.attention(qt, kt, vt, scale, out, lse), true);
@@ -119,7 +119,7 @@ class AttentionDifferentialTest {
         Tensor o32 = Tensor.of(outWant.toFloatArray(), b, h, t, dv);
         Tensor l32 = Tensor.of(lseWant.toFloatArray(), b, h, t);
         Tensor[] gWant = {Differential.f64(b, h, t, d), Differential.f64(b, h, s, d), Differential.f64(b, h, s, dv)};
-        AttentionReference.backward(viewOf(qt), viewOf(kt), viewOf(vt), viewOf(o32), viewOf(l32), viewOf(gy), scale, (gWant[0]).asView(), (gWant[1]).asView(), (gWant[2]).asView());
+        AttentionReference.attentionBackward(viewOf(qt), viewOf(kt), viewOf(vt), viewOf(o32), viewOf(l32), viewOf(gy), scale, (gWant[0]).asView(), (gWant[1]).asView(), (gWant[2]).asView());
         Tensor[] gGot = {Differential.empty(Layout.CONTIGUOUS, DType.F32, b, h, t, d), Differential.empty(Layout.OFFSET, DType.F32, b, h, s, d),
             Differential.empty(Layout.CONTIGUOUS, DType.F32, b, h, s, dv)};
         assertTaken(what + " backward", Chosen.attentionBackward(qt, kt, vt, o32, l32, gy, scale, gGot[0], gGot[1], gGot[2]), true);
@@ -151,7 +151,7 @@ class AttentionDifferentialTest {
             }
             Tensor out = Differential.f64(b, heads, len, dh);
             Tensor lse = Differential.f64(b, heads, len);
-            AttentionReference.forward((parts[0]).asView(), (parts[1]).asView(), (parts[2]).asView(), scale, viewOf(out), viewOf(lse));
+            AttentionReference.attentionForward((parts[0]).asView(), (parts[1]).asView(), (parts[2]).asView(), scale, viewOf(out), viewOf(lse));
             double[] ow = out.toDoubleArray();
             double[][] fb = Tolerances.attention(parts[0].toDoubleArray(), parts[1].toDoubleArray(), parts[2].toDoubleArray(), ow,
                     lse.toDoubleArray(), null, b * heads, len, len, dh, dh, scale);
@@ -165,7 +165,7 @@ class AttentionDifferentialTest {
             Tensor o32b = Tensor.zeros(b, heads, len, dh);
             // the log-sum-exp the float32 forward saved: the same kernel call again
             Chosen.attention(parts[0].to(DType.F32), parts[1].to(DType.F32), parts[2].to(DType.F32), scale, o32b, l32);
-            AttentionReference.backward((parts[0]).asView(), (parts[1]).asView(), (parts[2]).asView(), viewOf(o32), viewOf(l32), viewOf(gy), scale, (gw[0]).asView(), (gw[1]).asView(), (gw[2]).asView());
+            AttentionReference.attentionBackward((parts[0]).asView(), (parts[1]).asView(), (parts[2]).asView(), viewOf(o32), viewOf(l32), viewOf(gy), scale, (gw[0]).asView(), (gw[1]).asView(), (gw[2]).asView());
             double[][] bb = Tolerances.attention(parts[0].toDoubleArray(), parts[1].toDoubleArray(), parts[2].toDoubleArray(), o32.toDoubleArray(),
                     l32.toDoubleArray(), gy.toDoubleArray(), b * heads, len, len, dh, dh, scale);
             Tensor grad = qkv.grad().reshape(b, len, 3, heads, dh);

@@ -29,14 +29,14 @@ class AttentionParityTest {
             Tensor lseRef = Tensor.zeros(sh[0], sh[1], sh[2]);
             Tensor out = Tensor.zeros(sh[0], sh[1], sh[2], sh[5]);
             Tensor lse = Tensor.zeros(sh[0], sh[1], sh[2]);
-            AttentionReference.forward(viewOf(q), viewOf(k), viewOf(v), scale, viewOf(outRef), viewOf(lseRef));
+            AttentionReference.attentionForward(viewOf(q), viewOf(k), viewOf(v), scale, viewOf(outRef), viewOf(lseRef));
             assertTrue(Chosen.attention(q, k, v, scale, out, lse));
             Assertions2.assertClose(outRef, out, 1e-5, 1e-4);
             Assertions2.assertClose(lseRef, lse, 1e-5, 1e-5);
             Tensor gy = Tensor.randn(g, out.shape());
             Tensor[] ref = {Tensor.zerosLike(q), Tensor.zerosLike(k), Tensor.zerosLike(v)};
             Tensor[] fast = {Tensor.zerosLike(q), Tensor.zerosLike(k), Tensor.zerosLike(v)};
-            AttentionReference.backward(viewOf(q), viewOf(k), viewOf(v), viewOf(outRef), viewOf(lseRef), viewOf(gy), scale, (ref[0]).asView(), (ref[1]).asView(), (ref[2]).asView());
+            AttentionReference.attentionBackward(viewOf(q), viewOf(k), viewOf(v), viewOf(outRef), viewOf(lseRef), viewOf(gy), scale, (ref[0]).asView(), (ref[1]).asView(), (ref[2]).asView());
             assertTrue(Chosen.attentionBackward(q, k, v, outRef, lseRef, gy, scale, fast[0], fast[1], fast[2]));
             for (int i = 0; i < 3; i++) {
                 Assertions2.assertClose(ref[i], fast[i], 1e-4, 1e-3);

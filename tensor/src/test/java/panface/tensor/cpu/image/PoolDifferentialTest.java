@@ -73,7 +73,7 @@ class PoolDifferentialTest {
             Tensor x = Differential.place(Layout.OFFSET, values(s[0] * s[1] * s[2] * s[3], specials), s);
             Tensor want = Differential.f64(s[0], s[1], ho, wo);
             Tensor wantArg = Tensor.zeros(DType.I64, s[0], s[1], ho, wo);
-            ImageReference.maxPool2d(viewOf(x), p, viewOf(want), viewOf(wantArg));
+            ImageReference.maxPool(viewOf(x), p, viewOf(want), viewOf(wantArg));
             Tensor got = Differential.empty(Layout.OFFSET, DType.F32, s[0], s[1], ho, wo);
             Tensor gotArg = Tensor.zeros(DType.I64, s[0], s[1], ho, wo);
             assertTaken("maxPool2d " + what, Chosen.maxPool2d(x, p, got, gotArg), true);
@@ -86,7 +86,7 @@ class PoolDifferentialTest {
             Tensor gy = Differential.place(Layout.OFFSET, gyv, s[0], s[1], ho, wo);
             float[] gx0 = Differential.normal(rnd, s[0] * s[1] * s[2] * s[3], 1);
             Tensor wantGx = Tensor.of(gx0, s).to(DType.F64);
-            ImageReference.maxPool2dBackward(viewOf(gy), viewOf(wantArg), viewOf(wantGx));
+            ImageReference.maxPoolBackward(viewOf(gy), viewOf(wantArg), viewOf(wantGx));
             Tensor gotGx = Differential.place(Layout.OFFSET, gx0, s);
             assertTaken("maxPool2dBackward " + what, Chosen.maxPool2dBackward(gy, gotArg, gotGx), true);
             // float32 additions in the reference's order: each rounds once
@@ -98,7 +98,7 @@ class PoolDifferentialTest {
     /** |gx0| plus the |gy| that land on each input: the scale of a float32 sum's rounding. */
     private static double[] magnitudes(float[] gx0, Tensor gy, Tensor argmax, int[] s) {
         Tensor m = Tensor.of(gx0, s).abs().to(DType.F64);
-        ImageReference.maxPool2dBackward(gy.abs().asView(), viewOf(argmax), viewOf(m));
+        ImageReference.maxPoolBackward(gy.abs().asView(), viewOf(argmax), viewOf(m));
         return m.toDoubleArray();
     }
 
@@ -107,7 +107,7 @@ class PoolDifferentialTest {
         int wo = p.outW(s[3]);
         Tensor x = Differential.place(Layout.OFFSET, values(s[0] * s[1] * s[2] * s[3], false), s);
         Tensor want = Differential.f64(s[0], s[1], ho, wo);
-        ImageReference.avgPool2d(viewOf(x), p, viewOf(want));
+        ImageReference.avgPool(viewOf(x), p, viewOf(want));
         Tensor got = Differential.empty(Layout.OFFSET, DType.F32, s[0], s[1], ho, wo);
         assertTaken("avgPool2d " + what, Chosen.avgPool2d(x, p, got), true);
         // the same double sums in the same order, rounded once
@@ -116,7 +116,7 @@ class PoolDifferentialTest {
 
         Tensor gy = Differential.place(Layout.OFFSET, Differential.normal(rnd, s[0] * s[1] * ho * wo, 1), s[0], s[1], ho, wo);
         Tensor wantGx = Differential.f64(s);
-        ImageReference.avgPool2dBackward(viewOf(gy), p, viewOf(wantGx));
+        ImageReference.avgPoolBackward(viewOf(gy), p, viewOf(wantGx));
         Tensor gotGx = Differential.empty(Layout.OFFSET, DType.F32, s);
         assertTaken("avgPool2dBackward " + what, Chosen.avgPool2dBackward(gy, p, gotGx), true);
         assertExactly("avgPool2dBackward " + what, roundedToFloat(wantGx.toDoubleArray()), gotGx);
@@ -131,14 +131,14 @@ class PoolDifferentialTest {
                 String what = Arrays.toString(s) + " to " + Arrays.toString(o);
                 Tensor x = Differential.place(Layout.OFFSET, values(s[0] * s[1] * s[2] * s[3], false), s);
                 Tensor want = Differential.f64(s[0], s[1], o[0], o[1]);
-                ImageReference.adaptiveAvgPool2d(viewOf(x), viewOf(want), null, null);
+                ImageReference.adaptiveAvgPool(viewOf(x), viewOf(want), null, null);
                 Tensor got = Differential.empty(Layout.OFFSET, DType.F32, s[0], s[1], o[0], o[1]);
                 assertTaken("adaptiveAvgPool2d " + what, Chosen.adaptiveAvgPool2d(x, got), true);
                 assertExactly("adaptiveAvgPool2d " + what, roundedToFloat(want.toDoubleArray()), got);
 
                 Tensor gy = Differential.place(Layout.OFFSET, Differential.normal(rnd, s[0] * s[1] * o[0] * o[1], 1), s[0], s[1], o[0], o[1]);
                 Tensor wantGx = Differential.f64(s);
-                ImageReference.adaptiveAvgPool2d(null, null, viewOf(gy), viewOf(wantGx));
+                ImageReference.adaptiveAvgPool(null, null, viewOf(gy), viewOf(wantGx));
                 Tensor gotGx = Differential.empty(Layout.OFFSET, DType.F32, s);
                 assertTaken("adaptiveAvgPool2dBackward " + what, Chosen.adaptiveAvgPool2dBackward(gy, gotGx), true);
                 assertExactly("adaptiveAvgPool2dBackward " + what, roundedToFloat(wantGx.toDoubleArray()), gotGx);
