@@ -7,7 +7,6 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import panface.tensor.View;
-import panface.tensor.cpu.CpuKernel;
 import panface.tensor.cpu.elementwise.VecElementwise;
 import panface.tensor.cpu.gemm.Gemm;
 import panface.tensor.cpu.gemm.SmallGemm;
@@ -116,7 +115,7 @@ public final class VecAttention {
         return t.offset() + (b / heads) * t.stride(0) + (b % heads) * t.stride(1);
     }
 
-    /** Operands as {@link CpuKernel#ATTENTION_FUSED} states them (rows may be strided: views into a fused qkv buffer). */
+    /** Operands as {@link panface.tensor.cpu.CpuKernel#ATTENTION_FUSED} states them (rows may be strided: views into a fused qkv buffer). */
     public static void attentionForward(View q, View k, View v, double scale, View out, View lse) {
         float[] qa = VecElementwise.data(q);
         float[] ka = VecElementwise.data(k);

@@ -2,7 +2,6 @@ package panface.tensor.cpu.elementwise;
 
 import panface.tensor.View;
 import panface.tensor.backend.BinaryOp;
-import panface.tensor.cpu.CpuKernel;
 import panface.tensor.cpu.runtime.Ref;
 
 /**
@@ -14,7 +13,7 @@ public final class IntegerKernels {
     private IntegerKernels() {
     }
 
-    /** ADD, SUB or MUL of int64 operands as {@link CpuKernel#BINARY_INTEGER} states them. */
+    /** ADD, SUB or MUL of int64 operands as {@link panface.tensor.cpu.CpuKernel#BINARY_INTEGER} states them. */
     public static void binaryInt(BinaryOp op, View a, View b, View out) {
         long[] as = Ref.storage(a).longs();
         long[] bs = Ref.storage(b).longs();

@@ -2,7 +2,6 @@ package panface.tensor.cpu.elementwise;
 
 import panface.tensor.View;
 import panface.tensor.backend.BinaryOp;
-import panface.tensor.cpu.CpuKernel;
 import panface.tensor.cpu.runtime.CpuStorage;
 import panface.tensor.cpu.runtime.Parallel;
 import panface.tensor.cpu.runtime.Rows;
@@ -22,7 +21,7 @@ public final class SelectKernels {
     private SelectKernels() {
     }
 
-    /** a op b for a comparison op on float32 operands into a contiguous BOOL output ({@link CpuKernel#BINARY_COMPARE}); false when the strides do not merge into rows. */
+    /** a op b for a comparison op on float32 operands into a contiguous BOOL output ({@link panface.tensor.cpu.CpuKernel#BINARY_COMPARE}); false when the strides do not merge into rows. */
     public static boolean binaryPred(BinaryOp op, View a, View b, View out) {
         Rows.Layout l = layout(out, a, b);
         if (l == null) {
@@ -59,7 +58,7 @@ public final class SelectKernels {
         };
     }
 
-    /** cond ? a : b with a BOOL condition and float32 values into a contiguous float32 output ({@link CpuKernel#WHERE_ROWS}); false when the strides do not merge into rows. */
+    /** cond ? a : b with a BOOL condition and float32 values into a contiguous float32 output ({@link panface.tensor.cpu.CpuKernel#WHERE_ROWS}); false when the strides do not merge into rows. */
     public static boolean where(View cond, View a, View b, View out) {
         Rows.Layout l = layout(out, cond, a, b);
         if (l == null) {

@@ -7,7 +7,6 @@ import panface.tensor.RuntimeConfig;
 import panface.tensor.View;
 import panface.tensor.backend.BinaryOp;
 import panface.tensor.backend.UnaryOp;
-import panface.tensor.cpu.CpuKernel;
 import panface.tensor.cpu.runtime.Parallel;
 import panface.tensor.cpu.runtime.Ref;
 import panface.tensor.cpu.runtime.Rows;
@@ -37,7 +36,7 @@ public final class VecElementwise {
         return Ref.storage(t).floats();
     }
 
-    /** The vector loop of op over contiguous float32 x into out (see {@link CpuKernel#UNARY_VECTOR}). */
+    /** The vector loop of op over contiguous float32 x into out (see {@link panface.tensor.cpu.CpuKernel#UNARY_VECTOR}). */
     public static void unary(UnaryOp op, View x, View out, double a, double b) {
         float[] xs = data(x);
         float[] ys = data(out);
@@ -49,7 +48,7 @@ public final class VecElementwise {
         Parallel.forRange(x.numel(), GRAIN, (lo, hi) -> loop.forward(xs, xo, ys, yo, lo, hi, fa, fb));
     }
 
-    /** The vector gradient loop of op over contiguous float32 operands (see {@link CpuKernel#UNARY_BACKWARD_VECTOR}). */
+    /** The vector gradient loop of op over contiguous float32 operands (see {@link panface.tensor.cpu.CpuKernel#UNARY_BACKWARD_VECTOR}). */
     public static void unaryBackward(UnaryOp op, View x, View y, View gy, View gx, double a, double b) {
         float[] xs = data(x);
         float[] ys = data(y);
@@ -68,7 +67,7 @@ public final class VecElementwise {
     /**
      * a op b for float arithmetic where every operand's last dimension is contiguous or broadcast
      * (stride 0): rows of the output are produced with vector loops. The operands are those of
-     * {@link CpuKernel#BINARY_VECTOR}; false when their strides do not merge into rows.
+     * {@link panface.tensor.cpu.CpuKernel#BINARY_VECTOR}; false when their strides do not merge into rows.
      */
     public static boolean binary(BinaryOp op, View a, View b, View out) {
         // an operand strided along its last dimension (a transposed view) is first packed by the

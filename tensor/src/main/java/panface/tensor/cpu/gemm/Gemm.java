@@ -13,7 +13,6 @@ import panface.tensor.RuntimeConfig;
 import panface.tensor.View;
 import panface.tensor.backend.BinaryOp;
 import panface.tensor.backend.UnaryOp;
-import panface.tensor.cpu.CpuKernel;
 import panface.tensor.cpu.elementwise.CopyKernels;
 import panface.tensor.cpu.elementwise.VecElementwise;
 import panface.tensor.cpu.elementwise.VecUnary;
@@ -77,7 +76,7 @@ public final class Gemm {
     }
 
     /**
-     * Computes the product for the dtypes {@link CpuKernel#MATMUL_GEMM} states; false when the
+     * Computes the product for the dtypes {@link panface.tensor.cpu.CpuKernel#MATMUL_GEMM} states; false when the
      * output's last two dimensions are transposed or no layout fits.
      */
     public static boolean matmul(View a, View b, View out, double alpha, double beta) {

@@ -7,7 +7,6 @@ import jdk.incubator.vector.VectorSpecies;
 
 import panface.tensor.View;
 import panface.tensor.backend.ReduceOp;
-import panface.tensor.cpu.CpuKernel;
 import panface.tensor.cpu.elementwise.VecElementwise;
 import panface.tensor.cpu.runtime.Parallel;
 import panface.tensor.math.VecMath;
@@ -102,7 +101,7 @@ public final class VecRows {
 
     /**
      * SUM/MAX/MIN of contiguous F32 over a trailing run of dimensions, or SUM over a leading run
-     * (keeping the rest, e.g. a bias gradient): the operands of {@link CpuKernel#REDUCE_ROWS}.
+     * (keeping the rest, e.g. a bias gradient): the operands of {@link panface.tensor.cpu.CpuKernel#REDUCE_ROWS}.
      */
     public static void reduce(ReduceOp op, View x, int[] dims, View out) {
         float[] xs = VecElementwise.data(x);
