@@ -1,19 +1,13 @@
 package panface.bench;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import panface.faceloss.CombinedMarginHead;
-import panface.faceloss.Margin;
 import panface.nn.InferencePlan;
-import panface.nn.ParameterSlab;
 import panface.nn.io.WeightFiles;
 import panface.nn.models.FaceViT;
 import panface.nn.models.ViTConfig;
-import panface.nn.optim.AdamW;
-import panface.nn.optim.ParamGroup;
 import panface.tensor.Scope;
 import panface.tensor.Tensor;
 import panface.tensor.autograd.GradMode;
@@ -61,25 +55,8 @@ public final class VitComparison {
                 Report.line("vit_t_infer_b" + b, sec, String.format(Locale.ROOT, "\"ms_per_image\":%.2f", 1e3 * sec / b));
             }
             plan.close();
-            vit.train(true);
-            CombinedMarginHead head = new CombinedMarginHead(10_000, 512, Margin.arcFace(64, 0.5), new Generator(3));
-            ParameterSlab.pack(vit);
-            ParameterSlab.pack(head);
-            AdamW opt = new AdamW(List.of(ParamGroup.of(vit.parameters(), 0.1), ParamGroup.of(head.parameters(), 0.1)), 1e-3);
-            Tensor x = Tensor.randn(new Generator(4), 32, 3, 112, 112);
-            long[] labels = new long[32];
-            Generator lg = new Generator(5);
-            for (int i = 0; i < 32; i++) {
-                labels[i] = lg.nextInt(10_000);
-            }
-            Tensor y = Tensor.of(labels, 32);
-            double sec = Timing.bestSeconds(() -> {
-                try (Scope step = Scope.open()) {
-                    opt.zeroGrad();
-                    head.loss(vit.forward(x), y).backward();
-                    opt.step();
-                }
-            }, TRAIN_WARMUP, TRAIN_REPS);
+            VitTrainingStep step = VitTrainingStep.of(vit);
+            double sec = Timing.bestSeconds(step::run, TRAIN_WARMUP, TRAIN_REPS);
             Report.line("vit_t_train_step_b32", sec, "");
         }
     }

@@ -1,18 +1,13 @@
 package panface.bench;
 
-import java.util.List;
 import java.util.Locale;
 
 import panface.faceloss.CombinedMarginHead;
-import panface.faceloss.Margin;
-import panface.nn.ParameterSlab;
 import panface.nn.models.FaceViT;
 import panface.nn.models.ViTConfig;
 import panface.nn.optim.AdamW;
-import panface.nn.optim.ParamGroup;
 import panface.tensor.Scope;
 import panface.tensor.Tensor;
-import panface.tensor.random.Generator;
 
 /**
  * The training step of compare-vit.sh (vit_t, batch 32, ArcFace over 10,000 classes, AdamW) run
@@ -26,19 +21,12 @@ public final class VitTrainTiming {
     public static void main(String[] args) {
         int steps = Integer.getInteger("steps", 12);
         try (Scope s = Scope.open()) {
-            FaceViT vit = new FaceViT(ViTConfig.named("vit_t").withoutRegularization());
-            vit.train(true);
-            CombinedMarginHead head = new CombinedMarginHead(10_000, 512, Margin.arcFace(64, 0.5), new Generator(3));
-            ParameterSlab.pack(vit);
-            ParameterSlab.pack(head);
-            AdamW opt = new AdamW(List.of(ParamGroup.of(vit.parameters(), 0.1), ParamGroup.of(head.parameters(), 0.1)), 1e-3);
-            Tensor x = Tensor.randn(new Generator(4), 32, 3, 112, 112);
-            long[] labels = new long[32];
-            Generator lg = new Generator(5);
-            for (int i = 0; i < 32; i++) {
-                labels[i] = lg.nextInt(10_000);
-            }
-            Tensor y = Tensor.of(labels, 32);
+            VitTrainingStep train = VitTrainingStep.of(new FaceViT(ViTConfig.named("vit_t").withoutRegularization()));
+            FaceViT vit = train.vit();
+            CombinedMarginHead head = train.head();
+            AdamW opt = train.opt();
+            Tensor x = train.images();
+            Tensor y = train.labels();
             double[] total = new double[steps];
             double[] cpu = new double[steps];
             var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
