@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 import panface.faceloss.CombinedMarginHead;
@@ -319,13 +320,16 @@ public final class LafsFinetuner implements AutoCloseable {
     /** Restores a saved state of a run with the same options; returns the checkpoint's metadata. */
     public Map<String, String> resume(Path file) throws IOException {
         Checkpoint.State st = Checkpoint.load(file);
-        LafsResume.checkEntries(file, entries(), st.metadata());
+        LafsResume.checkEntries(file, entries(), st.metadata(), OPTIONAL_ENTRIES);
         try (var g = GradMode.noGrad()) {
             Checkpoint.restore(st, modules(), optimizer, generators());
         }
         iteration = st.step();
         return st.metadata();
     }
+
+    /** The entries written only when not at their defaults (mixup off, autocast off). */
+    private static final Set<String> OPTIONAL_ENTRIES = Set.of("lafs.finetune.mixup", "lafs.finetune.autocast");
 
     /** The options as metadata, with autocast when on (so states saved before it was an option still resume). */
     private Map<String, String> entries() {

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import panface.faceloss.DinoLoss;
 import panface.nn.Module;
@@ -411,13 +412,16 @@ public final class LafsPretrainer implements AutoCloseable {
     /** Restores a state saved by a run with the same options; returns the checkpoint's metadata. */
     public Map<String, String> resume(Path file) throws IOException {
         Checkpoint.State st = Checkpoint.load(file);
-        LafsResume.checkEntries(file, entries(), st.metadata());
+        LafsResume.checkEntries(file, entries(), st.metadata(), OPTIONAL_ENTRIES);
         try (var g = GradMode.noGrad()) {
             Checkpoint.restore(st, modules(), optimizer, generators());
         }
         iteration = st.step();
         return st.metadata();
     }
+
+    /** The entries {@link #entries} writes only when not at their defaults. */
+    private static final Set<String> OPTIONAL_ENTRIES = Set.of("lafs.pretrain.autocast", "lafs.pretrain.dino", "lafs.pretrain.temperatures");
 
     private Map<String, String> entries() {
         Map<String, String> m = new LinkedHashMap<>();
