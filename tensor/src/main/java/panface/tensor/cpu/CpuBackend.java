@@ -128,8 +128,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public boolean biasActivationBackward(UnaryOp act, double a, double b, View x, View bias, View gy, View gz, View gbias) {
-        if (KernelSelection.biasActivationBackward(act, x, bias, gy, gz) != CpuKernel.BIAS_ACTIVATION_BACKWARD_FUSED
-                || !VecElementwise.f32Contiguous(gbias) || gbias.numel() != bias.numel()) {
+        if (KernelSelection.biasActivationBackward(act, x, bias, gy, gz, gbias) != CpuKernel.BIAS_ACTIVATION_BACKWARD_FUSED) {
             return false;
         }
         VecElementwise.biasActBackward(act, x, bias, gy, gz, gbias, a, b);

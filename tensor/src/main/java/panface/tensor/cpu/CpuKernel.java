@@ -25,7 +25,8 @@ public enum CpuKernel {
             "act has a vector loop; x, bias, out float32 contiguous; bias 1-d, non-empty", Decided.SELECTION),
     BIAS_ACTIVATION_COMPOSITE("biasActivation", "Backend default: binary ADD, then unary", "otherwise", Decided.SELECTION),
     BIAS_ACTIVATION_BACKWARD_FUSED("biasActivationBackward", "VecElementwise.biasActBackward",
-            "act has a vector loop; x, bias, gy, gz float32 contiguous; bias 1-d, non-empty", Decided.SELECTION),
+            "act has a vector loop; x, bias, gy, gz float32 contiguous; bias 1-d, non-empty (with the bias gradient: gbias float32 "
+                    + "contiguous, as long as bias, summed in the same pass)", Decided.SELECTION),
     BIAS_ACTIVATION_BACKWARD_COMPOSITE("biasActivationBackward", "Backend default: binary ADD, unary, unaryBackward", "otherwise",
             Decided.SELECTION),
     BINARY_VECTOR("binary", "VecElementwise.binary",

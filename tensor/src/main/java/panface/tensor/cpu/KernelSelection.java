@@ -71,6 +71,16 @@ public final class KernelSelection {
                 ? CpuKernel.BIAS_ACTIVATION_BACKWARD_FUSED : CpuKernel.BIAS_ACTIVATION_BACKWARD_COMPOSITE;
     }
 
+    /**
+     * The backward that also writes the bias gradient: fused (summed in the same pass) when the
+     * backward is and gbias is float32 contiguous with one element per bias element; otherwise
+     * the composite, which leaves the bias gradient to a separate column sum.
+     */
+    static CpuKernel biasActivationBackward(UnaryOp act, View x, View bias, View gy, View gz, View gbias) {
+        return biasActivationBackward(act, x, bias, gy, gz) == CpuKernel.BIAS_ACTIVATION_BACKWARD_FUSED && f32Contiguous(gbias)
+                && gbias.numel() == bias.numel() ? CpuKernel.BIAS_ACTIVATION_BACKWARD_FUSED : CpuKernel.BIAS_ACTIVATION_BACKWARD_COMPOSITE;
+    }
+
     static CpuKernel binary(BinaryOp op, View a, View b, View out) {
         DType da = a.dtype();
         DType db = b.dtype();
