@@ -65,7 +65,7 @@ final class LafsDiagnostics implements LafsPretrainer.Observer {
             out.printf(Locale.ROOT, "diag %d: teacher H %.3f batch-mean H %.3f (ln K %.3f) winners %d/%d logit std %.4f (tau %.3f); "
                             + "student H %.3f batch-mean H %.3f; teacher features cos %.3f common %.3f, bottleneck cos %.3f; prototypes cos %s%n",
                     iteration, te[0], te[1], Math.log(k), (int) te[2], k, spread, teacherTemperature, se[0], se[1],
-                    meanCosine(feats, nt), commonShare(feats, nt), meanCosine(bottleneck, nt), prototypeCosines(run.teacherHead()));
+                    pairwiseCosines(feats, nt)[0], commonShare(feats, nt), pairwiseCosines(bottleneck, nt)[0], prototypeCosines(run.teacherHead()));
             double[] fa = viewAgreement(feats, nt);
             double[] ba = viewAgreement(bottleneck, nt);
             out.printf(Locale.ROOT, "diag %d: view agreement (cosine of batch-centred outputs, the two global views of one image vs of two images): "
@@ -207,8 +207,8 @@ final class LafsDiagnostics implements LafsPretrainer.Observer {
         return total / k;
     }
 
-    /** The mean cosine over distinct pairs of rows. */
-    private static double meanCosine(float[] x, int n) {
+    /** The mean and the largest cosine over distinct pairs of the n rows of x. */
+    private static double[] pairwiseCosines(float[] x, int n) {
         int d = x.length / n;
         double[] norm = new double[n];
         for (int i = 0; i < n; i++) {
@@ -218,6 +218,7 @@ final class LafsDiagnostics implements LafsPretrainer.Observer {
             norm[i] = Math.sqrt(norm[i]) + 1e-12;
         }
         double total = 0;
+        double max = -1;
         int pairs = 0;
         for (int a = 0; a < n; a++) {
             for (int b = a + 1; b < n; b++) {
@@ -225,11 +226,13 @@ final class LafsDiagnostics implements LafsPretrainer.Observer {
                 for (int j = 0; j < d; j++) {
                     dot += x[a * d + j] * (double) x[b * d + j];
                 }
-                total += dot / (norm[a] * norm[b]);
+                double c = dot / (norm[a] * norm[b]);
+                total += c;
+                max = Math.max(max, c);
                 pairs++;
             }
         }
-        return total / pairs;
+        return new double[] {total / pairs, max};
     }
 
     /**
@@ -290,31 +293,7 @@ final class LafsDiagnostics implements LafsPretrainer.Observer {
 
     /** Mean and largest cosine between distinct prototypes (the last layer's rows). */
     private static String prototypeCosines(DinoHead head) {
-        float[] v = head.lastLayerV().data().toFloatArray();
-        int k = head.lastLayerV().shape()[0];
-        int d = v.length / k;
-        double[] norm = new double[k];
-        for (int i = 0; i < k; i++) {
-            for (int j = 0; j < d; j++) {
-                norm[i] += v[i * d + j] * (double) v[i * d + j];
-            }
-            norm[i] = Math.sqrt(norm[i]);
-        }
-        double total = 0;
-        double max = -1;
-        int pairs = 0;
-        for (int a = 0; a < k; a++) {
-            for (int b = a + 1; b < k; b++) {
-                double dot = 0;
-                for (int j = 0; j < d; j++) {
-                    dot += v[a * d + j] * (double) v[b * d + j];
-                }
-                double c = dot / (norm[a] * norm[b]);
-                total += c;
-                max = Math.max(max, c);
-                pairs++;
-            }
-        }
-        return String.format(Locale.ROOT, "mean %.3f max %.3f", total / pairs, max);
+        double[] c = pairwiseCosines(head.lastLayerV().data().toFloatArray(), head.lastLayerV().shape()[0]);
+        return String.format(Locale.ROOT, "mean %.3f max %.3f", c[0], c[1]);
     }
 }
