@@ -54,6 +54,33 @@ class BiasActivationTest {
         GradCheck.check("linearActivation", in -> F.linearActivation(in[0], in[1], in[2], act, 0), x, w, b);
     }
 
+    @org.junit.jupiter.api.Test
+    void biasGradientInThePassEqualsTheColumnSumOfTheInputGradient() {
+        // large same-sign upstream gradients over an odd number of rows (a short last group) and
+        // an odd width: the sum summed in the backward's pass must be the engine's column sum of
+        // the same gz to the bit, and within float32 rounding of sums of up to 4099 terms of 1e4
+        // of the float64 sum
+        Generator g = new Generator(12);
+        int rows = 4099;
+        int cols = 53;
+        Tensor x = Tensor.rand(g, rows, cols).add(0.5).requiresGrad(true);
+        Tensor b = Tensor.rand(g, cols).requiresGrad(true);
+        Tensor up = Tensor.rand(g, rows, cols).mul(1e4).add(1e4);
+        F.biasActivation(x, b, UnaryOp.RELU, 0).backward(up);
+        float[] gb = b.grad().toFloatArray();
+        float[] columnSums = x.grad().sum(0, false).toFloatArray();
+        float[] uv = up.toFloatArray();
+        for (int j = 0; j < cols; j++) {
+            double sum = 0;
+            for (int i = 0; i < rows; i++) {
+                sum += uv[i * cols + j];
+            }
+            org.junit.jupiter.api.Assertions.assertEquals(columnSums[j], gb[j], 0f, "gbias against the column sum at " + j);
+            // blocks of about 64 rows: about 64 + 64 roundings of the partial sums, each 2^-24 relative
+            org.junit.jupiter.api.Assertions.assertEquals(sum, gb[j], sum * 1e-5, "gbias against float64 at " + j);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = UnaryOp.class, names = {"RELU", "RELU6"})
     void float32GradientsMatchAHandComputation(UnaryOp act) {
