@@ -4,6 +4,8 @@
     python3 vit_torch.py export DIR     # vit_t weights (safetensors, for panface), ONNX (ONNX Runtime)
                                         # and a TorchScript trace (libtorch through DJL), from one seed
     python3 vit_torch.py time DIR       # PyTorch timings: inference at batch 1 and 32, one training step
+    python3 vit_torch.py bound          # the training step's matrix-product FLOPs, this machine's best
+                                        # measured SGEMM rate, and the fastest step those two allow
 
 All sides run the same vit_t (insightface's face ViT, 144 tokens, D=256, 12 blocks, 512-d output) in
 evaluation mode for inference. The training step is batch 32 through the backbone in training mode
@@ -89,13 +91,9 @@ def arcface_loss(emb, weight, labels, s=64.0, m=0.5):
     return F.cross_entropy((cos + delta) * s, labels)
 
 
-def timing(d):
+def train_step():
+    """The training step timed below, as a function with its model, head, optimizer and batch."""
     m = model()
-    for b, reps in ((1, 50), (32, 5)):
-        x = torch.randn(b, 3, 112, 112)
-        with torch.no_grad():
-            sec = best(lambda: m(x), 100 if b == 1 else 3, reps)
-        print(json.dumps({"name": "vit_t_infer_b%d" % b, "seconds": sec, "ms_per_image": 1e3 * sec / b}))
     m.train()
     torch.manual_seed(3)
     weight = torch.nn.Parameter(torch.randn(10000, 512) * 0.01)
@@ -107,8 +105,44 @@ def timing(d):
         opt.zero_grad()
         arcface_loss(m(x), weight, labels).backward()
         opt.step()
-    print(json.dumps({"name": "vit_t_train_step_b32", "seconds": best(step, TRAIN_WARMUP, TRAIN_REPS)}))
+    return step
+
+
+def bound(_=None):
+    """How fast the training step could be on this machine if it did nothing but its matrix products,
+    each at the best SGEMM rate measured here. A ratio goal against PyTorch's step above
+    pytorch_step / that time needs less arithmetic than PyTorch does, not a faster engine."""
+    from torch.utils.flop_counter import FlopCounterMode
+    step = train_step()
+    step()
+    counter = FlopCounterMode(display=False)
+    with counter:
+        step()
+    by_op = {str(k): v for k, v in counter.get_flop_counts()["Global"].items()}
+    flops = sum(by_op.values())
+    rates = {}
+    for n in (512, 1024, 2048, 3072):
+        a, b = torch.randn(n, n), torch.randn(n, n)
+        sec = best(lambda: a @ b, 3, 10)
+        rates[n] = 2.0 * n ** 3 / sec
+    peak = max(rates.values())
+    pytorch = best(step, TRAIN_WARMUP, TRAIN_REPS)
+    print(json.dumps({"name": "vit_t_train_step_b32_bound", "threads": torch.get_num_threads(),
+                      "product_gflop": flops / 1e9, "by_op_gflop": {k: v / 1e9 for k, v in by_op.items()},
+                      "sgemm_gflops_by_n": {n: r / 1e9 for n, r in rates.items()},
+                      "products_at_peak_seconds": flops / peak, "pytorch_step_seconds": pytorch,
+                      "largest_possible_ratio": pytorch / (flops / peak)}))
+
+
+def timing(d):
+    m = model()
+    for b, reps in ((1, 50), (32, 5)):
+        x = torch.randn(b, 3, 112, 112)
+        with torch.no_grad():
+            sec = best(lambda: m(x), 100 if b == 1 else 3, reps)
+        print(json.dumps({"name": "vit_t_infer_b%d" % b, "seconds": sec, "ms_per_image": 1e3 * sec / b}))
+    print(json.dumps({"name": "vit_t_train_step_b32", "seconds": best(train_step(), TRAIN_WARMUP, TRAIN_REPS)}))
 
 
 if __name__ == "__main__":
-    {"export": export, "time": timing}[sys.argv[1]](sys.argv[2])
+    {"export": export, "time": timing, "bound": bound}[sys.argv[1]](*sys.argv[2:])
