@@ -121,6 +121,8 @@ public final class LafsCommand implements Command {
                   the features' common share, prototype spread, gradient and update norms per part; the teacher's
                   held-out verification every 4N; 0, off) --token-init-std S (standard deviation of the Part fViT's
                   class token and positional embeddings at initialisation, both arms; 1, the reference's; timm's ViT uses 0.02)
+                  --paired-start on|off (the scratch arm starts from the weights the pretraining started from, so the
+                  arms differ only by the pretraining; off draws its own random Part fViT; on)
                   --few-identities N (64) --few-images K (1)
                   --finetune-steps N (100) --batch B (32) --held-out N (200) --eval-pairs N (1000)""";
     }

@@ -144,16 +144,20 @@ public final class LafsDemo {
      *                            At 0.02 (timm's) the untrained network's class token differs more between images, and
      *                            the pretrained teacher's own held-out AUC rose above the random network's on seeds 7 and
      *                            1, but fine-tuning did not keep the gain (seeds 1 and 2: 0.0 and -3.4 points)
+     * @param pairedStart         whether the scratch arm starts from the very weights the pretraining started from (on by
+     *                            default), so that the two arms differ only by the pretraining; off, it starts from a Part
+     *                            fViT drawn on its own, and the difference carries the two draws' luck as well
      */
     public record Settings(long seed, double zoom, int landmarkSteps, double landmarkLr, int pretrainIdentities, int pretrainImages, int pretrainSteps,
                            int localViews, double momentum, double teacherTemperature, int prototypes, double pretrainLr,
                            boolean deterministicTeacher, int freezeLastLayerEpochs, boolean viewNuisances, boolean trackPairs,
                            int fewIdentities, int fewImages, int finetuneSteps, int batch, int heldOut, int pairs,
-                           DinoLoss.Centering centering, boolean headBatchNorm, int diagnoseEvery, double tokenInitStd) {
+                           DinoLoss.Centering centering, boolean headBatchNorm, int diagnoseEvery, double tokenInitStd,
+                           boolean pairedStart) {
         /** The default run: a few minutes on two cores. */
         public static Settings quick(long seed) {
             return new Settings(seed, 1.6, 200, 1e-2, 200, 4, 240, 2, 0.99, 0.04, 256, 5e-4, false, 1, true, false, 64, 1, 100, 32, 200, 1000,
-                    DinoLoss.Centering.EMA, false, 0, 1.0);
+                    DinoLoss.Centering.EMA, false, 0, 1.0, true);
         }
     }
 
@@ -191,6 +195,7 @@ public final class LafsDemo {
             double landmarkSeconds = (System.nanoTime() - t0) * 1e-9;
             long t1 = System.nanoTime();
             Map<String, Tensor> teacher;
+            Map<String, Tensor> start = new LinkedHashMap<>();
             try (SyntheticIdentities data = new SyntheticIdentities(s.pretrainIdentities(), s.pretrainImages(), s.batch(), s.seed(), s.zoom())) {
                 int epochs = 4;
                 long perEpoch = Math.max(1, s.pretrainSteps() / epochs);
@@ -205,6 +210,8 @@ public final class LafsDemo {
                         s.teacherTemperature(), s.teacherTemperature(), 0);
                 LafsPretrainer.Dino dino = new LafsPretrainer.Dino(s.centering(), s.headBatchNorm());
                 try (LafsPretrainer pre = new LafsPretrainer(opt, temps, dino, frozen, teacherCfg, views.views(), perEpoch, Device.CPU, false)) {
+                    // the teacher is the student's copy before the first step: the scratch arm starts from these weights
+                    pre.teacher().stateDict().forEach((k, v) -> start.put(k, v.copy()));
                     if (s.diagnoseEvery() > 0) {
                         PairSet held = data.heldOut(s.heldOut(), s.pairs(), 0);
                         PartFViT probe = new PartFViT(model, landmarkCnn(new Generator(s.seed()).fork(12)), new Generator(s.seed()).fork(13));
@@ -224,8 +231,8 @@ public final class LafsDemo {
             }
             double pretrainSeconds = (System.nanoTime() - t1) * 1e-9;
             long t2 = System.nanoTime();
-            Verification.Result[] pretrained = finetune(s, teacher, landmarks, out);
-            Verification.Result[] scratch = finetune(s, null, landmarks, out);
+            Verification.Result[] pretrained = finetune(s, teacher, true, landmarks, out);
+            Verification.Result[] scratch = finetune(s, s.pairedStart() ? start : null, false, landmarks, out);
             return new Outcome(pretrained[0], pretrained[1], scratch[0], scratch[1], landmarkError, landmarkSeconds, pretrainSeconds,
                     (System.nanoTime() - t2) * 1e-9);
         }
@@ -262,8 +269,12 @@ public final class LafsDemo {
         return marks;
     }
 
-    /** Fine-tunes from backbone (null: random); returns the held-out results before and after. */
-    private static Verification.Result[] finetune(Settings s, Map<String, Tensor> backbone, Map<String, Tensor> landmarks, PrintStream out)
+    /**
+     * Fine-tunes from backbone (null: a Part fViT drawn by the fine-tuner), the pretrained teacher or the
+     * scratch arm's start; returns the held-out results before and after.
+     */
+    private static Verification.Result[] finetune(Settings s, Map<String, Tensor> backbone, boolean pretrained, Map<String, Tensor> landmarks,
+                                                  PrintStream out)
             throws IOException {
         try (SyntheticIdentities few = new SyntheticIdentities(s.fewIdentities(), s.fewImages(), s.batch(), s.seed(), s.zoom())) {
             long perEpoch = few.batchesPerEpoch();
@@ -274,8 +285,8 @@ public final class LafsDemo {
                 t.initialize(backbone, landmarks);
                 PairSet held = few.heldOut(s.heldOut(), s.pairs(), 0);
                 Verification.Result before = Verification.evaluate(t.model(), held, Device.CPU, false);
-                out.println((backbone != null ? "LAFS teacher" : "random Part fViT") + " before fine-tuning: " + before.describe());
-                out.println(backbone == null ? "fine-tuning from scratch" : "fine-tuning the LAFS teacher");
+                out.println((pretrained ? "LAFS teacher" : "random Part fViT") + " before fine-tuning: " + before.describe());
+                out.println(pretrained ? "fine-tuning the LAFS teacher" : "fine-tuning from scratch");
                 LafsLoops.finetune(t, few, s.finetuneSteps(), new LafsLoops.Saving(null, 0, 20, out));
                 return new Verification.Result[] {before, Verification.evaluate(t.model(), held, Device.CPU, false)};
             }
