@@ -123,6 +123,8 @@ public final class LafsCommand implements Command {
                   class token and positional embeddings at initialisation, both arms; 1, the reference's; timm's ViT uses 0.02)
                   --paired-start on|off (the scratch arm starts from the weights the pretraining started from, so the
                   arms differ only by the pretraining; off draws its own random Part fViT; on)
+                  --pretraining lafs|supervised (stage 2: LAFS without labels, or, as a bound on what any pretraining on
+                  those images could give, the fine-tuning's supervised recipe on them with their labels; lafs)
                   --few-identities N (64) --few-images K (1)
                   --finetune-steps N (100) --batch B (32) --held-out N (200) --eval-pairs N (1000)""";
     }

@@ -32,7 +32,8 @@ final class LafsDemoCommand {
                 args.getInt("held-out", d.heldOut(), 2, 1 << 20), args.getInt("eval-pairs", d.pairs(), 20, 1 << 24),
                 centering(args.get("centering", d.centering() == DinoLoss.Centering.EMA ? "ema" : "sinkhorn")),
                 onOff(args, "head-bn", d.headBatchNorm()), args.getInt("diagnose", d.diagnoseEvery(), 0, 1 << 24),
-                args.getDouble("token-init-std", d.tokenInitStd(), 1e-6, 10), onOff(args, "paired-start", d.pairedStart()));
+                args.getDouble("token-init-std", d.tokenInitStd(), 1e-6, 10), onOff(args, "paired-start", d.pairedStart()),
+                pretraining(args.get("pretraining", d.pretraining().name().toLowerCase(Locale.ROOT))));
         args.finish();
         if (s.trackPairs() && s.pretrainImages() < 2) {
             throw new UsageException("--track-pairs on needs at least 2 pretraining images per identity");
@@ -62,6 +63,7 @@ final class LafsDemoCommand {
         result.put("head_bn", s.headBatchNorm());
         result.put("token_init_std", s.tokenInitStd());
         result.put("paired_start", s.pairedStart());
+        result.put("pretraining", s.pretraining().name().toLowerCase(Locale.ROOT));
         result.put("pretrained", metrics(o.pretrained()));
         result.put("scratch", metrics(o.scratch()));
         result.put("difference", Math.round((o.pretrained().tenFold().accuracyMean() - o.scratch().tenFold().accuracyMean()) * 1e4) / 1e4);
@@ -84,6 +86,14 @@ final class LafsDemoCommand {
             case "ema" -> DinoLoss.Centering.EMA;
             case "sinkhorn" -> DinoLoss.Centering.SINKHORN_KNOPP;
             default -> throw new UsageException("--centering takes ema or sinkhorn, got " + mode);
+        };
+    }
+
+    private static LafsDemo.Pretraining pretraining(String mode) {
+        return switch (mode) {
+            case "lafs" -> LafsDemo.Pretraining.LAFS;
+            case "supervised" -> LafsDemo.Pretraining.SUPERVISED;
+            default -> throw new UsageException("--pretraining takes lafs or supervised, got " + mode);
         };
     }
 

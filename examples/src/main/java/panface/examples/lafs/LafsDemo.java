@@ -147,18 +147,32 @@ public final class LafsDemo {
      * @param pairedStart         whether the scratch arm starts from the very weights the pretraining started from (on by
      *                            default), so that the two arms differ only by the pretraining; off, it starts from a Part
      *                            fViT drawn on its own, and the difference carries the two draws' luck as well
+     * @param pretraining         what stage (2) is: LAFS on the unlabelled images, or, as a bound on what any pretraining
+     *                            on those images could give the 1-shot fine-tuning, supervised training on the same images
+     *                            with their identity labels
      */
     public record Settings(long seed, double zoom, int landmarkSteps, double landmarkLr, int pretrainIdentities, int pretrainImages, int pretrainSteps,
                            int localViews, double momentum, double teacherTemperature, int prototypes, double pretrainLr,
                            boolean deterministicTeacher, int freezeLastLayerEpochs, boolean viewNuisances, boolean trackPairs,
                            int fewIdentities, int fewImages, int finetuneSteps, int batch, int heldOut, int pairs,
                            DinoLoss.Centering centering, boolean headBatchNorm, int diagnoseEvery, double tokenInitStd,
-                           boolean pairedStart) {
+                           boolean pairedStart, Pretraining pretraining) {
         /** The default run: a few minutes on two cores. */
         public static Settings quick(long seed) {
             return new Settings(seed, 1.6, 200, 1e-2, 200, 4, 240, 2, 0.99, 0.04, 256, 5e-4, false, 1, true, false, 64, 1, 100, 32, 200, 1000,
-                    DinoLoss.Centering.EMA, false, 0, 1.0, true);
+                    DinoLoss.Centering.EMA, false, 0, 1.0, true, Pretraining.LAFS);
         }
+    }
+
+    /** Stage (2): LAFS, or its bound, the same images' supervised training (labels used). */
+    public enum Pretraining {
+        /** LAFS without labels. */
+        LAFS,
+        /**
+         * The fine-tuning's own recipe (CosFace, layer decay, the regulariser) over every pretraining identity, for the
+         * same number of steps: what labels on the very images LAFS sees would give. A bound for the demo, not LAFS.
+         */
+        SUPERVISED
     }
 
     /**
@@ -196,7 +210,9 @@ public final class LafsDemo {
             long t1 = System.nanoTime();
             Map<String, Tensor> teacher;
             Map<String, Tensor> start = new LinkedHashMap<>();
-            try (SyntheticIdentities data = new SyntheticIdentities(s.pretrainIdentities(), s.pretrainImages(), s.batch(), s.seed(), s.zoom())) {
+            if (s.pretraining() == Pretraining.SUPERVISED) {
+                teacher = supervised(s, landmarks, start, out);
+            } else try (SyntheticIdentities data = new SyntheticIdentities(s.pretrainIdentities(), s.pretrainImages(), s.batch(), s.seed(), s.zoom())) {
                 int epochs = 4;
                 long perEpoch = Math.max(1, s.pretrainSteps() / epochs);
                 LafsPretrainer.Options opt = new LafsPretrainer.Options(s.prototypes(), 128, 32, 2, 16, s.pretrainLr(), 1e-6, 1, epochs, 0.04, 0.4, 3.0,
@@ -238,6 +254,43 @@ public final class LafsDemo {
         }
     }
 
+    /**
+     * The supervised bound of stage (2): the fine-tuning's recipe over the pretraining images with their labels, for
+     * as many steps as LAFS takes; start receives its first weights. Returns its Part fViT's weights without the
+     * landmark CNN (both arms keep the fitted one).
+     */
+    private static Map<String, Tensor> supervised(Settings s, Map<String, Tensor> landmarks, Map<String, Tensor> start, PrintStream out)
+            throws IOException {
+        try (SyntheticIdentities data = new SyntheticIdentities(s.pretrainIdentities(), s.pretrainImages(), s.batch(), s.seed(), s.zoom());
+                LafsFinetuner t = finetuner(s, data, s.pretrainSteps())) {
+            t.initialize(null, landmarks);
+            start.putAll(backboneCopy(t.model()));
+            out.println("supervised pretraining on " + data.numClasses() + " labelled identities (a bound, not LAFS)");
+            LafsLoops.finetune(t, data, s.pretrainSteps(), new LafsLoops.Saving(null, 0, 20, out));
+            return backboneCopy(t.model());
+        }
+    }
+
+    /** A copy of the Part fViT's weights without its landmark CNN (stn.*, output_layer.*). */
+    private static Map<String, Tensor> backboneCopy(PartFViT model) {
+        Map<String, Tensor> copy = new LinkedHashMap<>();
+        model.stateDict().forEach((k, v) -> {
+            if (!k.startsWith("stn.") && !k.startsWith("output_layer.")) {
+                copy.put(k, v.copy());
+            }
+        });
+        return copy;
+    }
+
+    /** The demo's fine-tuner: CosFace over data's identities, its schedule's epochs covering steps. */
+    private static LafsFinetuner finetuner(Settings s, SyntheticIdentities data, int steps) {
+        long perEpoch = data.batchesPerEpoch();
+        int epochs = (int) Math.max(2, (steps + perEpoch - 1) / perEpoch);
+        LafsFinetuner.Options opt = new LafsFinetuner.Options(2e-3, 1e-6, 1, epochs, 0.58, 0.1, 0.05, 64, 0.4,
+                LafsFinetuner.Regularizer.PAPER, 0.1, null, s.seed());
+        return new LafsFinetuner(opt, MODEL.withTokenInitStd(s.tokenInitStd()), LafsDemo::landmarkCnn, data.numClasses(), perEpoch, Device.CPU);
+    }
+
     /** The held-out verification of the teacher as it is, in the fine-tuning's model (with the fitted landmark CNN). */
     private static String teacherHeldOut(PartFViT teacher, Map<String, Tensor> landmarks, PartFViT probe, PairSet held) {
         try (Scope scope = Scope.open(); var g = GradMode.noGrad()) {
@@ -277,11 +330,7 @@ public final class LafsDemo {
                                                   PrintStream out)
             throws IOException {
         try (SyntheticIdentities few = new SyntheticIdentities(s.fewIdentities(), s.fewImages(), s.batch(), s.seed(), s.zoom())) {
-            long perEpoch = few.batchesPerEpoch();
-            int epochs = (int) Math.max(2, (s.finetuneSteps() + perEpoch - 1) / perEpoch);
-            LafsFinetuner.Options opt = new LafsFinetuner.Options(2e-3, 1e-6, 1, epochs, 0.58, 0.1, 0.05, 64, 0.4,
-                    LafsFinetuner.Regularizer.PAPER, 0.1, null, s.seed());
-            try (LafsFinetuner t = new LafsFinetuner(opt, MODEL.withTokenInitStd(s.tokenInitStd()), LafsDemo::landmarkCnn, few.numClasses(), perEpoch, Device.CPU)) {
+            try (LafsFinetuner t = finetuner(s, few, s.finetuneSteps())) {
                 t.initialize(backbone, landmarks);
                 PairSet held = few.heldOut(s.heldOut(), s.pairs(), 0);
                 Verification.Result before = Verification.evaluate(t.model(), held, Device.CPU, false);

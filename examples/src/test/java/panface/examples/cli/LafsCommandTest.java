@@ -108,5 +108,9 @@ class LafsCommandTest {
         assertTrue(console.err().contains("--centering takes ema or sinkhorn"), console.err());
         assertEquals(2, run(List.of("lafs", "demo", "--head-bn", "maybe")));
         assertTrue(console.err().contains("--head-bn is on or off"), console.err());
+        assertEquals(2, run(List.of("lafs", "demo", "--pretraining", "dino")));
+        assertTrue(console.err().contains("--pretraining takes lafs or supervised"), console.err());
+        assertEquals(2, run(List.of("lafs", "demo", "--paired-start", "maybe")));
+        assertTrue(console.err().contains("--paired-start is on or off"), console.err());
     }
 }
