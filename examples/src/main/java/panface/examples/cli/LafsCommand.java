@@ -113,7 +113,8 @@ public final class LafsCommand implements Command {
                   --prototypes K (DINO head outputs, 256) --pretrain-lr LR (5e-4) --teacher stochastic|deterministic
                   (stochastic: dropout and drop path on, as the LAFS code) --freeze-last-layer E (epochs of 4, 1)
                   --view-nuisances on|off (every view its own lighting, occluder and background outside the landmarks'
-                  face ellipse; on) --track-pairs on|off (second global view from another image of the same identity,
+                  face ellipse; on) --view-nuisance-scale S (their ranges and probabilities times S, 0 to 1; 1)
+                  --track-pairs on|off (second global view from another image of the same identity,
                   as two frames of one unlabelled track; a diagnostic, off)
                   --centering ema|sinkhorn (the teacher's running centre, LAFS's; or DINOv2's Sinkhorn-Knopp over the
                   batch; ema) --head-bn on|off (batch normalisation in the DINO heads' hidden layers, DINO's
@@ -126,7 +127,7 @@ public final class LafsCommand implements Command {
                   --pretraining lafs|supervised (stage 2: LAFS without labels, or, as a bound on what any pretraining on
                   those images could give, the fine-tuning's supervised recipe on them with their labels; lafs)
                   --few-identities N (64) --few-images K (1)
-                  --finetune-steps N (100) --batch B (32) --held-out N (200) --eval-pairs N (1000)""";
+                  --finetune-steps N (100) --batch B (32) --held-out N (200) --eval-pairs N (3000)""";
     }
 
     @Override

@@ -33,6 +33,7 @@ final class LafsDemoCommand {
                 centering(args.get("centering", d.centering() == DinoLoss.Centering.EMA ? "ema" : "sinkhorn")),
                 onOff(args, "head-bn", d.headBatchNorm()), args.getInt("diagnose", d.diagnoseEvery(), 0, 1 << 24),
                 args.getDouble("token-init-std", d.tokenInitStd(), 1e-6, 10), onOff(args, "paired-start", d.pairedStart()),
+                args.getDouble("view-nuisance-scale", d.nuisanceScale(), 0, 1),
                 pretraining(args.get("pretraining", d.pretraining().name().toLowerCase(Locale.ROOT))));
         args.finish();
         if (s.trackPairs() && s.pretrainImages() < 2) {
@@ -58,6 +59,7 @@ final class LafsDemoCommand {
         result.put("seed", s.seed());
         result.put("zoom", s.zoom());
         result.put("view_nuisances", s.viewNuisances());
+        result.put("view_nuisance_scale", s.nuisanceScale());
         result.put("track_pairs", s.trackPairs());
         result.put("centering", s.centering() == DinoLoss.Centering.EMA ? "ema" : "sinkhorn");
         result.put("head_bn", s.headBatchNorm());

@@ -147,6 +147,8 @@ public final class LafsDemo {
      * @param pairedStart         whether the scratch arm starts from the very weights the pretraining started from (on by
      *                            default), so that the two arms differ only by the pretraining; off, it starts from a Part
      *                            fViT drawn on its own, and the difference carries the two draws' luck as well
+     * @param nuisanceScale       the per-view nuisances' strength when they are on, a fraction of the generator's own
+     *                            ranges and probabilities (1 by default; {@link ViewNuisances#scaled})
      * @param pretraining         what stage (2) is: LAFS on the unlabelled images, or, as a bound on what any pretraining
      *                            on those images could give the 1-shot fine-tuning, supervised training on the same images
      *                            with their identity labels
@@ -156,11 +158,11 @@ public final class LafsDemo {
                            boolean deterministicTeacher, int freezeLastLayerEpochs, boolean viewNuisances, boolean trackPairs,
                            int fewIdentities, int fewImages, int finetuneSteps, int batch, int heldOut, int pairs,
                            DinoLoss.Centering centering, boolean headBatchNorm, int diagnoseEvery, double tokenInitStd,
-                           boolean pairedStart, Pretraining pretraining) {
+                           boolean pairedStart, double nuisanceScale, Pretraining pretraining) {
         /** The default run: a few minutes on two cores. */
         public static Settings quick(long seed) {
-            return new Settings(seed, 1.6, 200, 1e-2, 200, 4, 240, 2, 0.99, 0.04, 256, 5e-4, false, 1, true, false, 64, 1, 100, 32, 200, 1000,
-                    DinoLoss.Centering.EMA, false, 0, 1.0, true, Pretraining.LAFS);
+            return new Settings(seed, 1.6, 200, 1e-2, 200, 4, 240, 2, 0.99, 0.04, 256, 5e-4, false, 1, true, false, 64, 1, 100, 32, 200, 3000,
+                    DinoLoss.Centering.EMA, false, 0, 1.0, true, 1.0, Pretraining.LAFS);
         }
     }
 
@@ -218,7 +220,8 @@ public final class LafsDemo {
                 LafsPretrainer.Options opt = new LafsPretrainer.Options(s.prototypes(), 128, 32, 2, 16, s.pretrainLr(), 1e-6, 1, epochs, 0.04, 0.4, 3.0,
                         s.freezeLastLayerEpochs(), s.momentum(),
                         s.deterministicTeacher() ? LafsPretrainer.TeacherMode.DETERMINISTIC : LafsPretrainer.TeacherMode.STOCHASTIC, s.seed());
-                ViewNuisances nuis = s.viewNuisances() ? ViewNuisances.generatorRanges(new Generator(s.seed()).fork(11).seed()) : ViewNuisances.none();
+                ViewNuisances nuis = s.viewNuisances() ? ViewNuisances.generatorRanges(new Generator(s.seed()).fork(11).seed()).scaled(s.nuisanceScale())
+                        : ViewNuisances.none();
                 LafsViews views = new LafsViews(112, s.localViews(), s.seed());
                 LandmarkCnn frozen = landmarkCnn(new Generator(s.seed()).fork(10));
                 frozen.loadStateDict(landmarks, true);

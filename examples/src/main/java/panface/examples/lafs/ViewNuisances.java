@@ -41,6 +41,17 @@ public record ViewNuisances(double background, double gain, double offset, doubl
         return new ViewNuisances(1, 0.4, 0.25, 0.15, 0.6, 0.3, seed);
     }
 
+    /**
+     * These nuisances at a fraction of their strength: every range and both probabilities times
+     * scale (0 turns them off, 1 is this).
+     */
+    public ViewNuisances scaled(double scale) {
+        if (!(scale >= 0 && scale <= 1)) {
+            throw new IllegalArgumentException("the nuisances' scale must be in [0, 1], got " + scale);
+        }
+        return new ViewNuisances(background * scale, gain * scale, offset * scale, cast * scale, gradient * scale, occlusion * scale, seed);
+    }
+
     /** Whether this changes anything. */
     public boolean active() {
         return background > 0 || gain > 0 || offset > 0 || cast > 0 || gradient > 0 || occlusion > 0;

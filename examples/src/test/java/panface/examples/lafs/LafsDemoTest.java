@@ -19,7 +19,7 @@ class LafsDemoTest {
      */
     private static LafsDemo.Settings tiny(int stage2Steps, double momentum, boolean paired, LafsDemo.Pretraining pretraining) {
         return new LafsDemo.Settings(5, 1.6, 0, 1e-2, 16, 1, stage2Steps, 1, momentum, 0.04, 16, 5e-4, false, 1, true, false, 8, 1, 2, 8, 8,
-                40, DinoLoss.Centering.EMA, false, 0, 1.0, paired, pretraining);
+                40, DinoLoss.Centering.EMA, false, 0, 1.0, paired, 1.0, pretraining);
     }
 
     private static void assertSameArms(LafsDemo.Outcome o) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -132,5 +133,17 @@ class ViewNuisancesTest {
             assertTrue(v >= -1 && v <= 1);
         }
         assertSame(views(1).getClass(), ViewNuisances.none().apply(views(1), null, GRID, 0).getClass());
+    }
+
+    @Test
+    void scalingMultipliesEveryRangeAndProbabilityAndZeroTurnsThemOff() {
+        ViewNuisances full = ViewNuisances.generatorRanges(9);
+        ViewNuisances half = full.scaled(0.5);
+        assertEquals(new ViewNuisances(0.5, 0.2, 0.125, 0.075, 0.3, 0.15, 9), half);
+        assertFalse(full.scaled(0).active());
+        LafsViews.Views in = views(2);
+        assertSame(in, full.scaled(0).apply(in, null, 2, 0), "nothing to apply");
+        assertThrows(IllegalArgumentException.class, () -> full.scaled(1.5));
+        assertThrows(IllegalArgumentException.class, () -> full.scaled(Double.NaN));
     }
 }
