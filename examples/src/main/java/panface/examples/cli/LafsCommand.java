@@ -108,7 +108,7 @@ public final class LafsCommand implements Command {
                   evaluated on held-out identities, the teacher also before fine-tuning. Last line one JSON object.
                   --seed S (1) --zoom Z (framing of the generated faces: 1 leaves a wide border of background, larger
                   crops closer to the inner face; 1.6) --landmark-steps N (200, 0 keeps it random) --landmark-lr LR (1e-2)
-                  --pretrain-identities N (200) --pretrain-images K (4) --pretrain-steps N (240) --local-views N (2)
+                  --pretrain-identities N (200) --pretrain-images K (4) --pretrain-steps N (960) --local-views N (2)
                   --momentum M (teacher momentum start, 0.99) --teacher-temperature T (constant, 0.04)
                   --prototypes K (DINO head outputs, 256) --pretrain-lr LR (5e-4) --teacher stochastic|deterministic
                   (stochastic: dropout and drop path on, as the LAFS code) --freeze-last-layer E (epochs of 4, 1)
@@ -121,7 +121,7 @@ public final class LafsCommand implements Command {
                   use_bn_in_head; off) --diagnose N (every N pretraining steps: the teacher's and student's entropies,
                   the features' common share, prototype spread, gradient and update norms per part; the teacher's
                   held-out verification every 4N; 0, off) --token-init-std S (standard deviation of the Part fViT's
-                  class token and positional embeddings at initialisation, both arms; 1, the reference's; timm's ViT uses 0.02)
+                  class token and positional embeddings at initialisation, both arms; 0.02, timm's; the reference's is 1)
                   --paired-start on|off (the scratch arm starts from the weights the pretraining started from, so the
                   arms differ only by the pretraining; off draws its own random Part fViT; on)
                   --pretraining lafs|supervised (stage 2: LAFS without labels, or, as a bound on what any pretraining on
