@@ -193,51 +193,16 @@ public final class LafsDemo {
             double landmarkError = Double.NaN;
             if (s.landmarkSteps() > 0) {
                 // the pretraining images, another pass over them: landmarks only, no identity labels
-                try (SyntheticIdentities data = new SyntheticIdentities(s.pretrainIdentities(), s.pretrainImages(), s.batch(), s.seed(), s.zoom())) {
+                try (SyntheticIdentities data = pretrainingImages(s)) {
                     landmarkError = LandmarkFit.fit(lcnn, data, GRID, s.landmarkSteps(), s.landmarkLr(), 50, out);
                 }
             }
             Map<String, Tensor> landmarks = lcnn.stateDict();
             double landmarkSeconds = (System.nanoTime() - t0) * 1e-9;
             long t1 = System.nanoTime();
-            Map<String, Tensor> teacher;
             Map<String, Tensor> start = new LinkedHashMap<>();
-            if (s.pretraining() == Pretraining.SUPERVISED) {
-                teacher = supervised(s, landmarks, start, out);
-            } else try (SyntheticIdentities data = new SyntheticIdentities(s.pretrainIdentities(), s.pretrainImages(), s.batch(), s.seed(), s.zoom())) {
-                int epochs = 4;
-                long perEpoch = Math.max(1, s.pretrainSteps() / epochs);
-                LafsPretrainer.Options opt = new LafsPretrainer.Options(s.prototypes(), 128, 32, 2, 16, s.pretrainLr(), 1e-6, 1, epochs, 0.04, 0.4, 3.0,
-                        s.freezeLastLayerEpochs(), s.momentum(),
-                        s.deterministicTeacher() ? LafsPretrainer.TeacherMode.DETERMINISTIC : LafsPretrainer.TeacherMode.STOCHASTIC, s.seed());
-                ViewNuisances nuis = s.viewNuisances() ? ViewNuisances.generatorRanges(new Generator(s.seed()).fork(11).seed()).scaled(s.nuisanceScale())
-                        : ViewNuisances.none();
-                LafsViews views = new LafsViews(112, s.localViews(), s.seed());
-                LandmarkCnn frozen = landmarkCnn(new Generator(s.seed()).fork(10));
-                frozen.loadStateDict(landmarks, true);
-                LafsPretrainer.Temperatures temps = new LafsPretrainer.Temperatures(LafsPretrainer.Temperatures.LAFS.student(),
-                        s.teacherTemperature(), s.teacherTemperature(), 0);
-                LafsPretrainer.Dino dino = new LafsPretrainer.Dino(s.centering(), s.headBatchNorm());
-                try (LafsPretrainer pre = new LafsPretrainer(opt, temps, dino, frozen, teacherCfg, views.views(), perEpoch, Device.CPU, false)) {
-                    // the teacher is the student's copy before the first step: the scratch arm starts from these weights
-                    pre.teacher().stateDict().forEach((k, v) -> start.put(k, v.copy()));
-                    if (s.diagnoseEvery() > 0) {
-                        PairSet held = data.heldOut(s.heldOut(), s.pairs(), 0);
-                        PartFViT probe = new PartFViT(model, landmarkCnn(new Generator(s.seed()).fork(12)), new Generator(s.seed()).fork(13));
-                        pre.observe(new LafsDiagnostics(pre, s.diagnoseEvery(), 4L * s.diagnoseEvery(),
-                                () -> teacherHeldOut(pre.teacher(), landmarks, probe, held), out));
-                    }
-                    LafsLoops.ViewMaker maker = (b, p) -> {
-                        LafsViews.Views v = views.make(b, p);
-                        if (s.trackPairs()) {
-                            v = secondGlobalFrom(v, views.make(data.partners(p, 1), -1 - p));
-                        }
-                        return nuis.apply(v, nuis.background() > 0 ? landmarksOf(frozen, v) : null, GRID, p);
-                    };
-                    LafsLoops.pretrain(pre, maker, data, Math.min(s.pretrainSteps(), perEpoch * epochs), 1, new LafsLoops.Saving(null, 0, 20, out));
-                    teacher = pre.teacher().stateDict();
-                }
-            }
+            Map<String, Tensor> teacher = s.pretraining() == Pretraining.SUPERVISED ? supervised(s, landmarks, start, out)
+                    : lafs(s, model, teacherCfg, landmarks, start, out);
             double pretrainSeconds = (System.nanoTime() - t1) * 1e-9;
             long t2 = System.nanoTime();
             Verification.Result[] pretrained = finetune(s, teacher, true, landmarks, out);
@@ -248,13 +213,60 @@ public final class LafsDemo {
     }
 
     /**
+     * Stage (2), LAFS on the pretraining images without their labels; start receives the student's first weights
+     * (the teacher is their copy before the first step). Returns the teacher's weights.
+     */
+    private static Map<String, Tensor> lafs(Settings s, PartFViT.Config model, PartFViT.Config teacherCfg, Map<String, Tensor> landmarks,
+                                            Map<String, Tensor> start, PrintStream out) throws IOException {
+        try (SyntheticIdentities data = pretrainingImages(s)) {
+            int epochs = 4;
+            long perEpoch = Math.max(1, s.pretrainSteps() / epochs);
+            LafsPretrainer.Options opt = new LafsPretrainer.Options(s.prototypes(), 128, 32, 2, 16, s.pretrainLr(), 1e-6, 1, epochs, 0.04, 0.4, 3.0,
+                    s.freezeLastLayerEpochs(), s.momentum(),
+                    s.deterministicTeacher() ? LafsPretrainer.TeacherMode.DETERMINISTIC : LafsPretrainer.TeacherMode.STOCHASTIC, s.seed());
+            ViewNuisances nuis = s.viewNuisances() ? ViewNuisances.generatorRanges(new Generator(s.seed()).fork(11).seed()).scaled(s.nuisanceScale())
+                    : ViewNuisances.none();
+            LafsViews views = new LafsViews(112, s.localViews(), s.seed());
+            LandmarkCnn frozen = landmarkCnn(new Generator(s.seed()).fork(10));
+            frozen.loadStateDict(landmarks, true);
+            LafsPretrainer.Temperatures temps = new LafsPretrainer.Temperatures(LafsPretrainer.Temperatures.LAFS.student(),
+                    s.teacherTemperature(), s.teacherTemperature(), 0);
+            LafsPretrainer.Dino dino = new LafsPretrainer.Dino(s.centering(), s.headBatchNorm());
+            try (LafsPretrainer pre = new LafsPretrainer(opt, temps, dino, frozen, teacherCfg, views.views(), perEpoch, Device.CPU, false)) {
+                // the teacher is the student's copy before the first step: the scratch arm starts from these weights
+                start.putAll(backboneCopy(pre.teacher()));
+                if (s.diagnoseEvery() > 0) {
+                    PairSet held = data.heldOut(s.heldOut(), s.pairs(), 0);
+                    PartFViT probe = new PartFViT(model, landmarkCnn(new Generator(s.seed()).fork(12)), new Generator(s.seed()).fork(13));
+                    pre.observe(new LafsDiagnostics(pre, s.diagnoseEvery(), 4L * s.diagnoseEvery(),
+                            () -> teacherHeldOut(pre.teacher(), landmarks, probe, held), out));
+                }
+                LafsLoops.ViewMaker maker = (b, p) -> {
+                    LafsViews.Views v = views.make(b, p);
+                    if (s.trackPairs()) {
+                        v = secondGlobalFrom(v, views.make(data.partners(p, 1), -1 - p));
+                    }
+                    return nuis.apply(v, nuis.background() > 0 ? landmarksOf(frozen, v) : null, GRID, p);
+                };
+                LafsLoops.pretrain(pre, maker, data, Math.min(s.pretrainSteps(), perEpoch * epochs), 1, new LafsLoops.Saving(null, 0, 20, out));
+                return pre.teacher().stateDict();
+            }
+        }
+    }
+
+    /** Stage (2)'s images (their labels used only by the supervised bound), which the landmark fit sees too. */
+    private static SyntheticIdentities pretrainingImages(Settings s) {
+        return new SyntheticIdentities(s.pretrainIdentities(), s.pretrainImages(), s.batch(), s.seed(), s.zoom());
+    }
+
+    /**
      * The supervised bound of stage (2): the fine-tuning's recipe over the pretraining images with their labels, for
      * as many steps as LAFS takes; start receives its first weights. Returns its Part fViT's weights without the
      * landmark CNN (both arms keep the fitted one).
      */
     private static Map<String, Tensor> supervised(Settings s, Map<String, Tensor> landmarks, Map<String, Tensor> start, PrintStream out)
             throws IOException {
-        try (SyntheticIdentities data = new SyntheticIdentities(s.pretrainIdentities(), s.pretrainImages(), s.batch(), s.seed(), s.zoom());
+        try (SyntheticIdentities data = pretrainingImages(s);
                 LafsFinetuner t = finetuner(s, data, s.pretrainSteps())) {
             t.initialize(null, landmarks);
             start.putAll(backboneCopy(t.model()));
